@@ -17,11 +17,17 @@ enum nnmem_arena_kind {
 
 /**
  * struct nnmem_arena_region - one allocated region, embedded by the caller
- * @node: link in the arena's tree of regions of this kind, by offset
- * @offset: first byte in the arena
- * @size: bytes reserved (the caller rounds up before asking, if it wants)
+ * @node: link in the arena's tree of regions of this kind, by position
+ * @offset: first byte of the region in the arena, a multiple of @align
+ * @size: bytes asked for (the caller rounds up before asking, if it wants)
  * @align: alignment it was placed with
  * @kind: which end it came from
+ * @res_start: first byte reserved: for a weight, the start of the free
+ *	space it was placed in (so alignment padding below it is its own);
+ *	for an activation, @offset
+ * @res_size: bytes reserved from @res_start: for a weight up to
+ *	@offset + @size, for an activation up to the end of the free space it
+ *	was placed in (padding above it). Less than @size + @align.
  */
 struct nnmem_arena_region {
 	struct nnmem_tree_node node;
@@ -29,6 +35,8 @@ struct nnmem_arena_region {
 	u64 size;
 	u64 align;
 	enum nnmem_arena_kind kind;
+	u64 res_start;
+	u64 res_size;
 };
 
 /**
@@ -43,6 +51,18 @@ struct nnmem_arena_ops {
 
 /**
  * struct nnmem_arena_usage - counters, all in bytes unless named otherwise
+ * @size: bytes in the arena
+ * @weight_bytes: bytes reserved by weight regions, padding included
+ * @activation_bytes: bytes reserved by activation regions, padding included
+ * @free_bytes: bytes in no region
+ * @largest_free: size of the largest free extent, 0 if none
+ * @weight_top: end of the highest weight region, 0 if none
+ * @activation_bottom: start of the lowest activation region, @size if none
+ * @weight_hwm: peak @weight_bytes since init
+ * @activation_hwm: peak @activation_bytes since init
+ * @weight_regions: live weight regions
+ * @activation_regions: live activation regions
+ * @free_extents: number of free extents
  */
 struct nnmem_arena_usage {
 	u64 size;
@@ -59,19 +79,36 @@ struct nnmem_arena_usage {
 	u32 free_extents;
 };
 
+struct nnmem_arena_extent;	/* private to nnmem_arena.c */
+
 /**
  * struct nnmem_arena - the two-ended allocator state
+ * @size: bytes in the arena, offsets [0, @size)
+ * @free_tree: free extents by address, augmented with the largest extent
+ *	in each subtree
+ * @regions: live regions of each kind, by offset
+ * @bytes: bytes reserved by the live regions of each kind
+ * @hwm: high-water mark of @bytes since init
+ * @count: live regions of each kind
+ * @free_extents: extents in @free_tree
+ * @spare: unused extent nodes, so that freeing never allocates
+ * @nr_spare: nodes on @spare; @free_extents + @nr_spare is always the
+ *	number of live regions plus one
+ * @ops: where extent nodes come from
+ * @priv: passed to @ops
  *
  * Not locked: the caller serialises every call on one arena.
  */
 struct nnmem_arena {
 	u64 size;
-	struct nnmem_tree free_tree;			/* free extents */
-	struct nnmem_tree regions[NNMEM_ARENA_NR_KINDS];/* live regions */
+	struct nnmem_tree free_tree;
+	struct nnmem_tree regions[NNMEM_ARENA_NR_KINDS];
 	u64 bytes[NNMEM_ARENA_NR_KINDS];
 	u64 hwm[NNMEM_ARENA_NR_KINDS];
 	u32 count[NNMEM_ARENA_NR_KINDS];
 	u32 free_extents;
+	struct nnmem_arena_extent *spare;
+	u32 nr_spare;
 	const struct nnmem_arena_ops *ops;
 	void *priv;
 };
@@ -86,12 +123,15 @@ void nnmem_arena_usage(const struct nnmem_arena *arena,
 		       struct nnmem_arena_usage *usage);
 int nnmem_arena_check(const struct nnmem_arena *arena);
 
+int nnmem_arena_walk_extents(const struct nnmem_arena *arena,
+			     int (*fn)(u64 start, u64 size, void *arg),
+			     void *arg);
+
 /*
- * Visit every free extent in address order; stops early and returns the
- * callback's value if it is nonzero.
+ * The original name of nnmem_arena_walk_extents(); a function definition
+ * named *for_each* upsets checkpatch, which takes it for a loop macro.
  */
-int nnmem_arena_for_each_extent(const struct nnmem_arena *arena,
-				int (*fn)(u64 start, u64 size, void *arg),
-				void *arg);
+#define nnmem_arena_for_each_extent(arena, fn, arg) \
+	nnmem_arena_walk_extents(arena, fn, arg)
 
 #endif /* __NNMEM_ARENA_H__ */
