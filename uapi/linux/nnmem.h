@@ -33,12 +33,32 @@
  * version (``NNMEM_*_SIZE_VER0``) up: a shorter struct is zero-extended, a
  * longer one must have an all-zero tail it does not know (else ``-E2BIG``),
  * as copy_struct_from_user() does. Output is written back truncated to the
- * caller's size. Unknown commands get ``-ENOTTY``; a struct shorter than its
- * first version gets ``-EINVAL``.
+ * caller's size; a caller's struct longer than the driver's gets its unknown
+ * tail zeroed. %NNMEM_IOCTL_INFO and %NNMEM_IOCTL_USAGE only write their
+ * struct and never read it. Unknown commands get ``-ENOTTY``; a struct
+ * shorter than its first version gets ``-EINVAL``.
  *
- * Every ``flags`` and ``__pad`` field, and every bit not defined for it, must
- * be zero; anything else is rejected with ``-EINVAL`` and changes nothing.
- * User memory is passed as ``__u64`` addresses.
+ * Every input ``flags`` and ``__pad`` field, and every bit not defined for
+ * it, must be zero; anything else is rejected with ``-EINVAL`` and changes
+ * nothing. User memory is passed as ``__u64`` addresses.
+ *
+ * Alignment padding belongs to the region that needed it: a weight region
+ * reserves from the end of the space below it up to its end, an activation
+ * region from its start up to the space above it. So no gap is left that a
+ * later, less aligned request could take, and request order is kept for any
+ * mix of alignments. Usage counts these reserved bytes.
+ */
+
+/**
+ * DOC: nnmem mmap
+ *
+ * A region allocated with %NNMEM_ALLOC_MAPPABLE is mapped with mmap() on the
+ * session's file at &nnmem_region_info.mmap_offset (plus a whole number of
+ * pages to start inside it), %MAP_SHARED only. Errors: ``-ENOENT`` when the
+ * offset names no region of this session, ``-EACCES`` for a region that is
+ * not mappable, ``-EINVAL`` for %MAP_PRIVATE or a range past the region's
+ * span. A mapping keeps the region's space reserved after the region is
+ * freed or its file closed, until the last mapping of it goes.
  */
 
 #define NNMEM_UAPI_VERSION		1
@@ -87,7 +107,7 @@ struct nnmem_info {
 	__u32 page_size;
 };
 
-#define NNMEM_INFO_SIZE_VER0		32
+#define NNMEM_INFO_SIZE_VER0		40
 
 /**
  * struct nnmem_alloc - allocate a region (%NNMEM_IOCTL_ALLOC)
@@ -100,7 +120,6 @@ struct nnmem_info {
  *	region and rounds its reserved span up to whole pages, so that a
  *	mapping of it never shows another region's bytes.
  * @handle: out: the session's handle for the region (ignored on input).
- * @__pad: must be zero.
  * @offset: out: byte offset of the region in the arena (ignored on input).
  * @label: in (since version 1 of the struct): optional name shown by
  *	tools; printable ASCII, NUL-terminated, zero after the NUL.
@@ -146,9 +165,10 @@ struct nnmem_free {
  * @align: out: the alignment the region was placed with.
  * @kind: out: %NNMEM_KIND_WEIGHT or %NNMEM_KIND_ACTIVATION.
  * @alloc_flags: out: the %NNMEM_ALLOC_* flags it was allocated with.
- * @__pad: out: zero.
- * @span: out: bytes reserved in the arena (size rounded up to whole pages
- *	for a mappable region).
+ * @__pad: out: zero (ignored on input).
+ * @span: out: bytes from @offset that belong to the region (@size rounded
+ *	up to whole pages for a mappable region). Alignment padding before or
+ *	after them is reserved with the region and counted in usage.
  * @label: out (since version 1 of the struct): the region's label.
  */
 struct nnmem_region_info {
@@ -190,8 +210,8 @@ struct nnmem_rw {
 /**
  * struct nnmem_usage - arena usage (%NNMEM_IOCTL_USAGE)
  * @arena_size: bytes in the arena.
- * @weight_bytes: bytes held by weight regions (their spans).
- * @activation_bytes: bytes held by activation regions (their spans).
+ * @weight_bytes: bytes reserved by weight regions (spans and padding).
+ * @activation_bytes: bytes reserved by activation regions.
  * @free_bytes: bytes in no region.
  * @largest_free: the largest free extent.
  * @weight_top: end of the highest weight region (0 if none).
@@ -206,7 +226,7 @@ struct nnmem_rw {
  *	counted in @weight_bytes/@activation_bytes until the last mapping goes.
  * @session_regions: regions held by the calling session.
  * @__pad: zero.
- * @session_bytes: bytes held by the calling session's regions.
+ * @session_bytes: bytes reserved by the calling session's regions.
  * @deferred_bytes: bytes held by deferred regions.
  */
 struct nnmem_usage {

@@ -1,0 +1,411 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nnmem: memory manager for a neural-network accelerator's DMA arena.
+ *
+ * Module setup, one platform device + DMA arena + /dev/nnmemN per device,
+ * the file operations and the ioctl table. The objects behind the ioctls
+ * live in nnmem_session.c and nnmem_region.c.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/build_bug.h>
+#include <linux/cdev.h>
+#include <linux/compat.h>
+#include <linux/device.h>
+#include <linux/dma-mapping.h>
+#include <linux/fs.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/nospec.h>
+#include <linux/platform_device.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/nnmem.h>
+
+#include "nnmem_compat.h"
+#include "nnmem_drv.h"
+#include "nnmem_region.h"
+#include "nnmem_session.h"
+
+/* The first version of every struct is a prefix of the current one. */
+static_assert(sizeof(struct nnmem_info) == NNMEM_INFO_SIZE_VER0);
+static_assert(offsetof(struct nnmem_alloc, label) == NNMEM_ALLOC_SIZE_VER0);
+static_assert(sizeof(struct nnmem_free) == NNMEM_FREE_SIZE_VER0);
+static_assert(offsetof(struct nnmem_region_info, label) ==
+	      NNMEM_REGION_INFO_SIZE_VER0);
+static_assert(sizeof(struct nnmem_rw) == NNMEM_RW_SIZE_VER0);
+static_assert(sizeof(struct nnmem_usage) == NNMEM_USAGE_SIZE_VER0);
+
+static unsigned int devices = 1;
+module_param(devices, uint, 0444);
+MODULE_PARM_DESC(devices, "number of /dev/nnmemN devices (1..16, default 1)");
+
+static unsigned long arena_size = SZ_4M;
+module_param(arena_size, ulong, 0444);
+MODULE_PARM_DESC(arena_size,
+		 "bytes of DMA memory per device (page multiple, >= 64 KiB, default 4 MiB)");
+
+unsigned int nnmem_max_regions = 4096;
+module_param_named(max_regions, nnmem_max_regions, uint, 0444);
+MODULE_PARM_DESC(max_regions,
+		 "most regions one open file may hold (1..1048576, default 4096)");
+
+static dev_t nnmem_devt;
+static struct class *nnmem_class;
+static struct nnmem_device *nnmem_devs;
+
+static int nnmem_info_ioctl(struct nnmem_session *s, void *data,
+			    struct nnmem_ioctl_ctx *ctx)
+{
+	struct nnmem_info *info = data;
+
+	memset(info, 0, sizeof(*info));
+	info->uapi_version = NNMEM_UAPI_VERSION;
+	info->dev_index = s->ndev->index;
+	info->caps = NNMEM_CAP_MMAP | NNMEM_CAP_RW | NNMEM_CAP_LABELS;
+	info->arena_size = s->ndev->size;
+	info->default_align = NNMEM_ALIGN_DEFAULT;
+	info->max_align = NNMEM_ALIGN_MAX;
+	info->max_regions = nnmem_max_regions;
+	info->page_size = PAGE_SIZE;
+	return 0;
+}
+
+/**
+ * struct nnmem_ioctl_desc - one ioctl
+ * @cmd: the command as the uapi defines it (direction, struct size)
+ * @ver0: size of the struct's first version, the smallest accepted
+ * @fn: handler, given the struct already copied in (zero-extended)
+ * @commit: if set, called after a successful @fn once the copy-out was
+ *	tried, to publish what @fn made or to undo it
+ */
+struct nnmem_ioctl_desc {
+	unsigned int cmd;
+	u32 ver0;
+	int (*fn)(struct nnmem_session *s, void *data,
+		  struct nnmem_ioctl_ctx *ctx);
+	void (*commit)(struct nnmem_session *s, void *data,
+		       struct nnmem_ioctl_ctx *ctx, bool copied);
+};
+
+static const struct nnmem_ioctl_desc nnmem_ioctls[] = {
+	[_IOC_NR(NNMEM_IOCTL_INFO)] = {
+		.cmd = NNMEM_IOCTL_INFO,
+		.ver0 = NNMEM_INFO_SIZE_VER0,
+		.fn = nnmem_info_ioctl,
+	},
+	[_IOC_NR(NNMEM_IOCTL_ALLOC)] = {
+		.cmd = NNMEM_IOCTL_ALLOC,
+		.ver0 = NNMEM_ALLOC_SIZE_VER0,
+		.fn = nnmem_region_alloc_ioctl,
+		.commit = nnmem_region_alloc_commit,
+	},
+	[_IOC_NR(NNMEM_IOCTL_FREE)] = {
+		.cmd = NNMEM_IOCTL_FREE,
+		.ver0 = NNMEM_FREE_SIZE_VER0,
+		.fn = nnmem_region_free_ioctl,
+	},
+	[_IOC_NR(NNMEM_IOCTL_REGION_INFO)] = {
+		.cmd = NNMEM_IOCTL_REGION_INFO,
+		.ver0 = NNMEM_REGION_INFO_SIZE_VER0,
+		.fn = nnmem_region_info_ioctl,
+	},
+	[_IOC_NR(NNMEM_IOCTL_WRITE)] = {
+		.cmd = NNMEM_IOCTL_WRITE,
+		.ver0 = NNMEM_RW_SIZE_VER0,
+		.fn = nnmem_region_write_ioctl,
+	},
+	[_IOC_NR(NNMEM_IOCTL_READ)] = {
+		.cmd = NNMEM_IOCTL_READ,
+		.ver0 = NNMEM_RW_SIZE_VER0,
+		.fn = nnmem_region_read_ioctl,
+	},
+	[_IOC_NR(NNMEM_IOCTL_USAGE)] = {
+		.cmd = NNMEM_IOCTL_USAGE,
+		.ver0 = NNMEM_USAGE_SIZE_VER0,
+		.fn = nnmem_session_usage_ioctl,
+	},
+};
+
+/* Big enough for the kernel's version of every ioctl struct. */
+union nnmem_ioctl_data {
+	struct nnmem_info info;
+	struct nnmem_alloc alloc;
+	struct nnmem_free free;
+	struct nnmem_region_info region_info;
+	struct nnmem_rw rw;
+	struct nnmem_usage usage;
+};
+
+/* Write back min(usize, ksize) bytes and zero the rest of a longer struct. */
+static int nnmem_ioctl_copy_out(void __user *uptr, size_t usize,
+				const void *data, size_t ksize)
+{
+	if (copy_to_user(uptr, data, min(usize, ksize)))
+		return -EFAULT;
+	if (usize > ksize && clear_user(uptr + ksize, usize - ksize))
+		return -EFAULT;
+	return 0;
+}
+
+static long nnmem_ioctl(struct file *file, unsigned int cmd,
+			unsigned long arg)
+{
+	struct nnmem_session *s = file->private_data;
+	void __user *uptr = (void __user *)arg;
+	const struct nnmem_ioctl_desc *desc;
+	struct nnmem_ioctl_ctx ctx = {};
+	union nnmem_ioctl_data data;
+	size_t usize = _IOC_SIZE(cmd);
+	unsigned int nr = _IOC_NR(cmd);
+	unsigned int dir = _IOC_DIR(cmd);
+	size_t ksize;
+	int ret;
+
+	if (_IOC_TYPE(cmd) != NNMEM_IOC_MAGIC || nr >= ARRAY_SIZE(nnmem_ioctls))
+		return -ENOTTY;
+	nr = array_index_nospec(nr, ARRAY_SIZE(nnmem_ioctls));
+	desc = &nnmem_ioctls[nr];
+	if (!desc->fn || dir != _IOC_DIR(desc->cmd))
+		return -ENOTTY;
+	if (usize < desc->ver0)
+		return -EINVAL;
+	ksize = _IOC_SIZE(desc->cmd);
+
+	memset(&data, 0, sizeof(data));
+	if (dir & _IOC_WRITE) {
+		ret = copy_struct_from_user(&data, ksize, uptr, usize);
+		if (ret)
+			return ret;
+	}
+
+	ret = desc->fn(s, &data, &ctx);
+	if (ret || !(dir & _IOC_READ))
+		return ret;
+
+	ret = nnmem_ioctl_copy_out(uptr, usize, &data, ksize);
+	if (desc->commit)
+		desc->commit(s, &data, &ctx, !ret);
+	return ret;
+}
+
+static const struct file_operations nnmem_fops = {
+	.owner = THIS_MODULE,
+	.open = nnmem_session_open,
+	.release = nnmem_session_release,
+	.unlocked_ioctl = nnmem_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = nnmem_region_mmap,
+};
+
+static void *nnmem_arena_kzalloc(size_t size, void *priv)
+{
+	return kzalloc(size, GFP_KERNEL);
+}
+
+static void nnmem_arena_kfree(void *ptr, void *priv)
+{
+	kfree(ptr);
+}
+
+static const struct nnmem_arena_ops nnmem_arena_kops = {
+	.zalloc = nnmem_arena_kzalloc,
+	.free = nnmem_arena_kfree,
+};
+
+static void nnmem_arena_alloc_error(unsigned int index, unsigned long size)
+{
+	pr_err("nnmem%u: cannot allocate a %lu-byte DMA arena\n", index, size);
+	if (size > NNMEM_PAGE_ALLOC_MAX)
+		pr_err("nnmem%u: %lu bytes is above the page allocator's %lu-byte limit; boot with cma=<size> (CONFIG_DMA_CMA) or lower arena_size\n",
+		       index, size, NNMEM_PAGE_ALLOC_MAX);
+}
+
+static int nnmem_device_init(struct nnmem_device *ndev, unsigned int index)
+{
+	struct platform_device_info info = {
+		.name = NNMEM_NAME,
+		.id = index,
+		.dma_mask = DMA_BIT_MASK(64),
+	};
+	dev_t devt = MKDEV(MAJOR(nnmem_devt), index);
+	int ret;
+
+	ndev->index = index;
+	ndev->size = arena_size;
+	mutex_init(&ndev->lock);
+
+	ndev->pdev = platform_device_register_full(&info);
+	if (IS_ERR(ndev->pdev)) {
+		ret = PTR_ERR(ndev->pdev);
+		pr_err("nnmem%u: cannot register platform device: %d\n",
+		       index, ret);
+		goto err_destroy_mutex;
+	}
+
+	ret = dma_set_mask_and_coherent(&ndev->pdev->dev, DMA_BIT_MASK(64));
+	if (ret) {
+		pr_err("nnmem%u: 64-bit DMA not available: %d\n", index, ret);
+		goto err_unregister_pdev;
+	}
+
+	ndev->cpu_addr = dma_alloc_coherent(&ndev->pdev->dev, ndev->size,
+					    &ndev->dma_addr,
+					    GFP_KERNEL | __GFP_NOWARN);
+	if (!ndev->cpu_addr) {
+		nnmem_arena_alloc_error(index, arena_size);
+		ret = -ENOMEM;
+		goto err_unregister_pdev;
+	}
+
+	ret = nnmem_arena_init(&ndev->arena, ndev->size, &nnmem_arena_kops,
+			       ndev);
+	if (ret) {
+		pr_err("nnmem%u: cannot set up the allocator: %d\n", index, ret);
+		goto err_free_dma;
+	}
+
+	cdev_init(&ndev->cdev, &nnmem_fops);
+	ndev->cdev.owner = THIS_MODULE;
+	ret = cdev_add(&ndev->cdev, devt, 1);
+	if (ret) {
+		pr_err("nnmem%u: cannot add char device: %d\n", index, ret);
+		goto err_fini_arena;
+	}
+
+	ndev->dev = device_create(nnmem_class, &ndev->pdev->dev, devt, ndev,
+				  NNMEM_NAME "%u", index);
+	if (IS_ERR(ndev->dev)) {
+		ret = PTR_ERR(ndev->dev);
+		pr_err("nnmem%u: cannot create device: %d\n", index, ret);
+		goto err_del_cdev;
+	}
+	return 0;
+
+err_del_cdev:
+	cdev_del(&ndev->cdev);
+err_fini_arena:
+	nnmem_arena_fini(&ndev->arena);
+err_free_dma:
+	dma_free_coherent(&ndev->pdev->dev, ndev->size, ndev->cpu_addr,
+			  ndev->dma_addr);
+err_unregister_pdev:
+	platform_device_unregister(ndev->pdev);
+err_destroy_mutex:
+	mutex_destroy(&ndev->lock);
+	return ret;
+}
+
+static void nnmem_device_fini(struct nnmem_device *ndev)
+{
+	struct nnmem_arena_usage au;
+
+	device_destroy(nnmem_class, ndev->cdev.dev);
+	cdev_del(&ndev->cdev);
+
+	/* No file is open (module refcount), so nothing may be left. */
+	nnmem_arena_usage(&ndev->arena, &au);
+	WARN_ON(au.weight_regions || au.activation_regions);
+	WARN_ON(ndev->deferred_regions || ndev->deferred_bytes);
+	nnmem_arena_fini(&ndev->arena);
+	dma_free_coherent(&ndev->pdev->dev, ndev->size, ndev->cpu_addr,
+			  ndev->dma_addr);
+	platform_device_unregister(ndev->pdev);
+	mutex_destroy(&ndev->lock);
+}
+
+static int nnmem_params_check(void)
+{
+	if (devices < 1 || devices > NNMEM_DEVICES_MAX) {
+		pr_err("devices=%u: must be 1..%u\n", devices,
+		       NNMEM_DEVICES_MAX);
+		return -EINVAL;
+	}
+	if (arena_size < NNMEM_ARENA_MIN || !PAGE_ALIGNED(arena_size)) {
+		pr_err("arena_size=%lu: must be a multiple of %lu and at least %u\n",
+		       arena_size, PAGE_SIZE, NNMEM_ARENA_MIN);
+		return -EINVAL;
+	}
+	if (arena_size > NNMEM_MMAP_OFFSET_MAX) {
+		pr_err("arena_size=%lu: must be at most %llu (mmap offsets)\n",
+		       arena_size, NNMEM_MMAP_OFFSET_MAX);
+		return -EINVAL;
+	}
+	if (nnmem_max_regions < 1 || nnmem_max_regions > NNMEM_REGIONS_MAX) {
+		pr_err("max_regions=%u: must be 1..%u\n", nnmem_max_regions,
+		       NNMEM_REGIONS_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int __init nnmem_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	ret = nnmem_params_check();
+	if (ret)
+		return ret;
+
+	ret = alloc_chrdev_region(&nnmem_devt, 0, devices, NNMEM_NAME);
+	if (ret) {
+		pr_err("cannot allocate char device numbers: %d\n", ret);
+		return ret;
+	}
+
+	nnmem_class = nnmem_class_create(NNMEM_NAME);
+	if (IS_ERR(nnmem_class)) {
+		ret = PTR_ERR(nnmem_class);
+		pr_err("cannot create class: %d\n", ret);
+		goto err_unregister_chrdev;
+	}
+
+	nnmem_devs = kcalloc(devices, sizeof(*nnmem_devs), GFP_KERNEL);
+	if (!nnmem_devs) {
+		ret = -ENOMEM;
+		goto err_destroy_class;
+	}
+
+	for (i = 0; i < devices; i++) {
+		ret = nnmem_device_init(&nnmem_devs[i], i);
+		if (ret)
+			goto err_fini_devices;
+	}
+	pr_info("%u device(s), %lu-byte arena each, max_regions=%u\n",
+		devices, arena_size, nnmem_max_regions);
+	return 0;
+
+err_fini_devices:
+	while (i--)
+		nnmem_device_fini(&nnmem_devs[i]);
+	kfree(nnmem_devs);
+err_destroy_class:
+	class_destroy(nnmem_class);
+err_unregister_chrdev:
+	unregister_chrdev_region(nnmem_devt, devices);
+	return ret;
+}
+
+static void __exit nnmem_exit(void)
+{
+	unsigned int i = devices;
+
+	while (i--)
+		nnmem_device_fini(&nnmem_devs[i]);
+	kfree(nnmem_devs);
+	class_destroy(nnmem_class);
+	unregister_chrdev_region(nnmem_devt, devices);
+}
+
+module_init(nnmem_init);
+module_exit(nnmem_exit);
+
+MODULE_DESCRIPTION("Memory manager for a neural-network accelerator's DMA arena");
+MODULE_AUTHOR("nnmem developers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nnmem regions: ALLOC, FREE, REGION_INFO, WRITE, READ and mmap().
+ *
+ * A region is reference counted. The session's handle holds one reference,
+ * every vma mapping it holds one, and an ioctl working on it holds one while
+ * it runs, so user copies happen without the device lock. Freeing the handle
+ * (FREE or close) only drops the handle's reference; the arena space goes
+ * back when the last reference does. A region whose handle is gone while a
+ * mapping still exists is "deferred" and counted as such in USAGE.
+ *
+ * mmap(): the offset is &nnmem_region_info.mmap_offset (handle << 40), plus
+ * optionally a page-aligned byte offset inside the region. Errors: unknown
+ * handle -ENOENT (as for every other use of a handle), region not mappable
+ * -EACCES, MAP_PRIVATE or a range past the region's span -EINVAL.
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dma-mapping.h>
+#include <linux/kernel.h>
+#include <linux/log2.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+
+#include "nnmem_compat.h"
+#include "nnmem_region.h"
+#include "nnmem_session.h"
+
+/* Largest piece copied between rescheduling points in READ/WRITE. */
+#define NNMEM_RW_CHUNK		SZ_1M
+
+static void nnmem_region_release(struct kref *ref)
+{
+	struct nnmem_region *r = container_of(ref, struct nnmem_region, ref);
+	struct nnmem_device *ndev = r->ndev;
+
+	mutex_lock(&ndev->lock);
+	nnmem_arena_free(&ndev->arena, &r->ar);
+	if (r->deferred) {
+		ndev->deferred_regions--;
+		ndev->deferred_bytes -= r->ar.res_size;
+	}
+	mutex_unlock(&ndev->lock);
+	kfree(r);
+}
+
+/* Never called with ndev->lock held: the last put takes it. */
+static void nnmem_region_put(struct nnmem_region *r)
+{
+	kref_put(&r->ref, nnmem_region_release);
+}
+
+/* Look a handle up and take a reference; NULL if unknown or in flight. */
+static struct nnmem_region *nnmem_region_get(struct nnmem_session *s,
+					     unsigned long handle)
+{
+	struct nnmem_region *r;
+
+	xa_lock(&s->regions);
+	r = xa_load(&s->regions, handle);
+	if (r)
+		kref_get(&r->ref);
+	xa_unlock(&s->regions);
+	return r;
+}
+
+/* The handle has been erased: stop counting the region for the session. */
+static void nnmem_region_drop_handle_locked(struct nnmem_session *s,
+					    struct nnmem_region *r)
+{
+	struct nnmem_device *ndev = s->ndev;
+
+	lockdep_assert_held(&ndev->lock);
+	s->nr_regions--;
+	s->bytes -= r->ar.res_size;
+	if (r->map_count) {
+		r->deferred = true;
+		ndev->deferred_regions++;
+		ndev->deferred_bytes += r->ar.res_size;
+	}
+}
+
+static void nnmem_region_drop_handle(struct nnmem_session *s,
+				     struct nnmem_region *r)
+{
+	mutex_lock(&s->ndev->lock);
+	nnmem_region_drop_handle_locked(s, r);
+	mutex_unlock(&s->ndev->lock);
+	nnmem_region_put(r);
+}
+
+/* Printable ASCII, NUL-terminated inside the array, zeros after the NUL. */
+static bool nnmem_label_valid(const u8 *label)
+{
+	size_t len = strnlen((const char *)label, NNMEM_LABEL_LEN);
+	size_t i;
+
+	if (len == NNMEM_LABEL_LEN)
+		return false;
+	for (i = 0; i < len; i++)
+		if (label[i] < 0x20 || label[i] > 0x7e)
+			return false;
+	return !memchr_inv(label + len, 0, NNMEM_LABEL_LEN - len);
+}
+
+static int nnmem_alloc_check(const struct nnmem_device *ndev,
+			     const struct nnmem_alloc *a)
+{
+	if (!a->size || a->size > ndev->size)
+		return -EINVAL;
+	if (a->align && (!is_power_of_2(a->align) ||
+			 a->align > NNMEM_ALIGN_MAX))
+		return -EINVAL;
+	if (a->kind != NNMEM_KIND_WEIGHT && a->kind != NNMEM_KIND_ACTIVATION)
+		return -EINVAL;
+	if (a->flags & ~NNMEM_ALLOC_VALID_FLAGS)
+		return -EINVAL;
+	if (!nnmem_label_valid(a->label))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * nnmem_region_alloc_ioctl - NNMEM_IOCTL_ALLOC
+ * @s: calling session
+ * @data: &struct nnmem_alloc, copied in; handle and offset filled in
+ * @ctx: gets the new region, published by nnmem_region_alloc_commit()
+ *
+ * The handle is reserved (it reads as unknown) until the result has
+ * reached userspace.
+ *
+ * Return: 0, -EINVAL for a bad field, -EMFILE at the session's limit,
+ * -ENOSPC if the arena has no room, -ENOMEM.
+ */
+int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
+			     struct nnmem_ioctl_ctx *ctx)
+{
+	struct nnmem_alloc *a = data;
+	struct nnmem_device *ndev = s->ndev;
+	enum nnmem_arena_kind akind;
+	struct nnmem_region *r;
+	u32 handle;
+	int ret;
+
+	ret = nnmem_alloc_check(ndev, a);
+	if (ret)
+		return ret;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	kref_init(&r->ref);
+	r->ndev = ndev;
+	r->kind = a->kind;
+	r->flags = a->flags;
+	r->align = a->align ? a->align : NNMEM_ALIGN_DEFAULT;
+	r->size = a->size;
+	r->span = a->size;
+	if (r->flags & NNMEM_ALLOC_MAPPABLE) {
+		r->align = max_t(u32, r->align, PAGE_SIZE);
+		r->span = PAGE_ALIGN(a->size);
+	}
+	memcpy(r->label, a->label, NNMEM_LABEL_LEN);
+	akind = a->kind == NNMEM_KIND_WEIGHT ? NNMEM_ARENA_WEIGHT :
+					       NNMEM_ARENA_ACTIVATION;
+
+	ret = xa_alloc(&s->regions, &handle, NULL,
+		       XA_LIMIT(1, nnmem_max_regions), GFP_KERNEL);
+	if (ret == -EBUSY)
+		ret = -EMFILE;
+	if (ret)
+		goto err_free_region;
+	r->handle = handle;
+
+	mutex_lock(&ndev->lock);
+	ret = nnmem_arena_alloc(&ndev->arena, &r->ar, akind, r->span, r->align);
+	if (ret) {
+		mutex_unlock(&ndev->lock);
+		goto err_erase_handle;
+	}
+	s->nr_regions++;
+	s->bytes += r->ar.res_size;
+	mutex_unlock(&ndev->lock);
+
+	a->handle = handle;
+	a->offset = r->ar.offset;
+	ctx->obj = r;
+	return 0;
+
+err_erase_handle:
+	xa_erase(&s->regions, handle);
+err_free_region:
+	kfree(r);
+	return ret;
+}
+
+/**
+ * nnmem_region_alloc_commit - publish or undo a new region
+ * @s: calling session
+ * @data: &struct nnmem_alloc as returned
+ * @ctx: holds the region from nnmem_region_alloc_ioctl()
+ * @copied: whether the result reached userspace
+ */
+void nnmem_region_alloc_commit(struct nnmem_session *s, void *data,
+			       struct nnmem_ioctl_ctx *ctx, bool copied)
+{
+	struct nnmem_region *r = ctx->obj;
+	void *old;
+
+	if (copied) {
+		/* Filling a reserved slot allocates nothing and cannot fail. */
+		old = xa_store(&s->regions, r->handle, r, GFP_KERNEL);
+		WARN_ON_ONCE(xa_is_err(old));
+		return;
+	}
+	xa_erase(&s->regions, r->handle);
+	nnmem_region_drop_handle(s, r);
+}
+
+/**
+ * nnmem_region_free_ioctl - NNMEM_IOCTL_FREE
+ * @s: calling session
+ * @data: &struct nnmem_free
+ * @ctx: unused
+ *
+ * Return: 0, -EINVAL if flags are set, -ENOENT for an unknown handle.
+ */
+int nnmem_region_free_ioctl(struct nnmem_session *s, void *data,
+			    struct nnmem_ioctl_ctx *ctx)
+{
+	struct nnmem_free *f = data;
+	struct nnmem_region *r;
+
+	if (f->flags)
+		return -EINVAL;
+
+	xa_lock(&s->regions);
+	r = xa_load(&s->regions, f->handle);
+	if (r)
+		__xa_erase(&s->regions, f->handle);
+	xa_unlock(&s->regions);
+	if (!r)
+		return -ENOENT;
+
+	nnmem_region_drop_handle(s, r);
+	return 0;
+}
+
+/**
+ * nnmem_region_info_ioctl - NNMEM_IOCTL_REGION_INFO
+ * @s: calling session
+ * @data: &struct nnmem_region_info, handle and flags in, the rest out
+ * @ctx: unused
+ *
+ * Return: 0, -EINVAL if flags are set, -ENOENT for an unknown handle.
+ */
+int nnmem_region_info_ioctl(struct nnmem_session *s, void *data,
+			    struct nnmem_ioctl_ctx *ctx)
+{
+	struct nnmem_region_info *ri = data;
+	struct nnmem_region *r;
+	u32 handle = ri->handle;
+
+	if (ri->flags)
+		return -EINVAL;
+	r = nnmem_region_get(s, handle);
+	if (!r)
+		return -ENOENT;
+
+	memset(ri, 0, sizeof(*ri));
+	ri->handle = handle;
+	ri->offset = r->ar.offset;
+	ri->size = r->size;
+	if (r->flags & NNMEM_ALLOC_MAPPABLE)
+		ri->mmap_offset = (u64)handle << NNMEM_MMAP_HANDLE_SHIFT;
+	ri->align = r->align;
+	ri->kind = r->kind;
+	ri->alloc_flags = r->flags;
+	ri->span = r->span;
+	memcpy(ri->label, r->label, NNMEM_LABEL_LEN);
+
+	nnmem_region_put(r);
+	return 0;
+}
+
+/*
+ * Copy between user memory and the region without the device lock: the
+ * reference keeps the region's arena space allocated. A fault anywhere
+ * fails the whole call with -EFAULT.
+ */
+static int nnmem_region_rw(struct nnmem_session *s, struct nnmem_rw *rw,
+			   bool write)
+{
+	void __user *ubuf = u64_to_user_ptr(rw->data);
+	struct nnmem_region *r;
+	u64 left = rw->length;
+	void *kbuf;
+	u64 end;
+	int ret = 0;
+
+	if (rw->flags)
+		return -EINVAL;
+	r = nnmem_region_get(s, rw->handle);
+	if (!r)
+		return -ENOENT;
+	if (check_add_overflow(rw->offset, rw->length, &end) || end > r->size) {
+		ret = -EINVAL;
+		goto out_put;
+	}
+
+	kbuf = s->ndev->cpu_addr + r->ar.offset + rw->offset;
+	while (left) {
+		size_t n = min_t(u64, left, NNMEM_RW_CHUNK);
+		unsigned long not_copied;
+
+		if (write)
+			not_copied = copy_from_user(kbuf, ubuf, n);
+		else
+			not_copied = copy_to_user(ubuf, kbuf, n);
+		if (not_copied) {
+			ret = -EFAULT;
+			break;
+		}
+		kbuf += n;
+		ubuf += n;
+		left -= n;
+		cond_resched();
+	}
+
+out_put:
+	nnmem_region_put(r);
+	return ret;
+}
+
+/**
+ * nnmem_region_write_ioctl - NNMEM_IOCTL_WRITE
+ * @s: calling session
+ * @data: &struct nnmem_rw
+ * @ctx: unused
+ *
+ * Return: 0, -EINVAL for flags or a range past the region, -ENOENT for an
+ * unknown handle, -EFAULT for a bad buffer.
+ */
+int nnmem_region_write_ioctl(struct nnmem_session *s, void *data,
+			     struct nnmem_ioctl_ctx *ctx)
+{
+	return nnmem_region_rw(s, data, true);
+}
+
+/**
+ * nnmem_region_read_ioctl - NNMEM_IOCTL_READ
+ * @s: calling session
+ * @data: &struct nnmem_rw
+ * @ctx: unused
+ *
+ * Return: as nnmem_region_write_ioctl().
+ */
+int nnmem_region_read_ioctl(struct nnmem_session *s, void *data,
+			    struct nnmem_ioctl_ctx *ctx)
+{
+	return nnmem_region_rw(s, data, false);
+}
+
+/* A vma was duplicated (fork) or split: it holds the region too. */
+static void nnmem_region_vm_open(struct vm_area_struct *vma)
+{
+	struct nnmem_region *r = vma->vm_private_data;
+
+	kref_get(&r->ref);
+	mutex_lock(&r->ndev->lock);
+	r->map_count++;
+	mutex_unlock(&r->ndev->lock);
+}
+
+static void nnmem_region_vm_close(struct vm_area_struct *vma)
+{
+	struct nnmem_region *r = vma->vm_private_data;
+
+	mutex_lock(&r->ndev->lock);
+	r->map_count--;
+	mutex_unlock(&r->ndev->lock);
+	nnmem_region_put(r);
+}
+
+static const struct vm_operations_struct nnmem_region_vm_ops = {
+	.open = nnmem_region_vm_open,
+	.close = nnmem_region_vm_close,
+};
+
+/**
+ * nnmem_region_mmap - map (part of) a mappable region
+ * @file: the session's file
+ * @vma: the new mapping; vm_pgoff holds the region's mmap_offset plus a
+ *	page offset inside it
+ *
+ * Return: 0, -ENOENT for an unknown handle, -EACCES if the region is not
+ * mappable, -EINVAL for MAP_PRIVATE or a range outside the region's span.
+ */
+int nnmem_region_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct nnmem_session *s = file->private_data;
+	struct nnmem_device *ndev = s->ndev;
+	unsigned long pgoff = vma->vm_pgoff;
+	unsigned long first = pgoff & ((NNMEM_MMAP_OFFSET_MAX >> PAGE_SHIFT) - 1);
+	unsigned long npages = vma_pages(vma);
+	unsigned long span_pages;
+	struct nnmem_region *r;
+	int ret;
+
+	r = nnmem_region_get(s, pgoff >> (NNMEM_MMAP_HANDLE_SHIFT - PAGE_SHIFT));
+	if (!r)
+		return -ENOENT;
+	if (!(r->flags & NNMEM_ALLOC_MAPPABLE)) {
+		ret = -EACCES;
+		goto err_put;
+	}
+	span_pages = r->span >> PAGE_SHIFT;
+	if (!(vma->vm_flags & VM_MAYSHARE) || first >= span_pages ||
+	    npages > span_pages - first) {
+		ret = -EINVAL;
+		goto err_put;
+	}
+
+	/* Counted before it exists, so that a racing FREE defers the region. */
+	mutex_lock(&ndev->lock);
+	r->map_count++;
+	mutex_unlock(&ndev->lock);
+
+	nnmem_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	/* dma_mmap_coherent() takes the page offset into the whole arena. */
+	vma->vm_pgoff = (r->ar.offset >> PAGE_SHIFT) + first;
+	ret = dma_mmap_coherent(&ndev->pdev->dev, vma, ndev->cpu_addr,
+				ndev->dma_addr, ndev->size);
+	vma->vm_pgoff = pgoff;
+	if (ret)
+		goto err_uncount;
+
+	/*
+	 * The reference taken by the lookup now belongs to the vma. On
+	 * failure the core calls no vm_ops, so they are set only now.
+	 */
+	vma->vm_private_data = r;
+	vma->vm_ops = &nnmem_region_vm_ops;
+	return 0;
+
+err_uncount:
+	mutex_lock(&ndev->lock);
+	r->map_count--;
+	mutex_unlock(&ndev->lock);
+err_put:
+	nnmem_region_put(r);
+	return ret;
+}
+
+/**
+ * nnmem_region_free_all - drop every handle of a closing session
+ * @s: the session
+ *
+ * Regions still mapped stay allocated until their last mapping goes.
+ */
+void nnmem_region_free_all(struct nnmem_session *s)
+{
+	struct nnmem_region *r;
+	unsigned long handle;
+
+	xa_for_each(&s->regions, handle, r) {
+		xa_erase(&s->regions, handle);
+		nnmem_region_drop_handle(s, r);
+	}
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nnmem: a region is a piece of the arena owned by a session's handle and
+ * by every mapping of it.
+ */
+#ifndef __NNMEM_REGION_H__
+#define __NNMEM_REGION_H__
+
+#include <linux/bits.h>
+#include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/types.h>
+#include <linux/nnmem.h>
+
+#include "nnmem_arena.h"
+#include "nnmem_drv.h"
+
+struct nnmem_session;
+
+/*
+ * mmap() offset of a mappable region: the handle above bit 40, the byte
+ * offset inside the region below it (page aligned). So an arena is at most
+ * 1 TiB.
+ */
+#define NNMEM_MMAP_HANDLE_SHIFT	40
+#define NNMEM_MMAP_OFFSET_MAX	BIT_ULL(NNMEM_MMAP_HANDLE_SHIFT)
+
+/**
+ * struct nnmem_region - one allocation
+ * @ar: allocator's part (offset, span, alignment, kind)
+ * @ref: one for the session's handle, one per mapping, one per ioctl using
+ *	it; the last put gives the span back to the arena
+ * @ndev: device whose arena holds it
+ * @handle: handle it was given (stale once the handle is freed)
+ * @kind: %NNMEM_KIND_*
+ * @flags: %NNMEM_ALLOC_*
+ * @align: alignment it was placed with
+ * @size: bytes as requested
+ * @span: bytes reserved in the arena
+ * @label: NUL-terminated, zero-padded printable ASCII
+ * @map_count: live mappings (under @ndev->lock)
+ * @deferred: handle is gone while mapped, counted in the device's
+ *	deferred_* (under @ndev->lock)
+ *
+ * Everything but @ref, @map_count and @deferred is fixed once allocated.
+ */
+struct nnmem_region {
+	struct nnmem_arena_region ar;
+	struct kref ref;
+	struct nnmem_device *ndev;
+	u32 handle;
+	u32 kind;
+	u32 flags;
+	u32 align;
+	u64 size;
+	u64 span;
+	u8 label[NNMEM_LABEL_LEN];
+	unsigned int map_count;
+	bool deferred;
+};
+
+int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
+			     struct nnmem_ioctl_ctx *ctx);
+void nnmem_region_alloc_commit(struct nnmem_session *s, void *data,
+			       struct nnmem_ioctl_ctx *ctx, bool copied);
+int nnmem_region_free_ioctl(struct nnmem_session *s, void *data,
+			    struct nnmem_ioctl_ctx *ctx);
+int nnmem_region_info_ioctl(struct nnmem_session *s, void *data,
+			    struct nnmem_ioctl_ctx *ctx);
+int nnmem_region_write_ioctl(struct nnmem_session *s, void *data,
+			     struct nnmem_ioctl_ctx *ctx);
+int nnmem_region_read_ioctl(struct nnmem_session *s, void *data,
+			    struct nnmem_ioctl_ctx *ctx);
+int nnmem_region_mmap(struct file *file, struct vm_area_struct *vma);
+void nnmem_region_free_all(struct nnmem_session *s);
+
+#endif /* __NNMEM_REGION_H__ */

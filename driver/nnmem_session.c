@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nnmem sessions: one per open file of /dev/nnmemN. A session owns the
+ * regions it allocated and frees them all when the file is released (which
+ * the VFS delays until the last mapping of the file is gone).
+ */
+
+#include <linux/fs.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/xarray.h>
+#include <linux/nnmem.h>
+
+#include "nnmem_region.h"
+#include "nnmem_session.h"
+
+/**
+ * nnmem_session_open - start a session on an open of /dev/nnmemN
+ * @inode: the device node
+ * @file: the new file
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int nnmem_session_open(struct inode *inode, struct file *file)
+{
+	struct nnmem_device *ndev = container_of(inode->i_cdev,
+						 struct nnmem_device, cdev);
+	struct nnmem_session *s;
+	int ret;
+
+	ret = nonseekable_open(inode, file);
+	if (ret)
+		return ret;
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	s->ndev = ndev;
+	xa_init_flags(&s->regions, XA_FLAGS_ALLOC1);
+	file->private_data = s;
+	return 0;
+}
+
+/**
+ * nnmem_session_release - end a session, freeing its regions
+ * @inode: the device node
+ * @file: the file being released
+ *
+ * Return: 0.
+ */
+int nnmem_session_release(struct inode *inode, struct file *file)
+{
+	struct nnmem_session *s = file->private_data;
+
+	nnmem_region_free_all(s);
+	WARN_ON(s->nr_regions || s->bytes);
+	xa_destroy(&s->regions);
+	kfree(s);
+	return 0;
+}
+
+/**
+ * nnmem_session_usage_ioctl - NNMEM_IOCTL_USAGE
+ * @s: calling session
+ * @data: &struct nnmem_usage to fill
+ * @ctx: unused
+ *
+ * Return: 0.
+ */
+int nnmem_session_usage_ioctl(struct nnmem_session *s, void *data,
+			      struct nnmem_ioctl_ctx *ctx)
+{
+	struct nnmem_device *ndev = s->ndev;
+	struct nnmem_usage *u = data;
+	struct nnmem_arena_usage au;
+
+	memset(u, 0, sizeof(*u));
+	mutex_lock(&ndev->lock);
+	nnmem_arena_usage(&ndev->arena, &au);
+	u->deferred_regions = ndev->deferred_regions;
+	u->deferred_bytes = ndev->deferred_bytes;
+	u->session_regions = s->nr_regions;
+	u->session_bytes = s->bytes;
+	mutex_unlock(&ndev->lock);
+
+	u->arena_size = au.size;
+	u->weight_bytes = au.weight_bytes;
+	u->activation_bytes = au.activation_bytes;
+	u->free_bytes = au.free_bytes;
+	u->largest_free = au.largest_free;
+	u->weight_top = au.weight_top;
+	u->activation_bottom = au.activation_bottom;
+	u->weight_hwm = au.weight_hwm;
+	u->activation_hwm = au.activation_hwm;
+	u->weight_regions = au.weight_regions;
+	u->activation_regions = au.activation_regions;
+	u->free_extents = au.free_extents;
+	return 0;
+}
