@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the nnmem kselftest suites. They drive the raw uapi
+ * (ioctl/mmap on /dev/nnmemN) and return 0 or a negative errno, so that a
+ * test can ASSERT_EQ(-EINVAL, ...) on the exact error.
+ */
+#ifndef NNMEM_TEST_H
+#define NNMEM_TEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/nnmem.h>
+
+#define NNMEM_TEST_ARENA_DEFAULT	(4ULL << 20)
+#define NNMEM_TEST_MAX_REGIONS_DEFAULT	4096
+
+static inline uint64_t nt_align_up(uint64_t x, uint64_t a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
+
+static inline uint64_t nt_align_down(uint64_t x, uint64_t a)
+{
+	return x & ~(a - 1);
+}
+
+static inline int nt_open(int index)
+{
+	char path[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/nnmem%d", index);
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static inline int nt_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+/* The same command with another struct size, as an older/newer binary. */
+static inline unsigned long nt_cmd_sized(unsigned long cmd, size_t size)
+{
+	return _IOC(_IOC_DIR(cmd), _IOC_TYPE(cmd), _IOC_NR(cmd), size);
+}
+
+static inline int nt_info(int fd, struct nnmem_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return nt_ioctl(fd, NNMEM_IOCTL_INFO, info);
+}
+
+static inline int nt_usage(int fd, struct nnmem_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	return nt_ioctl(fd, NNMEM_IOCTL_USAGE, u);
+}
+
+static inline int nt_alloc(int fd, uint64_t size, uint32_t align,
+			   uint32_t kind, uint32_t flags, const char *label,
+			   uint32_t *handle, uint64_t *offset)
+{
+	struct nnmem_alloc a;
+	int err;
+
+	memset(&a, 0, sizeof(a));
+	a.size = size;
+	a.align = align;
+	a.kind = kind;
+	a.flags = flags;
+	if (label)
+		strncpy((char *)a.label, label, sizeof(a.label) - 1);
+	err = nt_ioctl(fd, NNMEM_IOCTL_ALLOC, &a);
+	if (err)
+		return err;
+	if (handle)
+		*handle = a.handle;
+	if (offset)
+		*offset = a.offset;
+	return 0;
+}
+
+static inline int nt_weight(int fd, uint64_t size, uint32_t align,
+			    uint32_t *handle, uint64_t *offset)
+{
+	return nt_alloc(fd, size, align, NNMEM_KIND_WEIGHT, 0, NULL, handle,
+			offset);
+}
+
+static inline int nt_activation(int fd, uint64_t size, uint32_t align,
+				uint32_t *handle, uint64_t *offset)
+{
+	return nt_alloc(fd, size, align, NNMEM_KIND_ACTIVATION, 0, NULL,
+			handle, offset);
+}
+
+static inline int nt_free(int fd, uint32_t handle)
+{
+	struct nnmem_free f = { .handle = handle };
+
+	return nt_ioctl(fd, NNMEM_IOCTL_FREE, &f);
+}
+
+static inline int nt_region_info(int fd, uint32_t handle,
+				 struct nnmem_region_info *ri)
+{
+	memset(ri, 0, sizeof(*ri));
+	ri->handle = handle;
+	return nt_ioctl(fd, NNMEM_IOCTL_REGION_INFO, ri);
+}
+
+static inline int nt_rw(int fd, unsigned long cmd, uint32_t handle,
+			uint64_t offset, const void *buf, uint64_t len)
+{
+	struct nnmem_rw rw;
+
+	memset(&rw, 0, sizeof(rw));
+	rw.handle = handle;
+	rw.offset = offset;
+	rw.length = len;
+	rw.data = (uint64_t)(uintptr_t)buf;
+	return nt_ioctl(fd, cmd, &rw);
+}
+
+static inline int nt_write(int fd, uint32_t handle, uint64_t offset,
+			   const void *buf, uint64_t len)
+{
+	return nt_rw(fd, NNMEM_IOCTL_WRITE, handle, offset, buf, len);
+}
+
+static inline int nt_read(int fd, uint32_t handle, uint64_t offset,
+			  void *buf, uint64_t len)
+{
+	return nt_rw(fd, NNMEM_IOCTL_READ, handle, offset, buf, len);
+}
+
+/* Everything but the high-water marks, which only ever grow since load. */
+static inline bool nt_usage_same(const struct nnmem_usage *a,
+				 const struct nnmem_usage *b)
+{
+	return a->arena_size == b->arena_size &&
+	       a->weight_bytes == b->weight_bytes &&
+	       a->activation_bytes == b->activation_bytes &&
+	       a->free_bytes == b->free_bytes &&
+	       a->largest_free == b->largest_free &&
+	       a->weight_top == b->weight_top &&
+	       a->activation_bottom == b->activation_bottom &&
+	       a->weight_regions == b->weight_regions &&
+	       a->activation_regions == b->activation_regions &&
+	       a->free_extents == b->free_extents &&
+	       a->deferred_regions == b->deferred_regions &&
+	       a->session_regions == b->session_regions &&
+	       a->session_bytes == b->session_bytes &&
+	       a->deferred_bytes == b->deferred_bytes;
+}
+
+/* Nothing allocated anywhere on the device. */
+static inline bool nt_usage_empty(const struct nnmem_usage *u)
+{
+	return u->weight_bytes == 0 && u->activation_bytes == 0 &&
+	       u->free_bytes == u->arena_size &&
+	       u->largest_free == u->arena_size &&
+	       u->weight_top == 0 && u->activation_bottom == u->arena_size &&
+	       u->weight_regions == 0 && u->activation_regions == 0 &&
+	       u->free_extents == 1 && u->deferred_regions == 0 &&
+	       u->session_regions == 0 && u->session_bytes == 0 &&
+	       u->deferred_bytes == 0 && u->__pad == 0;
+}
+
+static inline void nt_pattern(void *buf, size_t len, unsigned int seed)
+{
+	unsigned char *p = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (unsigned char)((i * 131 + seed * 17 + (i >> 8)) ^ seed);
+}
+
+/* Assert that a usage snapshot of @fd equals @before (failed call check). */
+#define ASSERT_USAGE_UNCHANGED(fd, before) do { \
+	struct nnmem_usage __now; \
+	ASSERT_EQ(0, nt_usage((fd), &__now)); \
+	ASSERT_TRUE(nt_usage_same(&__now, (before))); \
+} while (0)
+
+#define ASSERT_USAGE_EMPTY(fd) do { \
+	struct nnmem_usage __now; \
+	ASSERT_EQ(0, nt_usage((fd), &__now)); \
+	ASSERT_TRUE(nt_usage_empty(&__now)) { \
+		TH_LOG("not empty: w=%llu a=%llu free=%llu extents=%u deferred=%u session=%u", \
+		       (unsigned long long)__now.weight_bytes, \
+		       (unsigned long long)__now.activation_bytes, \
+		       (unsigned long long)__now.free_bytes, \
+		       __now.free_extents, __now.deferred_regions, \
+		       __now.session_regions); \
+	} \
+} while (0)
+
+#endif /* NNMEM_TEST_H */
