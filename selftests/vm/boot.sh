@@ -1,0 +1,45 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot one kernel + initramfs under QEMU (TCG), serial console to a log.
+#
+# Usage: boot.sh NAME INITRD LOG
+# Environment: NNMEM_VM_TIMEOUT (seconds; default 400, 900 for debug-6.12)
+# The VM ends itself with reboot -f (QEMU -no-reboot exits); a VM that
+# hangs is killed at the timeout, which the log checker then reports as a
+# missing end marker.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 3 ] || die "usage: boot.sh NAME INITRD LOG"
+name=$1 initrd=$2 logf=$3
+kernel=$("$VM_DIR/kernels.sh" vmlinuz "$name")
+[ -f "$kernel" ] || die "kernel $kernel missing (kernels.sh all)"
+[ -f "$initrd" ] || die "initramfs $initrd missing"
+
+append="console=ttyS0,115200 loglevel=7 panic=-1 printk.devkmsg=on"
+case $name in
+debug-6.12)
+	append="$append cma=128M"
+	tmo=${NNMEM_VM_TIMEOUT:-900}
+	;;
+*)
+	# Debian kernels: skip what TCG makes slow and the test never needs.
+	append="$append mitigations=off"
+	tmo=${NNMEM_VM_TIMEOUT:-400}
+	;;
+esac
+
+mkdir -p "$(dirname "$logf")"
+: >"$logf"
+rc=0
+timeout -k 10 "$tmo" qemu-system-x86_64 -accel tcg -m 2G -smp 2 \
+	-nographic -no-reboot -monitor none -serial "file:$logf" \
+	-kernel "$kernel" -initrd "$initrd" -append "$append" \
+	</dev/null >"$logf.qemu" 2>&1 || rc=$?
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+	echo "NNMEM-VM-TIMEOUT after ${tmo}s" >>"$logf"
+elif [ $rc -ne 0 ]; then
+	echo "NNMEM-VM-QEMU-FAILED rc=$rc: $(tr '\n' ' ' <"$logf.qemu")" >>"$logf"
+fi
+exit $rc

@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The whole nnmem test run (make check): unit tests, nnmem.ko for the three
+# kernels, the kselftest binaries and static nnmemctl, one VM boot per
+# kernel, then one TAP summary ending in "N passed, N failed".
+#
+# Environment: NNMEM_CACHE, NNMEM_BUILD (see lib.sh), NNMEM_KERNELS
+# (subset of "debian-6.1 debian-6.12 debug-6.12"), NNMEM_TESTS_DIR /
+# NNMEM_MODSRC (use other test binaries / module sources; for the rig's
+# own testing), NNMEM_SKIP_UNIT=1.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kernels=${NNMEM_KERNELS:-$KERNELS}
+out=$NNMEM_BUILD/vm
+mkdir -p "$out"
+fails=$out/build-failures.tap
+: >"$fails"
+t0=$(date +%s)
+
+# fail WHAT LOGFILE: record a build failure as a failed test line.
+fail() {
+	echo "not ok 1 $1" >>"$fails"
+	if [ -n "${2:-}" ] && [ -f "$2" ]; then
+		tail -n 40 "$2" | sed 's/^/#  /' >>"$fails"
+	fi
+	log "FAILED: $1${2:+ (see $2)}"
+}
+
+step() { log "== $* ($(( $(date +%s) - t0 ))s)"; }
+
+step "kernel source"
+ksrc=$("$VM_DIR/kernels.sh" ksrc 2>"$out/ksrc.log") ||
+	fail "build: extract linux-source-6.12" "$out/ksrc.log"
+
+# Unit tests (ASan/UBSan userspace build of the driver's allocator).
+unit_arg=()
+if [ "${NNMEM_SKIP_UNIT:-0}" != 1 ]; then
+	step "unit tests"
+	make -C "$REPO_ROOT/selftests/unit" KSRC="$ksrc" run \
+		>"$out/unit.log" 2>&1
+	unit_arg=(--unit "$out/unit.log:$?")
+fi
+
+step "kernels"
+for k in $kernels; do
+	case $k in
+	debug-6.12)
+		"$VM_DIR/kernels.sh" debug >"$out/kernel-$k.log" 2>&1 ||
+			fail "$k: build the debug kernel" "$out/kernel-$k.log"
+		;;
+	*)
+		"$VM_DIR/kernels.sh" fetch "$k" >"$out/kernel-$k.log" 2>&1 ||
+			fail "$k: fetch the kernel image" "$out/kernel-$k.log"
+		;;
+	esac
+done
+
+step "test binaries"
+testdir=${NNMEM_TESTS_DIR:-$NNMEM_BUILD/selftests}
+if [ -z "${NNMEM_TESTS_DIR:-}" ]; then
+	make -C "$REPO_ROOT/selftests/nnmem" KSRC="$ksrc" OUT="$testdir" \
+		>"$out/selftests-build.log" 2>&1 ||
+		fail "build: selftests/nnmem" "$out/selftests-build.log"
+fi
+ctl=$NNMEM_BUILD/userspace-static/nnmemctl
+make -C "$REPO_ROOT/userspace" STATIC=1 BUILD="$NNMEM_BUILD/userspace-static" \
+	>"$out/userspace-build.log" 2>&1 ||
+	fail "build: static nnmemctl" "$out/userspace-build.log"
+[ -x "$ctl" ] || ctl=
+
+logs=()
+for k in $kernels; do
+	step "$k: module, initramfs, boot"
+	if ! grep -q "^not ok 1 $k: \(build\|fetch\)" "$fails" &&
+	   ko=$("$VM_DIR/build-module.sh" "$k" W=1 2>"$out/kmod-$k.log"); then
+		if "$VM_DIR/mkinitramfs.sh" tests "$k" "$ko" "$testdir" "$ctl" \
+			"$out/$k.cpio.gz" >/dev/null 2>"$out/initramfs-$k.log"; then
+			s=$(date +%s)
+			"$VM_DIR/boot.sh" "$k" "$out/$k.cpio.gz" "$out/$k.log"
+			log "$k: VM boot + tests took $(( $(date +%s) - s ))s (log: $out/$k.log)"
+			logs+=("$k=$out/$k.log")
+		else
+			fail "$k: build the initramfs" "$out/initramfs-$k.log"
+		fi
+	else
+		[ -s "$out/kmod-$k.log" ] && fail "$k: build nnmem.ko" "$out/kmod-$k.log"
+	fi
+done
+
+step "summary"
+python3 "$VM_DIR/report.py" summary "${unit_arg[@]}" --extra "$fails" \
+	"${logs[@]}" >"$out/summary.tap"
+rc=$?
+cat "$out/summary.tap"
+log "total $(( $(date +%s) - t0 ))s; summary in $out/summary.tap"
+exit $rc

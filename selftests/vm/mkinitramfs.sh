@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the initramfs for one VM boot.
+#
+# Usage: mkinitramfs.sh MODE NAME KO TESTDIR NNMEMCTL OUT.cpio.gz
+#   MODE      tests or demo
+#   NAME      kernel name (debian-6.1, debian-6.12, debug-6.12)
+#   KO        nnmem.ko built for that kernel
+#   TESTDIR   directory of *_test binaries ("" for none)
+#   NNMEMCTL  nnmemctl binary ("" for none)
+# Dynamically linked binaries get their libraries copied along (ldd).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+[ $# -eq 6 ] || die "usage: mkinitramfs.sh MODE NAME KO TESTDIR NNMEMCTL OUT"
+mode=$1 name=$2 ko=$3 testdir=$4 ctl=$5 out=$6
+[ -f "$ko" ] || die "module $ko missing"
+
+root=$(mktemp -d "${TMPDIR:-/tmp}/nnmem-initramfs.XXXXXX")
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,lib/modules,tests,nnmem}
+
+busybox=$(command -v busybox || true)
+[ -n "$busybox" ] || busybox=/bin/busybox
+# ldd fails on a static executable.
+! ldd "$busybox" >/dev/null 2>&1 ||
+	die "$busybox is not static (apt-get install busybox-static)"
+cp "$busybox" "$root/bin/busybox"
+ln -s busybox "$root/bin/sh"
+
+# copy_bin SRC DEST: copy a binary and the shared libraries it needs.
+copy_bin() {
+	local lib
+	cp "$1" "$2"
+	chmod +x "$2"
+	if ldd "$1" >/dev/null 2>&1; then
+		for lib in $(ldd "$1" 2>/dev/null | grep -o '/[^ ]*'); do
+			[ -e "$root$lib" ] && continue
+			mkdir -p "$root$(dirname "$lib")"
+			cp -L "$lib" "$root$lib"
+		done
+	fi
+}
+
+cp "$ko" "$root/lib/modules/nnmem.ko"
+if [ -n "$testdir" ]; then
+	for t in "$testdir"/*_test; do
+		if [ ! -f "$t" ] || [ ! -x "$t" ]; then
+			continue
+		fi
+		copy_bin "$t" "$root/tests/$(basename "$t")"
+	done
+fi
+if [ -n "$ctl" ]; then
+	[ -x "$ctl" ] || die "$ctl missing"
+	copy_bin "$ctl" "$root/bin/nnmemctl"
+fi
+install -m 0755 "$VM_DIR/init" "$root/init"
+install -m 0755 "$VM_DIR/run-tests.sh" "$VM_DIR/run-demo.sh" "$root/nnmem/"
+printf 'NNMEM_MODE=%s\nNNMEM_KERNEL=%s\n' "$mode" "$name" >"$root/etc/nnmem.env"
+
+mkdir -p "$(dirname "$out")"
+(cd "$root" && find . -print0 | LC_ALL=C sort -z |
+	cpio --null -o -H newc --owner=0:0 --quiet) | gzip -1 >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "$out"

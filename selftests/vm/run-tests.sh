@@ -1,0 +1,45 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the VM: load_test first (it loads and unloads the module
+# itself), then every other /tests/*_test with the module loaded.
+# Each test's TAP goes to a file and is printed between markers once the
+# test is done, so kernel messages cannot tear its lines.
+export NNMEM_KO=/lib/modules/nnmem.ko
+
+echo "NNMEM-KERNEL $(uname -r)"
+
+run_test() {
+	name=$(basename "$1")
+	echo "NNMEM-TEST-BEGIN $name"
+	"$1" >"/tmp/$name.tap" 2>&1
+	rc=$?
+	cat "/tmp/$name.tap"
+	echo "NNMEM-TEST-END $name rc=$rc"
+}
+
+if [ -x /tests/load_test ]; then
+	run_test /tests/load_test
+fi
+
+if ! insmod "$NNMEM_KO" devices=2; then
+	echo "NNMEM-INSMOD-FAILED insmod failed"
+fi
+
+for t in /tests/*_test; do
+	[ "$t" = /tests/load_test ] && continue
+	[ -x "$t" ] || continue
+	run_test "$t"
+done
+
+if ! rmmod nnmem; then
+	echo "NNMEM-RMMOD-FAILED rmmod failed"
+fi
+
+if [ -e /sys/kernel/debug/kmemleak ]; then
+	echo "NNMEM-KMEMLEAK-BEGIN"
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 6
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak
+	echo "NNMEM-KMEMLEAK-END"
+fi
