@@ -138,11 +138,16 @@ static void layout_check(struct __test_metadata *_metadata, int fd,
 		ASSERT_EQ(0, ri.mmap_offset);
 		ASSERT_EQ(0, ri.__pad);
 		ASSERT_STREQ(req[i].label, (char *)ri.label);
+		/*
+		 * Alignment padding belongs to the region that needed it: a
+		 * weight reserves from the previous weight's end, an
+		 * activation up to the previous activation's start.
+		 */
 		if (req[i].kind == NNMEM_KIND_WEIGHT) {
-			wbytes += req[i].size;
+			wbytes += off + req[i].size - wtop;
 			wtop = off + req[i].size;
 		} else {
-			abytes += req[i].size;
+			abytes += abot - off;
 			abot = off;
 		}
 	}
