@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The whole nnmem test run (make check): unit tests, nnmem.ko for the three
+# The whole nnmem test run (make check): unit tests, make lint, nnmem.ko
+# for the three
 # kernels, the kselftest binaries and static nnmemctl, one VM boot per
 # kernel, then one TAP summary ending in "N passed, N failed".
 #
@@ -41,6 +42,18 @@ if [ "${NNMEM_SKIP_UNIT:-0}" != 1 ]; then
 	make -C "$REPO_ROOT/selftests/unit" KSRC="$ksrc" run \
 		>"$out/unit.log" 2>&1
 	unit_arg=(--unit "$out/unit.log:$?")
+fi
+
+# Static checks: checkpatch --strict, W=1 C=2 (sparse) on both Debian kernels.
+step "lint"
+lint=$out/lint.tap
+"$VM_DIR/lint.sh" >"$out/lint.log" 2>&1
+lint_rc=$?
+sed -n 's/^\(.*\): clean$/ok 1 lint: \1/p; s/^\(.*\): FAILED$/not ok 1 lint: \1/p' \
+	"$out/lint.log" >"$lint"
+if [ $lint_rc -ne 0 ]; then
+	grep -q '^not ok' "$lint" || echo "not ok 1 lint: make lint" >>"$lint"
+	tail -n 40 "$out/lint.log" | sed 's/^/#  /' >>"$lint"
 fi
 
 step "kernels"
@@ -90,7 +103,7 @@ for k in $kernels; do
 done
 
 step "summary"
-python3 "$VM_DIR/report.py" summary "${unit_arg[@]}" --extra "$fails" \
+python3 "$VM_DIR/report.py" summary "${unit_arg[@]}" --extra "$lint" --extra "$fails" \
 	"${logs[@]}" >"$out/summary.tap"
 rc=$?
 cat "$out/summary.tap"
