@@ -2,9 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The whole nnmem test run (make check): unit tests, make lint, nnmem.ko
-# for the three
-# kernels, the kselftest binaries and static nnmemctl, one VM boot per
-# kernel, then one TAP summary ending in "N passed, N failed".
+# for the three kernels, the kselftest binaries and static nnmemctl, one VM
+# boot per kernel, then one TAP summary ending in "N passed, N failed".
 #
 # Environment: NNMEM_CACHE, NNMEM_BUILD (see lib.sh), NNMEM_KERNELS
 # (subset of "debian-6.1 debian-6.12 debug-6.12"), NNMEM_TESTS_DIR /
