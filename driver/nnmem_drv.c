@@ -4,7 +4,7 @@
  *
  * Module setup, one platform device + DMA arena + /dev/nnmemN per device,
  * the file operations and the ioctl table. The objects behind the ioctls
- * live in nnmem_session.c and nnmem_region.c.
+ * live in nnmem_session.c, nnmem_region.c, nnmem_graph.c and nnmem_job.c.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -29,17 +29,29 @@
 
 #include "nnmem_compat.h"
 #include "nnmem_drv.h"
+#include "nnmem_graph.h"
+#include "nnmem_job.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
 
 /* The first version of every struct is a prefix of the current one. */
-static_assert(sizeof(struct nnmem_info) == NNMEM_INFO_SIZE_VER0);
+static_assert(offsetof(struct nnmem_info, max_tensors) ==
+	      NNMEM_INFO_SIZE_VER0);
 static_assert(offsetof(struct nnmem_alloc, label) == NNMEM_ALLOC_SIZE_VER0);
 static_assert(sizeof(struct nnmem_free) == NNMEM_FREE_SIZE_VER0);
 static_assert(offsetof(struct nnmem_region_info, label) ==
 	      NNMEM_REGION_INFO_SIZE_VER0);
 static_assert(sizeof(struct nnmem_rw) == NNMEM_RW_SIZE_VER0);
 static_assert(sizeof(struct nnmem_usage) == NNMEM_USAGE_SIZE_VER0);
+static_assert(sizeof(struct nnmem_tensor) == NNMEM_TENSOR_SIZE_VER0);
+static_assert(sizeof(struct nnmem_node) == NNMEM_NODE_SIZE_VER0);
+static_assert(sizeof(struct nnmem_graph_create) ==
+	      NNMEM_GRAPH_CREATE_SIZE_VER0);
+static_assert(sizeof(struct nnmem_graph_destroy) ==
+	      NNMEM_GRAPH_DESTROY_SIZE_VER0);
+static_assert(sizeof(struct nnmem_run) == NNMEM_RUN_SIZE_VER0);
+static_assert(sizeof(struct nnmem_wait) == NNMEM_WAIT_SIZE_VER0);
+static_assert(sizeof(struct nnmem_cancel) == NNMEM_CANCEL_SIZE_VER0);
 
 static unsigned int devices = 1;
 module_param(devices, uint, 0444);
@@ -67,12 +79,17 @@ static int nnmem_info_ioctl(struct nnmem_session *s, void *data,
 	memset(info, 0, sizeof(*info));
 	info->uapi_version = NNMEM_UAPI_VERSION;
 	info->dev_index = s->ndev->index;
-	info->caps = NNMEM_CAP_MMAP | NNMEM_CAP_RW | NNMEM_CAP_LABELS;
+	info->caps = NNMEM_CAP_MMAP | NNMEM_CAP_RW | NNMEM_CAP_LABELS |
+		     NNMEM_CAP_GRAPH;
 	info->arena_size = s->ndev->size;
 	info->default_align = NNMEM_ALIGN_DEFAULT;
 	info->max_align = NNMEM_ALIGN_MAX;
 	info->max_regions = nnmem_max_regions;
 	info->page_size = PAGE_SIZE;
+	info->max_tensors = NNMEM_GRAPH_MAX_TENSORS;
+	info->max_nodes = NNMEM_GRAPH_MAX_NODES;
+	info->max_graphs = NNMEM_SESSION_MAX_GRAPHS;
+	info->max_jobs = NNMEM_SESSION_MAX_JOBS;
 	return 0;
 }
 
@@ -80,7 +97,8 @@ static int nnmem_info_ioctl(struct nnmem_session *s, void *data,
  * struct nnmem_ioctl_desc - one ioctl
  * @cmd: the command as the uapi defines it (direction, struct size)
  * @ver0: size of the struct's first version, the smallest accepted
- * @fn: handler, given the struct already copied in (zero-extended)
+ * @fn: handler, given the struct already copied in (zero-extended); on
+ *	error the struct is copied back only if it sets ctx->copy_on_error
  * @commit: if set, called after a successful @fn once the copy-out was
  *	tried, to publish what @fn made or to undo it
  */
@@ -130,6 +148,34 @@ static const struct nnmem_ioctl_desc nnmem_ioctls[] = {
 		.ver0 = NNMEM_USAGE_SIZE_VER0,
 		.fn = nnmem_session_usage_ioctl,
 	},
+	[_IOC_NR(NNMEM_IOCTL_GRAPH_CREATE)] = {
+		.cmd = NNMEM_IOCTL_GRAPH_CREATE,
+		.ver0 = NNMEM_GRAPH_CREATE_SIZE_VER0,
+		.fn = nnmem_graph_create_ioctl,
+		.commit = nnmem_graph_create_commit,
+	},
+	[_IOC_NR(NNMEM_IOCTL_GRAPH_DESTROY)] = {
+		.cmd = NNMEM_IOCTL_GRAPH_DESTROY,
+		.ver0 = NNMEM_GRAPH_DESTROY_SIZE_VER0,
+		.fn = nnmem_graph_destroy_ioctl,
+	},
+	[_IOC_NR(NNMEM_IOCTL_RUN)] = {
+		.cmd = NNMEM_IOCTL_RUN,
+		.ver0 = NNMEM_RUN_SIZE_VER0,
+		.fn = nnmem_job_run_ioctl,
+		.commit = nnmem_job_run_commit,
+	},
+	[_IOC_NR(NNMEM_IOCTL_WAIT)] = {
+		.cmd = NNMEM_IOCTL_WAIT,
+		.ver0 = NNMEM_WAIT_SIZE_VER0,
+		.fn = nnmem_job_wait_ioctl,
+		.commit = nnmem_job_wait_commit,
+	},
+	[_IOC_NR(NNMEM_IOCTL_CANCEL)] = {
+		.cmd = NNMEM_IOCTL_CANCEL,
+		.ver0 = NNMEM_CANCEL_SIZE_VER0,
+		.fn = nnmem_job_cancel_ioctl,
+	},
 };
 
 /* Big enough for the kernel's version of every ioctl struct. */
@@ -140,6 +186,11 @@ union nnmem_ioctl_data {
 	struct nnmem_region_info region_info;
 	struct nnmem_rw rw;
 	struct nnmem_usage usage;
+	struct nnmem_graph_create graph_create;
+	struct nnmem_graph_destroy graph_destroy;
+	struct nnmem_run run;
+	struct nnmem_wait wait;
+	struct nnmem_cancel cancel;
 };
 
 /* Write back min(usize, ksize) bytes and zero the rest of a longer struct. */
@@ -185,8 +236,14 @@ static long nnmem_ioctl(struct file *file, unsigned int cmd,
 	}
 
 	ret = desc->fn(s, &data, &ctx);
-	if (ret || !(dir & _IOC_READ))
+	if (!(dir & _IOC_READ))
 		return ret;
+	if (ret) {
+		if (ctx.copy_on_error &&
+		    nnmem_ioctl_copy_out(uptr, usize, &data, ksize))
+			return -EFAULT;
+		return ret;
+	}
 
 	ret = nnmem_ioctl_copy_out(uptr, usize, &data, ksize);
 	if (desc->commit)
@@ -201,6 +258,7 @@ static const struct file_operations nnmem_fops = {
 	.unlocked_ioctl = nnmem_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = nnmem_region_mmap,
+	.poll = nnmem_session_poll,
 };
 
 static void *nnmem_arena_kzalloc(size_t size, void *priv)
@@ -270,12 +328,19 @@ static int nnmem_device_init(struct nnmem_device *ndev, unsigned int index)
 		goto err_free_dma;
 	}
 
+	ret = nnmem_job_device_init(ndev);
+	if (ret) {
+		pr_err("nnmem%u: cannot create the job workqueue: %d\n", index,
+		       ret);
+		goto err_fini_arena;
+	}
+
 	cdev_init(&ndev->cdev, &nnmem_fops);
 	ndev->cdev.owner = THIS_MODULE;
 	ret = cdev_add(&ndev->cdev, devt, 1);
 	if (ret) {
 		pr_err("nnmem%u: cannot add char device: %d\n", index, ret);
-		goto err_fini_arena;
+		goto err_fini_jobs;
 	}
 
 	ndev->dev = device_create(nnmem_class, &ndev->pdev->dev, devt, ndev,
@@ -289,6 +354,8 @@ static int nnmem_device_init(struct nnmem_device *ndev, unsigned int index)
 
 err_del_cdev:
 	cdev_del(&ndev->cdev);
+err_fini_jobs:
+	nnmem_job_device_fini(ndev);
 err_fini_arena:
 	nnmem_arena_fini(&ndev->arena);
 err_free_dma:
@@ -309,6 +376,7 @@ static void nnmem_device_fini(struct nnmem_device *ndev)
 	cdev_del(&ndev->cdev);
 
 	/* No file is open (module refcount), so nothing may be left. */
+	nnmem_job_device_fini(ndev);
 	nnmem_arena_usage(&ndev->arena, &au);
 	WARN_ON(au.weight_regions || au.activation_regions);
 	WARN_ON(ndev->deferred_regions || ndev->deferred_bytes);

@@ -3,24 +3,37 @@
  * nnmem: the device, its parameters and the ioctl plumbing shared by the
  * objects that implement the ioctls.
  *
- * Lock order (outermost first):
+ * Lock order (outermost first; "->" means "may take while holding"):
  *
- *   mm->mmap_lock  ->  nnmem_session.regions xa_lock  ->  nnmem_device.lock
+ *   mm->mmap_lock  ->  nnmem_device.lock
+ *   nnmem_session.job_lock  ->  nnmem_session.jobs xa_lock
+ *   nnmem_session.job_lock  ->  nnmem_session.job_wq's lock (wake_up_all())
+ *   nnmem_session.job_lock  ->  workqueue pool lock (cancel_work())
  *
- * nnmem_device.lock is a leaf: nothing is copied to or from user memory
- * and no region reference is dropped while it is held (user copies may
- * fault and take mmap_lock; the last region put takes the lock itself).
- * The xa_lock is a spinlock: nothing sleeps under it.
+ * nnmem_device.lock is a mutex and a leaf: nothing is copied to or from user
+ * memory and no region reference is dropped while it is held (user copies
+ * may fault and take mmap_lock; the last region put takes the lock itself).
+ *
+ * The xa_locks of nnmem_session.regions, .graphs and .jobs and
+ * nnmem_session.job_lock are spinlocks: nothing sleeps under them and no
+ * region or graph reference is dropped under them. The regions xa_lock
+ * also protects every region's busy count and is taken on its own.
+ *
+ * The job worker (one ordered workqueue per device) takes only job_lock,
+ * and only to change a job's state. No lock is held while it runs the
+ * kernels, and none across cancel_work_sync(), which waits for it.
  */
 #ifndef __NNMEM_DRV_H__
 #define __NNMEM_DRV_H__
 
+#include <linux/atomic.h>
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 #include "nnmem_arena.h"
 
@@ -28,6 +41,37 @@
 #define NNMEM_DEVICES_MAX	16
 #define NNMEM_ARENA_MIN		(64 * 1024)
 #define NNMEM_REGIONS_MAX	SZ_1M
+
+/* Graph and job limits, reported in struct nnmem_info. */
+#define NNMEM_GRAPH_MAX_TENSORS	1024
+#define NNMEM_GRAPH_MAX_NODES	1024
+#define NNMEM_SESSION_MAX_GRAPHS	64
+#define NNMEM_SESSION_MAX_JOBS	64
+/* Largest tensor_size/node_size accepted in NNMEM_IOCTL_GRAPH_CREATE. */
+#define NNMEM_GRAPH_ELEM_SIZE_MAX	SZ_4K
+
+/**
+ * struct nnmem_job_stats - device-wide job counters
+ * @queued: jobs submitted and not yet started or cancelled
+ * @running: jobs executing now (0 or 1: the worker is ordered)
+ * @completed: jobs finished with status 0
+ * @failed: jobs finished with an error other than -ECANCELED
+ * @cancelled: jobs finished with -ECANCELED
+ * @macs: multiply-accumulates executed by all jobs
+ * @busy_ns: time the worker spent executing jobs
+ *
+ * All atomics, updated without any lock; a reader gets each counter
+ * exact, not a snapshot of all of them at one instant.
+ */
+struct nnmem_job_stats {
+	atomic64_t queued;
+	atomic64_t running;
+	atomic64_t completed;
+	atomic64_t failed;
+	atomic64_t cancelled;
+	atomic64_t macs;
+	atomic64_t busy_ns;
+};
 
 /**
  * struct nnmem_device - one accelerator memory, /dev/nnmemN
@@ -42,6 +86,8 @@
  * @arena: allocator state
  * @deferred_regions: regions whose handle is gone but which are still mapped
  * @deferred_bytes: arena bytes those regions hold
+ * @wq: ordered workqueue running the jobs of all sessions, FIFO
+ * @stats: job counters
  */
 struct nnmem_device {
 	unsigned int index;
@@ -55,6 +101,8 @@ struct nnmem_device {
 	struct nnmem_arena arena;
 	u32 deferred_regions;
 	u64 deferred_bytes;
+	struct workqueue_struct *wq;
+	struct nnmem_job_stats stats;
 };
 
 struct nnmem_session;
@@ -62,9 +110,12 @@ struct nnmem_session;
 /**
  * struct nnmem_ioctl_ctx - what a handler leaves for after the copy-out
  * @obj: object created by the handler, published by the table's commit
+ * @copy_on_error: the handler failed but filled in the struct (error
+ *	details) and wants it copied back anyway; commit is not called
  */
 struct nnmem_ioctl_ctx {
 	void *obj;
+	bool copy_on_error;
 };
 
 /* Per-session region limit (module parameter max_regions). */

@@ -43,6 +43,7 @@ static void nnmem_region_release(struct kref *ref)
 	struct nnmem_region *r = container_of(ref, struct nnmem_region, ref);
 	struct nnmem_device *ndev = r->ndev;
 
+	WARN_ON(r->busy);
 	mutex_lock(&ndev->lock);
 	nnmem_arena_free(&ndev->arena, &r->ar);
 	if (r->deferred) {
@@ -53,15 +54,27 @@ static void nnmem_region_release(struct kref *ref)
 	kfree(r);
 }
 
-/* Never called with ndev->lock held: the last put takes it. */
-static void nnmem_region_put(struct nnmem_region *r)
+/**
+ * nnmem_region_put - drop a reference to a region
+ * @r: the region
+ *
+ * Never called with ndev->lock or a spinlock held: the last put takes the
+ * device lock to give the span back.
+ */
+void nnmem_region_put(struct nnmem_region *r)
 {
 	kref_put(&r->ref, nnmem_region_release);
 }
 
-/* Look a handle up and take a reference; NULL if unknown or in flight. */
-static struct nnmem_region *nnmem_region_get(struct nnmem_session *s,
-					     unsigned long handle)
+/**
+ * nnmem_region_get - look a handle up and take a reference
+ * @s: the session owning the handle
+ * @handle: the region's handle
+ *
+ * Return: the region, or NULL if the handle is unknown or still in flight.
+ */
+struct nnmem_region *nnmem_region_get(struct nnmem_session *s,
+				      unsigned long handle)
 {
 	struct nnmem_region *r;
 
@@ -232,24 +245,30 @@ void nnmem_region_alloc_commit(struct nnmem_session *s, void *data,
  * @data: &struct nnmem_free
  * @ctx: unused
  *
- * Return: 0, -EINVAL if flags are set, -ENOENT for an unknown handle.
+ * Return: 0, -EINVAL if flags are set, -ENOENT for an unknown handle,
+ * -EBUSY while a graph uses the region (nothing changes).
  */
 int nnmem_region_free_ioctl(struct nnmem_session *s, void *data,
 			    struct nnmem_ioctl_ctx *ctx)
 {
 	struct nnmem_free *f = data;
 	struct nnmem_region *r;
+	int ret = 0;
 
 	if (f->flags)
 		return -EINVAL;
 
 	xa_lock(&s->regions);
 	r = xa_load(&s->regions, f->handle);
-	if (r)
+	if (!r)
+		ret = -ENOENT;
+	else if (r->busy)
+		ret = -EBUSY;
+	else
 		__xa_erase(&s->regions, f->handle);
 	xa_unlock(&s->regions);
-	if (!r)
-		return -ENOENT;
+	if (ret)
+		return ret;
 
 	nnmem_region_drop_handle(s, r);
 	return 0;

@@ -42,8 +42,11 @@ struct nnmem_session;
  * @map_count: live mappings (under @ndev->lock)
  * @deferred: handle is gone while mapped, counted in the device's
  *	deferred_* (under @ndev->lock)
+ * @busy: graphs using the region; FREE fails with -EBUSY while nonzero
+ *	(under the owning session's regions xa_lock)
  *
- * Everything but @ref, @map_count and @deferred is fixed once allocated.
+ * Everything but @ref, @map_count, @deferred and @busy is fixed once
+ * allocated.
  */
 struct nnmem_region {
 	struct nnmem_arena_region ar;
@@ -58,6 +61,7 @@ struct nnmem_region {
 	u8 label[NNMEM_LABEL_LEN];
 	unsigned int map_count;
 	bool deferred;
+	unsigned int busy;
 };
 
 int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
@@ -72,6 +76,9 @@ int nnmem_region_write_ioctl(struct nnmem_session *s, void *data,
 			     struct nnmem_ioctl_ctx *ctx);
 int nnmem_region_read_ioctl(struct nnmem_session *s, void *data,
 			    struct nnmem_ioctl_ctx *ctx);
+struct nnmem_region *nnmem_region_get(struct nnmem_session *s,
+				      unsigned long handle);
+void nnmem_region_put(struct nnmem_region *r);
 int nnmem_region_mmap(struct file *file, struct vm_area_struct *vma);
 void nnmem_region_free_all(struct nnmem_session *s);
 

@@ -1,17 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nnmem sessions: one per open file of /dev/nnmemN. A session owns the
- * regions it allocated and frees them all when the file is released (which
- * the VFS delays until the last mapping of the file is gone).
+ * regions it allocated, the graphs it created and the jobs it ran. When
+ * the file is released (which the VFS delays until the last mapping of the
+ * file is gone) its jobs are cancelled and waited for, then its graphs and
+ * regions are freed.
  */
 
 #include <linux/fs.h>
 #include <linux/mutex.h>
+#include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/xarray.h>
 #include <linux/nnmem.h>
 
+#include "nnmem_graph.h"
+#include "nnmem_job.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
 
@@ -37,14 +42,22 @@ int nnmem_session_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	s->ndev = ndev;
 	xa_init_flags(&s->regions, XA_FLAGS_ALLOC1);
+	xa_init_flags(&s->graphs, XA_FLAGS_ALLOC1);
+	xa_init_flags(&s->jobs, XA_FLAGS_ALLOC1);
+	spin_lock_init(&s->job_lock);
+	init_waitqueue_head(&s->job_wq);
 	file->private_data = s;
 	return 0;
 }
 
 /**
- * nnmem_session_release - end a session, freeing its regions
+ * nnmem_session_release - end a session
  * @inode: the device node
  * @file: the file being released
+ *
+ * Cancels the session's jobs and waits until none runs (the worker never
+ * sees a freed session), then destroys its graphs (which un-busies their
+ * regions) and frees its regions.
  *
  * Return: 0.
  */
@@ -52,11 +65,36 @@ int nnmem_session_release(struct inode *inode, struct file *file)
 {
 	struct nnmem_session *s = file->private_data;
 
+	nnmem_job_session_fini(s);
+	nnmem_graph_destroy_all(s);
 	nnmem_region_free_all(s);
 	WARN_ON(s->nr_regions || s->bytes);
+	WARN_ON(s->nr_jobs || s->nr_done);
+	xa_destroy(&s->jobs);
+	xa_destroy(&s->graphs);
 	xa_destroy(&s->regions);
 	kfree(s);
 	return 0;
+}
+
+/**
+ * nnmem_session_poll - poll() on the session's file
+ * @file: the session's file
+ * @wait: poll table
+ *
+ * Return: EPOLLIN | EPOLLRDNORM while the session has a finished async job
+ * that no WAIT has reaped yet, else 0.
+ */
+__poll_t nnmem_session_poll(struct file *file, poll_table *wait)
+{
+	struct nnmem_session *s = file->private_data;
+	u32 done;
+
+	poll_wait(file, &s->job_wq, wait);
+	spin_lock(&s->job_lock);
+	done = s->nr_done;
+	spin_unlock(&s->job_lock);
+	return done ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 /**

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * nnmem: a session is one open file of /dev/nnmemN and owns its regions.
+ * nnmem: a session is one open file of /dev/nnmemN and owns its regions,
+ * graphs and jobs.
  */
 #ifndef __NNMEM_SESSION_H__
 #define __NNMEM_SESSION_H__
 
 #include <linux/fs.h>
+#include <linux/poll.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "nnmem_drv.h"
@@ -15,19 +19,37 @@
  * struct nnmem_session - one open file
  * @ndev: the device it was opened on
  * @regions: handle -> struct nnmem_region; a handle reserved by an ALLOC
- *	still in flight holds NULL (its own xa_lock protects the tree)
+ *	still in flight holds NULL (its own xa_lock protects the tree and the
+ *	regions' busy counts)
  * @nr_regions: regions held (under @ndev->lock)
  * @bytes: arena bytes (spans) held (under @ndev->lock)
+ * @graphs: handle -> struct nnmem_graph; NULL while a GRAPH_CREATE is in
+ *	flight (its own xa_lock protects it)
+ * @jobs: id -> struct nnmem_job of async jobs; NULL while a RUN is in
+ *	flight or a WAIT is reaping (its own xa_lock protects it)
+ * @next_job: cursor of the cyclic job id allocation (under @jobs' xa_lock)
+ * @job_lock: see the declaration
+ * @job_wq: woken whenever a job of the session finishes
+ * @nr_jobs: unreaped jobs, sync ones included (under @job_lock)
+ * @nr_done: finished, unreaped async jobs, for poll() (under @job_lock)
  */
 struct nnmem_session {
 	struct nnmem_device *ndev;
 	struct xarray regions;
 	u32 nr_regions;
 	u64 bytes;
+	struct xarray graphs;
+	struct xarray jobs;
+	u32 next_job;
+	spinlock_t job_lock; /* protects jobs' state, cancel, results; nr_jobs, nr_done */
+	wait_queue_head_t job_wq;
+	u32 nr_jobs;
+	u32 nr_done;
 };
 
 int nnmem_session_open(struct inode *inode, struct file *file);
 int nnmem_session_release(struct inode *inode, struct file *file);
+__poll_t nnmem_session_poll(struct file *file, poll_table *wait);
 int nnmem_session_usage_ioctl(struct nnmem_session *s, void *data,
 			      struct nnmem_ioctl_ctx *ctx);
 

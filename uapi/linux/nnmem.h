@@ -7,6 +7,7 @@
 #ifndef _UAPI_LINUX_NNMEM_H
 #define _UAPI_LINUX_NNMEM_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -66,21 +67,22 @@
 #define NNMEM_IOC_MAGIC			0xB4
 
 /* Capability bits reported in &nnmem_info.caps. */
-#define NNMEM_CAP_MMAP			(1ULL << 0)
-#define NNMEM_CAP_RW			(1ULL << 1)
-#define NNMEM_CAP_LABELS		(1ULL << 2)
+#define NNMEM_CAP_MMAP			_BITULL(0)
+#define NNMEM_CAP_RW			_BITULL(1)
+#define NNMEM_CAP_LABELS		_BITULL(2)
+#define NNMEM_CAP_GRAPH			_BITULL(3)
 
 /* Region kinds (&nnmem_alloc.kind). */
 #define NNMEM_KIND_WEIGHT		1
 #define NNMEM_KIND_ACTIVATION		2
 
 /* Allocation flags (&nnmem_alloc.flags). */
-#define NNMEM_ALLOC_MAPPABLE		(1U << 0)
+#define NNMEM_ALLOC_MAPPABLE		0x1U
 #define NNMEM_ALLOC_VALID_FLAGS		(NNMEM_ALLOC_MAPPABLE)
 
 /* Alignment used when &nnmem_alloc.align is 0, and the largest accepted. */
 #define NNMEM_ALIGN_DEFAULT		64
-#define NNMEM_ALIGN_MAX			(1U << 21)
+#define NNMEM_ALIGN_MAX			0x200000U
 
 /* Region labels are NUL-terminated printable ASCII, zero-padded. */
 #define NNMEM_LABEL_LEN			32
@@ -95,6 +97,10 @@
  * @max_align: largest accepted alignment (a power of two).
  * @max_regions: most regions one session may hold at once.
  * @page_size: the kernel's page size; mappable regions are multiples of it.
+ * @max_tensors: most tensors in one graph (since version 1 of the struct).
+ * @max_nodes: most nodes in one graph (since version 1).
+ * @max_graphs: most graphs one session may hold at once (since version 1).
+ * @max_jobs: most unreaped jobs one session may have (since version 1).
  */
 struct nnmem_info {
 	__u32 uapi_version;
@@ -105,6 +111,10 @@ struct nnmem_info {
 	__u32 max_align;
 	__u32 max_regions;
 	__u32 page_size;
+	__u32 max_tensors;
+	__u32 max_nodes;
+	__u32 max_graphs;
+	__u32 max_jobs;
 };
 
 #define NNMEM_INFO_SIZE_VER0		40
@@ -252,6 +262,339 @@ struct nnmem_usage {
 #define NNMEM_USAGE_SIZE_VER0		112
 
 /**
+ * DOC: nnmem graphs
+ *
+ * A graph is an array of tensors and an array of nodes. A tensor names a
+ * region of the calling session and a byte offset in it; its data is
+ * densely packed. Activations are int8 NHWC (4 dims); conv2d filters are
+ * int8 OHWI (4 dims, I = input channels / groups); bias, multiplier and
+ * shift are int32 with one dim, one entry per output channel. Filters,
+ * biases and quantisation tensors must lie in weight regions, activations
+ * in activation regions.
+ *
+ * %NNMEM_IOCTL_GRAPH_CREATE copies the whole description into the kernel
+ * and validates all of it once. A rejected graph gets ``-EINVAL`` with
+ * &nnmem_graph_create.err_reason, err_node and err_tensor saying where and
+ * why; nothing is created. A tensor is written by at most one node, and a
+ * node only reads tensors that no node writes or that an earlier node
+ * writes (nodes are in topological order). A node's output may not overlap
+ * any of its inputs. Regions a graph uses cannot be freed (``-EBUSY``)
+ * until the graph is destroyed.
+ *
+ * %NNMEM_IOCTL_RUN runs a graph on the device's worker, either waiting for
+ * it (interruptibly; a signal cancels the job and gives ``-EINTR``) or, with
+ * %NNMEM_RUN_ASYNC, returning a job id at once. A finished job stays until
+ * %NNMEM_IOCTL_WAIT reaps it; poll() on the file reports ``POLLIN`` while
+ * the session has a finished, unreaped job. %NNMEM_IOCTL_CANCEL stops a
+ * queued job before it starts, or a running one between nodes or rows.
+ */
+
+/* Tensor element types (&nnmem_tensor.type). */
+#define NNMEM_TYPE_INT8			1
+#define NNMEM_TYPE_INT32		2
+
+#define NNMEM_TENSOR_MAX_DIMS		4
+
+/* An absent optional tensor (conv2d bias); also "no index" in errors. */
+#define NNMEM_INDEX_NONE		0xffffffffU
+
+/**
+ * struct nnmem_tensor - one tensor of a graph
+ * @handle: region holding the data (a handle of the calling session).
+ * @type: %NNMEM_TYPE_INT8 or %NNMEM_TYPE_INT32.
+ * @offset: byte offset of the first element in the region. An int32
+ *	tensor must start at a multiple of 4 bytes in the arena (region
+ *	offset plus @offset), else %NNMEM_GERR_TENSOR_BOUNDS.
+ * @ndims: number of dims used, 1 to %NNMEM_TENSOR_MAX_DIMS.
+ * @zero_point: int8: in [-128, 127]; int32: must be 0.
+ * @dims: the shape, outermost first; entries past @ndims must be 0.
+ * @flags: must be zero.
+ * @__pad: must be zero.
+ */
+struct nnmem_tensor {
+	__u32 handle;
+	__u32 type;
+	__u64 offset;
+	__u32 ndims;
+	__s32 zero_point;
+	__u32 dims[NNMEM_TENSOR_MAX_DIMS];
+	__u32 flags;
+	__u32 __pad;
+};
+
+#define NNMEM_TENSOR_SIZE_VER0		48
+
+/* Node operations (&nnmem_node.op). */
+#define NNMEM_OP_CONV2D			1
+#define NNMEM_OP_ADD			2
+
+/**
+ * struct nnmem_conv2d - a per-channel int8 2D convolution
+ * @input: tensor index: int8 NHWC input.
+ * @filter: tensor index: int8 OHWI filter.
+ * @bias: tensor index: int32 [O] bias, or %NNMEM_INDEX_NONE.
+ * @output: tensor index: int8 NHWC output; its shape must be the one the
+ *	input, filter, stride, dilation and padding give.
+ * @multiplier: tensor index: int32 [O] Q31 requantisation multipliers.
+ * @shift: tensor index: int32 [O] shifts (positive = left), in [-31, 30].
+ * @stride_h: vertical stride, at least 1.
+ * @stride_w: horizontal stride, at least 1.
+ * @dilation_h: vertical dilation, at least 1.
+ * @dilation_w: horizontal dilation, at least 1.
+ * @pad_top: implicit rows above the input, less than the dilated kernel.
+ * @pad_bottom: implicit rows below the input, likewise.
+ * @pad_left: implicit columns left of the input, likewise.
+ * @pad_right: implicit columns right of the input, likewise.
+ * @groups: channel groups, dividing input and output channels;
+ *	input channels for a depthwise convolution.
+ * @act_min: lower output clamp, in [-128, @act_max].
+ * @act_max: upper output clamp, in [@act_min, 127].
+ * @__pad: must be zero.
+ *
+ * Zero points are the input's and output's &nnmem_tensor.zero_point; the
+ * filter's must be 0. Semantics are TFLite's ConvPerChannel, bit-exact.
+ */
+struct nnmem_conv2d {
+	__u32 input;
+	__u32 filter;
+	__u32 bias;
+	__u32 output;
+	__u32 multiplier;
+	__u32 shift;
+	__u32 stride_h;
+	__u32 stride_w;
+	__u32 dilation_h;
+	__u32 dilation_w;
+	__u32 pad_top;
+	__u32 pad_bottom;
+	__u32 pad_left;
+	__u32 pad_right;
+	__u32 groups;
+	__s32 act_min;
+	__s32 act_max;
+	__u32 __pad;
+};
+
+/**
+ * struct nnmem_add - an int8 elementwise add with TFLite's requantisation
+ * @input1: tensor index: int8 first operand.
+ * @input2: tensor index: int8 second operand: the same shape, or one dim
+ *	equal to the first's last dim (per channel), or one element.
+ * @output: tensor index: int8 output, the first operand's shape.
+ * @left_shift: in [0, 30] (TFLite uses 20).
+ * @input1_multiplier: Q31 multiplier of the first operand.
+ * @input1_shift: its shift, in [-31, 30].
+ * @input2_multiplier: Q31 multiplier of the second operand.
+ * @input2_shift: its shift, in [-31, 30].
+ * @output_multiplier: Q31 multiplier of the sum.
+ * @output_shift: its shift, in [-31, 30].
+ * @act_min: lower output clamp, in [-128, @act_max].
+ * @act_max: upper output clamp, in [@act_min, 127].
+ *
+ * Zero points are the tensors' &nnmem_tensor.zero_point.
+ */
+struct nnmem_add {
+	__u32 input1;
+	__u32 input2;
+	__u32 output;
+	__s32 left_shift;
+	__s32 input1_multiplier;
+	__s32 input1_shift;
+	__s32 input2_multiplier;
+	__s32 input2_shift;
+	__s32 output_multiplier;
+	__s32 output_shift;
+	__s32 act_min;
+	__s32 act_max;
+};
+
+/**
+ * struct nnmem_node - one operation of a graph
+ * @op: %NNMEM_OP_CONV2D or %NNMEM_OP_ADD.
+ * @flags: must be zero.
+ * @conv2d: parameters when @op is %NNMEM_OP_CONV2D.
+ * @add: parameters when @op is %NNMEM_OP_ADD.
+ * @reserved: sizes the union; bytes past the op's struct must be zero.
+ */
+struct nnmem_node {
+	__u32 op;
+	__u32 flags;
+	union {
+		struct nnmem_conv2d conv2d;
+		struct nnmem_add add;
+		__u64 reserved[14];
+	};
+};
+
+#define NNMEM_NODE_SIZE_VER0		120
+
+/* Why a graph was rejected (&nnmem_graph_create.err_reason). */
+enum nnmem_graph_err {
+	NNMEM_GERR_NONE = 0,
+	NNMEM_GERR_COUNT,		/* no nodes, or too many tensors/nodes */
+	NNMEM_GERR_ELEM_SIZE,		/* tensor_size/node_size too small */
+	NNMEM_GERR_TENSOR_RESERVED,	/* tensor flags/__pad/dims past ndims */
+	NNMEM_GERR_TENSOR_HANDLE,	/* no such region in this session */
+	NNMEM_GERR_TENSOR_TYPE,		/* unknown type, or wrong for its use */
+	NNMEM_GERR_TENSOR_DIMS,		/* ndims out of range or a zero dim */
+	NNMEM_GERR_TENSOR_SIZE,		/* element count overflows the limit */
+	NNMEM_GERR_TENSOR_BOUNDS,	/* not inside its region, or misaligned */
+	NNMEM_GERR_TENSOR_KIND,		/* weight in activation region, etc. */
+	NNMEM_GERR_TENSOR_ZERO_POINT,	/* out of range, or nonzero where not allowed */
+	NNMEM_GERR_NODE_OP,		/* unknown op */
+	NNMEM_GERR_NODE_RESERVED,	/* node flags/__pad/union tail nonzero */
+	NNMEM_GERR_NODE_INDEX,		/* tensor index out of range */
+	NNMEM_GERR_NODE_SHAPE,		/* shapes inconsistent with the op */
+	NNMEM_GERR_NODE_PARAM,		/* stride/dilation 0, padding, groups */
+	NNMEM_GERR_NODE_QUANT,		/* shift, left_shift or clamp range */
+	NNMEM_GERR_NODE_ORDER,		/* reads a tensor a later node writes */
+	NNMEM_GERR_NODE_WRITER,		/* tensor written by two nodes */
+	NNMEM_GERR_NODE_ALIAS,		/* output overlaps one of its inputs */
+	NNMEM_GERR_MAX,
+};
+
+/**
+ * struct nnmem_graph_create - validate and create a graph
+ *	(%NNMEM_IOCTL_GRAPH_CREATE)
+ * @tensors: in: user address of @tensor_count tensors of @tensor_size bytes.
+ * @nodes: in: user address of @node_count nodes of @node_size bytes.
+ * @tensor_count: in: 1 to &nnmem_info.max_tensors.
+ * @tensor_size: in: sizeof(struct nnmem_tensor) of the caller, from
+ *	%NNMEM_TENSOR_SIZE_VER0 to 4096 (else %NNMEM_GERR_ELEM_SIZE); a longer
+ *	element's tail must be zero (else %NNMEM_GERR_TENSOR_RESERVED).
+ * @node_count: in: 1 to &nnmem_info.max_nodes.
+ * @node_size: in: sizeof(struct nnmem_node) of the caller, from
+ *	%NNMEM_NODE_SIZE_VER0 to 4096 (else %NNMEM_GERR_ELEM_SIZE); a longer
+ *	element's tail must be zero (else %NNMEM_GERR_NODE_RESERVED).
+ * @flags: in: must be zero.
+ * @graph: out: the session's handle for the graph.
+ * @err_reason: out: an &enum nnmem_graph_err when the graph is rejected,
+ *	%NNMEM_GERR_NONE otherwise.
+ * @err_node: out: index of the offending node, or %NNMEM_INDEX_NONE.
+ * @err_tensor: out: index of the offending tensor, or %NNMEM_INDEX_NONE.
+ * @__pad: must be zero.
+ *
+ * The struct is written back on ``-EINVAL`` too. Nonzero @flags or @__pad
+ * give ``-EINVAL`` with reason %NNMEM_GERR_NONE.
+ *
+ * Errors: ``-EINVAL`` (reason filled in), ``-EFAULT``, ``-ENOMEM``,
+ * ``-EMFILE`` when the session holds &nnmem_info.max_graphs graphs.
+ */
+struct nnmem_graph_create {
+	__u64 tensors;
+	__u64 nodes;
+	__u32 tensor_count;
+	__u32 tensor_size;
+	__u32 node_count;
+	__u32 node_size;
+	__u32 flags;
+	__u32 graph;
+	__u32 err_reason;
+	__u32 err_node;
+	__u32 err_tensor;
+	__u32 __pad;
+};
+
+#define NNMEM_GRAPH_CREATE_SIZE_VER0	56
+
+/**
+ * struct nnmem_graph_destroy - destroy a graph (%NNMEM_IOCTL_GRAPH_DESTROY)
+ * @graph: the graph's handle.
+ * @flags: must be zero.
+ *
+ * The handle is gone at once. A job of the graph holds it, and keeps its
+ * regions busy, until the job is reaped with %NNMEM_IOCTL_WAIT.
+ */
+struct nnmem_graph_destroy {
+	__u32 graph;
+	__u32 flags;
+};
+
+#define NNMEM_GRAPH_DESTROY_SIZE_VER0	8
+
+/* Run flags (&nnmem_run.flags). */
+#define NNMEM_RUN_ASYNC			0x1U
+#define NNMEM_RUN_VALID_FLAGS		(NNMEM_RUN_ASYNC)
+
+/**
+ * struct nnmem_run - run a graph (%NNMEM_IOCTL_RUN)
+ * @graph: in: the graph's handle.
+ * @flags: in: %NNMEM_RUN_* bits.
+ * @job: out: with %NNMEM_RUN_ASYNC the job's id (nonzero), else 0.
+ * @duration_ns: out: without %NNMEM_RUN_ASYNC, execution time.
+ * @macs: out: without %NNMEM_RUN_ASYNC, multiply-accumulates executed.
+ *
+ * Without %NNMEM_RUN_ASYNC the call returns the job's result: 0, or a
+ * negative errno. Errors: ``-EAGAIN`` when the session has
+ * &nnmem_info.max_jobs unreaped jobs.
+ */
+struct nnmem_run {
+	__u32 graph;
+	__u32 flags;
+	__u64 job;
+	__u64 duration_ns;
+	__u64 macs;
+};
+
+#define NNMEM_RUN_SIZE_VER0		32
+
+/* &nnmem_wait.deadline_ns that never expires. */
+#define NNMEM_WAIT_FOREVER		(~0ULL)
+
+/**
+ * struct nnmem_wait - wait for a job and reap it (%NNMEM_IOCTL_WAIT)
+ * @job: in: the job's id.
+ * @deadline_ns: in: absolute %CLOCK_MONOTONIC time to give up at
+ *	(``-ETIME``, the job stays); 0 does not block;
+ *	%NNMEM_WAIT_FOREVER never gives up.
+ * @node_times: in: user address of @node_count __u64s to receive each
+ *	node's execution time in ns, or 0.
+ * @node_count: in: entries at @node_times (at most the graph's nodes
+ *	are written).
+ * @flags: in: must be zero.
+ * @status: out: the job's result: 0, ``-ECANCELED``, or the error it met.
+ * @__pad: must be zero.
+ * @duration_ns: out: execution time.
+ * @macs: out: multiply-accumulates executed by the nodes that ran: a
+ *	conv2d counts output elements * kernel height * kernel width *
+ *	(input channels / groups), an add one per output element.
+ *
+ * When the job has finished it is reaped: its id is unknown afterwards
+ * (``-ENOENT``). A signal gives ``-EINTR`` and leaves the job alone.
+ */
+struct nnmem_wait {
+	__u64 job;
+	__u64 deadline_ns;
+	__u64 node_times;
+	__u32 node_count;
+	__u32 flags;
+	__s32 status;
+	__u32 __pad;
+	__u64 duration_ns;
+	__u64 macs;
+};
+
+#define NNMEM_WAIT_SIZE_VER0		56
+
+/**
+ * struct nnmem_cancel - cancel a job (%NNMEM_IOCTL_CANCEL)
+ * @job: the job's id.
+ * @flags: must be zero.
+ * @__pad: must be zero.
+ *
+ * Returns 0 when the job will finish with ``-ECANCELED`` (a queued job
+ * never starts; a running one stops at its next check), ``-EALREADY`` when
+ * it had already finished, ``-ENOENT`` for an unknown id.
+ */
+struct nnmem_cancel {
+	__u64 job;
+	__u32 flags;
+	__u32 __pad;
+};
+
+#define NNMEM_CANCEL_SIZE_VER0		16
+
+/**
  * DOC: nnmem ioctls
  *
  * %NNMEM_IOCTL_INFO: fill &struct nnmem_info.
@@ -267,6 +610,17 @@ struct nnmem_usage {
  * %NNMEM_IOCTL_READ: copy a region into user memory, see &struct nnmem_rw.
  *
  * %NNMEM_IOCTL_USAGE: fill &struct nnmem_usage.
+ *
+ * %NNMEM_IOCTL_GRAPH_CREATE: validate and create a graph, see
+ * &struct nnmem_graph_create.
+ *
+ * %NNMEM_IOCTL_GRAPH_DESTROY: destroy a graph.
+ *
+ * %NNMEM_IOCTL_RUN: run a graph, see &struct nnmem_run.
+ *
+ * %NNMEM_IOCTL_WAIT: wait for a job and reap it, see &struct nnmem_wait.
+ *
+ * %NNMEM_IOCTL_CANCEL: cancel a job.
  */
 #define NNMEM_IOCTL_INFO	_IOR(NNMEM_IOC_MAGIC, 0x00, struct nnmem_info)
 #define NNMEM_IOCTL_ALLOC	_IOWR(NNMEM_IOC_MAGIC, 0x01, struct nnmem_alloc)
@@ -275,5 +629,10 @@ struct nnmem_usage {
 #define NNMEM_IOCTL_WRITE	_IOW(NNMEM_IOC_MAGIC, 0x04, struct nnmem_rw)
 #define NNMEM_IOCTL_READ	_IOW(NNMEM_IOC_MAGIC, 0x05, struct nnmem_rw)
 #define NNMEM_IOCTL_USAGE	_IOR(NNMEM_IOC_MAGIC, 0x06, struct nnmem_usage)
+#define NNMEM_IOCTL_GRAPH_CREATE	_IOWR(NNMEM_IOC_MAGIC, 0x07, struct nnmem_graph_create)
+#define NNMEM_IOCTL_GRAPH_DESTROY	_IOW(NNMEM_IOC_MAGIC, 0x08, struct nnmem_graph_destroy)
+#define NNMEM_IOCTL_RUN		_IOWR(NNMEM_IOC_MAGIC, 0x09, struct nnmem_run)
+#define NNMEM_IOCTL_WAIT	_IOWR(NNMEM_IOC_MAGIC, 0x0a, struct nnmem_wait)
+#define NNMEM_IOCTL_CANCEL	_IOW(NNMEM_IOC_MAGIC, 0x0b, struct nnmem_cancel)
 
 #endif /* _UAPI_LINUX_NNMEM_H */

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nnmem graphs: GRAPH_CREATE and GRAPH_DESTROY.
+ *
+ * GRAPH_CREATE checks the sizes and counts first, then copies both arrays
+ * (each element's tail past the kernel's struct must be zero), looks every
+ * tensor's region up in the caller's session, takes a reference to each
+ * region used, and hands everything to the portable validator
+ * (nnmem_graphval.c), which also builds the execution plan. The regions are
+ * then marked busy (FREE gives -EBUSY) and the graph gets a handle, visible
+ * only once the result has reached userspace.
+ *
+ * A rejected graph gives -EINVAL with the struct still copied back, its
+ * err_reason, err_node and err_tensor saying why:
+ *  - flags or __pad nonzero: NNMEM_GERR_NONE (no graph error);
+ *  - tensor_size or node_size below VER0 or above NNMEM_GRAPH_ELEM_SIZE_MAX:
+ *    NNMEM_GERR_ELEM_SIZE;
+ *  - a count of 0 or above the limit: NNMEM_GERR_COUNT;
+ *  - a nonzero byte past the kernel's struct in tensor i (node i):
+ *    NNMEM_GERR_TENSOR_RESERVED with err_tensor i (NNMEM_GERR_NODE_RESERVED
+ *    with err_node i);
+ *  - a tensor whose handle names no region of this session, or whose
+ *    region was freed while the graph was being checked:
+ *    NNMEM_GERR_TENSOR_HANDLE;
+ *  - anything the validator finds.
+ * Other errors: -EFAULT (arrays or struct unreadable), -ENOMEM, -EMFILE
+ * (the session holds NNMEM_SESSION_MAX_GRAPHS graphs).
+ *
+ * A graph is reference counted: GRAPH_DESTROY drops the handle's
+ * reference, and every job holds one until it is reaped. The last put
+ * un-busies the regions and drops their references.
+ */
+
+#include <linux/kref.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/xarray.h>
+#include <linux/nnmem.h>
+
+#include "nnmem_graph.h"
+#include "nnmem_region.h"
+#include "nnmem_session.h"
+
+static void nnmem_graph_free(struct nnmem_graph *g)
+{
+	struct nnmem_session *s = g->s;
+	u32 i;
+
+	if (g->busy) {
+		xa_lock(&s->regions);
+		for (i = 0; i < g->nr_regions; i++)
+			g->regions[i]->busy--;
+		xa_unlock(&s->regions);
+	}
+	for (i = 0; i < g->nr_regions; i++)
+		nnmem_region_put(g->regions[i]);
+	kvfree(g->plan);
+	kvfree(g->regions);
+	kfree(g);
+}
+
+static void nnmem_graph_release(struct kref *ref)
+{
+	nnmem_graph_free(container_of(ref, struct nnmem_graph, ref));
+}
+
+/**
+ * nnmem_graph_put - drop a reference to a graph
+ * @g: the graph
+ *
+ * Called in process context without spinlocks held: the last put drops
+ * region references.
+ */
+void nnmem_graph_put(struct nnmem_graph *g)
+{
+	kref_put(&g->ref, nnmem_graph_release);
+}
+
+/**
+ * nnmem_graph_get - look a graph handle up and take a reference
+ * @s: the session
+ * @handle: the graph's handle
+ *
+ * Return: the graph, or NULL if the handle is unknown or in flight.
+ */
+struct nnmem_graph *nnmem_graph_get(struct nnmem_session *s, u32 handle)
+{
+	struct nnmem_graph *g;
+
+	xa_lock(&s->graphs);
+	g = xa_load(&s->graphs, handle);
+	if (g)
+		kref_get(&g->ref);
+	xa_unlock(&s->graphs);
+	return g;
+}
+
+static int nnmem_graph_reject(struct nnmem_graph_create *gc,
+			      struct nnmem_ioctl_ctx *ctx, u32 reason,
+			      u32 node, u32 tensor)
+{
+	gc->err_reason = reason;
+	gc->err_node = node;
+	gc->err_tensor = tensor;
+	ctx->copy_on_error = true;
+	return -EINVAL;
+}
+
+/*
+ * Copies @count elements of @usize bytes each into @dst (elements of
+ * @ksize). Return: 0, -EFAULT, or -E2BIG with *@bad set to the first
+ * element with a nonzero byte past @ksize.
+ */
+static int nnmem_graph_copy_array(void *dst, size_t ksize,
+				  const void __user *src, size_t usize,
+				  u32 count, u32 *bad)
+{
+	u32 i;
+	int ret;
+
+	if (usize == ksize)
+		return copy_from_user(dst, src, ksize * count) ? -EFAULT : 0;
+	for (i = 0; i < count; i++) {
+		ret = copy_struct_from_user(dst + i * ksize, ksize,
+					    src + i * usize, usize);
+		if (ret == -E2BIG)
+			*bad = i;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/*
+ * Fills @facts for every tensor and takes a reference to each distinct
+ * region used, recorded in @g->regions.
+ */
+static void nnmem_graph_regions_get(struct nnmem_session *s,
+				    struct nnmem_graph *g,
+				    const struct nnmem_tensor *tensors,
+				    u32 count,
+				    struct nnmem_graphval_region *facts)
+{
+	struct nnmem_region *r;
+	u32 i, j;
+
+	xa_lock(&s->regions);
+	for (i = 0; i < count; i++) {
+		r = xa_load(&s->regions, tensors[i].handle);
+		facts[i].present = r;
+		if (!r)
+			continue;
+		facts[i].kind = r->kind;
+		facts[i].size = r->size;
+		facts[i].arena_offset = r->ar.offset;
+		for (j = 0; j < g->nr_regions; j++)
+			if (g->regions[j] == r)
+				break;
+		if (j == g->nr_regions) {
+			kref_get(&r->ref);
+			g->regions[g->nr_regions++] = r;
+		}
+	}
+	xa_unlock(&s->regions);
+}
+
+/*
+ * Marks the graph's regions busy, unless one was freed since it was looked
+ * up. Return: NNMEM_INDEX_NONE, or the index of a tensor whose region is
+ * gone (nothing marked then).
+ */
+static u32 nnmem_graph_regions_busy(struct nnmem_session *s,
+				    struct nnmem_graph *g,
+				    const struct nnmem_tensor *tensors,
+				    u32 count)
+{
+	u32 i, j, gone = NNMEM_INDEX_NONE;
+
+	xa_lock(&s->regions);
+	for (j = 0; j < g->nr_regions; j++) {
+		struct nnmem_region *r = g->regions[j];
+
+		if (xa_load(&s->regions, r->handle) == r)
+			continue;
+		for (i = 0; i < count; i++) {
+			if (tensors[i].handle == r->handle) {
+				gone = i;
+				break;
+			}
+		}
+		break;
+	}
+	if (gone == NNMEM_INDEX_NONE) {
+		for (j = 0; j < g->nr_regions; j++)
+			g->regions[j]->busy++;
+		g->busy = true;
+	}
+	xa_unlock(&s->regions);
+	return gone;
+}
+
+static int nnmem_graph_check_header(struct nnmem_graph_create *gc,
+				    struct nnmem_ioctl_ctx *ctx)
+{
+	if (gc->flags || gc->__pad)
+		return nnmem_graph_reject(gc, ctx, NNMEM_GERR_NONE,
+					  NNMEM_INDEX_NONE, NNMEM_INDEX_NONE);
+	if (gc->tensor_size < NNMEM_TENSOR_SIZE_VER0 ||
+	    gc->tensor_size > NNMEM_GRAPH_ELEM_SIZE_MAX ||
+	    gc->node_size < NNMEM_NODE_SIZE_VER0 ||
+	    gc->node_size > NNMEM_GRAPH_ELEM_SIZE_MAX)
+		return nnmem_graph_reject(gc, ctx, NNMEM_GERR_ELEM_SIZE,
+					  NNMEM_INDEX_NONE, NNMEM_INDEX_NONE);
+	if (!gc->tensor_count || gc->tensor_count > NNMEM_GRAPH_MAX_TENSORS ||
+	    !gc->node_count || gc->node_count > NNMEM_GRAPH_MAX_NODES)
+		return nnmem_graph_reject(gc, ctx, NNMEM_GERR_COUNT,
+					  NNMEM_INDEX_NONE, NNMEM_INDEX_NONE);
+	return 0;
+}
+
+/**
+ * nnmem_graph_create_ioctl - NNMEM_IOCTL_GRAPH_CREATE
+ * @s: calling session
+ * @data: &struct nnmem_graph_create; graph and err_* filled in
+ * @ctx: gets the new graph, published by nnmem_graph_create_commit(); asks
+ *	for the struct to be copied back on -EINVAL
+ *
+ * See the top of this file.
+ *
+ * Return: 0, -EINVAL (reason filled in), -EFAULT, -ENOMEM or -EMFILE.
+ */
+int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
+			     struct nnmem_ioctl_ctx *ctx)
+{
+	static const struct nnmem_graphval_limits limits = {
+		.max_tensors = NNMEM_GRAPH_MAX_TENSORS,
+		.max_nodes = NNMEM_GRAPH_MAX_NODES,
+	};
+	struct nnmem_graph_create *gc = data;
+	struct nnmem_graphval_region *facts = NULL;
+	struct nnmem_tensor *tensors = NULL;
+	struct nnmem_node *nodes = NULL;
+	struct nnmem_graphval_err err;
+	struct nnmem_graph *g = NULL;
+	u32 *writer = NULL;
+	u32 handle, bad;
+	int ret;
+
+	gc->graph = 0;
+	gc->err_reason = NNMEM_GERR_NONE;
+	gc->err_node = NNMEM_INDEX_NONE;
+	gc->err_tensor = NNMEM_INDEX_NONE;
+	ret = nnmem_graph_check_header(gc, ctx);
+	if (ret)
+		return ret;
+
+	ret = -ENOMEM;
+	tensors = kvmalloc_array(gc->tensor_count, sizeof(*tensors),
+				 GFP_KERNEL);
+	nodes = kvmalloc_array(gc->node_count, sizeof(*nodes), GFP_KERNEL);
+	facts = kvcalloc(gc->tensor_count, sizeof(*facts), GFP_KERNEL);
+	writer = kvmalloc_array(gc->tensor_count, sizeof(*writer), GFP_KERNEL);
+	if (!tensors || !nodes || !facts || !writer)
+		goto out_free;
+
+	ret = nnmem_graph_copy_array(tensors, sizeof(*tensors),
+				     u64_to_user_ptr(gc->tensors),
+				     gc->tensor_size, gc->tensor_count, &bad);
+	if (ret == -E2BIG)
+		ret = nnmem_graph_reject(gc, ctx, NNMEM_GERR_TENSOR_RESERVED,
+					 NNMEM_INDEX_NONE, bad);
+	if (ret)
+		goto out_free;
+	ret = nnmem_graph_copy_array(nodes, sizeof(*nodes),
+				     u64_to_user_ptr(gc->nodes),
+				     gc->node_size, gc->node_count, &bad);
+	if (ret == -E2BIG)
+		ret = nnmem_graph_reject(gc, ctx, NNMEM_GERR_NODE_RESERVED,
+					 bad, NNMEM_INDEX_NONE);
+	if (ret)
+		goto out_free;
+
+	ret = -ENOMEM;
+	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	if (!g)
+		goto out_free;
+	kref_init(&g->ref);
+	g->s = s;
+	g->node_count = gc->node_count;
+	g->regions = kvcalloc(gc->tensor_count, sizeof(*g->regions),
+			      GFP_KERNEL);
+	g->plan = kvmalloc_array(gc->node_count, sizeof(*g->plan), GFP_KERNEL);
+	if (!g->regions || !g->plan)
+		goto err_free_graph;
+
+	nnmem_graph_regions_get(s, g, tensors, gc->tensor_count, facts);
+	ret = nnmem_graphval_check(tensors, gc->tensor_count, nodes,
+				   gc->node_count, facts, &limits, writer,
+				   g->plan, &err);
+	if (ret) {
+		ret = nnmem_graph_reject(gc, ctx, err.reason, err.node,
+					 err.tensor);
+		goto err_free_graph;
+	}
+
+	ret = xa_alloc(&s->graphs, &handle, NULL,
+		       XA_LIMIT(1, NNMEM_SESSION_MAX_GRAPHS), GFP_KERNEL);
+	if (ret == -EBUSY)
+		ret = -EMFILE;
+	if (ret)
+		goto err_free_graph;
+
+	bad = nnmem_graph_regions_busy(s, g, tensors, gc->tensor_count);
+	if (bad != NNMEM_INDEX_NONE) {
+		ret = nnmem_graph_reject(gc, ctx, NNMEM_GERR_TENSOR_HANDLE,
+					 NNMEM_INDEX_NONE, bad);
+		goto err_erase_handle;
+	}
+
+	g->handle = handle;
+	gc->graph = handle;
+	ctx->obj = g;
+	ret = 0;
+	goto out_free;
+
+err_erase_handle:
+	xa_erase(&s->graphs, handle);
+err_free_graph:
+	nnmem_graph_free(g);
+out_free:
+	kvfree(writer);
+	kvfree(facts);
+	kvfree(nodes);
+	kvfree(tensors);
+	return ret;
+}
+
+/**
+ * nnmem_graph_create_commit - publish or undo a new graph
+ * @s: calling session
+ * @data: &struct nnmem_graph_create as returned
+ * @ctx: holds the graph from nnmem_graph_create_ioctl()
+ * @copied: whether the result reached userspace
+ */
+void nnmem_graph_create_commit(struct nnmem_session *s, void *data,
+			       struct nnmem_ioctl_ctx *ctx, bool copied)
+{
+	struct nnmem_graph *g = ctx->obj;
+	void *old;
+
+	if (copied) {
+		/* Filling a reserved slot allocates nothing and cannot fail. */
+		old = xa_store(&s->graphs, g->handle, g, GFP_KERNEL);
+		WARN_ON_ONCE(xa_is_err(old));
+		return;
+	}
+	xa_erase(&s->graphs, g->handle);
+	nnmem_graph_put(g);
+}
+
+/**
+ * nnmem_graph_destroy_ioctl - NNMEM_IOCTL_GRAPH_DESTROY
+ * @s: calling session
+ * @data: &struct nnmem_graph_destroy
+ * @ctx: unused
+ *
+ * The handle is gone at once; jobs still holding the graph keep it (and
+ * its regions busy) until they are reaped.
+ *
+ * Return: 0, -EINVAL if flags are set, -ENOENT for an unknown handle.
+ */
+int nnmem_graph_destroy_ioctl(struct nnmem_session *s, void *data,
+			      struct nnmem_ioctl_ctx *ctx)
+{
+	struct nnmem_graph_destroy *gd = data;
+	struct nnmem_graph *g;
+
+	if (gd->flags)
+		return -EINVAL;
+	xa_lock(&s->graphs);
+	g = xa_load(&s->graphs, gd->graph);
+	if (g)
+		__xa_erase(&s->graphs, gd->graph);
+	xa_unlock(&s->graphs);
+	if (!g)
+		return -ENOENT;
+	nnmem_graph_put(g);
+	return 0;
+}
+
+/**
+ * nnmem_graph_destroy_all - drop every graph handle of a closing session
+ * @s: the session, whose jobs are all gone already
+ */
+void nnmem_graph_destroy_all(struct nnmem_session *s)
+{
+	struct nnmem_graph *g;
+	unsigned long handle;
+
+	xa_for_each(&s->graphs, handle, g) {
+		xa_erase(&s->graphs, handle);
+		WARN_ON(kref_read(&g->ref) != 1);
+		nnmem_graph_put(g);
+	}
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nnmem: a graph is a validated execution plan over regions of its session.
+ */
+#ifndef __NNMEM_GRAPH_H__
+#define __NNMEM_GRAPH_H__
+
+#include <linux/kref.h>
+#include <linux/types.h>
+
+#include "nnmem_drv.h"
+#include "nnmem_graphval.h"
+
+struct nnmem_region;
+struct nnmem_session;
+
+/**
+ * struct nnmem_graph - a created graph
+ * @ref: one for the session's handle, one per job running it
+ * @s: the session that created it (outlives it: release destroys graphs)
+ * @handle: the session's handle for it
+ * @node_count: steps in @plan
+ * @nr_regions: distinct regions in @regions
+ * @busy: the regions' busy counts include this graph
+ * @regions: each region its tensors use, with a reference held
+ * @plan: the execution plan, one step per node
+ *
+ * Everything is fixed once the graph is published.
+ */
+struct nnmem_graph {
+	struct kref ref;
+	struct nnmem_session *s;
+	u32 handle;
+	u32 node_count;
+	u32 nr_regions;
+	bool busy;
+	struct nnmem_region **regions;
+	struct nnmem_plan_node *plan;
+};
+
+int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
+			     struct nnmem_ioctl_ctx *ctx);
+void nnmem_graph_create_commit(struct nnmem_session *s, void *data,
+			       struct nnmem_ioctl_ctx *ctx, bool copied);
+int nnmem_graph_destroy_ioctl(struct nnmem_session *s, void *data,
+			      struct nnmem_ioctl_ctx *ctx);
+struct nnmem_graph *nnmem_graph_get(struct nnmem_session *s, u32 handle);
+void nnmem_graph_put(struct nnmem_graph *g);
+void nnmem_graph_destroy_all(struct nnmem_session *s);
+
+#endif /* __NNMEM_GRAPH_H__ */

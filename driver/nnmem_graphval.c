@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nnmem graph validator.
+ *
+ * nnmem_graphval_check() takes a graph description that the caller has
+ * already copied (tensor and node arrays in the uapi layout, unknown
+ * element tails already checked) together with what the caller found for
+ * each tensor's region handle, checks all of it, and on success writes an
+ * execution plan: per node the kernel parameters and the arena offsets of
+ * its tensors. It is plain C with nothing from the kernel but types and
+ * errnos, so the same file builds into the module and into the userspace
+ * unit tests.
+ *
+ * The first problem found is reported, in this order:
+ *
+ *  1. the counts (%NNMEM_GERR_COUNT);
+ *  2. every tensor, in index order: flags/__pad (TENSOR_RESERVED), type
+ *     (TENSOR_TYPE), ndims (TENSOR_DIMS), dims past ndims (TENSOR_RESERVED),
+ *     a zero dim (TENSOR_DIMS), element count (TENSOR_SIZE), zero point
+ *     (TENSOR_ZERO_POINT), region (TENSOR_HANDLE), placement inside the
+ *     region and int32 alignment (TENSOR_BOUNDS);
+ *  3. every node, in index order: op (NODE_OP), flags and the union's tail
+ *     (NODE_RESERVED), tensor indices (NODE_INDEX), then each operand in
+ *     the order of the op's struct: its type (TENSOR_TYPE), region kind
+ *     (TENSOR_KIND) and rank (NODE_SHAPE), then the op's own checks
+ *     (conv2d: filter zero point, dims, parameters, clamp, output and
+ *     per-channel shapes; add: operand shapes, quantisation), and last the
+ *     output's writer (NODE_WRITER: a second node writing a tensor);
+ *  4. every node again, in index order: each input (in struct order)
+ *     overlapping the output in the arena (NODE_ALIAS), then each input
+ *     read before its writer ran (NODE_ORDER: written by this node or a
+ *     later one).
+ *
+ * Tensor-level problems carry node %NNMEM_INDEX_NONE; node-level problems
+ * the node, and the tensor they concern or %NNMEM_INDEX_NONE.
+ */
+
+#include "nnmem_graphval.h"
+
+#define NNMEM_GV_NONE	NNMEM_INDEX_NONE
+
+struct nnmem_gv {
+	const struct nnmem_tensor *t;
+	u32 nt;
+	const struct nnmem_node *n;
+	u32 nn;
+	const struct nnmem_graphval_region *reg;
+	struct nnmem_graphval_err *err;
+};
+
+static int nnmem_gv_fail(struct nnmem_gv *gv, u32 reason, u32 node, u32 tensor)
+{
+	gv->err->reason = reason;
+	gv->err->node = node;
+	gv->err->tensor = tensor;
+	return -EINVAL;
+}
+
+static u32 nnmem_gv_elem_size(u32 type)
+{
+	return type == NNMEM_TYPE_INT32 ? 4 : 1;
+}
+
+/* Element count, at most NNMEM_KERNEL_ELEMS_MAX + 1 (meaning "too many"). */
+static u64 nnmem_gv_elems(const struct nnmem_tensor *t)
+{
+	u64 elems = 1;
+	u32 i;
+
+	for (i = 0; i < t->ndims; i++) {
+		/* elems <= 2^31 and dims < 2^32: no u64 overflow */
+		elems *= t->dims[i];
+		if (elems > NNMEM_KERNEL_ELEMS_MAX)
+			return NNMEM_KERNEL_ELEMS_MAX + 1;
+	}
+	return elems;
+}
+
+static u64 nnmem_gv_arena_start(const struct nnmem_gv *gv, u32 ti)
+{
+	return gv->reg[ti].arena_offset + gv->t[ti].offset;
+}
+
+static u64 nnmem_gv_bytes(const struct nnmem_gv *gv, u32 ti)
+{
+	const struct nnmem_tensor *t = &gv->t[ti];
+
+	return nnmem_gv_elems(t) * nnmem_gv_elem_size(t->type);
+}
+
+static int nnmem_gv_tensor(struct nnmem_gv *gv, u32 ti)
+{
+	const struct nnmem_tensor *t = &gv->t[ti];
+	const struct nnmem_graphval_region *r = &gv->reg[ti];
+	u64 elems, bytes;
+	u32 i;
+
+	if (t->flags || t->__pad)
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_RESERVED,
+				     NNMEM_GV_NONE, ti);
+	if (t->type != NNMEM_TYPE_INT8 && t->type != NNMEM_TYPE_INT32)
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_TYPE,
+				     NNMEM_GV_NONE, ti);
+	if (t->ndims < 1 || t->ndims > NNMEM_TENSOR_MAX_DIMS)
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_DIMS,
+				     NNMEM_GV_NONE, ti);
+	for (i = t->ndims; i < NNMEM_TENSOR_MAX_DIMS; i++)
+		if (t->dims[i])
+			return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_RESERVED,
+					     NNMEM_GV_NONE, ti);
+	for (i = 0; i < t->ndims; i++)
+		if (!t->dims[i])
+			return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_DIMS,
+					     NNMEM_GV_NONE, ti);
+	elems = nnmem_gv_elems(t);
+	if (elems > NNMEM_KERNEL_ELEMS_MAX)
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_SIZE,
+				     NNMEM_GV_NONE, ti);
+	if (t->type == NNMEM_TYPE_INT8 ?
+	    t->zero_point < S8_MIN || t->zero_point > S8_MAX :
+	    t->zero_point != 0)
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_ZERO_POINT,
+				     NNMEM_GV_NONE, ti);
+	if (!r->present)
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_HANDLE,
+				     NNMEM_GV_NONE, ti);
+	bytes = elems * nnmem_gv_elem_size(t->type);
+	if (t->offset > r->size || bytes > r->size - t->offset)
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_BOUNDS,
+				     NNMEM_GV_NONE, ti);
+	if (t->type == NNMEM_TYPE_INT32 &&
+	    (r->arena_offset + t->offset) % sizeof(s32))
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_BOUNDS,
+				     NNMEM_GV_NONE, ti);
+	return 0;
+}
+
+/* Bytes of the node's union past the op's own struct must be zero. */
+static bool nnmem_gv_tail_zero(const struct nnmem_node *n, size_t used)
+{
+	const u8 *b = (const u8 *)n->reserved;
+	size_t i;
+
+	for (i = used; i < sizeof(n->reserved); i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+static bool nnmem_gv_index_ok(const struct nnmem_gv *gv, u32 ti)
+{
+	return ti < gv->nt;
+}
+
+/* How an operand is used: its type, its region kind, its rank (0: any). */
+static int nnmem_gv_use(struct nnmem_gv *gv, u32 ni, u32 ti, u32 type,
+			u32 kind, u32 ndims)
+{
+	const struct nnmem_tensor *t = &gv->t[ti];
+
+	if (t->type != type)
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_TYPE, ni, ti);
+	if (gv->reg[ti].kind != kind)
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_KIND, ni, ti);
+	if (ndims && t->ndims != ndims)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, ti);
+	return 0;
+}
+
+static bool nnmem_gv_same_shape(const struct nnmem_tensor *a,
+				const struct nnmem_tensor *b)
+{
+	u32 i;
+
+	if (a->ndims != b->ndims)
+		return false;
+	for (i = 0; i < a->ndims; i++)
+		if (a->dims[i] != b->dims[i])
+			return false;
+	return true;
+}
+
+static bool nnmem_gv_s8(s32 v)
+{
+	return v >= S8_MIN && v <= S8_MAX;
+}
+
+static bool nnmem_gv_shift(s32 v)
+{
+	return v >= NNMEM_SHIFT_MIN && v <= NNMEM_SHIFT_MAX;
+}
+
+/* Dims of a conv2d operand that must fit the kernel's limits. */
+static bool nnmem_gv_conv_dims_ok(const struct nnmem_tensor *t)
+{
+	u32 i;
+
+	for (i = 0; i < t->ndims; i++)
+		if (t->dims[i] > NNMEM_CONV2D_DIM_MAX)
+			return false;
+	return true;
+}
+
+/* A padding must be less than the dilated kernel extent. */
+static bool nnmem_gv_pad_ok(u32 pad, u32 k, u32 dilation)
+{
+	return (u64)pad < (u64)dilation * (k - 1) + 1;
+}
+
+static int nnmem_gv_conv2d(struct nnmem_gv *gv, u32 ni,
+			   struct nnmem_plan_node *pn)
+{
+	const struct nnmem_conv2d *c = &gv->n[ni].conv2d;
+	const struct nnmem_tensor *in, *f, *out;
+	struct nnmem_plan_conv2d *pc = &pn->conv2d;
+	struct nnmem_conv2d_params *p = &pc->p;
+	struct nnmem_conv2d_shape shape;
+	const u32 chan[] = { c->bias, c->multiplier, c->shift };
+	const u32 lims[] = {
+		c->stride_h, c->stride_w, c->dilation_h, c->dilation_w,
+	};
+	u32 i;
+	int ret;
+
+	ret = nnmem_gv_use(gv, ni, c->input, NNMEM_TYPE_INT8,
+			   NNMEM_KIND_ACTIVATION, 4);
+	if (!ret)
+		ret = nnmem_gv_use(gv, ni, c->filter, NNMEM_TYPE_INT8,
+				   NNMEM_KIND_WEIGHT, 4);
+	if (!ret && c->bias != NNMEM_INDEX_NONE)
+		ret = nnmem_gv_use(gv, ni, c->bias, NNMEM_TYPE_INT32,
+				   NNMEM_KIND_WEIGHT, 1);
+	if (!ret)
+		ret = nnmem_gv_use(gv, ni, c->output, NNMEM_TYPE_INT8,
+				   NNMEM_KIND_ACTIVATION, 4);
+	if (!ret)
+		ret = nnmem_gv_use(gv, ni, c->multiplier, NNMEM_TYPE_INT32,
+				   NNMEM_KIND_WEIGHT, 1);
+	if (!ret)
+		ret = nnmem_gv_use(gv, ni, c->shift, NNMEM_TYPE_INT32,
+				   NNMEM_KIND_WEIGHT, 1);
+	if (ret)
+		return ret;
+
+	in = &gv->t[c->input];
+	f = &gv->t[c->filter];
+	out = &gv->t[c->output];
+	if (f->zero_point)
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_ZERO_POINT, ni,
+				     c->filter);
+	if (!nnmem_gv_conv_dims_ok(in))
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->input);
+	if (!nnmem_gv_conv_dims_ok(f))
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->filter);
+	if (!nnmem_gv_conv_dims_ok(out))
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->output);
+
+	for (i = 0; i < ARRAY_SIZE(lims); i++)
+		if (!lims[i] || lims[i] > NNMEM_CONV2D_DIM_MAX)
+			return nnmem_gv_fail(gv, NNMEM_GERR_NODE_PARAM, ni,
+					     NNMEM_GV_NONE);
+	if (!c->groups || in->dims[3] % c->groups || f->dims[0] % c->groups)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_PARAM, ni,
+				     NNMEM_GV_NONE);
+	if (f->dims[3] != in->dims[3] / c->groups)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->filter);
+	if (!nnmem_gv_pad_ok(c->pad_top, f->dims[1], c->dilation_h) ||
+	    !nnmem_gv_pad_ok(c->pad_bottom, f->dims[1], c->dilation_h) ||
+	    !nnmem_gv_pad_ok(c->pad_left, f->dims[2], c->dilation_w) ||
+	    !nnmem_gv_pad_ok(c->pad_right, f->dims[2], c->dilation_w))
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_PARAM, ni,
+				     NNMEM_GV_NONE);
+	if (!nnmem_gv_s8(c->act_min) || !nnmem_gv_s8(c->act_max) ||
+	    c->act_min > c->act_max)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_QUANT, ni,
+				     NNMEM_GV_NONE);
+
+	p->batch = in->dims[0];
+	p->in_h = in->dims[1];
+	p->in_w = in->dims[2];
+	p->in_c = in->dims[3];
+	p->out_c = f->dims[0];
+	p->k_h = f->dims[1];
+	p->k_w = f->dims[2];
+	p->groups = c->groups;
+	p->stride_h = c->stride_h;
+	p->stride_w = c->stride_w;
+	p->dilation_h = c->dilation_h;
+	p->dilation_w = c->dilation_w;
+	p->pad_top = c->pad_top;
+	p->pad_bottom = c->pad_bottom;
+	p->pad_left = c->pad_left;
+	p->pad_right = c->pad_right;
+	p->input_zero_point = in->zero_point;
+	p->output_zero_point = out->zero_point;
+	p->act_min = c->act_min;
+	p->act_max = c->act_max;
+
+	ret = nnmem_conv2d_shape_get(p, &shape);
+	if (ret == -ERANGE)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_QUANT, ni,
+				     NNMEM_GV_NONE);
+	if (ret == -EOVERFLOW)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->output);
+	if (ret)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_PARAM, ni,
+				     NNMEM_GV_NONE);
+	if (out->dims[0] != p->batch || out->dims[1] != shape.out_h ||
+	    out->dims[2] != shape.out_w || out->dims[3] != p->out_c)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->output);
+	for (i = 0; i < ARRAY_SIZE(chan); i++)
+		if (chan[i] != NNMEM_INDEX_NONE &&
+		    gv->t[chan[i]].dims[0] != p->out_c)
+			return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni,
+					     chan[i]);
+
+	pn->macs = shape.macs;
+	pc->input = nnmem_gv_arena_start(gv, c->input);
+	pc->filter = nnmem_gv_arena_start(gv, c->filter);
+	pc->bias = c->bias == NNMEM_INDEX_NONE ? NNMEM_PLAN_NO_TENSOR :
+		   nnmem_gv_arena_start(gv, c->bias);
+	pc->multiplier = nnmem_gv_arena_start(gv, c->multiplier);
+	pc->shift = nnmem_gv_arena_start(gv, c->shift);
+	pc->output = nnmem_gv_arena_start(gv, c->output);
+	return 0;
+}
+
+static int nnmem_gv_add(struct nnmem_gv *gv, u32 ni, struct nnmem_plan_node *pn)
+{
+	const struct nnmem_add *a = &gv->n[ni].add;
+	const struct nnmem_tensor *in1, *in2, *out;
+	struct nnmem_plan_add *pa = &pn->add;
+	struct nnmem_add_params *p = &pa->p;
+	int ret;
+
+	ret = nnmem_gv_use(gv, ni, a->input1, NNMEM_TYPE_INT8,
+			   NNMEM_KIND_ACTIVATION, 0);
+	if (!ret)
+		ret = nnmem_gv_use(gv, ni, a->input2, NNMEM_TYPE_INT8,
+				   NNMEM_KIND_ACTIVATION, 0);
+	if (!ret)
+		ret = nnmem_gv_use(gv, ni, a->output, NNMEM_TYPE_INT8,
+				   NNMEM_KIND_ACTIVATION, 0);
+	if (ret)
+		return ret;
+
+	in1 = &gv->t[a->input1];
+	in2 = &gv->t[a->input2];
+	out = &gv->t[a->output];
+	if (!nnmem_gv_same_shape(in1, in2) &&
+	    !(in2->ndims == 1 && in2->dims[0] == in1->dims[in1->ndims - 1]) &&
+	    nnmem_gv_elems(in2) != 1)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, a->input2);
+	if (!nnmem_gv_same_shape(in1, out))
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, a->output);
+	if (a->left_shift < 0 || a->left_shift > NNMEM_ADD_LEFT_SHIFT_MAX ||
+	    !nnmem_gv_shift(a->input1_shift) ||
+	    !nnmem_gv_shift(a->input2_shift) ||
+	    !nnmem_gv_shift(a->output_shift) ||
+	    !nnmem_gv_s8(a->act_min) || !nnmem_gv_s8(a->act_max) ||
+	    a->act_min > a->act_max)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_QUANT, ni,
+				     NNMEM_GV_NONE);
+
+	p->input1_zero_point = in1->zero_point;
+	p->input2_zero_point = in2->zero_point;
+	p->left_shift = a->left_shift;
+	p->input1_multiplier = a->input1_multiplier;
+	p->input1_shift = a->input1_shift;
+	p->input2_multiplier = a->input2_multiplier;
+	p->input2_shift = a->input2_shift;
+	p->output_multiplier = a->output_multiplier;
+	p->output_shift = a->output_shift;
+	p->output_zero_point = out->zero_point;
+	p->act_min = a->act_min;
+	p->act_max = a->act_max;
+	/* both counts are at most NNMEM_KERNEL_ELEMS_MAX (tensor checks) */
+	pa->n1 = (u32)nnmem_gv_elems(in1);
+	pa->n2 = (u32)nnmem_gv_elems(in2);
+	/* cannot fail after the checks above; kept as a backstop */
+	if (nnmem_add_validate(p, pa->n1, pa->n2))
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, a->input2);
+
+	pn->macs = pa->n1;
+	pa->input1 = nnmem_gv_arena_start(gv, a->input1);
+	pa->input2 = nnmem_gv_arena_start(gv, a->input2);
+	pa->output = nnmem_gv_arena_start(gv, a->output);
+	return 0;
+}
+
+/* The node's inputs in struct order (absent bias skipped) and its output. */
+static u32 nnmem_gv_operands(const struct nnmem_node *n, u32 in[5], u32 *out)
+{
+	u32 k = 0;
+
+	if (n->op == NNMEM_OP_CONV2D) {
+		in[k++] = n->conv2d.input;
+		in[k++] = n->conv2d.filter;
+		if (n->conv2d.bias != NNMEM_INDEX_NONE)
+			in[k++] = n->conv2d.bias;
+		in[k++] = n->conv2d.multiplier;
+		in[k++] = n->conv2d.shift;
+		*out = n->conv2d.output;
+	} else {
+		in[k++] = n->add.input1;
+		in[k++] = n->add.input2;
+		*out = n->add.output;
+	}
+	return k;
+}
+
+static int nnmem_gv_node(struct nnmem_gv *gv, u32 ni, u32 *writer,
+			 struct nnmem_plan_node *pn)
+{
+	const struct nnmem_node *n = &gv->n[ni];
+	u32 in[5], out, k, i;
+	size_t used;
+	int ret;
+
+	if (n->op == NNMEM_OP_CONV2D)
+		used = sizeof(n->conv2d);
+	else if (n->op == NNMEM_OP_ADD)
+		used = sizeof(n->add);
+	else
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_OP, ni, NNMEM_GV_NONE);
+	if (n->flags || !nnmem_gv_tail_zero(n, used) ||
+	    (n->op == NNMEM_OP_CONV2D && n->conv2d.__pad))
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_RESERVED, ni,
+				     NNMEM_GV_NONE);
+	k = nnmem_gv_operands(n, in, &out);
+	for (i = 0; i < k; i++)
+		if (!nnmem_gv_index_ok(gv, in[i]))
+			return nnmem_gv_fail(gv, NNMEM_GERR_NODE_INDEX, ni,
+					     NNMEM_GV_NONE);
+	if (!nnmem_gv_index_ok(gv, out))
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_INDEX, ni,
+				     NNMEM_GV_NONE);
+
+	pn->op = n->op;
+	if (n->op == NNMEM_OP_CONV2D)
+		ret = nnmem_gv_conv2d(gv, ni, pn);
+	else
+		ret = nnmem_gv_add(gv, ni, pn);
+	if (ret)
+		return ret;
+
+	if (writer[out] != NNMEM_GV_NONE)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_WRITER, ni, out);
+	writer[out] = ni;
+	return 0;
+}
+
+static bool nnmem_gv_overlap(const struct nnmem_gv *gv, u32 a, u32 b)
+{
+	u64 sa = nnmem_gv_arena_start(gv, a), sb = nnmem_gv_arena_start(gv, b);
+
+	return sa < sb + nnmem_gv_bytes(gv, b) &&
+	       sb < sa + nnmem_gv_bytes(gv, a);
+}
+
+static int nnmem_gv_node_deps(struct nnmem_gv *gv, u32 ni, const u32 *writer)
+{
+	u32 in[5], out, k, i;
+
+	k = nnmem_gv_operands(&gv->n[ni], in, &out);
+	for (i = 0; i < k; i++)
+		if (nnmem_gv_overlap(gv, in[i], out))
+			return nnmem_gv_fail(gv, NNMEM_GERR_NODE_ALIAS, ni,
+					     in[i]);
+	for (i = 0; i < k; i++)
+		if (writer[in[i]] != NNMEM_GV_NONE && writer[in[i]] >= ni)
+			return nnmem_gv_fail(gv, NNMEM_GERR_NODE_ORDER, ni,
+					     in[i]);
+	return 0;
+}
+
+/**
+ * nnmem_graphval_check() - validate a graph and build its execution plan
+ * @tensors: @tensor_count tensors, as userspace gave them
+ * @tensor_count: number of tensors
+ * @nodes: @node_count nodes, as userspace gave them
+ * @node_count: number of nodes
+ * @regions: @tensor_count entries: what the caller found for each tensor's
+ *	&nnmem_tensor.handle (ignored past a failed count check)
+ * @limits: largest accepted counts
+ * @writer: scratch of @tensor_count entries (node writing each tensor)
+ * @plan: @node_count entries, filled in on success (garbage on failure)
+ * @err: reason, node and tensor of the first problem, or
+ *	%NNMEM_GERR_NONE and %NNMEM_INDEX_NONE twice on success
+ *
+ * See the top of this file for what is checked and in which order. The
+ * contents of the tensors (e.g. shift values) are not looked at: they may
+ * change until a job runs, and the kernels check them then.
+ *
+ * Return: 0 if the graph is valid, -EINVAL with @err filled in if not.
+ */
+int nnmem_graphval_check(const struct nnmem_tensor *tensors, u32 tensor_count,
+			 const struct nnmem_node *nodes, u32 node_count,
+			 const struct nnmem_graphval_region *regions,
+			 const struct nnmem_graphval_limits *limits,
+			 u32 *writer, struct nnmem_plan_node *plan,
+			 struct nnmem_graphval_err *err)
+{
+	struct nnmem_gv gv = {
+		.t = tensors, .nt = tensor_count, .n = nodes, .nn = node_count,
+		.reg = regions, .err = err,
+	};
+	u32 i;
+	int ret;
+
+	err->reason = NNMEM_GERR_NONE;
+	err->node = NNMEM_GV_NONE;
+	err->tensor = NNMEM_GV_NONE;
+	if (!tensor_count || tensor_count > limits->max_tensors ||
+	    !node_count || node_count > limits->max_nodes)
+		return nnmem_gv_fail(&gv, NNMEM_GERR_COUNT, NNMEM_GV_NONE,
+				     NNMEM_GV_NONE);
+
+	for (i = 0; i < tensor_count; i++) {
+		ret = nnmem_gv_tensor(&gv, i);
+		if (ret)
+			return ret;
+		writer[i] = NNMEM_GV_NONE;
+	}
+	for (i = 0; i < node_count; i++) {
+		ret = nnmem_gv_node(&gv, i, writer, &plan[i]);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < node_count; i++) {
+		ret = nnmem_gv_node_deps(&gv, i, writer);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}

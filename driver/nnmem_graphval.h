@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nnmem graph validator: portable C, built into the module and into the
+ * userspace unit tests. It checks a whole graph description at once and
+ * turns it into an execution plan. See nnmem_graphval.c.
+ */
+#ifndef __NNMEM_GRAPHVAL_H__
+#define __NNMEM_GRAPHVAL_H__
+
+#include "nnmem_port.h"
+#include "nnmem_kernels.h"
+
+#include <linux/nnmem.h>
+
+/**
+ * struct nnmem_graphval_region - what the caller found for a tensor's handle
+ * @present: the handle names a region of the calling session
+ * @kind: %NNMEM_KIND_WEIGHT or %NNMEM_KIND_ACTIVATION
+ * @size: bytes of the region as requested (tensors must fit in them)
+ * @arena_offset: offset of the region's first byte in the arena
+ */
+struct nnmem_graphval_region {
+	bool present;
+	u32 kind;
+	u64 size;
+	u64 arena_offset;
+};
+
+/**
+ * struct nnmem_graphval_limits - bounds the caller enforces
+ * @max_tensors: most tensors in one graph
+ * @max_nodes: most nodes in one graph
+ */
+struct nnmem_graphval_limits {
+	u32 max_tensors;
+	u32 max_nodes;
+};
+
+/**
+ * struct nnmem_graphval_err - why a graph was rejected
+ * @reason: an &enum nnmem_graph_err, %NNMEM_GERR_NONE on success
+ * @node: index of the offending node, or %NNMEM_INDEX_NONE
+ * @tensor: index of the offending tensor, or %NNMEM_INDEX_NONE
+ */
+struct nnmem_graphval_err {
+	u32 reason;
+	u32 node;
+	u32 tensor;
+};
+
+/* An absent optional tensor in a plan (conv2d without bias). */
+#define NNMEM_PLAN_NO_TENSOR	U64_MAX
+
+/**
+ * struct nnmem_plan_conv2d - one conv2d, ready for nnmem_conv2d_run()
+ * @p: shape and quantisation, all derived from the tensors and the node
+ * @input: arena offset of the input
+ * @filter: arena offset of the filter
+ * @bias: arena offset of the bias, or %NNMEM_PLAN_NO_TENSOR
+ * @multiplier: arena offset of the multipliers
+ * @shift: arena offset of the shifts
+ * @output: arena offset of the output
+ */
+struct nnmem_plan_conv2d {
+	struct nnmem_conv2d_params p;
+	u64 input;
+	u64 filter;
+	u64 bias;
+	u64 multiplier;
+	u64 shift;
+	u64 output;
+};
+
+/**
+ * struct nnmem_plan_add - one add, ready for nnmem_add_run()
+ * @p: quantisation, zero points from the tensors
+ * @input1: arena offset of the first operand
+ * @input2: arena offset of the second operand
+ * @output: arena offset of the output
+ * @n1: elements of the first operand and of the output
+ * @n2: elements of the second operand (@n1, its last dim, or 1)
+ */
+struct nnmem_plan_add {
+	struct nnmem_add_params p;
+	u64 input1;
+	u64 input2;
+	u64 output;
+	u32 n1;
+	u32 n2;
+};
+
+/**
+ * struct nnmem_plan_node - one step of an execution plan
+ * @op: %NNMEM_OP_CONV2D or %NNMEM_OP_ADD
+ * @macs: multiply-accumulates of the step (conv2d: as
+ *	nnmem_conv2d_shape_get() counts them; add: one per output element)
+ * @conv2d: when @op is %NNMEM_OP_CONV2D
+ * @add: when @op is %NNMEM_OP_ADD
+ *
+ * Offsets are bytes from the start of the arena; every int32 array is
+ * 4-byte aligned there.
+ */
+struct nnmem_plan_node {
+	u32 op;
+	u64 macs;
+	union {
+		struct nnmem_plan_conv2d conv2d;
+		struct nnmem_plan_add add;
+	};
+};
+
+int nnmem_graphval_check(const struct nnmem_tensor *tensors, u32 tensor_count,
+			 const struct nnmem_node *nodes, u32 node_count,
+			 const struct nnmem_graphval_region *regions,
+			 const struct nnmem_graphval_limits *limits,
+			 u32 *writer, struct nnmem_plan_node *plan,
+			 struct nnmem_graphval_err *err);
+
+#endif /* __NNMEM_GRAPHVAL_H__ */

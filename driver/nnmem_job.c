@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nnmem jobs: RUN, WAIT, CANCEL and the worker.
+ *
+ * Each device has one ordered workqueue: jobs of all its sessions run one
+ * at a time, in submission order. A job holds a reference to its graph
+ * (so to its regions, which stay busy) until it is reaped.
+ *
+ * A sync RUN submits the job and sleeps interruptibly until it is done; a
+ * signal cancels the job, waits (uninterruptibly, but only until the
+ * worker's next check) until it no longer runs, frees it and gives -EINTR.
+ * An async RUN gives the job an id (1, 2, ... cyclic over u32, never 0),
+ * published only once the id has reached userspace; the job is queued
+ * then. WAIT reaps a finished job; CANCEL marks a job cancelled and takes
+ * a queued one off the workqueue at once.
+ *
+ * The worker checks the cancel flag before every node and, through the
+ * kernels' progress hook, every few conv2d rows or add chunks, calling
+ * cond_resched() at the same points. It records each node's time and MACs
+ * and the device-wide counters.
+ *
+ * Errors: RUN -EINVAL (flags), -ENOENT (graph), -EAGAIN (the session has
+ * NNMEM_SESSION_MAX_JOBS unreaped jobs), -ENOMEM, -EINTR (sync, signal),
+ * or a sync job's own status. WAIT -EINVAL (flags, __pad), -ENOENT
+ * (unknown or reaped id), -ETIME (deadline passed, job stays), -EINTR
+ * (signal, job stays), -EFAULT (node_times unwritable; job stays). CANCEL
+ * -EINVAL (flags, __pad), -ENOENT, -EALREADY (already finished).
+ * A job's status: 0, -ECANCELED, or -ERANGE when a shift tensor holds a
+ * value outside [-31, 30] when the job runs.
+ */
+
+#include <linux/atomic.h>
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/overflow.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <linux/nnmem.h>
+
+#include "nnmem_graph.h"
+#include "nnmem_job.h"
+#include "nnmem_ops.h"
+#include "nnmem_session.h"
+
+static void nnmem_job_account(struct nnmem_device *ndev, int status)
+{
+	if (!status)
+		atomic64_inc(&ndev->stats.completed);
+	else if (status == -ECANCELED)
+		atomic64_inc(&ndev->stats.cancelled);
+	else
+		atomic64_inc(&ndev->stats.failed);
+}
+
+/* Publish the result and wake waiters; the job is the reaper's now. */
+static void nnmem_job_finish_locked(struct nnmem_job *job, int status)
+{
+	struct nnmem_session *s = job->s;
+
+	lockdep_assert_held(&s->job_lock);
+	job->status = status;
+	job->state = NNMEM_JOB_DONE;
+	if (job->async)
+		s->nr_done++;
+	wake_up_all(&s->job_wq);
+}
+
+/* Progress hook of the kernels: a scheduling point and a cancel check. */
+static int nnmem_job_progress(void *ctx, u32 done, u32 total)
+{
+	struct nnmem_job *job = ctx;
+
+	cond_resched();
+	return READ_ONCE(job->cancel) ? -ECANCELED : 0;
+}
+
+static int nnmem_job_execute(struct nnmem_job *job)
+{
+	struct nnmem_device *ndev = job->s->ndev;
+	const struct nnmem_graph *g = job->graph;
+	const struct nnmem_op_ops *ops;
+	u64 start = ktime_get_ns(), t0;
+	int ret = 0;
+	u32 i;
+
+	for (i = 0; i < g->node_count; i++) {
+		const struct nnmem_plan_node *pn = &g->plan[i];
+
+		if (READ_ONCE(job->cancel)) {
+			ret = -ECANCELED;
+			break;
+		}
+		ops = nnmem_ops_cpu(pn->op);
+		if (!ops) {
+			ret = -EOPNOTSUPP;
+			break;
+		}
+		t0 = ktime_get_ns();
+		ret = ops->run(ndev->cpu_addr, pn, nnmem_job_progress, job);
+		job->node_ns[i] = ktime_get_ns() - t0;
+		if (ret)
+			break;
+		job->macs += pn->macs;
+		cond_resched();
+	}
+	job->duration_ns = ktime_get_ns() - start;
+	atomic64_add(job->duration_ns, &ndev->stats.busy_ns);
+	atomic64_add(job->macs, &ndev->stats.macs);
+	return ret;
+}
+
+static void nnmem_job_work(struct work_struct *work)
+{
+	struct nnmem_job *job = container_of(work, struct nnmem_job, work);
+	struct nnmem_session *s = job->s;
+	struct nnmem_device *ndev = s->ndev;
+	bool cancelled;
+	int status;
+
+	atomic64_dec(&ndev->stats.queued);
+	spin_lock(&s->job_lock);
+	cancelled = job->cancel;
+	if (!cancelled)
+		job->state = NNMEM_JOB_RUNNING;
+	spin_unlock(&s->job_lock);
+
+	if (cancelled) {
+		status = -ECANCELED;
+	} else {
+		atomic64_inc(&ndev->stats.running);
+		status = nnmem_job_execute(job);
+		atomic64_dec(&ndev->stats.running);
+	}
+	nnmem_job_account(ndev, status);
+
+	/* After this the session may be released: touch nothing more. */
+	spin_lock(&s->job_lock);
+	nnmem_job_finish_locked(job, status);
+	spin_unlock(&s->job_lock);
+}
+
+static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
+					  struct nnmem_graph *g, bool async)
+{
+	struct nnmem_job *job;
+	int ret = 0;
+
+	job = kzalloc(struct_size(job, node_ns, g->node_count), GFP_KERNEL);
+	if (!job)
+		return ERR_PTR(-ENOMEM);
+	spin_lock(&s->job_lock);
+	if (s->nr_jobs >= NNMEM_SESSION_MAX_JOBS)
+		ret = -EAGAIN;
+	else
+		s->nr_jobs++;
+	spin_unlock(&s->job_lock);
+	if (ret) {
+		kfree(job);
+		return ERR_PTR(ret);
+	}
+	INIT_WORK(&job->work, nnmem_job_work);
+	job->s = s;
+	job->graph = g;
+	job->async = async;
+	job->state = NNMEM_JOB_QUEUED;
+	job->node_count = g->node_count;
+	return job;
+}
+
+/* Frees a job that is done or was never queued. */
+static void nnmem_job_destroy(struct nnmem_job *job)
+{
+	struct nnmem_session *s = job->s;
+
+	spin_lock(&s->job_lock);
+	s->nr_jobs--;
+	spin_unlock(&s->job_lock);
+	nnmem_graph_put(job->graph);
+	kfree(job);
+}
+
+static void nnmem_job_queue(struct nnmem_job *job)
+{
+	struct nnmem_device *ndev = job->s->ndev;
+
+	atomic64_inc(&ndev->stats.queued);
+	queue_work(ndev->wq, &job->work);
+}
+
+/*
+ * Cancels a queued or running job and waits until the worker is done with
+ * it; afterwards the job is DONE. Sleeps (uninterruptibly) at most until
+ * the worker's next cancel check.
+ */
+static void nnmem_job_stop(struct nnmem_job *job)
+{
+	struct nnmem_session *s = job->s;
+
+	spin_lock(&s->job_lock);
+	WRITE_ONCE(job->cancel, true);
+	spin_unlock(&s->job_lock);
+	if (!cancel_work_sync(&job->work))
+		return;
+	/* It was still queued: the worker never saw it. */
+	atomic64_dec(&s->ndev->stats.queued);
+	nnmem_job_account(s->ndev, -ECANCELED);
+	spin_lock(&s->job_lock);
+	nnmem_job_finish_locked(job, -ECANCELED);
+	spin_unlock(&s->job_lock);
+}
+
+static bool nnmem_job_done(struct nnmem_job *job)
+{
+	struct nnmem_session *s = job->s;
+	bool done;
+
+	spin_lock(&s->job_lock);
+	done = job->state == NNMEM_JOB_DONE;
+	spin_unlock(&s->job_lock);
+	return done;
+}
+
+/**
+ * nnmem_job_run_ioctl - NNMEM_IOCTL_RUN
+ * @s: calling session
+ * @data: &struct nnmem_run
+ * @ctx: gets an async job, published and queued by nnmem_job_run_commit()
+ *
+ * Return: see the top of this file.
+ */
+int nnmem_job_run_ioctl(struct nnmem_session *s, void *data,
+			struct nnmem_ioctl_ctx *ctx)
+{
+	struct nnmem_run *run = data;
+	bool async = run->flags & NNMEM_RUN_ASYNC;
+	struct nnmem_graph *g;
+	struct nnmem_job *job;
+	u32 id;
+	int ret;
+
+	if (run->flags & ~NNMEM_RUN_VALID_FLAGS)
+		return -EINVAL;
+	g = nnmem_graph_get(s, run->graph);
+	if (!g)
+		return -ENOENT;
+	job = nnmem_job_create(s, g, async);
+	if (IS_ERR(job)) {
+		nnmem_graph_put(g);
+		return PTR_ERR(job);
+	}
+	run->job = 0;
+	run->duration_ns = 0;
+	run->macs = 0;
+
+	if (async) {
+		ret = xa_alloc_cyclic(&s->jobs, &id, NULL, XA_LIMIT(1, U32_MAX),
+				      &s->next_job, GFP_KERNEL);
+		if (ret < 0) {
+			nnmem_job_destroy(job);
+			return ret;
+		}
+		job->id = id;
+		run->job = id;
+		ctx->obj = job;
+		return 0;
+	}
+
+	nnmem_job_queue(job);
+	if (wait_event_interruptible(s->job_wq, nnmem_job_done(job))) {
+		nnmem_job_stop(job);
+		nnmem_job_destroy(job);
+		return -EINTR;
+	}
+	run->duration_ns = job->duration_ns;
+	run->macs = job->macs;
+	ret = job->status;
+	nnmem_job_destroy(job);
+	return ret;
+}
+
+/**
+ * nnmem_job_run_commit - publish and queue an async job, or undo it
+ * @s: calling session
+ * @data: &struct nnmem_run as returned
+ * @ctx: holds the job from nnmem_job_run_ioctl() (NULL for a sync run)
+ * @copied: whether the result reached userspace
+ */
+void nnmem_job_run_commit(struct nnmem_session *s, void *data,
+			  struct nnmem_ioctl_ctx *ctx, bool copied)
+{
+	struct nnmem_job *job = ctx->obj;
+	void *old;
+
+	if (!job)
+		return;
+	if (copied) {
+		/* Filling a reserved slot allocates nothing and cannot fail. */
+		old = xa_store(&s->jobs, job->id, job, GFP_KERNEL);
+		WARN_ON_ONCE(xa_is_err(old));
+		nnmem_job_queue(job);
+		return;
+	}
+	xa_erase(&s->jobs, job->id);
+	nnmem_job_destroy(job);
+}
+
+/* True once the job is done, or gone (reaped by someone else). */
+static bool nnmem_job_ready(struct nnmem_session *s, u32 id)
+{
+	struct nnmem_job *job;
+	bool ready;
+
+	spin_lock(&s->job_lock);
+	job = xa_load(&s->jobs, id);
+	ready = !job || job->state == NNMEM_JOB_DONE;
+	spin_unlock(&s->job_lock);
+	return ready;
+}
+
+/* Sleeps until the job is ready or @deadline; 0 or -EINTR. */
+static int nnmem_job_wait_deadline(struct nnmem_session *s, u32 id,
+				   u64 deadline)
+{
+	ktime_t timeout;
+	u64 now;
+	int ret;
+
+	if (!deadline)
+		return 0;
+	now = ktime_get_ns();
+	if (deadline != NNMEM_WAIT_FOREVER && deadline <= now)
+		return 0;
+	if (deadline == NNMEM_WAIT_FOREVER || deadline - now > KTIME_MAX) {
+		ret = wait_event_interruptible(s->job_wq,
+					       nnmem_job_ready(s, id));
+	} else {
+		timeout = ns_to_ktime(deadline - now);
+		ret = wait_event_interruptible_hrtimeout(s->job_wq,
+							 nnmem_job_ready(s, id),
+							 timeout);
+	}
+	return ret == -ERESTARTSYS ? -EINTR : 0;
+}
+
+/*
+ * Takes a finished job out of sight: its slot stays reserved (reads as
+ * unknown) until the WAIT completes or gives it back.
+ */
+static struct nnmem_job *nnmem_job_claim(struct nnmem_session *s, u32 id)
+{
+	struct nnmem_job *job;
+
+	spin_lock(&s->job_lock);
+	job = xa_load(&s->jobs, id);
+	if (!job) {
+		job = ERR_PTR(-ENOENT);
+	} else if (job->state != NNMEM_JOB_DONE) {
+		job = ERR_PTR(-ETIME);
+	} else {
+		/* Replaces an entry: allocates nothing. */
+		xa_store(&s->jobs, id, NULL, GFP_ATOMIC);
+		s->nr_done--;
+	}
+	spin_unlock(&s->job_lock);
+	return job;
+}
+
+static void nnmem_job_unclaim(struct nnmem_session *s, struct nnmem_job *job)
+{
+	void *old;
+
+	old = xa_store(&s->jobs, job->id, job, GFP_KERNEL);
+	WARN_ON_ONCE(xa_is_err(old));
+	spin_lock(&s->job_lock);
+	s->nr_done++;
+	spin_unlock(&s->job_lock);
+	wake_up_all(&s->job_wq);
+}
+
+/**
+ * nnmem_job_wait_ioctl - NNMEM_IOCTL_WAIT
+ * @s: calling session
+ * @data: &struct nnmem_wait
+ * @ctx: gets the finished job, reaped by nnmem_job_wait_commit()
+ *
+ * Return: see the top of this file.
+ */
+int nnmem_job_wait_ioctl(struct nnmem_session *s, void *data,
+			 struct nnmem_ioctl_ctx *ctx)
+{
+	struct nnmem_wait *w = data;
+	u64 __user *times = u64_to_user_ptr(w->node_times);
+	struct nnmem_job *job;
+	u32 n;
+	int ret;
+
+	if (w->flags || w->__pad)
+		return -EINVAL;
+	if (!w->job || w->job > U32_MAX)
+		return -ENOENT;
+	ret = nnmem_job_wait_deadline(s, w->job, w->deadline_ns);
+	if (ret)
+		return ret;
+	job = nnmem_job_claim(s, w->job);
+	if (IS_ERR(job))
+		return PTR_ERR(job);
+
+	n = min(w->node_count, job->node_count);
+	if (w->node_times && n &&
+	    copy_to_user(times, job->node_ns, n * sizeof(*times))) {
+		nnmem_job_unclaim(s, job);
+		return -EFAULT;
+	}
+	w->status = job->status;
+	w->duration_ns = job->duration_ns;
+	w->macs = job->macs;
+	ctx->obj = job;
+	return 0;
+}
+
+/**
+ * nnmem_job_wait_commit - reap the job, or give it back
+ * @s: calling session
+ * @data: &struct nnmem_wait as returned
+ * @ctx: holds the job claimed by nnmem_job_wait_ioctl()
+ * @copied: whether the result reached userspace
+ */
+void nnmem_job_wait_commit(struct nnmem_session *s, void *data,
+			   struct nnmem_ioctl_ctx *ctx, bool copied)
+{
+	struct nnmem_job *job = ctx->obj;
+
+	if (!copied) {
+		nnmem_job_unclaim(s, job);
+		return;
+	}
+	xa_erase(&s->jobs, job->id);
+	nnmem_job_destroy(job);
+}
+
+/**
+ * nnmem_job_cancel_ioctl - NNMEM_IOCTL_CANCEL
+ * @s: calling session
+ * @data: &struct nnmem_cancel
+ * @ctx: unused
+ *
+ * A queued job is taken off the workqueue and finishes at once with
+ * -ECANCELED; a running one stops at the worker's next check.
+ *
+ * Return: 0, -EINVAL, -ENOENT or -EALREADY.
+ */
+int nnmem_job_cancel_ioctl(struct nnmem_session *s, void *data,
+			   struct nnmem_ioctl_ctx *ctx)
+{
+	struct nnmem_cancel *c = data;
+	struct nnmem_job *job;
+	bool dequeued = false;
+	int ret = 0;
+
+	if (c->flags || c->__pad)
+		return -EINVAL;
+	if (!c->job || c->job > U32_MAX)
+		return -ENOENT;
+
+	spin_lock(&s->job_lock);
+	job = xa_load(&s->jobs, c->job);
+	if (!job) {
+		ret = -ENOENT;
+	} else if (job->state == NNMEM_JOB_DONE) {
+		ret = -EALREADY;
+	} else {
+		WRITE_ONCE(job->cancel, true);
+		/* Does not sleep; true only if the worker never picks it. */
+		dequeued = job->state == NNMEM_JOB_QUEUED &&
+			   cancel_work(&job->work);
+		if (dequeued)
+			nnmem_job_finish_locked(job, -ECANCELED);
+	}
+	spin_unlock(&s->job_lock);
+
+	if (dequeued) {
+		atomic64_dec(&s->ndev->stats.queued);
+		nnmem_job_account(s->ndev, -ECANCELED);
+	}
+	return ret;
+}
+
+/**
+ * nnmem_job_session_fini - cancel, wait for and free a session's jobs
+ * @s: the closing session
+ *
+ * No ioctl of the session is in flight. When this returns the worker
+ * holds nothing of the session.
+ */
+void nnmem_job_session_fini(struct nnmem_session *s)
+{
+	struct nnmem_job *job;
+	unsigned long id;
+
+	xa_for_each(&s->jobs, id, job) {
+		nnmem_job_stop(job);
+		xa_erase(&s->jobs, id);
+		spin_lock(&s->job_lock);
+		s->nr_done--;
+		spin_unlock(&s->job_lock);
+		nnmem_job_destroy(job);
+	}
+}
+
+/**
+ * nnmem_job_device_init - set up a device's job worker
+ * @ndev: the device
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int nnmem_job_device_init(struct nnmem_device *ndev)
+{
+	ndev->wq = alloc_ordered_workqueue(NNMEM_NAME "%u", 0, ndev->index);
+	return ndev->wq ? 0 : -ENOMEM;
+}
+
+/**
+ * nnmem_job_device_fini - tear a device's job worker down
+ * @ndev: the device, with no session left
+ */
+void nnmem_job_device_fini(struct nnmem_device *ndev)
+{
+	WARN_ON(atomic64_read(&ndev->stats.queued) ||
+		atomic64_read(&ndev->stats.running));
+	destroy_workqueue(ndev->wq);
+}

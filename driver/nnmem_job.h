@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nnmem: a job is one run of a graph on the device's worker.
+ */
+#ifndef __NNMEM_JOB_H__
+#define __NNMEM_JOB_H__
+
+#include <linux/types.h>
+#include <linux/workqueue.h>
+
+#include "nnmem_drv.h"
+
+struct nnmem_graph;
+struct nnmem_session;
+
+enum nnmem_job_state {
+	NNMEM_JOB_QUEUED,	/* on the workqueue, not started */
+	NNMEM_JOB_RUNNING,	/* the worker executes it */
+	NNMEM_JOB_DONE,		/* finished; result valid until reaped */
+};
+
+/**
+ * struct nnmem_job - one run of a graph
+ * @work: the worker's item on &nnmem_device.wq
+ * @s: the session (outlives the job: release waits for every job)
+ * @graph: the graph run, referenced until the job is freed
+ * @id: the session's id for an async job, 0 for a sync one
+ * @async: started with %NNMEM_RUN_ASYNC (counted in nr_done when done)
+ * @state: &enum nnmem_job_state (under @s->job_lock)
+ * @cancel: stop as soon as possible (set under @s->job_lock, read by the
+ *	worker with READ_ONCE())
+ * @status: 0, -ECANCELED or the kernels' error, once done
+ * @duration_ns: execution time, once done
+ * @macs: multiply-accumulates of the nodes that completed, once done
+ * @node_count: entries in @node_ns (the graph's nodes)
+ * @node_ns: execution time of each node (0 for nodes that did not run)
+ *
+ * The worker writes the results before it sets @state to DONE under
+ * @s->job_lock; readers look at them only after seeing DONE under it.
+ */
+struct nnmem_job {
+	struct work_struct work;
+	struct nnmem_session *s;
+	struct nnmem_graph *graph;
+	u32 id;
+	bool async;
+	enum nnmem_job_state state;
+	bool cancel;
+	int status;
+	u64 duration_ns;
+	u64 macs;
+	u32 node_count;
+	u64 node_ns[];
+};
+
+int nnmem_job_run_ioctl(struct nnmem_session *s, void *data,
+			struct nnmem_ioctl_ctx *ctx);
+void nnmem_job_run_commit(struct nnmem_session *s, void *data,
+			  struct nnmem_ioctl_ctx *ctx, bool copied);
+int nnmem_job_wait_ioctl(struct nnmem_session *s, void *data,
+			 struct nnmem_ioctl_ctx *ctx);
+void nnmem_job_wait_commit(struct nnmem_session *s, void *data,
+			   struct nnmem_ioctl_ctx *ctx, bool copied);
+int nnmem_job_cancel_ioctl(struct nnmem_session *s, void *data,
+			   struct nnmem_ioctl_ctx *ctx);
+void nnmem_job_session_fini(struct nnmem_session *s);
+int nnmem_job_device_init(struct nnmem_device *ndev);
+void nnmem_job_device_fini(struct nnmem_device *ndev);
+
+#endif /* __NNMEM_JOB_H__ */

@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Make fragment for the graph validator unit tests (driver/nnmem_graphval.c
+# with driver/nnmem_kernels.c), included by selftests/unit/Makefile.
+# Standalone use:
+#   make -f selftests/unit/graph.mk run_graph_test
+#
+# Targets:
+#   graph_test         build $(GRAPH_OUT)/graph_test (ASan + UBSan)
+#   run_graph_test     build it and run it
+#   clean_graph_test   remove the binary
+#
+# GRAPH_OUT defaults to $(OUTPUT), else this directory.
+
+GRAPH_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+GRAPH_DRIVER := $(abspath $(GRAPH_DIR)/../../driver)
+GRAPH_UAPI := $(abspath $(GRAPH_DIR)/../../uapi)
+GRAPH_OUT ?= $(or $(OUTPUT),$(GRAPH_DIR))
+GRAPH_CC ?= gcc
+GRAPH_CFLAGS := -O1 -g -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-Wall -Wextra -Werror -I$(GRAPH_DRIVER) -I$(GRAPH_UAPI)
+GRAPH_SRCS := $(GRAPH_DIR)/graph_test.c $(GRAPH_DRIVER)/nnmem_graphval.c \
+	$(GRAPH_DRIVER)/nnmem_kernels.c
+GRAPH_HDRS := $(GRAPH_DIR)/tap.h $(GRAPH_DRIVER)/nnmem_graphval.h \
+	$(GRAPH_DRIVER)/nnmem_kernels.h $(GRAPH_DRIVER)/nnmem_port.h \
+	$(GRAPH_UAPI)/linux/nnmem.h
+
+.PHONY: graph_test run_graph_test clean_graph_test
+
+graph_test: $(GRAPH_OUT)/graph_test
+
+$(GRAPH_OUT)/graph_test: $(GRAPH_SRCS) $(GRAPH_HDRS)
+	@mkdir -p $(dir $@)
+	$(GRAPH_CC) $(GRAPH_CFLAGS) -o $@ $(GRAPH_SRCS)
+
+run_graph_test: $(GRAPH_OUT)/graph_test
+	$(GRAPH_OUT)/graph_test
+
+clean_graph_test:
+	rm -f $(GRAPH_OUT)/graph_test

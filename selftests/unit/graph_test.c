@@ -1,0 +1,903 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of driver/nnmem_graphval.c, in userspace, with ASan and UBSan.
+ *
+ * The base graph is a residual block on an 8x8x4 int8 input x:
+ *   node 0: y0 = conv3x3(x)  (pad 1)
+ *   node 1: y1 = conv3x3(y0) (pad 1)
+ *   node 2: z  = add(y1, x)
+ * It must be accepted with the expected plan, and the plan run over a fake
+ * arena must give what the kernels give on the tensors directly. Then every
+ * rejection reason is triggered by one change to it, with the exact node
+ * and tensor index the validator must report.
+ *
+ * Output is TAP; the run ends with "N passed, N failed" and exits nonzero
+ * if anything failed.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nnmem_graphval.h"
+#include "tap.h"
+
+static unsigned long warnings;
+
+void nnmem_port_warn(const char *cond, const char *file, int line)
+{
+	printf("# WARN_ON(%s) at %s:%d\n", cond, file, line);
+	warnings++;
+}
+
+#define NT	12
+#define NN	3
+#define NONE	NNMEM_INDEX_NONE
+
+/* tensor indices of the base graph */
+enum { X, W0, B0, M0, S0, Y0, W1, B1, M1, S1, Y1, Z };
+
+/* the fake arena: one weight region, one activation region */
+#define W_ARENA		64
+#define W_SIZE		1024
+#define A_ARENA		8192
+#define A_SIZE		1024
+#define ARENA_SIZE	(A_ARENA + A_SIZE)
+
+struct graph {
+	struct nnmem_tensor t[NT + 1];
+	struct nnmem_node n[NN + 1];
+	struct nnmem_graphval_region r[NT + 1];
+	u32 nt, nn;
+	struct nnmem_graphval_limits lim;
+	u32 writer[NT + 1];
+	struct nnmem_plan_node plan[NN + 1];
+	struct nnmem_graphval_err err;
+};
+
+static void tensor(struct graph *g, u32 i, u32 type, u64 off, s32 zp,
+		   u32 ndims, u32 d0, u32 d1, u32 d2, u32 d3)
+{
+	struct nnmem_tensor *t = &g->t[i];
+	bool weight = type == NNMEM_TYPE_INT32 || i == W0 || i == W1;
+
+	memset(t, 0, sizeof(*t));
+	t->handle = weight ? 1 : 2;
+	t->type = type;
+	t->offset = off;
+	t->zero_point = zp;
+	t->ndims = ndims;
+	t->dims[0] = d0;
+	t->dims[1] = d1;
+	t->dims[2] = d2;
+	t->dims[3] = d3;
+	g->r[i].present = true;
+	g->r[i].kind = weight ? NNMEM_KIND_WEIGHT : NNMEM_KIND_ACTIVATION;
+	g->r[i].size = weight ? W_SIZE : A_SIZE;
+	g->r[i].arena_offset = weight ? W_ARENA : A_ARENA;
+}
+
+static void conv(struct nnmem_node *n, u32 in, u32 f, u32 b, u32 m, u32 s,
+		 u32 out)
+{
+	memset(n, 0, sizeof(*n));
+	n->op = NNMEM_OP_CONV2D;
+	n->conv2d.input = in;
+	n->conv2d.filter = f;
+	n->conv2d.bias = b;
+	n->conv2d.multiplier = m;
+	n->conv2d.shift = s;
+	n->conv2d.output = out;
+	n->conv2d.stride_h = 1;
+	n->conv2d.stride_w = 1;
+	n->conv2d.dilation_h = 1;
+	n->conv2d.dilation_w = 1;
+	n->conv2d.pad_top = 1;
+	n->conv2d.pad_bottom = 1;
+	n->conv2d.pad_left = 1;
+	n->conv2d.pad_right = 1;
+	n->conv2d.groups = 1;
+	n->conv2d.act_min = -128;
+	n->conv2d.act_max = 127;
+}
+
+/*
+ * Weight region (arena 64): w0 @0 (144 B), b0 @144, m0 @160, s0 @176,
+ * w1 @192 (144 B), b1 @336, m1 @352, s1 @368.
+ * Activation region (arena 8192): x @0, y0 @256, y1 @512, z @768 (256 B).
+ */
+static void base(struct graph *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->nt = NT;
+	g->nn = NN;
+	g->lim.max_tensors = 1024;
+	g->lim.max_nodes = 1024;
+	tensor(g, X, NNMEM_TYPE_INT8, 0, -3, 4, 1, 8, 8, 4);
+	tensor(g, W0, NNMEM_TYPE_INT8, 0, 0, 4, 4, 3, 3, 4);
+	tensor(g, B0, NNMEM_TYPE_INT32, 144, 0, 1, 4, 0, 0, 0);
+	tensor(g, M0, NNMEM_TYPE_INT32, 160, 0, 1, 4, 0, 0, 0);
+	tensor(g, S0, NNMEM_TYPE_INT32, 176, 0, 1, 4, 0, 0, 0);
+	tensor(g, Y0, NNMEM_TYPE_INT8, 256, 5, 4, 1, 8, 8, 4);
+	tensor(g, W1, NNMEM_TYPE_INT8, 192, 0, 4, 4, 3, 3, 4);
+	tensor(g, B1, NNMEM_TYPE_INT32, 336, 0, 1, 4, 0, 0, 0);
+	tensor(g, M1, NNMEM_TYPE_INT32, 352, 0, 1, 4, 0, 0, 0);
+	tensor(g, S1, NNMEM_TYPE_INT32, 368, 0, 1, 4, 0, 0, 0);
+	tensor(g, Y1, NNMEM_TYPE_INT8, 512, -7, 4, 1, 8, 8, 4);
+	tensor(g, Z, NNMEM_TYPE_INT8, 768, 2, 4, 1, 8, 8, 4);
+	conv(&g->n[0], X, W0, B0, M0, S0, Y0);
+	conv(&g->n[1], Y0, W1, B1, M1, S1, Y1);
+	g->n[1].conv2d.act_min = -100;
+	g->n[1].conv2d.act_max = 100;
+	memset(&g->n[2], 0, sizeof(g->n[2]));
+	g->n[2].op = NNMEM_OP_ADD;
+	g->n[2].add.input1 = Y1;
+	g->n[2].add.input2 = X;
+	g->n[2].add.output = Z;
+	g->n[2].add.left_shift = 20;
+	g->n[2].add.input1_multiplier = 1073741824;
+	g->n[2].add.input1_shift = -1;
+	g->n[2].add.input2_multiplier = 1288490189;
+	g->n[2].add.input2_shift = -1;
+	g->n[2].add.output_multiplier = 1717986918;
+	g->n[2].add.output_shift = -19;
+	g->n[2].add.act_min = -128;
+	g->n[2].add.act_max = 127;
+}
+
+static int check(struct graph *g)
+{
+	return nnmem_graphval_check(g->t, g->nt, g->n, g->nn, g->r, &g->lim,
+				    g->writer, g->plan, &g->err);
+}
+
+/* Runs the check and expects rejection with exactly this reason/where. */
+static int expect(struct graph *g, u32 reason, u32 node, u32 tensor)
+{
+	int ret = check(g);
+
+	if (ret != -EINVAL || g->err.reason != reason ||
+	    g->err.node != node || g->err.tensor != tensor) {
+		printf("# got ret %d reason %u node %#x tensor %#x, want -EINVAL reason %u node %#x tensor %#x\n",
+		       ret, g->err.reason, g->err.node, g->err.tensor,
+		       reason, node, tensor);
+		return -1;
+	}
+	return 0;
+}
+
+static int expect_ok(struct graph *g)
+{
+	int ret = check(g);
+
+	if (ret || g->err.reason != NNMEM_GERR_NONE ||
+	    g->err.node != NONE || g->err.tensor != NONE) {
+		printf("# got ret %d reason %u node %#x tensor %#x, want 0\n",
+		       ret, g->err.reason, g->err.node, g->err.tensor);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------- acceptance */
+
+static uint64_t rng = 0x243f6a8885a308d3ULL;
+
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 16);
+}
+
+static int test_residual_plan(void)
+{
+	struct graph g;
+	const struct nnmem_plan_conv2d *c0, *c1;
+	const struct nnmem_plan_add *a;
+
+	base(&g);
+	CHECK_OK(expect_ok(&g));
+
+	CHECK_EQ(g.plan[0].op, NNMEM_OP_CONV2D);
+	c0 = &g.plan[0].conv2d;
+	CHECK_EQ(c0->p.batch, 1);
+	CHECK_EQ(c0->p.in_h, 8);
+	CHECK_EQ(c0->p.in_w, 8);
+	CHECK_EQ(c0->p.in_c, 4);
+	CHECK_EQ(c0->p.out_c, 4);
+	CHECK_EQ(c0->p.k_h, 3);
+	CHECK_EQ(c0->p.k_w, 3);
+	CHECK_EQ(c0->p.groups, 1);
+	CHECK_EQ(c0->p.pad_top, 1);
+	CHECK_EQ(c0->p.pad_right, 1);
+	CHECK_RET(c0->p.input_zero_point, -3);
+	CHECK_RET(c0->p.output_zero_point, 5);
+	CHECK_RET(c0->p.act_min, -128);
+	CHECK_RET(c0->p.act_max, 127);
+	CHECK_EQ(c0->input, A_ARENA + 0);
+	CHECK_EQ(c0->filter, W_ARENA + 0);
+	CHECK_EQ(c0->bias, W_ARENA + 144);
+	CHECK_EQ(c0->multiplier, W_ARENA + 160);
+	CHECK_EQ(c0->shift, W_ARENA + 176);
+	CHECK_EQ(c0->output, A_ARENA + 256);
+	/* 64 output pixels * 4 channels * 3 * 3 * 4 taps */
+	CHECK_EQ(g.plan[0].macs, 9216);
+
+	CHECK_EQ(g.plan[1].op, NNMEM_OP_CONV2D);
+	c1 = &g.plan[1].conv2d;
+	CHECK_RET(c1->p.input_zero_point, 5);
+	CHECK_RET(c1->p.output_zero_point, -7);
+	CHECK_RET(c1->p.act_min, -100);
+	CHECK_RET(c1->p.act_max, 100);
+	CHECK_EQ(c1->input, A_ARENA + 256);
+	CHECK_EQ(c1->filter, W_ARENA + 192);
+	CHECK_EQ(c1->bias, W_ARENA + 336);
+	CHECK_EQ(c1->output, A_ARENA + 512);
+	CHECK_EQ(g.plan[1].macs, 9216);
+
+	CHECK_EQ(g.plan[2].op, NNMEM_OP_ADD);
+	a = &g.plan[2].add;
+	CHECK_EQ(a->input1, A_ARENA + 512);
+	CHECK_EQ(a->input2, A_ARENA + 0);
+	CHECK_EQ(a->output, A_ARENA + 768);
+	CHECK_EQ(a->n1, 256);
+	CHECK_EQ(a->n2, 256);
+	CHECK_RET(a->p.input1_zero_point, -7);
+	CHECK_RET(a->p.input2_zero_point, -3);
+	CHECK_RET(a->p.output_zero_point, 2);
+	CHECK_RET(a->p.left_shift, 20);
+	CHECK_RET(a->p.output_shift, -19);
+	CHECK_EQ(g.plan[2].macs, 256);
+	return 0;
+}
+
+/* Executing the plan over an arena gives what the kernels give directly. */
+static int test_residual_execute(void)
+{
+	static s8 arena[ARENA_SIZE] __attribute__((aligned(64)));
+	s8 x[256], w0[144], w1[144], y0[256], y1[256], z[256];
+	s32 b0[4], m0[4], s0[4], b1[4], m1[4], s1[4];
+	struct nnmem_conv2d_tensors ct;
+	struct graph g;
+	u32 i;
+
+	base(&g);
+	CHECK_OK(expect_ok(&g));
+	for (i = 0; i < sizeof(arena); i++)
+		arena[i] = (s8)rnd();
+	for (i = 0; i < 256; i++)
+		x[i] = (s8)rnd();
+	for (i = 0; i < 144; i++) {
+		w0[i] = (s8)rnd();
+		w1[i] = (s8)rnd();
+	}
+	for (i = 0; i < 4; i++) {
+		b0[i] = (s32)(rnd() % 2001) - 1000;
+		b1[i] = (s32)(rnd() % 2001) - 1000;
+		m0[i] = 1073741824 + (s32)(rnd() % 1000000);
+		m1[i] = 1200000000 + (s32)(rnd() % 1000000);
+		s0[i] = -8 - (s32)(rnd() % 3);
+		s1[i] = -7 - (s32)(rnd() % 3);
+	}
+	memcpy(arena + A_ARENA, x, 256);
+	memcpy(arena + W_ARENA, w0, 144);
+	memcpy(arena + W_ARENA + 144, b0, 16);
+	memcpy(arena + W_ARENA + 160, m0, 16);
+	memcpy(arena + W_ARENA + 176, s0, 16);
+	memcpy(arena + W_ARENA + 192, w1, 144);
+	memcpy(arena + W_ARENA + 336, b1, 16);
+	memcpy(arena + W_ARENA + 352, m1, 16);
+	memcpy(arena + W_ARENA + 368, s1, 16);
+
+	/* the plan, as the job worker runs it */
+	for (i = 0; i < g.nn; i++) {
+		const struct nnmem_plan_node *pn = &g.plan[i];
+
+		if (pn->op == NNMEM_OP_CONV2D) {
+			const struct nnmem_plan_conv2d *pc = &pn->conv2d;
+
+			ct.input = arena + pc->input;
+			ct.filter = arena + pc->filter;
+			ct.bias = pc->bias == NNMEM_PLAN_NO_TENSOR ? NULL :
+				  (const s32 *)(void *)(arena + pc->bias);
+			ct.multiplier = (const s32 *)(void *)(arena +
+							      pc->multiplier);
+			ct.shift = (const s32 *)(void *)(arena + pc->shift);
+			ct.output = arena + pc->output;
+			CHECK_OK(nnmem_conv2d_run(&pc->p, &ct, 1, NULL, NULL));
+		} else {
+			const struct nnmem_plan_add *pa = &pn->add;
+
+			CHECK_OK(nnmem_add_run(&pa->p, arena + pa->input1,
+					       pa->n1, arena + pa->input2,
+					       pa->n2, arena + pa->output));
+		}
+	}
+
+	/* the same computation on the arrays */
+	ct = (struct nnmem_conv2d_tensors){ x, w0, b0, m0, s0, y0 };
+	CHECK_OK(nnmem_conv2d_run(&g.plan[0].conv2d.p, &ct, 1, NULL, NULL));
+	ct = (struct nnmem_conv2d_tensors){ y0, w1, b1, m1, s1, y1 };
+	CHECK_OK(nnmem_conv2d_run(&g.plan[1].conv2d.p, &ct, 1, NULL, NULL));
+	CHECK_OK(nnmem_add_run(&g.plan[2].add.p, y1, 256, x, 256, z));
+
+	CHECK(!memcmp(arena + A_ARENA + 256, y0, 256));
+	CHECK(!memcmp(arena + A_ARENA + 512, y1, 256));
+	CHECK(!memcmp(arena + A_ARENA + 768, z, 256));
+	/* not all clamped: the data exercises the arithmetic */
+	for (i = 0; i < 256; i++)
+		if (z[i] != -128 && z[i] != 127)
+			break;
+	CHECK(i < 256);
+	return 0;
+}
+
+static int test_variants_accepted(void)
+{
+	struct graph g;
+
+	/* no bias */
+	base(&g);
+	g.n[0].conv2d.bias = NONE;
+	CHECK_OK(expect_ok(&g));
+	CHECK_EQ(g.plan[0].conv2d.bias, NNMEM_PLAN_NO_TENSOR);
+
+	/* per-channel second operand: one dim == the first's last dim */
+	base(&g);
+	g.n[2].add.input2 = B0;		/* any int8 activation [4] */
+	g.t[B0].type = NNMEM_TYPE_INT8;
+	g.r[B0].kind = NNMEM_KIND_ACTIVATION;
+	g.r[B0].arena_offset = ARENA_SIZE;	/* a region of its own */
+	g.r[B0].size = 64;
+	g.t[B0].offset = 0;
+	g.n[0].conv2d.bias = NONE;
+	CHECK_OK(expect_ok(&g));
+	CHECK_EQ(g.plan[2].add.n2, 4);
+
+	/* scalar second operand, any rank with one element */
+	g.t[B0].ndims = 2;
+	g.t[B0].dims[0] = 1;
+	g.t[B0].dims[1] = 1;
+	CHECK_OK(expect_ok(&g));
+	CHECK_EQ(g.plan[2].add.n2, 1);
+
+	/* z @768 right after y1 @[512, 768): adjacent, no overlap */
+	base(&g);
+	CHECK_EQ(g.t[Z].offset, g.t[Y1].offset + 256);
+	CHECK_OK(expect_ok(&g));
+
+	/* a depthwise conv: groups = in_c, filter [4,3,3,1] */
+	base(&g);
+	g.n[0].conv2d.groups = 4;
+	g.t[W0].dims[3] = 1;
+	CHECK_OK(expect_ok(&g));
+	CHECK_EQ(g.plan[0].macs, 64 * 4 * 9);
+
+	/* stride 2, no padding, dilation 2: 8 -> (8 - 5) / 2 + 1 = 2 */
+	base(&g);
+	g.n[2].add.input1 = X;		/* keep node 2 independent */
+	g.n[2].add.input2 = X;
+	g.n[1].conv2d.input = X;
+	g.n[0].conv2d.stride_h = 2;
+	g.n[0].conv2d.stride_w = 2;
+	g.n[0].conv2d.dilation_h = 2;
+	g.n[0].conv2d.dilation_w = 2;
+	g.n[0].conv2d.pad_top = 0;
+	g.n[0].conv2d.pad_bottom = 0;
+	g.n[0].conv2d.pad_left = 0;
+	g.n[0].conv2d.pad_right = 0;
+	g.t[Y0].dims[1] = 2;
+	g.t[Y0].dims[2] = 2;
+	CHECK_OK(expect_ok(&g));
+	CHECK_EQ(g.plan[0].macs, 4 * 4 * 36);
+
+	/* an unused tensor anywhere is fine */
+	base(&g);
+	g.nt = NT + 1;
+	tensor(&g, NT, NNMEM_TYPE_INT8, 1000, 0, 1, 24, 0, 0, 0);
+	CHECK_OK(expect_ok(&g));
+	return 0;
+}
+
+/* ------------------------------------------------------------- rejects */
+
+static int test_count(void)
+{
+	struct graph g;
+
+	base(&g);
+	g.nt = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_COUNT, NONE, NONE));
+	base(&g);
+	g.nn = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_COUNT, NONE, NONE));
+	base(&g);
+	g.lim.max_tensors = NT - 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_COUNT, NONE, NONE));
+	g.lim.max_tensors = NT;
+	CHECK_OK(expect_ok(&g));
+	g.lim.max_nodes = NN - 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_COUNT, NONE, NONE));
+	return 0;
+}
+
+static int test_tensor_reserved(void)
+{
+	struct graph g;
+
+	base(&g);
+	g.t[M0].flags = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_RESERVED, NONE, M0));
+	base(&g);
+	g.t[Y0].__pad = 0x80000000;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_RESERVED, NONE, Y0));
+	base(&g);
+	g.t[B0].dims[1] = 1;		/* past ndims = 1 */
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_RESERVED, NONE, B0));
+	base(&g);
+	g.t[S1].dims[3] = 4;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_RESERVED, NONE, S1));
+	return 0;
+}
+
+static int test_tensor_handle(void)
+{
+	struct graph g;
+
+	base(&g);
+	g.r[W1].present = false;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_HANDLE, NONE, W1));
+	return 0;
+}
+
+static int test_tensor_type(void)
+{
+	struct graph g;
+
+	base(&g);
+	g.t[S0].type = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_TYPE, NONE, S0));
+	base(&g);
+	g.t[S0].type = 3;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_TYPE, NONE, S0));
+	/* wrong for its use: an int8 bias, an int32 activation */
+	base(&g);
+	g.t[B1].type = NNMEM_TYPE_INT8;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_TYPE, 1, B1));
+	base(&g);
+	g.t[Z].type = NNMEM_TYPE_INT32;
+	g.t[Z].zero_point = 0;
+	g.t[Z].dims[1] = 2;		/* 256 bytes: still inside */
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_TYPE, 2, Z));
+	return 0;
+}
+
+static int test_tensor_dims(void)
+{
+	struct graph g;
+
+	base(&g);
+	g.t[Y1].ndims = 0;
+	g.t[Y1].dims[0] = 0;
+	g.t[Y1].dims[1] = 0;
+	g.t[Y1].dims[2] = 0;
+	g.t[Y1].dims[3] = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_DIMS, NONE, Y1));
+	base(&g);
+	g.t[Y1].ndims = 5;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_DIMS, NONE, Y1));
+	base(&g);
+	g.t[W0].dims[2] = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_DIMS, NONE, W0));
+	return 0;
+}
+
+static int test_tensor_size(void)
+{
+	struct graph g;
+
+	/* 2^32 elements: each dim fits, the product does not */
+	base(&g);
+	g.t[Z].dims[0] = 65536;
+	g.t[Z].dims[1] = 65536;
+	g.t[Z].dims[2] = 1;
+	g.t[Z].dims[3] = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_SIZE, NONE, Z));
+	/* would wrap a 64-bit product: 4 dims of 2^32 - 1 */
+	base(&g);
+	g.t[X].dims[0] = 0xffffffff;
+	g.t[X].dims[1] = 0xffffffff;
+	g.t[X].dims[2] = 0xffffffff;
+	g.t[X].dims[3] = 0xffffffff;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_SIZE, NONE, X));
+	/* S32_MAX + 1 int8 elements */
+	base(&g);
+	g.t[X].ndims = 2;
+	g.t[X].dims[0] = 2;
+	g.t[X].dims[1] = 0x40000000;
+	g.t[X].dims[2] = 0;
+	g.t[X].dims[3] = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_SIZE, NONE, X));
+	return 0;
+}
+
+static int test_tensor_bounds(void)
+{
+	struct graph g;
+
+	/* z is 256 bytes at 768 of a 1024-byte region: 769 is one past */
+	base(&g);
+	g.t[Z].offset = 769;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_BOUNDS, NONE, Z));
+	base(&g);
+	g.t[Z].offset = 2000;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_BOUNDS, NONE, Z));
+	base(&g);
+	g.t[Z].offset = UINT64_MAX - 100;	/* offset + bytes wraps */
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_BOUNDS, NONE, Z));
+	/* an int32 tensor ending exactly at the region's end is fine */
+	base(&g);
+	g.t[S1].offset = W_SIZE - 16;
+	CHECK_OK(expect_ok(&g));
+	g.t[S1].offset = W_SIZE - 12;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_BOUNDS, NONE, S1));
+	/* misaligned int32 data */
+	base(&g);
+	g.t[M1].offset = 354;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_BOUNDS, NONE, M1));
+	/* aligned in the region but not in the arena */
+	base(&g);
+	g.r[M1].arena_offset = W_ARENA + 2;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_BOUNDS, NONE, M1));
+	return 0;
+}
+
+static int test_tensor_kind(void)
+{
+	struct graph g;
+
+	base(&g);
+	g.r[W0].kind = NNMEM_KIND_ACTIVATION;	/* filter in activations */
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_KIND, 0, W0));
+	base(&g);
+	g.r[S1].kind = NNMEM_KIND_ACTIVATION;	/* shift in activations */
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_KIND, 1, S1));
+	base(&g);
+	g.r[Z].kind = NNMEM_KIND_WEIGHT;	/* output in weights */
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_KIND, 2, Z));
+	base(&g);
+	g.r[X].kind = NNMEM_KIND_WEIGHT;	/* first reader reports it */
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_KIND, 0, X));
+	return 0;
+}
+
+static int test_tensor_zero_point(void)
+{
+	struct graph g;
+
+	base(&g);
+	g.t[Y0].zero_point = 128;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_ZERO_POINT, NONE, Y0));
+	base(&g);
+	g.t[Y0].zero_point = -129;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_ZERO_POINT, NONE, Y0));
+	base(&g);
+	g.t[B0].zero_point = 1;			/* int32 */
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_ZERO_POINT, NONE, B0));
+	base(&g);
+	g.t[W1].zero_point = 1;			/* a valid int8, a filter */
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_ZERO_POINT, 1, W1));
+	return 0;
+}
+
+static int test_node_op(void)
+{
+	struct graph g;
+
+	base(&g);
+	g.n[1].op = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_OP, 1, NONE));
+	base(&g);
+	g.n[2].op = 3;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_OP, 2, NONE));
+	return 0;
+}
+
+static int test_node_reserved(void)
+{
+	struct graph g;
+
+	base(&g);
+	g.n[0].flags = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_RESERVED, 0, NONE));
+	base(&g);
+	g.n[1].conv2d.__pad = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_RESERVED, 1, NONE));
+	/* first byte past struct nnmem_conv2d */
+	base(&g);
+	((u8 *)g.n[0].reserved)[sizeof(struct nnmem_conv2d)] = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_RESERVED, 0, NONE));
+	/* last byte of the union */
+	base(&g);
+	((u8 *)g.n[0].reserved)[sizeof(g.n[0].reserved) - 1] = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_RESERVED, 0, NONE));
+	/* first byte past struct nnmem_add */
+	base(&g);
+	((u8 *)g.n[2].reserved)[sizeof(struct nnmem_add)] = 0x40;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_RESERVED, 2, NONE));
+	return 0;
+}
+
+static int test_node_index(void)
+{
+	struct graph g;
+
+	base(&g);
+	g.n[0].conv2d.input = NT;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_INDEX, 0, NONE));
+	base(&g);
+	g.n[1].conv2d.bias = NT;		/* not NONE: must exist */
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_INDEX, 1, NONE));
+	base(&g);
+	g.n[1].conv2d.multiplier = NONE;	/* only bias is optional */
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_INDEX, 1, NONE));
+	base(&g);
+	g.n[2].add.output = 99;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_INDEX, 2, NONE));
+	return 0;
+}
+
+static int test_node_shape(void)
+{
+	struct graph g;
+
+	base(&g);
+	g.t[Y0].dims[1] = 7;			/* conv0 gives 8 rows */
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 0, Y0));
+	base(&g);
+	g.t[Y1].dims[3] = 3;			/* 4 output channels */
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 1, Y1));
+	base(&g);
+	g.t[W0].dims[3] = 2;			/* I != in_c / groups */
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 0, W0));
+	base(&g);
+	g.t[B0].dims[0] = 5;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 0, B0));
+	base(&g);
+	g.t[S1].dims[0] = 3;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 1, S1));
+	base(&g);
+	g.t[M0].ndims = 2;			/* per-channel arrays are 1-D */
+	g.t[M0].dims[1] = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 0, M0));
+	base(&g);
+	g.t[X].ndims = 3;			/* conv input must be NHWC */
+	g.t[X].dims[3] = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 0, X));
+	/* add: second operand neither same, per channel nor scalar */
+	base(&g);
+	g.t[X].dims[3] = 2;
+	g.t[W0].dims[3] = 2;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 2, X));
+	/* add: output not the first operand's shape */
+	base(&g);
+	g.t[Z].ndims = 2;
+	g.t[Z].dims[0] = 16;
+	g.t[Z].dims[1] = 16;
+	g.t[Z].dims[2] = 0;
+	g.t[Z].dims[3] = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 2, Z));
+	/* a conv dim above the kernel's limit */
+	base(&g);
+	g.t[X].dims[2] = 65536;
+	g.t[X].dims[1] = 1;
+	g.t[X].dims[3] = 1;
+	g.t[X].offset = 0;
+	g.r[X].size = 65536;
+	g.r[Y0].size = 65536;
+	g.r[Y1].size = 65536;
+	g.r[Z].size = 65536;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 0, X));
+	return 0;
+}
+
+static int test_node_param(void)
+{
+	struct graph g;
+
+	base(&g);
+	g.n[0].conv2d.stride_w = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 0, NONE));
+	base(&g);
+	g.n[1].conv2d.dilation_h = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 1, NONE));
+	base(&g);
+	g.n[1].conv2d.groups = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 1, NONE));
+	base(&g);
+	g.n[1].conv2d.groups = 3;		/* does not divide 4 */
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 1, NONE));
+	/* padding must be less than the dilated kernel (3 here) */
+	base(&g);
+	g.n[0].conv2d.pad_bottom = 3;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 0, NONE));
+	base(&g);
+	g.n[0].conv2d.pad_left = 2;		/* allowed: 2 < 3 */
+	g.n[0].conv2d.pad_right = 0;		/* (8 + 2 - 3) + 1 = 8 */
+	CHECK_OK(expect_ok(&g));
+	/* dilation 2 makes the extent 5: a padding of 5 is not */
+	base(&g);
+	g.n[0].conv2d.dilation_h = 2;
+	g.n[0].conv2d.pad_top = 5;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 0, NONE));
+	/* a stride above the kernel's limit */
+	base(&g);
+	g.n[0].conv2d.stride_h = 65536;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 0, NONE));
+	return 0;
+}
+
+static int test_node_quant(void)
+{
+	struct graph g;
+
+	base(&g);
+	g.n[0].conv2d.act_min = 10;
+	g.n[0].conv2d.act_max = 9;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 0, NONE));
+	base(&g);
+	g.n[1].conv2d.act_max = 128;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 1, NONE));
+	base(&g);
+	g.n[1].conv2d.act_min = -129;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 1, NONE));
+	base(&g);
+	g.n[2].add.left_shift = 31;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 2, NONE));
+	base(&g);
+	g.n[2].add.left_shift = -1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 2, NONE));
+	base(&g);
+	g.n[2].add.input1_shift = -32;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 2, NONE));
+	base(&g);
+	g.n[2].add.input2_shift = 31;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 2, NONE));
+	base(&g);
+	g.n[2].add.output_shift = 31;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 2, NONE));
+	base(&g);
+	g.n[2].add.output_shift = 30;		/* the edges are valid */
+	g.n[2].add.input1_shift = -31;
+	g.n[2].add.left_shift = 30;
+	CHECK_OK(expect_ok(&g));
+	base(&g);
+	g.n[2].add.act_min = 0;
+	g.n[2].add.act_max = -1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 2, NONE));
+	return 0;
+}
+
+static int test_node_order(void)
+{
+	struct graph g;
+	struct nnmem_node add;
+
+	/* the add first: it reads y1, which node 2 (conv1) writes later */
+	base(&g);
+	add = g.n[2];
+	g.n[2] = g.n[1];
+	g.n[1] = g.n[0];
+	g.n[0] = add;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_ORDER, 0, Y1));
+	/* conv1 before conv0: reads y0 written by node 1 */
+	base(&g);
+	add = g.n[0];
+	g.n[0] = g.n[1];
+	g.n[1] = add;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_ORDER, 0, Y0));
+	return 0;
+}
+
+static int test_node_writer(void)
+{
+	struct graph g;
+
+	base(&g);
+	g.n[2].add.output = Y0;			/* conv0 writes y0 already */
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_WRITER, 2, Y0));
+	base(&g);
+	g.n[1].conv2d.output = Y0;		/* and reads it: writer first */
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_WRITER, 1, Y0));
+	return 0;
+}
+
+static int test_node_alias(void)
+{
+	struct graph g;
+
+	/* z on top of y1 */
+	base(&g);
+	g.t[Z].offset = 512;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_ALIAS, 2, Y1));
+	/* one byte of overlap with the skip input x @[0, 256) */
+	base(&g);
+	g.t[Z].offset = 255;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_ALIAS, 2, X));
+	/* in place: the output is an input tensor itself */
+	base(&g);
+	g.n[2].add.input1 = Z;			/* reads its own output */
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_ALIAS, 2, Z));
+	/* overlap in arena terms: y0 in another region over x's bytes */
+	base(&g);
+	g.r[Y0].arena_offset = A_ARENA - 256 + 1;	/* y0 @[8193, 8449) */
+	g.r[Y0].size = 512;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_ALIAS, 0, X));
+	return 0;
+}
+
+/* Every reason code but ELEM_SIZE (the ioctl's own check) is covered. */
+static int test_reason_codes_covered(void)
+{
+	CHECK_EQ(NNMEM_GERR_MAX, 20);
+	CHECK_EQ(NNMEM_GERR_ELEM_SIZE, 2);
+	CHECK_EQ(NNMEM_GERR_NODE_ALIAS, 19);
+	return 0;
+}
+
+static const struct tap_test tests[] = {
+	{ "residual block accepted with its plan", test_residual_plan },
+	{ "plan executed over an arena matches the kernels", test_residual_execute },
+	{ "bias-less, broadcast, depthwise, strided variants accepted", test_variants_accepted },
+	{ "COUNT: zero and too many tensors/nodes", test_count },
+	{ "TENSOR_RESERVED: flags, __pad, dims past ndims", test_tensor_reserved },
+	{ "TENSOR_HANDLE: region not in the session", test_tensor_handle },
+	{ "TENSOR_TYPE: unknown type, wrong type for the use", test_tensor_type },
+	{ "TENSOR_DIMS: ndims 0 and 5, a zero dim", test_tensor_dims },
+	{ "TENSOR_SIZE: element count overflow", test_tensor_size },
+	{ "TENSOR_BOUNDS: past the region, wrap, misaligned int32", test_tensor_bounds },
+	{ "TENSOR_KIND: weights vs activations", test_tensor_kind },
+	{ "TENSOR_ZERO_POINT: int8 range, int32, filter", test_tensor_zero_point },
+	{ "NODE_OP: unknown ops", test_node_op },
+	{ "NODE_RESERVED: flags, __pad, union tail", test_node_reserved },
+	{ "NODE_INDEX: tensor index out of range", test_node_index },
+	{ "NODE_SHAPE: conv and add shapes", test_node_shape },
+	{ "NODE_PARAM: stride, dilation, groups, padding", test_node_param },
+	{ "NODE_QUANT: shifts, left_shift, clamps", test_node_quant },
+	{ "NODE_ORDER: reads before the writer", test_node_order },
+	{ "NODE_WRITER: two writers", test_node_writer },
+	{ "NODE_ALIAS: output overlaps an input", test_node_alias },
+	{ "reason code numbering as in the uapi", test_reason_codes_covered },
+};
+
+int main(void)
+{
+	const size_t n = sizeof(tests) / sizeof(tests[0]);
+	size_t i, passed = 0, failed = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("TAP version 13\n");
+	printf("1..%zu\n", n);
+	for (i = 0; i < n; i++) {
+		unsigned long w = warnings;
+		int ret = tests[i].fn();
+
+		if (warnings != w) {
+			printf("# unexpected WARN_ON\n");
+			ret = -1;
+		}
+		if (ret) {
+			printf("not ok %zu - %s\n", i + 1, tests[i].name);
+			failed++;
+		} else {
+			printf("ok %zu - %s\n", i + 1, tests[i].name);
+			passed++;
+		}
+	}
+	printf("%zu passed, %zu failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
