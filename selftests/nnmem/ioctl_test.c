@@ -44,12 +44,39 @@ TEST_F(nnmem, info_reports_version_caps_and_module_defaults)
 
 	ASSERT_EQ(NNMEM_UAPI_VERSION, i->uapi_version);
 	ASSERT_EQ(0, i->dev_index);
-	ASSERT_EQ(NNMEM_CAP_MMAP | NNMEM_CAP_RW | NNMEM_CAP_LABELS, i->caps);
+	ASSERT_EQ(NNMEM_CAP_MMAP | NNMEM_CAP_RW | NNMEM_CAP_LABELS |
+		  NNMEM_CAP_GRAPH, i->caps);
 	ASSERT_EQ(NNMEM_TEST_ARENA_DEFAULT, i->arena_size);
 	ASSERT_EQ(NNMEM_ALIGN_DEFAULT, i->default_align);
 	ASSERT_EQ(NNMEM_ALIGN_MAX, i->max_align);
 	ASSERT_EQ(NNMEM_TEST_MAX_REGIONS_DEFAULT, i->max_regions);
 	ASSERT_EQ((uint32_t)getpagesize(), i->page_size);
+	/* Version 1 of the struct: the graph limits. */
+	ASSERT_NE(0, i->max_tensors);
+	ASSERT_NE(0, i->max_nodes);
+	ASSERT_NE(0, i->max_graphs);
+	ASSERT_NE(0, i->max_jobs);
+}
+
+TEST_F(nnmem, info_ver0_size_still_works_and_writes_only_40_bytes)
+{
+	unsigned char buf[sizeof(struct nnmem_info) + 8];
+	struct nnmem_info *i = (void *)buf;
+
+	ASSERT_EQ(40, NNMEM_INFO_SIZE_VER0);
+	memset(buf, 0x5c, sizeof(buf));
+	ASSERT_EQ(0, nt_ioctl(self->fd,
+			      nt_cmd_sized(NNMEM_IOCTL_INFO,
+					   NNMEM_INFO_SIZE_VER0), buf));
+	ASSERT_EQ(NNMEM_UAPI_VERSION, i->uapi_version);
+	ASSERT_EQ(self->info.caps, i->caps);
+	ASSERT_EQ(self->arena, i->arena_size);
+	ASSERT_EQ(self->info.page_size, i->page_size);
+	/* The version 1 fields are past the caller's struct: untouched. */
+	ASSERT_EQ(0x5c5c5c5c, i->max_tensors);
+	ASSERT_EQ(0x5c5c5c5c, i->max_nodes);
+	ASSERT_EQ(0x5c5c5c5c, i->max_graphs);
+	ASSERT_EQ(0x5c5c5c5c, i->max_jobs);
 }
 
 TEST_F(nnmem, info_dev_index_of_second_device_is_1)
@@ -461,10 +488,14 @@ TEST_F(nnmem, unknown_commands_get_enotty)
 	static const unsigned long cmds[] = {
 		_IOR('x', 0x00, struct nnmem_info),
 		_IOR(NNMEM_IOC_MAGIC + 1, 0x00, struct nnmem_info),
-		_IOWR(NNMEM_IOC_MAGIC, 0x07, struct nnmem_alloc),
+		/* 0x0c is the first number after the last command. */
+		_IOWR(NNMEM_IOC_MAGIC, 0x0c, struct nnmem_alloc),
 		_IOWR(NNMEM_IOC_MAGIC, 0x40, struct nnmem_alloc),
 		_IOWR(NNMEM_IOC_MAGIC, 0xff, struct nnmem_alloc),
+		_IO(NNMEM_IOC_MAGIC, 0x0c),
 		_IO(NNMEM_IOC_MAGIC, 0x07),
+		_IOR(NNMEM_IOC_MAGIC, 0x07, struct nnmem_graph_create),
+		_IOR(NNMEM_IOC_MAGIC, 0x09, struct nnmem_run),
 		/* Known numbers with the wrong direction are other commands. */
 		_IOW(NNMEM_IOC_MAGIC, 0x00, struct nnmem_info),
 		_IOR(NNMEM_IOC_MAGIC, 0x01, struct nnmem_alloc),
@@ -837,6 +868,16 @@ static const struct {
 	  sizeof(struct nnmem_rw) },
 	{ "USAGE", NNMEM_IOCTL_USAGE, NNMEM_USAGE_SIZE_VER0,
 	  sizeof(struct nnmem_usage) },
+	{ "GRAPH_CREATE", NNMEM_IOCTL_GRAPH_CREATE,
+	  NNMEM_GRAPH_CREATE_SIZE_VER0, sizeof(struct nnmem_graph_create) },
+	{ "GRAPH_DESTROY", NNMEM_IOCTL_GRAPH_DESTROY,
+	  NNMEM_GRAPH_DESTROY_SIZE_VER0, sizeof(struct nnmem_graph_destroy) },
+	{ "RUN", NNMEM_IOCTL_RUN, NNMEM_RUN_SIZE_VER0,
+	  sizeof(struct nnmem_run) },
+	{ "WAIT", NNMEM_IOCTL_WAIT, NNMEM_WAIT_SIZE_VER0,
+	  sizeof(struct nnmem_wait) },
+	{ "CANCEL", NNMEM_IOCTL_CANCEL, NNMEM_CANCEL_SIZE_VER0,
+	  sizeof(struct nnmem_cancel) },
 };
 
 #define NR_IOCTLS	(ARRAY_SIZE(ioctls))
@@ -844,8 +885,10 @@ static const struct {
 TEST_F(nnmem, struct_sizes_match_the_published_ver0_sizes)
 {
 	/* Structs without a later version are exactly their VER0. */
-	ASSERT_EQ(40, sizeof(struct nnmem_info));
-	ASSERT_EQ(NNMEM_INFO_SIZE_VER0, sizeof(struct nnmem_info));
+	ASSERT_EQ(56, sizeof(struct nnmem_info));
+	ASSERT_EQ(40, NNMEM_INFO_SIZE_VER0);
+	ASSERT_EQ(offsetof(struct nnmem_info, max_tensors),
+		  NNMEM_INFO_SIZE_VER0);
 	ASSERT_EQ(64, sizeof(struct nnmem_alloc));
 	ASSERT_EQ(NNMEM_FREE_SIZE_VER0, sizeof(struct nnmem_free));
 	ASSERT_EQ(88, sizeof(struct nnmem_region_info));
@@ -854,6 +897,15 @@ TEST_F(nnmem, struct_sizes_match_the_published_ver0_sizes)
 	ASSERT_EQ(offsetof(struct nnmem_alloc, label), NNMEM_ALLOC_SIZE_VER0);
 	ASSERT_EQ(offsetof(struct nnmem_region_info, label),
 		  NNMEM_REGION_INFO_SIZE_VER0);
+	ASSERT_EQ(NNMEM_TENSOR_SIZE_VER0, sizeof(struct nnmem_tensor));
+	ASSERT_EQ(NNMEM_NODE_SIZE_VER0, sizeof(struct nnmem_node));
+	ASSERT_EQ(NNMEM_GRAPH_CREATE_SIZE_VER0,
+		  sizeof(struct nnmem_graph_create));
+	ASSERT_EQ(NNMEM_GRAPH_DESTROY_SIZE_VER0,
+		  sizeof(struct nnmem_graph_destroy));
+	ASSERT_EQ(NNMEM_RUN_SIZE_VER0, sizeof(struct nnmem_run));
+	ASSERT_EQ(NNMEM_WAIT_SIZE_VER0, sizeof(struct nnmem_wait));
+	ASSERT_EQ(NNMEM_CANCEL_SIZE_VER0, sizeof(struct nnmem_cancel));
 }
 
 TEST_F(nnmem, struct_shorter_than_ver0_gets_einval)

@@ -146,4 +146,106 @@ TEST_F(lib, errors_are_negative_errnos_with_nnmem_wording)
 	ASSERT_STREQ(strerror(EXDEV), nnmem_strerror(-EXDEV));
 }
 
+/* The shape helpers need no device. */
+
+TEST(tflite_same_and_valid_padding_formulas)
+{
+	uint32_t out, a, b;
+
+	/* SAME: out = ceil(in / stride), total split top = total / 2 */
+	ASSERT_EQ(0, nnmem_padding_get(NNMEM_PADDING_SAME, 224, 3, 2, 1, &out,
+				       &a, &b));
+	ASSERT_EQ(112, out);
+	ASSERT_EQ(0, a);	/* total = 111 * 2 + 3 - 224 = 1 */
+	ASSERT_EQ(1, b);
+	ASSERT_EQ(0, nnmem_padding_get(NNMEM_PADDING_SAME, 5, 3, 1, 2, &out,
+				       &a, &b));
+	ASSERT_EQ(5, out);
+	ASSERT_EQ(2, a);	/* dilated kernel 5: total 4 */
+	ASSERT_EQ(2, b);
+	ASSERT_EQ(0, nnmem_padding_get(NNMEM_PADDING_SAME, 1, 7, 1, 1, &out,
+				       &a, &b));
+	ASSERT_EQ(1, out);
+	ASSERT_EQ(3, a);
+	ASSERT_EQ(3, b);
+	ASSERT_EQ(0, nnmem_padding_get(NNMEM_PADDING_SAME, 7, 1, 2, 1, &out,
+				       &a, &b));
+	ASSERT_EQ(4, out);
+	ASSERT_EQ(0, a);	/* max(3 * 2 + 1 - 7, 0) */
+	ASSERT_EQ(0, b);
+	ASSERT_EQ(0, nnmem_padding_get(NNMEM_PADDING_SAME, 8, 4, 3, 1, &out,
+				       &a, &b));
+	ASSERT_EQ(3, out);
+	ASSERT_EQ(1, a);	/* total 2 * 3 + 4 - 8 = 2 */
+	ASSERT_EQ(1, b);
+	/* VALID: out = ceil((in - dilated k + 1) / stride), no padding */
+	ASSERT_EQ(0, nnmem_padding_get(NNMEM_PADDING_VALID, 10, 3, 3, 1, &out,
+				       &a, &b));
+	ASSERT_EQ(3, out);
+	ASSERT_EQ(0, a);
+	ASSERT_EQ(0, b);
+	ASSERT_EQ(0, nnmem_padding_get(NNMEM_PADDING_VALID, 9, 3, 1, 3, &out,
+				       &a, &b));
+	ASSERT_EQ(3, out);
+	ASSERT_EQ(-EINVAL, nnmem_padding_get(NNMEM_PADDING_VALID, 4, 3, 1, 2,
+					     &out, &a, &b));
+	ASSERT_EQ(-EINVAL, nnmem_padding_get(NNMEM_PADDING_SAME, 4, 3, 0, 1,
+					     &out, &a, &b));
+	ASSERT_EQ(-EINVAL, nnmem_padding_get(NNMEM_PADDING_SAME, 4, 3, 1, 0,
+					     &out, &a, &b));
+}
+
+TEST(conv2d_output_shape_macs_and_tensor_bytes)
+{
+	uint32_t in[4] = { 2, 9, 7, 6 }, f[4] = { 4, 3, 2, 3 }, out[4];
+	struct nnmem_conv2d c = {
+		.stride_h = 2, .stride_w = 1, .dilation_h = 1, .dilation_w = 2,
+		.groups = 2,
+	};
+	struct nnmem_tensor t = { .type = NNMEM_TYPE_INT32, .ndims = 2,
+				  .dims = { 3, 5 } };
+
+	ASSERT_EQ(0, nnmem_conv2d_padding_set(&c, NNMEM_PADDING_SAME, in, f,
+					      out));
+	ASSERT_EQ(2, out[0]);
+	ASSERT_EQ(5, out[1]);
+	ASSERT_EQ(7, out[2]);
+	ASSERT_EQ(4, out[3]);
+	ASSERT_EQ(1, c.pad_top);	/* total 4 * 2 + 3 - 9 = 2 */
+	ASSERT_EQ(1, c.pad_bottom);
+	ASSERT_EQ(1, c.pad_left);	/* kernel 3 wide dilated: total 2 */
+	ASSERT_EQ(1, c.pad_right);
+	memset(out, 0, sizeof(out));
+	ASSERT_EQ(0, nnmem_conv2d_out_dims(&c, in, f, out));
+	ASSERT_EQ(5, out[1]);
+	ASSERT_EQ(7, out[2]);
+	/* N * OH * OW * O * KH * KW * (C / groups) */
+	ASSERT_EQ(2ULL * 5 * 7 * 4 * 3 * 2 * 3, nnmem_conv2d_macs(&c, in, f));
+	ASSERT_EQ(4, nnmem_conv2d_out_dim(9, 3, 2, 1, 0, 0));
+	ASSERT_EQ(0, nnmem_conv2d_out_dim(2, 3, 1, 1, 0, 0));
+	ASSERT_EQ(0, nnmem_conv2d_out_dim(9, 3, 0, 1, 0, 0));
+	ASSERT_EQ(60, nnmem_tensor_bytes(&t));
+	t.type = 9;
+	ASSERT_EQ(0, nnmem_tensor_bytes(&t));
+	t.type = NNMEM_TYPE_INT8;
+	t.dims[1] = 0;
+	ASSERT_EQ(0, nnmem_tensor_bytes(&t));
+}
+
+TEST(graph_strerror_has_a_message_per_reason)
+{
+	uint32_t r;
+
+	ASSERT_STREQ("no error", nnmem_graph_strerror(NNMEM_GERR_NONE));
+	for (r = 1; r < NNMEM_GERR_MAX; r++) {
+		ASSERT_STRNE("unknown graph error", nnmem_graph_strerror(r)) {
+			TH_LOG("reason %u", r);
+		}
+	}
+	ASSERT_STREQ("unknown graph error",
+		     nnmem_graph_strerror(NNMEM_GERR_MAX));
+	ASSERT_STREQ("job did not finish before the deadline",
+		     nnmem_strerror(-ETIME));
+}
+
 TEST_HARNESS_MAIN

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/nnmem.h>
@@ -142,6 +143,108 @@ static inline int nt_read(int fd, uint32_t handle, uint64_t offset,
 			  void *buf, uint64_t len)
 {
 	return nt_rw(fd, NNMEM_IOCTL_READ, handle, offset, buf, len);
+}
+
+/* ---- graphs and jobs (raw ioctls) ---- */
+
+static inline uint64_t nt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * GRAPH_CREATE with element sizes of the caller's choice; @req gets the
+ * kernel's answer (graph, err_reason, err_node, err_tensor).
+ */
+static inline int nt_graph_create_sized(int fd, const void *tensors,
+					uint32_t tensor_count,
+					uint32_t tensor_size, const void *nodes,
+					uint32_t node_count, uint32_t node_size,
+					struct nnmem_graph_create *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->tensors = (uint64_t)(uintptr_t)tensors;
+	req->nodes = (uint64_t)(uintptr_t)nodes;
+	req->tensor_count = tensor_count;
+	req->tensor_size = tensor_size;
+	req->node_count = node_count;
+	req->node_size = node_size;
+	/* so that a test sees whether the kernel wrote them */
+	req->graph = 0xdeadbeef;
+	req->err_reason = 0xdeadbeef;
+	req->err_node = 0xdeadbeef;
+	req->err_tensor = 0xdeadbeef;
+	return nt_ioctl(fd, NNMEM_IOCTL_GRAPH_CREATE, req);
+}
+
+static inline int nt_graph_create(int fd, const struct nnmem_tensor *tensors,
+				  uint32_t tensor_count,
+				  const struct nnmem_node *nodes,
+				  uint32_t node_count,
+				  struct nnmem_graph_create *req)
+{
+	return nt_graph_create_sized(fd, tensors, tensor_count,
+				     sizeof(*tensors), nodes, node_count,
+				     sizeof(*nodes), req);
+}
+
+static inline int nt_graph_destroy(int fd, uint32_t graph)
+{
+	struct nnmem_graph_destroy d = { .graph = graph };
+
+	return nt_ioctl(fd, NNMEM_IOCTL_GRAPH_DESTROY, &d);
+}
+
+/* Synchronous RUN: the job's result; @r (may be NULL) gets time and MACs. */
+static inline int nt_run(int fd, uint32_t graph, struct nnmem_run *r)
+{
+	struct nnmem_run tmp;
+
+	if (!r)
+		r = &tmp;
+	memset(r, 0, sizeof(*r));
+	r->graph = graph;
+	return nt_ioctl(fd, NNMEM_IOCTL_RUN, r);
+}
+
+static inline int nt_submit(int fd, uint32_t graph, uint64_t *job)
+{
+	struct nnmem_run r;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	r.graph = graph;
+	r.flags = NNMEM_RUN_ASYNC;
+	err = nt_ioctl(fd, NNMEM_IOCTL_RUN, &r);
+	if (!err && job)
+		*job = r.job;
+	return err;
+}
+
+/* WAIT until the absolute CLOCK_MONOTONIC @deadline; @w gets the answer. */
+static inline int nt_wait(int fd, uint64_t job, uint64_t deadline,
+			  struct nnmem_wait *w)
+{
+	struct nnmem_wait tmp;
+
+	if (!w)
+		w = &tmp;
+	memset(w, 0, sizeof(*w));
+	w->job = job;
+	w->deadline_ns = deadline;
+	return nt_ioctl(fd, NNMEM_IOCTL_WAIT, w);
+}
+
+static inline int nt_cancel(int fd, uint64_t job)
+{
+	struct nnmem_cancel c;
+
+	memset(&c, 0, sizeof(c));
+	c.job = job;
+	return nt_ioctl(fd, NNMEM_IOCTL_CANCEL, &c);
 }
 
 /* Everything but the high-water marks, which only ever grow since load. */

@@ -35,6 +35,7 @@
 #include <json-c/json.h>
 
 #include "nnmem_kernels.h"
+#include "testdata_case.h"
 
 /* Only WARN_ON() in nnmem_port.h needs this; the kernels never warn. */
 void nnmem_port_warn(const char *cond, const char *file, int line)
@@ -316,196 +317,10 @@ static bool expect_errno(int got, int want, const char *what)
 
 /* ----------------------------------------------------- testdata cases */
 
-struct file_buf {
-	void *data;
-	size_t len;
-};
-
-static bool load_file(const char *dir, const char *name, struct file_buf *fb)
-{
-	char path[PATH_MAX];
-	FILE *f;
-	long len;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fb->data = NULL;
-	f = fopen(path, "rb");
-	if (!f) {
-		diag("%s: %s", path, strerror(errno));
-		return false;
-	}
-	len = fseek(f, 0, SEEK_END) ? -1 : ftell(f);
-	if (len < 0 || fseek(f, 0, SEEK_SET)) {
-		diag("%s: cannot size: %s", path, strerror(errno));
-		fclose(f);
-		return false;
-	}
-	fb->len = (size_t)len;
-	fb->data = xmalloc(fb->len);
-	if (fread(fb->data, 1, fb->len, f) != fb->len) {
-		diag("%s: short read", path);
-		fclose(f);
-		free(fb->data);
-		fb->data = NULL;
-		return false;
-	}
-	fclose(f);
-	return true;
-}
-
-/* little-endian int32 array of exactly n entries, or NULL */
-static int32_t *load_s32(const char *dir, const char *name, size_t n)
-{
-	struct file_buf fb;
-	const uint8_t *b;
-	int32_t *v;
-	size_t i;
-
-	if (!load_file(dir, name, &fb))
-		return NULL;
-	if (fb.len != n * 4) {
-		diag("%s: %zu bytes, expected %zu", name, fb.len, n * 4);
-		free(fb.data);
-		return NULL;
-	}
-	v = xmalloc(n * sizeof(*v));
-	b = fb.data;
-	for (i = 0; i < n; i++)
-		v[i] = (int32_t)((uint32_t)b[4 * i] |
-				 (uint32_t)b[4 * i + 1] << 8 |
-				 (uint32_t)b[4 * i + 2] << 16 |
-				 (uint32_t)b[4 * i + 3] << 24);
-	free(fb.data);
-	return v;
-}
-
-static int8_t *load_s8(const char *dir, const char *name, size_t n)
-{
-	struct file_buf fb;
-
-	if (!load_file(dir, name, &fb))
-		return NULL;
-	if (fb.len != n) {
-		diag("%s: %zu bytes, expected %zu", name, fb.len, n);
-		free(fb.data);
-		return NULL;
-	}
-	return fb.data;
-}
-
-static bool json_int(struct json_object *o, const char *key, int64_t *v)
-{
-	struct json_object *f;
-
-	if (!json_object_object_get_ex(o, key, &f) ||
-	    !json_object_is_type(f, json_type_int)) {
-		diag("params.json: missing integer \"%s\"", key);
-		return false;
-	}
-	*v = json_object_get_int64(f);
-	return true;
-}
-
-/* integer that must fit the u32 or s32 field it goes to */
-static bool json_u32(struct json_object *o, const char *key, u32 *v)
-{
-	int64_t t;
-
-	if (!json_int(o, key, &t))
-		return false;
-	if (t < 0 || t > UINT32_MAX) {
-		diag("params.json: \"%s\" = %lld out of range", key,
-		     (long long)t);
-		return false;
-	}
-	*v = (u32)t;
-	return true;
-}
-
-static bool json_s32(struct json_object *o, const char *key, s32 *v)
-{
-	int64_t t;
-
-	if (!json_int(o, key, &t))
-		return false;
-	if (t < INT32_MIN || t > INT32_MAX) {
-		diag("params.json: \"%s\" = %lld out of range", key,
-		     (long long)t);
-		return false;
-	}
-	*v = (s32)t;
-	return true;
-}
-
-static bool json_u32_array(struct json_object *o, const char *key, u32 *v,
-			   size_t n)
-{
-	struct json_object *a;
-	size_t i;
-
-	if (!json_object_object_get_ex(o, key, &a) ||
-	    !json_object_is_type(a, json_type_array) ||
-	    json_object_array_length(a) != n) {
-		diag("params.json: \"%s\" is not an array of %zu", key, n);
-		return false;
-	}
-	for (i = 0; i < n; i++) {
-		struct json_object *e = json_object_array_get_idx(a, i);
-		int64_t t = json_object_get_int64(e);
-
-		if (!json_object_is_type(e, json_type_int) || t < 0 ||
-		    t > UINT32_MAX) {
-			diag("params.json: \"%s\"[%zu] is not a u32", key, i);
-			return false;
-		}
-		v[i] = (u32)t;
-	}
-	return true;
-}
-
-static bool conv_params_from_json(struct json_object *j,
-				  struct nnmem_conv2d_params *p,
-				  u32 out_shape[4])
-{
-	u32 in[4], filt[4], stride[2], dil[2];
-	struct json_object *pad;
-
-	memset(p, 0, sizeof(*p));
-	if (!json_u32_array(j, "input_shape", in, 4) ||
-	    !json_u32_array(j, "filter_shape", filt, 4) ||
-	    !json_u32_array(j, "output_shape", out_shape, 4) ||
-	    !json_u32_array(j, "stride", stride, 2) ||
-	    !json_u32_array(j, "dilation", dil, 2) ||
-	    !json_u32(j, "groups", &p->groups) ||
-	    !json_s32(j, "input_zero_point", &p->input_zero_point) ||
-	    !json_s32(j, "output_zero_point", &p->output_zero_point) ||
-	    !json_s32(j, "activation_min", &p->act_min) ||
-	    !json_s32(j, "activation_max", &p->act_max))
-		return false;
-	if (!json_object_object_get_ex(j, "padding", &pad) ||
-	    !json_u32(pad, "top", &p->pad_top) ||
-	    !json_u32(pad, "bottom", &p->pad_bottom) ||
-	    !json_u32(pad, "left", &p->pad_left) ||
-	    !json_u32(pad, "right", &p->pad_right))
-		return false;
-	p->batch = in[0];
-	p->in_h = in[1];
-	p->in_w = in[2];
-	p->in_c = in[3];
-	p->out_c = filt[0];
-	p->k_h = filt[1];
-	p->k_w = filt[2];
-	p->stride_h = stride[0];
-	p->stride_w = stride[1];
-	p->dilation_h = dil[0];
-	p->dilation_w = dil[1];
-	if (p->groups && filt[3] * p->groups != p->in_c) {
-		diag("filter_shape I %u * groups %u != input channels %u",
-		     filt[3], p->groups, p->in_c);
-		return false;
-	}
-	return true;
-}
+/*
+ * Cases are found and loaded by selftests/nnmem/testdata_case.c, which the
+ * device suite (vectors_test) shares.
+ */
 
 /*
  * One testdata conv2d case: the kernel against expected.bin, and (a second
@@ -515,210 +330,99 @@ static bool conv_params_from_json(struct json_object *j,
 static void run_conv_case(const char *dir, struct json_object *j,
 			  const char *name)
 {
-	int8_t *input = NULL, *filter = NULL, *want = NULL, *got = NULL;
-	int32_t *bias = NULL, *mult = NULL, *shift = NULL;
 	struct nnmem_conv2d_tensors t;
-	struct nnmem_conv2d_params p;
-	struct nnmem_conv2d_shape s;
+	int8_t *got = NULL;
+	struct td_conv c;
 	char refname[300];
 	bool ok = false, ref_ok = false;
-	u32 out_shape[4];
 	int ret;
 
 	if (snprintf(refname, sizeof(refname), "%s (independent reference)",
 		     name) >= (int)sizeof(refname))
 		refname[sizeof(refname) - 1] = '\0';
-	if (!conv_params_from_json(j, &p, out_shape))
-		goto out;
-	ret = nnmem_conv2d_shape_get(&p, &s);
-	if (ret) {
-		diag("nnmem_conv2d_shape_get: %d", ret);
-		goto out;
-	}
-	if (out_shape[0] != p.batch || out_shape[1] != s.out_h ||
-	    out_shape[2] != s.out_w || out_shape[3] != p.out_c) {
-		diag("output_shape [%u %u %u %u], computed [%u %u %u %u]",
-		     out_shape[0], out_shape[1], out_shape[2], out_shape[3],
-		     p.batch, s.out_h, s.out_w, p.out_c);
-		goto out;
-	}
-	input = load_s8(dir, "input.bin", s.input_elems);
-	filter = load_s8(dir, "filter.bin", s.filter_elems);
-	want = load_s8(dir, "expected.bin", s.output_elems);
-	bias = load_s32(dir, "bias.bin", p.out_c);
-	mult = load_s32(dir, "multiplier.bin", p.out_c);
-	shift = load_s32(dir, "shift.bin", p.out_c);
-	if (!input || !filter || !want || !bias || !mult || !shift)
+	if (td_conv_load(dir, j, &c))
 		goto out;
 
-	got = xmalloc(s.output_elems);
-	memset(got, 0x5a, s.output_elems);
+	got = xmalloc(c.s.output_elems);
+	memset(got, 0x5a, c.s.output_elems);
 	t = (struct nnmem_conv2d_tensors){
-		.input = input, .filter = filter, .bias = bias,
-		.multiplier = mult, .shift = shift, .output = got,
+		.input = c.input, .filter = c.filter, .bias = c.bias,
+		.multiplier = c.multiplier, .shift = c.shift, .output = got,
 	};
-	ret = nnmem_conv2d_run(&p, &t, 0, NULL, NULL);
+	ret = nnmem_conv2d_run(&c.p, &t, 0, NULL, NULL);
 	if (ret)
 		diag("nnmem_conv2d_run: %d", ret);
 	else
-		ok = compare_s8(got, want, s.output_elems, "output");
+		ok = compare_s8(got, c.expected, c.s.output_elems, "output");
 	if (!ok)
 		diag("output is NHWC [%u %u %u %u]: index = ((n * %u + h) * %u + w) * %u + c",
-		     p.batch, s.out_h, s.out_w, p.out_c, s.out_h, s.out_w,
-		     p.out_c);
+		     c.p.batch, c.s.out_h, c.s.out_w, c.p.out_c, c.s.out_h,
+		     c.s.out_w, c.p.out_c);
 
-	memset(got, 0x5a, s.output_elems);
-	ref_conv2d(&p, input, filter, bias, mult, shift, got);
-	ref_ok = compare_s8(got, want, s.output_elems, "reference");
+	memset(got, 0x5a, c.s.output_elems);
+	ref_conv2d(&c.p, c.input, c.filter, c.bias, c.multiplier, c.shift,
+		   got);
+	ref_ok = compare_s8(got, c.expected, c.s.output_elems, "reference");
+	td_conv_free(&c);
 out:
 	tap_result(ok, name);
 	tap_result(ref_ok, refname);
-	free(input);
-	free(filter);
-	free(want);
 	free(got);
-	free(bias);
-	free(mult);
-	free(shift);
 }
 
 static void run_add_case(const char *dir, struct json_object *j,
 			 const char *name)
 {
-	int8_t *in1 = NULL, *in2 = NULL, *want = NULL, *got = NULL;
-	struct nnmem_add_params p;
-	struct json_object *shape;
+	int8_t *got = NULL;
+	struct td_add a;
 	bool ok = false;
-	u32 n = 1;
-	size_t i, dims;
 	int ret;
 
-	if (!json_object_object_get_ex(j, "shape", &shape) ||
-	    !json_object_is_type(shape, json_type_array)) {
-		diag("params.json: no \"shape\" array");
+	if (td_add_load(dir, j, &a))
 		goto out;
-	}
-	dims = json_object_array_length(shape);
-	for (i = 0; i < dims; i++) {
-		int64_t d = json_object_get_int64(
-				json_object_array_get_idx(shape, i));
-
-		if (d <= 0 || d > INT32_MAX || (uint64_t)n * d > INT32_MAX) {
-			diag("params.json: bad shape[%zu]", i);
-			goto out;
-		}
-		n *= (u32)d;
-	}
-	if (!json_s32(j, "input1_zero_point", &p.input1_zero_point) ||
-	    !json_s32(j, "input2_zero_point", &p.input2_zero_point) ||
-	    !json_s32(j, "left_shift", &p.left_shift) ||
-	    !json_s32(j, "input1_multiplier", &p.input1_multiplier) ||
-	    !json_s32(j, "input1_shift", &p.input1_shift) ||
-	    !json_s32(j, "input2_multiplier", &p.input2_multiplier) ||
-	    !json_s32(j, "input2_shift", &p.input2_shift) ||
-	    !json_s32(j, "output_multiplier", &p.output_multiplier) ||
-	    !json_s32(j, "output_shift", &p.output_shift) ||
-	    !json_s32(j, "output_zero_point", &p.output_zero_point) ||
-	    !json_s32(j, "activation_min", &p.act_min) ||
-	    !json_s32(j, "activation_max", &p.act_max))
-		goto out;
-	in1 = load_s8(dir, "input1.bin", n);
-	in2 = load_s8(dir, "input2.bin", n);
-	want = load_s8(dir, "expected.bin", n);
-	if (!in1 || !in2 || !want)
-		goto out;
-	got = xmalloc(n);
-	memset(got, 0x5a, n);
-	ret = nnmem_add_run(&p, in1, n, in2, n, got);
+	got = xmalloc(a.elems);
+	memset(got, 0x5a, a.elems);
+	ret = nnmem_add_run(&a.p, a.input1, a.elems, a.input2, a.elems, got);
 	if (ret)
 		diag("nnmem_add_run: %d", ret);
 	else
-		ok = compare_s8(got, want, n, "output");
+		ok = compare_s8(got, a.expected, a.elems, "output");
+	td_add_free(&a);
 out:
 	tap_result(ok, name);
-	free(in1);
-	free(in2);
-	free(want);
 	free(got);
 }
 
-static int dir_filter(const struct dirent *d)
+static void run_testdata_case(const char *dir, const char *name, void *ctx)
 {
-	return d->d_name[0] != '.';
+	struct json_object *j;
+	const char *op;
+
+	(void)ctx;
+	j = td_params(dir, &op);
+	if (!j) {
+		tap_result(false, name);
+		return;
+	}
+	if (!strcmp(op, "conv2d")) {
+		run_conv_case(dir, j, name);
+	} else if (!strcmp(op, "add")) {
+		run_add_case(dir, j, name);
+	} else {
+		diag("%s: unknown op \"%s\"", dir, op);
+		tap_result(false, name);
+	}
+	json_object_put(j);
 }
 
 /* Runs every <root>/<op>/<case>; returns the number of cases found. */
 static int run_testdata(const char *root)
 {
-	struct dirent **ops;
-	int nops, i, found = 0;
+	int found;
 
-	nops = scandir(root, &ops, dir_filter, alphasort);
-	if (nops < 0) {
-		diag("%s: %s", root, strerror(errno));
-		return 0;
-	}
-	for (i = 0; i < nops; i++) {
-		char opdir[PATH_MAX];
-		struct dirent **cases;
-		int ncases, k;
-
-		if (snprintf(opdir, sizeof(opdir), "%s/%s", root,
-			     ops[i]->d_name) >= (int)sizeof(opdir)) {
-			diag("%s/%s: path too long", root, ops[i]->d_name);
-			tap_result(false, ops[i]->d_name);
-			free(ops[i]);
-			continue;
-		}
-		ncases = scandir(opdir, &cases, dir_filter, alphasort);
-		for (k = 0; k < ncases; k++) {
-			char dir[PATH_MAX + 256], path[PATH_MAX + 300];
-			char name[600];
-			struct json_object *j, *op;
-			const char *ops_name;
-
-			bool fit;
-
-			fit = snprintf(dir, sizeof(dir), "%s/%s", opdir,
-				       cases[k]->d_name) < (int)sizeof(dir) &&
-			      snprintf(path, sizeof(path), "%s/params.json",
-				       dir) < (int)sizeof(path) &&
-			      snprintf(name, sizeof(name), "%s/%s",
-				       ops[i]->d_name, cases[k]->d_name) <
-			      (int)sizeof(name);
-			free(cases[k]);
-			if (!fit) {
-				diag("%s: path too long", opdir);
-				tap_result(false, ops[i]->d_name);
-				continue;
-			}
-			if (access(path, F_OK))
-				continue;	/* not a case directory */
-			found++;
-			j = json_object_from_file(path);
-			if (!j) {
-				diag("%s: %s", path, json_util_get_last_err());
-				tap_result(false, name);
-				continue;
-			}
-			ops_name = json_object_object_get_ex(j, "op", &op) ?
-				   json_object_get_string(op) : "";
-			if (!strcmp(ops_name, "conv2d")) {
-				run_conv_case(dir, j, name);
-			} else if (!strcmp(ops_name, "add")) {
-				run_add_case(dir, j, name);
-			} else {
-				diag("%s: unknown op \"%s\"", path, ops_name);
-				tap_result(false, name);
-			}
-			json_object_put(j);
-		}
-		if (ncases >= 0)
-			free(cases);
-		free(ops[i]);
-	}
-	free(ops);
-	return found;
+	td_quiet = tap_dry;
+	found = td_walk(root, run_testdata_case, NULL);
+	return found < 0 ? 0 : found;
 }
 
 /* --------------------------------------------------------- MBQM tests */

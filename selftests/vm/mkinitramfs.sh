@@ -56,6 +56,15 @@ if [ -n "$ctl" ]; then
 	[ -x "$ctl" ] || die "$ctl missing"
 	copy_bin "$ctl" "$root/bin/nnmemctl"
 fi
+# The TFLite test vectors (read-only, beside the repo) for vectors_test, and
+# the example graph for `nnmemctl run`.
+testdata=${NNMEM_TESTDATA:-$REPO_ROOT/../shared/testdata}
+if [ -d "$testdata" ]; then
+	cp -r "$testdata" "$root/testdata"
+	chmod -R u+w "$root/testdata"
+fi
+mkdir -p "$root/usr/share/nnmem/examples"
+cp "$REPO_ROOT"/userspace/examples/*.json "$root/usr/share/nnmem/examples/"
 install -m 0755 "$VM_DIR/init" "$root/init"
 install -m 0755 "$VM_DIR/run-tests.sh" "$VM_DIR/run-demo.sh" "$root/nnmem/"
 printf 'NNMEM_MODE=%s\nNNMEM_KERNEL=%s\n' "$mode" "$name" >"$root/etc/nnmem.env"

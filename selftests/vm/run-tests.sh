@@ -5,6 +5,7 @@
 # Each test's TAP goes to a file and is printed between markers once the
 # test is done, so kernel messages cannot tear its lines.
 export NNMEM_KO=/lib/modules/nnmem.ko
+export NNMEM_TESTDATA=/testdata
 
 echo "NNMEM-KERNEL $(uname -r)"
 

@@ -1,29 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nnmemctl: inspect an nnmem device and demonstrate its two-ended arena.
+ * nnmemctl: inspect an nnmem device, run graphs on it, and demonstrate it.
  *
- *   nnmemctl [-d N] info    device information and arena usage
- *   nnmemctl [-d N] demo    lay out a residual block and draw the arena
+ *   nnmemctl [-d N] info                       device information and usage
+ *   nnmemctl [-d N] run GRAPH.json [--out DIR] [--check]
+ *                                               run a JSON graph
+ *   nnmemctl [-d N] demo                       run the built-in residual block
+ *
+ * The demo graph is examples/residual_block.json, compiled in at build time
+ * (residual_block.json.h), so a static nnmemctl needs no data files.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <nnmem/libnnmem.h>
+#include <nnmem/model.h>
+
+#include "residual_block.json.h"
 
 #define BOX_WIDTH	56
 
 static void usage_print(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [-d N] info|demo\n"
-		"  -d N   use /dev/nnmemN (default 0)\n"
-		"  info   print device information and arena usage\n"
-		"  demo   allocate a Conv0 -> Conv1 -> Add(Conv1, skip) block,\n"
-		"         draw the arena, free it and check usage is back\n",
+		"usage: %s [-d N] info | run GRAPH.json [--out DIR] [--check] | demo\n"
+		"  -d N     use /dev/nnmemN (default 0)\n"
+		"  info     print device information and arena usage\n"
+		"  run      allocate GRAPH.json's regions (weights bottom-up,\n"
+		"           activations top-down, in file order), load its data,\n"
+		"           create and run the graph, write its outputs to DIR\n"
+		"           (default .); --check compares every node's output\n"
+		"           byte for byte with the userspace reference\n"
+		"  demo     run the built-in Conv0 -> Conv1 -> Add(Conv1, skip)\n"
+		"           block, draw the arena, check the device output against\n"
+		"           the userspace reference, free it and check usage\n",
 		prog);
 }
 
@@ -62,16 +79,21 @@ static int cmd_info(struct nnmem_dev *dev)
 	}
 	printf("nnmem%u:\n", info.dev_index);
 	printf("  uapi_version      %u\n", info.uapi_version);
-	printf("  caps              0x%" PRIx64 "%s%s%s\n", (uint64_t)info.caps,
+	printf("  caps              0x%" PRIx64 "%s%s%s%s\n", (uint64_t)info.caps,
 	       info.caps & NNMEM_CAP_MMAP ? " mmap" : "",
 	       info.caps & NNMEM_CAP_RW ? " rw" : "",
-	       info.caps & NNMEM_CAP_LABELS ? " labels" : "");
+	       info.caps & NNMEM_CAP_LABELS ? " labels" : "",
+	       info.caps & NNMEM_CAP_GRAPH ? " graph" : "");
 	printf("  arena_size        %" PRIu64 " (%" PRIu64 " KiB)\n",
 	       (uint64_t)info.arena_size, (uint64_t)info.arena_size >> 10);
 	printf("  default_align     %u\n", info.default_align);
 	printf("  max_align         %u\n", info.max_align);
 	printf("  max_regions       %u\n", info.max_regions);
 	printf("  page_size         %u\n", info.page_size);
+	printf("  max_tensors       %u\n", info.max_tensors);
+	printf("  max_nodes         %u\n", info.max_nodes);
+	printf("  max_graphs        %u\n", info.max_graphs);
+	printf("  max_jobs          %u\n", info.max_jobs);
 
 	err = nnmem_usage(dev, &u);
 	if (err) {
@@ -82,39 +104,7 @@ static int cmd_info(struct nnmem_dev *dev)
 	return 0;
 }
 
-/* One tensor of the demo block. */
-struct demo_tensor {
-	const char *label;
-	uint32_t kind;
-	uint64_t size;
-	uint32_t handle;
-	struct nnmem_region_info ri;
-};
-
-/*
- * Conv0 -> Conv1 -> Add(Conv1, skip) over an int8 1x32x32x16 input;
- * both convolutions are 3x3, 16 -> 16 channels, same padding, int32 bias.
- */
-#define DEMO_C		16
-#define DEMO_HW		32
-#define DEMO_K		3
-#define DEMO_FILTER	(DEMO_C * DEMO_K * DEMO_K * DEMO_C)
-#define DEMO_BIAS	(DEMO_C * 4)
-#define DEMO_ACT	(1 * DEMO_HW * DEMO_HW * DEMO_C)
-
-static struct demo_tensor demo_tensors[] = {
-	{ .label = "conv0.filter", .kind = NNMEM_KIND_WEIGHT, .size = DEMO_FILTER },
-	{ .label = "conv0.bias", .kind = NNMEM_KIND_WEIGHT, .size = DEMO_BIAS },
-	{ .label = "conv1.filter", .kind = NNMEM_KIND_WEIGHT, .size = DEMO_FILTER },
-	{ .label = "conv1.bias", .kind = NNMEM_KIND_WEIGHT, .size = DEMO_BIAS },
-	{ .label = "input", .kind = NNMEM_KIND_ACTIVATION, .size = DEMO_ACT },
-	{ .label = "conv0.out", .kind = NNMEM_KIND_ACTIVATION, .size = DEMO_ACT },
-	{ .label = "conv1.out", .kind = NNMEM_KIND_ACTIVATION, .size = DEMO_ACT },
-	{ .label = "add.out", .kind = NNMEM_KIND_ACTIVATION, .size = DEMO_ACT },
-};
-
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define DEMO_COUNT	ARRAY_SIZE(demo_tensors)
 
 static void box_rule(uint64_t offset, int with_offset)
 {
@@ -154,89 +144,306 @@ static void box_gap(uint64_t start, uint64_t size, int middle)
 	}
 }
 
-static int demo_cmp(const void *a, const void *b)
+static int region_cmp(const void *a, const void *b)
 {
-	const struct demo_tensor *x = *(const struct demo_tensor * const *)a;
-	const struct demo_tensor *y = *(const struct demo_tensor * const *)b;
+	const struct nnmem_model_region *x =
+		*(const struct nnmem_model_region * const *)a;
+	const struct nnmem_model_region *y =
+		*(const struct nnmem_model_region * const *)b;
 
-	if (x->ri.offset != y->ri.offset)
-		return x->ri.offset < y->ri.offset ? 1 : -1;
+	if (x->info.offset != y->info.offset)
+		return x->info.offset < y->info.offset ? 1 : -1;
 	return 0;
 }
 
-/* Draw the arena top (highest offset) to bottom. */
-static void demo_draw(uint64_t arena_size)
+/* Draw the model's regions in the arena, top (highest offset) to bottom. */
+static int arena_draw(const struct nnmem_model *m, uint64_t arena_size)
 {
-	struct demo_tensor *sorted[DEMO_COUNT];
+	struct nnmem_model_region **sorted;
 	uint64_t above = arena_size, weight_top = 0;
 	char text[128];
-	size_t i;
+	uint32_t i;
 
-	for (i = 0; i < DEMO_COUNT; i++) {
-		sorted[i] = &demo_tensors[i];
-		if (demo_tensors[i].kind == NNMEM_KIND_WEIGHT &&
-		    demo_tensors[i].ri.offset + demo_tensors[i].ri.span >
-		    weight_top)
-			weight_top = demo_tensors[i].ri.offset +
-				     demo_tensors[i].ri.span;
+	sorted = calloc(m->region_count ? m->region_count : 1,
+			sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	for (i = 0; i < m->region_count; i++) {
+		const struct nnmem_region_info *ri = &m->regions[i].info;
+
+		sorted[i] = &m->regions[i];
+		if (ri->kind == NNMEM_KIND_WEIGHT &&
+		    ri->offset + ri->span > weight_top)
+			weight_top = ri->offset + ri->span;
 	}
-	qsort(sorted, DEMO_COUNT, sizeof(sorted[0]), demo_cmp);
+	qsort(sorted, m->region_count, sizeof(sorted[0]), region_cmp);
 
 	printf("\narena, highest offset first:\n\n");
 	printf("  %-10s    %-14s %-10s %8s\n", "start", "label", "kind", "size");
 	box_rule(arena_size, 1);
-	for (i = 0; i < DEMO_COUNT; i++) {
-		const struct demo_tensor *t = sorted[i];
-		uint64_t end = t->ri.offset + t->ri.span;
+	for (i = 0; i < m->region_count; i++) {
+		const struct nnmem_region_info *ri = &sorted[i]->info;
+		uint64_t end = ri->offset + ri->span;
 
 		if (end < above) {
 			box_gap(end, above - end, end == weight_top);
 			box_rule(0, 0);
 		}
 		snprintf(text, sizeof(text), "%-14s %-10s %8" PRIu64 " bytes",
-			 (const char *)t->ri.label, nnmem_kind_name(t->ri.kind),
-			 (uint64_t)t->ri.size);
-		box_row(t->ri.offset, text);
-		box_rule(t->ri.offset, i + 1 == DEMO_COUNT);
-		above = t->ri.offset;
+			 (const char *)ri->label, nnmem_kind_name(ri->kind),
+			 (uint64_t)ri->size);
+		box_row(ri->offset, text);
+		box_rule(ri->offset, i + 1 == m->region_count);
+		above = ri->offset;
 	}
 	if (above > 0) {
 		box_gap(0, above, 0);
 		box_rule(0, 1);
 	}
 	printf("\n");
+	free(sorted);
+	return 0;
 }
 
-/* Fill each region with a pattern through WRITE and check it through READ. */
-static int demo_fill_check(struct nnmem_dev *dev, struct demo_tensor *t)
+static const char *tensor_name(const struct nnmem_model *m, uint32_t t)
 {
-	unsigned char *buf, *back;
-	uint64_t i;
+	return t < m->tensor_count ? m->mtensors[t].name : "-";
+}
+
+static const char *node_name(const struct nnmem_model *m, uint32_t n)
+{
+	return n < m->node_count ? m->node_names[n] : "-";
+}
+
+/* The tensor node @n writes. */
+static uint32_t node_output(const struct nnmem_node *n)
+{
+	return n->op == NNMEM_OP_CONV2D ? n->conv2d.output : n->add.output;
+}
+
+/* Print the validator's verdict on a rejected graph. */
+static void graph_error_print(const struct nnmem_model *m,
+			      const struct nnmem_graph_error *ge)
+{
+	fprintf(stderr, "nnmemctl: graph rejected: %s (reason %u)\n",
+		nnmem_graph_strerror(ge->reason), ge->reason);
+	if (ge->node != NNMEM_INDEX_NONE)
+		fprintf(stderr, "  node %u (%s)\n", ge->node,
+			node_name(m, ge->node));
+	if (ge->tensor != NNMEM_INDEX_NONE)
+		fprintf(stderr, "  tensor %u (%s)\n", ge->tensor,
+			tensor_name(m, ge->tensor));
+}
+
+/* Print min/max and a histogram of an int8 tensor; returns distinct values. */
+static unsigned int tensor_histogram(const char *name, const int8_t *v,
+				     uint64_t n)
+{
+	uint64_t bins[8] = { 0 }, peak = 1;
+	unsigned int distinct = 0, i;
+	bool seen[256] = { false };
+	int lo = 127, hi = -128;
+	uint64_t k;
+
+	for (k = 0; k < n; k++) {
+		if (v[k] < lo)
+			lo = v[k];
+		if (v[k] > hi)
+			hi = v[k];
+		if (!seen[v[k] + 128]) {
+			seen[v[k] + 128] = true;
+			distinct++;
+		}
+		bins[(v[k] + 128) / 32]++;
+	}
+	for (i = 0; i < ARRAY_SIZE(bins); i++)
+		if (bins[i] > peak)
+			peak = bins[i];
+	printf("%s: %" PRIu64 " values in [%d, %d], %u distinct\n", name, n, lo,
+	       hi, distinct);
+	for (i = 0; i < ARRAY_SIZE(bins); i++)
+		printf("  [%4d, %4d] %6" PRIu64 " %.*s\n", (int)i * 32 - 128,
+		       (int)i * 32 - 97, bins[i], (int)(bins[i] * 40 / peak),
+		       "########################################");
+	return distinct;
+}
+
+/*
+ * Compare every node's output tensor between the device and the reference
+ * images; prints the first difference of each. Returns the bytes compared,
+ * or -1 when something differs.
+ */
+static int64_t outputs_compare(const struct nnmem_model *m, uint8_t **dev,
+			       uint8_t **ref)
+{
+	int64_t total = 0;
+	bool same = true;
+	uint32_t i;
+
+	for (i = 0; i < m->node_count; i++) {
+		uint32_t t = node_output(&m->nodes[i]);
+		const uint8_t *a = nnmem_model_tensor_data(m, dev, t);
+		const uint8_t *b = nnmem_model_tensor_data(m, ref, t);
+		uint64_t k, n = m->mtensors[t].bytes, diffs = 0;
+
+		for (k = 0; k < n; k++) {
+			if (a[k] == b[k])
+				continue;
+			if (!diffs)
+				fprintf(stderr,
+					"nnmemctl: %s: byte %" PRIu64 ": device %d, reference %d\n",
+					tensor_name(m, t), k, (int8_t)a[k],
+					(int8_t)b[k]);
+			diffs++;
+		}
+		if (diffs) {
+			fprintf(stderr, "nnmemctl: %s (node %s): %" PRIu64 " of %" PRIu64 " bytes differ\n",
+				tensor_name(m, t), node_name(m, i), diffs, n);
+			same = false;
+		}
+		total += (int64_t)n;
+	}
+	return same ? total : -1;
+}
+
+static int outputs_write(const struct nnmem_model *m, uint8_t **images,
+			 const char *dir)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->output_count; i++) {
+		uint32_t t = m->outputs[i].tensor;
+		const uint8_t *p = nnmem_model_tensor_data(m, images, t);
+		char path[PATH_MAX];
+		FILE *f;
+		int n;
+
+		n = snprintf(path, sizeof(path), "%s/%s", dir,
+			     m->outputs[i].file);
+		if (n < 0 || (size_t)n >= sizeof(path)) {
+			fprintf(stderr, "nnmemctl: %s/%s: path too long\n", dir,
+				m->outputs[i].file);
+			return -ENAMETOOLONG;
+		}
+		f = fopen(path, "wb");
+		if (!f || fwrite(p, 1, m->mtensors[t].bytes, f) !=
+			  m->mtensors[t].bytes) {
+			fprintf(stderr, "nnmemctl: %s: %s\n", path,
+				strerror(errno));
+			if (f)
+				fclose(f);
+			return -EIO;
+		}
+		if (fclose(f)) {
+			fprintf(stderr, "nnmemctl: %s: %s\n", path,
+				strerror(errno));
+			return -EIO;
+		}
+		printf("wrote %s (%s, %" PRIu64 " bytes)\n", path,
+		       tensor_name(m, t), m->mtensors[t].bytes);
+	}
+	return 0;
+}
+
+/*
+ * Create the graph of an allocated model, run it once on the device,
+ * write its outputs to @out_dir (if not NULL) and, with @check, compare
+ * every node's output with the userspace reference. @dev_images receives
+ * the device's regions afterwards (free with nnmem_model_images_free()).
+ * Returns 0, 1 on a mismatch, or a negative errno.
+ */
+static int model_execute(struct nnmem_dev *dev, struct nnmem_model *m,
+			 bool check, const char *out_dir,
+			 uint8_t ***dev_images)
+{
+	uint8_t **images = NULL, **ref = NULL;
+	struct nnmem_graph_error ge;
+	uint64_t ns = 0, macs = 0;
+	int64_t compared;
 	int err;
 
-	buf = malloc(t->size);
-	back = malloc(t->size);
-	if (!buf || !back) {
-		err = -ENOMEM;
-		goto out_free;
+	err = nnmem_model_graph_create(dev, m, &ge);
+	if (err == -EINVAL) {
+		graph_error_print(m, &ge);
+		return err;
 	}
-	for (i = 0; i < t->size; i++)
-		buf[i] = (unsigned char)(i * 7 + t->handle);
-	err = nnmem_write(dev, t->handle, 0, buf, t->size);
-	if (err)
-		goto out_free;
-	memset(back, 0, t->size);
-	err = nnmem_read(dev, t->handle, 0, back, t->size);
-	if (err)
-		goto out_free;
-	if (memcmp(buf, back, t->size)) {
-		fprintf(stderr, "nnmemctl: %s: read back differs\n", t->label);
-		err = -EIO;
+	if (err) {
+		fprintf(stderr, "nnmemctl: graph create: %s\n",
+			nnmem_strerror(err));
+		return err;
 	}
+	printf("graph %u: %u tensors, %u nodes\n", m->graph, m->tensor_count,
+	       m->node_count);
+	err = nnmem_graph_run(dev, m->graph, &ns, &macs);
+	if (err) {
+		fprintf(stderr, "nnmemctl: run: %s\n", nnmem_strerror(err));
+		return err;
+	}
+	printf("ran on the device: %" PRIu64 " MACs in %" PRIu64 ".%03" PRIu64 " ms\n",
+	       macs, ns / 1000000, ns / 1000 % 1000);
+	err = nnmem_model_read(dev, m, &images);
+	if (err) {
+		fprintf(stderr, "nnmemctl: read back: %s\n",
+			nnmem_strerror(err));
+		return err;
+	}
+	if (out_dir) {
+		err = outputs_write(m, images, out_dir);
+		if (err)
+			goto out_free;
+	}
+	if (check) {
+		err = nnmem_model_reference(m, &ref);
+		if (err) {
+			fprintf(stderr, "nnmemctl: userspace reference: %s\n",
+				nnmem_strerror(err));
+			goto out_free;
+		}
+		compared = outputs_compare(m, images, ref);
+		if (compared < 0) {
+			printf("device output != userspace reference\n");
+			err = 1;
+			goto out_free;
+		}
+		printf("device output == userspace reference (%" PRId64 " bytes)\n",
+		       compared);
+	}
+	*dev_images = images;
+	images = NULL;
 out_free:
-	free(back);
-	free(buf);
+	nnmem_model_images_free(m, ref);
+	nnmem_model_images_free(m, images);
 	return err;
+}
+
+static int cmd_run(struct nnmem_dev *dev, const char *path,
+		   const char *out_dir, bool check)
+{
+	struct nnmem_model *m;
+	uint8_t **images = NULL;
+	char msg[256];
+	int err, ret;
+
+	err = nnmem_model_load(path, &m, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "nnmemctl: %s: %s\n", path, msg);
+		return 1;
+	}
+	err = nnmem_model_alloc(dev, m, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "nnmemctl: %s\n", msg);
+		nnmem_model_free(m);
+		return 1;
+	}
+	ret = model_execute(dev, m, check, out_dir, &images) ? 1 : 0;
+	nnmem_model_images_free(m, images);
+	err = nnmem_model_release(dev, m);
+	if (err) {
+		fprintf(stderr, "nnmemctl: release: %s\n", nnmem_strerror(err));
+		ret = 1;
+	}
+	nnmem_model_free(m);
+	return ret;
 }
 
 static int demo_usage_same(const struct nnmem_usage *a,
@@ -254,9 +461,12 @@ static int demo_usage_same(const struct nnmem_usage *a,
 static int cmd_demo(struct nnmem_dev *dev)
 {
 	struct nnmem_usage before, after;
+	uint8_t **images = NULL;
+	struct nnmem_model *m;
 	struct nnmem_info info;
-	size_t i, allocated = 0;
-	int err, ret = 1;
+	char msg[256];
+	uint32_t i;
+	int err, ret = 1, t;
 
 	err = nnmem_info(dev, &info);
 	if (!err)
@@ -265,59 +475,60 @@ static int cmd_demo(struct nnmem_dev *dev)
 		fprintf(stderr, "nnmemctl: %s\n", nnmem_strerror(err));
 		return 1;
 	}
+	err = nnmem_model_parse(residual_block_json, NULL, &m, msg,
+				sizeof(msg));
+	if (err) {
+		fprintf(stderr, "nnmemctl: built-in example: %s\n", msg);
+		return 1;
+	}
 
 	printf("nnmem%u: residual block Conv0 -> Conv1 -> Add(Conv1, skip)\n",
 	       info.dev_index);
-	printf("  input %dx%dx%dx%d int8, 3x3 conv %d->%d, int32 bias\n\n",
-	       1, DEMO_HW, DEMO_HW, DEMO_C, DEMO_C, DEMO_C);
-	for (i = 0; i < DEMO_COUNT; i++) {
-		struct demo_tensor *t = &demo_tensors[i];
-
-		err = nnmem_alloc(dev, t->size, 0, t->kind, 0, t->label,
-				  &t->handle, NULL);
-		if (err) {
-			fprintf(stderr, "nnmemctl: alloc %s (%" PRIu64 " bytes): %s\n",
-				t->label, t->size, nnmem_strerror(err));
-			goto out_free;
-		}
-		allocated++;
-		err = nnmem_region_info(dev, t->handle, &t->ri);
-		if (err) {
-			fprintf(stderr, "nnmemctl: region_info %s: %s\n",
-				t->label, nnmem_strerror(err));
-			goto out_free;
-		}
-		printf("  alloc %-12s %-10s %6" PRIu64 " bytes -> handle %u offset 0x%08" PRIx64 "\n",
-		       t->label, nnmem_kind_name(t->kind), t->size, t->handle,
-		       (uint64_t)t->ri.offset);
-		err = demo_fill_check(dev, t);
-		if (err) {
-			fprintf(stderr, "nnmemctl: write/read %s: %s\n",
-				t->label, nnmem_strerror(err));
-			goto out_free;
-		}
+	printf("  (examples/residual_block.json, built in)\n\n");
+	err = nnmem_model_alloc(dev, m, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "nnmemctl: %s\n", msg);
+		goto out_model;
 	}
+	for (i = 0; i < m->region_count; i++) {
+		const struct nnmem_model_region *r = &m->regions[i];
 
-	demo_draw(info.arena_size);
+		printf("  alloc %-12s %-10s %6" PRIu64 " bytes -> handle %u offset 0x%08" PRIx64 "\n",
+		       r->name, nnmem_kind_name(r->kind), r->size, r->handle,
+		       (uint64_t)r->info.offset);
+	}
+	if (arena_draw(m, info.arena_size))
+		goto out_release;
 	err = nnmem_usage(dev, &after);
 	if (err) {
 		fprintf(stderr, "nnmemctl: usage: %s\n", nnmem_strerror(err));
-		goto out_free;
+		goto out_release;
 	}
 	usage_show(&after);
+	printf("\n");
+
+	err = model_execute(dev, m, true, NULL, &images);
+	if (err)
+		goto out_release;
+	t = nnmem_model_tensor_find(m, "add_out");
+	if (t < 0 ||
+	    tensor_histogram("add_out", (const int8_t *)
+			     nnmem_model_tensor_data(m, images, (uint32_t)t),
+			     m->mtensors[t].bytes) < 2) {
+		fprintf(stderr, "nnmemctl: add_out is constant\n");
+		goto out_release;
+	}
 	ret = 0;
 
-out_free:
-	while (allocated > 0) {
-		struct demo_tensor *t = &demo_tensors[--allocated];
-
-		err = nnmem_free(dev, t->handle);
-		if (err) {
-			fprintf(stderr, "nnmemctl: free %s: %s\n", t->label,
-				nnmem_strerror(err));
-			ret = 1;
-		}
+out_release:
+	nnmem_model_images_free(m, images);
+	err = nnmem_model_release(dev, m);
+	if (err) {
+		fprintf(stderr, "nnmemctl: release: %s\n", nnmem_strerror(err));
+		ret = 1;
 	}
+out_model:
+	nnmem_model_free(m);
 	err = nnmem_usage(dev, &after);
 	if (err) {
 		fprintf(stderr, "nnmemctl: usage: %s\n", nnmem_strerror(err));
@@ -337,11 +548,19 @@ out_free:
 
 int main(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out_dir = NULL, *cmd;
 	struct nnmem_dev *dev;
-	int index = 0, opt, err, ret;
+	int index = 0, opt, err, ret, nargs;
+	bool check = false;
 	char *end;
 
-	while ((opt = getopt(argc, argv, "d:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
 			errno = 0;
@@ -352,6 +571,12 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'o':
+			out_dir = optarg;
+			break;
+		case 'c':
+			check = true;
+			break;
 		case 'h':
 			usage_print(stdout, argv[0]);
 			return 0;
@@ -360,12 +585,18 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (optind >= argc) {
 		usage_print(stderr, argv[0]);
 		return 2;
 	}
-	if (strcmp(argv[optind], "info") && strcmp(argv[optind], "demo")) {
-		fprintf(stderr, "nnmemctl: unknown command '%s'\n", argv[optind]);
+	cmd = argv[optind];
+	nargs = argc - optind - 1;
+	if (!strcmp(cmd, "run") ? nargs != 1 :
+	    (strcmp(cmd, "info") && strcmp(cmd, "demo")) || nargs != 0 ||
+	    out_dir || check) {
+		if (strcmp(cmd, "run") && strcmp(cmd, "info") &&
+		    strcmp(cmd, "demo"))
+			fprintf(stderr, "nnmemctl: unknown command '%s'\n", cmd);
 		usage_print(stderr, argv[0]);
 		return 2;
 	}
@@ -376,10 +607,13 @@ int main(int argc, char **argv)
 			strerror(-err));
 		return 1;
 	}
-	if (!strcmp(argv[optind], "info"))
+	if (!strcmp(cmd, "info"))
 		ret = cmd_info(dev);
-	else
+	else if (!strcmp(cmd, "demo"))
 		ret = cmd_demo(dev);
+	else
+		ret = cmd_run(dev, argv[optind + 1], out_dir ? out_dir : ".",
+			      check);
 	nnmem_close(dev);
 	return ret;
 }

@@ -62,6 +62,159 @@ int nnmem_write(struct nnmem_dev *dev, uint32_t handle, uint64_t offset,
 int nnmem_read(struct nnmem_dev *dev, uint32_t handle, uint64_t offset,
 	       void *buf, size_t len);
 
+/* ------------------------------------------------------------ graphs */
+
+/*
+ * Where and why the kernel rejected a graph (copied from struct
+ * nnmem_graph_create); node/tensor are NNMEM_INDEX_NONE when not known.
+ */
+struct nnmem_graph_error {
+	uint32_t reason;	/* enum nnmem_graph_err */
+	uint32_t node;
+	uint32_t tensor;
+};
+
+/* A message for each enum nnmem_graph_err value. */
+const char *nnmem_graph_strerror(uint32_t reason);
+
+/*
+ * A graph under construction: growing arrays of tensors and nodes in the
+ * uapi layout. Zero-initialise it (or call nnmem_graph_builder_init()),
+ * add tensors and nodes, pass it to nnmem_graph_create_built(), and
+ * release it with nnmem_graph_builder_fini().
+ */
+struct nnmem_graph_builder {
+	struct nnmem_tensor *tensors;
+	struct nnmem_node *nodes;
+	uint32_t tensor_count;
+	uint32_t node_count;
+	uint32_t tensor_cap;
+	uint32_t node_cap;
+};
+
+void nnmem_graph_builder_init(struct nnmem_graph_builder *b);
+void nnmem_graph_builder_fini(struct nnmem_graph_builder *b);
+
+/*
+ * Append a tensor: @ndims dims from @dims (outermost first) of
+ * NNMEM_TYPE_* @type at @offset in region @handle. Returns its index
+ * (>= 0) or a negative errno.
+ */
+int nnmem_graph_tensor_add(struct nnmem_graph_builder *b, uint32_t handle,
+			   uint64_t offset, uint32_t type, int32_t zero_point,
+			   uint32_t ndims, const uint32_t *dims);
+/* Append a node as given (op, flags and parameters); returns its index. */
+int nnmem_graph_node_add(struct nnmem_graph_builder *b,
+			 const struct nnmem_node *node);
+/* Append a conv2d / add node; returns its index or a negative errno. */
+int nnmem_graph_conv2d_add(struct nnmem_graph_builder *b,
+			   const struct nnmem_conv2d *conv);
+int nnmem_graph_add_add(struct nnmem_graph_builder *b,
+			const struct nnmem_add *add);
+
+/*
+ * Validate and create a graph from raw arrays. On success stores the graph
+ * handle. On -EINVAL stores the kernel's reason/node/tensor in *@err (if
+ * not NULL); on success or any other error *@err says NNMEM_GERR_NONE.
+ */
+int nnmem_graph_create(struct nnmem_dev *dev,
+		       const struct nnmem_tensor *tensors, uint32_t tensor_count,
+		       const struct nnmem_node *nodes, uint32_t node_count,
+		       uint32_t *graph, struct nnmem_graph_error *err);
+int nnmem_graph_create_built(struct nnmem_dev *dev,
+			     const struct nnmem_graph_builder *b,
+			     uint32_t *graph, struct nnmem_graph_error *err);
+int nnmem_graph_destroy(struct nnmem_dev *dev, uint32_t graph);
+
+/*
+ * Run @graph and wait for it. Returns the job's result (0 or a negative
+ * errno such as -ECANCELED or -EINTR); stores the execution time and the
+ * multiply-accumulates executed when the pointers are not NULL.
+ */
+int nnmem_graph_run(struct nnmem_dev *dev, uint32_t graph,
+		    uint64_t *duration_ns, uint64_t *macs);
+/* Queue @graph and store its job id in *@job without waiting. */
+int nnmem_graph_submit(struct nnmem_dev *dev, uint32_t graph, uint64_t *job);
+
+/* What a reaped job reports. */
+struct nnmem_job_result {
+	int32_t status;		/* 0, -ECANCELED or the error the job met */
+	uint64_t duration_ns;
+	uint64_t macs;
+};
+
+/*
+ * Wait for @job until the absolute CLOCK_MONOTONIC @deadline_ns (0: do not
+ * block, NNMEM_WAIT_FOREVER: never give up) and reap it. Returns 0 when
+ * the job was reaped (its outcome in *@res), -ETIME when it has not
+ * finished by the deadline, -EINTR on a signal, -ENOENT for an unknown
+ * job. @node_times (may be NULL) receives up to @node_count per-node times.
+ */
+int nnmem_job_wait(struct nnmem_dev *dev, uint64_t job, uint64_t deadline_ns,
+		   uint64_t *node_times, uint32_t node_count,
+		   struct nnmem_job_result *res);
+/* The same with a deadline @timeout_ms from now (negative: forever). */
+int nnmem_job_wait_timeout(struct nnmem_dev *dev, uint64_t job,
+			   int64_t timeout_ms, uint64_t *node_times,
+			   uint32_t node_count, struct nnmem_job_result *res);
+/* 0, -EALREADY when the job had finished, -ENOENT for an unknown job. */
+int nnmem_job_cancel(struct nnmem_dev *dev, uint64_t job);
+/*
+ * The fd to poll(): POLLIN while the session has a finished, unreaped job.
+ */
+int nnmem_poll_fd(const struct nnmem_dev *dev);
+/* CLOCK_MONOTONIC now, in ns (the clock of nnmem_job_wait() deadlines). */
+uint64_t nnmem_now_ns(void);
+
+/* --------------------------------------------------- shape helpers */
+
+/*
+ * Output size of one conv2d spatial dimension with explicit padding, or 0
+ * if the dilated kernel does not fit (or an argument is 0).
+ */
+uint32_t nnmem_conv2d_out_dim(uint32_t in, uint32_t k, uint32_t stride,
+			      uint32_t dilation, uint32_t pad_before,
+			      uint32_t pad_after);
+
+/* TensorFlow Lite's padding schemes. */
+enum nnmem_padding {
+	NNMEM_PADDING_VALID,
+	NNMEM_PADDING_SAME,
+};
+
+/*
+ * TFLite padding of one dimension: SAME gives out = ceil(in / stride) and
+ * total = max((out - 1) * stride + (k - 1) * dilation + 1 - in, 0), split
+ * with total / 2 before and the rest after; VALID gives
+ * out = ceil((in - (k - 1) * dilation) / stride) and no padding.
+ * Returns 0, or -EINVAL for a zero argument or a VALID kernel larger than
+ * the input.
+ */
+int nnmem_padding_get(enum nnmem_padding scheme, uint32_t in, uint32_t k,
+		      uint32_t stride, uint32_t dilation, uint32_t *out,
+		      uint32_t *pad_before, uint32_t *pad_after);
+
+/*
+ * Fill conv->pad_* for @scheme from the input's [N, H, W, C] dims and the
+ * filter's [O, KH, KW, I] dims (strides and dilations already set), and
+ * store the output dims [N, OH, OW, O] in @out_dims. Returns 0 or -EINVAL.
+ */
+int nnmem_conv2d_padding_set(struct nnmem_conv2d *conv,
+			     enum nnmem_padding scheme,
+			     const uint32_t in_dims[4],
+			     const uint32_t filter_dims[4],
+			     uint32_t out_dims[4]);
+/* The output dims [N, OH, OW, O] of @conv with its explicit padding. */
+int nnmem_conv2d_out_dims(const struct nnmem_conv2d *conv,
+			  const uint32_t in_dims[4],
+			  const uint32_t filter_dims[4], uint32_t out_dims[4]);
+/* Multiply-accumulates of a conv: N * OH * OW * O * KH * KW * (C / groups). */
+uint64_t nnmem_conv2d_macs(const struct nnmem_conv2d *conv,
+			   const uint32_t in_dims[4],
+			   const uint32_t filter_dims[4]);
+/* Bytes of a tensor (elements times element size), 0 if invalid. */
+uint64_t nnmem_tensor_bytes(const struct nnmem_tensor *t);
+
 /* "weight", "activation" or "?" */
 const char *nnmem_kind_name(uint32_t kind);
 

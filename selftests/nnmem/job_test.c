@@ -1,0 +1,797 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nnmem jobs: sync and async runs give the userspace reference's bytes;
+ * poll, wait deadlines, cancellation of queued and running jobs, reaping,
+ * signals, killed and closing sessions, concurrent sessions, the job limit,
+ * per-node times and MAC counts. Expects nnmem loaded and nothing
+ * allocated when each test starts.
+ *
+ * Long jobs are chains of 1x64x64x64 3x3 64->64 convolutions (151M MACs
+ * each). Tests never sleep for a fixed time to let a job finish: they
+ * wait on the job or poll with a bounded timeout, and cancel long jobs as
+ * soon as they have shown what they are for, so the suite stays quick on
+ * slow (emulated, KASAN) kernels too.
+ */
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include <nnmem/libnnmem.h>
+
+#include "kselftest_harness.h"
+#include "nnmem_test.h"
+#include "graph_kit.h"
+
+/* Generous bound for any wait that must end, even under TCG + KASAN. */
+#define JOB_TIMEOUT_NS	(600ULL * 1000000000ULL)
+#define MS		1000000ULL
+
+/* 1x64x64x64, 3x3, 64 -> 64, SAME */
+#define LONG_HW		64
+#define LONG_C		64
+#define LONG_MACS	((uint64_t)LONG_HW * LONG_HW * LONG_C * 9 * LONG_C)
+
+/*
+ * A chain of @nodes long convolutions sharing one filter; returns 0 or a
+ * negative errno.
+ */
+static int long_graph(struct gk *g, uint32_t nodes)
+{
+	struct gk_conv_spec s = {
+		.n = 1, .h = LONG_HW, .w = LONG_HW, .c = LONG_C, .oc = LONG_C,
+		.kh = 3, .kw = 3, .pad_top = 1, .pad_bottom = 1,
+		.pad_left = 1, .pad_right = 1, .f_lo = -8, .f_hi = 8,
+		.bias_lo = -1000, .bias_hi = 1000, .shift_lo = -10,
+		.shift_hi = -9, .seed = 77, .input = -1,
+	};
+	uint32_t i;
+	int n, out;
+
+	n = gk_conv(g, &s);
+	if (n < 0)
+		return n;
+	for (i = 1; i < nodes; i++) {
+		struct nnmem_node node = g->n[n];
+
+		out = gk_tensor_own(g, NNMEM_KIND_ACTIVATION, NNMEM_TYPE_INT8,
+				    0, 4, g->t[node.conv2d.output].dims);
+		if (out < 0)
+			return out;
+		memset(gk_host(g, out), GK_POISON, gk_bytes(g, out));
+		node.conv2d.input = node.conv2d.output;
+		node.conv2d.output = (uint32_t)out;
+		n = gk_node(g, &node);
+		if (n < 0)
+			return n;
+	}
+	return gk_upload(g);
+}
+
+/*
+ * A small block: Conv0 -> Conv1 -> Add(Conv1, skip) over 1x16x16x16 (with
+ * @with_add false: just the two convolutions).
+ */
+static int small_graph(struct gk *g, uint64_t seed, bool with_add)
+{
+	struct gk_conv_spec s = {
+		.n = 1, .h = 16, .w = 16, .c = 16, .oc = 16, .kh = 3, .kw = 3,
+		.pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1,
+		.in_zp = -3, .out_zp = -5, .f_lo = -32, .f_hi = 32,
+		.bias_lo = -4000, .bias_hi = 4000, .shift_lo = -10,
+		.shift_hi = -9, .seed = seed, .input = -1,
+	};
+	struct nnmem_node node;
+	int n0, n1, out;
+
+	n0 = gk_conv(g, &s);
+	if (n0 < 0)
+		return n0;
+	s.input = (int)g->n[n0].conv2d.output;
+	s.out_zp = 2;
+	s.shift_lo = -8;
+	s.shift_hi = -7;
+	s.seed = seed + 100;
+	n1 = gk_conv(g, &s);
+	if (n1 < 0)
+		return n1;
+	if (with_add) {
+		out = gk_tensor_own(g, NNMEM_KIND_ACTIVATION, NNMEM_TYPE_INT8,
+				    0, 4, g->t[g->n[n0].conv2d.input].dims);
+		if (out < 0)
+			return out;
+		memset(gk_host(g, out), GK_POISON, gk_bytes(g, out));
+		memset(&node, 0, sizeof(node));
+		node.op = NNMEM_OP_ADD;
+		node.add = (struct nnmem_add){
+			.input1 = g->n[n1].conv2d.output,
+			.input2 = g->n[n0].conv2d.input, .output = out,
+			.left_shift = 20, .input1_multiplier = 1073741824,
+			.input2_multiplier = 1073741824,
+			.output_multiplier = 1073741824, .output_shift = -19,
+			.act_min = -128, .act_max = 127,
+		};
+		if (gk_node(g, &node) < 0)
+			return -ENOSPC;
+	}
+	return gk_upload(g);
+}
+
+/* Poll @fd for POLLIN for up to @timeout_ms; returns poll()'s result. */
+static int poll_in(int fd, int timeout_ms, short *revents)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int ret;
+
+	ret = poll(&p, 1, timeout_ms);
+	*revents = p.revents;
+	return ret;
+}
+
+/* Wait for usage of the device to come back to empty, up to @ms. */
+static bool usage_empty_within(int fd, int ms)
+{
+	struct nnmem_usage u;
+
+	for (;;) {
+		if (!nt_usage(fd, &u) && nt_usage_empty(&u))
+			return true;
+		if (ms <= 0)
+			return false;
+		usleep(10000);
+		ms -= 10;
+	}
+}
+
+FIXTURE(job) {
+	int fd;
+	struct nnmem_info info;
+	struct gk g;
+};
+
+FIXTURE_SETUP(job)
+{
+	struct nnmem_usage u;
+
+	self->fd = nt_open(0);
+	ASSERT_LE(0, self->fd) {
+		TH_LOG("open /dev/nnmem0: %s", strerror(-self->fd));
+	}
+	ASSERT_EQ(0, nt_info(self->fd, &self->info));
+	ASSERT_NE(0, self->info.caps & NNMEM_CAP_GRAPH);
+	ASSERT_EQ(0, nt_usage(self->fd, &u));
+	ASSERT_TRUE(nt_usage_empty(&u)) {
+		TH_LOG("arena not empty at test start");
+	}
+	gk_init(&self->g, self->fd);
+}
+
+FIXTURE_TEARDOWN(job)
+{
+	/* all jobs reaped and graphs destroyed: every region frees */
+	EXPECT_EQ(0, gk_fini(&self->g));
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST_F(job, sync_and_async_results_equal_the_reference)
+{
+	struct nnmem_job_result res;
+	uint8_t **sync_img = NULL, **async_img = NULL;
+	char msg[160];
+	uint32_t graph, i;
+	uint64_t job;
+
+	ASSERT_EQ(0, small_graph(&self->g, 10, true));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	ASSERT_EQ(0, nt_run(self->fd, graph, NULL));
+	ASSERT_EQ(0, gk_check(&self->g, msg, sizeof(msg))) {
+		TH_LOG("sync: %s", msg);
+	}
+	ASSERT_EQ(0, gk_read(&self->g, &sync_img));
+	/* poison the outputs again, then the same graph asynchronously */
+	ASSERT_EQ(0, gk_upload(&self->g));
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	ASSERT_NE(0, job);
+	ASSERT_EQ(0, nt_wait(self->fd, job, NNMEM_WAIT_FOREVER, NULL));
+	ASSERT_EQ(0, gk_read(&self->g, &async_img));
+	for (i = 0; i < self->g.nn; i++)
+		ASSERT_EQ(0, gk_diff(&self->g, sync_img, async_img,
+				     (int)gk_node_output(&self->g, (int)i),
+				     msg, sizeof(msg))) {
+			TH_LOG("node %u: %s", i, msg);
+		}
+	ASSERT_EQ(0, gk_check(&self->g, msg, sizeof(msg)));
+	gk_images_free(&self->g, sync_img);
+	gk_images_free(&self->g, async_img);
+	/* and through libnnmem */
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	{
+		struct nnmem_dev *d;
+
+		/* libnnmem over our own fd would close it: a new session */
+		ASSERT_EQ(0, nnmem_open(0, &d));
+		ASSERT_EQ(-ENOENT, nnmem_job_wait(d, job, 0, NULL, 0, &res));
+		nnmem_close(d);
+	}
+	ASSERT_EQ(0, nt_wait(self->fd, job, NNMEM_WAIT_FOREVER, NULL));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+TEST_F(job, libnnmem_run_submit_wait_cancel)
+{
+	struct nnmem_job_result res;
+	struct nnmem_dev *dev;
+	uint64_t ns = 0, macs = 0, job, times[4];
+	uint32_t graph;
+	struct gk g;
+
+	/* a session of libnnmem's own, with its own kit */
+	ASSERT_EQ(0, nnmem_open(0, &dev));
+	gk_init(&g, nnmem_fd(dev));
+	ASSERT_EQ(0, small_graph(&g, 20, true));
+	ASSERT_EQ(0, nnmem_graph_create(dev, g.t, g.nt, g.n, g.nn, &graph,
+					NULL));
+	ASSERT_EQ(0, nnmem_graph_run(dev, graph, &ns, &macs));
+	ASSERT_NE(0, ns);
+	ASSERT_NE(0, macs);
+	ASSERT_EQ(0, nnmem_graph_submit(dev, graph, &job));
+	ASSERT_EQ(0, nnmem_job_wait_timeout(dev, job, 600000, times, 4, &res));
+	ASSERT_EQ(0, res.status);
+	ASSERT_EQ(macs, res.macs);
+	ASSERT_EQ(-ENOENT, nnmem_job_wait_timeout(dev, job, 0, NULL, 0, &res));
+	ASSERT_EQ(-ENOENT, nnmem_job_cancel(dev, job));
+	ASSERT_EQ(nnmem_fd(dev), nnmem_poll_fd(dev));
+	ASSERT_EQ(0, nnmem_graph_destroy(dev, graph));
+	ASSERT_EQ(0, gk_fini(&g));
+	nnmem_close(dev);
+}
+
+TEST_F(job, poll_reports_pollin_only_once_a_job_finished)
+{
+	uint32_t graph;
+	uint64_t job;
+	short rev;
+
+	ASSERT_EQ(0, long_graph(&self->g, 1));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	/* nothing finished yet: poll says nothing */
+	ASSERT_EQ(0, poll_in(self->fd, 0, &rev));
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	/* 151M MACs cannot be done this soon */
+	ASSERT_EQ(0, poll_in(self->fd, 0, &rev));
+	ASSERT_EQ(0, rev);
+	ASSERT_EQ(1, poll_in(self->fd, 600000, &rev));
+	ASSERT_EQ(POLLIN, rev & (POLLIN | POLLERR | POLLHUP));
+	/* still readable until reaped */
+	ASSERT_EQ(1, poll_in(self->fd, 0, &rev));
+	ASSERT_EQ(0, nt_wait(self->fd, job, 0, NULL));
+	ASSERT_EQ(0, poll_in(self->fd, 0, &rev));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+TEST_F(job, wait_with_deadline_zero_on_a_running_job_is_etime)
+{
+	struct nnmem_wait w;
+	uint32_t graph;
+	uint64_t job;
+
+	ASSERT_EQ(0, long_graph(&self->g, 4));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	ASSERT_EQ(-ETIME, nt_wait(self->fd, job, 0, &w));
+	/* a deadline already past behaves the same */
+	ASSERT_EQ(-ETIME, nt_wait(self->fd, job, 1, &w));
+	/* the job stayed: cancel and reap it */
+	ASSERT_EQ(0, nt_cancel(self->fd, job));
+	ASSERT_EQ(0, nt_wait(self->fd, job, nt_now_ns() + JOB_TIMEOUT_NS, &w));
+	ASSERT_EQ(-ECANCELED, w.status);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+TEST_F(job, wait_gives_etime_at_its_deadline_not_before)
+{
+	uint64_t job, t0, deadline, t1;
+	struct nnmem_wait w;
+	uint32_t graph;
+
+	ASSERT_EQ(0, long_graph(&self->g, 4));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	t0 = nt_now_ns();
+	deadline = t0 + 50 * MS;
+	ASSERT_EQ(-ETIME, nt_wait(self->fd, job, deadline, &w));
+	t1 = nt_now_ns();
+	ASSERT_LE(deadline, t1);
+	/* and not absurdly later (slack for emulated, debug kernels) */
+	ASSERT_GT(deadline + 2000 * MS, t1) {
+		TH_LOG("woke %llu ms after the deadline",
+		       (unsigned long long)(t1 - deadline) / MS);
+	}
+	ASSERT_EQ(0, nt_cancel(self->fd, job));
+	ASSERT_EQ(0, nt_wait(self->fd, job, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(-ECANCELED, w.status);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+TEST_F(job, cancel_a_queued_job_leaves_its_output_untouched)
+{
+	uint32_t long_g, small_g, i;
+	uint64_t first, second;
+	uint8_t **img = NULL;
+	struct nnmem_wait w;
+	struct gk small;
+
+	ASSERT_EQ(0, long_graph(&self->g, 4));
+	ASSERT_EQ(0, gk_create(&self->g, &long_g));
+	gk_init(&small, self->fd);
+	ASSERT_EQ(0, small_graph(&small, 30, true));
+	ASSERT_EQ(0, gk_create(&small, &small_g));
+
+	ASSERT_EQ(0, nt_submit(self->fd, long_g, &first));
+	ASSERT_EQ(0, nt_submit(self->fd, small_g, &second));
+	ASSERT_NE(first, second);
+	/* one worker per device: the second waits behind the first */
+	ASSERT_EQ(0, nt_cancel(self->fd, second));
+	ASSERT_EQ(0, nt_cancel(self->fd, first));
+	ASSERT_EQ(0, nt_wait(self->fd, second, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(-ECANCELED, w.status);
+	ASSERT_EQ(0, w.macs);
+	ASSERT_EQ(0, nt_wait(self->fd, first, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(-ECANCELED, w.status);
+	ASSERT_GT(LONG_MACS * 4, w.macs);
+	/* not a byte of the cancelled job's outputs was written */
+	ASSERT_EQ(0, gk_read(&small, &img));
+	for (i = 0; i < small.nn; i++) {
+		int t = (int)gk_node_output(&small, (int)i);
+		const uint8_t *p = img[small.treg[t]] + small.t[t].offset;
+		uint64_t k;
+
+		for (k = 0; k < gk_bytes(&small, t); k++)
+			ASSERT_EQ(GK_POISON, p[k]);
+	}
+	gk_images_free(&small, img);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, small_g));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, long_g));
+	ASSERT_EQ(0, gk_fini(&small));
+}
+
+TEST_F(job, cancel_a_running_job_stops_it_quickly)
+{
+	uint64_t job, t0, t1;
+	struct nnmem_wait w;
+	uint32_t graph;
+	short rev;
+
+	ASSERT_EQ(0, long_graph(&self->g, 4));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	/* give the worker time to start it; it cannot finish in 20 ms */
+	ASSERT_EQ(0, poll_in(self->fd, 20, &rev));
+	t0 = nt_now_ns();
+	ASSERT_EQ(0, nt_cancel(self->fd, job));
+	ASSERT_EQ(0, nt_wait(self->fd, job, t0 + JOB_TIMEOUT_NS, &w));
+	t1 = nt_now_ns();
+	ASSERT_EQ(-ECANCELED, w.status);
+	/* it stopped between rows, well before the chain's end */
+	ASSERT_GT(LONG_MACS * 4, w.macs);
+	ASSERT_GT(t0 + 5000 * MS, t1) {
+		TH_LOG("cancel took %llu ms", (unsigned long long)(t1 - t0) / MS);
+	}
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+TEST_F(job, cancel_finished_is_ealready_and_wait_reaps_once)
+{
+	struct nnmem_wait w;
+	uint32_t graph;
+	uint64_t job;
+	short rev;
+
+	ASSERT_EQ(0, small_graph(&self->g, 40, true));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	ASSERT_EQ(1, poll_in(self->fd, 600000, &rev));
+	ASSERT_EQ(-EALREADY, nt_cancel(self->fd, job));
+	ASSERT_EQ(-EALREADY, nt_cancel(self->fd, job));
+	ASSERT_EQ(0, nt_wait(self->fd, job, 0, &w));
+	ASSERT_EQ(0, w.status);	/* the late cancel changed nothing */
+	ASSERT_EQ(-ENOENT, nt_wait(self->fd, job, 0, &w));
+	ASSERT_EQ(-ENOENT, nt_wait(self->fd, job, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(-ENOENT, nt_cancel(self->fd, job));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+TEST_F(job, unknown_jobs_bad_flags_and_other_sessions_jobs)
+{
+	struct nnmem_cancel c;
+	struct nnmem_wait w;
+	struct nnmem_run r;
+	uint32_t graph;
+	uint64_t job;
+	int other;
+
+	ASSERT_EQ(-ENOENT, nt_wait(self->fd, 0, 0, &w));
+	ASSERT_EQ(-ENOENT, nt_wait(self->fd, 12345, 0, &w));
+	ASSERT_EQ(-ENOENT, nt_cancel(self->fd, 0));
+	ASSERT_EQ(-ENOENT, nt_cancel(self->fd, ~0ULL));
+	ASSERT_EQ(-ENOENT, nt_run(self->fd, 1, NULL));
+	ASSERT_EQ(0, small_graph(&self->g, 50, false));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+
+	memset(&r, 0, sizeof(r));
+	r.graph = graph;
+	r.flags = 2;
+	ASSERT_EQ(-EINVAL, nt_ioctl(self->fd, NNMEM_IOCTL_RUN, &r));
+	r.flags = NNMEM_RUN_ASYNC | 0x80000000;
+	ASSERT_EQ(-EINVAL, nt_ioctl(self->fd, NNMEM_IOCTL_RUN, &r));
+
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	memset(&w, 0, sizeof(w));
+	w.job = job;
+	w.deadline_ns = NNMEM_WAIT_FOREVER;
+	w.flags = 1;
+	ASSERT_EQ(-EINVAL, nt_ioctl(self->fd, NNMEM_IOCTL_WAIT, &w));
+	w.flags = 0;
+	w.__pad = 1;
+	ASSERT_EQ(-EINVAL, nt_ioctl(self->fd, NNMEM_IOCTL_WAIT, &w));
+	memset(&c, 0, sizeof(c));
+	c.job = job;
+	c.flags = 1;
+	ASSERT_EQ(-EINVAL, nt_ioctl(self->fd, NNMEM_IOCTL_CANCEL, &c));
+	c.flags = 0;
+	c.__pad = 1;
+	ASSERT_EQ(-EINVAL, nt_ioctl(self->fd, NNMEM_IOCTL_CANCEL, &c));
+
+	/* another session knows neither the graph nor the job */
+	other = nt_open(0);
+	ASSERT_LE(0, other);
+	ASSERT_EQ(-ENOENT, nt_wait(other, job, 0, &w));
+	ASSERT_EQ(-ENOENT, nt_cancel(other, job));
+	close(other);
+
+	ASSERT_EQ(0, nt_wait(self->fd, job, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(0, w.status);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+TEST_F(job, destroyed_graph_keeps_regions_busy_until_its_job_is_reaped)
+{
+	struct nnmem_wait w;
+	uint32_t graph;
+	uint64_t job;
+
+	ASSERT_EQ(0, small_graph(&self->g, 55, true));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+	ASSERT_EQ(-ENOENT, nt_run(self->fd, graph, NULL));
+	ASSERT_EQ(-EBUSY, nt_free(self->fd, self->g.reg[0].handle));
+	ASSERT_EQ(0, nt_wait(self->fd, job, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(0, w.status);
+	/* now the regions are free to go (teardown frees them) */
+}
+
+TEST_F(job, job_meeting_a_bad_shift_value_fails_with_erange)
+{
+	struct nnmem_wait w;
+	uint32_t graph;
+	uint64_t job;
+	int32_t *sh;
+
+	ASSERT_EQ(0, small_graph(&self->g, 57, false));
+	/* shift tensor contents are checked when the job runs */
+	sh = (int32_t *)gk_host(&self->g, self->g.n[1].conv2d.shift);
+	sh[3] = 31;
+	ASSERT_EQ(0, gk_upload(&self->g));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	ASSERT_EQ(-ERANGE, nt_run(self->fd, graph, NULL));
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	ASSERT_EQ(0, nt_wait(self->fd, job, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(-ERANGE, w.status);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+TEST_F(job, signal_during_a_sync_run_cancels_it_with_eintr)
+{
+	struct itimerval it = { .it_value = { .tv_usec = 50000 } };
+	struct sigaction sa;
+	uint64_t t0;
+	uint32_t graph;
+
+	ASSERT_EQ(0, long_graph(&self->g, 4));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART */
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	t0 = nt_now_ns();
+	ASSERT_EQ(-EINTR, nt_run(self->fd, graph, NULL));
+	ASSERT_GT(t0 + 10000 * MS, nt_now_ns());
+	/* the job is gone with the call: regions free after destroy */
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+	ASSERT_EQ(0, nt_free(self->fd, self->g.reg[0].handle));
+	ASSERT_EQ(0, nt_weight(self->fd, 64, 0, &self->g.reg[0].handle, NULL));
+}
+
+TEST_F(job, killed_process_mid_job_leaves_a_working_empty_device)
+{
+	int pipefd[2], status;
+	char c = 0;
+	pid_t pid;
+	uint32_t graph;
+	char msg[160];
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct gk g;
+		uint32_t cg;
+		int fd = nt_open(0);
+
+		gk_init(&g, fd);
+		if (fd < 0 || long_graph(&g, 4) || gk_create(&g, &cg))
+			_exit(1);
+		if (write(pipefd[1], "r", 1) != 1)
+			_exit(1);
+		nt_run(fd, cg, NULL);	/* killed in here */
+		_exit(2);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	ASSERT_EQ('r', c);
+	close(pipefd[0]);
+	usleep(20000);	/* let it enter the sync run; not needed for the check */
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(SIGKILL, WTERMSIG(status));
+	ASSERT_TRUE(usage_empty_within(self->fd, 60000));
+	/* and the device still runs jobs correctly */
+	ASSERT_EQ(0, small_graph(&self->g, 60, true));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	ASSERT_EQ(0, nt_run(self->fd, graph, NULL));
+	ASSERT_EQ(0, gk_check(&self->g, msg, sizeof(msg))) {
+		TH_LOG("%s", msg);
+	}
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+TEST_F(job, close_with_jobs_queued_and_running_frees_everything)
+{
+	uint64_t j1, j2, j3;
+	uint32_t graph, sg;
+	char msg[160];
+	struct gk g;
+	int fd;
+
+	fd = nt_open(0);
+	ASSERT_LE(0, fd);
+	gk_init(&g, fd);
+	ASSERT_EQ(0, long_graph(&g, 4));
+	ASSERT_EQ(0, gk_create(&g, &graph));
+	ASSERT_EQ(0, nt_submit(fd, graph, &j1));
+	ASSERT_EQ(0, nt_submit(fd, graph, &j2));
+	ASSERT_EQ(0, nt_submit(fd, graph, &j3));
+	close(fd);	/* the kit's regions go with the session */
+	ASSERT_TRUE(usage_empty_within(self->fd, 60000));
+	ASSERT_EQ(0, small_graph(&self->g, 70, true));
+	ASSERT_EQ(0, gk_create(&self->g, &sg));
+	ASSERT_EQ(0, nt_run(self->fd, sg, NULL));
+	ASSERT_EQ(0, gk_check(&self->g, msg, sizeof(msg))) {
+		TH_LOG("%s", msg);
+	}
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, sg));
+	/* free the host copies only: the regions died with the session */
+	{
+		uint32_t i;
+
+		for (i = 0; i < g.nr; i++)
+			free(g.reg[i].host);
+	}
+}
+
+TEST_F(job, concurrent_sessions_in_processes_all_get_correct_results)
+{
+	const int procs = 4, rounds = 3;
+	pid_t pids[4];
+	int i, status;
+
+	for (i = 0; i < procs; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (pids[i] == 0) {
+			char msg[160];
+			uint32_t graph;
+			struct gk g;
+			int fd = nt_open(0), r;
+			uint64_t job;
+
+			gk_init(&g, fd);
+			if (fd < 0 || small_graph(&g, 1000 + i * 10, true) ||
+			    gk_create(&g, &graph))
+				_exit(10);
+			for (r = 0; r < rounds; r++) {
+				struct nnmem_wait w;
+
+				if (gk_upload(&g))
+					_exit(11);
+				if (r % 2) {
+					if (nt_submit(fd, graph, &job) ||
+					    nt_wait(fd, job, NNMEM_WAIT_FOREVER,
+						    &w) || w.status)
+						_exit(12);
+				} else if (nt_run(fd, graph, NULL)) {
+					_exit(13);
+				}
+				if (gk_check(&g, msg, sizeof(msg))) {
+					fprintf(stderr, "# pid %d: %s\n",
+						getpid(), msg);
+					_exit(14);
+				}
+			}
+			if (nt_graph_destroy(fd, graph) || gk_fini(&g))
+				_exit(15);
+			_exit(0);
+		}
+	}
+	for (i = 0; i < procs; i++) {
+		ASSERT_EQ(pids[i], waitpid(pids[i], &status, 0));
+		ASSERT_TRUE(WIFEXITED(status));
+		ASSERT_EQ(0, WEXITSTATUS(status));
+	}
+	ASSERT_TRUE(usage_empty_within(self->fd, 1000));
+}
+
+TEST_F(job, job_limit_gives_eagain_until_one_is_reaped)
+{
+	uint32_t graph, i, max = self->info.max_jobs;
+	struct nnmem_wait w;
+	uint64_t *jobs;
+
+	jobs = calloc(max + 1, sizeof(*jobs));
+	ASSERT_NE(NULL, jobs);
+	ASSERT_EQ(0, small_graph(&self->g, 80, false));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	for (i = 0; i < max; i++)
+		ASSERT_EQ(0, nt_submit(self->fd, graph, &jobs[i])) {
+			TH_LOG("job %u of %u", i, max);
+		}
+	ASSERT_EQ(-EAGAIN, nt_submit(self->fd, graph, &jobs[max]));
+	ASSERT_EQ(-EAGAIN, nt_run(self->fd, graph, NULL));
+	/* finished but unreaped jobs still count */
+	ASSERT_EQ(0, nt_wait(self->fd, jobs[max - 1],
+			     nt_now_ns() + JOB_TIMEOUT_NS, &w));
+	ASSERT_EQ(0, w.status);
+	ASSERT_EQ(0, nt_run(self->fd, graph, NULL));
+	for (i = 0; i + 1 < max; i++) {
+		ASSERT_EQ(0, nt_wait(self->fd, jobs[i],
+				     nt_now_ns() + JOB_TIMEOUT_NS, &w));
+		ASSERT_EQ(0, w.status);
+	}
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+	free(jobs);
+}
+
+TEST_F(job, job_limit_frees_a_slot_per_reaped_job)
+{
+	uint32_t graph, i, max = self->info.max_jobs;
+	struct nnmem_wait w;
+	uint64_t *jobs, extra;
+
+	jobs = calloc(max, sizeof(*jobs));
+	ASSERT_NE(NULL, jobs);
+	ASSERT_EQ(0, small_graph(&self->g, 85, false));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	for (i = 0; i < max; i++)
+		ASSERT_EQ(0, nt_submit(self->fd, graph, &jobs[i]));
+	ASSERT_EQ(-EAGAIN, nt_submit(self->fd, graph, &extra));
+	ASSERT_EQ(0, nt_wait(self->fd, jobs[0], NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &extra));
+	ASSERT_EQ(-EAGAIN, nt_submit(self->fd, graph, &jobs[0]));
+	for (i = 1; i < max; i++)
+		ASSERT_EQ(0, nt_wait(self->fd, jobs[i], NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(0, nt_wait(self->fd, extra, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+	free(jobs);
+}
+
+TEST_F(job, per_node_times_and_macs_follow_the_conv_formula)
+{
+	uint32_t in[4] = { 1, 16, 16, 16 }, f[4] = { 16, 3, 3, 16 };
+	uint64_t times[4], want = 0;
+	struct nnmem_run r;
+	struct nnmem_wait w;
+	uint32_t graph, i;
+	uint64_t job;
+
+	ASSERT_EQ(0, small_graph(&self->g, 90, false));
+	ASSERT_EQ(2, self->g.nn);
+	for (i = 0; i < self->g.nn; i++)
+		want += nnmem_conv2d_macs(&self->g.n[i].conv2d, in, f);
+	/* N * OH * OW * O * KH * KW * I, counting padding taps */
+	ASSERT_EQ(2ULL * 16 * 16 * 16 * 3 * 3 * 16, want);
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+
+	ASSERT_EQ(0, nt_run(self->fd, graph, &r));
+	ASSERT_EQ(want, r.macs);
+	ASSERT_NE(0, r.duration_ns);
+	ASSERT_EQ(0, r.job);
+
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	for (i = 0; i < 4; i++)
+		times[i] = 0xdeadbeefULL;
+	memset(&w, 0, sizeof(w));
+	w.job = job;
+	w.deadline_ns = NNMEM_WAIT_FOREVER;
+	w.node_times = (uintptr_t)times;
+	w.node_count = 4;
+	ASSERT_EQ(0, nt_ioctl(self->fd, NNMEM_IOCTL_WAIT, &w));
+	ASSERT_EQ(0, w.status);
+	ASSERT_EQ(want, w.macs);
+	ASSERT_NE(0, w.duration_ns);
+	/* each node's time written; together within the job's time */
+	ASSERT_NE(0xdeadbeefULL, times[0]);
+	ASSERT_NE(0xdeadbeefULL, times[1]);
+	ASSERT_NE(0, times[0] + times[1]);
+	ASSERT_GE(w.duration_ns, times[0] + times[1]);
+	/* at most the graph's nodes are written */
+	ASSERT_EQ(0xdeadbeefULL, times[2]);
+	ASSERT_EQ(0xdeadbeefULL, times[3]);
+
+	/* a shorter array gets only its entries */
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	times[0] = times[1] = 0xdeadbeefULL;
+	memset(&w, 0, sizeof(w));
+	w.job = job;
+	w.deadline_ns = NNMEM_WAIT_FOREVER;
+	w.node_times = (uintptr_t)times;
+	w.node_count = 1;
+	ASSERT_EQ(0, nt_ioctl(self->fd, NNMEM_IOCTL_WAIT, &w));
+	ASSERT_NE(0xdeadbeefULL, times[0]);
+	ASSERT_EQ(0xdeadbeefULL, times[1]);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+TEST_F(job, unwritable_node_times_give_efault_and_keep_the_job)
+{
+	struct nnmem_wait w;
+	uint32_t graph;
+	uint64_t job;
+
+	ASSERT_EQ(0, small_graph(&self->g, 95, false));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	memset(&w, 0, sizeof(w));
+	w.job = job;
+	w.deadline_ns = NNMEM_WAIT_FOREVER;
+	w.node_times = 8;
+	w.node_count = 2;
+	ASSERT_EQ(-EFAULT, nt_ioctl(self->fd, NNMEM_IOCTL_WAIT, &w));
+	ASSERT_EQ(0, nt_wait(self->fd, job, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(0, w.status);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+TEST_F(job, a_long_job_reports_its_macs)
+{
+	struct nnmem_run r;
+	uint32_t graph;
+
+	ASSERT_EQ(0, long_graph(&self->g, 1));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	ASSERT_EQ(0, nt_run(self->fd, graph, &r));
+	ASSERT_EQ(LONG_MACS, r.macs);
+	TH_LOG("%llu MACs in %llu ms", (unsigned long long)r.macs,
+	       (unsigned long long)r.duration_ns / MS);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+TEST_HARNESS_MAIN

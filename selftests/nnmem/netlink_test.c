@@ -1,0 +1,1242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nnmem generic netlink (uapi/nnmem.yaml): the family and its group by
+ * name, dev-get against the ioctl usage, region-get's per-user view, the
+ * errors of malformed requests with their extack messages, events in
+ * order, events dropped (never the driver blocked) under a slow reader,
+ * and nnmemctl status --json / map --svg. Raw netlink sockets, no libnl.
+ *
+ * Expects nnmem loaded with devices=2 and the default arena, nothing
+ * allocated when each test starts, to run as root, and nnmemctl in $PATH
+ * (or at $NNMEMCTL) for the nnmemctl tests.
+ */
+#include <json-c/json.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/nnmem_nl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "graph_kit.h"
+#include "nnmem_test.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK		270
+#endif
+
+#define NLT_BUF			(64 * 1024)
+#define NLT_MAX_ATTR		32
+#define NLT_NOBODY		65534
+
+/* ---- raw generic netlink ---- */
+
+struct nlt {
+	int fd;
+	uint16_t family;
+	uint32_t events_grp;
+	uint32_t seq;
+	char extack[256];	/* message of the last error, "" if none */
+	int miss_type;		/* NLMSGERR_ATTR_MISS_TYPE of it, or -1 */
+};
+
+struct nlt_msg {
+	union {
+		struct nlmsghdr nlh;
+		char buf[4096];
+	};
+};
+
+static int nlt_socket(struct nlt *nl, int rcvbuf)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int one = 1;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (nl->fd < 0)
+		return -errno;
+	if (rcvbuf && setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				 sizeof(rcvbuf)))
+		return -errno;
+	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one,
+		       sizeof(one)) ||
+	    setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one,
+		       sizeof(one)))
+		return -errno;
+	return 0;
+}
+
+static void nlt_msg_init(struct nlt *nl, struct nlt_msg *m, uint16_t type,
+			 uint16_t flags, uint8_t cmd)
+{
+	struct genlmsghdr *g;
+
+	memset(m, 0, sizeof(*m));
+	m->nlh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	m->nlh.nlmsg_type = type;
+	m->nlh.nlmsg_flags = NLM_F_REQUEST | flags;
+	m->nlh.nlmsg_seq = ++nl->seq;
+	g = NLMSG_DATA(&m->nlh);
+	g->cmd = cmd;
+	g->version = 1;
+}
+
+static void nlt_put(struct nlt_msg *m, uint16_t type, const void *data,
+		    uint16_t len)
+{
+	struct nlattr *a = (struct nlattr *)(m->buf +
+					     NLMSG_ALIGN(m->nlh.nlmsg_len));
+
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + len;
+	if (len)
+		memcpy((char *)a + NLA_HDRLEN, data, len);
+	m->nlh.nlmsg_len = NLMSG_ALIGN(m->nlh.nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+static void nlt_put_u32(struct nlt_msg *m, uint16_t type, uint32_t v)
+{
+	nlt_put(m, type, &v, sizeof(v));
+}
+
+/* Attributes of a generic netlink message, by type (NULL if absent). */
+static void nlt_parse(const struct nlmsghdr *nlh, const struct nlattr **tb)
+{
+	const char *p = (const char *)NLMSG_DATA(nlh) + GENL_HDRLEN;
+	int rem = (int)nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
+
+	memset(tb, 0, NLT_MAX_ATTR * sizeof(*tb));
+	while (rem >= NLA_HDRLEN) {
+		const struct nlattr *a = (const struct nlattr *)p;
+
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
+			break;
+		if ((a->nla_type & NLA_TYPE_MASK) < NLT_MAX_ATTR)
+			tb[a->nla_type & NLA_TYPE_MASK] = a;
+		rem -= NLA_ALIGN(a->nla_len);
+		p += NLA_ALIGN(a->nla_len);
+	}
+}
+
+static const void *nla_payload(const struct nlattr *a)
+{
+	return (const char *)a + NLA_HDRLEN;
+}
+
+static uint32_t nlt_u32(const struct nlattr **tb, int type)
+{
+	uint32_t v = 0;
+
+	if (tb[type])
+		memcpy(&v, nla_payload(tb[type]), sizeof(v));
+	return v;
+}
+
+static uint64_t nlt_u64(const struct nlattr **tb, int type)
+{
+	uint64_t v = 0;
+
+	if (tb[type])
+		memcpy(&v, nla_payload(tb[type]), sizeof(v));
+	return v;
+}
+
+static const char *nlt_str(const struct nlattr **tb, int type)
+{
+	return tb[type] ? nla_payload(tb[type]) : "";
+}
+
+/* The extack TLVs after an error code at @p, @len bytes. */
+static void nlt_extack(struct nlt *nl, const char *p, int len)
+{
+	while (len >= NLA_HDRLEN) {
+		const struct nlattr *a = (const struct nlattr *)p;
+
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > len)
+			break;
+		if (a->nla_type == NLMSGERR_ATTR_MSG)
+			snprintf(nl->extack, sizeof(nl->extack), "%.*s",
+				 a->nla_len - NLA_HDRLEN,
+				 (const char *)nla_payload(a));
+		if (a->nla_type == NLMSGERR_ATTR_MISS_TYPE)
+			memcpy(&nl->miss_type, nla_payload(a), sizeof(int));
+		len -= NLA_ALIGN(a->nla_len);
+		p += NLA_ALIGN(a->nla_len);
+	}
+}
+
+/*
+ * Send @m and collect the replies: @fn is called for each data message.
+ * Returns 0, or the negative errno of an NLMSG_ERROR or of a dump's
+ * NLMSG_DONE (its extack in nl->extack / nl->miss_type).
+ */
+static int nlt_request(struct nlt *nl, struct nlt_msg *m,
+		       void (*fn)(const struct nlmsghdr *nlh, void *arg),
+		       void *arg)
+{
+	static char buf[NLT_BUF];
+	bool dump = m->nlh.nlmsg_flags & NLM_F_DUMP;
+	ssize_t n;
+
+	nl->extack[0] = '\0';
+	nl->miss_type = -1;
+	m->nlh.nlmsg_flags |= NLM_F_ACK;
+	if (send(nl->fd, m, m->nlh.nlmsg_len, 0) < 0)
+		return -errno;
+	for (;;) {
+		struct nlmsghdr *nlh;
+
+		n = recv(nl->fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			return -errno;
+		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, n);
+		     nlh = NLMSG_NEXT(nlh, n)) {
+			if (nlh->nlmsg_seq != m->nlh.nlmsg_seq)
+				continue;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(nlh);
+				int off = sizeof(*e);
+
+				if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+					off += e->msg.nlmsg_len - NLMSG_HDRLEN;
+				if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
+					nlt_extack(nl, (char *)e + off,
+						   (int)nlh->nlmsg_len -
+						   NLMSG_HDRLEN - off);
+				return e->error;
+			}
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				int err;
+
+				memcpy(&err, NLMSG_DATA(nlh), sizeof(err));
+				if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
+					nlt_extack(nl, (char *)NLMSG_DATA(nlh) +
+						   sizeof(int),
+						   (int)nlh->nlmsg_len -
+						   NLMSG_LENGTH(sizeof(int)));
+				if (err)
+					return err;
+				/* A dump asked for an ack gets none. */
+				return 0;
+			}
+			if (fn)
+				fn(nlh, arg);
+			if (!dump && !(nlh->nlmsg_flags & NLM_F_MULTI))
+				continue;	/* the ack follows */
+		}
+	}
+}
+
+struct nlt_family {
+	uint16_t id;
+	uint32_t grp;
+	bool dev_get, region_get;
+};
+
+static void nlt_family_parse(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nlt_family *f = arg;
+	const struct nlattr *tb[NLT_MAX_ATTR];
+	const struct nlattr *a, *g;
+	const char *p, *q;
+	int rem, grem;
+
+	nlt_parse(nlh, tb);
+	if (tb[CTRL_ATTR_FAMILY_ID])
+		memcpy(&f->id, nla_payload(tb[CTRL_ATTR_FAMILY_ID]),
+		       sizeof(f->id));
+	if (tb[CTRL_ATTR_MCAST_GROUPS]) {
+		a = tb[CTRL_ATTR_MCAST_GROUPS];
+		p = nla_payload(a);
+		for (rem = a->nla_len - NLA_HDRLEN; rem >= NLA_HDRLEN;
+		     rem -= NLA_ALIGN(((const struct nlattr *)p)->nla_len),
+		     p += NLA_ALIGN(((const struct nlattr *)p)->nla_len)) {
+			const struct nlattr *grp = (const struct nlattr *)p;
+			uint32_t id = 0;
+			bool events = false;
+
+			q = nla_payload(grp);
+			for (grem = grp->nla_len - NLA_HDRLEN;
+			     grem >= NLA_HDRLEN;
+			     grem -= NLA_ALIGN(g->nla_len),
+			     q += NLA_ALIGN(g->nla_len)) {
+				g = (const struct nlattr *)q;
+				if (g->nla_type == CTRL_ATTR_MCAST_GRP_ID)
+					memcpy(&id, nla_payload(g), sizeof(id));
+				if (g->nla_type == CTRL_ATTR_MCAST_GRP_NAME &&
+				    !strcmp(nla_payload(g), NNMEM_MCGRP_EVENTS))
+					events = true;
+			}
+			if (events)
+				f->grp = id;
+		}
+	}
+	if (tb[CTRL_ATTR_OPS]) {
+		a = tb[CTRL_ATTR_OPS];
+		p = nla_payload(a);
+		for (rem = a->nla_len - NLA_HDRLEN; rem >= NLA_HDRLEN;
+		     rem -= NLA_ALIGN(((const struct nlattr *)p)->nla_len),
+		     p += NLA_ALIGN(((const struct nlattr *)p)->nla_len)) {
+			const struct nlattr *op = (const struct nlattr *)p;
+			uint32_t id = 0;
+
+			q = nla_payload(op);
+			for (grem = op->nla_len - NLA_HDRLEN;
+			     grem >= NLA_HDRLEN;
+			     grem -= NLA_ALIGN(g->nla_len),
+			     q += NLA_ALIGN(g->nla_len)) {
+				g = (const struct nlattr *)q;
+				if (g->nla_type == CTRL_ATTR_OP_ID)
+					memcpy(&id, nla_payload(g), sizeof(id));
+			}
+			f->dev_get |= id == NNMEM_CMD_DEV_GET;
+			f->region_get |= id == NNMEM_CMD_REGION_GET;
+		}
+	}
+}
+
+static int nlt_resolve(struct nlt *nl, struct nlt_family *f)
+{
+	struct nlt_msg m;
+	int err;
+
+	memset(f, 0, sizeof(*f));
+	nlt_msg_init(nl, &m, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY);
+	nlt_put(&m, CTRL_ATTR_FAMILY_NAME, NNMEM_FAMILY_NAME,
+		sizeof(NNMEM_FAMILY_NAME));
+	err = nlt_request(nl, &m, nlt_family_parse, f);
+	if (err)
+		return err;
+	nl->family = f->id;
+	nl->events_grp = f->grp;
+	return f->id ? 0 : -ENOENT;
+}
+
+/* A socket with the family resolved, optionally joined to "events". */
+static int nlt_open(struct nlt *nl, bool events, int rcvbuf)
+{
+	struct nlt_family f;
+	int err;
+
+	err = nlt_socket(nl, rcvbuf);
+	if (!err)
+		err = nlt_resolve(nl, &f);
+	if (!err && events &&
+	    setsockopt(nl->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+		       &nl->events_grp, sizeof(nl->events_grp)))
+		err = -errno;
+	return err;
+}
+
+/* ---- dev-get, region-get ---- */
+
+struct nlt_dev {
+	uint32_t index;
+	char name[32];
+	uint64_t arena_size, weight_bytes, activation_bytes, free_bytes;
+	uint64_t largest_free, weight_hwm, activation_hwm;
+	uint32_t weight_regions, activation_regions, free_extents;
+	uint32_t deferred_regions, sessions, graphs;
+	uint64_t jobs_completed, macs;
+	bool complete;	/* every attribute was there */
+};
+
+static void nlt_dev_parse(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nlt_dev *devs = arg, *d;
+	const struct nlattr *tb[NLT_MAX_ATTR];
+	int i;
+
+	nlt_parse(nlh, tb);
+	/* The array ends at an entry with index UINT32_MAX. */
+	for (d = devs; d->index != UINT32_MAX; d++)
+		;
+	if (d - devs >= 7)
+		return;
+	d[1].index = UINT32_MAX;
+	d->index = nlt_u32(tb, NNMEM_A_DEV_DEV_INDEX);
+	snprintf(d->name, sizeof(d->name), "%s", nlt_str(tb, NNMEM_A_DEV_NAME));
+	d->arena_size = nlt_u64(tb, NNMEM_A_DEV_ARENA_SIZE);
+	d->weight_bytes = nlt_u64(tb, NNMEM_A_DEV_WEIGHT_BYTES);
+	d->activation_bytes = nlt_u64(tb, NNMEM_A_DEV_ACTIVATION_BYTES);
+	d->free_bytes = nlt_u64(tb, NNMEM_A_DEV_FREE_BYTES);
+	d->largest_free = nlt_u64(tb, NNMEM_A_DEV_LARGEST_FREE);
+	d->weight_hwm = nlt_u64(tb, NNMEM_A_DEV_WEIGHT_HWM);
+	d->activation_hwm = nlt_u64(tb, NNMEM_A_DEV_ACTIVATION_HWM);
+	d->weight_regions = nlt_u32(tb, NNMEM_A_DEV_WEIGHT_REGIONS);
+	d->activation_regions = nlt_u32(tb, NNMEM_A_DEV_ACTIVATION_REGIONS);
+	d->free_extents = nlt_u32(tb, NNMEM_A_DEV_FREE_EXTENTS);
+	d->deferred_regions = nlt_u32(tb, NNMEM_A_DEV_DEFERRED_REGIONS);
+	d->sessions = nlt_u32(tb, NNMEM_A_DEV_SESSIONS);
+	d->graphs = nlt_u32(tb, NNMEM_A_DEV_GRAPHS);
+	d->jobs_completed = nlt_u64(tb, NNMEM_A_DEV_JOBS_COMPLETED);
+	d->macs = nlt_u64(tb, NNMEM_A_DEV_MACS);
+	d->complete = true;
+	for (i = NNMEM_A_DEV_DEV_INDEX; i <= NNMEM_A_DEV_MAX; i++)
+		if (i != NNMEM_A_DEV_PAD && !tb[i])
+			d->complete = false;
+}
+
+/* dev-get do of @index into @d. */
+static int nlt_dev_get(struct nlt *nl, uint32_t index, struct nlt_dev *d)
+{
+	struct nlt_dev devs[8] = { [0] = { .index = UINT32_MAX } };
+	struct nlt_msg m;
+	int err;
+
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_DEV_GET);
+	nlt_put_u32(&m, NNMEM_A_DEV_DEV_INDEX, index);
+	err = nlt_request(nl, &m, nlt_dev_parse, devs);
+	if (err)
+		return err;
+	if (devs[0].index == UINT32_MAX)
+		return -ENODATA;
+	*d = devs[0];
+	return 0;
+}
+
+struct nlt_region {
+	uint32_t dev, session, handle, pid, uid, align, kind, graph_refs;
+	uint64_t offset, size, span, res_start, res_size;
+	bool mappable;
+	char label[NNMEM_LABEL_LEN + 1];
+};
+
+struct nlt_regions {
+	struct nlt_region r[64];
+	int n;
+};
+
+static void nlt_region_from(const struct nlattr **tb, struct nlt_region *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->dev = nlt_u32(tb, NNMEM_A_REGION_DEV_INDEX);
+	r->session = nlt_u32(tb, NNMEM_A_REGION_SESSION);
+	r->handle = nlt_u32(tb, NNMEM_A_REGION_HANDLE);
+	r->pid = nlt_u32(tb, NNMEM_A_REGION_PID);
+	r->uid = nlt_u32(tb, NNMEM_A_REGION_UID);
+	r->align = nlt_u32(tb, NNMEM_A_REGION_ALIGN);
+	r->kind = nlt_u32(tb, NNMEM_A_REGION_KIND);
+	r->graph_refs = nlt_u32(tb, NNMEM_A_REGION_GRAPH_REFS);
+	r->offset = nlt_u64(tb, NNMEM_A_REGION_OFFSET);
+	r->size = nlt_u64(tb, NNMEM_A_REGION_SIZE);
+	r->span = nlt_u64(tb, NNMEM_A_REGION_SPAN);
+	r->res_start = nlt_u64(tb, NNMEM_A_REGION_RESERVED_START);
+	r->res_size = nlt_u64(tb, NNMEM_A_REGION_RESERVED_SIZE);
+	r->mappable = tb[NNMEM_A_REGION_MAPPABLE];
+	snprintf(r->label, sizeof(r->label), "%s",
+		 nlt_str(tb, NNMEM_A_REGION_LABEL));
+}
+
+static void nlt_region_parse(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nlt_regions *rs = arg;
+	const struct nlattr *tb[NLT_MAX_ATTR];
+
+	nlt_parse(nlh, tb);
+	if (rs->n < (int)(sizeof(rs->r) / sizeof(rs->r[0])))
+		nlt_region_from(tb, &rs->r[rs->n]);
+	rs->n++;
+}
+
+static int nlt_regions(struct nlt *nl, struct nlt_regions *rs)
+{
+	struct nlt_msg m;
+
+	rs->n = 0;
+	nlt_msg_init(nl, &m, nl->family, NLM_F_DUMP, NNMEM_CMD_REGION_GET);
+	return nlt_request(nl, &m, nlt_region_parse, rs);
+}
+
+static const struct nlt_region *nlt_find_label(const struct nlt_regions *rs,
+					       const char *label)
+{
+	int i;
+
+	for (i = 0; i < rs->n; i++)
+		if (!strcmp(rs->r[i].label, label))
+			return &rs->r[i];
+	return NULL;
+}
+
+/* ---- events ---- */
+
+struct nlt_event {
+	uint8_t cmd;
+	uint32_t type, dev, session, handle, kind, graph, job;
+	int32_t error, status;
+	uint64_t offset, size, macs;
+	char label[NNMEM_LABEL_LEN + 1];
+};
+
+/* Next nnmem event within @ms, 0; -ETIMEDOUT; or recv's -errno. */
+static int nlt_event(struct nlt *nl, struct nlt_event *ev, int ms)
+{
+	static char buf[NLT_BUF];
+	const struct nlattr *tb[NLT_MAX_ATTR];
+	struct pollfd pfd = { .fd = nl->fd, .events = POLLIN };
+	struct genlmsghdr *g;
+	struct nlmsghdr *nlh;
+	ssize_t n;
+
+	/* One event per datagram: multicast messages are not batched. */
+	for (;;) {
+		n = poll(&pfd, 1, ms);
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -ETIMEDOUT;
+		n = recv(nl->fd, buf, sizeof(buf), 0);
+		if (n < 0)
+			return -errno;
+		nlh = (struct nlmsghdr *)buf;
+		if (!NLMSG_OK(nlh, n) || nlh->nlmsg_type != nl->family)
+			continue;
+		break;
+	}
+	g = NLMSG_DATA(nlh);
+	nlt_parse(nlh, tb);
+	memset(ev, 0, sizeof(*ev));
+	ev->cmd = g->cmd;
+	switch (g->cmd) {
+	case NNMEM_CMD_REGION_NTF:
+	case NNMEM_CMD_ALLOC_FAILED_NTF:
+		ev->type = nlt_u32(tb, NNMEM_A_REGION_EVENT);
+		ev->dev = nlt_u32(tb, NNMEM_A_REGION_DEV_INDEX);
+		ev->session = nlt_u32(tb, NNMEM_A_REGION_SESSION);
+		ev->handle = nlt_u32(tb, NNMEM_A_REGION_HANDLE);
+		ev->kind = nlt_u32(tb, NNMEM_A_REGION_KIND);
+		ev->offset = nlt_u64(tb, NNMEM_A_REGION_OFFSET);
+		ev->size = nlt_u64(tb, NNMEM_A_REGION_SIZE);
+		ev->error = (int32_t)nlt_u32(tb, NNMEM_A_REGION_ERROR);
+		snprintf(ev->label, sizeof(ev->label), "%s",
+			 nlt_str(tb, NNMEM_A_REGION_LABEL));
+		break;
+	case NNMEM_CMD_GRAPH_NTF:
+		ev->type = nlt_u32(tb, NNMEM_A_GRAPH_EVENT);
+		ev->dev = nlt_u32(tb, NNMEM_A_GRAPH_DEV_INDEX);
+		ev->session = nlt_u32(tb, NNMEM_A_GRAPH_SESSION);
+		ev->graph = nlt_u32(tb, NNMEM_A_GRAPH_HANDLE);
+		break;
+	case NNMEM_CMD_JOB_NTF:
+		ev->type = nlt_u32(tb, NNMEM_A_JOB_EVENT);
+		ev->dev = nlt_u32(tb, NNMEM_A_JOB_DEV_INDEX);
+		ev->session = nlt_u32(tb, NNMEM_A_JOB_SESSION);
+		ev->graph = nlt_u32(tb, NNMEM_A_JOB_GRAPH);
+		ev->job = nlt_u32(tb, NNMEM_A_JOB_ID);
+		ev->status = (int32_t)nlt_u32(tb, NNMEM_A_JOB_STATUS);
+		ev->macs = nlt_u64(tb, NNMEM_A_JOB_MACS);
+		break;
+	case NNMEM_CMD_SESSION_NTF:
+		ev->type = nlt_u32(tb, NNMEM_A_SESSION_EVENT);
+		ev->dev = nlt_u32(tb, NNMEM_A_SESSION_DEV_INDEX);
+		ev->session = nlt_u32(tb, NNMEM_A_SESSION_ID);
+		break;
+	}
+	return 0;
+}
+
+/* ---- nnmemctl ---- */
+
+static const char *nnmemctl_path(void)
+{
+	const char *p = getenv("NNMEMCTL");
+	static const char * const tries[] = {
+		"/bin/nnmemctl", "/usr/bin/nnmemctl", "/usr/local/bin/nnmemctl",
+	};
+	size_t i;
+
+	if (p && *p)
+		return access(p, X_OK) ? NULL : p;
+	for (i = 0; i < sizeof(tries) / sizeof(tries[0]); i++)
+		if (!access(tries[i], X_OK))
+			return tries[i];
+	return NULL;
+}
+
+/* Run @cmd, return its stdout (malloc'ed) and exit status in @status. */
+static char *run_capture(const char *cmd, int *status)
+{
+	size_t len = 0, cap = 4096;
+	char *out = malloc(cap);
+	FILE *f;
+	size_t n;
+
+	if (!out)
+		return NULL;
+	f = popen(cmd, "r");
+	if (!f) {
+		free(out);
+		return NULL;
+	}
+	while ((n = fread(out + len, 1, cap - len - 1, f)) > 0) {
+		len += n;
+		if (cap - len < 2) {
+			char *bigger = realloc(out, cap * 2);
+
+			if (!bigger)
+				break;
+			out = bigger;
+			cap *= 2;
+		}
+	}
+	out[len] = '\0';
+	*status = pclose(f);
+	return out;
+}
+
+/* ---- tests ---- */
+
+FIXTURE(nl) {
+	int fd;			/* a session of /dev/nnmem0 */
+	struct nlt nl;
+	struct nnmem_info info;
+};
+
+FIXTURE_SETUP(nl)
+{
+	struct nnmem_usage u;
+	int err;
+
+	self->fd = nt_open(0);
+	ASSERT_LE(0, self->fd) {
+		TH_LOG("open /dev/nnmem0: %s", strerror(-self->fd));
+	}
+	ASSERT_EQ(0, nt_info(self->fd, &self->info));
+	ASSERT_EQ(0, nt_usage(self->fd, &u));
+	ASSERT_TRUE(nt_usage_empty(&u)) {
+		TH_LOG("arena not empty at test start");
+	}
+	err = nlt_open(&self->nl, false, 0);
+	ASSERT_EQ(0, err) {
+		TH_LOG("netlink family %s: %s", NNMEM_FAMILY_NAME,
+		       strerror(-err));
+	}
+}
+
+FIXTURE_TEARDOWN(nl)
+{
+	if (self->nl.fd > 0)
+		close(self->nl.fd);
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+TEST_F(nl, netlink_family_and_events_group_resolve_by_name)
+{
+	struct nlt_family f;
+
+	ASSERT_EQ(0, nlt_resolve(&self->nl, &f));
+	ASSERT_LT(GENL_MIN_ID - 1, f.id);
+	ASSERT_NE(0, f.grp);
+	ASSERT_TRUE(f.dev_get);
+	ASSERT_TRUE(f.region_get);
+}
+
+TEST_F(nl, netlink_dev_get_agrees_with_ioctl_usage_after_operations)
+{
+	struct nlt_dev devs[8] = { [0] = { .index = UINT32_MAX } };
+	uint32_t w1, w2, a1, a2;
+	struct nnmem_usage u;
+	struct nlt_dev d;
+	struct nlt_msg m;
+	int fd2, i;
+
+	ASSERT_EQ(0, nt_weight(self->fd, 5000, 0, &w1, NULL));
+	ASSERT_EQ(0, nt_weight(self->fd, 64 * 1024, 4096, &w2, NULL));
+	ASSERT_EQ(0, nt_activation(self->fd, 100000, 256, &a1, NULL));
+	ASSERT_EQ(0, nt_alloc(self->fd, 3 * 4096 + 1, 0, NNMEM_KIND_ACTIVATION,
+			      NNMEM_ALLOC_MAPPABLE, "act", &a2, NULL));
+	ASSERT_EQ(0, nt_free(self->fd, w1));
+	ASSERT_EQ(0, nt_free(self->fd, a1));
+
+	ASSERT_EQ(0, nt_usage(self->fd, &u));
+	ASSERT_EQ(0, nlt_dev_get(&self->nl, 0, &d));
+	ASSERT_TRUE(d.complete);
+	ASSERT_EQ(0, d.index);
+	ASSERT_STREQ("nnmem0", d.name);
+	ASSERT_EQ(u.arena_size, d.arena_size);
+	ASSERT_EQ(u.weight_bytes, d.weight_bytes);
+	ASSERT_EQ(u.activation_bytes, d.activation_bytes);
+	ASSERT_EQ(u.free_bytes, d.free_bytes);
+	ASSERT_EQ(u.largest_free, d.largest_free);
+	ASSERT_EQ(u.weight_hwm, d.weight_hwm);
+	ASSERT_EQ(u.activation_hwm, d.activation_hwm);
+	ASSERT_EQ(u.weight_regions, d.weight_regions);
+	ASSERT_EQ(u.activation_regions, d.activation_regions);
+	ASSERT_EQ(1, d.weight_regions);
+	ASSERT_EQ(1, d.activation_regions);
+	ASSERT_EQ(u.free_extents, d.free_extents);
+	ASSERT_EQ(u.deferred_regions, d.deferred_regions);
+	ASSERT_EQ(1, d.sessions);
+	ASSERT_EQ(0, d.graphs);
+
+	/* A second session counts; the dump has every device, in order. */
+	fd2 = nt_open(0);
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, nlt_dev_get(&self->nl, 0, &d));
+	ASSERT_EQ(2, d.sessions);
+	close(fd2);
+	ASSERT_EQ(0, nlt_dev_get(&self->nl, 0, &d));
+	ASSERT_EQ(1, d.sessions);
+
+	nlt_msg_init(&self->nl, &m, self->nl.family, NLM_F_DUMP,
+		     NNMEM_CMD_DEV_GET);
+	ASSERT_EQ(0, nlt_request(&self->nl, &m, nlt_dev_parse, devs));
+	for (i = 0; devs[i].index != UINT32_MAX; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "nnmem%d", i);
+		ASSERT_EQ((uint32_t)i, devs[i].index);
+		ASSERT_STREQ(name, devs[i].name);
+		ASSERT_TRUE(devs[i].complete);
+	}
+	ASSERT_EQ(2, i);	/* devices=2 */
+	ASSERT_EQ(u.weight_bytes, devs[0].weight_bytes);
+	ASSERT_EQ(0, devs[1].weight_bytes + devs[1].activation_bytes);
+
+	ASSERT_EQ(0, nt_free(self->fd, w2));
+	ASSERT_EQ(0, nt_free(self->fd, a2));
+	ASSERT_EQ(0, nlt_dev_get(&self->nl, 0, &d));
+	ASSERT_EQ(d.arena_size, d.free_bytes);
+	ASSERT_EQ(0, d.weight_regions + d.activation_regions);
+}
+
+TEST_F(nl, netlink_region_get_shows_exactly_the_callers_regions)
+{
+	static const char * const labels[] = { "w-first", "act-map", "w-2" };
+	struct nnmem_region_info ri;
+	const struct nlt_region *r;
+	struct nlt_regions rs;
+	struct nlt_regions one = { .n = 0 };
+	uint32_t h[3];
+	struct nlt_msg m;
+	int i;
+
+	ASSERT_EQ(0, nt_alloc(self->fd, 1000, 128, NNMEM_KIND_WEIGHT, 0,
+			      labels[0], &h[0], NULL));
+	ASSERT_EQ(0, nt_alloc(self->fd, 5000, 0, NNMEM_KIND_ACTIVATION,
+			      NNMEM_ALLOC_MAPPABLE, labels[1], &h[1], NULL));
+	ASSERT_EQ(0, nt_alloc(self->fd, 777, 0, NNMEM_KIND_WEIGHT, 0,
+			      labels[2], &h[2], NULL));
+
+	ASSERT_EQ(0, nlt_regions(&self->nl, &rs));
+	ASSERT_EQ(3, rs.n);
+	for (i = 0; i < 3; i++) {
+		r = nlt_find_label(&rs, labels[i]);
+		ASSERT_NE(NULL, r) {
+			TH_LOG("region %s missing from the dump", labels[i]);
+		}
+		ASSERT_EQ(0, nt_region_info(self->fd, h[i], &ri));
+		ASSERT_EQ(0, r->dev);
+		ASSERT_EQ(h[i], r->handle);
+		ASSERT_EQ(ri.offset, r->offset);
+		ASSERT_EQ(ri.size, r->size);
+		ASSERT_EQ(ri.span, r->span);
+		ASSERT_EQ(ri.align, r->align);
+		ASSERT_EQ(ri.kind, r->kind);
+		ASSERT_EQ(!!(ri.alloc_flags & NNMEM_ALLOC_MAPPABLE),
+			  r->mappable);
+		ASSERT_EQ((uint32_t)getpid(), r->pid);
+		ASSERT_EQ(getuid(), r->uid);
+		ASSERT_EQ(0, r->graph_refs);
+		ASSERT_LE(r->res_start, r->offset);
+		ASSERT_LE(r->offset + r->span, r->res_start + r->res_size);
+		ASSERT_EQ(rs.r[0].session, r->session);
+	}
+
+	/* do: the same region; another handle of the session is absent. */
+	r = nlt_find_label(&rs, labels[1]);
+	nlt_msg_init(&self->nl, &m, self->nl.family, 0, NNMEM_CMD_REGION_GET);
+	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
+	nlt_put_u32(&m, NNMEM_A_REGION_SESSION, r->session);
+	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, r->handle);
+	ASSERT_EQ(0, nlt_request(&self->nl, &m, nlt_region_parse, &one));
+	ASSERT_EQ(1, one.n);
+	ASSERT_EQ(r->offset, one.r[0].offset);
+	ASSERT_STREQ(labels[1], one.r[0].label);
+
+	nlt_msg_init(&self->nl, &m, self->nl.family, 0, NNMEM_CMD_REGION_GET);
+	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
+	nlt_put_u32(&m, NNMEM_A_REGION_SESSION, r->session);
+	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, 1000);
+	ASSERT_EQ(-ENOENT, nlt_request(&self->nl, &m, NULL, NULL));
+	ASSERT_STRNE("", self->nl.extack);
+
+	/* The dump filtered to device 1 is empty. */
+	rs.n = 0;
+	nlt_msg_init(&self->nl, &m, self->nl.family, NLM_F_DUMP,
+		     NNMEM_CMD_REGION_GET);
+	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 1);
+	ASSERT_EQ(0, nlt_request(&self->nl, &m, nlt_region_parse, &rs));
+	ASSERT_EQ(0, rs.n);
+
+	/* Freed: gone from the dump. */
+	ASSERT_EQ(0, nt_free(self->fd, h[0]));
+	ASSERT_EQ(0, nlt_regions(&self->nl, &rs));
+	ASSERT_EQ(2, rs.n);
+	ASSERT_EQ(NULL, nlt_find_label(&rs, labels[0]));
+}
+
+/*
+ * The child, as uid 65534: its netlink dump and do see only its own
+ * region, never root's. Returns a nonzero code naming the failed check.
+ */
+static int nobody_child(uint32_t root_session, uint32_t root_handle,
+			int ready_fd, int go_fd)
+{
+	struct nlt_regions rs;
+	struct nlt nl;
+	struct nlt_msg m;
+	uint32_t grp;
+	char c = 0;
+	int fd;
+
+	if (setgid(NLT_NOBODY) || setuid(NLT_NOBODY))
+		return 10;
+	fd = nt_open(0);
+	if (fd < 0)
+		return 11;
+	if (nt_alloc(fd, 4096, 0, NNMEM_KIND_WEIGHT, 0, "nobody-w", NULL,
+		     NULL))
+		return 12;
+	if (nlt_open(&nl, false, 0))
+		return 13;
+	if (nlt_regions(&nl, &rs))
+		return 14;
+	if (rs.n != 1 || strcmp(rs.r[0].label, "nobody-w") ||
+	    rs.r[0].uid != NLT_NOBODY)
+		return 15;
+	/* root's region reads as absent, with a message */
+	nlt_msg_init(&nl, &m, nl.family, 0, NNMEM_CMD_REGION_GET);
+	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
+	nlt_put_u32(&m, NNMEM_A_REGION_SESSION, root_session);
+	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, root_handle);
+	if (nlt_request(&nl, &m, NULL, NULL) != -ENOENT || !nl.extack[0])
+		return 16;
+	/* and the events group is CAP_SYS_ADMIN's */
+	grp = nl.events_grp;
+	if (!setsockopt(nl.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
+			sizeof(grp)) || errno != EPERM)
+		return 17;
+	/* let the parent look while the region exists */
+	if (write(ready_fd, &c, 1) != 1 || read(go_fd, &c, 1) != 1)
+		return 18;
+	close(fd);
+	return 0;
+}
+
+TEST_F(nl, netlink_region_get_hides_other_users_regions)
+{
+	int ready[2], go[2], status;
+	struct nlt_regions rs;
+	const struct nlt_region *mine, *theirs;
+	struct stat st;
+	pid_t pid;
+	char c = 0;
+
+	if (geteuid())
+		SKIP(return, "needs root to switch to uid %d", NLT_NOBODY);
+	ASSERT_EQ(0, nt_alloc(self->fd, 8192, 0, NNMEM_KIND_ACTIVATION, 0,
+			      "root-a", NULL, NULL));
+	ASSERT_EQ(0, nlt_regions(&self->nl, &rs));
+	ASSERT_EQ(1, rs.n);
+	mine = &rs.r[0];
+
+	/* uid 65534 must be able to open the device for its own session. */
+	ASSERT_EQ(0, stat("/dev/nnmem0", &st));
+	ASSERT_EQ(0, chmod("/dev/nnmem0", 0666));
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		close(ready[0]);
+		close(go[1]);
+		_exit(nobody_child(mine->session, mine->handle, ready[1],
+				   go[0]));
+	}
+	close(ready[1]);
+	close(go[0]);
+	if (read(ready[0], &c, 1) == 1) {
+		struct nlt_regions all;
+
+		/* CAP_SYS_ADMIN sees both users' regions. */
+		EXPECT_EQ(0, nlt_regions(&self->nl, &all));
+		EXPECT_EQ(2, all.n);
+		theirs = nlt_find_label(&all, "nobody-w");
+		EXPECT_NE(NULL, theirs);
+		if (theirs)
+			EXPECT_EQ(NLT_NOBODY, theirs->uid);
+		EXPECT_EQ(1, write(go[1], &c, 1));
+	}
+	close(go[1]);
+	close(ready[0]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, chmod("/dev/nnmem0", st.st_mode & 07777));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("uid %d child failed check %d", NLT_NOBODY,
+		       WEXITSTATUS(status));
+	}
+}
+
+TEST_F(nl, netlink_malformed_requests_fail_with_extack_messages)
+{
+	struct nlt *nl = &self->nl;
+	struct nlt_msg m;
+	uint64_t wide = 0;
+	uint8_t narrow = 0;
+
+	/* unknown attribute (past the policy) */
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_DEV_GET);
+	nlt_put_u32(&m, NNMEM_A_DEV_DEV_INDEX, 0);
+	nlt_put_u32(&m, 30, 0);
+	ASSERT_EQ(-EINVAL, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STRNE("", nl->extack);
+
+	/* an attribute of the set that the request does not take */
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_DEV_GET);
+	nlt_put_u32(&m, NNMEM_A_DEV_DEV_INDEX, 0);
+	nlt_put(&m, NNMEM_A_DEV_NAME, "nnmem0", 7);
+	ASSERT_EQ(-EINVAL, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STRNE("", nl->extack);
+
+	/* wrong type: a u8 and a u64 where a u32 goes */
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_DEV_GET);
+	nlt_put(&m, NNMEM_A_DEV_DEV_INDEX, &narrow, sizeof(narrow));
+	ASSERT_EQ(-EINVAL, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STRNE("", nl->extack);
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_DEV_GET);
+	nlt_put(&m, NNMEM_A_DEV_DEV_INDEX, &wide, sizeof(wide));
+	ASSERT_EQ(-EINVAL, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STRNE("", nl->extack);
+
+	/* missing required attribute: named, and a message */
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_DEV_GET);
+	ASSERT_EQ(-EINVAL, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STRNE("", nl->extack);
+	ASSERT_EQ(NNMEM_A_DEV_DEV_INDEX, nl->miss_type);
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_REGION_GET);
+	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
+	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, 1);
+	ASSERT_EQ(-EINVAL, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STRNE("", nl->extack);
+	ASSERT_EQ(NNMEM_A_REGION_SESSION, nl->miss_type);
+
+	/* handle 0 is below the policy's minimum */
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_REGION_GET);
+	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
+	nlt_put_u32(&m, NNMEM_A_REGION_SESSION, 1);
+	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, 0);
+	ASSERT_EQ(-EINVAL, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STRNE("", nl->extack);
+
+	/* bad device id: do and dump */
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_DEV_GET);
+	nlt_put_u32(&m, NNMEM_A_DEV_DEV_INDEX, 9999);
+	ASSERT_EQ(-ENODEV, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STRNE("", nl->extack);
+	nlt_msg_init(nl, &m, nl->family, NLM_F_DUMP, NNMEM_CMD_REGION_GET);
+	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 9999);
+	ASSERT_EQ(-ENODEV, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STRNE("", nl->extack);
+
+	/* a dump does not filter by handle */
+	nlt_msg_init(nl, &m, nl->family, NLM_F_DUMP, NNMEM_CMD_REGION_GET);
+	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, 1);
+	ASSERT_EQ(-EINVAL, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STRNE("", nl->extack);
+
+	/* the socket still works */
+	{
+		struct nlt_dev d;
+
+		ASSERT_EQ(0, nlt_dev_get(nl, 0, &d));
+	}
+}
+
+/* Next event of session @session, skipping others'. */
+static int nlt_event_of(struct nlt *nl, uint32_t session,
+			struct nlt_event *ev)
+{
+	int err;
+
+	do {
+		err = nlt_event(nl, ev, 5000);
+	} while (!err && session && ev->session != session);
+	return err;
+}
+
+TEST_F(nl, netlink_events_arrive_in_order_for_alloc_free_and_run)
+{
+	struct nlt ev_nl;
+	struct nlt_event ev;
+	struct nnmem_run run;
+	uint32_t w, a, graph, session;
+	uint64_t woff, aoff;
+	struct gk g;
+	int fd, err;
+
+	ASSERT_EQ(0, nlt_open(&ev_nl, true, 0));
+	fd = nt_open(0);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, nlt_event(&ev_nl, &ev, 5000));
+	ASSERT_EQ(NNMEM_CMD_SESSION_NTF, ev.cmd);
+	ASSERT_EQ(NNMEM_EVENT_TYPE_SESSION_OPEN, ev.type);
+	session = ev.session;
+	ASSERT_NE(0, session);
+
+	ASSERT_EQ(0, nt_alloc(fd, 3000, 0, NNMEM_KIND_WEIGHT, 0, "ev-w", &w,
+			      &woff));
+	ASSERT_EQ(0, nt_alloc(fd, 9000, 0, NNMEM_KIND_ACTIVATION, 0, "ev-a",
+			      &a, &aoff));
+	ASSERT_EQ(0, nt_free(fd, w));
+	ASSERT_EQ(-ENOSPC, nt_weight(fd, self->info.arena_size, 0, NULL,
+				     NULL));
+	ASSERT_EQ(0, nt_free(fd, a));
+
+	ASSERT_EQ(0, nlt_event_of(&ev_nl, session, &ev));
+	ASSERT_EQ(NNMEM_EVENT_TYPE_REGION_ALLOC, ev.type);
+	ASSERT_STREQ("ev-w", ev.label);
+	ASSERT_EQ(w, ev.handle);
+	ASSERT_EQ(woff, ev.offset);
+	ASSERT_EQ(NNMEM_KIND_WEIGHT, ev.kind);
+	ASSERT_EQ(0, nlt_event_of(&ev_nl, session, &ev));
+	ASSERT_EQ(NNMEM_EVENT_TYPE_REGION_ALLOC, ev.type);
+	ASSERT_STREQ("ev-a", ev.label);
+	ASSERT_EQ(aoff, ev.offset);
+	ASSERT_EQ(0, nlt_event_of(&ev_nl, session, &ev));
+	ASSERT_EQ(NNMEM_EVENT_TYPE_REGION_FREE, ev.type);
+	ASSERT_EQ(w, ev.handle);
+	ASSERT_EQ(0, nlt_event_of(&ev_nl, session, &ev));
+	ASSERT_EQ(NNMEM_CMD_ALLOC_FAILED_NTF, ev.cmd);
+	ASSERT_EQ(NNMEM_EVENT_TYPE_ALLOC_FAILED, ev.type);
+	ASSERT_EQ(-ENOSPC, ev.error);
+	ASSERT_EQ(self->info.arena_size, ev.size);
+	ASSERT_EQ(NNMEM_KIND_WEIGHT, ev.kind);
+	ASSERT_EQ(0, nlt_event_of(&ev_nl, session, &ev));
+	ASSERT_EQ(NNMEM_EVENT_TYPE_REGION_FREE, ev.type);
+	ASSERT_EQ(a, ev.handle);
+
+	/* A run: graph-create, job-start, job-finish, graph-destroy. */
+	{
+		/* job_test's small conv, smaller. */
+		struct gk_conv_spec s = {
+			.n = 1, .h = 8, .w = 8, .c = 8, .oc = 8, .kh = 3,
+			.kw = 3, .pad_top = 1, .pad_bottom = 1, .pad_left = 1,
+			.pad_right = 1, .in_zp = -3, .out_zp = -5,
+			.f_lo = -32, .f_hi = 32, .bias_lo = -4000,
+			.bias_hi = 4000, .shift_lo = -10, .shift_hi = -9,
+			.seed = 7, .input = -1,
+		};
+
+		gk_init(&g, fd);
+		ASSERT_LE(0, gk_conv(&g, &s));
+		ASSERT_EQ(0, gk_upload(&g));
+		ASSERT_EQ(0, gk_create(&g, &graph));
+		ASSERT_EQ(0, nt_run(fd, graph, &run));
+		ASSERT_EQ(0, nt_graph_destroy(fd, graph));
+		ASSERT_EQ(0, gk_fini(&g));
+	}
+	do {
+		err = nlt_event_of(&ev_nl, session, &ev);
+	} while (!err && ev.cmd == NNMEM_CMD_REGION_NTF);
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(NNMEM_EVENT_TYPE_GRAPH_CREATE, ev.type);
+	ASSERT_EQ(graph, ev.graph);
+	ASSERT_EQ(0, nlt_event_of(&ev_nl, session, &ev));
+	ASSERT_EQ(NNMEM_EVENT_TYPE_JOB_START, ev.type);
+	ASSERT_EQ(graph, ev.graph);
+	ASSERT_EQ(0, nlt_event_of(&ev_nl, session, &ev));
+	ASSERT_EQ(NNMEM_EVENT_TYPE_JOB_FINISH, ev.type);
+	ASSERT_EQ(0, ev.status);
+	ASSERT_EQ(run.macs, ev.macs);
+	ASSERT_EQ(0, nlt_event_of(&ev_nl, session, &ev));
+	ASSERT_EQ(NNMEM_EVENT_TYPE_GRAPH_DESTROY, ev.type);
+	ASSERT_EQ(graph, ev.graph);
+
+	close(fd);
+	do {
+		err = nlt_event_of(&ev_nl, session, &ev);
+	} while (!err && ev.cmd == NNMEM_CMD_REGION_NTF);
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(NNMEM_EVENT_TYPE_SESSION_CLOSE, ev.type);
+	ASSERT_EQ(-ETIMEDOUT, nlt_event(&ev_nl, &ev, 200));
+	close(ev_nl.fd);
+}
+
+TEST_F_TIMEOUT(nl, netlink_event_flood_loses_events_without_blocking, 300)
+{
+	const int rounds = 4000;
+	struct nnmem_usage u;
+	struct nlt_event ev;
+	struct nlt slow;
+	uint64_t t0, dt;
+	uint32_t h;
+	int i, err, got = 0;
+
+	/* The smallest receive buffer; nothing is read while flooding. */
+	ASSERT_EQ(0, nlt_open(&slow, true, 1));
+	t0 = nt_now_ns();
+	for (i = 0; i < rounds; i++) {
+		ASSERT_EQ(0, nt_weight(self->fd, 4096, 0, &h, NULL));
+		ASSERT_EQ(0, nt_free(self->fd, h));
+	}
+	dt = nt_now_ns() - t0;
+	TH_LOG("%d alloc/free pairs in %llu ms with a stalled listener",
+	       rounds, (unsigned long long)(dt / 1000000));
+
+	/* The overrun shows as ENOBUFS, then the queued events come. */
+	err = nlt_event(&slow, &ev, 1000);
+	ASSERT_EQ(-ENOBUFS, err);
+	while (!nlt_event(&slow, &ev, 100))
+		got++;
+	ASSERT_LT(got, 2 * rounds);
+
+	/* The device still works, and the listener gets new events. */
+	ASSERT_EQ(0, nt_weight(self->fd, 4096, 0, &h, NULL));
+	ASSERT_EQ(0, nlt_event(&slow, &ev, 5000));
+	ASSERT_EQ(NNMEM_EVENT_TYPE_REGION_ALLOC, ev.type);
+	ASSERT_EQ(h, ev.handle);
+	ASSERT_EQ(0, nt_free(self->fd, h));
+	ASSERT_EQ(0, nt_usage(self->fd, &u));
+	ASSERT_TRUE(nt_usage_empty(&u));
+	close(slow.fd);
+}
+
+TEST_F(nl, netlink_nnmemctl_status_json_parses_and_matches)
+{
+	const char *ctl = nnmemctl_path();
+	json_object *root, *devs, *dev0, *v;
+	struct nnmem_usage u;
+	struct nlt_dev d;
+	char cmd[512], *out;
+	uint32_t h1, h2;
+	int status;
+
+	if (!ctl)
+		SKIP(return, "nnmemctl not found (set NNMEMCTL)");
+	ASSERT_EQ(0, nt_weight(self->fd, 12345, 0, &h1, NULL));
+	ASSERT_EQ(0, nt_activation(self->fd, 54321, 0, &h2, NULL));
+	ASSERT_EQ(0, nt_usage(self->fd, &u));
+	ASSERT_EQ(0, nlt_dev_get(&self->nl, 0, &d));
+
+	snprintf(cmd, sizeof(cmd), "%s status --json", ctl);
+	out = run_capture(cmd, &status);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, status) {
+		TH_LOG("%s: status %d, output: %s", cmd, status, out);
+	}
+	root = json_tokener_parse(out);
+	ASSERT_NE(NULL, root) {
+		TH_LOG("not JSON: %s", out);
+	}
+	free(out);
+	ASSERT_TRUE(json_object_object_get_ex(root, "devices", &devs));
+	ASSERT_EQ(2, json_object_array_length(devs));
+	dev0 = json_object_array_get_idx(devs, 0);
+	ASSERT_TRUE(json_object_object_get_ex(dev0, "name", &v));
+	ASSERT_STREQ("nnmem0", json_object_get_string(v));
+#define JSON_U64(key) ({						\
+	json_object *__v = NULL;					\
+	json_object_object_get_ex(dev0, key, &__v) ?			\
+		json_object_get_uint64(__v) : UINT64_MAX; })
+	ASSERT_EQ(0, JSON_U64("index"));
+	ASSERT_EQ(u.arena_size, JSON_U64("arena_size"));
+	ASSERT_EQ(u.weight_bytes, JSON_U64("weight_bytes"));
+	ASSERT_EQ(u.activation_bytes, JSON_U64("activation_bytes"));
+	ASSERT_EQ(u.free_bytes, JSON_U64("free_bytes"));
+	ASSERT_EQ(u.largest_free, JSON_U64("largest_free"));
+	ASSERT_EQ(u.weight_hwm, JSON_U64("weight_hwm"));
+	ASSERT_EQ(u.activation_hwm, JSON_U64("activation_hwm"));
+	ASSERT_EQ(1, JSON_U64("weight_regions"));
+	ASSERT_EQ(1, JSON_U64("activation_regions"));
+	ASSERT_EQ(u.free_extents, JSON_U64("free_extents"));
+	ASSERT_EQ(1, JSON_U64("sessions"));
+	ASSERT_EQ(d.graphs, JSON_U64("graphs"));
+	ASSERT_EQ(d.jobs_completed, JSON_U64("jobs_completed"));
+	ASSERT_EQ(d.macs, JSON_U64("macs"));
+#undef JSON_U64
+	json_object_put(root);
+	ASSERT_EQ(0, nt_free(self->fd, h1));
+	ASSERT_EQ(0, nt_free(self->fd, h2));
+}
+
+/* Crude well-formedness: every opening tag of these names is closed. */
+static int count_of(const char *s, const char *needle)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, needle)); s += strlen(needle))
+		n++;
+	return n;
+}
+
+TEST_F(nl, netlink_nnmemctl_map_svg_has_every_region_label)
+{
+	static const char * const labels[] = {
+		"conv0.filter", "conv0.bias", "input", "conv0.out", "scratch",
+	};
+	const char *ctl = nnmemctl_path();
+	char cmd[512], path[] = "/tmp/nnmem-map-XXXXXX", *out, *svg;
+	size_t i, len;
+	FILE *f;
+	int status, tmp;
+
+	if (!ctl)
+		SKIP(return, "nnmemctl not found (set NNMEMCTL)");
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, nt_alloc(self->fd, 1000 * (i + 1), 0,
+				      i < 2 ? NNMEM_KIND_WEIGHT :
+					      NNMEM_KIND_ACTIVATION,
+				      0, labels[i], NULL, NULL));
+
+	tmp = mkstemp(path);
+	ASSERT_LE(0, tmp);
+	close(tmp);
+	snprintf(cmd, sizeof(cmd), "%s map -d 0 --svg %s", ctl, path);
+	out = run_capture(cmd, &status);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, status) {
+		TH_LOG("%s: status %d, output: %s", cmd, status, out);
+	}
+	/* The terminal picture names every region too. */
+	for (i = 0; i < 5; i++)
+		ASSERT_NE(NULL, strstr(out, labels[i]));
+	free(out);
+
+	f = fopen(path, "r");
+	ASSERT_NE(NULL, f);
+	svg = calloc(1, 1 << 20);
+	ASSERT_NE(NULL, svg);
+	len = fread(svg, 1, (1 << 20) - 1, f);
+	fclose(f);
+	unlink(path);
+	ASSERT_LT(0, len);
+	ASSERT_EQ(0, strncmp(svg, "<?xml ", 6));
+	ASSERT_NE(NULL, strstr(svg, "<svg xmlns=\"http://www.w3.org/2000/svg\""));
+	ASSERT_EQ(0, strcmp(svg + len - 7, "</svg>\n"));
+	ASSERT_EQ(count_of(svg, "<g "), count_of(svg, "</g>"));
+	ASSERT_EQ(count_of(svg, "<text "), count_of(svg, "</text>"));
+	ASSERT_EQ(count_of(svg, "<title>"), count_of(svg, "</title>"));
+	for (i = 0; i < 5; i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), ">%s</text>", labels[i]);
+		ASSERT_NE(NULL, strstr(svg, text)) {
+			TH_LOG("label %s not in the SVG", labels[i]);
+		}
+	}
+	/* Five regions and the free space between them and around. */
+	ASSERT_EQ(5, count_of(svg, "<g class=\"region "));
+	ASSERT_LE(1, count_of(svg, "<g class=\"free\""));
+	free(svg);
+}
+
+TEST_HARNESS_MAIN

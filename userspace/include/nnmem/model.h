@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nnmem models: a graph described in JSON (regions, tensors with their
+ * initial data, nodes, outputs), loaded onto a device and run there, plus
+ * a userspace reference that runs the same graph through the portable
+ * kernels the driver is built from (driver/nnmem_kernels.c).
+ *
+ * Built into libnnmem_model.a (GPL-2.0, needs json-c); libnnmem itself
+ * stays free of both.
+ */
+#ifndef NNMEM_MODEL_H
+#define NNMEM_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nnmem/libnnmem.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------ userspace reference */
+
+/* Host memory standing in for one region of a graph. */
+struct nnmem_ref_region {
+	uint32_t handle;	/* the handle the graph's tensors name */
+	uint8_t *data;
+	uint64_t size;
+};
+
+/*
+ * Run @nodes over @tensors in order, on host copies of the regions, with
+ * the same portable kernels as the driver. Tensor bounds and the node
+ * parameters are checked (-EINVAL, -ERANGE, -EOVERFLOW as the kernels
+ * report them); a tensor whose handle is not in @regions gives -ENOENT.
+ */
+int nnmem_ref_run(const struct nnmem_tensor *tensors, uint32_t tensor_count,
+		  const struct nnmem_node *nodes, uint32_t node_count,
+		  struct nnmem_ref_region *regions, uint32_t region_count);
+
+/*
+ * The generator of a JSON "fill": {"lcg": SEED, ...}: advances *@state
+ * and returns 31 random bits.
+ */
+uint64_t nnmem_lcg_next(uint64_t *state);
+
+/* ------------------------------------------------------- JSON models */
+
+struct nnmem_model_region {
+	char *name;
+	uint32_t kind;		/* NNMEM_KIND_* */
+	uint32_t align;
+	uint32_t flags;		/* NNMEM_ALLOC_* */
+	uint64_t size;
+	uint8_t *image;		/* initial contents, @size bytes */
+	uint32_t handle;	/* on the device, once allocated */
+	bool allocated;
+	struct nnmem_region_info info;
+};
+
+struct nnmem_model_tensor {
+	char *name;
+	uint32_t region;	/* index into nnmem_model.regions */
+	uint64_t bytes;
+};
+
+struct nnmem_model_output {
+	uint32_t tensor;
+	char *file;
+};
+
+struct nnmem_model {
+	struct nnmem_model_region *regions;
+	struct nnmem_model_tensor *mtensors;
+	struct nnmem_tensor *tensors;	/* uapi layout, handles once allocated */
+	struct nnmem_node *nodes;
+	char **node_names;
+	struct nnmem_model_output *outputs;
+	uint32_t region_count;
+	uint32_t tensor_count;
+	uint32_t node_count;
+	uint32_t output_count;
+	uint32_t graph;
+	bool graph_created;
+};
+
+/*
+ * Parse a model from JSON @text; "file" paths are relative to @dir (NULL:
+ * the current directory). On failure returns a negative errno and leaves
+ * a message in @msg.
+ */
+int nnmem_model_parse(const char *text, const char *dir,
+		      struct nnmem_model **modelp, char *msg, size_t msg_len);
+/* The same from the file at @path, "file" paths relative to its folder. */
+int nnmem_model_load(const char *path, struct nnmem_model **modelp,
+		     char *msg, size_t msg_len);
+/* Free the host side; call nnmem_model_release() first if on a device. */
+void nnmem_model_free(struct nnmem_model *m);
+
+/* Index of the tensor named @name, or -ENOENT. */
+int nnmem_model_tensor_find(const struct nnmem_model *m, const char *name);
+
+/*
+ * Allocate every region in file order (so weights go bottom-up and
+ * activations top-down), label it with its name and write its initial
+ * image. On failure everything allocated is freed again; @msg says what
+ * failed.
+ */
+int nnmem_model_alloc(struct nnmem_dev *dev, struct nnmem_model *m,
+		      char *msg, size_t msg_len);
+/* Create the graph; on -EINVAL *@err has the validator's verdict. */
+int nnmem_model_graph_create(struct nnmem_dev *dev, struct nnmem_model *m,
+			     struct nnmem_graph_error *err);
+/* Destroy the graph (if created) and free the regions (if allocated). */
+int nnmem_model_release(struct nnmem_dev *dev, struct nnmem_model *m);
+
+/*
+ * Run the model through the userspace reference: fills @images[r] (each
+ * regions[r].size bytes, allocated here, free with
+ * nnmem_model_images_free()) with every region's contents afterwards.
+ */
+int nnmem_model_reference(const struct nnmem_model *m, uint8_t ***imagesp);
+/* Read every region back from the device into new images. */
+int nnmem_model_read(struct nnmem_dev *dev, const struct nnmem_model *m,
+		     uint8_t ***imagesp);
+void nnmem_model_images_free(const struct nnmem_model *m, uint8_t **images);
+
+/* The bytes of tensor @t inside a set of region images. */
+const uint8_t *nnmem_model_tensor_data(const struct nnmem_model *m,
+				       uint8_t **images, uint32_t t);
+
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NNMEM_MODEL_H */
