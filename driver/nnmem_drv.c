@@ -31,6 +31,7 @@
 #include "nnmem_drv.h"
 #include "nnmem_graph.h"
 #include "nnmem_job.h"
+#include "nnmem_nl.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
 
@@ -297,6 +298,9 @@ static int nnmem_device_init(struct nnmem_device *ndev, unsigned int index)
 	ndev->index = index;
 	ndev->size = arena_size;
 	mutex_init(&ndev->lock);
+	mutex_init(&ndev->sessions_lock);
+	INIT_LIST_HEAD(&ndev->sessions);
+	atomic_set(&ndev->nr_graphs, 0);
 
 	ndev->pdev = platform_device_register_full(&info);
 	if (IS_ERR(ndev->pdev)) {
@@ -364,6 +368,7 @@ err_free_dma:
 err_unregister_pdev:
 	platform_device_unregister(ndev->pdev);
 err_destroy_mutex:
+	mutex_destroy(&ndev->sessions_lock);
 	mutex_destroy(&ndev->lock);
 	return ret;
 }
@@ -380,11 +385,59 @@ static void nnmem_device_fini(struct nnmem_device *ndev)
 	nnmem_arena_usage(&ndev->arena, &au);
 	WARN_ON(au.weight_regions || au.activation_regions);
 	WARN_ON(ndev->deferred_regions || ndev->deferred_bytes);
+	WARN_ON(!list_empty(&ndev->sessions) || ndev->nr_sessions);
+	WARN_ON(atomic_read(&ndev->nr_graphs));
 	nnmem_arena_fini(&ndev->arena);
 	dma_free_coherent(&ndev->pdev->dev, ndev->size, ndev->cpu_addr,
 			  ndev->dma_addr);
 	platform_device_unregister(ndev->pdev);
+	mutex_destroy(&ndev->sessions_lock);
 	mutex_destroy(&ndev->lock);
+}
+
+/**
+ * nnmem_device_find - the device /dev/nnmemN
+ * @index: N
+ *
+ * Return: the device, or NULL if there is none of that index. Devices
+ * live as long as the module; netlink is registered only while all exist.
+ */
+struct nnmem_device *nnmem_device_find(unsigned int index)
+{
+	if (index >= devices)
+		return NULL;
+	return &nnmem_devs[array_index_nospec(index, devices)];
+}
+
+/**
+ * nnmem_device_stats - a device's counters for netlink's dev-get
+ * @ndev: the device
+ * @st: filled in
+ *
+ * Takes the device lock, then the session list lock, one after the other.
+ */
+void nnmem_device_stats(struct nnmem_device *ndev, struct nnmem_dev_stats *st)
+{
+	struct nnmem_job_stats *js = &ndev->stats;
+
+	memset(st, 0, sizeof(*st));
+	mutex_lock(&ndev->lock);
+	nnmem_arena_usage(&ndev->arena, &st->arena);
+	st->deferred_regions = ndev->deferred_regions;
+	mutex_unlock(&ndev->lock);
+
+	mutex_lock(&ndev->sessions_lock);
+	st->sessions = ndev->nr_sessions;
+	mutex_unlock(&ndev->sessions_lock);
+
+	st->graphs = atomic_read(&ndev->nr_graphs);
+	st->jobs_queued = atomic64_read(&js->queued);
+	st->jobs_running = atomic64_read(&js->running);
+	st->jobs_completed = atomic64_read(&js->completed);
+	st->jobs_failed = atomic64_read(&js->failed);
+	st->jobs_cancelled = atomic64_read(&js->cancelled);
+	st->macs = atomic64_read(&js->macs);
+	st->busy_ns = atomic64_read(&js->busy_ns);
 }
 
 static int nnmem_params_check(void)
@@ -445,6 +498,12 @@ static int __init nnmem_init(void)
 		if (ret)
 			goto err_fini_devices;
 	}
+
+	ret = nnmem_nl_init();
+	if (ret) {
+		pr_err("cannot register the netlink family: %d\n", ret);
+		goto err_fini_devices;
+	}
 	pr_info("%u device(s), %lu-byte arena each, max_regions=%u\n",
 		devices, arena_size, nnmem_max_regions);
 	return 0;
@@ -464,6 +523,7 @@ static void __exit nnmem_exit(void)
 {
 	unsigned int i = devices;
 
+	nnmem_nl_fini();
 	while (i--)
 		nnmem_device_fini(&nnmem_devs[i]);
 	kfree(nnmem_devs);

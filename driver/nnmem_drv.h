@@ -6,6 +6,7 @@
  * Lock order (outermost first; "->" means "may take while holding"):
  *
  *   mm->mmap_lock  ->  nnmem_device.lock
+ *   nnmem_device.sessions_lock  ->  nnmem_session.regions xa_lock
  *   nnmem_session.job_lock  ->  nnmem_session.jobs xa_lock
  *   nnmem_session.job_lock  ->  nnmem_session.job_wq's lock (wake_up_all())
  *   nnmem_session.job_lock  ->  workqueue pool lock (cancel_work())
@@ -29,6 +30,7 @@
 #include <linux/atomic.h>
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/sizes.h>
@@ -88,6 +90,10 @@ struct nnmem_job_stats {
  * @deferred_bytes: arena bytes those regions hold
  * @wq: ordered workqueue running the jobs of all sessions, FIFO
  * @stats: job counters
+ * @sessions_lock: see the declaration
+ * @sessions: open sessions, in ascending id order (netlink walks them)
+ * @nr_sessions: sessions on @sessions
+ * @nr_graphs: graphs with a handle, all sessions
  */
 struct nnmem_device {
 	unsigned int index;
@@ -103,6 +109,10 @@ struct nnmem_device {
 	u64 deferred_bytes;
 	struct workqueue_struct *wq;
 	struct nnmem_job_stats stats;
+	struct mutex sessions_lock; /* protects sessions, nr_sessions, session ids */
+	struct list_head sessions;
+	u32 nr_sessions;
+	atomic_t nr_graphs;
 };
 
 struct nnmem_session;

@@ -44,6 +44,7 @@
 
 #include "nnmem_graph.h"
 #include "nnmem_job.h"
+#include "nnmem_nl.h"
 #include "nnmem_ops.h"
 #include "nnmem_session.h"
 
@@ -119,6 +120,7 @@ static void nnmem_job_work(struct work_struct *work)
 	struct nnmem_job *job = container_of(work, struct nnmem_job, work);
 	struct nnmem_session *s = job->s;
 	struct nnmem_device *ndev = s->ndev;
+	struct sk_buff *ev;
 	bool cancelled;
 	int status;
 
@@ -133,15 +135,18 @@ static void nnmem_job_work(struct work_struct *work)
 		status = -ECANCELED;
 	} else {
 		atomic64_inc(&ndev->stats.running);
+		nnmem_nl_notify_job(s, job, NNMEM_EVENT_TYPE_JOB_START);
 		status = nnmem_job_execute(job);
 		atomic64_dec(&ndev->stats.running);
 	}
 	nnmem_job_account(ndev, status);
 
-	/* After this the session may be released: touch nothing more. */
+	/* After the unlock the session may be released: touch nothing more. */
 	spin_lock(&s->job_lock);
 	nnmem_job_finish_locked(job, status);
+	ev = nnmem_nl_job_event(s, job, NNMEM_EVENT_TYPE_JOB_FINISH);
 	spin_unlock(&s->job_lock);
+	nnmem_nl_event_send(ev);
 }
 
 static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
@@ -200,6 +205,7 @@ static void nnmem_job_queue(struct nnmem_job *job)
 static void nnmem_job_stop(struct nnmem_job *job)
 {
 	struct nnmem_session *s = job->s;
+	struct sk_buff *ev;
 
 	spin_lock(&s->job_lock);
 	WRITE_ONCE(job->cancel, true);
@@ -211,7 +217,9 @@ static void nnmem_job_stop(struct nnmem_job *job)
 	nnmem_job_account(s->ndev, -ECANCELED);
 	spin_lock(&s->job_lock);
 	nnmem_job_finish_locked(job, -ECANCELED);
+	ev = nnmem_nl_job_event(s, job, NNMEM_EVENT_TYPE_JOB_FINISH);
 	spin_unlock(&s->job_lock);
+	nnmem_nl_event_send(ev);
 }
 
 static bool nnmem_job_done(struct nnmem_job *job)
@@ -458,6 +466,7 @@ int nnmem_job_cancel_ioctl(struct nnmem_session *s, void *data,
 			   struct nnmem_ioctl_ctx *ctx)
 {
 	struct nnmem_cancel *c = data;
+	struct sk_buff *ev = NULL;
 	struct nnmem_job *job;
 	bool dequeued = false;
 	int ret = 0;
@@ -478,14 +487,18 @@ int nnmem_job_cancel_ioctl(struct nnmem_session *s, void *data,
 		/* Does not sleep; true only if the worker never picks it. */
 		dequeued = job->state == NNMEM_JOB_QUEUED &&
 			   cancel_work(&job->work);
-		if (dequeued)
+		if (dequeued) {
 			nnmem_job_finish_locked(job, -ECANCELED);
+			ev = nnmem_nl_job_event(s, job,
+						NNMEM_EVENT_TYPE_JOB_FINISH);
+		}
 	}
 	spin_unlock(&s->job_lock);
 
 	if (dequeued) {
 		atomic64_dec(&s->ndev->stats.queued);
 		nnmem_job_account(s->ndev, -ECANCELED);
+		nnmem_nl_event_send(ev);
 	}
 	return ret;
 }

@@ -7,8 +7,12 @@
  * regions are freed.
  */
 
+#include <linux/atomic.h>
+#include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -17,8 +21,15 @@
 
 #include "nnmem_graph.h"
 #include "nnmem_job.h"
+#include "nnmem_nl.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
+
+/*
+ * Last session id given out, all devices. Ids are taken under a device's
+ * sessions_lock, so each device's list ascends.
+ */
+static atomic_t nnmem_session_last_id = ATOMIC_INIT(0);
 
 /**
  * nnmem_session_open - start a session on an open of /dev/nnmemN
@@ -46,7 +57,17 @@ int nnmem_session_open(struct inode *inode, struct file *file)
 	xa_init_flags(&s->jobs, XA_FLAGS_ALLOC1);
 	spin_lock_init(&s->job_lock);
 	init_waitqueue_head(&s->job_wq);
+	s->uid = file->f_cred->uid;
+	s->pid = get_pid(task_tgid(current));
+
+	mutex_lock(&ndev->sessions_lock);
+	s->id = atomic_inc_return(&nnmem_session_last_id);
+	list_add_tail(&s->node, &ndev->sessions);
+	ndev->nr_sessions++;
+	mutex_unlock(&ndev->sessions_lock);
+
 	file->private_data = s;
+	nnmem_nl_notify_session(s, NNMEM_EVENT_TYPE_SESSION_OPEN);
 	return 0;
 }
 
@@ -64,17 +85,71 @@ int nnmem_session_open(struct inode *inode, struct file *file)
 int nnmem_session_release(struct inode *inode, struct file *file)
 {
 	struct nnmem_session *s = file->private_data;
+	struct nnmem_device *ndev = s->ndev;
+	struct sk_buff *ev;
+
+	mutex_lock(&ndev->sessions_lock);
+	list_del(&s->node);
+	ndev->nr_sessions--;
+	mutex_unlock(&ndev->sessions_lock);
 
 	nnmem_job_session_fini(s);
 	nnmem_graph_destroy_all(s);
 	nnmem_region_free_all(s);
 	WARN_ON(s->nr_regions || s->bytes);
 	WARN_ON(s->nr_jobs || s->nr_done);
+	ev = nnmem_nl_session_event(s, NNMEM_EVENT_TYPE_SESSION_CLOSE);
 	xa_destroy(&s->jobs);
 	xa_destroy(&s->graphs);
 	xa_destroy(&s->regions);
+	put_pid(s->pid);
 	kfree(s);
+	nnmem_nl_event_send(ev);
 	return 0;
+}
+
+/**
+ * nnmem_device_walk_sessions - call @fn for the device's open sessions
+ * @ndev: the device
+ * @from: smallest session id to visit
+ * @fn: called under @ndev->sessions_lock, in ascending id order; a
+ *	nonzero return stops the walk
+ * @arg: passed to @fn
+ *
+ * Return: what the last call of @fn returned, 0 if it was not called.
+ */
+int nnmem_device_walk_sessions(struct nnmem_device *ndev, u32 from,
+			       int (*fn)(struct nnmem_session *s, void *arg),
+			       void *arg)
+{
+	struct nnmem_session *s;
+	int ret = 0;
+
+	mutex_lock(&ndev->sessions_lock);
+	list_for_each_entry(s, &ndev->sessions, node) {
+		if (s->id < from)
+			continue;
+		ret = fn(s, arg);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&ndev->sessions_lock);
+	return ret;
+}
+
+u32 nnmem_session_id(const struct nnmem_session *s)
+{
+	return s->id;
+}
+
+kuid_t nnmem_session_uid(const struct nnmem_session *s)
+{
+	return s->uid;
+}
+
+struct pid *nnmem_session_pid(const struct nnmem_session *s)
+{
+	return s->pid;
 }
 
 /**

@@ -7,9 +7,12 @@
 #define __NNMEM_SESSION_H__
 
 #include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
 
@@ -32,6 +35,10 @@
  * @job_wq: woken whenever a job of the session finishes
  * @nr_jobs: unreaped jobs, sync ones included (under @job_lock)
  * @nr_done: finished, unreaped async jobs, for poll() (under @job_lock)
+ * @node: link in @ndev->sessions (under @ndev->sessions_lock)
+ * @id: unique per load, from 1, ascending along @ndev->sessions
+ * @uid: uid of the credentials the file was opened with
+ * @pid: thread group that opened the file (a reference)
  */
 struct nnmem_session {
 	struct nnmem_device *ndev;
@@ -45,6 +52,10 @@ struct nnmem_session {
 	wait_queue_head_t job_wq;
 	u32 nr_jobs;
 	u32 nr_done;
+	struct list_head node;
+	u32 id;
+	kuid_t uid;
+	struct pid *pid;
 };
 
 int nnmem_session_open(struct inode *inode, struct file *file);

@@ -4,10 +4,10 @@
 # Build the initramfs for one VM boot.
 #
 # Usage: mkinitramfs.sh MODE NAME KO TESTDIR NNMEMCTL OUT.cpio.gz
-#   MODE      tests or demo
+#   MODE      tests, demo or bench
 #   NAME      kernel name (debian-6.1, debian-6.12, debug-6.12)
 #   KO        nnmem.ko built for that kernel
-#   TESTDIR   directory of *_test binaries ("" for none)
+#   TESTDIR   directory of *_test (and *_bench) binaries ("" for none)
 #   NNMEMCTL  nnmemctl binary ("" for none)
 # Dynamically linked binaries get their libraries copied along (ldd).
 set -euo pipefail
@@ -19,6 +19,8 @@ mode=$1 name=$2 ko=$3 testdir=$4 ctl=$5 out=$6
 
 root=$(mktemp -d "${TMPDIR:-/tmp}/nnmem-initramfs.XXXXXX")
 trap 'rm -rf "$root"' EXIT
+# mktemp -d makes it 0700; / must be searchable by the unprivileged tests.
+chmod 755 "$root"
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,lib/modules,tests,nnmem}
 
 busybox=$(command -v busybox || true)
@@ -45,7 +47,7 @@ copy_bin() {
 
 cp "$ko" "$root/lib/modules/nnmem.ko"
 if [ -n "$testdir" ]; then
-	for t in "$testdir"/*_test; do
+	for t in "$testdir"/*_test "$testdir"/*_bench; do
 		if [ ! -f "$t" ] || [ ! -x "$t" ]; then
 			continue
 		fi
@@ -66,8 +68,10 @@ fi
 mkdir -p "$root/usr/share/nnmem/examples"
 cp "$REPO_ROOT"/userspace/examples/*.json "$root/usr/share/nnmem/examples/"
 install -m 0755 "$VM_DIR/init" "$root/init"
-install -m 0755 "$VM_DIR/run-tests.sh" "$VM_DIR/run-demo.sh" "$root/nnmem/"
-printf 'NNMEM_MODE=%s\nNNMEM_KERNEL=%s\n' "$mode" "$name" >"$root/etc/nnmem.env"
+install -m 0755 "$VM_DIR/run-tests.sh" "$VM_DIR/run-demo.sh" \
+	"$VM_DIR/run-bench.sh" "$root/nnmem/"
+printf 'NNMEM_MODE=%s\nNNMEM_KERNEL=%s\nNNMEM_BENCH_ARGS="%s"\n' "$mode" "$name" \
+	"${NNMEM_BENCH_ARGS:-}" >"$root/etc/nnmem.env"
 
 mkdir -p "$(dirname "$out")"
 (cd "$root" && find . -print0 | LC_ALL=C sort -z |

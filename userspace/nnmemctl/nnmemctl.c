@@ -6,6 +6,9 @@
  *   nnmemctl [-d N] run GRAPH.json [--out DIR] [--check]
  *                                               run a JSON graph
  *   nnmemctl [-d N] demo                       run the built-in residual block
+ *   nnmemctl status [--json]                   every device's counters (netlink)
+ *   nnmemctl map [-d N] [--svg FILE]           draw the arena (netlink)
+ *   nnmemctl monitor [--json]                  print events until interrupted
  *
  * The demo graph is examples/residual_block.json, compiled in at build time
  * (residual_block.json.h), so a static nnmemctl needs no data files.
@@ -23,6 +26,7 @@
 #include <nnmem/libnnmem.h>
 #include <nnmem/model.h>
 
+#include "nnmemctl_cmds.h"
 #include "residual_block.json.h"
 
 #define BOX_WIDTH	56
@@ -31,6 +35,7 @@ static void usage_print(FILE *f, const char *prog)
 {
 	fprintf(f,
 		"usage: %s [-d N] info | run GRAPH.json [--out DIR] [--check] | demo\n"
+		"       %s status [--json] | map [-d N] [--svg FILE] | monitor [--json]\n"
 		"  -d N     use /dev/nnmemN (default 0)\n"
 		"  info     print device information and arena usage\n"
 		"  run      allocate GRAPH.json's regions (weights bottom-up,\n"
@@ -40,8 +45,16 @@ static void usage_print(FILE *f, const char *prog)
 		"           byte for byte with the userspace reference\n"
 		"  demo     run the built-in Conv0 -> Conv1 -> Add(Conv1, skip)\n"
 		"           block, draw the arena, check the device output against\n"
-		"           the userspace reference, free it and check usage\n",
-		prog);
+		"           the userspace reference, free it and check usage\n"
+		"  status   every device's counters and job statistics, read\n"
+		"           over netlink; --json prints one JSON object\n"
+		"  map      draw the arena as a column, activations from the\n"
+		"           top, weights from the bottom; --svg also writes it\n"
+		"           as an SVG picture (other users' regions need\n"
+		"           CAP_SYS_ADMIN)\n"
+		"  monitor  print the driver's events, one per line, until\n"
+		"           SIGINT (needs CAP_SYS_ADMIN)\n",
+		prog, prog);
 }
 
 static void usage_show(const struct nnmem_usage *u)
@@ -559,6 +572,14 @@ int main(int argc, char **argv)
 	int index = 0, opt, err, ret, nargs;
 	bool check = false;
 	char *end;
+
+	/* The netlink commands parse their own options. */
+	if (argc > 1 && !strcmp(argv[1], "status"))
+		return nnmemctl_cmd_status(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "map"))
+		return nnmemctl_cmd_map(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "monitor"))
+		return nnmemctl_cmd_monitor(argc - 1, argv + 1);
 
 	while ((opt = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
 		switch (opt) {

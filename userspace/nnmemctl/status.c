@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nnmemctl status [--json]: every device's counters, read over netlink
+ * (dev-get dump). --json prints one JSON object:
+ *
+ *   {"devices": [{"index": 0, "name": "nnmem0", "arena_size": ..., ...}]}
+ *
+ * with the dev-get attributes as members (dashes become underscores).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "nl.h"
+#include "nnmemctl_cmds.h"
+
+static void status_usage(FILE *f)
+{
+	fprintf(f, "usage: nnmemctl status [--json]\n");
+}
+
+static int json_add_u64(json_object *o, const char *key, uint64_t v)
+{
+	json_object *n = json_object_new_uint64(v);
+
+	if (!n)
+		return -ENOMEM;
+	if (json_object_object_add(o, key, n)) {
+		json_object_put(n);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static json_object *status_dev_json(const struct nnmemctl_dev *d)
+{
+	const struct {
+		const char *key;
+		uint64_t value;
+	} fields[] = {
+		{ "index", d->index },
+		{ "arena_size", d->arena_size },
+		{ "weight_bytes", d->weight_bytes },
+		{ "activation_bytes", d->activation_bytes },
+		{ "free_bytes", d->free_bytes },
+		{ "largest_free", d->largest_free },
+		{ "weight_hwm", d->weight_hwm },
+		{ "activation_hwm", d->activation_hwm },
+		{ "weight_regions", d->weight_regions },
+		{ "activation_regions", d->activation_regions },
+		{ "free_extents", d->free_extents },
+		{ "deferred_regions", d->deferred_regions },
+		{ "sessions", d->sessions },
+		{ "graphs", d->graphs },
+		{ "jobs_queued", d->jobs_queued },
+		{ "jobs_running", d->jobs_running },
+		{ "jobs_completed", d->jobs_completed },
+		{ "jobs_failed", d->jobs_failed },
+		{ "jobs_cancelled", d->jobs_cancelled },
+		{ "macs", d->macs },
+		{ "busy_ns", d->busy_ns },
+	};
+	json_object *o, *name;
+	size_t i;
+
+	o = json_object_new_object();
+	if (!o)
+		return NULL;
+	name = json_object_new_string(d->name);
+	if (!name || json_object_object_add(o, "name", name)) {
+		json_object_put(name);
+		goto err_put;
+	}
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (json_add_u64(o, fields[i].key, fields[i].value))
+			goto err_put;
+	return o;
+
+err_put:
+	json_object_put(o);
+	return NULL;
+}
+
+static int status_json(const struct nnmemctl_dev *devs, size_t count)
+{
+	json_object *root, *arr, *o;
+	size_t i;
+	int ret = 1;
+
+	root = json_object_new_object();
+	arr = json_object_new_array();
+	if (!root || !arr || json_object_object_add(root, "devices", arr)) {
+		json_object_put(arr);
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		o = status_dev_json(&devs[i]);
+		if (!o || json_object_array_add(arr, o)) {
+			json_object_put(o);
+			goto out;
+		}
+	}
+	printf("%s\n", json_object_to_json_string_ext(root,
+						      JSON_C_TO_STRING_PLAIN));
+	ret = 0;
+out:
+	if (ret)
+		fprintf(stderr, "nnmemctl: status: out of memory\n");
+	json_object_put(root);
+	return ret;
+}
+
+static void status_text(const struct nnmemctl_dev *devs, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		const struct nnmemctl_dev *d = &devs[i];
+
+		printf("%s:\n", d->name);
+		printf("  arena_size        %12" PRIu64 "\n", d->arena_size);
+		printf("  weight_bytes      %12" PRIu64 "  (%u regions, hwm %" PRIu64 ")\n",
+		       d->weight_bytes, d->weight_regions, d->weight_hwm);
+		printf("  activation_bytes  %12" PRIu64 "  (%u regions, hwm %" PRIu64 ")\n",
+		       d->activation_bytes, d->activation_regions,
+		       d->activation_hwm);
+		printf("  free_bytes        %12" PRIu64 "  (%u extents, largest %" PRIu64 ")\n",
+		       d->free_bytes, d->free_extents, d->largest_free);
+		printf("  deferred_regions  %12u\n", d->deferred_regions);
+		printf("  sessions          %12u\n", d->sessions);
+		printf("  graphs            %12u\n", d->graphs);
+		printf("  jobs              %12" PRIu64 " queued, %" PRIu64
+		       " running, %" PRIu64 " completed, %" PRIu64
+		       " failed, %" PRIu64 " cancelled\n",
+		       d->jobs_queued, d->jobs_running, d->jobs_completed,
+		       d->jobs_failed, d->jobs_cancelled);
+		printf("  macs              %12" PRIu64 "\n", d->macs);
+		printf("  busy              %12.3f ms\n", d->busy_ns / 1e6);
+	}
+}
+
+int nnmemctl_cmd_status(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nnmemctl_dev *devs = NULL;
+	struct nnmemctl_nl *nl = NULL;
+	int opt, json = 0, ret;
+	size_t count = 0;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			status_usage(stdout);
+			return 0;
+		default:
+			status_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		status_usage(stderr);
+		return 2;
+	}
+
+	ret = nnmemctl_nl_open(&nl);
+	if (!ret)
+		ret = nnmemctl_nl_devs(nl, &devs, &count);
+	if (ret) {
+		fprintf(stderr, "nnmemctl: status: %s\n",
+			nl ? nnmemctl_nl_error(nl) : strerror(-ret));
+		nnmemctl_nl_close(nl);
+		return 1;
+	}
+	nnmemctl_nl_close(nl);
+
+	if (json)
+		ret = status_json(devs, count);
+	else
+		status_text(devs, count);
+	free(devs);
+	return ret;
+}
