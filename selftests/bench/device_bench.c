@@ -1,0 +1,870 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * device_bench: nnmem's device against the same C in userspace, measured
+ * side by side in one process on one machine (meant for the QEMU VM of
+ * `make bench`, where absolute figures mean little and ratios are the
+ * point):
+ *
+ *  (a) conv2d MAC/s on ResNet-like shapes: a synchronous RUN of a
+ *      one-node graph on the device, against the driver's own kernel
+ *      (driver/nnmem_kernels.c) called in userspace on the same data,
+ *      built once with the kernel's code generation flags (-O2, no
+ *      SSE/MMX/AVX, no red zone) and once with plain userspace -O2.
+ *      Repetitions are interleaved (device, user, user-plain, ...) and
+ *      the median of each is reported; the outputs must be equal.
+ *  (b) round trips: a one-node tiny graph's synchronous RUN, and its
+ *      asynchronous RUN + WAIT, against an empty ioctl (NNMEM_IOCTL_INFO),
+ *      medians over many iterations.
+ *  (c) region ALLOC + FREE pairs per second through the ioctls against
+ *      the arena allocator (driver/nnmem_arena.c) linked in directly, with
+ *      10 and 1,000 live regions, the same request sequence on both; with
+ *      an empty device arena the placements must agree too.
+ *
+ * Output is TAP: the figures are "#" comment lines; the results are the
+ * correctness checks only (device output equals userspace output, offsets
+ * agree, no ioctl failed). It never fails on time: the exit status is
+ * nonzero only for a mismatch or an error.
+ *
+ * Usage: device_bench [-d INDEX] [-s SECONDS] [-r REPS]
+ *   -d  device /dev/nnmemINDEX (default 0)
+ *   -s  seconds per timed round trip / allocation case (default 1)
+ *   -r  conv2d repetitions per shape (default 7)
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nnmem/libnnmem.h>
+
+#include "graph_kit.h"
+#include "nnmem_arena.h"
+#include "nnmem_kernels.h"
+#include "nnmem_test.h"
+
+/* kernels_plain.c: the same kernels built with userspace -O2. */
+int nnmem_conv2d_run_plain(const struct nnmem_conv2d_params *p,
+			   const struct nnmem_conv2d_tensors *t,
+			   u32 progress_rows, nnmem_kernel_progress_fn progress,
+			   void *ctx);
+
+/* Most samples kept per timed round-trip case. */
+#define RT_MAX_SAMPLES		200000
+/* Placements compared between the device and the userspace arena. */
+#define VERIFY_OPS		2000
+
+static unsigned int tap_n, tap_failed, tap_skipped;
+
+static void tap(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s %u - ", ok ? "ok" : "not ok", ++tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	if (!ok)
+		tap_failed++;
+	else if (strstr(fmt, "# SKIP"))
+		tap_skipped++;
+	fflush(stdout);
+}
+
+/* A mismatch or error is reported loudly, on stderr too. */
+static void loud(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# *** MISMATCH/ERROR: ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	fputs("device_bench: MISMATCH/ERROR: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stdout);
+}
+
+void nnmem_port_warn(const char *cond, const char *file, int line)
+{
+	loud("WARN_ON(%s) at %s:%d", cond, file, line);
+	abort();
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of @n samples (sorts them). */
+static uint64_t median(uint64_t *v, size_t n)
+{
+	if (!n)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* The @pct-th percentile of @n samples sorted by median(). */
+static uint64_t percentile(const uint64_t *v, size_t n, unsigned int pct)
+{
+	return n ? v[(n - 1) * pct / 100] : 0;
+}
+
+static double ratio(double a, double b)
+{
+	return b > 0 ? a / b : 0;
+}
+
+/* "123.4 M" style: @v scaled to k/M/G with three significant digits. */
+static const char *si(double v, char *buf, size_t len)
+{
+	static const char *const unit[] = { "", "k", "M", "G", "T" };
+	unsigned int u = 0;
+
+	while (v >= 1000 && u < 4) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(buf, len, "%.*f %s", v >= 100 ? 0 : v >= 10 ? 1 : 2, v,
+		 unit[u]);
+	return buf;
+}
+
+/* ---------------------------------------------------------- (a) conv */
+
+struct conv_case {
+	const char *name;
+	uint32_t h, w, c, oc, k;
+};
+
+/* Stride 1, SAME padding: the convolutions of ResNet-50's stages. */
+static const struct conv_case conv_cases[] = {
+	{ "1x56x56x64 3x3 64->64", 56, 56, 64, 64, 3 },
+	{ "1x28x28x128 3x3 128->128", 28, 28, 128, 128, 3 },
+	{ "1x14x14x256 1x1 256->256", 14, 14, 256, 256, 1 },
+};
+
+struct conv_result {
+	uint64_t macs;
+	uint64_t dev_ns, dev_exec_ns, user_ns, plain_ns;
+};
+
+/* The kernel's parameters and host tensors of node @n of @g. */
+static void conv_params(struct gk *g, int n, struct nnmem_conv2d_params *p,
+			struct nnmem_conv2d_tensors *t, s8 *out)
+{
+	const struct nnmem_conv2d *c = &g->n[n].conv2d;
+	const struct nnmem_tensor *in = &g->t[c->input];
+	const struct nnmem_tensor *f = &g->t[c->filter];
+
+	memset(p, 0, sizeof(*p));
+	p->batch = in->dims[0];
+	p->in_h = in->dims[1];
+	p->in_w = in->dims[2];
+	p->in_c = in->dims[3];
+	p->out_c = f->dims[0];
+	p->k_h = f->dims[1];
+	p->k_w = f->dims[2];
+	p->groups = c->groups;
+	p->stride_h = c->stride_h;
+	p->stride_w = c->stride_w;
+	p->dilation_h = c->dilation_h;
+	p->dilation_w = c->dilation_w;
+	p->pad_top = c->pad_top;
+	p->pad_bottom = c->pad_bottom;
+	p->pad_left = c->pad_left;
+	p->pad_right = c->pad_right;
+	p->input_zero_point = in->zero_point;
+	p->output_zero_point = g->t[c->output].zero_point;
+	p->act_min = c->act_min;
+	p->act_max = c->act_max;
+
+	memset(t, 0, sizeof(*t));
+	t->input = (const s8 *)gk_host(g, (int)c->input);
+	t->filter = (const s8 *)gk_host(g, (int)c->filter);
+	if (c->bias != NNMEM_INDEX_NONE)
+		t->bias = (const s32 *)gk_host(g, (int)c->bias);
+	t->multiplier = (const s32 *)gk_host(g, (int)c->multiplier);
+	t->shift = (const s32 *)gk_host(g, (int)c->shift);
+	t->output = out;
+}
+
+/*
+ * Set up one conv2d graph on @fd from @spec; node index in *@node, graph
+ * handle in *@graph. Returns 0 or a negative errno.
+ */
+static int conv_setup(struct gk *g, const struct gk_conv_spec *spec,
+		      int *node, uint32_t *graph)
+{
+	int err;
+
+	*node = gk_conv(g, spec);
+	if (*node < 0)
+		return *node;
+	err = gk_upload(g);
+	if (err)
+		return err;
+	return gk_create(g, graph);
+}
+
+/* Compare the device's output of node @n with @want; true if equal. */
+static bool conv_output_equal(struct gk *g, int n, const s8 *want,
+			      const char *what, const char *name)
+{
+	int out = (int)gk_node_output(g, n);
+	uint64_t i, bytes = gk_bytes(g, out), diffs = 0, first = 0;
+	uint8_t *dev = malloc(bytes);
+	int err;
+
+	if (!dev) {
+		loud("%s: out of memory", name);
+		return false;
+	}
+	err = nt_read(g->fd, g->reg[g->treg[out]].handle, g->t[out].offset,
+		      dev, bytes);
+	if (err) {
+		loud("%s: READ of the output: %s", name, strerror(-err));
+		free(dev);
+		return false;
+	}
+	for (i = 0; i < bytes; i++) {
+		if (dev[i] == (uint8_t)want[i])
+			continue;
+		if (!diffs)
+			first = i;
+		diffs++;
+	}
+	if (diffs)
+		loud("%s: device output differs from %s in %" PRIu64 " of %"
+		     PRIu64 " bytes; first at byte %" PRIu64
+		     ": device %d, userspace %d", name, what, diffs, bytes,
+		     first, (int8_t)dev[first], want[first]);
+	free(dev);
+	return !diffs;
+}
+
+static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
+		      uint64_t seed, struct conv_result *res)
+{
+	uint64_t *dev = calloc(reps, sizeof(*dev));
+	uint64_t *exec = calloc(reps, sizeof(*exec));
+	uint64_t *user = calloc(reps, sizeof(*user));
+	uint64_t *plain = calloc(reps, sizeof(*plain));
+	struct nnmem_conv2d_params p;
+	struct nnmem_conv2d_tensors t;
+	struct nnmem_conv2d_shape shape;
+	struct gk_conv_spec s;
+	s8 *out_user = NULL, *out_plain = NULL;
+	uint32_t graph = 0;
+	bool have_graph = false, ok;
+	unsigned int r;
+	int node, err = -ENOMEM;
+	struct gk g;
+
+	gk_init(&g, fd);
+	if (!dev || !exec || !user || !plain)
+		goto out;
+	memset(&s, 0, sizeof(s));
+	s.n = 1;
+	s.h = cc->h;
+	s.w = cc->w;
+	s.c = cc->c;
+	s.oc = cc->oc;
+	s.kh = cc->k;
+	s.kw = cc->k;
+	s.pad_top = (cc->k - 1) / 2;
+	s.pad_bottom = cc->k / 2;
+	s.pad_left = (cc->k - 1) / 2;
+	s.pad_right = cc->k / 2;
+	s.in_zp = -3;
+	s.out_zp = 2;
+	s.bias_lo = -4000;
+	s.bias_hi = 4000;
+	/* Scale the accumulators into int8 without saturating them all. */
+	s.shift_lo = -12;
+	s.shift_hi = -10;
+	s.seed = seed;
+	s.input = -1;
+	err = conv_setup(&g, &s, &node, &graph);
+	if (err) {
+		loud("%s: graph setup: %s", cc->name, strerror(-err));
+		goto out;
+	}
+	have_graph = true;
+
+	conv_params(&g, node, &p, &t, NULL);
+	err = nnmem_conv2d_shape_get(&p, &shape);
+	if (err) {
+		loud("%s: shape: %s", cc->name, strerror(-err));
+		goto out;
+	}
+	err = -ENOMEM;
+	out_user = malloc(shape.output_elems);
+	out_plain = malloc(shape.output_elems);
+	if (!out_user || !out_plain)
+		goto out;
+	memset(out_user, 0x11, shape.output_elems);
+	memset(out_plain, 0x22, shape.output_elems);
+	res->macs = shape.macs;
+
+	/* Interleaved, so that any drift of the machine hits all three. */
+	for (r = 0; r < reps; r++) {
+		struct nnmem_run run;
+		uint64_t t0;
+
+		t0 = nt_now_ns();
+		err = nt_run(fd, graph, &run);
+		dev[r] = nt_now_ns() - t0;
+		exec[r] = run.duration_ns;
+		if (err) {
+			loud("%s: RUN: %s", cc->name, strerror(-err));
+			goto out;
+		}
+		if (run.macs != shape.macs) {
+			loud("%s: RUN reports %" PRIu64 " MACs, the kernel's "
+			     "shape %" PRIu64, cc->name, (uint64_t)run.macs,
+			     (uint64_t)shape.macs);
+			err = -EPROTO;
+			goto out;
+		}
+
+		t.output = out_user;
+		t0 = nt_now_ns();
+		err = nnmem_conv2d_run(&p, &t, 0, NULL, NULL);
+		user[r] = nt_now_ns() - t0;
+		if (err) {
+			loud("%s: userspace conv2d: %s", cc->name,
+			     strerror(-err));
+			goto out;
+		}
+
+		t.output = out_plain;
+		t0 = nt_now_ns();
+		err = nnmem_conv2d_run_plain(&p, &t, 0, NULL, NULL);
+		plain[r] = nt_now_ns() - t0;
+		if (err) {
+			loud("%s: userspace conv2d (plain -O2): %s", cc->name,
+			     strerror(-err));
+			goto out;
+		}
+	}
+	res->dev_ns = median(dev, reps);
+	res->dev_exec_ns = median(exec, reps);
+	res->user_ns = median(user, reps);
+	res->plain_ns = median(plain, reps);
+
+	ok = conv_output_equal(&g, node, out_user, "userspace (kernel flags)",
+			       cc->name);
+	ok &= conv_output_equal(&g, node, out_plain, "userspace (plain -O2)",
+				cc->name);
+	tap(ok, "conv %s: device output equals the userspace kernel's "
+	    "(kernel flags and plain -O2), %" PRIu64 " bytes", cc->name,
+	    (uint64_t)shape.output_elems);
+	err = 0;
+out:
+	if (have_graph)
+		nt_graph_destroy(fd, graph);
+	gk_fini(&g);
+	free(out_user);
+	free(out_plain);
+	free(dev);
+	free(exec);
+	free(user);
+	free(plain);
+	return err;
+}
+
+static void conv_section(int fd, unsigned int reps)
+{
+	struct conv_result res[ARRAY_SIZE(conv_cases)];
+	char b1[32], b2[32], b3[32];
+	unsigned int i;
+	int err;
+
+	printf("# (a) conv2d, int8 per-channel, stride 1, SAME padding; "
+	       "median of %u interleaved repetitions\n", reps);
+	printf("#     device: sync RUN round trip (its own execution time in "
+	       "brackets); user: the same C\n");
+	printf("#     (driver/nnmem_kernels.c) in this process, built with the "
+	       "kernel's flags / plain -O2\n");
+	printf("# %-26s %8s %15s %9s %9s %10s %10s\n", "shape", "MMACs",
+	       "device MAC/s", "user", "user -O2", "dev/user", "dev/user-O2");
+	for (i = 0; i < ARRAY_SIZE(conv_cases); i++) {
+		const struct conv_case *cc = &conv_cases[i];
+		struct conv_result *r = &res[i];
+		double d, u, pl, de;
+
+		memset(r, 0, sizeof(*r));
+		err = conv_bench(fd, cc, reps, 1000 + i * 16, r);
+		if (err) {
+			tap(false, "conv %s: %s", cc->name, strerror(-err));
+			continue;
+		}
+		d = r->macs * 1e9 / r->dev_ns;
+		de = r->dev_exec_ns ? r->macs * 1e9 / r->dev_exec_ns : 0;
+		u = r->macs * 1e9 / r->user_ns;
+		pl = r->macs * 1e9 / r->plain_ns;
+		printf("# %-26s %8.1f %7s [%5s] %9s %9s %9.2fx %9.2fx\n",
+		       cc->name, r->macs / 1e6, si(d, b1, sizeof(b1)),
+		       si(de, b2, sizeof(b2)), si(u, b3, sizeof(b3)),
+		       si(pl, b1, sizeof(b1)), ratio(d, u), ratio(d, pl));
+	}
+	fflush(stdout);
+}
+
+/* ---------------------------------------------------- (b) round trips */
+
+enum rt_kind { RT_INFO, RT_SYNC, RT_ASYNC };
+
+/*
+ * Time one kind of round trip for about @secs: up to RT_MAX_SAMPLES
+ * samples in @v, their number in *@n. Returns 0 or a negative errno.
+ */
+static int rt_time(int fd, enum rt_kind kind, uint32_t graph, double secs,
+		   uint64_t *v, size_t *n)
+{
+	uint64_t start = nt_now_ns(), limit = (uint64_t)(secs * 1e9);
+	struct nnmem_info info;
+	struct nnmem_wait w;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < RT_MAX_SAMPLES; i++) {
+		uint64_t t0 = nt_now_ns(), job;
+
+		switch (kind) {
+		case RT_INFO:
+			err = nt_info(fd, &info);
+			break;
+		case RT_SYNC:
+			err = nt_run(fd, graph, NULL);
+			break;
+		case RT_ASYNC:
+			err = nt_submit(fd, graph, &job);
+			if (!err)
+				err = nt_wait(fd, job, NNMEM_WAIT_FOREVER, &w);
+			if (!err && w.status)
+				err = w.status;
+			break;
+		}
+		v[i] = nt_now_ns() - t0;
+		if (err)
+			break;
+		if (i >= 100 && v[i] + t0 - start >= limit)
+			break;
+	}
+	*n = i < RT_MAX_SAMPLES ? i + !err : i;
+	return err;
+}
+
+static void rt_section(int fd, double secs)
+{
+	static const char *const what[] = {
+		"empty ioctl (INFO)", "sync RUN, 1-node graph",
+		"async RUN + WAIT",
+	};
+	uint64_t *v = calloc(RT_MAX_SAMPLES, sizeof(*v));
+	uint64_t med[3] = { 0 }, lo[3] = { 0 }, p90[3] = { 0 };
+	size_t n[3] = { 0 };
+	struct gk_conv_spec s;
+	struct nnmem_conv2d_params p;
+	struct nnmem_conv2d_tensors t;
+	s8 out[8];
+	uint32_t graph = 0;
+	bool have_graph = false;
+	unsigned int k;
+	int node, err;
+	struct gk g;
+
+	gk_init(&g, fd);
+	if (!v) {
+		tap(false, "round trips: out of memory");
+		return;
+	}
+	/* A 1x1x1x8 input through a 1x1 conv to 8 channels: 64 MACs. */
+	memset(&s, 0, sizeof(s));
+	s.n = 1;
+	s.h = 1;
+	s.w = 1;
+	s.c = 8;
+	s.oc = 8;
+	s.kh = 1;
+	s.kw = 1;
+	s.shift_lo = -8;
+	s.shift_hi = -6;
+	s.seed = 77;
+	s.input = -1;
+	err = conv_setup(&g, &s, &node, &graph);
+	if (err) {
+		loud("round trips: graph setup: %s", strerror(-err));
+		tap(false, "round trips: graph setup: %s", strerror(-err));
+		goto out;
+	}
+	have_graph = true;
+
+	for (k = RT_INFO; k <= RT_ASYNC; k++) {
+		err = rt_time(fd, k, graph, secs, v, &n[k]);
+		if (err) {
+			loud("round trips: %s: %s", what[k], strerror(-err));
+			tap(false, "round trips: %s: %s", what[k],
+			    strerror(-err));
+			goto out;
+		}
+		med[k] = median(v, n[k]);
+		lo[k] = percentile(v, n[k], 0);
+		p90[k] = percentile(v, n[k], 90);
+	}
+
+	conv_params(&g, node, &p, &t, out);
+	err = nnmem_conv2d_run(&p, &t, 0, NULL, NULL);
+	tap(!err && conv_output_equal(&g, node, out, "userspace", "tiny conv"),
+	    "round trips: the 1-node graph's device output equals the "
+	    "userspace kernel's after %zu runs", n[RT_SYNC] + n[RT_ASYNC]);
+
+	printf("# (b) round trips: median over about %.1f s each\n", secs);
+	printf("# %-24s %8s %11s %11s %11s %10s\n", "what", "samples", "min",
+	       "median", "p90", "median/");
+	printf("# %-24s %8s %11s %11s %11s %10s\n", "", "", "", "", "",
+	       "empty's");
+	for (k = RT_INFO; k <= RT_ASYNC; k++)
+		printf("# %-24s %8zu %8.1f us %8.1f us %8.1f us %9.1fx\n",
+		       what[k], n[k], lo[k] / 1e3, med[k] / 1e3, p90[k] / 1e3,
+		       ratio((double)med[k], (double)med[0]));
+	fflush(stdout);
+out:
+	if (have_graph)
+		nt_graph_destroy(fd, graph);
+	gk_fini(&g);
+	free(v);
+}
+
+/* ------------------------------------------------- (c) allocations */
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+struct request {
+	bool activation;
+	uint64_t size, align;
+};
+
+/* 64 B to 4 KiB in 64-byte steps; mostly 64-aligned, some page-aligned. */
+static struct request random_request(void)
+{
+	struct request q;
+
+	q.activation = rnd() & 1;
+	q.size = 64 * (1 + rnd() % 64);
+	q.align = rnd() % 10 ? 64 : 4096;
+	return q;
+}
+
+/* One allocator under test: the device (fd) or the userspace arena. */
+struct alloc_target {
+	int fd;				/* device session, or -1 */
+	struct nnmem_arena arena;
+	struct nnmem_arena_region *slots;
+	uint32_t *handles;
+};
+
+static void *ua_zalloc(size_t size, void *priv)
+{
+	(void)priv;
+	return calloc(1, size);
+}
+
+static void ua_free(void *ptr, void *priv)
+{
+	(void)priv;
+	free(ptr);
+}
+
+static const struct nnmem_arena_ops ua_ops = {
+	.zalloc = ua_zalloc,
+	.free = ua_free,
+};
+
+static int at_alloc(struct alloc_target *a, size_t slot,
+		    const struct request *q, uint64_t *offset)
+{
+	int err;
+
+	if (a->fd < 0) {
+		err = nnmem_arena_alloc(&a->arena, &a->slots[slot],
+					q->activation ? NNMEM_ARENA_ACTIVATION :
+							NNMEM_ARENA_WEIGHT,
+					q->size, q->align);
+		if (!err)
+			*offset = a->slots[slot].offset;
+		return err;
+	}
+	return nt_alloc(a->fd, q->size, (uint32_t)q->align,
+			q->activation ? NNMEM_KIND_ACTIVATION :
+					NNMEM_KIND_WEIGHT,
+			0, NULL, &a->handles[slot], offset);
+}
+
+static int at_free(struct alloc_target *a, size_t slot)
+{
+	if (a->fd < 0) {
+		nnmem_arena_free(&a->arena, &a->slots[slot]);
+		return 0;
+	}
+	return nt_free(a->fd, a->handles[slot]);
+}
+
+/* Allocate into @slot, retrying other requests on -ENOSPC like a runtime. */
+static int at_alloc_retry(struct alloc_target *a, size_t slot,
+			  uint64_t *offset)
+{
+	int tries, err = -ENOSPC;
+
+	for (tries = 0; tries < 16 && err == -ENOSPC; tries++) {
+		struct request q = random_request();
+
+		err = at_alloc(a, slot, &q, offset);
+	}
+	return err;
+}
+
+/*
+ * Fill @live slots, then free a random live region and allocate a new one
+ * in its place for about @secs. *@pairs_per_sec gets the rate, *@sum a
+ * hash of the first VERIFY_OPS placements.
+ */
+static int alloc_run(struct alloc_target *a, size_t live, double secs,
+		     uint64_t arena_size, double *pairs_per_sec,
+		     uint64_t *sum)
+{
+	uint64_t off = 0, t0, t = 0, limit = (uint64_t)(secs * 1e9);
+	bool *used = calloc(live, sizeof(*used));
+	long pairs = 0;
+	size_t i;
+	int err = -ENOMEM;
+
+	a->slots = calloc(live, sizeof(*a->slots));
+	a->handles = calloc(live, sizeof(*a->handles));
+	if (!used || !a->slots || !a->handles)
+		goto out;
+	if (a->fd < 0 && nnmem_arena_init(&a->arena, arena_size, &ua_ops,
+					  NULL))
+		goto out;
+	rng_state = 4242 + live;
+	*sum = 0;
+	for (i = 0; i < live; i++) {
+		err = at_alloc_retry(a, i, &off);
+		if (err)
+			goto out_free;
+		used[i] = true;
+		*sum = *sum * 1000003 + off;
+	}
+	t0 = nt_now_ns();
+	for (;;) {
+		size_t slot = rnd() % live;
+
+		err = at_free(a, slot);
+		if (err)
+			goto out_free;
+		used[slot] = false;
+		err = at_alloc_retry(a, slot, &off);
+		if (err)
+			goto out_free;
+		used[slot] = true;
+		pairs++;
+		if (pairs <= VERIFY_OPS)
+			*sum = *sum * 1000003 + off;
+		if (pairs % 16 == 0 && pairs >= VERIFY_OPS) {
+			t = nt_now_ns() - t0;
+			if (t >= limit)
+				break;
+		}
+	}
+	*pairs_per_sec = pairs * 1e9 / t;
+out_free:
+	for (i = 0; i < live; i++)
+		if (used[i])
+			at_free(a, i);
+	if (a->fd < 0)
+		nnmem_arena_fini(&a->arena);
+out:
+	free(used);
+	free(a->slots);
+	free(a->handles);
+	a->slots = NULL;
+	a->handles = NULL;
+	return err;
+}
+
+static const size_t alloc_lives[] = { 10, 1000 };
+
+static void alloc_section(int index, double secs)
+{
+	const size_t *lives = alloc_lives;
+	double dev_rate[ARRAY_SIZE(alloc_lives)] = { 0 };
+	double user_rate[ARRAY_SIZE(alloc_lives)] = { 0 };
+	struct nnmem_usage u;
+	struct nnmem_info info;
+	char b1[32], b2[32];
+	unsigned int i;
+	int fd, err;
+
+	for (i = 0; i < ARRAY_SIZE(alloc_lives); i++) {
+		struct alloc_target dev = { .fd = -1 }, user = { .fd = -1 };
+		uint64_t dsum = 0, usum = 0;
+		bool empty;
+
+		/* A fresh session per case: nothing else of ours is live. */
+		fd = nt_open(index);
+		if (fd < 0) {
+			loud("open /dev/nnmem%d: %s", index, strerror(-fd));
+			tap(false, "allocations, %zu live: open: %s", lives[i],
+			    strerror(-fd));
+			continue;
+		}
+		err = nt_info(fd, &info);
+		if (!err)
+			err = nt_usage(fd, &u);
+		if (err) {
+			loud("INFO/USAGE: %s", strerror(-err));
+			tap(false, "allocations, %zu live: INFO/USAGE: %s",
+			    lives[i], strerror(-err));
+			close(fd);
+			continue;
+		}
+		empty = !u.weight_regions && !u.activation_regions &&
+			!u.deferred_regions;
+		dev.fd = fd;
+		err = alloc_run(&dev, lives[i], secs, info.arena_size,
+				&dev_rate[i], &dsum);
+		close(fd);
+		if (!err)
+			err = alloc_run(&user, lives[i], secs, info.arena_size,
+					&user_rate[i], &usum);
+		if (err) {
+			loud("allocations, %zu live: %s", lives[i],
+			     strerror(-err));
+			tap(false, "allocations, %zu live: %s", lives[i],
+			    strerror(-err));
+			continue;
+		}
+		if (!empty) {
+			tap(true, "allocations, %zu live: placements equal the "
+			    "userspace arena's # SKIP the device arena was "
+			    "not empty", lives[i]);
+			continue;
+		}
+		if (dsum != usum)
+			loud("allocations, %zu live: the device placed regions "
+			     "elsewhere than the userspace arena", lives[i]);
+		tap(dsum == usum, "allocations, %zu live: the first %d "
+		    "placements equal the userspace arena's", lives[i],
+		    VERIFY_OPS + (int)lives[i]);
+	}
+
+	printf("# (c) FREE + ALLOC pairs per second in steady state "
+	       "(%.1f s each), random 64 B-4 KiB\n", secs);
+	printf("#     requests; device: the ioctls on a %" PRIu64 " KiB "
+	       "arena; user: driver/nnmem_arena.c linked in\n",
+	       (uint64_t)info.arena_size >> 10);
+	printf("# %-14s %14s %14s %12s\n", "live regions", "device",
+	       "user arena", "dev/user");
+	for (i = 0; i < ARRAY_SIZE(alloc_lives); i++)
+		printf("# %-14zu %12s/s %12s/s %11.3fx\n", lives[i],
+		       si(dev_rate[i], b1, sizeof(b1)),
+		       si(user_rate[i], b2, sizeof(b2)),
+		       ratio(dev_rate[i], user_rate[i]));
+	fflush(stdout);
+}
+
+/* ------------------------------------------------------------- main */
+
+int main(int argc, char **argv)
+{
+	unsigned int reps = 7;
+	double secs = 1.0;
+	int index = 0, opt, fd;
+	cpu_set_t cpus;
+	char *end;
+
+	while ((opt = getopt(argc, argv, "d:s:r:")) != -1) {
+		switch (opt) {
+		case 'd':
+			index = (int)strtol(optarg, &end, 10);
+			if (*end || index < 0)
+				goto usage;
+			break;
+		case 's':
+			secs = strtod(optarg, &end);
+			if (*end || !(secs > 0))
+				goto usage;
+			break;
+		case 'r':
+			reps = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || !reps || reps > 1000)
+				goto usage;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+
+	printf("TAP version 13\n");
+	printf("# nnmem device_bench on /dev/nnmem%d: the device against the "
+	       "same C in userspace,\n# measured side by side in this one "
+	       "process. Under emulation (QEMU TCG) absolute\n# figures are "
+	       "meaningless; the ratios are the point.\n", index);
+	if (!sched_getaffinity(0, sizeof(cpus), &cpus))
+		printf("# %ld CPUs online; this process may run on %d of them\n",
+		       sysconf(_SC_NPROCESSORS_ONLN), CPU_COUNT(&cpus));
+	fflush(stdout);
+	fd = nt_open(index);
+	if (fd < 0) {
+		printf("1..1\n");
+		loud("open /dev/nnmem%d: %s", index, strerror(-fd));
+		tap(false, "open /dev/nnmem%d: %s", index, strerror(-fd));
+		printf("0 passed, 1 failed\n");
+		return 1;
+	}
+	/* One result per conv shape, one for the round trips, one per count. */
+	printf("1..%zu\n", ARRAY_SIZE(conv_cases) + 1 + ARRAY_SIZE(alloc_lives));
+	conv_section(fd, reps);
+	rt_section(fd, secs);
+	close(fd);
+	alloc_section(index, secs);
+
+	if (tap_failed)
+		printf("# *** %u correctness check(s) FAILED: the figures above "
+		       "are not to be trusted\n", tap_failed);
+	printf("%u passed, %u failed", tap_n - tap_failed - tap_skipped,
+	       tap_failed);
+	if (tap_skipped)
+		printf(", %u skipped", tap_skipped);
+	putchar('\n');
+	return tap_failed ? 1 : 0;
+
+usage:
+	fprintf(stderr, "usage: %s [-d INDEX] [-s SECONDS] [-r REPS]\n",
+		argv[0]);
+	return 2;
+}
