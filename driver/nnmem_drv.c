@@ -4,7 +4,9 @@
  *
  * Module setup, one platform device + DMA arena + /dev/nnmemN per device,
  * the file operations and the ioctl table. The objects behind the ioctls
- * live in nnmem_session.c, nnmem_region.c, nnmem_graph.c and nnmem_job.c.
+ * live in nnmem_session.c, nnmem_region.c, nnmem_graph.c and nnmem_job.c;
+ * the device's sysfs attributes in nnmem_sysfs.c, its debugfs files in
+ * nnmem_debugfs.c, the tracepoints in nnmem_trace.h.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -28,12 +30,14 @@
 #include <linux/nnmem.h>
 
 #include "nnmem_compat.h"
+#include "nnmem_debugfs.h"
 #include "nnmem_drv.h"
 #include "nnmem_graph.h"
 #include "nnmem_job.h"
 #include "nnmem_nl.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
+#include "nnmem_sysfs.h"
 
 /* The first version of every struct is a prefix of the current one. */
 static_assert(offsetof(struct nnmem_info, max_tensors) ==
@@ -347,13 +351,16 @@ static int nnmem_device_init(struct nnmem_device *ndev, unsigned int index)
 		goto err_fini_jobs;
 	}
 
-	ndev->dev = device_create(nnmem_class, &ndev->pdev->dev, devt, ndev,
-				  NNMEM_NAME "%u", index);
+	ndev->dev = device_create_with_groups(nnmem_class, &ndev->pdev->dev,
+					      devt, ndev, nnmem_dev_groups,
+					      NNMEM_NAME "%u", index);
 	if (IS_ERR(ndev->dev)) {
 		ret = PTR_ERR(ndev->dev);
 		pr_err("nnmem%u: cannot create device: %d\n", index, ret);
 		goto err_del_cdev;
 	}
+
+	nnmem_debugfs_device_init(ndev);
 	return 0;
 
 err_del_cdev:
@@ -377,6 +384,7 @@ static void nnmem_device_fini(struct nnmem_device *ndev)
 {
 	struct nnmem_arena_usage au;
 
+	nnmem_debugfs_device_fini(ndev);
 	device_destroy(nnmem_class, ndev->cdev.dev);
 	cdev_del(&ndev->cdev);
 
@@ -410,7 +418,7 @@ struct nnmem_device *nnmem_device_find(unsigned int index)
 }
 
 /**
- * nnmem_device_stats - a device's counters for netlink's dev-get
+ * nnmem_device_stats - a device's counters for netlink's dev-get and sysfs
  * @ndev: the device
  * @st: filled in
  *
@@ -493,6 +501,7 @@ static int __init nnmem_init(void)
 		goto err_destroy_class;
 	}
 
+	nnmem_debugfs_init();
 	for (i = 0; i < devices; i++) {
 		ret = nnmem_device_init(&nnmem_devs[i], i);
 		if (ret)
@@ -511,6 +520,7 @@ static int __init nnmem_init(void)
 err_fini_devices:
 	while (i--)
 		nnmem_device_fini(&nnmem_devs[i]);
+	nnmem_debugfs_fini();
 	kfree(nnmem_devs);
 err_destroy_class:
 	class_destroy(nnmem_class);
@@ -526,6 +536,7 @@ static void __exit nnmem_exit(void)
 	nnmem_nl_fini();
 	while (i--)
 		nnmem_device_fini(&nnmem_devs[i]);
+	nnmem_debugfs_fini();
 	kfree(nnmem_devs);
 	class_destroy(nnmem_class);
 	unregister_chrdev_region(nnmem_devt, devices);

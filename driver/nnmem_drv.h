@@ -14,6 +14,8 @@
  * nnmem_device.lock is a mutex and a leaf: nothing is copied to or from user
  * memory and no region reference is dropped while it is held (user copies
  * may fault and take mmap_lock; the last region put takes the lock itself).
+ * The debugfs extents read holds it while it prints into the seq_file's
+ * buffer (kernel memory); tracepoints fire under it.
  *
  * The xa_locks of nnmem_session.regions, .graphs and .jobs and
  * nnmem_session.job_lock are spinlocks: nothing sleeps under them and no
@@ -29,6 +31,7 @@
 
 #include <linux/atomic.h>
 #include <linux/cdev.h>
+#include <linux/dcache.h>
 #include <linux/device.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -94,6 +97,7 @@ struct nnmem_job_stats {
  * @sessions: open sessions, in ascending id order (netlink walks them)
  * @nr_sessions: sessions on @sessions
  * @nr_graphs: graphs with a handle, all sessions
+ * @debugfs: /sys/kernel/debug/nnmem/nnmemN (an error pointer without debugfs)
  */
 struct nnmem_device {
 	unsigned int index;
@@ -113,6 +117,7 @@ struct nnmem_device {
 	struct list_head sessions;
 	u32 nr_sessions;
 	atomic_t nr_graphs;
+	struct dentry *debugfs;
 };
 
 struct nnmem_session;

@@ -47,6 +47,7 @@
 #include "nnmem_nl.h"
 #include "nnmem_ops.h"
 #include "nnmem_session.h"
+#include "nnmem_trace.h"
 
 static void nnmem_job_account(struct nnmem_device *ndev, int status)
 {
@@ -66,6 +67,8 @@ static void nnmem_job_finish_locked(struct nnmem_job *job, int status)
 	lockdep_assert_held(&s->job_lock);
 	job->status = status;
 	job->state = NNMEM_JOB_DONE;
+	trace_nnmem_job_end(s->ndev->index, s->id, job->id, status,
+			    job->duration_ns, job->macs);
 	if (job->async)
 		s->nr_done++;
 	wake_up_all(&s->job_wq);
@@ -135,6 +138,8 @@ static void nnmem_job_work(struct work_struct *work)
 		status = -ECANCELED;
 	} else {
 		atomic64_inc(&ndev->stats.running);
+		trace_nnmem_job_start(ndev->index, s->id, job->id,
+				      job->graph->handle, job->node_count);
 		nnmem_nl_notify_job(s, job, NNMEM_EVENT_TYPE_JOB_START);
 		status = nnmem_job_execute(job);
 		atomic64_dec(&ndev->stats.running);

@@ -35,6 +35,7 @@
 #include "nnmem_nl.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
+#include "nnmem_trace.h"
 
 /* Largest piece copied between rescheduling points in READ/WRITE. */
 #define NNMEM_RW_CHUNK		SZ_1M
@@ -46,6 +47,7 @@ static void nnmem_region_release(struct kref *ref)
 
 	WARN_ON(r->busy);
 	mutex_lock(&ndev->lock);
+	trace_nnmem_region_free(ndev->index, r->ar.offset, r->size);
 	nnmem_arena_free(&ndev->arena, &r->ar);
 	if (r->deferred) {
 		ndev->deferred_regions--;
@@ -206,6 +208,8 @@ int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
 	}
 	s->nr_regions++;
 	s->bytes += r->ar.res_size;
+	trace_nnmem_region_alloc(ndev->index, handle, r->kind, r->ar.offset,
+				 r->size, r->align);
 	mutex_unlock(&ndev->lock);
 
 	a->handle = handle;

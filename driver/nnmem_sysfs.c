@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nnmem sysfs: one read-only file per device counter in
+ * /sys/class/nnmem/nnmemN/, one decimal value and a newline each.
+ *
+ * Every read takes a fresh nnmem_device_stats(), the fill netlink's
+ * dev-get uses too, so both interfaces always agree. Each file is exact
+ * when read; two files are not one instant's snapshot.
+ *
+ * The attributes are created with the device (device_create_with_groups),
+ * so they exist when its uevent is sent, and removed before it goes:
+ * sysfs waits for a read in progress, so the device outlives every read.
+ */
+
+#include <linux/device.h>
+#include <linux/kernel.h>
+#include <linux/sysfs.h>
+
+#include "nnmem_drv.h"
+#include "nnmem_nl.h"
+#include "nnmem_sysfs.h"
+
+/*
+ * One show function per counter: reads the device's counters and prints
+ * the one named @_field of &struct nnmem_dev_stats.
+ */
+#define NNMEM_STAT_ATTR(_name, _field)					\
+static ssize_t _name##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct nnmem_dev_stats st;					\
+									\
+	nnmem_device_stats(dev_get_drvdata(dev), &st);			\
+	return sysfs_emit(buf, "%llu\n", (u64)st._field);		\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+NNMEM_STAT_ATTR(arena_size, arena.size);
+NNMEM_STAT_ATTR(weight_bytes, arena.weight_bytes);
+NNMEM_STAT_ATTR(activation_bytes, arena.activation_bytes);
+NNMEM_STAT_ATTR(free_bytes, arena.free_bytes);
+NNMEM_STAT_ATTR(largest_free, arena.largest_free);
+NNMEM_STAT_ATTR(weight_hwm, arena.weight_hwm);
+NNMEM_STAT_ATTR(activation_hwm, arena.activation_hwm);
+NNMEM_STAT_ATTR(weight_regions, arena.weight_regions);
+NNMEM_STAT_ATTR(activation_regions, arena.activation_regions);
+NNMEM_STAT_ATTR(sessions, sessions);
+NNMEM_STAT_ATTR(graphs, graphs);
+NNMEM_STAT_ATTR(jobs_queued, jobs_queued);
+NNMEM_STAT_ATTR(jobs_running, jobs_running);
+NNMEM_STAT_ATTR(jobs_completed, jobs_completed);
+NNMEM_STAT_ATTR(jobs_failed, jobs_failed);
+NNMEM_STAT_ATTR(jobs_cancelled, jobs_cancelled);
+NNMEM_STAT_ATTR(macs, macs);
+NNMEM_STAT_ATTR(busy_ns, busy_ns);
+
+static struct attribute *nnmem_dev_attrs[] = {
+	&dev_attr_arena_size.attr,
+	&dev_attr_weight_bytes.attr,
+	&dev_attr_activation_bytes.attr,
+	&dev_attr_free_bytes.attr,
+	&dev_attr_largest_free.attr,
+	&dev_attr_weight_hwm.attr,
+	&dev_attr_activation_hwm.attr,
+	&dev_attr_weight_regions.attr,
+	&dev_attr_activation_regions.attr,
+	&dev_attr_sessions.attr,
+	&dev_attr_graphs.attr,
+	&dev_attr_jobs_queued.attr,
+	&dev_attr_jobs_running.attr,
+	&dev_attr_jobs_completed.attr,
+	&dev_attr_jobs_failed.attr,
+	&dev_attr_jobs_cancelled.attr,
+	&dev_attr_macs.attr,
+	&dev_attr_busy_ns.attr,
+	NULL
+};
+
+static const struct attribute_group nnmem_dev_group = {
+	.attrs = nnmem_dev_attrs,
+};
+
+const struct attribute_group *nnmem_dev_groups[] = {
+	&nnmem_dev_group,
+	NULL
+};
