@@ -15,6 +15,8 @@ SRC_VERSION	= $(shell dpkg-query -W -f='$${Version}' linux-source-6.12 2>/dev/nu
 KSRC		?= $(NNMEM_CACHE)/src/$(SRC_VERSION)/linux-source-6.12
 
 .PHONY: help deps ksrc module userspace unit check demo bench lint clean
+.PHONY: install install-module install-userspace install-udev install-dkms
+.PHONY: fuzz stress
 
 help:
 	@echo 'make demo       boot a Debian 6.12 VM with nnmem.ko and run nnmemctl demo'
@@ -24,7 +26,10 @@ help:
 	@echo 'make userspace  build libnnmem and nnmemctl'
 	@echo 'make unit       userspace unit tests of the allocator'
 	@echo 'make bench      allocator benchmarks'
-	@echo 'make lint       checkpatch --strict, W=1 C=2 on 6.1 and 6.12 headers'
+	@echo 'make lint       checkpatch --strict, W=1 C=2 on 6.1 and 6.12 headers, cppcheck'
+	@echo 'make fuzz       libFuzzer harnesses of the arena and graph validator (FUZZ_SECONDS each, 300)'
+	@echo 'make stress     stress_test in a debug-kernel VM for NNMEM_STRESS_SECONDS (120)'
+	@echo 'make install    module (KDIR), libnnmem, nnmemctl, udev rule, DKMS source (DESTDIR, PREFIX)'
 	@echo 'make clean      remove build outputs (the cache stays: rm -rf $(NNMEM_CACHE))'
 
 deps:
@@ -57,9 +62,65 @@ bench: ksrc deps
 lint: ksrc
 	$(VM)/lint.sh
 
+# The libFuzzer harnesses for FUZZ_SECONDS each (make check runs them for
+# a few seconds). Crashes are kept in build/fuzz/<harness>-work/.
+FUZZ_SECONDS	?= 300
+fuzz: deps
+	$(MAKE) -C selftests/fuzz OUT=$(NNMEM_BUILD)/fuzz \
+		FUZZ_SECONDS=$(FUZZ_SECONDS) run
+
+# stress_test alone in the debug kernel's VM, for NNMEM_STRESS_SECONDS.
+NNMEM_STRESS_SECONDS ?= 120
+stress: deps
+	NNMEM_STRESS_SECONDS=$(NNMEM_STRESS_SECONDS) $(VM)/stress.sh
+
+# make install [DESTDIR=/stage] [PREFIX=/usr/local] [KDIR=<kernel build dir>]
+#   install-module     nnmem.ko via kbuild modules_install for KDIR (default:
+#                      the running kernel's) into $(DESTDIR)/lib/modules/<rel>/updates
+#   install-userspace  libnnmem (header, .a, .so, .pc) and nnmemctl (userspace/)
+#   install-udev       udev/60-nnmem.rules into $(UDEVRULESDIR)
+#   install-dkms       the module source and dkms.conf into $(DKMSDIR)
+# The module is built in $(NNMEM_BUILD)/kmod/install from a copy of the
+# sources, so the tree stays free of objects.
+KDIR		?= /lib/modules/$(shell uname -r)/build
+PREFIX		?= /usr/local
+DESTDIR		?=
+UDEVRULESDIR	?= /etc/udev/rules.d
+NNMEM_VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' $(CURDIR)/dkms.conf)
+DKMSDIR		?= /usr/src/nnmem-$(NNMEM_VERSION)
+KMOD_INSTALL	:= $(NNMEM_BUILD)/kmod/install
+
+install: install-module install-userspace install-udev install-dkms
+
+install-module:
+	@test -f $(KDIR)/Makefile || \
+		{ echo "KDIR=$(KDIR): no kernel build directory (install linux-headers-<release>)" >&2; exit 1; }
+	rm -rf $(KMOD_INSTALL)
+	mkdir -p $(KMOD_INSTALL)/driver $(KMOD_INSTALL)/uapi/linux
+	cp -p Kbuild $(KMOD_INSTALL)/
+	cp -p driver/*.c driver/*.h $(KMOD_INSTALL)/driver/
+	cp -p uapi/linux/*.h $(KMOD_INSTALL)/uapi/linux/
+	$(MAKE) -C $(KDIR) M=$(KMOD_INSTALL) modules
+	$(MAKE) -C $(KDIR) M=$(KMOD_INSTALL) INSTALL_MOD_PATH=$(DESTDIR) \
+		modules_install
+
+install-userspace:
+	$(MAKE) -C userspace PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) install
+
+install-udev:
+	install -d $(DESTDIR)$(UDEVRULESDIR)
+	install -m 0644 udev/60-nnmem.rules $(DESTDIR)$(UDEVRULESDIR)/
+
+install-dkms:
+	install -d $(DESTDIR)$(DKMSDIR)/driver $(DESTDIR)$(DKMSDIR)/uapi/linux
+	install -m 0644 Kbuild dkms.conf $(DESTDIR)$(DKMSDIR)/
+	install -m 0644 driver/*.c driver/*.h $(DESTDIR)$(DKMSDIR)/driver/
+	install -m 0644 uapi/linux/*.h $(DESTDIR)$(DKMSDIR)/uapi/linux/
+
 clean:
 	rm -rf $(NNMEM_BUILD)
 	-$(MAKE) -C userspace clean
 	-$(MAKE) -C selftests/unit clean
 	-$(MAKE) -C selftests/nnmem clean
 	-$(MAKE) -C selftests/bench clean
+	-$(MAKE) -C selftests/fuzz clean

@@ -294,8 +294,10 @@ static int run_case(size_t live, bool naive, double secs, struct result *res)
 	if (!slots)
 		return -ENOMEM;
 	rng_state = 12345 + live;
-	if (nnmem_arena_init(&arena, size, &bench_ops, NULL))
+	if (nnmem_arena_init(&arena, size, &bench_ops, NULL)) {
+		free(slots);
 		return -ENOMEM;
+	}
 	for (i = 0; i < live; i++) {
 		struct request q = random_request();
 

@@ -8,7 +8,8 @@
 # Environment: NNMEM_CACHE, NNMEM_BUILD (see lib.sh), NNMEM_KERNELS
 # (subset of "debian-6.1 debian-6.12 debug-6.12"), NNMEM_TESTS_DIR /
 # NNMEM_MODSRC (use other test binaries / module sources; for the rig's
-# own testing), NNMEM_SKIP_UNIT=1.
+# own testing), NNMEM_SKIP_UNIT=1, NNMEM_FUZZ_SECONDS (per libFuzzer
+# harness, default 12; 0 skips them).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -53,6 +54,24 @@ sed -n 's/^\(.*\): clean$/ok 1 lint: \1/p; s/^\(.*\): FAILED$/not ok 1 lint: \1/
 if [ $lint_rc -ne 0 ]; then
 	grep -q '^not ok' "$lint" || echo "not ok 1 lint: make lint" >>"$lint"
 	tail -n 40 "$out/lint.log" | sed 's/^/#  /' >>"$lint"
+fi
+
+# libFuzzer harnesses of the portable driver code, briefly (make fuzz runs
+# them for long): one TAP line each, "fuzz: NAME (R runs in S s)".
+fuzz_secs=${NNMEM_FUZZ_SECONDS:-12}
+fuzz=$out/fuzz.tap
+: >"$fuzz"
+if [ "$fuzz_secs" != 0 ]; then
+	step "fuzz (${fuzz_secs}s per harness)"
+	make -C "$REPO_ROOT/selftests/fuzz" OUT="$NNMEM_BUILD/fuzz" all \
+		>"$out/fuzz-build.log" 2>&1 ||
+		fail "build: selftests/fuzz" "$out/fuzz-build.log"
+	if ! grep -q '^not ok 1 build: selftests/fuzz' "$fails"; then
+		make -s -C "$REPO_ROOT/selftests/fuzz" OUT="$NNMEM_BUILD/fuzz" \
+			FUZZ_SECONDS="$fuzz_secs" run >"$fuzz" 2>&1
+		grep -q '^ok ' "$fuzz" || grep -q '^not ok ' "$fuzz" ||
+			echo "not ok 1 fuzz: no results (see $fuzz)" >>"$fuzz"
+	fi
 fi
 
 step "kernels"
@@ -102,7 +121,7 @@ for k in $kernels; do
 done
 
 step "summary"
-python3 "$VM_DIR/report.py" summary "${unit_arg[@]}" --extra "$lint" --extra "$fails" \
+python3 "$VM_DIR/report.py" summary "${unit_arg[@]}" --extra "$lint" --extra "$fuzz" --extra "$fails" \
 	"${logs[@]}" >"$out/summary.tap"
 rc=$?
 cat "$out/summary.tap"

@@ -51,6 +51,10 @@ if [ -n "$testdir" ]; then
 		if [ ! -f "$t" ] || [ ! -x "$t" ]; then
 			continue
 		fi
+		# Fault injection (CONFIG_FAILSLAB etc.) is in the debug kernel only.
+		if [ "$(basename "$t")" = fault_test ] && [ "$name" != debug-6.12 ]; then
+			continue
+		fi
 		copy_bin "$t" "$root/tests/$(basename "$t")"
 	done
 fi

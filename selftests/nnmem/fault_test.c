@@ -1,0 +1,604 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nnmem under allocation failures (plain TAP), for a kernel with
+ * CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC and CONFIG_FAULT_INJECTION_DEBUG_FS
+ * (the debug kernel; the rig installs this test only there).
+ *
+ * failslab and fail_page_alloc are set to fail GFP_KERNEL allocations of
+ * any order, silently (verbose 0), only where fail-nth says. Then for each
+ * path (open, ALLOC, FREE, REGION_INFO, WRITE, READ, GRAPH_CREATE, sync
+ * RUN, async RUN, WAIT, mmap, netlink dev-get and region-get) the call is
+ * made with /proc/thread-self/fail-nth = 1, 2, 3, ... until the n-th
+ * allocation point is no longer reached (the call ran with no failure).
+ * Each call that met a failure must either fail with -ENOMEM (netlink:
+ * also -ENOBUFS) and leave the device's usage exactly as it was, or
+ * succeed (a failure the code tolerates); and afterwards the device must
+ * still work (an allocation, a write and a read back). At the end usage
+ * must be back to empty. Prints the fault points exercised per path.
+ *
+ * Expects nnmem loaded with devices=2, nothing allocated, root, debugfs.
+ */
+#include <errno.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/nnmem_nl.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "nnmem_test.h"
+
+#define FT_MAX_N	2000U
+
+static int ft_nth_fd = -1;
+static int ft_fd = -1;
+static unsigned long ft_points;
+
+static int ft_write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static int ft_setup(char *msg, size_t len)
+{
+	static const char *const files[][2] = {
+		{ "failslab/task-filter", "N" },
+		{ "failslab/probability", "0" },
+		{ "failslab/times", "-1" },
+		{ "failslab/verbose", "0" },
+		{ "failslab/ignore-gfp-wait", "N" },
+		{ "fail_page_alloc/task-filter", "N" },
+		{ "fail_page_alloc/probability", "0" },
+		{ "fail_page_alloc/times", "-1" },
+		{ "fail_page_alloc/verbose", "0" },
+		{ "fail_page_alloc/ignore-gfp-wait", "N" },
+		{ "fail_page_alloc/ignore-gfp-highmem", "N" },
+		{ "fail_page_alloc/min-order", "0" },
+	};
+	char path[128];
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "/sys/kernel/debug/%s",
+			 files[i][0]);
+		err = ft_write_file(path, files[i][1]);
+		if (err) {
+			snprintf(msg, len, "%s: %s (CONFIG_FAILSLAB, CONFIG_FAIL_PAGE_ALLOC, CONFIG_FAULT_INJECTION_DEBUG_FS and debugfs needed)",
+				 path, strerror(-err));
+			return err;
+		}
+	}
+	ft_nth_fd = open("/proc/thread-self/fail-nth", O_RDWR);
+	if (ft_nth_fd < 0) {
+		snprintf(msg, len, "/proc/thread-self/fail-nth: %s (CONFIG_FAULT_INJECTION)",
+			 strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void ft_nth_set(unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	if (pwrite(ft_nth_fd, buf, (size_t)len, 0) != len)
+		abort();
+}
+
+/* True if the fault set by ft_nth_set() was injected; resets it. */
+static bool ft_nth_injected(void)
+{
+	char buf[16] = "";
+	bool injected;
+
+	injected = pread(ft_nth_fd, buf, sizeof(buf) - 1, 0) > 0 &&
+		   atoi(buf) == 0;
+	ft_nth_set(0);
+	return injected;
+}
+
+/* ---- the paths: prepare, the call, undo a success ---- */
+
+struct ft_ctx {
+	uint32_t h[3];
+	uint32_t graph;
+	uint64_t job;
+	void *map;
+	size_t map_len;
+	uint64_t mmap_offset;
+	int nl;
+	uint16_t family;
+	uint32_t session;
+	int extra_fd;
+	char buf[4096];
+};
+
+struct ft_path {
+	const char *name;
+	int (*prepare)(struct ft_ctx *c);
+	int (*call)(struct ft_ctx *c);		/* 0 or -errno */
+	void (*undo)(struct ft_ctx *c);		/* after a success */
+	void (*fini)(struct ft_ctx *c);		/* after the loop */
+	bool netlink;
+};
+
+static int ft_prep_region(struct ft_ctx *c)
+{
+	struct nnmem_region_info ri;
+	int err;
+
+	memset(&ri, 0, sizeof(ri));
+	err = nt_alloc(ft_fd, 4096, 0, NNMEM_KIND_ACTIVATION,
+		       NNMEM_ALLOC_MAPPABLE, "fault", &c->h[0], NULL);
+	if (!err)
+		err = nt_region_info(ft_fd, c->h[0], &ri);
+	if (!err)
+		c->mmap_offset = ri.mmap_offset;
+	return err;
+}
+
+static void ft_fini_region(struct ft_ctx *c)
+{
+	if (c->h[0])
+		nt_free(ft_fd, c->h[0]);
+	c->h[0] = 0;
+}
+
+static int ft_call_open(struct ft_ctx *c)
+{
+	c->extra_fd = nt_open(1);
+	return c->extra_fd < 0 ? c->extra_fd : 0;
+}
+
+static void ft_undo_open(struct ft_ctx *c)
+{
+	close(c->extra_fd);
+}
+
+static int ft_call_alloc(struct ft_ctx *c)
+{
+	return nt_alloc(ft_fd, 8192, 0, NNMEM_KIND_WEIGHT, 0, "x", &c->h[1],
+			NULL);
+}
+
+static void ft_undo_alloc(struct ft_ctx *c)
+{
+	nt_free(ft_fd, c->h[1]);
+}
+
+static int ft_call_free(struct ft_ctx *c)
+{
+	int err = nt_free(ft_fd, c->h[0]);
+
+	if (!err)
+		c->h[0] = 0;
+	return err;
+}
+
+static void ft_undo_free(struct ft_ctx *c)
+{
+	ft_prep_region(c);	/* the next round frees again */
+}
+
+static int ft_call_info(struct ft_ctx *c)
+{
+	struct nnmem_region_info ri;
+
+	return nt_region_info(ft_fd, c->h[0], &ri);
+}
+
+static int ft_call_write(struct ft_ctx *c)
+{
+	return nt_write(ft_fd, c->h[0], 0, c->buf, sizeof(c->buf));
+}
+
+static int ft_call_read(struct ft_ctx *c)
+{
+	return nt_read(ft_fd, c->h[0], 0, c->buf, sizeof(c->buf));
+}
+
+/* add over three 64-byte slices of one activation region */
+static int ft_graph(struct ft_ctx *c, uint32_t *graph)
+{
+	struct nnmem_graph_create gc;
+	struct nnmem_tensor t[3];
+	struct nnmem_node n;
+	int k, err;
+
+	memset(t, 0, sizeof(t));
+	for (k = 0; k < 3; k++) {
+		t[k].handle = c->h[0];
+		t[k].type = NNMEM_TYPE_INT8;
+		t[k].offset = 64 * (uint64_t)k;
+		t[k].ndims = 1;
+		t[k].dims[0] = 64;
+	}
+	memset(&n, 0, sizeof(n));
+	n.op = NNMEM_OP_ADD;
+	n.add.input1 = 0;
+	n.add.input2 = 1;
+	n.add.output = 2;
+	n.add.left_shift = 20;
+	n.add.input1_multiplier = n.add.input2_multiplier =
+		n.add.output_multiplier = 1 << 30;
+	n.add.act_min = -128;
+	n.add.act_max = 127;
+	err = nt_graph_create(ft_fd, t, 3, &n, 1, &gc);
+	if (!err)
+		*graph = gc.graph;
+	return err;
+}
+
+static int ft_prep_graph(struct ft_ctx *c)
+{
+	int err = ft_prep_region(c);
+
+	if (!err)
+		err = nt_write(ft_fd, c->h[0], 0, c->buf, 4096);
+	return err ? err : ft_graph(c, &c->graph);
+}
+
+static void ft_fini_graph(struct ft_ctx *c)
+{
+	nt_graph_destroy(ft_fd, c->graph);
+	ft_fini_region(c);
+}
+
+static int ft_call_graph_create(struct ft_ctx *c)
+{
+	return ft_graph(c, &c->h[2]);
+}
+
+static void ft_undo_graph_create(struct ft_ctx *c)
+{
+	nt_graph_destroy(ft_fd, c->h[2]);
+}
+
+static int ft_call_run(struct ft_ctx *c)
+{
+	return nt_run(ft_fd, c->graph, NULL);
+}
+
+static int ft_call_submit(struct ft_ctx *c)
+{
+	return nt_submit(ft_fd, c->graph, &c->job);
+}
+
+static void ft_undo_submit(struct ft_ctx *c)
+{
+	nt_wait(ft_fd, c->job, NNMEM_WAIT_FOREVER, NULL);
+}
+
+static int ft_prep_wait(struct ft_ctx *c)
+{
+	int err = ft_prep_graph(c);
+
+	return err ? err : nt_submit(ft_fd, c->graph, &c->job);
+}
+
+static int ft_call_wait(struct ft_ctx *c)
+{
+	struct nnmem_wait w;
+	uint64_t times[1];
+
+	memset(&w, 0, sizeof(w));
+	w.job = c->job;
+	w.deadline_ns = NNMEM_WAIT_FOREVER;
+	w.node_times = (uintptr_t)times;
+	w.node_count = 1;
+	return nt_ioctl(ft_fd, NNMEM_IOCTL_WAIT, &w);
+}
+
+static void ft_undo_wait(struct ft_ctx *c)
+{
+	nt_submit(ft_fd, c->graph, &c->job);	/* a job for the next round */
+}
+
+static void ft_fini_wait(struct ft_ctx *c)
+{
+	nt_wait(ft_fd, c->job, NNMEM_WAIT_FOREVER, NULL);
+	ft_fini_graph(c);
+}
+
+static int ft_call_mmap(struct ft_ctx *c)
+{
+	c->map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ft_fd,
+		      (off_t)c->mmap_offset);
+	return c->map == MAP_FAILED ? -errno : 0;
+}
+
+static void ft_undo_mmap(struct ft_ctx *c)
+{
+	munmap(c->map, 4096);
+}
+
+/* ---- netlink ---- */
+
+struct ft_nlmsg {
+	union {
+		struct nlmsghdr nlh;
+		char buf[256];
+	};
+};
+
+static void ft_nl_put_u32(struct ft_nlmsg *m, uint16_t type, uint32_t v)
+{
+	struct nlattr *a = (void *)(m->buf + NLMSG_ALIGN(m->nlh.nlmsg_len));
+
+	a->nla_type = type;
+	a->nla_len = NLA_HDRLEN + 4;
+	memcpy((char *)a + NLA_HDRLEN, &v, 4);
+	m->nlh.nlmsg_len = NLMSG_ALIGN(m->nlh.nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+/*
+ * A do request (or, with @dump, a region-get dump of nnmem0 that notes the
+ * session of the first region, ours); 0 or -errno from the ack.
+ */
+static int ft_nl_do(struct ft_ctx *c, uint8_t cmd, bool region, bool dump)
+{
+	static char rbuf[16384];
+	static uint32_t seq = 10;
+	struct genlmsghdr *g;
+	struct ft_nlmsg m;
+	struct nlmsghdr *h;
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	m.nlh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
+	m.nlh.nlmsg_type = c->family;
+	m.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (dump ? NLM_F_DUMP : 0);
+	m.nlh.nlmsg_seq = ++seq;
+	g = NLMSG_DATA(&m.nlh);
+	g->cmd = cmd;
+	g->version = 1;
+	if (cmd != CTRL_CMD_GETFAMILY) {
+		ft_nl_put_u32(&m, 1, 0);		/* dev-index 0 */
+		if (region && !dump) {
+			ft_nl_put_u32(&m, NNMEM_A_REGION_SESSION, c->session);
+			ft_nl_put_u32(&m, NNMEM_A_REGION_HANDLE, c->h[0]);
+		}
+	} else {
+		struct nlattr *a = (void *)(m.buf + m.nlh.nlmsg_len);
+
+		a->nla_type = CTRL_ATTR_FAMILY_NAME;
+		a->nla_len = NLA_HDRLEN + sizeof(NNMEM_FAMILY_NAME);
+		memcpy((char *)a + NLA_HDRLEN, NNMEM_FAMILY_NAME,
+		       sizeof(NNMEM_FAMILY_NAME));
+		m.nlh.nlmsg_len += NLA_ALIGN(a->nla_len);
+		m.nlh.nlmsg_type = GENL_ID_CTRL;
+	}
+	if (send(c->nl, &m, m.nlh.nlmsg_len, 0) < 0)
+		return -errno;
+	for (;;) {
+		n = recv(c->nl, rbuf, sizeof(rbuf), 0);
+		if (n < 0)
+			return -errno;
+		for (h = (void *)rbuf; NLMSG_OK(h, (size_t)n);
+		     h = NLMSG_NEXT(h, n)) {
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (cmd == CTRL_CMD_GETFAMILY &&
+			    h->nlmsg_type == GENL_ID_CTRL) {
+				struct nlattr *a = (void *)((char *)NLMSG_DATA(h) +
+							    GENL_HDRLEN);
+				int rem = (int)h->nlmsg_len -
+					  NLMSG_LENGTH(GENL_HDRLEN);
+
+				for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN;
+				     rem -= NLA_ALIGN(a->nla_len),
+				     a = (void *)((char *)a + NLA_ALIGN(a->nla_len)))
+					if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+						c->family = *(uint16_t *)((char *)a + NLA_HDRLEN);
+			}
+			if (dump && h->nlmsg_type == c->family && !c->session) {
+				struct nlattr *a = (void *)((char *)NLMSG_DATA(h) +
+							    GENL_HDRLEN);
+				int rem = (int)h->nlmsg_len -
+					  NLMSG_LENGTH(GENL_HDRLEN);
+
+				for (; rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN;
+				     rem -= NLA_ALIGN(a->nla_len),
+				     a = (void *)((char *)a + NLA_ALIGN(a->nla_len)))
+					if (a->nla_type == NNMEM_A_REGION_SESSION)
+						c->session = *(uint32_t *)((char *)a + NLA_HDRLEN);
+			}
+			if (dump && h->nlmsg_type == NLMSG_DONE)
+				return *(int *)NLMSG_DATA(h);
+			if (h->nlmsg_type == NLMSG_ERROR)
+				return ((struct nlmsgerr *)NLMSG_DATA(h))->error;
+		}
+	}
+}
+
+static int ft_prep_nl(struct ft_ctx *c)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	int one = 1, err;
+
+	c->nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (c->nl < 0)
+		return -errno;
+	if (bind(c->nl, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    setsockopt(c->nl, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)))
+		return -errno;
+	err = ft_nl_do(c, CTRL_CMD_GETFAMILY, false, false);
+	if (err)
+		return err;
+	if (!c->family)
+		return -ENOENT;
+	err = ft_prep_region(c);
+	if (!err)
+		err = ft_nl_do(c, NNMEM_CMD_REGION_GET, true, true);
+	return err ? err : c->session ? 0 : -ENOENT;
+}
+
+static void ft_fini_nl(struct ft_ctx *c)
+{
+	close(c->nl);
+	ft_fini_region(c);
+}
+
+static int ft_call_dev_get(struct ft_ctx *c)
+{
+	return ft_nl_do(c, NNMEM_CMD_DEV_GET, false, false);
+}
+
+static int ft_call_region_get(struct ft_ctx *c)
+{
+	return ft_nl_do(c, NNMEM_CMD_REGION_GET, true, false);
+}
+
+static const struct ft_path ft_paths[] = {
+	{ "open", NULL, ft_call_open, ft_undo_open, NULL, false },
+	{ "ALLOC", NULL, ft_call_alloc, ft_undo_alloc, NULL, false },
+	{ "FREE", ft_prep_region, ft_call_free, ft_undo_free, ft_fini_region,
+	  false },
+	{ "REGION_INFO", ft_prep_region, ft_call_info, NULL, ft_fini_region,
+	  false },
+	{ "WRITE", ft_prep_region, ft_call_write, NULL, ft_fini_region, false },
+	{ "READ", ft_prep_region, ft_call_read, NULL, ft_fini_region, false },
+	{ "GRAPH_CREATE", ft_prep_graph, ft_call_graph_create,
+	  ft_undo_graph_create, ft_fini_graph, false },
+	{ "RUN (sync)", ft_prep_graph, ft_call_run, NULL, ft_fini_graph,
+	  false },
+	{ "RUN (async)", ft_prep_graph, ft_call_submit, ft_undo_submit,
+	  ft_fini_graph, false },
+	{ "WAIT", ft_prep_wait, ft_call_wait, ft_undo_wait, ft_fini_wait,
+	  false },
+	{ "mmap", ft_prep_region, ft_call_mmap, ft_undo_mmap, ft_fini_region,
+	  false },
+	{ "netlink dev-get", ft_prep_nl, ft_call_dev_get, NULL, ft_fini_nl,
+	  true },
+	{ "netlink region-get", ft_prep_nl, ft_call_region_get, NULL,
+	  ft_fini_nl, true },
+};
+
+/* The device still works: a region, a write, a read back. */
+static bool ft_usable(void)
+{
+	uint8_t in[256], out[256];
+	uint32_t h;
+	bool ok;
+
+	nt_pattern(in, sizeof(in), 7);
+	if (nt_weight(ft_fd, sizeof(in), 0, &h, NULL))
+		return false;
+	ok = !nt_write(ft_fd, h, 0, in, sizeof(in)) &&
+	     !nt_read(ft_fd, h, 0, out, sizeof(out)) &&
+	     !memcmp(in, out, sizeof(in));
+	return !nt_free(ft_fd, h) && ok;
+}
+
+static int ft_path_run(const struct ft_path *p, int num)
+{
+	struct nnmem_usage before, after;
+	unsigned int n, failures = 0, tolerated = 0;
+	struct ft_ctx c;
+	char msg[200] = "";
+	bool injected;
+	int err;
+
+	memset(&c, 0, sizeof(c));
+	if (p->prepare && (err = p->prepare(&c))) {
+		printf("not ok %d fault: %s (setup: %s)\n", num, p->name,
+		       strerror(-err));
+		return 1;
+	}
+	for (n = 1; n <= FT_MAX_N; n++) {
+		if (nt_usage(ft_fd, &before))
+			break;
+		ft_nth_set(n);
+		err = p->call(&c);
+		injected = ft_nth_injected();
+		if (!injected) {
+			if (err)
+				snprintf(msg, sizeof(msg),
+					 "no fault injected at n=%u but the call failed: %s",
+					 n, strerror(-err));
+			else if (p->undo)
+				p->undo(&c);
+			break;
+		}
+		ft_points++;
+		if (!err) {
+			tolerated++;
+			if (p->undo)
+				p->undo(&c);
+			continue;
+		}
+		failures++;
+		if (err != -ENOMEM && !(p->netlink && err == -ENOBUFS)) {
+			snprintf(msg, sizeof(msg),
+				 "fault %u: %s, not ENOMEM", n, strerror(-err));
+			break;
+		}
+		if (nt_usage(ft_fd, &after) || !nt_usage_same(&before, &after)) {
+			snprintf(msg, sizeof(msg),
+				 "fault %u: usage changed by the failed call", n);
+			break;
+		}
+		if (!ft_usable()) {
+			snprintf(msg, sizeof(msg),
+				 "fault %u: device unusable afterwards", n);
+			break;
+		}
+	}
+	if (!msg[0] && n > FT_MAX_N)
+		snprintf(msg, sizeof(msg), "still failing after %u faults",
+			 FT_MAX_N);
+	if (p->fini)
+		p->fini(&c);
+	if (msg[0]) {
+		printf("# %s\n", msg);
+		printf("not ok %d fault: %s\n", num, p->name);
+		return 1;
+	}
+	printf("ok %d fault: %s: %u allocation points, %u failed with ENOMEM%s, %u tolerated\n",
+	       num, p->name, n - 1, failures, p->netlink ? "/ENOBUFS" : "",
+	       tolerated);
+	return 0;
+}
+
+int main(void)
+{
+	int i, fails = 0, num = (int)(sizeof(ft_paths) / sizeof(ft_paths[0]));
+	struct nnmem_usage u;
+	char msg[256];
+
+	printf("TAP version 13\n1..%d\n", num + 1);
+	fflush(stdout);
+	ft_fd = nt_open(0);
+	if (ft_fd < 0 || ft_setup(msg, sizeof(msg))) {
+		if (ft_fd < 0)
+			snprintf(msg, sizeof(msg), "open /dev/nnmem0: %s",
+				 strerror(-ft_fd));
+		printf("# %s\n", msg);
+		for (i = 1; i <= num + 1; i++)
+			printf("not ok %d fault: setup\n", i);
+		printf("0 passed, %d failed\n", num + 1);
+		return 1;
+	}
+	for (i = 0; i < num; i++) {
+		fails += ft_path_run(&ft_paths[i], i + 1);
+		fflush(stdout);
+	}
+	if (!nt_usage(ft_fd, &u) && nt_usage_empty(&u)) {
+		printf("ok %d fault: usage back to empty, %lu fault points exercised in all\n",
+		       num + 1, ft_points);
+	} else {
+		fails++;
+		printf("not ok %d fault: usage back to empty\n", num + 1);
+	}
+	close(ft_fd);
+	printf("%d passed, %d failed\n", num + 1 - fails, fails);
+	return fails ? 1 : 0;
+}
