@@ -25,8 +25,8 @@
 #define MAP_WIDTH	56	/* terminal box, inside the borders */
 
 /* SVG geometry, in pixels. */
-#define SVG_COL_X	150
-#define SVG_COL_W	260
+#define SVG_COL_X	150U
+#define SVG_COL_W	260U
 #define SVG_TOP		50
 #define SVG_SCALE	720	/* the whole arena, before minimums */
 #define SVG_MIN_REGION	30
