@@ -5,10 +5,12 @@
  * with the module NOT loaded; loads it from $NNMEM_KO with finit_module()
  * and unloads it with delete_module(), and leaves it unloaded.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/klog.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/sysmacros.h>
 
 #include "kselftest_harness.h"
@@ -285,6 +287,88 @@ TEST_F(mod, unload_refused_while_a_mapping_outlives_its_file)
 	p[0] = 1;
 	ASSERT_EQ(0, munmap(p, ri.span));
 	ASSERT_EQ(0, module_unload());
+}
+
+/*
+ * Load and unload in a loop, each round leaving something different
+ * behind: nothing, an open file with regions, a mapping that outlived its
+ * file, or a child killed with SIGKILL while holding both. Unload is
+ * refused exactly while something is left and succeeds once it is gone.
+ */
+TEST_F(mod, load_unload_loop_with_open_files_mappings_and_killed_holders)
+{
+	struct nnmem_region_info ri;
+	int round, fd, fd1, status, pipefd[2];
+	unsigned char *p;
+	pid_t child;
+	uint32_t h;
+	char c;
+
+	for (round = 0; round < 12; round++) {
+		ASSERT_EQ(0, module_load("devices=2"));
+		fd = nt_open(0);
+		ASSERT_LE(0, fd);
+		fd1 = nt_open(1);
+		ASSERT_LE(0, fd1);
+		ASSERT_EQ(0, nt_weight(fd1, 100, 0, NULL, NULL));
+		ASSERT_EQ(0, nt_alloc(fd, 8192, 0, NNMEM_KIND_ACTIVATION,
+				      NNMEM_ALLOC_MAPPABLE, NULL, &h, NULL));
+		ASSERT_EQ(0, nt_region_info(fd, h, &ri));
+		p = mmap(NULL, ri.span, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 fd, (off_t)ri.mmap_offset);
+		ASSERT_NE(MAP_FAILED, p);
+		p[ri.span - 1] = (unsigned char)round;
+
+		switch (round % 4) {
+		case 0:		/* everything released first */
+			ASSERT_EQ(0, munmap(p, ri.span));
+			ASSERT_EQ(0, close(fd));
+			ASSERT_EQ(0, close(fd1));
+			break;
+		case 1:		/* an open file with a region */
+			ASSERT_EQ(0, munmap(p, ri.span));
+			ASSERT_EQ(0, close(fd));
+			ASSERT_EQ(-EWOULDBLOCK, module_unload());
+			ASSERT_EQ(0, close(fd1));
+			break;
+		case 2:		/* a mapping that outlived its file */
+			ASSERT_EQ(0, close(fd));
+			ASSERT_EQ(0, close(fd1));
+			ASSERT_EQ(-EWOULDBLOCK, module_unload());
+			ASSERT_EQ((unsigned char)round, p[ri.span - 1]);
+			ASSERT_EQ(0, munmap(p, ri.span));
+			break;
+		default:	/* a child holding file and mapping, killed */
+			ASSERT_EQ(0, pipe(pipefd));
+			child = fork();
+			ASSERT_LE(0, child);
+			if (child == 0) {
+				close(pipefd[0]);
+				/* inherited fd, fd1 and mapping; one more */
+				if (nt_weight(fd, 64, 0, NULL, NULL) ||
+				    write(pipefd[1], "r", 1) != 1)
+					_exit(1);
+				for (;;)
+					pause();
+			}
+			close(pipefd[1]);
+			ASSERT_EQ(1, read(pipefd[0], &c, 1));
+			close(pipefd[0]);
+			ASSERT_EQ(0, munmap(p, ri.span));
+			ASSERT_EQ(0, close(fd));
+			ASSERT_EQ(0, close(fd1));
+			ASSERT_EQ(-EWOULDBLOCK, module_unload());
+			ASSERT_EQ(0, kill(child, SIGKILL));
+			ASSERT_EQ(child, waitpid(child, &status, 0));
+			ASSERT_TRUE(WIFSIGNALED(status));
+			break;
+		}
+		ASSERT_EQ(0, module_unload()) {
+			TH_LOG("round %d", round);
+		}
+		ASSERT_FALSE(module_loaded());
+		ASSERT_FALSE(dev_exists(0));
+	}
 }
 
 /* Discard what /dev/kmsg holds so far; return the fd positioned after. */
