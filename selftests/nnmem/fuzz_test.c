@@ -274,8 +274,14 @@ static void *fz_ptr(struct fz_rng *r, void *good, size_t len)
 	case 3:
 		return (void *)0xffffffff81000000UL;	/* kernel text */
 	case 4:
-		/* straddles into the unmapped page */
-		return fz.edge + 4096 - (len ? fz_below(r, len) + 1 : 1);
+		/*
+		 * Straddles into the unmapped page. It starts inside the
+		 * edge page whatever the length: a start below it would hand
+		 * the kernel whatever is mapped there (another thread's
+		 * stack, once), which READ then overwrites.
+		 */
+		return fz.edge + 4096 -
+		       (len ? fz_below(r, len < 4096 ? len : 4096) + 1 : 1);
 	case 5:
 		return (void *)(uintptr_t)fz_rand(r);
 	default:
