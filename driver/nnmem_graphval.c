@@ -275,26 +275,7 @@ static int nnmem_gv_conv2d(struct nnmem_gv *gv, u32 ni,
 		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_QUANT, ni,
 				     NNMEM_GV_NONE);
 
-	p->batch = in->dims[0];
-	p->in_h = in->dims[1];
-	p->in_w = in->dims[2];
-	p->in_c = in->dims[3];
-	p->out_c = f->dims[0];
-	p->k_h = f->dims[1];
-	p->k_w = f->dims[2];
-	p->groups = c->groups;
-	p->stride_h = c->stride_h;
-	p->stride_w = c->stride_w;
-	p->dilation_h = c->dilation_h;
-	p->dilation_w = c->dilation_w;
-	p->pad_top = c->pad_top;
-	p->pad_bottom = c->pad_bottom;
-	p->pad_left = c->pad_left;
-	p->pad_right = c->pad_right;
-	p->input_zero_point = in->zero_point;
-	p->output_zero_point = out->zero_point;
-	p->act_min = c->act_min;
-	p->act_max = c->act_max;
+	nnmem_conv2d_params_from_uapi(p, c, in, f, out);
 
 	ret = nnmem_conv2d_shape_get(p, &shape);
 	if (ret == -ERANGE)

@@ -13,6 +13,46 @@
 #include <linux/nnmem.h>
 
 /**
+ * nnmem_conv2d_params_from_uapi - the kernel library's view of a conv2d node
+ * @p: filled in
+ * @c: the node's parameters
+ * @in: its input tensor (NHWC)
+ * @f: its filter tensor (OHWI)
+ * @out: its output tensor
+ *
+ * Only copies: the validator, the userspace reference and the benchmark
+ * all build &struct nnmem_conv2d_params this one way.
+ */
+static inline void
+nnmem_conv2d_params_from_uapi(struct nnmem_conv2d_params *p,
+			      const struct nnmem_conv2d *c,
+			      const struct nnmem_tensor *in,
+			      const struct nnmem_tensor *f,
+			      const struct nnmem_tensor *out)
+{
+	p->batch = in->dims[0];
+	p->in_h = in->dims[1];
+	p->in_w = in->dims[2];
+	p->in_c = in->dims[3];
+	p->out_c = f->dims[0];
+	p->k_h = f->dims[1];
+	p->k_w = f->dims[2];
+	p->groups = c->groups;
+	p->stride_h = c->stride_h;
+	p->stride_w = c->stride_w;
+	p->dilation_h = c->dilation_h;
+	p->dilation_w = c->dilation_w;
+	p->pad_top = c->pad_top;
+	p->pad_bottom = c->pad_bottom;
+	p->pad_left = c->pad_left;
+	p->pad_right = c->pad_right;
+	p->input_zero_point = in->zero_point;
+	p->output_zero_point = out->zero_point;
+	p->act_min = c->act_min;
+	p->act_max = c->act_max;
+}
+
+/**
  * struct nnmem_graphval_region - what the caller found for a tensor's handle
  * @present: the handle names a region of the calling session
  * @kind: %NNMEM_KIND_WEIGHT or %NNMEM_KIND_ACTIVATION

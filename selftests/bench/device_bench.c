@@ -43,6 +43,7 @@
 
 #include "graph_kit.h"
 #include "nnmem_arena.h"
+#include "nnmem_graphval.h"
 #include "nnmem_kernels.h"
 #include "nnmem_test.h"
 
@@ -169,26 +170,7 @@ static void conv_params(struct gk *g, int n, struct nnmem_conv2d_params *p,
 	const struct nnmem_tensor *f = &g->t[c->filter];
 
 	memset(p, 0, sizeof(*p));
-	p->batch = in->dims[0];
-	p->in_h = in->dims[1];
-	p->in_w = in->dims[2];
-	p->in_c = in->dims[3];
-	p->out_c = f->dims[0];
-	p->k_h = f->dims[1];
-	p->k_w = f->dims[2];
-	p->groups = c->groups;
-	p->stride_h = c->stride_h;
-	p->stride_w = c->stride_w;
-	p->dilation_h = c->dilation_h;
-	p->dilation_w = c->dilation_w;
-	p->pad_top = c->pad_top;
-	p->pad_bottom = c->pad_bottom;
-	p->pad_left = c->pad_left;
-	p->pad_right = c->pad_right;
-	p->input_zero_point = in->zero_point;
-	p->output_zero_point = g->t[c->output].zero_point;
-	p->act_min = c->act_min;
-	p->act_max = c->act_max;
+	nnmem_conv2d_params_from_uapi(p, c, in, f, &g->t[c->output]);
 
 	memset(t, 0, sizeof(*t));
 	t->input = (const s8 *)gk_host(g, (int)c->input);

@@ -10,6 +10,7 @@
 
 #include <nnmem/model.h>
 
+#include "nnmem_graphval.h"
 #include "nnmem_kernels.h"
 
 /* Knuth's MMIX LCG; 31 bits of each step. */
@@ -67,26 +68,7 @@ static int nnmem_ref_conv2d(const struct nnmem_conv2d *c,
 		return -EINVAL;
 
 	memset(&p, 0, sizeof(p));
-	p.batch = in->dims[0];
-	p.in_h = in->dims[1];
-	p.in_w = in->dims[2];
-	p.in_c = in->dims[3];
-	p.out_c = filt->dims[0];
-	p.k_h = filt->dims[1];
-	p.k_w = filt->dims[2];
-	p.groups = c->groups;
-	p.stride_h = c->stride_h;
-	p.stride_w = c->stride_w;
-	p.dilation_h = c->dilation_h;
-	p.dilation_w = c->dilation_w;
-	p.pad_top = c->pad_top;
-	p.pad_bottom = c->pad_bottom;
-	p.pad_left = c->pad_left;
-	p.pad_right = c->pad_right;
-	p.input_zero_point = in->zero_point;
-	p.output_zero_point = out->zero_point;
-	p.act_min = c->act_min;
-	p.act_max = c->act_max;
+	nnmem_conv2d_params_from_uapi(&p, c, in, filt, out);
 
 	memset(&t, 0, sizeof(t));
 	t.input = (const s8 *)nnmem_ref_tensor(in, regions, region_count,
