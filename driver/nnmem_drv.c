@@ -42,6 +42,8 @@
 /* The first version of every struct is a prefix of the current one. */
 static_assert(offsetof(struct nnmem_info, max_tensors) ==
 	      NNMEM_INFO_SIZE_VER0);
+static_assert(offsetof(struct nnmem_info, max_graph_macs) ==
+	      NNMEM_INFO_SIZE_VER1);
 static_assert(offsetof(struct nnmem_alloc, label) == NNMEM_ALLOC_SIZE_VER0);
 static_assert(sizeof(struct nnmem_free) == NNMEM_FREE_SIZE_VER0);
 static_assert(offsetof(struct nnmem_region_info, label) ==

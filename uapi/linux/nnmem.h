@@ -101,6 +101,12 @@
  * @max_nodes: most nodes in one graph (since version 1).
  * @max_graphs: most graphs one session may hold at once (since version 1).
  * @max_jobs: most unreaped jobs one session may have (since version 1).
+ * @max_graph_macs: most multiply-accumulates one graph may take to run
+ *	(module parameter max_graph_macs; since version 2).
+ * @max_session_kmem: most bytes of kernel memory the graphs and jobs of
+ *	one session may hold (module parameter; since version 2).
+ * @max_device_kmem: most bytes of kernel memory the graphs and jobs of all
+ *	sessions of the device may hold (module parameter; since version 2).
  */
 struct nnmem_info {
 	__u32 uapi_version;
@@ -115,9 +121,13 @@ struct nnmem_info {
 	__u32 max_nodes;
 	__u32 max_graphs;
 	__u32 max_jobs;
+	__u64 max_graph_macs;
+	__u64 max_session_kmem;
+	__u64 max_device_kmem;
 };
 
 #define NNMEM_INFO_SIZE_VER0		40
+#define NNMEM_INFO_SIZE_VER1		56
 
 /**
  * struct nnmem_alloc - allocate a region (%NNMEM_IOCTL_ALLOC)
