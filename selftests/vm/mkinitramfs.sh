@@ -55,6 +55,11 @@ if [ -n "$testdir" ]; then
 		if [ "$(basename "$t")" = fault_test ] && [ "$name" != debug-6.12 ]; then
 			continue
 		fi
+		# NNMEM_TESTS: only these binaries (a developer's quick run).
+		if [ -n "${NNMEM_TESTS:-}" ] &&
+		   [[ " $NNMEM_TESTS " != *" $(basename "$t") "* ]]; then
+			continue
+		fi
 		copy_bin "$t" "$root/tests/$(basename "$t")"
 	done
 fi
