@@ -26,6 +26,7 @@ extern "C" {
 /* Host memory standing in for one region of a graph. */
 struct nnmem_ref_region {
 	uint32_t handle;	/* the handle the graph's tensors name */
+	uint32_t kind;		/* NNMEM_KIND_* (0: any, as the tensors need) */
 	uint8_t *data;
 	uint64_t size;
 };
@@ -39,6 +40,25 @@ struct nnmem_ref_region {
 int nnmem_ref_run(const struct nnmem_tensor *tensors, uint32_t tensor_count,
 		  const struct nnmem_node *nodes, uint32_t node_count,
 		  struct nnmem_ref_region *regions, uint32_t region_count);
+
+/*
+ * The driver's own validator (driver/nnmem_graphval.c) over host regions,
+ * no device needed: 0, or -EINVAL with *@err saying why (reason, node,
+ * tensor), as NNMEM_IOCTL_GRAPH_CREATE would. @err may be NULL.
+ */
+int nnmem_host_check(const struct nnmem_tensor *tensors, uint32_t tensor_count,
+		     const struct nnmem_node *nodes, uint32_t node_count,
+		     const struct nnmem_ref_region *regions,
+		     uint32_t region_count, struct nnmem_graph_error *err);
+
+/*
+ * nnmem_host_check(), then the driver's portable executor over the
+ * regions' host memory: the same plan and kernels as a device job.
+ */
+int nnmem_host_run(const struct nnmem_tensor *tensors, uint32_t tensor_count,
+		   const struct nnmem_node *nodes, uint32_t node_count,
+		   struct nnmem_ref_region *regions, uint32_t region_count,
+		   struct nnmem_graph_error *err);
 
 /*
  * The generator of a JSON "fill": {"lcg": SEED, ...}: advances *@state
@@ -122,6 +142,12 @@ int nnmem_model_release(struct nnmem_dev *dev, struct nnmem_model *m);
  * nnmem_model_images_free()) with every region's contents afterwards.
  */
 int nnmem_model_reference(const struct nnmem_model *m, uint8_t ***imagesp);
+/*
+ * Validate the model's graph with the driver's validator, no device:
+ * 0, or -EINVAL with *@err filled (see nnmem_host_check()).
+ */
+int nnmem_model_check(const struct nnmem_model *m,
+		      struct nnmem_graph_error *err);
 /* Read every region back from the device into new images. */
 int nnmem_model_read(struct nnmem_dev *dev, const struct nnmem_model *m,
 		     uint8_t ***imagesp);
