@@ -31,27 +31,28 @@
  *
  * Data structures. Every byte of the arena is in exactly one free extent
  * or one region's reservation. Free extents live in one rbtree ordered by
- * address, augmented with the size of the largest extent in each subtree:
- * the kernel's augmented rbtree (<linux/rbtree_augmented.h>,
- * RB_DECLARE_CALLBACKS_MAX), as drm_mm.c keeps its holes for
- * DRM_MM_INSERT_LOW/HIGH. In userspace builds it is the kernel tree's own
- * copy of the same code (tools/lib/rbtree.c), so the unit tests, the fuzz
- * harness and the benchmark run the very rbtree the module runs. An
- * insertion raises the subtree maxima on its way down and lets the rbtree
- * fix them up in its rotations; a change of an extent's size in place
- * (carving or coalescing, which never moves it in the address order)
- * recomputes its ancestors' maxima until one does not change. Descending
- * the tree and
- * skipping subtrees whose largest extent is too small finds the lowest (or
- * highest) extent of at least the requested size in O(log n), and the next
- * such extent after (or before) a given one, also in O(log n). Alignment
- * can make an extent that is large enough useless, so the search checks
- * each candidate exactly and moves on to the next; the answer is exactly
- * the lowest (highest) fitting position. Each candidate skipped that way
- * costs O(log n), so a search is O((k + 1) log n) for k skipped extents;
- * an extent at least size + align - 1 long is never skipped, and in
- * practice k is small (about 2.5 on average at 100,000 live regions with
- * the benchmark's mix of 64- and 4096-byte alignments).
+ * address and augmented with the size of the largest extent in each
+ * subtree: the kernel's augmented rbtree (<linux/rbtree_augmented.h>,
+ * RB_DECLARE_CALLBACKS_MAX), kept the way drm_mm.c keeps its holes for
+ * DRM_MM_INSERT_LOW/HIGH. Userspace builds use the kernel tree's own
+ * userspace copy of that code (tools/lib/rbtree.c), so the unit tests, the
+ * fuzz harness and the benchmark run the rbtree the module runs. An
+ * insertion raises the maxima on its way down and the rbtree's rotations
+ * recompute what they move; an extent resized in place (carved or
+ * coalesced, which never moves it in the address order) recomputes its
+ * ancestors' maxima up to the first that does not change.
+ *
+ * Descending the tree and skipping subtrees whose largest extent is too
+ * small finds the lowest (or highest) extent of at least the requested
+ * size in O(log n), and the next such extent after (or before) a given
+ * one, also in O(log n). Alignment can make an extent that is large
+ * enough useless, so the search checks each candidate exactly and moves on
+ * to the next; the answer is exactly the lowest (highest) fitting
+ * position. Each candidate skipped that way costs O(log n), so a search is
+ * O((k + 1) log n) for k skipped extents; an extent at least
+ * size + align - 1 long is never skipped, and in practice k is small
+ * (about 2.5 on average at 100,000 live regions with the benchmark's mix
+ * of 64- and 4096-byte alignments).
  * The search stops at the first extent beyond the other end's boundary,
  * since no extent straddles it.
  *

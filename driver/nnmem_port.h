@@ -31,12 +31,16 @@
 /*
  * The arena's userspace builds put the kernel tree's tools/include first
  * on the include path (for its rbtree): then <linux/types.h> is the tools
- * copy, which defines these (u64 as uint64_t) and likely(), container_of().
+ * copy, which defines these (u64 as uint64_t, s64 as int64_t) and
+ * likely(), container_of().
  */
 #ifndef _TOOLS_LINUX_TYPES_H_
 typedef __u64 u64;
 typedef __u32 u32;
 typedef __u8 u8;
+typedef __s64 s64;
+typedef __s32 s32;
+typedef __s8 s8;
 #endif
 
 #ifndef U64_MAX

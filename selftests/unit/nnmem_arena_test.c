@@ -312,6 +312,15 @@ static void rb_flip_colour(struct rb_node *n)
 	n->__rb_parent_color ^= 1;
 }
 
+/* Link @n under @p (NULL: the root) with @colour, no children. */
+static void rb_set(struct rb_node *n, const struct rb_node *p,
+		   unsigned long colour)
+{
+	n->__rb_parent_color = (unsigned long)p | colour;
+	n->rb_left = NULL;
+	n->rb_right = NULL;
+}
+
 /* Point @n's parent link at @p, keeping its colour. */
 static void rb_repoint(struct rb_node *n, const struct rb_node *p)
 {
@@ -395,6 +404,37 @@ static int test_rbtree_check_detects_damage(void)
 	for (i = 1; i < N / 2; i += 2)
 		nnmem_arena_free(&arena, &r[i]);
 	for (i = N / 2; i < N; i++)
+		nnmem_arena_free(&arena, &r[i]);
+	CHECK_OK(expect_one_extent(&arena));
+
+	/*
+	 * Red under red and nothing else wrong: three weights a < b < c
+	 * re-linked by hand as c (black root) with left child a (red) whose
+	 * right child is b (red). Every path meets one black node and the
+	 * in-order walk is still a, b, c.
+	 */
+	ALLOC_AT(&arena, &r[0], W, 64, 64, 0);
+	ALLOC_AT(&arena, &r[1], W, 64, 64, 64);
+	ALLOC_AT(&arena, &r[2], W, 64, 64, 128);
+	rb_set(&r[2].node, NULL, 1);
+	rb_set(&r[0].node, &r[2].node, 0);
+	rb_set(&r[1].node, &r[0].node, 0);
+	r[2].node.rb_left = &r[0].node;
+	r[0].node.rb_right = &r[1].node;
+	arena.regions[W].rb_node = &r[2].node;
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	/* a black instead: no red under red, but 2 black nodes vs 1. */
+	r[0].node.__rb_parent_color |= 1;
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	/* The shape the rbtree itself makes: b black, a and c red. */
+	rb_set(&r[1].node, NULL, 1);
+	rb_set(&r[0].node, &r[1].node, 0);
+	rb_set(&r[2].node, &r[1].node, 0);
+	r[1].node.rb_left = &r[0].node;
+	r[1].node.rb_right = &r[2].node;
+	arena.regions[W].rb_node = &r[1].node;
+	ARENA_OK(&arena);
+	for (i = 0; i < 3; i++)
 		nnmem_arena_free(&arena, &r[i]);
 	CHECK_OK(expect_one_extent(&arena));
 	nnmem_arena_fini(&arena);
