@@ -465,15 +465,18 @@ int nnmem_arena_init(struct nnmem_arena *arena, u64 size,
  */
 void nnmem_arena_fini(struct nnmem_arena *arena)
 {
-	struct nnmem_arena_extent *e, *tmp;
+	struct rb_node *node, *next;
+	struct nnmem_arena_extent *e;
 	int k;
 
 	WARN_ON(arena->count[NNMEM_ARENA_WEIGHT] ||
 		arena->count[NNMEM_ARENA_ACTIVATION]);
 
-	/* Children before parents: no rebalancing, and each node is done with. */
-	rbtree_postorder_for_each_entry_safe(e, tmp, &arena->free_tree, node)
-		nnmem_arena_spare_push(arena, e);
+	/* Children before parents, without rebalancing: the tree goes whole. */
+	for (node = rb_first_postorder(&arena->free_tree); node; node = next) {
+		next = rb_next_postorder(node);
+		nnmem_arena_spare_push(arena, nnmem_arena_extent_of(node));
+	}
 	arena->free_tree = RB_ROOT;
 	arena->free_extents = 0;
 	while (arena->spare) {
@@ -585,7 +588,7 @@ void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r)
 
 	/*
 	 * The last extent starting below the region and the first one
-	 * starting above it, in one descent: the last nodes where it turned
+	 * starting after it, in one descent: the last nodes where it turned
 	 * right and left.
 	 */
 	node = arena->free_tree.rb_node;
