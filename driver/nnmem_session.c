@@ -32,6 +32,40 @@
 static atomic_t nnmem_session_last_id = ATOMIC_INIT(0);
 
 /**
+ * nnmem_session_next_id - the id the next open of any device will get
+ *
+ * For the debugfs test hook (nnmem_debugfs.c).
+ *
+ * Return: the next session id.
+ */
+u64 nnmem_session_next_id(void)
+{
+	return (u32)(atomic_read(&nnmem_session_last_id) + 1);
+}
+
+/**
+ * nnmem_session_set_next_id - move the session id counter forward
+ * @next: the id the next open will get
+ *
+ * A test hook (debugfs next_session_id): it lets a test reach ids that
+ * would otherwise take billions of opens. Ids only move forward, so they
+ * stay unique and each device's list stays in ascending order.
+ *
+ * Return: 0, or -EINVAL if @next is below the next id.
+ */
+int nnmem_session_set_next_id(u64 next)
+{
+	int last = atomic_read(&nnmem_session_last_id);
+
+	do {
+		if (next < (u32)last + 1ULL || next > U32_MAX)
+			return -EINVAL;
+	} while (!atomic_try_cmpxchg(&nnmem_session_last_id, &last,
+				     (int)(next - 1)));
+	return 0;
+}
+
+/**
  * nnmem_session_open - start a session on an open of /dev/nnmemN
  * @inode: the device node
  * @file: the new file

@@ -61,6 +61,8 @@ struct nnmem_session {
 int nnmem_session_open(struct inode *inode, struct file *file);
 int nnmem_session_release(struct inode *inode, struct file *file);
 __poll_t nnmem_session_poll(struct file *file, poll_table *wait);
+u64 nnmem_session_next_id(void);
+int nnmem_session_set_next_id(u64 next);
 int nnmem_session_usage_ioctl(struct nnmem_session *s, void *data,
 			      struct nnmem_ioctl_ctx *ctx);
 

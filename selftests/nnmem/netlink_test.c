@@ -41,6 +41,7 @@ struct nlt {
 	uint32_t seq;
 	char extack[256];	/* message of the last error, "" if none */
 	int miss_type;		/* NLMSGERR_ATTR_MISS_TYPE of it, or -1 */
+	int datagrams;		/* reads the last request's replies took */
 };
 
 struct nlt_msg {
@@ -146,6 +147,23 @@ static uint64_t nlt_u64(const struct nlattr **tb, int type)
 	return v;
 }
 
+/*
+ * An unsigned attribute of 4 or 8 bytes, 0 if absent; *@len (if not NULL)
+ * gets its payload length, so a test can insist on the width.
+ */
+static uint64_t nlt_uint(const struct nlattr **tb, int type, int *len)
+{
+	int n = tb[type] ? tb[type]->nla_len - NLA_HDRLEN : 0;
+
+	if (len)
+		*len = n;
+	if (n == 4)
+		return nlt_u32(tb, type);
+	if (n == 8)
+		return nlt_u64(tb, type);
+	return 0;
+}
+
 static const char *nlt_str(const struct nlattr **tb, int type)
 {
 	return tb[type] ? nla_payload(tb[type]) : "";
@@ -185,6 +203,7 @@ static int nlt_request(struct nlt *nl, struct nlt_msg *m,
 
 	nl->extack[0] = '\0';
 	nl->miss_type = -1;
+	nl->datagrams = 0;
 	m->nlh.nlmsg_flags |= NLM_F_ACK;
 	if (send(nl->fd, m, m->nlh.nlmsg_len, 0) < 0)
 		return -errno;
@@ -194,6 +213,7 @@ static int nlt_request(struct nlt *nl, struct nlt_msg *m,
 		n = recv(nl->fd, buf, sizeof(buf), 0);
 		if (n < 0)
 			return -errno;
+		nl->datagrams++;
 		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, n);
 		     nlh = NLMSG_NEXT(nlh, n)) {
 			if (nlh->nlmsg_seq != m->nlh.nlmsg_seq)
@@ -468,7 +488,8 @@ static const struct nlt_region *nlt_find_label(const struct nlt_regions *rs,
 
 struct nlt_event {
 	uint8_t cmd;
-	uint32_t type, dev, session, handle, kind, graph, job;
+	uint32_t type, dev, handle, kind, graph, job;
+	uint64_t session;
 	int32_t error, status;
 	uint64_t offset, size, macs;
 	char label[NNMEM_LABEL_LEN + 1];
@@ -508,7 +529,7 @@ static int nlt_event(struct nlt *nl, struct nlt_event *ev, int ms)
 	case NNMEM_CMD_ALLOC_FAILED_NTF:
 		ev->type = nlt_u32(tb, NNMEM_A_REGION_EVENT);
 		ev->dev = nlt_u32(tb, NNMEM_A_REGION_DEV_INDEX);
-		ev->session = nlt_u32(tb, NNMEM_A_REGION_SESSION);
+		ev->session = nlt_uint(tb, NNMEM_A_REGION_SESSION, NULL);
 		ev->handle = nlt_u32(tb, NNMEM_A_REGION_HANDLE);
 		ev->kind = nlt_u32(tb, NNMEM_A_REGION_KIND);
 		ev->offset = nlt_u64(tb, NNMEM_A_REGION_OFFSET);
@@ -520,13 +541,13 @@ static int nlt_event(struct nlt *nl, struct nlt_event *ev, int ms)
 	case NNMEM_CMD_GRAPH_NTF:
 		ev->type = nlt_u32(tb, NNMEM_A_GRAPH_EVENT);
 		ev->dev = nlt_u32(tb, NNMEM_A_GRAPH_DEV_INDEX);
-		ev->session = nlt_u32(tb, NNMEM_A_GRAPH_SESSION);
+		ev->session = nlt_uint(tb, NNMEM_A_GRAPH_SESSION, NULL);
 		ev->graph = nlt_u32(tb, NNMEM_A_GRAPH_HANDLE);
 		break;
 	case NNMEM_CMD_JOB_NTF:
 		ev->type = nlt_u32(tb, NNMEM_A_JOB_EVENT);
 		ev->dev = nlt_u32(tb, NNMEM_A_JOB_DEV_INDEX);
-		ev->session = nlt_u32(tb, NNMEM_A_JOB_SESSION);
+		ev->session = nlt_uint(tb, NNMEM_A_JOB_SESSION, NULL);
 		ev->graph = nlt_u32(tb, NNMEM_A_JOB_GRAPH);
 		ev->job = nlt_u32(tb, NNMEM_A_JOB_ID);
 		ev->status = (int32_t)nlt_u32(tb, NNMEM_A_JOB_STATUS);
@@ -535,7 +556,7 @@ static int nlt_event(struct nlt *nl, struct nlt_event *ev, int ms)
 	case NNMEM_CMD_SESSION_NTF:
 		ev->type = nlt_u32(tb, NNMEM_A_SESSION_EVENT);
 		ev->dev = nlt_u32(tb, NNMEM_A_SESSION_DEV_INDEX);
-		ev->session = nlt_u32(tb, NNMEM_A_SESSION_ID);
+		ev->session = nlt_uint(tb, NNMEM_A_SESSION_ID, NULL);
 		break;
 	}
 	return 0;
@@ -974,7 +995,7 @@ TEST_F(nl, netlink_malformed_requests_fail_with_extack_messages)
 }
 
 /* Next event of session @session, skipping others'. */
-static int nlt_event_of(struct nlt *nl, uint32_t session,
+static int nlt_event_of(struct nlt *nl, uint64_t session,
 			struct nlt_event *ev)
 {
 	int err;
@@ -985,13 +1006,205 @@ static int nlt_event_of(struct nlt *nl, uint32_t session,
 	return err;
 }
 
+/* ---- session ids past 2^32 ---- */
+
+#define NLT_DEBUGFS		"/sys/kernel/debug/nnmem"
+/* The test hook: the id the next open gets (driver/debugfs-nnmem). */
+#define NLT_NEXT_SESSION_ID	NLT_DEBUGFS "/next_session_id"
+#define NLT_WRAP_SESSIONS	6
+#define NLT_WRAP_REGIONS	64
+#define NLT_WRAP_MAX		1024
+
+static int nlt_file_u64(const char *path, uint64_t *v)
+{
+	unsigned long long x;
+	FILE *f = fopen(path, "re");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%llu", &x) == 1;
+	fclose(f);
+	if (!ok)
+		return -EBADMSG;
+	*v = x;
+	return 0;
+}
+
+/* 0, or the -errno of the write (the hook refuses with it). */
+static int nlt_set_file_u64(const char *path, uint64_t v)
+{
+	char buf[32];
+	int fd, len, err = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)v);
+	if (write(fd, buf, len) != len)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The regions of a dump: session id, its attribute's width, label. */
+struct nlt_wrap {
+	int n;
+	struct {
+		uint64_t session;
+		int width;
+		char label[NNMEM_LABEL_LEN + 1];
+	} r[NLT_WRAP_MAX];
+};
+
+static void nlt_wrap_parse(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nlt_wrap *w = arg;
+	const struct nlattr *tb[NLT_MAX_ATTR];
+
+	nlt_parse(nlh, tb);
+	if (w->n < NLT_WRAP_MAX) {
+		w->r[w->n].session = nlt_uint(tb, NNMEM_A_REGION_SESSION,
+					      &w->r[w->n].width);
+		snprintf(w->r[w->n].label, sizeof(w->r[w->n].label), "%s",
+			 nlt_str(tb, NNMEM_A_REGION_LABEL));
+	}
+	w->n++;
+}
+
+/*
+ * Session ids count opens since load. After 2^32 opens (reached here
+ * through the debugfs hook) a region-get dump that needs several messages
+ * must still list every region of every session exactly once, and name
+ * each session by its full id. Sessions alternate between the two devices,
+ * so both devices' lists cross 2^32.
+ */
+TEST_F(nl, netlink_region_dump_lists_every_session_once_past_2_pow_32_opens)
+{
+	int seen[NLT_WRAP_SESSIONS][NLT_WRAP_REGIONS];
+	uint64_t next, start, id[NLT_WRAP_SESSIONS];
+	uint32_t h[NLT_WRAP_SESSIONS];
+	int fds[NLT_WRAP_SESSIONS];
+	struct nlt ev_nl;
+	struct nlt_event ev;
+	struct nlt_wrap *w;
+	struct nlt_msg m;
+	int i, j, k, bad = 0;
+
+	if (access(NLT_DEBUGFS, F_OK))
+		SKIP(return, "debugfs is not mounted at /sys/kernel/debug");
+	ASSERT_EQ(0, nlt_file_u64(NLT_NEXT_SESSION_ID, &next)) {
+		TH_LOG("the test hook %s is missing", NLT_NEXT_SESSION_ID);
+	}
+	/* Three sessions below a multiple of 2^32 and three from it on. */
+	start = ((next + 3 + 0xffffffffULL) & ~0xffffffffULL) - 3;
+	ASSERT_EQ(0, nlt_set_file_u64(NLT_NEXT_SESSION_ID, start));
+	/* The hook never moves ids back (they would repeat). */
+	ASSERT_EQ(-EINVAL, nlt_set_file_u64(NLT_NEXT_SESSION_ID, start - 1));
+	ASSERT_EQ(0, nlt_file_u64(NLT_NEXT_SESSION_ID, &next));
+	ASSERT_EQ(start, next);
+
+	ASSERT_EQ(0, nlt_open(&ev_nl, true, 0));
+	for (k = 0; k < NLT_WRAP_SESSIONS; k++) {
+		fds[k] = nt_open(k % 2);
+		ASSERT_LE(0, fds[k]);
+		ASSERT_EQ(0, nlt_event_of(&ev_nl, 0, &ev));
+		ASSERT_EQ(NNMEM_EVENT_TYPE_SESSION_OPEN, ev.type);
+		id[k] = ev.session;
+		for (j = 0; j < NLT_WRAP_REGIONS; j++) {
+			char label[28];
+
+			snprintf(label, sizeof(label), "wrap%d.%d", k, j);
+			ASSERT_EQ(0, nt_alloc(fds[k], 64, 0, NNMEM_KIND_WEIGHT,
+					      0, label, j ? NULL : &h[k],
+					      NULL));
+		}
+	}
+	close(ev_nl.fd);
+
+	w = calloc(1, sizeof(*w));
+	ASSERT_NE(NULL, w);
+	nlt_msg_init(&self->nl, &m, self->nl.family, NLM_F_DUMP,
+		     NNMEM_CMD_REGION_GET);
+	ASSERT_EQ(0, nlt_request(&self->nl, &m, nlt_wrap_parse, w));
+	/* More than one message: the dump was resumed from its cursor. */
+	ASSERT_LE(2, self->nl.datagrams);
+	ASSERT_GE(NLT_WRAP_MAX, w->n);
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < w->n; i++) {
+		if (sscanf(w->r[i].label, "wrap%d.%d", &k, &j) != 2 ||
+		    k < 0 || k >= NLT_WRAP_SESSIONS || j < 0 ||
+		    j >= NLT_WRAP_REGIONS) {
+			TH_LOG("region %d: unexpected label \"%s\"", i,
+			       w->r[i].label);
+			bad++;
+			continue;
+		}
+		seen[k][j]++;
+		if (w->r[i].session != id[k]) {
+			TH_LOG("%s: session %llu, opened as %llu",
+			       w->r[i].label,
+			       (unsigned long long)w->r[i].session,
+			       (unsigned long long)id[k]);
+			bad++;
+		}
+	}
+	for (k = 0; k < NLT_WRAP_SESSIONS; k++) {
+		for (j = 0; j < NLT_WRAP_REGIONS; j++) {
+			if (seen[k][j] == 1)
+				continue;
+			TH_LOG("wrap%d.%d (session %llu) listed %d times", k,
+			       j, (unsigned long long)id[k], seen[k][j]);
+			bad++;
+		}
+	}
+	ASSERT_EQ(0, bad) {
+		TH_LOG("%d of %d regions wrong in a %d-part dump", bad,
+		       NLT_WRAP_SESSIONS * NLT_WRAP_REGIONS,
+		       self->nl.datagrams);
+	}
+	ASSERT_EQ(NLT_WRAP_SESSIONS * NLT_WRAP_REGIONS, w->n);
+
+	/* Full 64-bit ids, one per open, in order, past 2^32. */
+	for (i = 0; i < w->n; i++)
+		ASSERT_EQ(8, w->r[i].width);
+	for (k = 0; k < NLT_WRAP_SESSIONS; k++)
+		ASSERT_EQ(start + k, id[k]);
+	ASSERT_LT(0xffffffffULL, id[NLT_WRAP_SESSIONS - 1]);
+
+	/* do and a filtered dump by an id above 2^32 */
+	k = NLT_WRAP_SESSIONS - 1;
+	nlt_msg_init(&self->nl, &m, self->nl.family, 0, NNMEM_CMD_REGION_GET);
+	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, k % 2);
+	nlt_put(&m, NNMEM_A_REGION_SESSION, &id[k], sizeof(id[k]));
+	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, h[k]);
+	w->n = 0;
+	ASSERT_EQ(0, nlt_request(&self->nl, &m, nlt_wrap_parse, w));
+	ASSERT_EQ(1, w->n);
+	ASSERT_EQ(id[k], w->r[0].session);
+	ASSERT_STREQ("wrap5.0", w->r[0].label);
+	nlt_msg_init(&self->nl, &m, self->nl.family, NLM_F_DUMP,
+		     NNMEM_CMD_REGION_GET);
+	nlt_put(&m, NNMEM_A_REGION_SESSION, &id[k], sizeof(id[k]));
+	w->n = 0;
+	ASSERT_EQ(0, nlt_request(&self->nl, &m, nlt_wrap_parse, w));
+	ASSERT_EQ(NLT_WRAP_REGIONS, w->n);
+	for (i = 0; i < w->n; i++)
+		ASSERT_EQ(id[k], w->r[i].session);
+
+	free(w);
+	for (k = 0; k < NLT_WRAP_SESSIONS; k++)
+		close(fds[k]);
+}
+
 TEST_F(nl, netlink_events_arrive_in_order_for_alloc_free_and_run)
 {
 	struct nlt ev_nl;
 	struct nlt_event ev;
 	struct nnmem_run run;
-	uint32_t w, a, graph, session;
-	uint64_t woff, aoff;
+	uint32_t w, a, graph;
+	uint64_t session, woff, aoff;
 	struct gk g;
 	int fd, err;
 
