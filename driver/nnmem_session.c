@@ -8,6 +8,7 @@
  */
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/list.h>
@@ -27,9 +28,13 @@
 
 /*
  * Last session id given out, all devices. Ids are taken under a device's
- * sessions_lock, so each device's list ascends.
+ * sessions_lock, so each device's list ascends. 64 bits never wrap (the
+ * debugfs hook may move the counter forward, to at most 2^63).
  */
-static atomic_t nnmem_session_last_id = ATOMIC_INIT(0);
+static atomic64_t nnmem_session_last_id = ATOMIC64_INIT(0);
+
+/* Largest id the debugfs hook may set: the walk's cursor never wraps. */
+#define NNMEM_SESSION_ID_HOOK_MAX	BIT_ULL(63)
 
 /**
  * nnmem_session_next_id - the id the next open of any device will get
@@ -40,7 +45,7 @@ static atomic_t nnmem_session_last_id = ATOMIC_INIT(0);
  */
 u64 nnmem_session_next_id(void)
 {
-	return (u32)(atomic_read(&nnmem_session_last_id) + 1);
+	return atomic64_read(&nnmem_session_last_id) + 1;
 }
 
 /**
@@ -51,17 +56,17 @@ u64 nnmem_session_next_id(void)
  * would otherwise take billions of opens. Ids only move forward, so they
  * stay unique and each device's list stays in ascending order.
  *
- * Return: 0, or -EINVAL if @next is below the next id.
+ * Return: 0, or -EINVAL if @next is below the next id or above 2^63.
  */
 int nnmem_session_set_next_id(u64 next)
 {
-	int last = atomic_read(&nnmem_session_last_id);
+	s64 last = atomic64_read(&nnmem_session_last_id);
 
 	do {
-		if (next < (u32)last + 1ULL || next > U32_MAX)
+		if (next <= (u64)last || next > NNMEM_SESSION_ID_HOOK_MAX)
 			return -EINVAL;
-	} while (!atomic_try_cmpxchg(&nnmem_session_last_id, &last,
-				     (int)(next - 1)));
+	} while (!atomic64_try_cmpxchg(&nnmem_session_last_id, &last,
+				       (s64)(next - 1)));
 	return 0;
 }
 
@@ -95,7 +100,7 @@ int nnmem_session_open(struct inode *inode, struct file *file)
 	s->pid = get_pid(task_tgid(current));
 
 	mutex_lock(&ndev->sessions_lock);
-	s->id = atomic_inc_return(&nnmem_session_last_id);
+	s->id = atomic64_inc_return(&nnmem_session_last_id);
 	list_add_tail(&s->node, &ndev->sessions);
 	ndev->nr_sessions++;
 	mutex_unlock(&ndev->sessions_lock);
@@ -152,7 +157,7 @@ int nnmem_session_release(struct inode *inode, struct file *file)
  *
  * Return: what the last call of @fn returned, 0 if it was not called.
  */
-int nnmem_device_walk_sessions(struct nnmem_device *ndev, u32 from,
+int nnmem_device_walk_sessions(struct nnmem_device *ndev, u64 from,
 			       int (*fn)(struct nnmem_session *s, void *arg),
 			       void *arg)
 {
@@ -171,7 +176,7 @@ int nnmem_device_walk_sessions(struct nnmem_device *ndev, u32 from,
 	return ret;
 }
 
-u32 nnmem_session_id(const struct nnmem_session *s)
+u64 nnmem_session_id(const struct nnmem_session *s)
 {
 	return s->id;
 }

@@ -36,7 +36,10 @@
  * @nr_jobs: unreaped jobs, sync ones included (under @job_lock)
  * @nr_done: finished, unreaped async jobs, for poll() (under @job_lock)
  * @node: link in @ndev->sessions (under @ndev->sessions_lock)
- * @id: unique per load, from 1, ascending along @ndev->sessions
+ * @id: the number of opens of any nnmem device since load, this one
+ *	included: unique per load, ascending along @ndev->sessions, and 64
+ *	bits wide so that it never wraps (2^64 opens at 10^9 per second take
+ *	585 years)
  * @uid: uid of the credentials the file was opened with
  * @pid: thread group that opened the file (a reference)
  */
@@ -53,7 +56,7 @@ struct nnmem_session {
 	u32 nr_jobs;
 	u32 nr_done;
 	struct list_head node;
-	u32 id;
+	u64 id;
 	kuid_t uid;
 	struct pid *pid;
 };

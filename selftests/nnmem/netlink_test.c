@@ -84,7 +84,7 @@ static void nlt_msg_init(struct nlt *nl, struct nlt_msg *m, uint16_t type,
 	m->nlh.nlmsg_seq = ++nl->seq;
 	g = NLMSG_DATA(&m->nlh);
 	g->cmd = cmd;
-	g->version = 1;
+	g->version = NNMEM_FAMILY_VERSION;
 }
 
 static void nlt_put(struct nlt_msg *m, uint16_t type, const void *data,
@@ -101,6 +101,11 @@ static void nlt_put(struct nlt_msg *m, uint16_t type, const void *data,
 }
 
 static void nlt_put_u32(struct nlt_msg *m, uint16_t type, uint32_t v)
+{
+	nlt_put(m, type, &v, sizeof(v));
+}
+
+static void nlt_put_u64(struct nlt_msg *m, uint16_t type, uint64_t v)
 {
 	nlt_put(m, type, &v, sizeof(v));
 }
@@ -254,7 +259,7 @@ static int nlt_request(struct nlt *nl, struct nlt_msg *m,
 
 struct nlt_family {
 	uint16_t id;
-	uint32_t grp;
+	uint32_t grp, version;
 	bool dev_get, region_get;
 };
 
@@ -270,6 +275,9 @@ static void nlt_family_parse(const struct nlmsghdr *nlh, void *arg)
 	if (tb[CTRL_ATTR_FAMILY_ID])
 		memcpy(&f->id, nla_payload(tb[CTRL_ATTR_FAMILY_ID]),
 		       sizeof(f->id));
+	if (tb[CTRL_ATTR_VERSION])
+		memcpy(&f->version, nla_payload(tb[CTRL_ATTR_VERSION]),
+		       sizeof(f->version));
 	if (tb[CTRL_ATTR_MCAST_GROUPS]) {
 		a = tb[CTRL_ATTR_MCAST_GROUPS];
 		p = nla_payload(a);
@@ -421,8 +429,8 @@ static int nlt_dev_get(struct nlt *nl, uint32_t index, struct nlt_dev *d)
 }
 
 struct nlt_region {
-	uint32_t dev, session, handle, pid, uid, align, kind, graph_refs;
-	uint64_t offset, size, span, res_start, res_size;
+	uint32_t dev, handle, pid, uid, align, kind, graph_refs;
+	uint64_t session, offset, size, span, res_start, res_size;
 	bool mappable;
 	char label[NNMEM_LABEL_LEN + 1];
 };
@@ -436,7 +444,7 @@ static void nlt_region_from(const struct nlattr **tb, struct nlt_region *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->dev = nlt_u32(tb, NNMEM_A_REGION_DEV_INDEX);
-	r->session = nlt_u32(tb, NNMEM_A_REGION_SESSION);
+	r->session = nlt_u64(tb, NNMEM_A_REGION_SESSION);
 	r->handle = nlt_u32(tb, NNMEM_A_REGION_HANDLE);
 	r->pid = nlt_u32(tb, NNMEM_A_REGION_PID);
 	r->uid = nlt_u32(tb, NNMEM_A_REGION_UID);
@@ -654,6 +662,8 @@ TEST_F(nl, netlink_family_and_events_group_resolve_by_name)
 
 	ASSERT_EQ(0, nlt_resolve(&self->nl, &f));
 	ASSERT_LT(GENL_MIN_ID - 1, f.id);
+	/* 2: session ids are u64 */
+	ASSERT_EQ(2, f.version);
 	ASSERT_NE(0, f.grp);
 	ASSERT_TRUE(f.dev_get);
 	ASSERT_TRUE(f.region_get);
@@ -775,7 +785,7 @@ TEST_F(nl, netlink_region_get_shows_exactly_the_callers_regions)
 	r = nlt_find_label(&rs, labels[1]);
 	nlt_msg_init(&self->nl, &m, self->nl.family, 0, NNMEM_CMD_REGION_GET);
 	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
-	nlt_put_u32(&m, NNMEM_A_REGION_SESSION, r->session);
+	nlt_put_u64(&m, NNMEM_A_REGION_SESSION, r->session);
 	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, r->handle);
 	ASSERT_EQ(0, nlt_request(&self->nl, &m, nlt_region_parse, &one));
 	ASSERT_EQ(1, one.n);
@@ -784,7 +794,7 @@ TEST_F(nl, netlink_region_get_shows_exactly_the_callers_regions)
 
 	nlt_msg_init(&self->nl, &m, self->nl.family, 0, NNMEM_CMD_REGION_GET);
 	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
-	nlt_put_u32(&m, NNMEM_A_REGION_SESSION, r->session);
+	nlt_put_u64(&m, NNMEM_A_REGION_SESSION, r->session);
 	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, 1000);
 	ASSERT_EQ(-ENOENT, nlt_request(&self->nl, &m, NULL, NULL));
 	ASSERT_STRNE("", self->nl.extack);
@@ -808,7 +818,7 @@ TEST_F(nl, netlink_region_get_shows_exactly_the_callers_regions)
  * The child, as uid 65534: its netlink dump and do see only its own
  * region, never root's. Returns a nonzero code naming the failed check.
  */
-static int nobody_child(uint32_t root_session, uint32_t root_handle,
+static int nobody_child(uint64_t root_session, uint32_t root_handle,
 			int ready_fd, int go_fd)
 {
 	struct nlt_regions rs;
@@ -836,7 +846,7 @@ static int nobody_child(uint32_t root_session, uint32_t root_handle,
 	/* root's region reads as absent, with a message */
 	nlt_msg_init(&nl, &m, nl.family, 0, NNMEM_CMD_REGION_GET);
 	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
-	nlt_put_u32(&m, NNMEM_A_REGION_SESSION, root_session);
+	nlt_put_u64(&m, NNMEM_A_REGION_SESSION, root_session);
 	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, root_handle);
 	if (nlt_request(&nl, &m, NULL, NULL) != -ENOENT || !nl.extack[0])
 		return 16;
@@ -965,9 +975,17 @@ TEST_F(nl, netlink_malformed_requests_fail_with_extack_messages)
 	/* handle 0 is below the policy's minimum */
 	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_REGION_GET);
 	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
-	nlt_put_u32(&m, NNMEM_A_REGION_SESSION, 1);
+	nlt_put_u64(&m, NNMEM_A_REGION_SESSION, 1);
 	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, 0);
 	ASSERT_EQ(-ERANGE, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STRNE("", nl->extack);
+
+	/* a session id is a u64 (family version 2): 4 bytes are refused */
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_REGION_GET);
+	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
+	nlt_put_u32(&m, NNMEM_A_REGION_SESSION, 1);
+	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, 1);
+	ASSERT_EQ(-EINVAL, nlt_request(nl, &m, NULL, NULL));
 	ASSERT_STRNE("", nl->extack);
 
 	/* bad device id: do and dump */
@@ -1177,7 +1195,7 @@ TEST_F(nl, netlink_region_dump_lists_every_session_once_past_2_pow_32_opens)
 	k = NLT_WRAP_SESSIONS - 1;
 	nlt_msg_init(&self->nl, &m, self->nl.family, 0, NNMEM_CMD_REGION_GET);
 	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, k % 2);
-	nlt_put(&m, NNMEM_A_REGION_SESSION, &id[k], sizeof(id[k]));
+	nlt_put_u64(&m, NNMEM_A_REGION_SESSION, id[k]);
 	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, h[k]);
 	w->n = 0;
 	ASSERT_EQ(0, nlt_request(&self->nl, &m, nlt_wrap_parse, w));
@@ -1186,7 +1204,7 @@ TEST_F(nl, netlink_region_dump_lists_every_session_once_past_2_pow_32_opens)
 	ASSERT_STREQ("wrap5.0", w->r[0].label);
 	nlt_msg_init(&self->nl, &m, self->nl.family, NLM_F_DUMP,
 		     NNMEM_CMD_REGION_GET);
-	nlt_put(&m, NNMEM_A_REGION_SESSION, &id[k], sizeof(id[k]));
+	nlt_put_u64(&m, NNMEM_A_REGION_SESSION, id[k]);
 	w->n = 0;
 	ASSERT_EQ(0, nlt_request(&self->nl, &m, nlt_wrap_parse, w));
 	ASSERT_EQ(NLT_WRAP_REGIONS, w->n);

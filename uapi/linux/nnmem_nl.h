@@ -7,7 +7,7 @@
 #define _UAPI_LINUX_NNMEM_NL_H
 
 #define NNMEM_FAMILY_NAME	"nnmem"
-#define NNMEM_FAMILY_VERSION	1
+#define NNMEM_FAMILY_VERSION	2
 
 /**
  * enum nnmem_region_kind - Which end of the arena a region is allocated from.
@@ -108,6 +108,7 @@ enum {
 	NNMEM_A_SESSION_PID,
 	NNMEM_A_SESSION_UID,
 	NNMEM_A_SESSION_EVENT,
+	NNMEM_A_SESSION_PAD,
 
 	__NNMEM_A_SESSION_MAX,
 	NNMEM_A_SESSION_MAX = (__NNMEM_A_SESSION_MAX - 1)
@@ -120,6 +121,7 @@ enum {
 	NNMEM_A_GRAPH_NODES,
 	NNMEM_A_GRAPH_REGIONS,
 	NNMEM_A_GRAPH_EVENT,
+	NNMEM_A_GRAPH_PAD,
 
 	__NNMEM_A_GRAPH_MAX,
 	NNMEM_A_GRAPH_MAX = (__NNMEM_A_GRAPH_MAX - 1)
