@@ -1122,6 +1122,7 @@ TEST_F(nl, netlink_region_dump_lists_every_session_once_past_2_pow_32_opens)
 	ASSERT_EQ(0, nlt_file_u64(NLT_NEXT_SESSION_ID, &next));
 	ASSERT_EQ(start, next);
 
+	/* Each session's id from its session-open event. */
 	ASSERT_EQ(0, nlt_open(&ev_nl, true, 0));
 	for (k = 0; k < NLT_WRAP_SESSIONS; k++) {
 		fds[k] = nt_open(k % 2);
@@ -1129,6 +1130,9 @@ TEST_F(nl, netlink_region_dump_lists_every_session_once_past_2_pow_32_opens)
 		ASSERT_EQ(0, nlt_event_of(&ev_nl, 0, &ev));
 		ASSERT_EQ(NNMEM_EVENT_TYPE_SESSION_OPEN, ev.type);
 		id[k] = ev.session;
+	}
+	close(ev_nl.fd);
+	for (k = 0; k < NLT_WRAP_SESSIONS; k++) {
 		for (j = 0; j < NLT_WRAP_REGIONS; j++) {
 			char label[28];
 
@@ -1138,7 +1142,6 @@ TEST_F(nl, netlink_region_dump_lists_every_session_once_past_2_pow_32_opens)
 					      NULL));
 		}
 	}
-	close(ev_nl.fd);
 
 	w = calloc(1, sizeof(*w));
 	ASSERT_NE(NULL, w);
