@@ -107,7 +107,8 @@ static size_t nnmem_nl_dev_size(void)
 	       nla_total_size(sizeof(NNMEM_NAME "4294967295")) + /* name */
 	       7 * nla_total_size_64bit(sizeof(u64)) +	/* arena bytes */
 	       6 * nla_total_size(sizeof(u32)) +	/* counts */
-	       7 * nla_total_size_64bit(sizeof(u64));	/* jobs */
+	       7 * nla_total_size_64bit(sizeof(u64)) +	/* jobs */
+	       nla_total_size_64bit(sizeof(u64));	/* kmem */
 }
 
 static int nnmem_nl_dev_fill(struct sk_buff *skb, struct nnmem_device *ndev,
@@ -162,7 +163,8 @@ static int nnmem_nl_dev_fill(struct sk_buff *skb, struct nnmem_device *ndev,
 	    nla_put_u64_64bit(skb, NNMEM_A_DEV_MACS, st.macs,
 			      NNMEM_A_DEV_PAD) ||
 	    nla_put_u64_64bit(skb, NNMEM_A_DEV_BUSY_NS, st.busy_ns,
-			      NNMEM_A_DEV_PAD))
+			      NNMEM_A_DEV_PAD) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_DEV_KMEM, st.kmem, NNMEM_A_DEV_PAD))
 		goto err_cancel_msg;
 
 	genlmsg_end(skb, hdr);

@@ -105,6 +105,7 @@ static inline void nnmem_nl_notify_session(const struct nnmem_session *s,
  * @jobs_cancelled: jobs finished with -ECANCELED
  * @macs: multiply-accumulates executed
  * @busy_ns: time the worker spent executing jobs
+ * @kmem: kernel memory charged by the graphs and jobs of all sessions
  *
  * Each counter is exact when read; they are not one instant's snapshot.
  */
@@ -120,6 +121,7 @@ struct nnmem_dev_stats {
 	u64 jobs_cancelled;
 	u64 macs;
 	u64 busy_ns;
+	u64 kmem;
 };
 
 /**

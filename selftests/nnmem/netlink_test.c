@@ -370,7 +370,7 @@ struct nlt_dev {
 	uint64_t largest_free, weight_hwm, activation_hwm;
 	uint32_t weight_regions, activation_regions, free_extents;
 	uint32_t deferred_regions, sessions, graphs;
-	uint64_t jobs_completed, macs;
+	uint64_t jobs_completed, macs, kmem;
 	bool complete;	/* every attribute was there */
 };
 
@@ -404,6 +404,7 @@ static void nlt_dev_parse(const struct nlmsghdr *nlh, void *arg)
 	d->graphs = nlt_u32(tb, NNMEM_A_DEV_GRAPHS);
 	d->jobs_completed = nlt_u64(tb, NNMEM_A_DEV_JOBS_COMPLETED);
 	d->macs = nlt_u64(tb, NNMEM_A_DEV_MACS);
+	d->kmem = nlt_u64(tb, NNMEM_A_DEV_KMEM);
 	d->complete = true;
 	for (i = NNMEM_A_DEV_DEV_INDEX; i <= NNMEM_A_DEV_MAX; i++)
 		if (i != NNMEM_A_DEV_PAD && !tb[i])
@@ -706,6 +707,8 @@ TEST_F(nl, netlink_dev_get_agrees_with_ioctl_usage_after_operations)
 	ASSERT_EQ(u.deferred_regions, d.deferred_regions);
 	ASSERT_EQ(1, d.sessions);
 	ASSERT_EQ(0, d.graphs);
+	ASSERT_EQ(u.device_kmem, d.kmem);
+	ASSERT_EQ(0, d.kmem);
 
 	/* A second session counts; the dump has every device, in order. */
 	fd2 = nt_open(0);
@@ -1286,6 +1289,17 @@ TEST_F(nl, netlink_events_arrive_in_order_for_alloc_free_and_run)
 		ASSERT_LE(0, gk_conv(&g, &s));
 		ASSERT_EQ(0, gk_upload(&g));
 		ASSERT_EQ(0, gk_create(&g, &graph));
+		/* dev-get's kmem: the graph's charge, as USAGE says. */
+		{
+			struct nnmem_usage u;
+			struct nlt_dev d;
+
+			ASSERT_EQ(0, nlt_dev_get(&self->nl, 0, &d));
+			ASSERT_EQ(0, nt_usage(fd, &u));
+			ASSERT_EQ(64 + 8 * g.nt + 144 * g.nn, d.kmem);
+			ASSERT_EQ(u.device_kmem, d.kmem);
+			ASSERT_EQ(u.session_kmem, d.kmem);
+		}
 		ASSERT_EQ(0, nt_run(fd, graph, &run));
 		ASSERT_EQ(0, nt_graph_destroy(fd, graph));
 		ASSERT_EQ(0, gk_fini(&g));
@@ -1408,6 +1422,7 @@ TEST_F(nl, netlink_nnmemctl_status_json_parses_and_matches)
 	ASSERT_EQ(d.graphs, JSON_U64("graphs"));
 	ASSERT_EQ(d.jobs_completed, JSON_U64("jobs_completed"));
 	ASSERT_EQ(d.macs, JSON_U64("macs"));
+	ASSERT_EQ(d.kmem, JSON_U64("kmem"));
 #undef JSON_U64
 	json_object_put(root);
 	ASSERT_EQ(0, nt_free(self->fd, h1));

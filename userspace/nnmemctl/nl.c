@@ -310,6 +310,7 @@ static int dev_parse(struct nlmsghdr *nlh, struct nnmemctl_dev *d)
 	d->jobs_cancelled = get_u64(tb, NNMEM_A_DEV_JOBS_CANCELLED);
 	d->macs = get_u64(tb, NNMEM_A_DEV_MACS);
 	d->busy_ns = get_u64(tb, NNMEM_A_DEV_BUSY_NS);
+	d->kmem = get_u64(tb, NNMEM_A_DEV_KMEM);
 	return 0;
 }
 

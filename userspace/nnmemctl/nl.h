@@ -42,6 +42,7 @@ struct nnmemctl_dev {
 	uint64_t jobs_cancelled;
 	uint64_t macs;
 	uint64_t busy_ns;
+	uint64_t kmem;
 };
 
 /* One region (region-get, region-ntf), or a failed request (alloc-failed). */
