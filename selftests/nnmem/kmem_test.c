@@ -297,8 +297,9 @@ TEST_F(kmem, kmem_session_budget_refuses_the_predicted_graph_and_job)
 	ASSERT_EQ(k * cost + j * jcost, kt_session_kmem(self->fd));
 
 	/* Destroying the graphs frees all but graph 0, which jobs hold. */
-	for (i = 0; i < k; i++)
+	for (i = 0; i < k; i++) {
 		ASSERT_EQ(0, nt_graph_destroy(self->fd, graphs[i]));
+	}
 	ASSERT_EQ(cost + j * jcost, kt_session_kmem(self->fd));
 	for (i = 0; i < j; i++) {
 		ASSERT_EQ(0, nt_wait(self->fd, jobs[i], NNMEM_WAIT_FOREVER,
@@ -322,8 +323,9 @@ TEST_F(kmem, kmem_close_gives_back_graphs_and_unreaped_jobs)
 	fd2 = nt_open(0);
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, kt_graph_init(g, fd2, nodes));
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, kt_create(fd2, g, &graph[i]));
+	}
 	ASSERT_EQ(0, nt_submit(fd2, graph[0], NULL));
 	ASSERT_EQ(0, nt_submit(fd2, graph[1], NULL));
 	ASSERT_EQ(0, nt_run(fd2, graph[2], NULL));
@@ -355,10 +357,12 @@ TEST_F(kmem, kmem_device_budget_is_shared_by_the_devices_sessions)
 		ASSERT_EQ(0, kt_graph_init(&self->g[i], fds[i], nodes));
 	}
 	/* Five graphs fit, from whichever session; then none does. */
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 5; i++) {
 		ASSERT_EQ(0, kt_create(fds[i % 3], &self->g[i % 3], NULL));
-	for (i = 0; i < 3; i++)
+	}
+	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(-EDQUOT, kt_create(fds[i], &self->g[i], NULL));
+	}
 	ASSERT_EQ(2 * cost, kt_session_kmem(fds[0]));
 	ASSERT_EQ(2 * cost, kt_session_kmem(fds[1]));
 	ASSERT_EQ(cost, kt_session_kmem(fds[2]));

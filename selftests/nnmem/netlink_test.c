@@ -923,8 +923,9 @@ TEST_F(nl, netlink_region_get_hides_other_users_regions)
 	close(ready[0]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, chmod("/dev/nnmem0", st.st_mode & 07777));
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		EXPECT_EQ(0, chmod(dirs[i], dst[i].st_mode & 07777));
+	}
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status)) {
 		TH_LOG("uid %d child failed check %d", NLT_NOBODY,
@@ -1191,10 +1192,12 @@ TEST_F(nl, netlink_region_dump_lists_every_session_once_past_2_pow_32_opens)
 	ASSERT_EQ(NLT_WRAP_SESSIONS * NLT_WRAP_REGIONS, w->n);
 
 	/* Full 64-bit ids, one per open, in order, past 2^32. */
-	for (i = 0; i < w->n; i++)
+	for (i = 0; i < w->n; i++) {
 		ASSERT_EQ(8, w->r[i].width);
-	for (k = 0; k < NLT_WRAP_SESSIONS; k++)
+	}
+	for (k = 0; k < NLT_WRAP_SESSIONS; k++) {
 		ASSERT_EQ(start + k, id[k]);
+	}
 	ASSERT_LT(0xffffffffULL, id[NLT_WRAP_SESSIONS - 1]);
 
 	/* do and a filtered dump by an id above 2^32 */
@@ -1214,8 +1217,9 @@ TEST_F(nl, netlink_region_dump_lists_every_session_once_past_2_pow_32_opens)
 	w->n = 0;
 	ASSERT_EQ(0, nlt_request(&self->nl, &m, nlt_wrap_parse, w));
 	ASSERT_EQ(NLT_WRAP_REGIONS, w->n);
-	for (i = 0; i < w->n; i++)
+	for (i = 0; i < w->n; i++) {
 		ASSERT_EQ(id[k], w->r[i].session);
+	}
 
 	free(w);
 	for (k = 0; k < NLT_WRAP_SESSIONS; k++)
@@ -1452,11 +1456,12 @@ TEST_F(nl, netlink_nnmemctl_map_svg_has_every_region_label)
 
 	if (!ctl)
 		SKIP(return, "nnmemctl not found (set NNMEMCTL)");
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 5; i++) {
 		ASSERT_EQ(0, nt_alloc(self->fd, 1000 * (i + 1), 0,
 				      i < 2 ? NNMEM_KIND_WEIGHT :
 					      NNMEM_KIND_ACTIVATION,
 				      0, labels[i], NULL, NULL));
+	}
 
 	tmp = mkstemp(path);
 	ASSERT_LE(0, tmp);
@@ -1468,8 +1473,9 @@ TEST_F(nl, netlink_nnmemctl_map_svg_has_every_region_label)
 		TH_LOG("%s: status %d, output: %s", cmd, status, out);
 	}
 	/* The terminal picture names every region too. */
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 5; i++) {
 		ASSERT_NE(NULL, strstr(out, labels[i]));
+	}
 	free(out);
 
 	f = fopen(path, "r");
