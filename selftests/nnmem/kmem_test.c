@@ -459,15 +459,35 @@ static int kt_cgroup2(char *dir, size_t len, bool *mounted)
  * how many it made on @ready, waits for @go. Returns a nonzero code naming
  * the step that failed.
  */
-static int kt_cgroup_child(const char *cg, int ready, int go)
+static int kt_cgroup_child_graphs(int fd, int ready, int go)
 {
 	struct kt_graph *g = calloc(1, sizeof(*g));
-	char path[512], pid[32];
-	int fd, n = 0, err = 0;
+	int n = 0, err = 0, ret = 0;
 	char c;
 
 	if (!g)
 		return 10;
+	if (kt_graph_init(g, fd, KT_CG_NODES)) {
+		ret = 13;
+		goto out;
+	}
+	while (n < KT_CG_GRAPHS && !(err = kt_create(fd, g, NULL)))
+		n++;
+	if (write(ready, &n, sizeof(n)) != sizeof(n) ||
+	    write(ready, &err, sizeof(err)) != sizeof(err))
+		ret = 14;
+	else if (read(go, &c, 1) != 1)
+		ret = 15;
+out:
+	free(g);
+	return ret;
+}
+
+static int kt_cgroup_child(const char *cg, int ready, int go)
+{
+	char path[512], pid[32];
+	int fd, ret;
+
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
 	snprintf(pid, sizeof(pid), "%d\n", getpid());
 	if (kt_write(path, pid))
@@ -475,18 +495,9 @@ static int kt_cgroup_child(const char *cg, int ready, int go)
 	fd = nt_open(0);
 	if (fd < 0)
 		return 12;
-	if (kt_graph_init(g, fd, KT_CG_NODES))
-		return 13;
-	while (n < KT_CG_GRAPHS && !(err = kt_create(fd, g, NULL)))
-		n++;
-	if (write(ready, &n, sizeof(n)) != sizeof(n) ||
-	    write(ready, &err, sizeof(err)) != sizeof(err))
-		return 14;
-	if (read(go, &c, 1) != 1)
-		return 15;
+	ret = kt_cgroup_child_graphs(fd, ready, go);
 	close(fd);
-	free(g);
-	return 0;
+	return ret;
 }
 
 TEST_F_TIMEOUT(kmem, kmem_graphs_are_charged_to_the_callers_memory_cgroup, 120)
