@@ -97,6 +97,7 @@ static int nnmem_info_ioctl(struct nnmem_session *s, void *data,
 	info->max_nodes = NNMEM_GRAPH_MAX_NODES;
 	info->max_graphs = NNMEM_SESSION_MAX_GRAPHS;
 	info->max_jobs = NNMEM_SESSION_MAX_JOBS;
+	info->max_graph_macs = nnmem_graph_max_macs();
 	return 0;
 }
 

@@ -50,8 +50,7 @@
 /* kernels_plain.c: the same kernels built with userspace -O2. */
 int nnmem_conv2d_run_plain(const struct nnmem_conv2d_params *p,
 			   const struct nnmem_conv2d_tensors *t,
-			   u32 progress_rows, nnmem_kernel_progress_fn progress,
-			   void *ctx);
+			   const struct nnmem_kernel_progress *prog);
 
 /* Most samples kept per timed round-trip case. */
 #define RT_MAX_SAMPLES		200000
@@ -323,7 +322,7 @@ static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
 
 		t.output = out_user;
 		t0 = nt_now_ns();
-		err = nnmem_conv2d_run(&p, &t, 0, NULL, NULL);
+		err = nnmem_conv2d_run(&p, &t, NULL);
 		user[r] = nt_now_ns() - t0;
 		if (err) {
 			loud("%s: userspace conv2d: %s", cc->name,
@@ -333,7 +332,7 @@ static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
 
 		t.output = out_plain;
 		t0 = nt_now_ns();
-		err = nnmem_conv2d_run_plain(&p, &t, 0, NULL, NULL);
+		err = nnmem_conv2d_run_plain(&p, &t, NULL);
 		plain[r] = nt_now_ns() - t0;
 		if (err) {
 			loud("%s: userspace conv2d (plain -O2): %s", cc->name,
@@ -509,7 +508,7 @@ static void rt_section(int fd, double secs)
 	}
 
 	conv_params(&g, node, &p, &t, out);
-	err = nnmem_conv2d_run(&p, &t, 0, NULL, NULL);
+	err = nnmem_conv2d_run(&p, &t, NULL);
 	tap(!err && conv_output_equal(&g, node, out, "userspace", "tiny conv"),
 	    "round trips: the 1-node graph's device output equals the "
 	    "userspace kernel's after %zu runs", n[RT_SYNC] + n[RT_ASYNC]);

@@ -327,15 +327,15 @@ TEST_F(graph, stride_or_dilation_zero)
 TEST_F(graph, padding_not_smaller_than_the_dilated_kernel)
 {
 	self->n[N_CONV].conv2d.pad_top = 3;
-	ASSERT_REJECTED(NNMEM_GERR_NODE_PARAM, N_CONV, NONE);
+	ASSERT_REJECTED(NNMEM_GERR_NODE_PADDING, N_CONV, NONE);
 	RESET();
 	self->n[N_CONV].conv2d.pad_right = 0xffffffff;
-	ASSERT_REJECTED(NNMEM_GERR_NODE_PARAM, N_CONV, NONE);
+	ASSERT_REJECTED(NNMEM_GERR_NODE_PADDING, N_CONV, NONE);
 	RESET();
 	/* dilation 2 makes the 3-tap kernel 5 wide: 5 is still too much */
 	self->n[N_CONV].conv2d.dilation_w = 2;
 	self->n[N_CONV].conv2d.pad_left = 5;
-	ASSERT_REJECTED(NNMEM_GERR_NODE_PARAM, N_CONV, NONE);
+	ASSERT_REJECTED(NNMEM_GERR_NODE_PADDING, N_CONV, NONE);
 	/* ... and 2 on each side is fine (same output size) */
 	self->n[N_CONV].conv2d.pad_left = 2;
 	self->n[N_CONV].conv2d.pad_right = 2;
@@ -351,11 +351,11 @@ TEST_F(graph, padding_not_smaller_than_the_dilated_kernel)
 TEST_F(graph, groups_zero_or_not_dividing_the_channels)
 {
 	self->n[N_CONV].conv2d.groups = 0;
-	ASSERT_REJECTED(NNMEM_GERR_NODE_PARAM, N_CONV, NONE);
+	ASSERT_REJECTED(NNMEM_GERR_NODE_GROUPS, N_CONV, NONE);
 	self->n[N_CONV].conv2d.groups = 3;	/* 4 input channels */
-	ASSERT_REJECTED(NNMEM_GERR_NODE_PARAM, N_CONV, NONE);
+	ASSERT_REJECTED(NNMEM_GERR_NODE_GROUPS, N_CONV, NONE);
 	self->n[N_CONV].conv2d.groups = 4;	/* 6 output channels */
-	ASSERT_REJECTED(NNMEM_GERR_NODE_PARAM, N_CONV, NONE);
+	ASSERT_REJECTED(NNMEM_GERR_NODE_GROUPS, N_CONV, NONE);
 	/* 2 divides both, but the filter still has 4 input channels */
 	self->n[N_CONV].conv2d.groups = 2;
 	ASSERT_REJECTED(NNMEM_GERR_NODE_SHAPE, N_CONV, T_F);

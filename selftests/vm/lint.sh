@@ -91,5 +91,6 @@ cppcheck_run selftests -D_GNU_SOURCE -Idriver -Iuserspace/include \
 	-Iselftests/nnmem -Iselftests/unit -I"$ksrc/tools/testing/selftests" \
 	selftests
 cppcheck_run "portable driver" -U__KERNEL__ -Idriver driver/nnmem_arena.c \
-	driver/nnmem_tree.c driver/nnmem_graphval.c driver/nnmem_kernels.c
+	driver/nnmem_tree.c driver/nnmem_graphval.c driver/nnmem_kernels.c \
+	driver/nnmem_exec.c
 exit $rc
