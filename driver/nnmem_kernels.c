@@ -257,9 +257,10 @@ static inline int nnmem_meter_charge(struct nnmem_meter *m, u64 macs)
  * 2^32. @y0 and @x0 are the input coordinates of the top-left tap. With a
  * meter, every tap (or skipped row of taps) is charged as it is passed, so
  * that even one output element of a huge filter reaches the hook; without
- * one the caller charges the whole element.
+ * one the caller charges the work. Inlined at both call sites, so the
+ * usual, unmetered copy has no trace of the meter.
  */
-static int nnmem_conv2d_acc(const struct nnmem_conv2d_params *p,
+static __always_inline int nnmem_conv2d_acc(const struct nnmem_conv2d_params *p,
 			    const struct nnmem_conv2d_tensors *t,
 			    u32 b, int y0, int x0, u32 oc,
 			    struct nnmem_meter *m, u32 *accp)
@@ -311,6 +312,14 @@ static int nnmem_conv2d_acc(const struct nnmem_conv2d_params *p,
 	return 0;
 }
 
+/* How finely nnmem_conv2d_run() charges its work to the meter. */
+enum nnmem_conv2d_grain {
+	NNMEM_GRAIN_NONE,	/* no hook: nothing to charge */
+	NNMEM_GRAIN_ROW,	/* an output row's MACs fit in the budget */
+	NNMEM_GRAIN_ELEM,	/* an output element's do */
+	NNMEM_GRAIN_TAP,	/* neither: every filter tap */
+};
+
 static s8 nnmem_conv2d_requant(const struct nnmem_conv2d_params *p,
 			       const struct nnmem_conv2d_tensors *t,
 			       u32 acc, u32 oc)
@@ -350,8 +359,9 @@ int nnmem_conv2d_run(const struct nnmem_conv2d_params *p,
 		     const struct nnmem_kernel_progress *prog)
 {
 	struct nnmem_conv2d_shape shape;
-	struct nnmem_meter meter, *tap_meter;
-	u64 elem_macs;
+	enum nnmem_conv2d_grain grain;
+	struct nnmem_meter meter;
+	u64 elem_macs, row_macs;
 	u32 b, oy, ox, oc, acc;
 	s8 *out = t->output;
 	int ret;
@@ -363,10 +373,19 @@ int nnmem_conv2d_run(const struct nnmem_conv2d_params *p,
 		if (!nnmem_shift_ok(t->shift[oc]))
 			return -ERANGE;
 	nnmem_meter_init(&meter, prog, shape.macs);
-	/* elements bigger than the budget are metered tap by tap */
 	elem_macs = nnmem_shape_conv_macs(1, p->k_h, p->k_w,
 					  p->in_c / p->groups);
-	tap_meter = meter.prog && elem_macs > meter.budget ? &meter : NULL;
+	/* out_w * out_c <= output_elems < 2^31 */
+	row_macs = nnmem_shape_conv_macs((u64)shape.out_w * p->out_c, p->k_h,
+					 p->k_w, p->in_c / p->groups);
+	if (!meter.prog)
+		grain = NNMEM_GRAIN_NONE;
+	else if (row_macs <= meter.budget)
+		grain = NNMEM_GRAIN_ROW;
+	else if (elem_macs <= meter.budget)
+		grain = NNMEM_GRAIN_ELEM;
+	else
+		grain = NNMEM_GRAIN_TAP;
 
 	for (b = 0; b < p->batch; b++) {
 		for (oy = 0; oy < shape.out_h; oy++) {
@@ -377,14 +396,22 @@ int nnmem_conv2d_run(const struct nnmem_conv2d_params *p,
 					 (int)p->pad_left;
 
 				for (oc = 0; oc < p->out_c; oc++) {
-					ret = nnmem_conv2d_acc(p, t, b, y0, x0,
-							       oc, tap_meter,
-							       &acc);
-					if (ret)
-						return ret;
+					if (grain == NNMEM_GRAIN_TAP) {
+						ret = nnmem_conv2d_acc(p, t, b,
+								       y0, x0,
+								       oc,
+								       &meter,
+								       &acc);
+						if (ret)
+							return ret;
+					} else {
+						nnmem_conv2d_acc(p, t, b, y0,
+								 x0, oc, NULL,
+								 &acc);
+					}
 					*out++ = nnmem_conv2d_requant(p, t, acc,
 								      oc);
-					if (tap_meter)
+					if (grain != NNMEM_GRAIN_ELEM)
 						continue;
 					ret = nnmem_meter_charge(&meter,
 								 elem_macs);
@@ -392,6 +419,11 @@ int nnmem_conv2d_run(const struct nnmem_conv2d_params *p,
 						return ret;
 				}
 			}
+			if (grain != NNMEM_GRAIN_ROW)
+				continue;
+			ret = nnmem_meter_charge(&meter, row_macs);
+			if (ret)
+				return ret;
 		}
 	}
 	return 0;

@@ -35,6 +35,9 @@ typedef __s64 s64;
 #ifndef U32_MAX
 #define U32_MAX		UINT32_MAX
 #endif
+#ifndef __always_inline
+#define __always_inline	inline __attribute__((__always_inline__))
+#endif
 #endif /* !__KERNEL__ */
 
 /* Valid range of a requantization shift (positive = left), as in TFLite. */
@@ -74,13 +77,14 @@ typedef int (*nnmem_kernel_progress_fn)(void *ctx, u64 done, u64 total);
  * @budget: MACs between calls; 0 means %NNMEM_KERNEL_BUDGET_DEFAULT
  *
  * The check points depend on work done, not on the shape: a conv2d checks
- * after every output element whose taps fit in @budget, and after every
- * filter tap (at most %NNMEM_CONV2D_DIM_MAX MACs) inside larger ones; an
- * add after every @budget elements. So the work between two calls is at
- * most @budget + %NNMEM_CONV2D_DIM_MAX MACs, however the operation is
- * shaped, and a job worker can cond_resched() and look for cancellation
- * from @fn. A call may come in the middle of an output element; the
- * element is written only if the kernel goes on.
+ * after every output row if a row's MACs fit in @budget, else after every
+ * output element if an element's do, else after every filter tap (at most
+ * %NNMEM_CONV2D_DIM_MAX MACs, the innermost loop) inside the elements; an
+ * add after every @budget elements. So the work between two calls is less
+ * than twice @budget, or @budget + %NNMEM_CONV2D_DIM_MAX MACs, however the
+ * operation is shaped, and a job worker can cond_resched() and look for
+ * cancellation from @fn. A call may come in the middle of an output
+ * element; the element is written only if the kernel goes on.
  */
 struct nnmem_kernel_progress {
 	nnmem_kernel_progress_fn fn;

@@ -875,18 +875,20 @@ static void test_conv_random(int idx)
 
 	/*
 	 * With a budget of a third of an element's taps (metered tap by
-	 * tap) and of three elements (metered by element): the same output,
-	 * calls at least a budget apart and at most a budget plus one charge
-	 * (a tap's channels, a skipped row of taps, or an element).
+	 * tap), of three elements (metered by element) and of one output
+	 * row (metered by row): the same output, calls at least a budget
+	 * apart and less than a budget plus one charge apart (a row, an
+	 * element, or a tap's channels or a skipped row of taps).
 	 */
-	for (wb = 0; wb < 2; wb++) {
+	for (wb = 0; wb < 3; wb++) {
 		u64 taps = (u64)c.p.k_h * c.p.k_w * (c.p.in_c / c.p.groups);
-		u64 charge = wb ? taps : (u64)c.p.k_w *
-					 (c.p.in_c / c.p.groups);
+		u64 row = taps * c.s.out_w * c.p.out_c;
+		u64 budget = wb == 0 ? (taps + 2) / 3 : wb == 1 ? 3 * taps : row;
 		struct nnmem_kernel_progress prog = {
-			.fn = progress_cb, .ctx = &log,
-			.budget = wb ? 3 * taps : (taps + 2) / 3,
+			.fn = progress_cb, .ctx = &log, .budget = budget,
 		};
+		u64 charge = row <= budget ? row : taps <= budget ? taps :
+			     (u64)c.p.k_w * (c.p.in_c / c.p.groups);
 
 		memset(&log, 0, sizeof(log));
 		log.total = c.s.macs;
@@ -899,11 +901,11 @@ static void test_conv_random(int idx)
 		ok &= expect_errno(ret, 0, "run with progress");
 		ok &= compare_s8(part, c.out, c.s.output_elems,
 				 "with progress");
-		if (log.bad_calls || (log.calls && log.min_gap < prog.budget) ||
-		    log.max_gap >= prog.budget + charge ||
-		    c.s.macs - log.last_done >= prog.budget + charge) {
+		if (log.bad_calls || (log.calls && log.min_gap < budget) ||
+		    log.max_gap >= budget + charge ||
+		    c.s.macs - log.last_done >= budget + charge) {
 			diag("progress, budget %llu: %u calls (%u bad), gaps %llu..%llu, last %llu of %llu",
-			     (unsigned long long)prog.budget, log.calls,
+			     (unsigned long long)budget, log.calls,
 			     log.bad_calls, (unsigned long long)log.min_gap,
 			     (unsigned long long)log.max_gap,
 			     (unsigned long long)log.last_done,
@@ -936,8 +938,9 @@ static bool progress_case(struct conv_case *c)
 }
 
 /*
- * progress_case() has 12 output elements of 1 MAC each, in order; the
- * hook is called once @budget MACs were done since the previous call.
+ * progress_case() has 12 output elements of 1 MAC each, in rows of 2; the
+ * hook is called once @budget MACs were done since the previous call, at
+ * the end of a row when a row fits in the budget, else of an element.
  */
 static void test_progress(u64 budget, u32 abort_at, int abort_ret,
 			  int want_ret, u32 want_calls, u64 want_written,
@@ -1467,7 +1470,7 @@ static void run_all(const char *root)
 	test_progress(2, 0, 0, 0, 6, 12, "conv2d-progress/budget_2_of_12_macs");
 	test_progress(0, 0, 0, 0, 0, 12,
 		      "conv2d-progress/budget_0_is_the_default");
-	test_progress(5, 0, 0, 0, 2, 12, "conv2d-progress/budget_5_of_12_macs");
+	test_progress(5, 0, 0, 0, 2, 12, "conv2d-progress/budget_5_by_rows_at_6_12");
 	test_progress(2, 2, 1, -EINTR, 2, 4,
 		      "conv2d-progress/positive_return_aborts_EINTR");
 	test_progress(1, 1, -ECANCELED, -ECANCELED, 1, 1,
