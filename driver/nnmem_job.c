@@ -396,13 +396,20 @@ static struct nnmem_job *nnmem_job_claim(struct nnmem_session *s, u32 id)
 	return job;
 }
 
+/*
+ * Gives a claimed job back. The job becomes visible and counted in
+ * nr_done at one instant, under job_lock as in nnmem_job_claim(): were it
+ * stored first, a WAIT could claim it in between and take nr_done below
+ * zero, and poll() would report a finished job when there is none.
+ */
 static void nnmem_job_unclaim(struct nnmem_session *s, struct nnmem_job *job)
 {
 	void *old;
 
-	old = xa_store(&s->jobs, job->id, job, GFP_KERNEL);
-	WARN_ON_ONCE(xa_is_err(old));
 	spin_lock(&s->job_lock);
+	/* Fills the slot the claim reserved: allocates nothing. */
+	old = xa_store(&s->jobs, job->id, job, GFP_ATOMIC);
+	WARN_ON_ONCE(xa_is_err(old));
 	s->nr_done++;
 	spin_unlock(&s->job_lock);
 	wake_up_all(&s->job_wq);
