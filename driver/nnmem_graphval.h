@@ -13,8 +13,10 @@
 
 #include <linux/nnmem.h>
 
-/* Graph limits of the device (reported in struct nnmem_info), also used
- * by the host check in libnnmem_model. */
+/*
+ * Graph limits of the device (reported in struct nnmem_info), also used by
+ * the host check in libnnmem_model.
+ */
 #define NNMEM_GRAPH_MAX_TENSORS		1024
 #define NNMEM_GRAPH_MAX_NODES		1024
 /*
@@ -23,7 +25,7 @@
  * 1,024 int8 nodes we know of needs, yet a bound on what one job may ask
  * of the CPU worker: at the 0.3-1e9 MACs/s it reaches, a few minutes.
  */
-#define NNMEM_GRAPH_MAX_MACS_DEFAULT	(1ULL << 36)
+#define NNMEM_GRAPH_MAX_MACS_DEFAULT	0x1000000000ULL	/* 2^36 */
 
 /**
  * nnmem_conv2d_params_from_uapi - the kernel library's view of a conv2d node

@@ -192,8 +192,7 @@ int nnmem_conv2d_shape_get(const struct nnmem_conv2d_params *p,
 	    !nnmem_elems_mul(&s.output_elems, p->out_c))
 		return -EOVERFLOW;
 	s.channel_elems = p->out_c;
-	/* output_elems < 2^31 and the taps per output (filter_elems / out_c)
-	 * are fewer than 2^31: below 2^62 */
+	/* below 2^62: output_elems and filter_elems / out_c are < 2^31 */
 	s.macs = nnmem_shape_conv_macs(s.output_elems, p->k_h, p->k_w,
 				       p->in_c / p->groups);
 
@@ -205,6 +204,7 @@ int nnmem_conv2d_shape_get(const struct nnmem_conv2d_params *p,
  * Work metering for the progress hook: @done counts MACs as the shape does,
  * and the hook is called once it reaches @next. Without a hook @next stays
  * U64_MAX, which @done (at most a conv2d's MACs, below 2^62) never reaches.
+ * @err is the error that stopped the run.
  */
 struct nnmem_meter {
 	const struct nnmem_kernel_progress *prog;
@@ -212,6 +212,7 @@ struct nnmem_meter {
 	u64 next;
 	u64 budget;
 	u64 total;
+	int err;
 };
 
 static void nnmem_meter_init(struct nnmem_meter *m,
@@ -223,6 +224,7 @@ static void nnmem_meter_init(struct nnmem_meter *m,
 	m->total = total;
 	m->budget = 0;
 	m->next = U64_MAX;
+	m->err = 0;
 	if (!m->prog)
 		return;
 	m->budget = prog->budget ? prog->budget : NNMEM_KERNEL_BUDGET_DEFAULT;
@@ -232,84 +234,130 @@ static void nnmem_meter_init(struct nnmem_meter *m,
 	m->next = m->budget;
 }
 
-static int nnmem_meter_call(struct nnmem_meter *m)
+static bool nnmem_meter_call(struct nnmem_meter *m)
 {
 	int ret = m->prog->fn(m->prog->ctx, m->done, m->total);
 
-	if (ret)
-		return ret < 0 ? ret : -EINTR;
+	if (ret) {
+		m->err = ret < 0 ? ret : -EINTR;
+		return true;
+	}
 	m->next = m->done + m->budget;
-	return 0;
+	return false;
 }
 
-/* Charges @macs of work done; calls the hook when the budget is spent. */
-static inline int nnmem_meter_charge(struct nnmem_meter *m, u64 macs)
+/*
+ * Charges @macs of work done and calls the hook when the budget is spent.
+ * Return: true if the hook stops the run (its error in @m->err).
+ */
+static inline bool nnmem_meter_charge(struct nnmem_meter *m, u64 macs)
 {
 	m->done += macs;
 	if (likely(m->done < m->next))
-		return 0;
+		return false;
 	return nnmem_meter_call(m);
 }
 
 /*
- * The int32 accumulator of one output value, without bias, in *@accp: the
- * sum over in-bounds taps of filter * (input - input_zero_point), modulo
- * 2^32. @y0 and @x0 are the input coordinates of the top-left tap. With a
- * meter, every tap (or skipped row of taps) is charged as it is passed, so
- * that even one output element of a huge filter reaches the hook; without
- * one the caller charges the work. Inlined at both call sites, so the
- * usual, unmetered copy has no trace of the meter.
+ * One filter tap over its input channels: the sum of
+ * f[ic] * (in[ic] - input_zero_point), modulo 2^32.
  */
-static __always_inline int nnmem_conv2d_acc(const struct nnmem_conv2d_params *p,
+static inline u32 nnmem_conv2d_tap(const s8 *in, const s8 *f, u32 n,
+				   s32 in_offset)
+{
+	u32 acc = 0, ic;
+
+	/* each product is within +-128 * 255 */
+	for (ic = 0; ic < n; ic++)
+		acc += (u32)(f[ic] * (in[ic] + in_offset));
+	return acc;
+}
+
+/*
+ * The int32 accumulator of one output value, without bias: the sum over
+ * in-bounds taps of filter * (input - input_zero_point), modulo 2^32. @y0
+ * and @x0 are the input coordinates of the top-left tap.
+ */
+static u32 nnmem_conv2d_acc(const struct nnmem_conv2d_params *p,
 			    const struct nnmem_conv2d_tensors *t,
-			    u32 b, int y0, int x0, u32 oc,
-			    struct nnmem_meter *m, u32 *accp)
+			    u32 b, int y0, int x0, u32 oc)
 {
 	u32 in_per_group = p->in_c / p->groups;
 	u32 group = oc / (p->out_c / p->groups);
 	s32 in_offset = -p->input_zero_point;
 	const s8 *filter = t->filter + (size_t)oc * p->k_h * p->k_w *
 					in_per_group;
+	const s8 *input = t->input + (size_t)b * p->in_h * p->in_w * p->in_c +
+			  (size_t)group * in_per_group;
 	u32 acc = 0;
-	u32 ky, kx, ic;
-	int ret;
+	u32 ky, kx;
+
+	for (ky = 0; ky < p->k_h; ky++) {
+		int y = y0 + (int)(ky * p->dilation_h);
+
+		if (y < 0 || y >= (int)p->in_h)
+			continue;
+		for (kx = 0; kx < p->k_w; kx++) {
+			int x = x0 + (int)(kx * p->dilation_w);
+
+			if (x < 0 || x >= (int)p->in_w)
+				continue;
+			acc += nnmem_conv2d_tap(input + ((size_t)y * p->in_w +
+							 x) * p->in_c,
+						filter + ((size_t)ky * p->k_w +
+							  kx) * in_per_group,
+						in_per_group, in_offset);
+		}
+	}
+	return acc;
+}
+
+/*
+ * nnmem_conv2d_acc() of an output element larger than the budget: every
+ * tap, and every row of taps skipped in the padding, is charged to @m as
+ * it is passed, so that even one element of a huge filter reaches the
+ * hook, at most NNMEM_CONV2D_DIM_MAX MACs of work apart. Return: true if
+ * the hook stopped the run (the error in @m->err, *@accp not written).
+ */
+static bool nnmem_conv2d_acc_metered(const struct nnmem_conv2d_params *p,
+				     const struct nnmem_conv2d_tensors *t,
+				     u32 b, int y0, int x0, u32 oc,
+				     struct nnmem_meter *m, u32 *accp)
+{
+	u32 in_per_group = p->in_c / p->groups;
+	u32 group = oc / (p->out_c / p->groups);
+	s32 in_offset = -p->input_zero_point;
+	const s8 *filter = t->filter + (size_t)oc * p->k_h * p->k_w *
+					in_per_group;
+	const s8 *input = t->input + (size_t)b * p->in_h * p->in_w * p->in_c +
+			  (size_t)group * in_per_group;
+	u32 acc = 0;
+	u32 ky, kx;
 
 	for (ky = 0; ky < p->k_h; ky++) {
 		int y = y0 + (int)(ky * p->dilation_h);
 
 		if (y < 0 || y >= (int)p->in_h) {
-			if (m) {
-				ret = nnmem_meter_charge(m, (u64)p->k_w *
-							 in_per_group);
-				if (ret)
-					return ret;
-			}
+			if (nnmem_meter_charge(m, (u64)p->k_w * in_per_group))
+				return true;
 			continue;
 		}
 		for (kx = 0; kx < p->k_w; kx++) {
 			int x = x0 + (int)(kx * p->dilation_w);
-			const s8 *in, *f;
 
-			if (x >= 0 && x < (int)p->in_w) {
-				in = t->input +
-				     (((size_t)b * p->in_h + y) * p->in_w + x) *
-				     p->in_c + (size_t)group * in_per_group;
-				f = filter + ((size_t)ky * p->k_w + kx) *
-				    in_per_group;
-				/* each product is within +-128 * 255 */
-				for (ic = 0; ic < in_per_group; ic++)
-					acc += (u32)(f[ic] *
-						     (in[ic] + in_offset));
-			}
-			if (m) {
-				ret = nnmem_meter_charge(m, in_per_group);
-				if (ret)
-					return ret;
-			}
+			if (nnmem_meter_charge(m, in_per_group))
+				return true;
+			if (x < 0 || x >= (int)p->in_w)
+				continue;
+			acc += nnmem_conv2d_tap(input + ((size_t)y * p->in_w +
+							 x) * p->in_c,
+						filter + ((size_t)ky * p->k_w +
+							  kx) * in_per_group,
+						in_per_group, in_offset);
 		}
 	}
 	*accp = acc;
-	return 0;
+	return false;
 }
 
 /* How finely nnmem_conv2d_run() charges its work to the meter. */
@@ -396,34 +444,27 @@ int nnmem_conv2d_run(const struct nnmem_conv2d_params *p,
 					 (int)p->pad_left;
 
 				for (oc = 0; oc < p->out_c; oc++) {
-					if (grain == NNMEM_GRAIN_TAP) {
-						ret = nnmem_conv2d_acc(p, t, b,
+					if (grain != NNMEM_GRAIN_TAP)
+						acc = nnmem_conv2d_acc(p, t, b,
 								       y0, x0,
-								       oc,
-								       &meter,
-								       &acc);
-						if (ret)
-							return ret;
-					} else {
-						nnmem_conv2d_acc(p, t, b, y0,
-								 x0, oc, NULL,
-								 &acc);
-					}
+								       oc);
+					else if (nnmem_conv2d_acc_metered(p, t,
+									  b, y0,
+									  x0, oc,
+									  &meter,
+									  &acc))
+						return meter.err;
 					*out++ = nnmem_conv2d_requant(p, t, acc,
 								      oc);
-					if (grain != NNMEM_GRAIN_ELEM)
-						continue;
-					ret = nnmem_meter_charge(&meter,
-								 elem_macs);
-					if (ret)
-						return ret;
+					if (grain == NNMEM_GRAIN_ELEM &&
+					    nnmem_meter_charge(&meter,
+							       elem_macs))
+						return meter.err;
 				}
 			}
-			if (grain != NNMEM_GRAIN_ROW)
-				continue;
-			ret = nnmem_meter_charge(&meter, row_macs);
-			if (ret)
-				return ret;
+			if (grain == NNMEM_GRAIN_ROW &&
+			    nnmem_meter_charge(&meter, row_macs))
+				return meter.err;
 		}
 	}
 	return 0;
@@ -523,9 +564,8 @@ int nnmem_add_run(const struct nnmem_add_params *p, const s8 *input1, u32 n1,
 			if (++j == n2)
 				j = 0;
 		}
-		ret = nnmem_meter_charge(&meter, end - start);
-		if (ret)
-			return ret;
+		if (nnmem_meter_charge(&meter, end - start))
+			return meter.err;
 	}
 	return 0;
 }

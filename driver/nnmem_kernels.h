@@ -35,9 +35,6 @@ typedef __s64 s64;
 #ifndef U32_MAX
 #define U32_MAX		UINT32_MAX
 #endif
-#ifndef __always_inline
-#define __always_inline	inline __attribute__((__always_inline__))
-#endif
 #endif /* !__KERNEL__ */
 
 /* Valid range of a requantization shift (positive = left), as in TFLite. */

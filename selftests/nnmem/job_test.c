@@ -975,6 +975,9 @@ TEST_F(job, giant_one_row_conv_cancelled_waited_and_closed_within_a_second)
 	}
 	ASSERT_EQ(-ECANCELED, w.status);
 	ASSERT_EQ(0, w.macs);		/* its node did not complete */
+	TH_LOG("stopped %llu us after CANCEL, %llu ms into the job",
+	       (unsigned long long)(nt_now_ns() - t0) / 1000,
+	       (unsigned long long)w.duration_ns / MS);
 	ASSERT_EQ(0, nt_graph_destroy(fd, graph));
 	close(fd);
 	t1 = nt_now_ns();

@@ -457,14 +457,14 @@ enum nnmem_graph_err {
 	NNMEM_GERR_NODE_RESERVED,	/* node flags/__pad/union tail nonzero */
 	NNMEM_GERR_NODE_INDEX,		/* tensor index out of range */
 	NNMEM_GERR_NODE_SHAPE,		/* shapes inconsistent with the op */
-	NNMEM_GERR_NODE_PARAM,		/* stride/dilation 0 or too big, filter beyond padded input */
+	NNMEM_GERR_NODE_PARAM,		/* stride/dilation 0 or too big, or too big a filter */
 	NNMEM_GERR_NODE_QUANT,		/* shift, left_shift or clamp range */
 	NNMEM_GERR_NODE_ORDER,		/* reads a tensor a later node writes */
 	NNMEM_GERR_NODE_WRITER,		/* tensor written by two nodes */
 	NNMEM_GERR_NODE_ALIAS,		/* output overlaps one of its inputs */
 	NNMEM_GERR_NODE_PADDING,	/* a padding not below the dilated filter */
 	NNMEM_GERR_NODE_GROUPS,		/* groups 0 or not dividing both channel counts */
-	NNMEM_GERR_GRAPH_MACS,		/* graph MACs above nnmem_info.max_graph_macs */
+	NNMEM_GERR_GRAPH_MACS,		/* more MACs than nnmem_info.max_graph_macs */
 	NNMEM_GERR_MAX,
 };
 
