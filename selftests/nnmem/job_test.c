@@ -1102,6 +1102,45 @@ TEST_F(job, another_sessions_add_completes_within_a_second_of_cancelling_a_giant
 	gk_forget(&g);
 }
 
+/*
+ * CANCEL returning 0 promises -ECANCELED (the uapi): also when it lands
+ * while the job runs past its last check, e.g. inside a tiny add that has
+ * none. -EALREADY means the job had finished, with its own status.
+ */
+TEST_F(job, cancel_returning_0_always_means_ecanceled)
+{
+	uint64_t job, end, n0 = 0, nalready = 0;
+	struct nnmem_wait w;
+	uint32_t graph;
+	int ret;
+
+	ASSERT_EQ(0, tiny_add_graph(&self->g));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	end = nt_now_ns() + 2000 * MS;
+	while (nt_now_ns() < end) {
+		ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+		ret = nt_cancel(self->fd, job);
+		ASSERT_EQ(0, nt_wait(self->fd, job, nt_now_ns() + JOB_TIMEOUT_NS,
+				     &w));
+		if (ret == 0) {
+			ASSERT_EQ(-ECANCELED, w.status) {
+				TH_LOG("round %llu: CANCEL said 0, status %d",
+				       (unsigned long long)(n0 + nalready),
+				       w.status);
+			}
+			n0++;
+		} else {
+			ASSERT_EQ(-EALREADY, ret);
+			ASSERT_EQ(0, w.status);
+			nalready++;
+		}
+	}
+	TH_LOG("%llu cancelled, %llu already done",
+	       (unsigned long long)n0, (unsigned long long)nalready);
+	ASSERT_NE(0, n0);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
 /* ------------------------------------- defect 4: WAIT give-back vs poll */
 
 struct race {
