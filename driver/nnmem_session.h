@@ -24,7 +24,10 @@
  * @regions: handle -> struct nnmem_region; a handle reserved by an ALLOC
  *	still in flight holds NULL (its own xa_lock protects the tree and the
  *	regions' busy counts)
- * @nr_regions: regions held (under @ndev->lock)
+ * @next_region: cursor of the cyclic region handle allocation (under
+ *	@regions' xa_lock)
+ * @nr_regions: regions held, limited to nnmem_max_regions (under
+ *	@ndev->lock)
  * @bytes: arena bytes (spans) held (under @ndev->lock)
  * @graphs: handle -> struct nnmem_graph; NULL while a GRAPH_CREATE is in
  *	flight (its own xa_lock protects it)
@@ -43,6 +46,7 @@
 struct nnmem_session {
 	struct nnmem_device *ndev;
 	struct xarray regions;
+	u32 next_region;
 	u32 nr_regions;
 	u64 bytes;
 	struct xarray graphs;
