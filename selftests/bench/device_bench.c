@@ -785,8 +785,9 @@ static void alloc_section(int index, double secs)
 /* ------------------------------------------------------ (d) zeroing */
 
 /* The sizes; the last one is capped at the arena's size. */
+#define ZERO_SIZE_MAX		(4ULL << 20)
 static const uint64_t zero_sizes[] = {
-	64, 4ULL << 10, 64ULL << 10, 1ULL << 20, 4ULL << 20,
+	64, 4ULL << 10, 64ULL << 10, 1ULL << 20, ZERO_SIZE_MAX,
 };
 
 #define ZERO_MAX_SAMPLES	100000
@@ -908,12 +909,12 @@ static void zero_section(int index, double secs)
 	arena = info.arena_size;
 	for (k = 0; k < 4; k++)
 		v[k] = calloc(ZERO_MAX_SAMPLES, sizeof(*v[k]));
-	buf = malloc(zero_sizes[ARRAY_SIZE(zero_sizes) - 1]);
+	buf = malloc(ZERO_SIZE_MAX);
 	if (!v[0] || !v[1] || !v[2] || !v[3] || !buf) {
 		tap(false, "zeroing: out of memory");
 		goto out;
 	}
-	memset(buf, 1, zero_sizes[ARRAY_SIZE(zero_sizes) - 1]);
+	memset(buf, 1, ZERO_SIZE_MAX);
 
 	for (i = 0; i < ARRAY_SIZE(zero_sizes); i++) {
 		res[i].size = zero_sizes[i] < arena ? zero_sizes[i] : arena;

@@ -1378,14 +1378,12 @@ static int open_rdonly(void)
 }
 
 /* A one-add graph over 16 int8s at 0, 16 and 32 of region @h. */
-static int add_graph(int fd, uint32_t h, uint32_t flags, uint32_t pad,
-		     struct nnmem_graph_create *r)
+static void add_graph(uint32_t h, struct nnmem_tensor ts[3],
+		      struct nnmem_node *n)
 {
-	struct nnmem_tensor ts[3];
-	struct nnmem_node n;
 	int i;
 
-	memset(ts, 0, sizeof(ts));
+	memset(ts, 0, 3 * sizeof(ts[0]));
 	for (i = 0; i < 3; i++) {
 		ts[i].handle = h;
 		ts[i].type = NNMEM_TYPE_INT8;
@@ -1393,25 +1391,15 @@ static int add_graph(int fd, uint32_t h, uint32_t flags, uint32_t pad,
 		ts[i].ndims = 1;
 		ts[i].dims[0] = 16;
 	}
-	memset(&n, 0, sizeof(n));
-	n.op = NNMEM_OP_ADD;
-	n.add = (struct nnmem_add){
+	memset(n, 0, sizeof(*n));
+	n->op = NNMEM_OP_ADD;
+	n->add = (struct nnmem_add){
 		.input1 = 0, .input2 = 1, .output = 2,
 		.left_shift = 20, .input1_multiplier = 1073741824,
 		.input2_multiplier = 1073741824,
 		.output_multiplier = 1073741824, .output_shift = -19,
 		.act_min = -128, .act_max = 127,
 	};
-	memset(r, 0, sizeof(*r));
-	r->tensors = (uint64_t)(uintptr_t)ts;
-	r->nodes = (uint64_t)(uintptr_t)&n;
-	r->tensor_count = 3;
-	r->tensor_size = sizeof(ts[0]);
-	r->node_count = 1;
-	r->node_size = sizeof(n);
-	r->flags = flags;
-	r->__pad = pad;
-	return nt_ioctl(fd, NNMEM_IOCTL_GRAPH_CREATE, r);
 }
 
 /*
@@ -1425,7 +1413,9 @@ TEST_F(nnmem, read_only_file_may_look_but_not_change_anything)
 {
 	const uint64_t pg = self->info.page_size;
 	struct nnmem_region_info ri, mri;
-	struct nnmem_graph_create gc;
+	struct nnmem_graph_create gc, bad;
+	struct nnmem_tensor ts[3];
+	struct nnmem_node n;
 	struct nnmem_info info;
 	struct nnmem_usage u, ru;
 	struct nnmem_wait w;
@@ -1444,7 +1434,8 @@ TEST_F(nnmem, read_only_file_may_look_but_not_change_anything)
 	ASSERT_EQ(0, nt_alloc(self->fd, pg, 0, NNMEM_KIND_WEIGHT,
 			      NNMEM_ALLOC_MAPPABLE, NULL, &mh, NULL));
 	ASSERT_EQ(0, nt_region_info(self->fd, mh, &mri));
-	ASSERT_EQ(0, add_graph(self->fd, h, 0, 0, &gc));
+	add_graph(h, ts, &n);
+	ASSERT_EQ(0, nt_graph_create(self->fd, ts, 3, &n, 1, &gc));
 	graph = gc.graph;
 	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
 	ASSERT_EQ(0, nt_wait(self->fd, job, NNMEM_WAIT_FOREVER, &w));
@@ -1459,8 +1450,11 @@ TEST_F(nnmem, read_only_file_may_look_but_not_change_anything)
 	ASSERT_EQ(-EBADF, nt_free(ro, h));
 	ASSERT_EQ(-EBADF, nt_write(ro, h, 0, buf, 16));
 	ASSERT_EQ(-EBADF, nt_write(ro, h, 0, NULL, 1ULL << 40));
-	ASSERT_EQ(-EBADF, add_graph(ro, h, 0, 0, &gc));
-	ASSERT_EQ(-EBADF, add_graph(ro, h, 1, 1, &gc));
+	ASSERT_EQ(-EBADF, nt_graph_create(ro, ts, 3, &n, 1, &bad));
+	bad = gc;
+	bad.flags = 1;
+	bad.__pad = 1;
+	ASSERT_EQ(-EBADF, nt_ioctl(ro, NNMEM_IOCTL_GRAPH_CREATE, &bad));
 	ASSERT_EQ(-EBADF, nt_graph_destroy(ro, graph));
 	ASSERT_EQ(-EBADF, nt_run(ro, graph, NULL));
 	ASSERT_EQ(-EBADF, nt_submit(ro, graph, NULL));
