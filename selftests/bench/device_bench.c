@@ -953,11 +953,12 @@ static void zero_section(int index, double secs)
 			snprintf(size, sizeof(size), "%" PRIu64 " KiB",
 				 r->size >> 10);
 		snprintf(rel, sizeof(rel), "%.2fx", ratio(dz, um));
+		/* No rate when the pair was not slower than the 64 B one. */
 		printf("# %9s %7zu %7.1f us %7.1f us %8.2fx %10s %10s %10s\n",
 		       size, r->n, r->alloc_ns / 1e3, r->free_ns / 1e3,
 		       ratio((double)r->pair_ns, (double)res[0].pair_ns),
-		       i ? si(dz, b1, sizeof(b1)) : "-",
-		       si(um, b2, sizeof(b2)), i ? rel : "-");
+		       dz > 0 ? si(dz, b1, sizeof(b1)) : "-",
+		       si(um, b2, sizeof(b2)), dz > 0 ? rel : "-");
 	}
 	fflush(stdout);
 out:
