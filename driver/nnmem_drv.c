@@ -11,6 +11,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bits.h>
 #include <linux/build_bug.h>
 #include <linux/cdev.h>
 #include <linux/compat.h>
@@ -139,9 +140,17 @@ static int nnmem_info_ioctl(struct nnmem_session *s, void *data,
 	return 0;
 }
 
+/*
+ * The ioctl changes state (allocates, frees, writes, creates, runs or
+ * cancels): a file opened without write access (O_RDONLY) gets -EBADF, as
+ * write(2) would.
+ */
+#define NNMEM_IOCTL_F_WRITER	BIT(0)
+
 /**
  * struct nnmem_ioctl_desc - one ioctl
  * @cmd: the command as the uapi defines it (direction, struct size)
+ * @flags: %NNMEM_IOCTL_F_* bits
  * @ver0: size of the struct's first version, the smallest accepted
  * @fn: handler, given the struct already copied in (zero-extended); on
  *	error the struct is copied back only if it sets ctx->copy_on_error
@@ -150,6 +159,7 @@ static int nnmem_info_ioctl(struct nnmem_session *s, void *data,
  */
 struct nnmem_ioctl_desc {
 	unsigned int cmd;
+	u32 flags;
 	u32 ver0;
 	int (*fn)(struct nnmem_session *s, void *data,
 		  struct nnmem_ioctl_ctx *ctx);
@@ -165,12 +175,14 @@ static const struct nnmem_ioctl_desc nnmem_ioctls[] = {
 	},
 	[_IOC_NR(NNMEM_IOCTL_ALLOC)] = {
 		.cmd = NNMEM_IOCTL_ALLOC,
+		.flags = NNMEM_IOCTL_F_WRITER,
 		.ver0 = NNMEM_ALLOC_SIZE_VER0,
 		.fn = nnmem_region_alloc_ioctl,
 		.commit = nnmem_region_alloc_commit,
 	},
 	[_IOC_NR(NNMEM_IOCTL_FREE)] = {
 		.cmd = NNMEM_IOCTL_FREE,
+		.flags = NNMEM_IOCTL_F_WRITER,
 		.ver0 = NNMEM_FREE_SIZE_VER0,
 		.fn = nnmem_region_free_ioctl,
 	},
@@ -181,6 +193,7 @@ static const struct nnmem_ioctl_desc nnmem_ioctls[] = {
 	},
 	[_IOC_NR(NNMEM_IOCTL_WRITE)] = {
 		.cmd = NNMEM_IOCTL_WRITE,
+		.flags = NNMEM_IOCTL_F_WRITER,
 		.ver0 = NNMEM_RW_SIZE_VER0,
 		.fn = nnmem_region_write_ioctl,
 	},
@@ -196,17 +209,20 @@ static const struct nnmem_ioctl_desc nnmem_ioctls[] = {
 	},
 	[_IOC_NR(NNMEM_IOCTL_GRAPH_CREATE)] = {
 		.cmd = NNMEM_IOCTL_GRAPH_CREATE,
+		.flags = NNMEM_IOCTL_F_WRITER,
 		.ver0 = NNMEM_GRAPH_CREATE_SIZE_VER0,
 		.fn = nnmem_graph_create_ioctl,
 		.commit = nnmem_graph_create_commit,
 	},
 	[_IOC_NR(NNMEM_IOCTL_GRAPH_DESTROY)] = {
 		.cmd = NNMEM_IOCTL_GRAPH_DESTROY,
+		.flags = NNMEM_IOCTL_F_WRITER,
 		.ver0 = NNMEM_GRAPH_DESTROY_SIZE_VER0,
 		.fn = nnmem_graph_destroy_ioctl,
 	},
 	[_IOC_NR(NNMEM_IOCTL_RUN)] = {
 		.cmd = NNMEM_IOCTL_RUN,
+		.flags = NNMEM_IOCTL_F_WRITER,
 		.ver0 = NNMEM_RUN_SIZE_VER0,
 		.fn = nnmem_job_run_ioctl,
 		.commit = nnmem_job_run_commit,
@@ -219,6 +235,7 @@ static const struct nnmem_ioctl_desc nnmem_ioctls[] = {
 	},
 	[_IOC_NR(NNMEM_IOCTL_CANCEL)] = {
 		.cmd = NNMEM_IOCTL_CANCEL,
+		.flags = NNMEM_IOCTL_F_WRITER,
 		.ver0 = NNMEM_CANCEL_SIZE_VER0,
 		.fn = nnmem_job_cancel_ioctl,
 	},
@@ -270,6 +287,9 @@ static long nnmem_ioctl(struct file *file, unsigned int cmd,
 	desc = &nnmem_ioctls[nr];
 	if (!desc->fn || dir != _IOC_DIR(desc->cmd))
 		return -ENOTTY;
+	if ((desc->flags & NNMEM_IOCTL_F_WRITER) &&
+	    !(file->f_mode & FMODE_WRITE))
+		return -EBADF;
 	if (usize < desc->ver0)
 		return -EINVAL;
 	ksize = _IOC_SIZE(desc->cmd);

@@ -16,6 +16,9 @@
  * may fault and take mmap_lock; the last region put takes the lock itself).
  * The debugfs extents read holds it while it prints into the seq_file's
  * buffer (kernel memory); tracepoints fire under it.
+ * ALLOC zeroes a new region with no lock held (the region is reachable
+ * by that ALLOC alone); mmap() checks that a region's handle still exists
+ * and counts the mapping under it, as FREE drops the handle under it.
  *
  * The xa_locks of nnmem_session.regions, .graphs and .jobs and
  * nnmem_session.job_lock are spinlocks: nothing sleeps under them and no

@@ -9,10 +9,25 @@
  * back when the last reference does. A region whose handle is gone while a
  * mapping still exists is "deferred" and counted as such in USAGE.
  *
- * mmap(): the offset is &nnmem_region_info.mmap_offset (handle << 40), plus
+ * Handles are given cyclically from 1 to NNMEM_REGION_HANDLE_MAX, so that
+ * a handle, and the mmap offset made from it, means one region for a long
+ * time; the session's limit on regions is a count (nr_regions).
+ *
+ * ALLOC zeroes the region's span before anyone can see it: whatever READ,
+ * a mapping or a graph can reach was written by the session or is zero.
+ * Zeroing on allocation rather than on free keeps the cost with the caller
+ * that asks for memory (and lets a killed caller stop), never with munmap()
+ * under mmap_lock, close() or the job worker; the arena is zero when
+ * allocated. It runs with no lock held, in pieces with cond_resched().
+ *
+ * mmap(): the offset is &nnmem_region_info.mmap_offset (handle << 32), plus
  * optionally a page-aligned byte offset inside the region. Errors: unknown
- * handle -ENOENT (as for every other use of a handle), region not mappable
- * -EACCES, MAP_PRIVATE or a range past the region's span -EINVAL.
+ * handle -ENOENT (as for every other use of a handle, a freed one included),
+ * region not mappable -EACCES, MAP_PRIVATE or a range past the region's span
+ * -EINVAL. mmap() checks that the handle still exists and counts the new
+ * mapping under the device lock, where FREE drops the handle and defers a
+ * mapped region, so USAGE never sees a mapped region that is counted
+ * neither as the session's nor as deferred.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -39,6 +54,8 @@
 
 /* Largest piece copied between rescheduling points in READ/WRITE. */
 #define NNMEM_RW_CHUNK		SZ_1M
+/* Largest piece zeroed between rescheduling points in ALLOC. */
+#define NNMEM_CLEAR_CHUNK	SZ_1M
 
 static void nnmem_region_release(struct kref *ref)
 {
@@ -96,6 +113,7 @@ static void nnmem_region_drop_handle_locked(struct nnmem_session *s,
 	struct nnmem_device *ndev = s->ndev;
 
 	lockdep_assert_held(&ndev->lock);
+	r->unlinked = true;
 	s->nr_regions--;
 	s->bytes -= r->ar.res_size;
 	if (r->map_count) {
@@ -145,6 +163,29 @@ static int nnmem_alloc_check(const struct nnmem_device *ndev,
 	return 0;
 }
 
+/*
+ * Zero everything the new region shows (its span) while only this ALLOC
+ * can reach it. No lock is held; between pieces the caller may be
+ * rescheduled, and a killed caller stops (nobody sees the -EINTR).
+ */
+static int nnmem_region_clear(struct nnmem_region *r)
+{
+	u8 *p = (u8 *)r->ndev->cpu_addr + r->ar.offset;
+	u64 left = r->span;
+
+	while (left) {
+		size_t n = min_t(u64, left, NNMEM_CLEAR_CHUNK);
+
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		memset(p, 0, n);
+		p += n;
+		left -= n;
+		cond_resched();
+	}
+	return 0;
+}
+
 /**
  * nnmem_region_alloc_ioctl - NNMEM_IOCTL_ALLOC
  * @s: calling session
@@ -152,10 +193,11 @@ static int nnmem_alloc_check(const struct nnmem_device *ndev,
  * @ctx: gets the new region, published by nnmem_region_alloc_commit()
  *
  * The handle is reserved (it reads as unknown) until the result has
- * reached userspace.
+ * reached userspace. The region's span is zeroed before that.
  *
  * Return: 0, -EINVAL for a bad field, -EMFILE at the session's limit,
- * -ENOSPC if the arena has no room, -ENOMEM.
+ * -ENOSPC if the arena has no room, -ENOMEM, -EINTR if the caller was
+ * killed while the region was being zeroed.
  */
 int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
 			     struct nnmem_ioctl_ctx *ctx)
@@ -189,16 +231,21 @@ int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
 	akind = a->kind == NNMEM_KIND_WEIGHT ? NNMEM_ARENA_WEIGHT :
 					       NNMEM_ARENA_ACTIVATION;
 
-	ret = xa_alloc(&s->regions, &handle, NULL,
-		       XA_LIMIT(1, nnmem_max_regions), GFP_KERNEL);
+	ret = xa_alloc_cyclic(&s->regions, &handle, NULL,
+			      XA_LIMIT(1, NNMEM_REGION_HANDLE_MAX),
+			      &s->next_region, GFP_KERNEL);
 	if (ret == -EBUSY)
 		ret = -EMFILE;
-	if (ret)
+	if (ret < 0)
 		goto err_free_region;
 	r->handle = handle;
 
 	mutex_lock(&ndev->lock);
-	ret = nnmem_arena_alloc(&ndev->arena, &r->ar, akind, r->span, r->align);
+	if (s->nr_regions >= nnmem_max_regions)
+		ret = -EMFILE;
+	else
+		ret = nnmem_arena_alloc(&ndev->arena, &r->ar, akind, r->span,
+					r->align);
 	if (ret) {
 		mutex_unlock(&ndev->lock);
 		if (ret == -ENOSPC)
@@ -212,11 +259,20 @@ int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
 				 r->size, r->align);
 	mutex_unlock(&ndev->lock);
 
+	ret = nnmem_region_clear(r);
+	if (ret)
+		goto err_drop_handle;
+
 	a->handle = handle;
 	a->offset = r->ar.offset;
 	ctx->obj = r;
 	return 0;
 
+err_drop_handle:
+	xa_erase(&s->regions, handle);
+	/* The last reference: gives the span back and frees the region. */
+	nnmem_region_drop_handle(s, r);
+	return ret;
 err_erase_handle:
 	xa_erase(&s->regions, handle);
 err_free_region:
@@ -436,8 +492,9 @@ static const struct vm_operations_struct nnmem_region_vm_ops = {
  * @vma: the new mapping; vm_pgoff holds the region's mmap_offset plus a
  *	page offset inside it
  *
- * Return: 0, -ENOENT for an unknown handle, -EACCES if the region is not
- * mappable, -EINVAL for MAP_PRIVATE or a range outside the region's span.
+ * Return: 0, -ENOENT for an unknown or freed handle (or one past
+ * %NNMEM_REGION_HANDLE_MAX), -EACCES if the region is not mappable,
+ * -EINVAL for MAP_PRIVATE or a range outside the region's span.
  */
 int nnmem_region_mmap(struct file *file, struct vm_area_struct *vma)
 {
@@ -445,12 +502,15 @@ int nnmem_region_mmap(struct file *file, struct vm_area_struct *vma)
 	struct nnmem_device *ndev = s->ndev;
 	unsigned long pgoff = vma->vm_pgoff;
 	unsigned long first = pgoff & ((NNMEM_MMAP_OFFSET_MAX >> PAGE_SHIFT) - 1);
+	unsigned long handle = pgoff >> (NNMEM_MMAP_HANDLE_SHIFT - PAGE_SHIFT);
 	unsigned long npages = vma_pages(vma);
 	unsigned long span_pages;
 	struct nnmem_region *r;
 	int ret;
 
-	r = nnmem_region_get(s, pgoff >> (NNMEM_MMAP_HANDLE_SHIFT - PAGE_SHIFT));
+	if (handle > NNMEM_REGION_HANDLE_MAX)
+		return -ENOENT;
+	r = nnmem_region_get(s, handle);
 	if (!r)
 		return -ENOENT;
 	if (!(r->flags & NNMEM_ALLOC_MAPPABLE)) {
@@ -464,8 +524,16 @@ int nnmem_region_mmap(struct file *file, struct vm_area_struct *vma)
 		goto err_put;
 	}
 
-	/* Counted before it exists, so that a racing FREE defers the region. */
+	/*
+	 * Counted before it exists, so that a racing FREE defers the region;
+	 * a FREE that came first (the lookup above raced with it) wins.
+	 */
 	mutex_lock(&ndev->lock);
+	if (r->unlinked) {
+		mutex_unlock(&ndev->lock);
+		ret = -ENOENT;
+		goto err_put;
+	}
 	r->map_count++;
 	mutex_unlock(&ndev->lock);
 

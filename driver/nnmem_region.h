@@ -9,6 +9,7 @@
 #include <linux/bits.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
+#include <linux/limits.h>
 #include <linux/mm.h>
 #include <linux/types.h>
 #include <linux/nnmem.h>
@@ -19,12 +20,14 @@
 struct nnmem_session;
 
 /*
- * mmap() offset of a mappable region: the handle above bit 40, the byte
+ * mmap() offset of a mappable region: the handle above bit 32, the byte
  * offset inside the region below it (page aligned). So an arena is at most
- * 1 TiB.
+ * 4 GiB, and handles stop at NNMEM_REGION_HANDLE_MAX so that every offset
+ * is a positive 64-bit off_t.
  */
-#define NNMEM_MMAP_HANDLE_SHIFT	40
+#define NNMEM_MMAP_HANDLE_SHIFT	32
 #define NNMEM_MMAP_OFFSET_MAX	BIT_ULL(NNMEM_MMAP_HANDLE_SHIFT)
+#define NNMEM_REGION_HANDLE_MAX	((u32)(S64_MAX >> NNMEM_MMAP_HANDLE_SHIFT))
 
 /**
  * struct nnmem_region - one allocation
@@ -32,21 +35,25 @@ struct nnmem_session;
  * @ref: one for the session's handle, one per mapping, one per ioctl using
  *	it; the last put gives the span back to the arena
  * @ndev: device whose arena holds it
- * @handle: handle it was given (stale once the handle is freed)
+ * @handle: handle it was given (stale once the handle is freed); handles
+ *	are given cyclically from 1 to %NNMEM_REGION_HANDLE_MAX
  * @kind: %NNMEM_KIND_*
  * @flags: %NNMEM_ALLOC_*
  * @align: alignment it was placed with
  * @size: bytes as requested
  * @span: bytes reserved in the arena
  * @label: NUL-terminated, zero-padded printable ASCII
- * @map_count: live mappings (under @ndev->lock)
+ * @map_count: live mappings, and mmap() calls past their check of
+ *	@unlinked (under @ndev->lock)
+ * @unlinked: the handle is gone; mmap() no longer maps the region (under
+ *	@ndev->lock)
  * @deferred: handle is gone while mapped, counted in the device's
  *	deferred_* (under @ndev->lock)
  * @busy: graphs using the region; FREE fails with -EBUSY while nonzero
  *	(under the owning session's regions xa_lock)
  *
- * Everything but @ref, @map_count, @deferred and @busy is fixed once
- * allocated.
+ * Everything but @ref, @map_count, @unlinked, @deferred and @busy is fixed
+ * once allocated.
  */
 struct nnmem_region {
 	struct nnmem_arena_region ar;
@@ -60,6 +67,7 @@ struct nnmem_region {
 	u64 span;
 	u8 label[NNMEM_LABEL_LEN];
 	unsigned int map_count;
+	bool unlinked;
 	bool deferred;
 	unsigned int busy;
 };

@@ -25,7 +25,10 @@
  * @regions: handle -> struct nnmem_region; a handle reserved by an ALLOC
  *	still in flight holds NULL (its own xa_lock protects the tree and the
  *	regions' busy counts)
- * @nr_regions: regions held (under @ndev->lock)
+ * @next_region: cursor of the cyclic region handle allocation (under
+ *	@regions' xa_lock)
+ * @nr_regions: regions held, limited to nnmem_max_regions (under
+ *	@ndev->lock)
  * @bytes: arena bytes (spans) held (under @ndev->lock)
  * @kmem: kernel memory charged by its graphs and jobs, see
  *	nnmem_session_kmem_charge() (under @ndev->lock)
@@ -49,6 +52,7 @@
 struct nnmem_session {
 	struct nnmem_device *ndev;
 	struct xarray regions;
+	u32 next_region;
 	u32 nr_regions;
 	u64 bytes;
 	u64 kmem;

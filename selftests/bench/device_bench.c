@@ -19,6 +19,11 @@
  *      the arena allocator (driver/nnmem_arena.c) linked in directly, with
  *      10 and 1,000 live regions, the same request sequence on both; with
  *      an empty device arena the placements must agree too.
+ *  (d) the cost of zeroing: ALLOC and FREE of one weight region of 64 B
+ *      to the whole arena (4 MiB by default), medians, each against the
+ *      64-byte pair; from the difference, the rate the driver zeroes at,
+ *      against memset() of as many bytes in this process. A region
+ *      allocated where a pattern was freed must read as zeros.
  *
  * Output is TAP: the figures are "#" comment lines; the results are the
  * correctness checks only (device output equals userspace output, offsets
@@ -813,6 +818,192 @@ static void alloc_section(int index, double secs)
 	fflush(stdout);
 }
 
+/* ------------------------------------------------------ (d) zeroing */
+
+/* The sizes; the last one is capped at the arena's size. */
+#define ZERO_SIZE_MAX		(4ULL << 20)
+static const uint64_t zero_sizes[] = {
+	64, 4ULL << 10, 64ULL << 10, 1ULL << 20, ZERO_SIZE_MAX,
+};
+
+#define ZERO_MAX_SAMPLES	100000
+
+/* Called through a volatile pointer, so that it cannot be optimised out. */
+static void *(*volatile zero_memset)(void *, int, size_t) = memset;
+
+struct zero_result {
+	uint64_t size;
+	size_t n;
+	uint64_t alloc_ns, free_ns, pair_ns, memset_ns;
+};
+
+/*
+ * A region ALLOCated where a pattern was FREEd reads as zeros (in an
+ * otherwise empty arena both land at offset 0).
+ */
+static bool zero_check(int fd, uint64_t size, uint8_t *buf)
+{
+	uint64_t off1 = 0, off2 = 0, i, bad = 0;
+	uint32_t h;
+	int err;
+
+	memset(buf, 0xa5, size);
+	err = nt_weight(fd, size, 0, &h, &off1);
+	if (!err)
+		err = nt_write(fd, h, 0, buf, size);
+	if (!err)
+		err = nt_free(fd, h);
+	if (!err)
+		err = nt_weight(fd, size, 0, &h, &off2);
+	if (!err) {
+		err = nt_read(fd, h, 0, buf, size);
+		nt_free(fd, h);
+	}
+	if (err) {
+		loud("zeroing, %" PRIu64 " bytes: %s", size, strerror(-err));
+		return false;
+	}
+	for (i = 0; i < size; i++)
+		bad += buf[i] != 0;
+	if (off1 != off2)
+		loud("zeroing, %" PRIu64 " bytes: the second region is at %"
+		     PRIu64 ", not %" PRIu64, size, off2, off1);
+	if (bad)
+		loud("zeroing, %" PRIu64 " bytes: %" PRIu64 " bytes of a freed "
+		     "region's pattern read back", size, bad);
+	return off1 == off2 && !bad;
+}
+
+/*
+ * Time ALLOC, FREE and memset() of @r->size bytes for about @secs; @v
+ * holds room for ZERO_MAX_SAMPLES samples of each of the four.
+ */
+static int zero_time(int fd, double secs, uint8_t *buf, uint64_t *v[4],
+		     struct zero_result *r)
+{
+	uint64_t start = nt_now_ns(), limit = (uint64_t)(secs * 1e9);
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < ZERO_MAX_SAMPLES; i++) {
+		uint64_t t0, t1, t2;
+		uint32_t h;
+
+		t0 = nt_now_ns();
+		err = nt_weight(fd, r->size, 0, &h, NULL);
+		t1 = nt_now_ns();
+		if (!err)
+			err = nt_free(fd, h);
+		t2 = nt_now_ns();
+		if (err)
+			break;
+		v[0][i] = t1 - t0;
+		v[1][i] = t2 - t1;
+		v[2][i] = t2 - t0;
+		t0 = nt_now_ns();
+		zero_memset(buf, 0, r->size);
+		v[3][i] = nt_now_ns() - t0;
+		if (i >= 10 && t2 - start >= limit) {
+			i++;
+			break;
+		}
+	}
+	r->n = i;
+	if (err)
+		return err;
+	r->alloc_ns = median(v[0], r->n);
+	r->free_ns = median(v[1], r->n);
+	r->pair_ns = median(v[2], r->n);
+	r->memset_ns = median(v[3], r->n);
+	return 0;
+}
+
+static void zero_section(int index, double secs)
+{
+	struct zero_result res[ARRAY_SIZE(zero_sizes)];
+	uint64_t *v[4] = { NULL, NULL, NULL, NULL }, arena;
+	struct nnmem_info info;
+	char b1[32], b2[32];
+	uint8_t *buf = NULL;
+	unsigned int i, k;
+	bool ok = true;
+	int fd, err;
+
+	memset(res, 0, sizeof(res));
+	fd = nt_open(index);
+	if (fd < 0) {
+		loud("open /dev/nnmem%d: %s", index, strerror(-fd));
+		tap(false, "zeroing: open: %s", strerror(-fd));
+		return;
+	}
+	err = nt_info(fd, &info);
+	if (err) {
+		tap(false, "zeroing: INFO: %s", strerror(-err));
+		close(fd);
+		return;
+	}
+	arena = info.arena_size;
+	for (k = 0; k < 4; k++)
+		v[k] = calloc(ZERO_MAX_SAMPLES, sizeof(*v[k]));
+	buf = malloc(ZERO_SIZE_MAX);
+	if (!v[0] || !v[1] || !v[2] || !v[3] || !buf) {
+		tap(false, "zeroing: out of memory");
+		goto out;
+	}
+	memset(buf, 1, ZERO_SIZE_MAX);
+
+	for (i = 0; i < ARRAY_SIZE(zero_sizes); i++) {
+		res[i].size = zero_sizes[i] < arena ? zero_sizes[i] : arena;
+		ok &= zero_check(fd, res[i].size, buf);
+		err = zero_time(fd, secs / 2, buf, v, &res[i]);
+		if (err) {
+			loud("zeroing, %" PRIu64 " bytes: %s", res[i].size,
+			     strerror(-err));
+			ok = false;
+			res[i].n = 0;
+		}
+	}
+	tap(ok, "zeroing: a region allocated where a pattern was freed reads "
+	    "as zeros, %" PRIu64 " B to %" PRIu64 " KiB",
+	    res[0].size, res[ARRAY_SIZE(zero_sizes) - 1].size >> 10);
+
+	printf("# (d) zeroing on ALLOC: one weight region ALLOCated and FREEd, "
+	       "medians over about %.1f s\n", secs / 2);
+	printf("#     each; zeroes/s: bytes / (pair - the 64 B pair); "
+	       "memset/s: memset() of as many bytes\n#     in this process\n");
+	printf("# %-9s %7s %10s %10s %9s %10s %10s %10s\n", "size", "samples",
+	       "ALLOC", "FREE", "pair/64B", "zeroes/s", "memset/s",
+	       "zero/memset");
+	for (i = 0; i < ARRAY_SIZE(zero_sizes); i++) {
+		struct zero_result *r = &res[i];
+		double extra = (double)r->pair_ns - (double)res[0].pair_ns;
+		double dz = i && extra > 0 ? r->size * 1e9 / extra : 0;
+		double um = r->memset_ns ? r->size * 1e9 / r->memset_ns : 0;
+		char size[32], rel[32];
+
+		if (!r->n)
+			continue;
+		if (r->size < 1024)
+			snprintf(size, sizeof(size), "%" PRIu64 " B", r->size);
+		else
+			snprintf(size, sizeof(size), "%" PRIu64 " KiB",
+				 r->size >> 10);
+		snprintf(rel, sizeof(rel), "%.2fx", ratio(dz, um));
+		/* No rate when the pair was not slower than the 64 B one. */
+		printf("# %9s %7zu %7.1f us %7.1f us %8.2fx %10s %10s %10s\n",
+		       size, r->n, r->alloc_ns / 1e3, r->free_ns / 1e3,
+		       ratio((double)r->pair_ns, (double)res[0].pair_ns),
+		       dz > 0 ? si(dz, b1, sizeof(b1)) : "-",
+		       si(um, b2, sizeof(b2)), dz > 0 ? rel : "-");
+	}
+	fflush(stdout);
+out:
+	for (k = 0; k < 4; k++)
+		free(v[k]);
+	free(buf);
+	close(fd);
+}
+
 /* ------------------------------------------------------------- main */
 
 int main(int argc, char **argv)
@@ -864,12 +1055,17 @@ int main(int argc, char **argv)
 		printf("0 passed, 1 failed\n");
 		return 1;
 	}
-	/* One result per conv shape, one for the round trips, one per count. */
-	printf("1..%zu\n", ARRAY_SIZE(conv_cases) + 1 + ARRAY_SIZE(alloc_lives));
+	/*
+	 * One result per conv shape, one for the round trips, one per count,
+	 * one for zeroing.
+	 */
+	printf("1..%zu\n",
+	       ARRAY_SIZE(conv_cases) + 1 + ARRAY_SIZE(alloc_lives) + 1);
 	conv_section(fd, reps);
 	rt_section(fd, secs);
 	close(fd);
 	alloc_section(index, secs);
+	zero_section(index, secs);
 
 	if (tap_failed)
 		printf("# *** %u correctness check(s) FAILED: the figures above "

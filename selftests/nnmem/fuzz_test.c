@@ -679,7 +679,7 @@ static void fz_mmap(struct fz_rng *r)
 	uint64_t off, len;
 	void *p;
 
-	off = (uint64_t)fz_pick_handle(r, fz.regions[slot]) << 40;
+	off = (uint64_t)fz_pick_handle(r, fz.regions[slot]) << 32;
 	if (fz_chance(r, 30))
 		off += 4096 * fz_below(r, 4);
 	if (fz_chance(r, 10))

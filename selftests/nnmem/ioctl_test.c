@@ -838,12 +838,17 @@ TEST_F(nnmem, alloc_with_unwritable_struct_allocates_nothing)
 	ASSERT_EQ(0, mprotect(m, page, PROT_READ));
 	ASSERT_EQ(-EFAULT, nt_ioctl(self->fd, NNMEM_IOCTL_ALLOC, a));
 	ASSERT_USAGE_EMPTY(self->fd);
-	/* And the next handle is still 1: nothing was published. */
+	/*
+	 * Nothing was published: handle 1, reserved for it, is unknown and
+	 * not given again (handles only increase).
+	 */
 	{
+		struct nnmem_region_info ri;
 		uint32_t h;
 
+		ASSERT_EQ(-ENOENT, nt_region_info(self->fd, 1, &ri));
 		ASSERT_EQ(0, nt_weight(self->fd, 64, 0, &h, NULL));
-		ASSERT_EQ(1, h);
+		ASSERT_EQ(2, h);
 	}
 	munmap(m, page);
 }
@@ -1365,6 +1370,150 @@ TEST_F(nnmem, concurrent_sessions_never_overlap)
 			       WEXITSTATUS(status));
 		}
 	}
+	ASSERT_USAGE_EMPTY(self->fd);
+}
+
+/* ---- a file opened read-only ---- */
+
+static int open_rdonly(void)
+{
+	int fd = open("/dev/nnmem0", O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/* A one-add graph over 16 int8s at 0, 16 and 32 of region @h. */
+static void add_graph(uint32_t h, struct nnmem_tensor ts[3],
+		      struct nnmem_node *n)
+{
+	int i;
+
+	memset(ts, 0, 3 * sizeof(ts[0]));
+	for (i = 0; i < 3; i++) {
+		ts[i].handle = h;
+		ts[i].type = NNMEM_TYPE_INT8;
+		ts[i].offset = 16 * i;
+		ts[i].ndims = 1;
+		ts[i].dims[0] = 16;
+	}
+	memset(n, 0, sizeof(*n));
+	n->op = NNMEM_OP_ADD;
+	n->add = (struct nnmem_add){
+		.input1 = 0, .input2 = 1, .output = 2,
+		.left_shift = 20, .input1_multiplier = 1073741824,
+		.input2_multiplier = 1073741824,
+		.output_multiplier = 1073741824, .output_shift = -19,
+		.act_min = -128, .act_max = 127,
+	};
+}
+
+/*
+ * Every ioctl on a read-only file and on a read-write one, with the same
+ * arguments (those of the read-write session's objects): the state
+ * changing ones get -EBADF read-only, before their argument is looked at,
+ * and change nothing; the others work as usual (a read-only session holds
+ * no region or job, so they find none).
+ */
+TEST_F(nnmem, read_only_file_may_look_but_not_change_anything)
+{
+	const uint64_t pg = self->info.page_size;
+	struct nnmem_region_info ri, mri;
+	struct nnmem_graph_create gc, bad;
+	struct nnmem_tensor ts[3];
+	struct nnmem_node n;
+	struct nnmem_info info;
+	struct nnmem_usage u, ru;
+	struct nnmem_wait w;
+	struct nnmem_alloc a;
+	uint32_t h, mh, graph;
+	char buf[48] = { 0 };
+	uint64_t job;
+	int ro, err;
+	void *p;
+
+	ro = open_rdonly();
+	ASSERT_LE(0, ro);
+
+	/* The read-write session's objects, which the calls name. */
+	ASSERT_EQ(0, nt_activation(self->fd, 64, 0, &h, NULL));
+	ASSERT_EQ(0, nt_alloc(self->fd, pg, 0, NNMEM_KIND_WEIGHT,
+			      NNMEM_ALLOC_MAPPABLE, NULL, &mh, NULL));
+	ASSERT_EQ(0, nt_region_info(self->fd, mh, &mri));
+	add_graph(h, ts, &n);
+	ASSERT_EQ(0, nt_graph_create(self->fd, ts, 3, &n, 1, &gc));
+	graph = gc.graph;
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	ASSERT_EQ(0, nt_wait(self->fd, job, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	ASSERT_EQ(0, nt_usage(self->fd, &u));
+
+	/* Read-only: the state-changing ioctls, valid and invalid. */
+	a = alloc_req(64, 0, NNMEM_KIND_WEIGHT, 0);
+	ASSERT_EQ(-EBADF, nt_ioctl(ro, NNMEM_IOCTL_ALLOC, &a));
+	a.flags = ~0u;
+	ASSERT_EQ(-EBADF, nt_ioctl(ro, NNMEM_IOCTL_ALLOC, &a));
+	ASSERT_EQ(-EBADF, nt_free(ro, h));
+	ASSERT_EQ(-EBADF, nt_write(ro, h, 0, buf, 16));
+	ASSERT_EQ(-EBADF, nt_write(ro, h, 0, NULL, 1ULL << 40));
+	ASSERT_EQ(-EBADF, nt_graph_create(ro, ts, 3, &n, 1, &bad));
+	bad = gc;
+	bad.flags = 1;
+	bad.__pad = 1;
+	ASSERT_EQ(-EBADF, nt_ioctl(ro, NNMEM_IOCTL_GRAPH_CREATE, &bad));
+	ASSERT_EQ(-EBADF, nt_graph_destroy(ro, graph));
+	ASSERT_EQ(-EBADF, nt_run(ro, graph, NULL));
+	ASSERT_EQ(-EBADF, nt_submit(ro, graph, NULL));
+	ASSERT_EQ(-EBADF, nt_cancel(ro, job));
+	/* A shorter-than-VER0 struct too: the mode is checked first. */
+	ASSERT_EQ(-EBADF, nt_ioctl(ro, nt_cmd_sized(NNMEM_IOCTL_FREE, 4), buf));
+	ASSERT_USAGE_UNCHANGED(self->fd, &u);
+	ASSERT_EQ(0, nt_usage(ro, &ru));
+	ASSERT_EQ(0, ru.session_regions);
+
+	/* Read-only: the others run (and find no region or job of theirs). */
+	ASSERT_EQ(0, nt_info(ro, &info));
+	ASSERT_EQ(self->info.arena_size, info.arena_size);
+	ASSERT_EQ(u.weight_bytes, ru.weight_bytes);
+	ASSERT_EQ(u.activation_regions, ru.activation_regions);
+	ASSERT_EQ(-ENOENT, nt_region_info(ro, h, &ri));
+	ASSERT_EQ(-ENOENT, nt_read(ro, h, 0, buf, 16));
+	ASSERT_EQ(-ENOENT, nt_wait(ro, job, 0, &w));
+	/* Their own checks, not the mode's: nonzero flags. */
+	ri.handle = h;
+	ri.flags = 1;
+	ASSERT_EQ(-EINVAL, nt_ioctl(ro, NNMEM_IOCTL_REGION_INFO, &ri));
+	/* mmap: PROT_READ is looked up, PROT_WRITE refused by the core. */
+	p = mmap(NULL, pg, PROT_READ, MAP_SHARED, ro, (off_t)mri.mmap_offset);
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(ENOENT, errno);
+	p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, ro,
+		 (off_t)mri.mmap_offset);
+	ASSERT_EQ(MAP_FAILED, p);
+	ASSERT_EQ(EACCES, errno);
+	ASSERT_USAGE_UNCHANGED(self->fd, &u);
+	close(ro);
+
+	/* Read-write: the same calls work. */
+	ASSERT_EQ(0, nt_info(self->fd, &info));
+	ASSERT_EQ(0, nt_region_info(self->fd, h, &ri));
+	ASSERT_EQ(0, nt_write(self->fd, h, 0, buf, 16));
+	ASSERT_EQ(0, nt_read(self->fd, h, 0, buf, 16));
+	p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		 (off_t)mri.mmap_offset);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, munmap(p, pg));
+	err = nt_cancel(self->fd, job);
+	ASSERT_TRUE(err == 0 || err == -EALREADY) {
+		TH_LOG("CANCEL: %s", strerror(-err));
+	}
+	ASSERT_EQ(0, nt_wait(self->fd, job, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(0, nt_run(self->fd, graph, NULL));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+	a = alloc_req(64, 0, NNMEM_KIND_WEIGHT, 0);
+	ASSERT_EQ(0, nt_ioctl(self->fd, NNMEM_IOCTL_ALLOC, &a));
+	ASSERT_EQ(0, nt_free(self->fd, a.handle));
+	ASSERT_EQ(0, nt_free(self->fd, mh));
+	ASSERT_EQ(0, nt_free(self->fd, h));
 	ASSERT_USAGE_EMPTY(self->fd);
 }
 

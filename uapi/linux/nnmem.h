@@ -16,9 +16,27 @@
  *
  * Each nnmem device owns one physically contiguous DMA buffer, the *arena*.
  * Every open file of ``/dev/nnmemN`` is a *session*. A session allocates
- * *regions* of the arena and names them by small per-session *handles*
- * (1, 2, ...). Another session's handle is unknown here (``-ENOENT``).
- * Closing the file frees every region the session owned.
+ * *regions* of the arena and names them by per-session *handles*, given in
+ * increasing order from 1 (a failed ALLOC may skip one) and not reused
+ * until the session has taken 2^31 - 1 of them, when they start again from
+ * the lowest free one. A freed handle is unknown
+ * (``-ENOENT``) for that long; so is another session's handle. Closing the
+ * file frees every region the session owned.
+ *
+ * A new region reads as zeros: every byte a session can see through
+ * %NNMEM_IOCTL_READ, a mapping (the span's page-rounding tail included) or
+ * a graph was written by that session or is zero, whatever the region's
+ * space held before.
+ *
+ * A file opened read-only (``O_RDONLY``) may only look: %NNMEM_IOCTL_INFO,
+ * %NNMEM_IOCTL_USAGE, %NNMEM_IOCTL_REGION_INFO, %NNMEM_IOCTL_READ,
+ * %NNMEM_IOCTL_WAIT and ``PROT_READ`` mappings. The ioctls that change
+ * state (%NNMEM_IOCTL_ALLOC, %NNMEM_IOCTL_FREE, %NNMEM_IOCTL_WRITE,
+ * %NNMEM_IOCTL_GRAPH_CREATE, %NNMEM_IOCTL_GRAPH_DESTROY, %NNMEM_IOCTL_RUN,
+ * %NNMEM_IOCTL_CANCEL) give ``-EBADF`` before looking at their argument,
+ * as write(2) does, and ``PROT_WRITE`` mappings give ``-EACCES``. Such a
+ * session holds no region or job, so its READ, REGION_INFO and WAIT calls
+ * can only get ``-ENOENT``: it is for INFO and USAGE.
  *
  * Weights (filters, biases, quantisation tables) are allocated from the
  * bottom of the arena: with no frees in between, successive weight regions
@@ -55,11 +73,14 @@
  *
  * A region allocated with %NNMEM_ALLOC_MAPPABLE is mapped with mmap() on the
  * session's file at &nnmem_region_info.mmap_offset (plus a whole number of
- * pages to start inside it), %MAP_SHARED only. Errors: ``-ENOENT`` when the
- * offset names no region of this session, ``-EACCES`` for a region that is
- * not mappable, ``-EINVAL`` for %MAP_PRIVATE or a range past the region's
- * span. A mapping keeps the region's space reserved after the region is
- * freed or its file closed, until the last mapping of it goes.
+ * pages to start inside it), %MAP_SHARED only. The offset is made from the
+ * handle, fits a (positive) 64-bit ``off_t`` and, like the handle, names no
+ * other region after the region is freed (until handles wrap, see the
+ * overview). Errors: ``-ENOENT`` when the offset names no region of this
+ * session (a freed region's offset included), ``-EACCES`` for a region that
+ * is not mappable, ``-EINVAL`` for %MAP_PRIVATE or a range past the
+ * region's span. A mapping keeps the region's space reserved after the
+ * region is freed or its file closed, until the last mapping of it goes.
  */
 
 #define NNMEM_UAPI_VERSION		1
@@ -143,13 +164,17 @@ struct nnmem_info {
  * @flags: in: %NNMEM_ALLOC_* bits. %NNMEM_ALLOC_MAPPABLE page-aligns the
  *	region and rounds its reserved span up to whole pages, so that a
  *	mapping of it never shows another region's bytes.
- * @handle: out: the session's handle for the region (ignored on input).
+ * @handle: out: the session's handle for the region (ignored on input):
+ *	higher than any the session was given before, until handles wrap.
  * @offset: out: byte offset of the region in the arena (ignored on input).
  * @label: in (since version 1 of the struct): optional name shown by
  *	tools; printable ASCII, NUL-terminated, zero after the NUL.
  *
+ * The region's span reads as zeros.
+ *
  * Errors: ``-EINVAL`` for a bad field, ``-ENOSPC`` when the region cannot be
- * placed, ``-EMFILE`` when the session holds %nnmem_info.max_regions.
+ * placed, ``-EMFILE`` when the session holds %nnmem_info.max_regions,
+ * ``-EBADF`` on a read-only file.
  */
 struct nnmem_alloc {
 	__u64 size;
@@ -168,8 +193,15 @@ struct nnmem_alloc {
  * @handle: the region's handle.
  * @flags: must be zero.
  *
- * The handle is gone at once. The region's arena space is released when
- * the last mapping of it goes away.
+ * The handle is gone at once, and so is the region's mmap offset: a
+ * mmap() racing with FREE either maps the region (which is then freed
+ * while mapped) or gets ``-ENOENT``. The region's arena space is released
+ * when the last mapping of it goes away; until then &nnmem_usage counts it
+ * as deferred.
+ *
+ * Errors: ``-EINVAL`` for nonzero @flags, ``-ENOENT`` for an unknown
+ * handle, ``-EBUSY`` while a graph uses the region, ``-EBADF`` on a
+ * read-only file.
  */
 struct nnmem_free {
 	__u32 handle;
