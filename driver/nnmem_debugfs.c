@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nnmem debugfs: /sys/kernel/debug/nnmem/nnmemN/extents.
+ * nnmem debugfs: /sys/kernel/debug/nnmem/nnmemN/extents, and the test hook
+ * /sys/kernel/debug/nnmem/next_session_id.
  *
  * One line per free extent and per region, in address order, so that the
  * lines tile the arena from 0 to its size; then one summary line. Taken
@@ -23,6 +24,10 @@
  * marks a region whose handle is gone but which is still mapped (its
  * handle is stale). check is the allocator's self-check (ok or corrupt).
  *
+ * next_session_id (0600) reads as the id the next open of any nnmem device
+ * gets; writing a number moves the counter forward to it (never back:
+ * -EINVAL), so that a test reaches ids that would take billions of opens.
+ *
  * debugfs_create_*() results are not checked (kernel convention): with
  * debugfs absent they return error pointers that every other debugfs
  * call accepts and ignores.
@@ -37,6 +42,7 @@
 #include "nnmem_debugfs.h"
 #include "nnmem_drv.h"
 #include "nnmem_region.h"
+#include "nnmem_session.h"
 
 static struct dentry *nnmem_debugfs_root;
 
@@ -52,7 +58,7 @@ static const char * const nnmem_debugfs_kind[NNMEM_ARENA_NR_KINDS] = {
  */
 struct nnmem_debugfs_walk {
 	struct seq_file *m;
-	struct nnmem_tree_node *next[NNMEM_ARENA_NR_KINDS];
+	struct rb_node *next[NNMEM_ARENA_NR_KINDS];
 };
 
 static void nnmem_debugfs_region_show(struct seq_file *m,
@@ -78,15 +84,15 @@ static void nnmem_debugfs_regions_below(struct nnmem_debugfs_walk *w, u64 end)
 		for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++) {
 			if (!w->next[k])
 				continue;
-			ar = nnmem_tree_entry(w->next[k],
-					      struct nnmem_arena_region, node);
+			ar = rb_entry(w->next[k], struct nnmem_arena_region,
+				      node);
 			if (ar->res_start < end &&
 			    (!pick || ar->res_start < pick->res_start))
 				pick = ar;
 		}
 		if (!pick)
 			return;
-		w->next[pick->kind] = nnmem_tree_next(&pick->node);
+		w->next[pick->kind] = rb_next(&pick->node);
 		nnmem_debugfs_region_show(w->m, pick);
 	}
 }
@@ -109,7 +115,7 @@ static void nnmem_debugfs_extents_show_locked(struct seq_file *m,
 
 	lockdep_assert_held(&ndev->lock);
 	for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++)
-		w.next[k] = nnmem_tree_first(&ndev->arena.regions[k]);
+		w.next[k] = rb_first(&ndev->arena.regions[k]);
 
 	seq_puts(m, "# start size kind [offset span align handle label]\n");
 	nnmem_arena_for_each_extent(&ndev->arena, nnmem_debugfs_extent_show,
@@ -135,14 +141,30 @@ static int nnmem_debugfs_extents_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(nnmem_debugfs_extents);
 
+static int nnmem_debugfs_next_session_id_get(void *data, u64 *val)
+{
+	*val = nnmem_session_next_id();
+	return 0;
+}
+
+static int nnmem_debugfs_next_session_id_set(void *data, u64 val)
+{
+	return nnmem_session_set_next_id(val);
+}
+DEFINE_DEBUGFS_ATTRIBUTE(nnmem_debugfs_next_session_id_fops,
+			 nnmem_debugfs_next_session_id_get,
+			 nnmem_debugfs_next_session_id_set, "%llu\n");
+
 /**
- * nnmem_debugfs_init - create /sys/kernel/debug/nnmem
+ * nnmem_debugfs_init - create /sys/kernel/debug/nnmem and its test hook
  *
  * Called before the first device is set up.
  */
 void nnmem_debugfs_init(void)
 {
 	nnmem_debugfs_root = debugfs_create_dir(NNMEM_NAME, NULL);
+	debugfs_create_file_unsafe("next_session_id", 0600, nnmem_debugfs_root,
+				   NULL, &nnmem_debugfs_next_session_id_fops);
 }
 
 /**

@@ -91,6 +91,8 @@ struct nnmem_job_stats {
  * @arena: allocator state
  * @deferred_regions: regions whose handle is gone but which are still mapped
  * @deferred_bytes: arena bytes those regions hold
+ * @kmem: kernel memory charged by the graphs and jobs of all sessions
+ *	(nnmem_session_kmem_charge(); under @lock, like the session counters)
  * @wq: ordered workqueue running the jobs of all sessions, FIFO
  * @stats: job counters
  * @sessions_lock: see the declaration
@@ -111,6 +113,7 @@ struct nnmem_device {
 	struct nnmem_arena arena;
 	u32 deferred_regions;
 	u64 deferred_bytes;
+	u64 kmem;
 	struct workqueue_struct *wq;
 	struct nnmem_job_stats stats;
 	struct mutex sessions_lock; /* protects sessions, nr_sessions, session ids */

@@ -19,7 +19,9 @@
  * cond_resched() at the same points. It records each node's time and MACs
  * and the device-wide counters.
  *
- * Errors: RUN -EINVAL (flags), -ENOENT (graph), -EAGAIN (the session has
+ * Errors: RUN -EINVAL (flags), -ENOENT (graph), -EDQUOT (the job's charge,
+ * nnmem_kmem_job(), would take the session or the device past its kernel
+ * memory budget), -EAGAIN (the session has
  * NNMEM_SESSION_MAX_JOBS unreaped jobs), -ENOMEM, -EINTR (sync, signal),
  * or a sync job's own status. WAIT -EINVAL (flags, __pad), -ENOENT
  * (unknown or reaped id), -ETIME (deadline passed, job stays), -EINTR
@@ -157,12 +159,19 @@ static void nnmem_job_work(struct work_struct *work)
 static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 					  struct nnmem_graph *g, bool async)
 {
+	u64 charge = nnmem_kmem_job(g->node_count);
 	struct nnmem_job *job;
-	int ret = 0;
+	int ret;
 
-	job = kzalloc(struct_size(job, node_ns, g->node_count), GFP_KERNEL);
-	if (!job)
+	ret = nnmem_session_kmem_charge(s, charge);
+	if (ret)
+		return ERR_PTR(ret);
+	job = kzalloc(struct_size(job, node_ns, g->node_count),
+		      GFP_KERNEL_ACCOUNT);
+	if (!job) {
+		nnmem_session_kmem_uncharge(s, charge);
 		return ERR_PTR(-ENOMEM);
+	}
 	spin_lock(&s->job_lock);
 	if (s->nr_jobs >= NNMEM_SESSION_MAX_JOBS)
 		ret = -EAGAIN;
@@ -171,6 +180,7 @@ static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 	spin_unlock(&s->job_lock);
 	if (ret) {
 		kfree(job);
+		nnmem_session_kmem_uncharge(s, charge);
 		return ERR_PTR(ret);
 	}
 	INIT_WORK(&job->work, nnmem_job_work);
@@ -191,6 +201,7 @@ static void nnmem_job_destroy(struct nnmem_job *job)
 	s->nr_jobs--;
 	spin_unlock(&s->job_lock);
 	nnmem_graph_put(job->graph);
+	nnmem_session_kmem_uncharge(s, nnmem_kmem_job(job->node_count));
 	kfree(job);
 }
 

@@ -171,7 +171,7 @@ int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
 	if (ret)
 		return ret;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	kref_init(&r->ref);
@@ -512,5 +512,7 @@ void nnmem_region_free_all(struct nnmem_session *s)
 		ev = nnmem_nl_region_event(s, r, NNMEM_EVENT_TYPE_REGION_FREE);
 		nnmem_region_drop_handle(s, r);
 		nnmem_nl_event_send(ev);
+		/* a session may hold max_regions (up to 1 Mi) regions */
+		cond_resched();
 	}
 }
