@@ -135,6 +135,7 @@ static int nnmem_info_ioctl(struct nnmem_session *s, void *data,
 	info->max_jobs = NNMEM_SESSION_MAX_JOBS;
 	info->max_session_kmem = READ_ONCE(nnmem_max_session_kmem);
 	info->max_device_kmem = READ_ONCE(nnmem_max_device_kmem);
+	info->max_graph_macs = nnmem_graph_max_macs();
 	return 0;
 }
 

@@ -47,9 +47,10 @@
 #define NNMEM_ARENA_MIN		(64 * 1024)
 #define NNMEM_REGIONS_MAX	SZ_1M
 
-/* Graph and job limits, reported in struct nnmem_info. */
-#define NNMEM_GRAPH_MAX_TENSORS	1024
-#define NNMEM_GRAPH_MAX_NODES	1024
+/*
+ * Session limits, reported in struct nnmem_info (the graph validator's
+ * own, NNMEM_GRAPH_MAX_*, are in nnmem_graphval.h).
+ */
 #define NNMEM_SESSION_MAX_GRAPHS	64
 #define NNMEM_SESSION_MAX_JOBS	64
 /* Largest tensor_size/node_size accepted in NNMEM_IOCTL_GRAPH_CREATE. */

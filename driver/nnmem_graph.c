@@ -29,6 +29,11 @@
  * or struct unreadable), -ENOMEM, -EMFILE (the session holds
  * NNMEM_SESSION_MAX_GRAPHS graphs).
  *
+ * The module parameter max_graph_macs bounds the multiply-accumulates of
+ * one graph (NNMEM_GERR_GRAPH_MACS above it), so one job cannot ask the
+ * device's worker for unbounded work; root may change it at run time,
+ * which affects the graphs created afterwards.
+ *
  * A graph is reference counted: GRAPH_DESTROY drops the handle's
  * reference, and every job holds one until it is reaped. The last put
  * un-busies the regions, drops their references and gives the charge back.
@@ -42,6 +47,7 @@
 
 #include <linux/kref.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -53,6 +59,21 @@
 #include "nnmem_nl.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
+
+static unsigned long long nnmem_max_graph_macs = NNMEM_GRAPH_MAX_MACS_DEFAULT;
+module_param_named(max_graph_macs, nnmem_max_graph_macs, ullong, 0644);
+MODULE_PARM_DESC(max_graph_macs,
+		 "most multiply-accumulates of one graph (default 2^36)");
+
+/**
+ * nnmem_graph_max_macs - the current MAC limit of a graph
+ *
+ * Return: the module parameter max_graph_macs.
+ */
+u64 nnmem_graph_max_macs(void)
+{
+	return READ_ONCE(nnmem_max_graph_macs);
+}
 
 static void nnmem_graph_free(struct nnmem_graph *g)
 {
@@ -264,9 +285,10 @@ static int nnmem_graph_check_header(struct nnmem_graph_create *gc,
 int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 			     struct nnmem_ioctl_ctx *ctx)
 {
-	static const struct nnmem_graphval_limits limits = {
+	const struct nnmem_graphval_limits limits = {
 		.max_tensors = NNMEM_GRAPH_MAX_TENSORS,
 		.max_nodes = NNMEM_GRAPH_MAX_NODES,
+		.max_macs = nnmem_graph_max_macs(),
 	};
 	struct nnmem_graph_create *gc = data;
 	struct nnmem_graphval_region *facts = NULL;

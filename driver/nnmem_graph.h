@@ -50,5 +50,6 @@ int nnmem_graph_destroy_ioctl(struct nnmem_session *s, void *data,
 struct nnmem_graph *nnmem_graph_get(struct nnmem_session *s, u32 handle);
 void nnmem_graph_put(struct nnmem_graph *g);
 void nnmem_graph_destroy_all(struct nnmem_session *s);
+u64 nnmem_graph_max_macs(void);
 
 #endif /* __NNMEM_GRAPH_H__ */

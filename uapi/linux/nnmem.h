@@ -101,8 +101,10 @@
  * @max_nodes: most nodes in one graph (since version 1).
  * @max_graphs: most graphs one session may hold at once (since version 1).
  * @max_jobs: most unreaped jobs one session may have (since version 1).
- * @max_graph_macs: most multiply-accumulates one graph may take to run
- *	(module parameter max_graph_macs; since version 2).
+ * @max_graph_macs: most multiply-accumulates one graph may take to run, as
+ *	&nnmem_wait.macs counts them (module parameter max_graph_macs,
+ *	default 2^36; GRAPH_CREATE rejects a graph above it with
+ *	%NNMEM_GERR_GRAPH_MACS; since version 2).
  * @max_session_kmem: most bytes of kernel memory the graphs and jobs of
  *	one session may hold, as "DOC: nnmem kernel memory" counts them
  *	(module parameter max_session_kmem; since version 2).
@@ -499,11 +501,14 @@ enum nnmem_graph_err {
 	NNMEM_GERR_NODE_RESERVED,	/* node flags/__pad/union tail nonzero */
 	NNMEM_GERR_NODE_INDEX,		/* tensor index out of range */
 	NNMEM_GERR_NODE_SHAPE,		/* shapes inconsistent with the op */
-	NNMEM_GERR_NODE_PARAM,		/* stride/dilation 0, padding, groups */
+	NNMEM_GERR_NODE_PARAM,		/* stride/dilation 0 or too big, or too big a filter */
 	NNMEM_GERR_NODE_QUANT,		/* shift, left_shift or clamp range */
 	NNMEM_GERR_NODE_ORDER,		/* reads a tensor a later node writes */
 	NNMEM_GERR_NODE_WRITER,		/* tensor written by two nodes */
 	NNMEM_GERR_NODE_ALIAS,		/* output overlaps one of its inputs */
+	NNMEM_GERR_NODE_PADDING,	/* a padding not below the dilated filter */
+	NNMEM_GERR_NODE_GROUPS,		/* groups 0 or not dividing both channel counts */
+	NNMEM_GERR_GRAPH_MACS,		/* more MACs than nnmem_info.max_graph_macs */
 	NNMEM_GERR_MAX,
 };
 
@@ -530,6 +535,12 @@ enum nnmem_graph_err {
  *
  * The struct is written back on ``-EINVAL`` too. Nonzero @flags or @__pad
  * give ``-EINVAL`` with reason %NNMEM_GERR_NONE.
+ *
+ * A graph whose nodes together take more multiply-accumulates than
+ * &nnmem_info.max_graph_macs is rejected like any other invalid graph:
+ * ``-EINVAL`` with %NNMEM_GERR_GRAPH_MACS and @err_node the node at which
+ * the running sum first exceeds the limit (not ``-E2BIG``, which means a
+ * struct with unknown nonzero fields here).
  *
  * Errors: ``-EINVAL`` (reason filled in), ``-EDQUOT`` when the graph's
  * charge would go past a kernel memory budget (see "DOC: nnmem kernel
