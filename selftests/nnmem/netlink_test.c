@@ -1506,4 +1506,103 @@ TEST_F(nl, netlink_nnmemctl_map_svg_has_every_region_label)
 	free(svg);
 }
 
+/* The whole file @path, malloc'ed, its size in *@len; NULL if unreadable. */
+static char *file_slurp(const char *path, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	buf = fstat(fileno(f), &st) ? NULL : malloc(st.st_size + 1);
+	if (buf && fread(buf, 1, st.st_size, f) != (size_t)st.st_size) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	if (buf)
+		*len = st.st_size;
+	return buf;
+}
+
+/*
+ * nnmemctl run of the example on the device (--check: against the host,
+ * node by node) and run --host write the same output bytes; the unit tests
+ * pin the host's to the SHA-256 in userspace/examples. A missing device
+ * index says how many the module has, with its own exit status.
+ */
+TEST_F(nl, netlink_nnmemctl_run_device_equals_host)
+{
+	static const char example[] =
+		"/usr/share/nnmem/examples/residual_block.json";
+	char dev_dir[] = "/tmp/nnmem-dev-XXXXXX", host_dir[] = "/tmp/nnmem-host-XXXXXX";
+	const char *ctl = nnmemctl_path();
+	char cmd[512], path[128], *out, *a, *b;
+	struct nnmem_usage u;
+	size_t alen = 0, blen = 0;
+	int status, fd1;
+
+	if (!ctl)
+		SKIP(return, "nnmemctl not found (set NNMEMCTL)");
+	ASSERT_EQ(0, access(example, R_OK));
+	ASSERT_NE(NULL, mkdtemp(dev_dir));
+	ASSERT_NE(NULL, mkdtemp(host_dir));
+
+	snprintf(cmd, sizeof(cmd), "%s -d 1 run --check --out %s %s 2>&1", ctl,
+		 dev_dir, example);
+	out = run_capture(cmd, &status);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("%s: status %d: %s", cmd, status, out);
+	}
+	ASSERT_NE(NULL, strstr(out, "device output == host reference (")) {
+		TH_LOG("%s", out);
+	}
+	free(out);
+	snprintf(cmd, sizeof(cmd), "%s run --host --out %s %s 2>&1", ctl,
+		 host_dir, example);
+	out = run_capture(cmd, &status);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("%s: status %d: %s", cmd, status, out);
+	}
+	free(out);
+
+	snprintf(path, sizeof(path), "%s/add_out.bin", dev_dir);
+	a = file_slurp(path, &alen);
+	unlink(path);
+	rmdir(dev_dir);
+	snprintf(path, sizeof(path), "%s/add_out.bin", host_dir);
+	b = file_slurp(path, &blen);
+	unlink(path);
+	rmdir(host_dir);
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	ASSERT_EQ(4096, alen);	/* int8 1x16x16x16 */
+	ASSERT_EQ(alen, blen);
+	ASSERT_EQ(0, memcmp(a, b, alen));
+	free(a);
+	free(b);
+	/* device 1 was used and left empty */
+	fd1 = nt_open(1);
+	ASSERT_LE(0, fd1);
+	ASSERT_EQ(0, nt_usage(fd1, &u));
+	close(fd1);
+	ASSERT_TRUE(nt_usage_empty(&u));
+
+	/* devices=2: no /dev/nnmem7, exit status 4, and why */
+	snprintf(cmd, sizeof(cmd), "%s -d 7 run %s 2>&1", ctl, example);
+	out = run_capture(cmd, &status);
+	ASSERT_NE(NULL, out);
+	ASSERT_EQ(4, WEXITSTATUS(status)) {
+		TH_LOG("%s: status %d: %s", cmd, status, out);
+	}
+	ASSERT_NE(NULL, strstr(out, "no /dev/nnmem7: nnmem is loaded with 2 devices")) {
+		TH_LOG("%s", out);
+	}
+	free(out);
+}
+
 TEST_HARNESS_MAIN

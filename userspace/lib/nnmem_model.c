@@ -3,13 +3,14 @@
  * nnmem models: a graph described in JSON, parsed with json-c.
  *
  *   {
+ *     "description": "..." (optional),
  *     "regions": [ { "name": "w", "kind": "weight" | "activation",
- *                    "size": N (optional: derived from its tensors),
+ *                    "size": N | "auto" (optional: derived from its tensors),
  *                    "align": N (optional), "mappable": bool (optional) } ],
  *     "tensors": [ { "name": "x", "region": "w", "offset": N (optional),
  *                    "type": "int8" | "int32", "shape": [ ... ],
  *                    "zero_point": N (optional),
- *                    one of (optional; else zeros):
+ *                    at most one of (else zeros):
  *                    "file": "x.bin" (relative to the JSON's folder),
  *                    "fill": { "lcg": SEED, "min": LO, "max": HI }
  *                          | { "const": V },
@@ -31,6 +32,14 @@
  *
  * Regions are allocated in file order, so weight regions go bottom-up and
  * activation regions top-down in the order they are listed.
+ *
+ * The file is strict JSON (no comments, no trailing commas); a syntax error
+ * is reported with its line and column. Every object accepts only the keys
+ * above: an unknown key is an error naming it (and the known key it is
+ * closest to). Every other message names the region, tensor, node or
+ * output it is about, the key, and the value found. The graph's semantics
+ * (shapes, parameters, quantisation) are the driver validator's to judge,
+ * not the loader's: see nnmem_model_check().
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,6 +53,9 @@
 #include <json-c/json.h>
 
 #include <nnmem/model.h>
+
+/* Region sizes and tensor offsets past this are surely mistakes. */
+#define NNMEM_MODEL_MAX_BYTES	(1ULL << 48)
 
 struct nnmem_model_ctx {
 	struct nnmem_model *m;
@@ -65,60 +77,228 @@ static int nnmem_model_fail(struct nnmem_model_ctx *c, int err,
 	return err;
 }
 
+/* A JSON value as compact text for a message, cut short if long. */
+static const char *nnmem_json_text(struct json_object *v, char *buf,
+				   size_t len)
+{
+	const char *s = json_object_to_json_string_ext(v,
+			JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	size_t n = strlen(s);
+
+	if (n < len)
+		memcpy(buf, s, n + 1);
+	else
+		snprintf(buf, len, "%.*s...", (int)(len - 4), s);
+	return buf;
+}
+
+#define NNMEM_TEXT_LEN	48
+
+/* Edit distance of two short keys, for "did you mean"; big if too long. */
+static unsigned int nnmem_edit_distance(const char *a, const char *b)
+{
+	unsigned int row[33], i, j;
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > 32 || lb > 32)
+		return UINT_MAX;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		unsigned int diag = row[0], tmp;
+
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			unsigned int best = diag + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			diag = tmp;
+		}
+	}
+	return row[lb];
+}
+
+/* Every member of @o must be one of @keys (NULL-terminated). */
+static int nnmem_json_keys(struct nnmem_model_ctx *c, struct json_object *o,
+			   const char *what, const char *const *keys)
+{
+	struct json_object_iterator it = json_object_iter_begin(o);
+	struct json_object_iterator end = json_object_iter_end(o);
+
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		const char *key = json_object_iter_peek_name(&it);
+		const char *best = NULL;
+		unsigned int d, best_d = 3;
+		char known[256];
+		size_t n = 0;
+		int k;
+
+		for (k = 0; keys[k]; k++) {
+			if (!strcmp(key, keys[k]))
+				break;
+			d = nnmem_edit_distance(key, keys[k]);
+			if (d < best_d) {
+				best_d = d;
+				best = keys[k];
+			}
+		}
+		if (keys[k])
+			continue;
+		if (best)
+			return nnmem_model_fail(c, -EINVAL,
+						"%s: unknown key \"%s\" (did you mean \"%s\"?)",
+						what, key, best);
+		known[0] = '\0';
+		for (k = 0; keys[k] && n < sizeof(known); k++)
+			n += (size_t)snprintf(known + n, sizeof(known) - n,
+					      "%s\"%s\"", k ? ", " : "", keys[k]);
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: unknown key \"%s\" (known keys: %s)",
+					what, key, known);
+	}
+	return 0;
+}
+
+/* Member @key of @o, or NULL if absent or null. */
+static struct json_object *nnmem_json_get(struct json_object *o,
+					  const char *key)
+{
+	struct json_object *f;
+
+	if (!json_object_object_get_ex(o, key, &f) ||
+	    json_object_is_type(f, json_type_null))
+		return NULL;
+	return f;
+}
+
+/* The integer value @f (called @key in messages) in [@lo, @hi]. */
+static int nnmem_json_int_val(struct nnmem_model_ctx *c, struct json_object *f,
+			      const char *what, const char *key, int64_t lo,
+			      int64_t hi, int64_t *v)
+{
+	char text[NNMEM_TEXT_LEN];
+
+	if (!json_object_is_type(f, json_type_int))
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: %s must be an integer, got %s",
+					what, key,
+					nnmem_json_text(f, text, sizeof(text)));
+	*v = json_object_get_int64(f);
+	if ((*v == INT64_MAX && json_object_get_uint64(f) > INT64_MAX) ||
+	    *v < lo || *v > hi)
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: %s is %s, out of range [%" PRId64 ", %" PRId64 "]",
+					what, key,
+					nnmem_json_text(f, text, sizeof(text)),
+					lo, hi);
+	return 0;
+}
+
 /* An integer member @key of @o in [@lo, @hi]; @def when absent (!@req). */
 static int nnmem_json_int(struct nnmem_model_ctx *c, struct json_object *o,
 			  const char *what, const char *key, bool req,
 			  int64_t def, int64_t lo, int64_t hi, int64_t *v)
 {
-	struct json_object *f;
+	struct json_object *f = nnmem_json_get(o, key);
+	char qkey[40];
 
-	if (!json_object_object_get_ex(o, key, &f) || json_object_is_type(f, json_type_null)) {
+	if (!f) {
 		if (req)
-			return nnmem_model_fail(c, -EINVAL, "%s: missing \"%s\"",
+			return nnmem_model_fail(c, -EINVAL,
+						"%s: missing \"%s\" (an integer)",
 						what, key);
 		*v = def;
 		return 0;
 	}
-	if (!json_object_is_type(f, json_type_int))
-		return nnmem_model_fail(c, -EINVAL, "%s: \"%s\" is not an integer",
-					what, key);
-	errno = 0;
-	*v = json_object_get_int64(f);
-	if (errno || *v < lo || *v > hi)
+	snprintf(qkey, sizeof(qkey), "\"%s\"", key);
+	return nnmem_json_int_val(c, f, what, qkey, lo, hi, v);
+}
+
+/*
+ * A string member @key of @o: *@s is NULL if it is absent (and not @req).
+ * @hint says what the string is, for messages.
+ */
+static int nnmem_json_str(struct nnmem_model_ctx *c, struct json_object *o,
+			  const char *what, const char *key, bool req,
+			  const char *hint, const char **s)
+{
+	struct json_object *f = nnmem_json_get(o, key);
+	char text[NNMEM_TEXT_LEN];
+
+	*s = NULL;
+	if (!f) {
+		if (req)
+			return nnmem_model_fail(c, -EINVAL, "%s: missing \"%s\" (%s)",
+						what, key, hint);
+		return 0;
+	}
+	if (!json_object_is_type(f, json_type_string) ||
+	    !json_object_get_string_len(f))
 		return nnmem_model_fail(c, -EINVAL,
-					"%s: \"%s\" out of range [%" PRId64 ", %" PRId64 "]",
-					what, key, lo, hi);
+					"%s: \"%s\" must be %s, got %s", what, key,
+					hint, nnmem_json_text(f, text, sizeof(text)));
+	*s = json_object_get_string(f);
 	return 0;
 }
 
-static const char *nnmem_json_str(struct json_object *o, const char *key)
+/* A member @key of @o of type @type; *@f is NULL if absent (and !@req). */
+static int nnmem_json_typed(struct nnmem_model_ctx *c, struct json_object *o,
+			    const char *what, const char *key, bool req,
+			    enum json_type type, const char *hint,
+			    struct json_object **f)
 {
-	struct json_object *f;
+	char text[NNMEM_TEXT_LEN];
 
-	if (!json_object_object_get_ex(o, key, &f) ||
-	    !json_object_is_type(f, json_type_string))
-		return NULL;
-	return json_object_get_string(f);
+	*f = nnmem_json_get(o, key);
+	if (!*f) {
+		if (req)
+			return nnmem_model_fail(c, -EINVAL, "%s: missing \"%s\" (%s)",
+						what, key, hint);
+		return 0;
+	}
+	if (!json_object_is_type(*f, type))
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"%s\" must be %s, got %s", what, key,
+					hint, nnmem_json_text(*f, text, sizeof(text)));
+	return 0;
 }
 
-/* "stride": N or [H, W] */
+/* Element @i of array @key must be an object. */
+static int nnmem_json_elem(struct nnmem_model_ctx *c, struct json_object *a,
+			   const char *key, uint32_t i, struct json_object **o)
+{
+	char text[NNMEM_TEXT_LEN];
+
+	*o = json_object_array_get_idx(a, i);
+	if (!json_object_is_type(*o, json_type_object))
+		return nnmem_model_fail(c, -EINVAL,
+					"%s[%u] must be an object, got %s", key, i,
+					nnmem_json_text(*o, text, sizeof(text)));
+	return 0;
+}
+
+/* "stride": N or [H, W]; 1 and 1 when absent. */
 static int nnmem_json_pair(struct nnmem_model_ctx *c, struct json_object *o,
 			   const char *what, const char *key, uint32_t *h,
 			   uint32_t *w)
 {
-	struct json_object *f;
+	struct json_object *f = nnmem_json_get(o, key);
+	char text[NNMEM_TEXT_LEN], qkey[48];
 	int64_t v[2];
-	int i;
+	int i, err;
 
-	if (!json_object_object_get_ex(o, key, &f)) {
-		*h = 1;
-		*w = 1;
+	*h = 1;
+	*w = 1;
+	if (!f)
 		return 0;
-	}
 	if (json_object_is_type(f, json_type_int)) {
-		int err = nnmem_json_int(c, o, what, key, true, 0, 0,
-					 UINT32_MAX, &v[0]);
-
+		err = nnmem_json_int(c, o, what, key, true, 0, 0, UINT32_MAX,
+				     &v[0]);
 		if (err)
 			return err;
 		*h = *w = (uint32_t)v[0];
@@ -127,32 +307,19 @@ static int nnmem_json_pair(struct nnmem_model_ctx *c, struct json_object *o,
 	if (!json_object_is_type(f, json_type_array) ||
 	    json_object_array_length(f) != 2)
 		return nnmem_model_fail(c, -EINVAL,
-					"%s: \"%s\" is not N or [H, W]", what, key);
+					"%s: \"%s\" must be N or [H, W], got %s",
+					what, key,
+					nnmem_json_text(f, text, sizeof(text)));
 	for (i = 0; i < 2; i++) {
-		struct json_object *e = json_object_array_get_idx(f, i);
-
-		if (!json_object_is_type(e, json_type_int))
-			return nnmem_model_fail(c, -EINVAL, "%s: bad \"%s\"",
-						what, key);
-		v[i] = json_object_get_int64(e);
-		if (v[i] < 0 || v[i] > UINT32_MAX)
-			return nnmem_model_fail(c, -EINVAL,
-						"%s: \"%s\" out of range", what, key);
+		snprintf(qkey, sizeof(qkey), "\"%s\"[%d]", key, i);
+		err = nnmem_json_int_val(c, json_object_array_get_idx(f, i),
+					 what, qkey, 0, UINT32_MAX, &v[i]);
+		if (err)
+			return err;
 	}
 	*h = (uint32_t)v[0];
 	*w = (uint32_t)v[1];
 	return 0;
-}
-
-static struct json_object *nnmem_json_array(struct json_object *root,
-					    const char *key)
-{
-	struct json_object *a;
-
-	if (!json_object_object_get_ex(root, key, &a) ||
-	    !json_object_is_type(a, json_type_array))
-		return NULL;
-	return a;
 }
 
 static int nnmem_region_find(const struct nnmem_model *m, const char *name)
@@ -175,80 +342,225 @@ int nnmem_model_tensor_find(const struct nnmem_model *m, const char *name)
 	return -ENOENT;
 }
 
+/*
+ * The name of element @i of array @key, when it has a usable one, and
+ * @what: "region \"w0\"" or, without a name, "regions[3]".
+ */
+static const char *nnmem_elem_what(struct json_object *o, const char *kind,
+				   const char *key, uint32_t i, char *what,
+				   size_t len)
+{
+	struct json_object *f = nnmem_json_get(o, "name");
+	const char *name = NULL;
+
+	if (f && json_object_is_type(f, json_type_string) &&
+	    json_object_get_string_len(f))
+		name = json_object_get_string(f);
+	if (name)
+		snprintf(what, len, "%s \"%s\"", kind, name);
+	else
+		snprintf(what, len, "%s[%u]", key, i);
+	return name;
+}
+
+static int nnmem_parse_region(struct nnmem_model_ctx *c, struct json_object *o,
+			      uint32_t i)
+{
+	static const char *const keys[] = {
+		"name", "kind", "size", "align", "mappable", NULL,
+	};
+	struct nnmem_model_region *r = &c->m->regions[i];
+	char what[96], text[NNMEM_TEXT_LEN];
+	const char *name, *kind;
+	struct json_object *f;
+	int64_t v;
+	int err, dup;
+
+	nnmem_elem_what(o, "region", "regions", i, what, sizeof(what));
+	err = nnmem_json_keys(c, o, what, keys);
+	if (!err)
+		err = nnmem_json_str(c, o, what, "name", true,
+				     "a non-empty string", &name);
+	if (err)
+		return err;
+	dup = nnmem_region_find(c->m, name);
+	if (dup >= 0)
+		return nnmem_model_fail(c, -EINVAL,
+					"regions[%u]: duplicate name \"%s\" (also regions[%d])",
+					i, name, dup);
+	r->name = strdup(name);
+	if (!r->name)
+		return -ENOMEM;
+
+	err = nnmem_json_str(c, o, what, "kind", true,
+			     "\"weight\" or \"activation\"", &kind);
+	if (err)
+		return err;
+	if (!strcmp(kind, "weight"))
+		r->kind = NNMEM_KIND_WEIGHT;
+	else if (!strcmp(kind, "activation"))
+		r->kind = NNMEM_KIND_ACTIVATION;
+	else
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"kind\" must be \"weight\" or \"activation\", got \"%s\"",
+					what, kind);
+
+	/* "size": "auto" means derived, like no size */
+	f = nnmem_json_get(o, "size");
+	if (f && json_object_is_type(f, json_type_string)) {
+		if (strcmp(json_object_get_string(f), "auto"))
+			return nnmem_model_fail(c, -EINVAL,
+						"%s: \"size\" must be a byte count or \"auto\", got %s",
+						what,
+						nnmem_json_text(f, text, sizeof(text)));
+		v = 0;
+	} else {
+		err = nnmem_json_int(c, o, what, "size", false, 0, 1,
+				     NNMEM_MODEL_MAX_BYTES, &v);
+		if (err)
+			return err;
+	}
+	r->size = (uint64_t)v;
+	err = nnmem_json_int(c, o, what, "align", false, 0, 0, UINT32_MAX, &v);
+	if (err)
+		return err;
+	r->align = (uint32_t)v;
+	err = nnmem_json_typed(c, o, what, "mappable", false,
+			       json_type_boolean, "true or false", &f);
+	if (err)
+		return err;
+	if (f && json_object_get_boolean(f))
+		r->flags |= NNMEM_ALLOC_MAPPABLE;
+	return 0;
+}
+
 static int nnmem_parse_regions(struct nnmem_model_ctx *c,
 			       struct json_object *root)
 {
 	struct nnmem_model *m = c->m;
-	struct json_object *a = nnmem_json_array(root, "regions");
-	uint32_t i;
+	struct json_object *a, *o;
+	uint32_t i, n;
+	int err;
 
-	if (!a)
-		return nnmem_model_fail(c, -EINVAL, "no \"regions\" array");
-	m->region_count = json_object_array_length(a);
-	m->regions = calloc(m->region_count ? m->region_count : 1,
-			    sizeof(*m->regions));
+	err = nnmem_json_typed(c, root, "top level", "regions", true,
+			       json_type_array, "an array of regions", &a);
+	if (err)
+		return err;
+	n = (uint32_t)json_object_array_length(a);
+	m->regions = calloc(n ? n : 1, sizeof(*m->regions));
 	if (!m->regions)
 		return -ENOMEM;
-	for (i = 0; i < m->region_count; i++) {
-		struct json_object *o = json_object_array_get_idx(a, i);
-		struct nnmem_model_region *r = &m->regions[i];
-		const char *name = nnmem_json_str(o, "name");
-		const char *kind = nnmem_json_str(o, "kind");
-		struct json_object *f;
-		char what[64];
-		int64_t v;
-		int err;
-
-		snprintf(what, sizeof(what), "regions[%u]", i);
-		if (!name || !*name)
-			return nnmem_model_fail(c, -EINVAL, "%s: no \"name\"", what);
-		if (nnmem_region_find(m, name) >= 0)
-			return nnmem_model_fail(c, -EINVAL, "%s: duplicate name \"%s\"",
-						what, name);
-		r->name = strdup(name);
-		if (!r->name)
-			return -ENOMEM;
-		if (kind && !strcmp(kind, "weight"))
-			r->kind = NNMEM_KIND_WEIGHT;
-		else if (kind && !strcmp(kind, "activation"))
-			r->kind = NNMEM_KIND_ACTIVATION;
-		else
-			return nnmem_model_fail(c, -EINVAL,
-						"region %s: \"kind\" must be \"weight\" or \"activation\"",
-						name);
-		err = nnmem_json_int(c, o, name, "size", false, 0, 1,
-				     INT64_MAX, &v);
-		if (err) {
-			/* "size": "auto" means derived, like no size */
-			const char *s = nnmem_json_str(o, "size");
-
-			if (!s || strcmp(s, "auto"))
-				return err;
-			if (c->msg && c->msg_len)
-				c->msg[0] = '\0';
-			v = 0;
-		}
-		r->size = (uint64_t)v;
-		err = nnmem_json_int(c, o, name, "align", false, 0, 0,
-				     UINT32_MAX, &v);
+	for (i = 0; i < n; i++) {
+		err = nnmem_json_elem(c, a, "regions", i, &o);
 		if (err)
 			return err;
-		r->align = (uint32_t)v;
-		if (json_object_object_get_ex(o, "mappable", &f) &&
-		    json_object_get_boolean(f))
-			r->flags |= NNMEM_ALLOC_MAPPABLE;
+		m->region_count = i + 1;
+		err = nnmem_parse_region(c, o, i);
+		if (err)
+			return err;
 	}
 	return 0;
 }
 
-static int nnmem_parse_type(const char *s, uint32_t *type)
+static int nnmem_parse_tensor(struct nnmem_model_ctx *c, struct json_object *o,
+			      uint32_t i)
 {
-	if (s && !strcmp(s, "int8"))
-		*type = NNMEM_TYPE_INT8;
-	else if (s && !strcmp(s, "int32"))
-		*type = NNMEM_TYPE_INT32;
+	static const char *const keys[] = {
+		"name", "region", "offset", "type", "shape", "zero_point",
+		"file", "fill", "data", NULL,
+	};
+	struct nnmem_model *m = c->m;
+	struct nnmem_model_tensor *mt = &m->mtensors[i];
+	struct nnmem_tensor *t = &m->tensors[i];
+	char what[96], text[NNMEM_TEXT_LEN], qkey[32];
+	const char *name, *region, *type;
+	struct json_object *shape;
+	int err, r, dup, init = 0;
+	uint32_t d;
+	int64_t v;
+
+	nnmem_elem_what(o, "tensor", "tensors", i, what, sizeof(what));
+	err = nnmem_json_keys(c, o, what, keys);
+	if (!err)
+		err = nnmem_json_str(c, o, what, "name", true,
+				     "a non-empty string", &name);
+	if (err)
+		return err;
+	dup = nnmem_model_tensor_find(m, name);
+	if (dup >= 0)
+		return nnmem_model_fail(c, -EINVAL,
+					"tensors[%u]: duplicate name \"%s\" (also tensors[%d])",
+					i, name, dup);
+	mt->name = strdup(name);
+	if (!mt->name)
+		return -ENOMEM;
+
+	err = nnmem_json_str(c, o, what, "region", true, "a region's name",
+			     &region);
+	if (err)
+		return err;
+	r = nnmem_region_find(m, region);
+	if (r < 0)
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"region\": no region named \"%s\"",
+					what, region);
+	mt->region = (uint32_t)r;
+
+	err = nnmem_json_str(c, o, what, "type", true,
+			     "\"int8\" or \"int32\"", &type);
+	if (err)
+		return err;
+	if (!strcmp(type, "int8"))
+		t->type = NNMEM_TYPE_INT8;
+	else if (!strcmp(type, "int32"))
+		t->type = NNMEM_TYPE_INT32;
 	else
-		return -EINVAL;
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"type\" must be \"int8\" or \"int32\", got \"%s\"",
+					what, type);
+
+	err = nnmem_json_int(c, o, what, "offset", false, 0, 0,
+			     NNMEM_MODEL_MAX_BYTES, &v);
+	if (err)
+		return err;
+	t->offset = (uint64_t)v;
+	err = nnmem_json_int(c, o, what, "zero_point", false, 0, INT32_MIN,
+			     INT32_MAX, &v);
+	if (err)
+		return err;
+	t->zero_point = (int32_t)v;
+
+	err = nnmem_json_typed(c, o, what, "shape", true, json_type_array,
+			       "an array of 1 to 4 dims", &shape);
+	if (err)
+		return err;
+	if (json_object_array_length(shape) < 1 ||
+	    json_object_array_length(shape) > NNMEM_TENSOR_MAX_DIMS)
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"shape\" must have 1 to %d dims, got %s",
+					what, NNMEM_TENSOR_MAX_DIMS,
+					nnmem_json_text(shape, text, sizeof(text)));
+	t->ndims = (uint32_t)json_object_array_length(shape);
+	for (d = 0; d < t->ndims; d++) {
+		snprintf(qkey, sizeof(qkey), "\"shape\"[%u]", d);
+		err = nnmem_json_int_val(c, json_object_array_get_idx(shape, d),
+					 what, qkey, 1, UINT32_MAX, &v);
+		if (err)
+			return err;
+		t->dims[d] = (uint32_t)v;
+	}
+	mt->bytes = nnmem_tensor_bytes(t);
+	if (!mt->bytes || mt->bytes > NNMEM_MODEL_MAX_BYTES)
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"shape\" %s is too large",
+					what, nnmem_json_text(shape, text, sizeof(text)));
+
+	init = !!nnmem_json_get(o, "file") + !!nnmem_json_get(o, "fill") +
+	       !!nnmem_json_get(o, "data");
+	if (init > 1)
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"file\", \"fill\" and \"data\" exclude each other",
+					what);
 	return 0;
 }
 
@@ -256,77 +568,27 @@ static int nnmem_parse_tensors(struct nnmem_model_ctx *c,
 			       struct json_object *root)
 {
 	struct nnmem_model *m = c->m;
-	struct json_object *a = nnmem_json_array(root, "tensors");
-	uint32_t i, d;
+	struct json_object *a, *o;
+	uint32_t i, n;
+	int err;
 
-	if (!a)
-		return nnmem_model_fail(c, -EINVAL, "no \"tensors\" array");
-	m->tensor_count = json_object_array_length(a);
-	m->mtensors = calloc(m->tensor_count ? m->tensor_count : 1,
-			     sizeof(*m->mtensors));
-	m->tensors = calloc(m->tensor_count ? m->tensor_count : 1,
-			    sizeof(*m->tensors));
+	err = nnmem_json_typed(c, root, "top level", "tensors", true,
+			       json_type_array, "an array of tensors", &a);
+	if (err)
+		return err;
+	n = (uint32_t)json_object_array_length(a);
+	m->mtensors = calloc(n ? n : 1, sizeof(*m->mtensors));
+	m->tensors = calloc(n ? n : 1, sizeof(*m->tensors));
 	if (!m->mtensors || !m->tensors)
 		return -ENOMEM;
-	for (i = 0; i < m->tensor_count; i++) {
-		struct json_object *o = json_object_array_get_idx(a, i);
-		struct nnmem_model_tensor *mt = &m->mtensors[i];
-		struct nnmem_tensor *t = &m->tensors[i];
-		const char *name = nnmem_json_str(o, "name");
-		const char *region = nnmem_json_str(o, "region");
-		struct json_object *shape;
-		int64_t v;
-		int err, r;
-
-		if (!name || !*name)
-			return nnmem_model_fail(c, -EINVAL, "tensors[%u]: no \"name\"", i);
-		if (nnmem_model_tensor_find(m, name) >= 0)
-			return nnmem_model_fail(c, -EINVAL,
-						"tensors[%u]: duplicate name \"%s\"", i, name);
-		mt->name = strdup(name);
-		if (!mt->name)
-			return -ENOMEM;
-		r = region ? nnmem_region_find(m, region) : -ENOENT;
-		if (r < 0)
-			return nnmem_model_fail(c, -EINVAL,
-						"tensor %s: unknown \"region\"", name);
-		mt->region = (uint32_t)r;
-		if (nnmem_parse_type(nnmem_json_str(o, "type"), &t->type))
-			return nnmem_model_fail(c, -EINVAL,
-						"tensor %s: \"type\" must be \"int8\" or \"int32\"",
-						name);
-		err = nnmem_json_int(c, o, name, "offset", false, 0, 0,
-				     INT64_MAX, &v);
+	for (i = 0; i < n; i++) {
+		err = nnmem_json_elem(c, a, "tensors", i, &o);
 		if (err)
 			return err;
-		t->offset = (uint64_t)v;
-		err = nnmem_json_int(c, o, name, "zero_point", false, 0,
-				     INT32_MIN, INT32_MAX, &v);
+		m->tensor_count = i + 1;
+		err = nnmem_parse_tensor(c, o, i);
 		if (err)
 			return err;
-		t->zero_point = (int32_t)v;
-		if (!json_object_object_get_ex(o, "shape", &shape) ||
-		    !json_object_is_type(shape, json_type_array) ||
-		    json_object_array_length(shape) < 1 ||
-		    json_object_array_length(shape) > NNMEM_TENSOR_MAX_DIMS)
-			return nnmem_model_fail(c, -EINVAL,
-						"tensor %s: \"shape\" must be 1 to %d dims",
-						name, NNMEM_TENSOR_MAX_DIMS);
-		t->ndims = json_object_array_length(shape);
-		for (d = 0; d < t->ndims; d++) {
-			struct json_object *e = json_object_array_get_idx(shape, d);
-
-			v = json_object_get_int64(e);
-			if (!json_object_is_type(e, json_type_int) || v < 1 ||
-			    v > UINT32_MAX)
-				return nnmem_model_fail(c, -EINVAL,
-							"tensor %s: bad shape[%u]", name, d);
-			t->dims[d] = (uint32_t)v;
-		}
-		mt->bytes = nnmem_tensor_bytes(t);
-		if (!mt->bytes || t->offset + mt->bytes < t->offset)
-			return nnmem_model_fail(c, -EINVAL,
-						"tensor %s: too large", name);
 	}
 	return 0;
 }
@@ -343,8 +605,11 @@ static int nnmem_check_sizes(struct nnmem_model_ctx *c)
 
 		if (r->size && end > r->size)
 			return nnmem_model_fail(c, -EINVAL,
-						"tensor %s: ends at %" PRIu64 ", past region %s (%" PRIu64 " bytes)",
-						m->mtensors[i].name, end, r->name, r->size);
+						"tensor \"%s\": offset %" PRIu64 " + %" PRIu64 " bytes ends at %" PRIu64 ", past the end of region \"%s\" (%" PRIu64 " bytes)",
+						m->mtensors[i].name,
+						(uint64_t)m->tensors[i].offset,
+						m->mtensors[i].bytes, end,
+						r->name, r->size);
 	}
 	return 0;
 }
@@ -363,155 +628,245 @@ static void nnmem_store(uint8_t *p, uint32_t type, uint64_t i, int64_t v)
 	}
 }
 
-static int nnmem_fill_file(struct nnmem_model_ctx *c, const char *tname,
+static int nnmem_fill_file(struct nnmem_model_ctx *c, const char *what,
 			   const char *file, uint8_t *p, uint64_t bytes)
 {
 	char path[PATH_MAX];
 	FILE *f;
 	long len;
-	int n;
+	int n, err;
 
 	if (file[0] == '/' || !c->dir)
 		n = snprintf(path, sizeof(path), "%s", file);
 	else
 		n = snprintf(path, sizeof(path), "%s/%s", c->dir, file);
 	if (n < 0 || (size_t)n >= sizeof(path))
-		return nnmem_model_fail(c, -ENAMETOOLONG, "tensor %s: path too long",
-					tname);
+		return nnmem_model_fail(c, -ENAMETOOLONG,
+					"%s: \"file\": path too long: \"%s\"",
+					what, file);
 	f = fopen(path, "rb");
-	if (!f)
-		return nnmem_model_fail(c, -errno, "tensor %s: %s: %s", tname,
-					path, strerror(errno));
+	if (!f) {
+		err = -errno;
+		return nnmem_model_fail(c, err, "%s: \"file\": %s: %s", what,
+					path, strerror(-err));
+	}
 	len = fseek(f, 0, SEEK_END) ? -1 : ftell(f);
 	if (len < 0 || (uint64_t)len != bytes || fseek(f, 0, SEEK_SET) ||
 	    fread(p, 1, bytes, f) != bytes) {
 		fclose(f);
+		if (len < 0)
+			return nnmem_model_fail(c, -EINVAL,
+						"%s: \"file\": %s: not a regular file",
+						what, path);
 		return nnmem_model_fail(c, -EINVAL,
-					"tensor %s: %s: %ld bytes, expected %" PRIu64,
-					tname, path, len, bytes);
+					"%s: \"file\": %s has %ld bytes, the tensor has %" PRIu64,
+					what, path, len, bytes);
 	}
 	fclose(f);
+	return 0;
+}
+
+static int nnmem_fill_lcg(struct nnmem_model_ctx *c, struct json_object *f,
+			  const char *what, uint32_t type, uint8_t *p,
+			  uint64_t n, int64_t lo, int64_t hi)
+{
+	static const char *const keys[] = { "lcg", "min", "max", NULL };
+	int64_t seed, fmin, fmax;
+	uint64_t state, span, k;
+	int err;
+
+	err = nnmem_json_keys(c, f, what, keys);
+	if (!err)
+		err = nnmem_json_int(c, f, what, "lcg", true, 0, 0, INT64_MAX,
+				     &seed);
+	if (!err)
+		err = nnmem_json_int(c, f, what, "min", false, lo, lo, hi, &fmin);
+	if (!err)
+		err = nnmem_json_int(c, f, what, "max", false, hi, lo, hi, &fmax);
+	if (err)
+		return err;
+	if (fmin > fmax)
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"min\" %" PRId64 " is above \"max\" %" PRId64,
+					what, fmin, fmax);
+	state = (uint64_t)seed;
+	span = (uint64_t)(fmax - fmin) + 1;
+	for (k = 0; k < n; k++) {
+		/* 31 random bits; two draws when the span needs more */
+		uint64_t rnd = nnmem_lcg_next(&state);
+
+		if (span > (1ULL << 31))
+			rnd = rnd << 31 | nnmem_lcg_next(&state);
+		nnmem_store(p, type, k, fmin + (int64_t)(rnd % span));
+	}
 	return 0;
 }
 
 static int nnmem_fill_tensor(struct nnmem_model_ctx *c, struct json_object *o,
 			     uint32_t i)
 {
+	static const char *const const_keys[] = { "const", NULL };
 	struct nnmem_model *m = c->m;
 	const struct nnmem_tensor *t = &m->tensors[i];
-	const char *name = m->mtensors[i].name;
 	struct nnmem_model_region *r = &m->regions[m->mtensors[i].region];
 	uint8_t *p = r->image + t->offset;
 	uint64_t n = m->mtensors[i].bytes / (t->type == NNMEM_TYPE_INT8 ? 1 : 4);
 	int64_t lo = t->type == NNMEM_TYPE_INT8 ? INT8_MIN : INT32_MIN;
 	int64_t hi = t->type == NNMEM_TYPE_INT8 ? INT8_MAX : INT32_MAX;
+	char what[96], fwhat[112], text[NNMEM_TEXT_LEN], qkey[40];
 	struct json_object *f;
 	const char *file;
 	uint64_t k;
 	int64_t v;
 	int err;
 
-	file = nnmem_json_str(o, "file");
+	snprintf(what, sizeof(what), "tensor \"%s\"", m->mtensors[i].name);
+	err = nnmem_json_str(c, o, what, "file", false, "a file name", &file);
+	if (err)
+		return err;
 	if (file)
-		return nnmem_fill_file(c, name, file, p, m->mtensors[i].bytes);
-	if (json_object_object_get_ex(o, "data", &f)) {
+		return nnmem_fill_file(c, what, file, p, m->mtensors[i].bytes);
+
+	f = nnmem_json_get(o, "data");
+	if (f) {
 		if (!json_object_is_type(f, json_type_array) ||
 		    json_object_array_length(f) != n)
 			return nnmem_model_fail(c, -EINVAL,
-						"tensor %s: \"data\" must have %" PRIu64 " entries",
-						name, n);
+						"%s: \"data\" must be an array of %" PRIu64 " %s values, got %s",
+						what, n,
+						t->type == NNMEM_TYPE_INT8 ? "int8" : "int32",
+						json_object_is_type(f, json_type_array) ?
+						"a different count" :
+						nnmem_json_text(f, text, sizeof(text)));
 		for (k = 0; k < n; k++) {
-			struct json_object *e = json_object_array_get_idx(f, k);
-
-			v = json_object_get_int64(e);
-			if (!json_object_is_type(e, json_type_int) || v < lo ||
-			    v > hi)
-				return nnmem_model_fail(c, -EINVAL,
-							"tensor %s: bad data[%" PRIu64 "]",
-							name, k);
+			snprintf(qkey, sizeof(qkey), "\"data\"[%" PRIu64 "]", k);
+			err = nnmem_json_int_val(c, json_object_array_get_idx(f, k),
+						 what, qkey, lo, hi, &v);
+			if (err)
+				return err;
 			nnmem_store(p, t->type, k, v);
 		}
 		return 0;
 	}
-	if (!json_object_object_get_ex(o, "fill", &f))
-		return 0;
-	if (json_object_object_get_ex(f, "const", NULL)) {
-		err = nnmem_json_int(c, f, name, "const", true, 0, lo, hi, &v);
+
+	err = nnmem_json_typed(c, o, what, "fill", false, json_type_object,
+			       "{\"lcg\": SEED, \"min\": LO, \"max\": HI} or {\"const\": V}",
+			       &f);
+	if (err || !f)
+		return err;
+	snprintf(fwhat, sizeof(fwhat), "%s \"fill\"", what);
+	if (nnmem_json_get(f, "lcg"))
+		return nnmem_fill_lcg(c, f, fwhat, t->type, p, n, lo, hi);
+	if (nnmem_json_get(f, "const")) {
+		err = nnmem_json_keys(c, f, fwhat, const_keys);
+		if (!err)
+			err = nnmem_json_int(c, f, fwhat, "const", true, 0, lo,
+					     hi, &v);
 		if (err)
 			return err;
 		for (k = 0; k < n; k++)
 			nnmem_store(p, t->type, k, v);
 		return 0;
 	}
-	if (json_object_object_get_ex(f, "lcg", NULL)) {
-		int64_t seed, fmin, fmax;
-		uint64_t state, span;
-
-		err = nnmem_json_int(c, f, name, "lcg", true, 0, 0, INT64_MAX,
-				     &seed);
-		if (!err)
-			err = nnmem_json_int(c, f, name, "min", false, lo, lo,
-					     hi, &fmin);
-		if (!err)
-			err = nnmem_json_int(c, f, name, "max", false, hi, lo,
-					     hi, &fmax);
-		if (err)
-			return err;
-		if (fmin > fmax)
-			return nnmem_model_fail(c, -EINVAL,
-						"tensor %s: fill min > max", name);
-		state = (uint64_t)seed;
-		span = (uint64_t)(fmax - fmin) + 1;
-		for (k = 0; k < n; k++) {
-			/* 31 random bits; two draws when the span needs more */
-			uint64_t rnd = nnmem_lcg_next(&state);
-
-			if (span > (1ULL << 31))
-				rnd = rnd << 31 | nnmem_lcg_next(&state);
-			nnmem_store(p, t->type, k,
-				    fmin + (int64_t)(rnd % span));
-		}
-		return 0;
-	}
 	return nnmem_model_fail(c, -EINVAL,
-				"tensor %s: \"fill\" needs \"lcg\" or \"const\"", name);
+				"%s: needs \"lcg\" or \"const\", got %s", fwhat,
+				nnmem_json_text(f, text, sizeof(text)));
 }
 
 static int nnmem_tensor_index(struct nnmem_model_ctx *c, struct json_object *o,
 			      const char *what, const char *key, bool req,
 			      uint32_t *idx)
 {
-	const char *name = nnmem_json_str(o, key);
-	int i;
+	const char *name;
+	int i, err;
 
-	if (!name) {
-		struct json_object *f;
-
-		if (!req && (!json_object_object_get_ex(o, key, &f) ||
-			     json_object_is_type(f, json_type_null))) {
-			*idx = NNMEM_INDEX_NONE;
-			return 0;
-		}
-		return nnmem_model_fail(c, -EINVAL, "%s: \"%s\" must name a tensor",
-					what, key);
-	}
+	*idx = NNMEM_INDEX_NONE;
+	err = nnmem_json_str(c, o, what, key, req, "a tensor's name", &name);
+	if (err || !name)
+		return err;
 	i = nnmem_model_tensor_find(c->m, name);
 	if (i < 0)
-		return nnmem_model_fail(c, -EINVAL, "%s: \"%s\": no tensor \"%s\"",
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"%s\": no tensor named \"%s\"",
 					what, key, name);
 	*idx = (uint32_t)i;
+	return 0;
+}
+
+static int nnmem_parse_padding(struct nnmem_model_ctx *c,
+			       struct json_object *o, const char *what,
+			       struct nnmem_conv2d *cv)
+{
+	static const char *const keys[] = {
+		"top", "bottom", "left", "right", NULL,
+	};
+	const struct nnmem_model *m = c->m;
+	const struct nnmem_tensor *in = &m->tensors[cv->input];
+	const struct nnmem_tensor *fl = &m->tensors[cv->filter];
+	struct json_object *pad = nnmem_json_get(o, "padding");
+	char pwhat[112], text[NNMEM_TEXT_LEN];
+	uint32_t *p[4] = { &cv->pad_top, &cv->pad_bottom, &cv->pad_left,
+			   &cv->pad_right };
+	enum nnmem_padding scheme;
+	const char *s;
+	int64_t v;
+	int i, err;
+
+	if (!pad)
+		return 0;	/* explicit zero padding */
+	if (json_object_is_type(pad, json_type_object)) {
+		snprintf(pwhat, sizeof(pwhat), "%s \"padding\"", what);
+		err = nnmem_json_keys(c, pad, pwhat, keys);
+		for (i = 0; !err && i < 4; i++) {
+			err = nnmem_json_int(c, pad, pwhat, keys[i], true, 0, 0,
+					     UINT32_MAX, &v);
+			*p[i] = (uint32_t)v;
+		}
+		return err;
+	}
+	s = json_object_is_type(pad, json_type_string) ?
+		json_object_get_string(pad) : "";
+	if (!strcmp(s, "SAME")) {
+		scheme = NNMEM_PADDING_SAME;
+	} else if (!strcmp(s, "VALID")) {
+		scheme = NNMEM_PADDING_VALID;
+	} else {
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"padding\" must be \"SAME\", \"VALID\" or {\"top\", \"bottom\", \"left\", \"right\"}, got %s",
+					what, nnmem_json_text(pad, text, sizeof(text)));
+	}
+	if (in->ndims != 4 || fl->ndims != 4)
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"padding\": \"%s\" needs a 4-dim input and filter; \"%s\" has %u dims, \"%s\" %u",
+					what, s, m->mtensors[cv->input].name,
+					in->ndims, m->mtensors[cv->filter].name,
+					fl->ndims);
+	if (nnmem_conv2d_padding_set(cv, scheme, in->dims, fl->dims, NULL))
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"padding\": \"%s\" gives no output for input \"%s\" %ux%u, filter \"%s\" %ux%u, stride %ux%u, dilation %ux%u",
+					what, s, m->mtensors[cv->input].name,
+					in->dims[1], in->dims[2],
+					m->mtensors[cv->filter].name,
+					fl->dims[1], fl->dims[2], cv->stride_h,
+					cv->stride_w, cv->dilation_h,
+					cv->dilation_w);
 	return 0;
 }
 
 static int nnmem_parse_conv2d(struct nnmem_model_ctx *c, struct json_object *o,
 			      const char *what, struct nnmem_conv2d *cv)
 {
-	const struct nnmem_tensor *tensors = c->m->tensors;
-	struct json_object *pad;
+	static const char *const keys[] = {
+		"op", "name", "input", "filter", "bias", "multiplier", "shift",
+		"output", "stride", "dilation", "padding", "groups",
+		"act_min", "act_max", NULL,
+	};
 	int64_t v;
 	int err;
 
-	err = nnmem_tensor_index(c, o, what, "input", true, &cv->input);
+	err = nnmem_json_keys(c, o, what, keys);
+	if (!err)
+		err = nnmem_tensor_index(c, o, what, "input", true, &cv->input);
 	if (!err)
 		err = nnmem_tensor_index(c, o, what, "filter", true, &cv->filter);
 	if (!err)
@@ -545,125 +900,123 @@ static int nnmem_parse_conv2d(struct nnmem_model_ctx *c, struct json_object *o,
 	if (err)
 		return err;
 	cv->act_max = (int32_t)v;
-
-	if (!json_object_object_get_ex(o, "padding", &pad))
-		return 0;	/* explicit zero padding */
-	if (json_object_is_type(pad, json_type_string)) {
-		const char *s = json_object_get_string(pad);
-		enum nnmem_padding scheme;
-
-		if (!strcmp(s, "SAME"))
-			scheme = NNMEM_PADDING_SAME;
-		else if (!strcmp(s, "VALID"))
-			scheme = NNMEM_PADDING_VALID;
-		else
-			return nnmem_model_fail(c, -EINVAL,
-						"%s: \"padding\" must be \"SAME\", \"VALID\" or explicit",
-						what);
-		if (tensors[cv->input].ndims != 4 ||
-		    tensors[cv->filter].ndims != 4 ||
-		    nnmem_conv2d_padding_set(cv, scheme, tensors[cv->input].dims,
-					     tensors[cv->filter].dims, NULL))
-			return nnmem_model_fail(c, -EINVAL,
-						"%s: cannot derive %s padding", what, s);
-		return 0;
-	}
-	err = nnmem_json_int(c, pad, what, "top", true, 0, 0, UINT32_MAX, &v);
-	cv->pad_top = (uint32_t)v;
-	if (!err)
-		err = nnmem_json_int(c, pad, what, "bottom", true, 0, 0,
-				     UINT32_MAX, &v);
-	cv->pad_bottom = (uint32_t)v;
-	if (!err)
-		err = nnmem_json_int(c, pad, what, "left", true, 0, 0,
-				     UINT32_MAX, &v);
-	cv->pad_left = (uint32_t)v;
-	if (!err)
-		err = nnmem_json_int(c, pad, what, "right", true, 0, 0,
-				     UINT32_MAX, &v);
-	cv->pad_right = (uint32_t)v;
-	return err;
+	return nnmem_parse_padding(c, o, what, cv);
 }
 
 static int nnmem_parse_add(struct nnmem_model_ctx *c, struct json_object *o,
 			   const char *what, struct nnmem_add *ad)
 {
+	static const char *const keys[] = {
+		"op", "name", "input1", "input2", "output", "left_shift",
+		"input1_multiplier", "input1_shift", "input2_multiplier",
+		"input2_shift", "output_multiplier", "output_shift",
+		"act_min", "act_max", NULL,
+	};
 	static const struct {
 		const char *key;
 		size_t off;
-		int64_t def, lo;
+		int64_t def;
 		bool req;
 	} f[] = {
-#define F(k, d, l, r) { #k, offsetof(struct nnmem_add, k), d, l, r }
-		F(left_shift, 20, INT32_MIN, false),
-		F(input1_multiplier, 0, INT32_MIN, true),
-		F(input1_shift, 0, INT32_MIN, true),
-		F(input2_multiplier, 0, INT32_MIN, true),
-		F(input2_shift, 0, INT32_MIN, true),
-		F(output_multiplier, 0, INT32_MIN, true),
-		F(output_shift, 0, INT32_MIN, true),
-		F(act_min, INT8_MIN, INT32_MIN, false),
-		F(act_max, INT8_MAX, INT32_MIN, false),
+#define F(k, d, r) { #k, offsetof(struct nnmem_add, k), d, r }
+		F(left_shift, 20, false),
+		F(input1_multiplier, 0, true),
+		F(input1_shift, 0, true),
+		F(input2_multiplier, 0, true),
+		F(input2_shift, 0, true),
+		F(output_multiplier, 0, true),
+		F(output_shift, 0, true),
+		F(act_min, INT8_MIN, false),
+		F(act_max, INT8_MAX, false),
 #undef F
 	};
 	unsigned int i;
 	int64_t v;
 	int err;
 
-	err = nnmem_tensor_index(c, o, what, "input1", true, &ad->input1);
+	err = nnmem_json_keys(c, o, what, keys);
+	if (!err)
+		err = nnmem_tensor_index(c, o, what, "input1", true, &ad->input1);
 	if (!err)
 		err = nnmem_tensor_index(c, o, what, "input2", true, &ad->input2);
 	if (!err)
 		err = nnmem_tensor_index(c, o, what, "output", true, &ad->output);
 	for (i = 0; !err && i < sizeof(f) / sizeof(f[0]); i++) {
 		err = nnmem_json_int(c, o, what, f[i].key, f[i].req, f[i].def,
-				     f[i].lo, INT32_MAX, &v);
+				     INT32_MIN, INT32_MAX, &v);
 		if (!err)
 			*(int32_t *)((char *)ad + f[i].off) = (int32_t)v;
 	}
 	return err;
 }
 
+static int nnmem_parse_node(struct nnmem_model_ctx *c, struct json_object *o,
+			    uint32_t i)
+{
+	struct nnmem_model *m = c->m;
+	char what[96], text[NNMEM_TEXT_LEN];
+	struct json_object *f;
+	const char *name, *op;
+	uint32_t k;
+	int err;
+
+	name = nnmem_elem_what(o, "node", "nodes", i, what, sizeof(what));
+	err = nnmem_json_str(c, o, what, "name", false, "a non-empty string",
+			     &name);
+	if (err)
+		return err;
+	for (k = 0; name && k < i; k++)
+		if (!strcmp(m->node_names[k], name))
+			return nnmem_model_fail(c, -EINVAL,
+						"nodes[%u]: duplicate name \"%s\" (also nodes[%u])",
+						i, name, k);
+	m->node_names[i] = strdup(name ? name : what);
+	if (!m->node_names[i])
+		return -ENOMEM;
+
+	f = nnmem_json_get(o, "op");
+	op = f && json_object_is_type(f, json_type_string) ?
+		json_object_get_string(f) : NULL;
+	if (op && !strcmp(op, "conv2d")) {
+		m->nodes[i].op = NNMEM_OP_CONV2D;
+		return nnmem_parse_conv2d(c, o, what, &m->nodes[i].conv2d);
+	}
+	if (op && !strcmp(op, "add")) {
+		m->nodes[i].op = NNMEM_OP_ADD;
+		return nnmem_parse_add(c, o, what, &m->nodes[i].add);
+	}
+	if (!f)
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: missing \"op\" (\"conv2d\" or \"add\")",
+					what);
+	return nnmem_model_fail(c, -EINVAL,
+				"%s: \"op\" must be \"conv2d\" or \"add\", got %s",
+				what, nnmem_json_text(f, text, sizeof(text)));
+}
+
 static int nnmem_parse_nodes(struct nnmem_model_ctx *c,
 			     struct json_object *root)
 {
 	struct nnmem_model *m = c->m;
-	struct json_object *a = nnmem_json_array(root, "nodes");
-	uint32_t i;
+	struct json_object *a, *o;
+	uint32_t i, n;
+	int err;
 
-	if (!a)
-		return nnmem_model_fail(c, -EINVAL, "no \"nodes\" array");
-	m->node_count = json_object_array_length(a);
-	m->nodes = calloc(m->node_count ? m->node_count : 1, sizeof(*m->nodes));
-	m->node_names = calloc(m->node_count ? m->node_count : 1,
-			       sizeof(*m->node_names));
+	err = nnmem_json_typed(c, root, "top level", "nodes", true,
+			       json_type_array, "an array of nodes", &a);
+	if (err)
+		return err;
+	n = (uint32_t)json_object_array_length(a);
+	m->nodes = calloc(n ? n : 1, sizeof(*m->nodes));
+	m->node_names = calloc(n ? n : 1, sizeof(*m->node_names));
 	if (!m->nodes || !m->node_names)
 		return -ENOMEM;
-	for (i = 0; i < m->node_count; i++) {
-		struct json_object *o = json_object_array_get_idx(a, i);
-		const char *op = nnmem_json_str(o, "op");
-		const char *name = nnmem_json_str(o, "name");
-		char what[96];
-		int err;
-
-		if (name)
-			snprintf(what, sizeof(what), "node %s", name);
-		else
-			snprintf(what, sizeof(what), "nodes[%u]", i);
-		m->node_names[i] = strdup(name ? name : what);
-		if (!m->node_names[i])
-			return -ENOMEM;
-		if (op && !strcmp(op, "conv2d")) {
-			m->nodes[i].op = NNMEM_OP_CONV2D;
-			err = nnmem_parse_conv2d(c, o, what, &m->nodes[i].conv2d);
-		} else if (op && !strcmp(op, "add")) {
-			m->nodes[i].op = NNMEM_OP_ADD;
-			err = nnmem_parse_add(c, o, what, &m->nodes[i].add);
-		} else {
-			err = nnmem_model_fail(c, -EINVAL,
-					       "%s: \"op\" must be \"conv2d\" or \"add\"",
-					       what);
-		}
+	for (i = 0; i < n; i++) {
+		err = nnmem_json_elem(c, a, "nodes", i, &o);
+		if (err)
+			return err;
+		m->node_count = i + 1;
+		err = nnmem_parse_node(c, o, i);
 		if (err)
 			return err;
 	}
@@ -673,31 +1026,48 @@ static int nnmem_parse_nodes(struct nnmem_model_ctx *c,
 static int nnmem_parse_outputs(struct nnmem_model_ctx *c,
 			       struct json_object *root)
 {
+	static const char *const keys[] = { "tensor", "file", NULL };
 	struct nnmem_model *m = c->m;
-	struct json_object *a = nnmem_json_array(root, "outputs");
-	uint32_t i;
+	struct json_object *a, *o;
+	uint32_t i, k, n;
+	int err;
 
-	if (!a)
-		return 0;
-	m->output_count = json_object_array_length(a);
-	m->outputs = calloc(m->output_count ? m->output_count : 1,
-			    sizeof(*m->outputs));
+	err = nnmem_json_typed(c, root, "top level", "outputs", false,
+			       json_type_array, "an array of outputs", &a);
+	if (err || !a)
+		return err;
+	n = (uint32_t)json_object_array_length(a);
+	m->outputs = calloc(n ? n : 1, sizeof(*m->outputs));
 	if (!m->outputs)
 		return -ENOMEM;
-	for (i = 0; i < m->output_count; i++) {
-		struct json_object *o = json_object_array_get_idx(a, i);
-		const char *file = nnmem_json_str(o, "file");
+	for (i = 0; i < n; i++) {
+		const char *file;
 		char what[32];
-		int err;
 
-		snprintf(what, sizeof(what), "outputs[%u]", i);
-		err = nnmem_tensor_index(c, o, what, "tensor", true,
-					 &m->outputs[i].tensor);
+		err = nnmem_json_elem(c, a, "outputs", i, &o);
 		if (err)
 			return err;
-		if (!file || !*file || strchr(file, '/'))
+		m->output_count = i + 1;
+		snprintf(what, sizeof(what), "outputs[%u]", i);
+		err = nnmem_json_keys(c, o, what, keys);
+		if (!err)
+			err = nnmem_tensor_index(c, o, what, "tensor", true,
+						 &m->outputs[i].tensor);
+		if (!err)
+			err = nnmem_json_str(c, o, what, "file", true,
+					     "a plain file name", &file);
+		if (err)
+			return err;
+		if (strchr(file, '/') || !strcmp(file, ".") ||
+		    !strcmp(file, ".."))
 			return nnmem_model_fail(c, -EINVAL,
-						"%s: \"file\" must be a plain file name", what);
+						"%s: \"file\" must be a plain file name (no '/'), got \"%s\"",
+						what, file);
+		for (k = 0; k < i; k++)
+			if (!strcmp(m->outputs[k].file, file))
+				return nnmem_model_fail(c, -EINVAL,
+							"%s: \"file\" \"%s\" is also outputs[%u]'s",
+							what, file, k);
 		m->outputs[i].file = strdup(file);
 		if (!m->outputs[i].file)
 			return -ENOMEM;
@@ -705,28 +1075,104 @@ static int nnmem_parse_outputs(struct nnmem_model_ctx *c,
 	return 0;
 }
 
+/* Line and column (from 1) of byte @off of @text. */
+static void nnmem_text_pos(const char *text, size_t off, unsigned int *line,
+			   unsigned int *col)
+{
+	size_t i, start = 0;
+
+	*line = 1;
+	for (i = 0; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			start = i + 1;
+		}
+	}
+	*col = (unsigned int)(i - start) + 1;
+}
+
+/* Strict JSON, with the line and column of a syntax error. */
+static struct json_object *nnmem_json_parse(struct nnmem_model_ctx *c,
+					    const char *text, int *errp)
+{
+	size_t len = strlen(text), end;
+	enum json_tokener_error jerr;
+	struct json_tokener *tok;
+	struct json_object *root;
+	unsigned int line, col;
+	char ch[16];
+
+	tok = json_tokener_new();
+	if (!tok) {
+		*errp = -ENOMEM;
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	/* the terminating NUL says that the text ends there */
+	root = json_tokener_parse_ex(tok, text, (int)(len + 1));
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (root && jerr == json_tokener_success) {
+		*errp = 0;
+		return root;
+	}
+	json_object_put(root);
+	if (end > len)
+		end = len;
+	nnmem_text_pos(text, end, &line, &col);
+	if (end < len && (unsigned char)text[end] >= 0x20 &&
+	    (unsigned char)text[end] < 0x7f)
+		snprintf(ch, sizeof(ch), " at '%c'", text[end]);
+	else if (end < len)
+		snprintf(ch, sizeof(ch), " at byte 0x%02x",
+			 (unsigned char)text[end]);
+	else
+		ch[0] = '\0';
+	*errp = nnmem_model_fail(c, -EINVAL,
+				 "line %u, column %u: JSON syntax error%s: %s",
+				 line, col, ch,
+				 jerr == json_tokener_success ?
+				 "no value" : json_tokener_error_desc(jerr));
+	return NULL;
+}
+
 int nnmem_model_parse(const char *text, const char *dir,
 		      struct nnmem_model **modelp, char *msg, size_t msg_len)
 {
+	static const char *const keys[] = {
+		"description", "regions", "tensors", "nodes", "outputs", NULL,
+	};
 	struct nnmem_model_ctx c = { .dir = dir, .msg = msg,
 				     .msg_len = msg_len };
-	enum json_tokener_error jerr;
-	struct json_object *root, *tensors;
+	struct json_object *root, *tensors, *f;
+	char text_buf[NNMEM_TEXT_LEN];
 	uint32_t i;
 	int err;
 
 	if (msg && msg_len)
 		msg[0] = '\0';
-	root = json_tokener_parse_verbose(text, &jerr);
+	root = nnmem_json_parse(&c, text, &err);
 	if (!root)
-		return nnmem_model_fail(&c, -EINVAL, "JSON: %s",
-					json_tokener_error_desc(jerr));
+		return err;
 	c.m = calloc(1, sizeof(*c.m));
 	if (!c.m) {
 		json_object_put(root);
 		return -ENOMEM;
 	}
-	err = nnmem_parse_regions(&c, root);
+	if (!json_object_is_type(root, json_type_object)) {
+		err = nnmem_model_fail(&c, -EINVAL,
+				       "top level must be an object, got %s",
+				       nnmem_json_text(root, text_buf,
+						       sizeof(text_buf)));
+		goto out_free;
+	}
+	err = nnmem_json_keys(&c, root, "top level", keys);
+	if (!err)
+		err = nnmem_json_typed(&c, root, "top level", "description",
+				       false, json_type_string, "a string", &f);
+	if (!err)
+		err = nnmem_parse_regions(&c, root);
 	if (!err)
 		err = nnmem_parse_tensors(&c, root);
 	if (!err)
@@ -750,18 +1196,20 @@ int nnmem_model_parse(const char *text, const char *dir,
 			}
 			if (!r->size) {
 				err = nnmem_model_fail(&c, -EINVAL,
-						       "region %s: no size and no tensors",
+						       "region \"%s\": no \"size\" and no tensors to derive it from",
 						       r->name);
 				goto out_free;
 			}
 		}
 		r->image = calloc(1, r->size);
 		if (!r->image) {
-			err = -ENOMEM;
+			err = nnmem_model_fail(&c, -ENOMEM,
+					       "region \"%s\": out of memory for its %" PRIu64 " bytes",
+					       r->name, r->size);
 			goto out_free;
 		}
 	}
-	tensors = nnmem_json_array(root, "tensors");
+	tensors = nnmem_json_get(root, "tensors");
 	for (i = 0; i < c.m->tensor_count; i++) {
 		err = nnmem_fill_tensor(&c, json_object_array_get_idx(tensors, i),
 					i);
@@ -788,7 +1236,7 @@ out_free:
 int nnmem_model_load(const char *path, struct nnmem_model **modelp,
 		     char *msg, size_t msg_len)
 {
-	char *text = NULL, *dir, *slash;
+	char *text = NULL, *dir, *slash, *nul;
 	size_t len = 0;
 	FILE *f;
 	int err;
@@ -797,7 +1245,7 @@ int nnmem_model_load(const char *path, struct nnmem_model **modelp,
 	if (!f) {
 		err = -errno;
 		if (msg && msg_len)
-			snprintf(msg, msg_len, "%s: %s", path, strerror(-err));
+			snprintf(msg, msg_len, "%s", strerror(-err));
 		return err;
 	}
 	{
@@ -816,14 +1264,35 @@ int nnmem_model_load(const char *path, struct nnmem_model **modelp,
 			memcpy(text + len, buf, n);
 			len += n;
 		}
+		if (ferror(f)) {
+			err = -errno;
+			free(text);
+			fclose(f);
+			if (msg && msg_len)
+				snprintf(msg, msg_len, "%s",
+					 strerror(err ? -err : EIO));
+			return err ? err : -EIO;
+		}
 	}
 	fclose(f);
 	if (!text) {
 		if (msg && msg_len)
-			snprintf(msg, msg_len, "%s: empty file", path);
+			snprintf(msg, msg_len, "empty file");
 		return -EINVAL;
 	}
 	text[len] = '\0';
+	nul = memchr(text, '\0', len);
+	if (nul) {
+		unsigned int line, col;
+
+		nnmem_text_pos(text, (size_t)(nul - text), &line, &col);
+		if (msg && msg_len)
+			snprintf(msg, msg_len,
+				 "line %u, column %u: NUL byte (not a JSON text file)",
+				 line, col);
+		free(text);
+		return -EINVAL;
+	}
 	dir = strdup(path);
 	if (!dir) {
 		free(text);

@@ -29,11 +29,6 @@ static void monitor_signal(int sig)
 	monitor_stop = 1;
 }
 
-static void monitor_usage(FILE *f)
-{
-	fprintf(f, "usage: nnmemctl monitor [--json]\n");
-}
-
 static int json_add(json_object *o, const char *key, json_object *v)
 {
 	if (!v)
@@ -166,46 +161,41 @@ static void monitor_lost(void *arg)
 	fflush(stdout);
 }
 
-int nnmemctl_cmd_monitor(int argc, char **argv)
+int nnmemctl_cmd_monitor(int argc, char **argv,
+			const struct nnmemctl_global *g)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
+	static const struct option more[] = {
+		{ "json", no_argument, NULL, 256 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sigaction sa = { .sa_handler = monitor_signal };
 	struct nnmemctl_nl *nl = NULL;
 	int opt, json = 0, ret;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			monitor_usage(stdout);
-			return 0;
-		default:
-			monitor_usage(stderr);
-			return 2;
-		}
+	optind = 0;
+	while ((opt = nnmemctl_getopt("monitor", argc, argv, more, false,
+				      NULL)) != -1) {
+		if (opt >= NNMEMCTL_OPT_STOP)
+			return opt - NNMEMCTL_OPT_STOP;
+		json = 1;
 	}
-	if (optind != argc) {
-		monitor_usage(stderr);
-		return 2;
-	}
+	if (optind < argc)
+		return nnmemctl_usage_error("monitor", "unexpected argument '%s'",
+					    argv[optind]);
+	if (nnmemctl_no_index("monitor", g, "monitor shows every device's events"))
+		return NNMEMCTL_EXIT_USAGE;
 
 	/* No SA_RESTART: the signal must end the wait. */
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) || sigaction(SIGTERM, &sa, NULL)) {
 		perror("nnmemctl: monitor: sigaction");
-		return 1;
+		return NNMEMCTL_EXIT_FAILED;
 	}
 
 	ret = nnmemctl_nl_open(&nl);
-	if (!ret)
-		ret = nnmemctl_nl_subscribe(nl);
+	if (ret)
+		return nnmemctl_nl_open_failed("monitor", nl, ret);
+	ret = nnmemctl_nl_subscribe(nl);
 	if (!ret)
 		ret = nnmemctl_nl_events(nl, monitor_event, monitor_lost, &json,
 					 &monitor_stop);
@@ -214,8 +204,8 @@ int nnmemctl_cmd_monitor(int argc, char **argv)
 			nl && nnmemctl_nl_error(nl)[0] ? nnmemctl_nl_error(nl) :
 							 strerror(-ret));
 		nnmemctl_nl_close(nl);
-		return 1;
+		return NNMEMCTL_EXIT_FAILED;
 	}
 	nnmemctl_nl_close(nl);
-	return 0;
+	return NNMEMCTL_EXIT_OK;
 }

@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nnmemctl: inspect an nnmem device, run graphs on it, and demonstrate it.
+ * nnmemctl: inspect an nnmem device, check and run graphs on it or on the
+ * host, and demonstrate it.
  *
  *   nnmemctl [-d N] info                       device information and usage
- *   nnmemctl [-d N] run GRAPH.json [--out DIR] [--check]
- *                                               run a JSON graph
+ *   nnmemctl [-d N] run [--out DIR] [--check] GRAPH.json
+ *                                               run a JSON graph on the device
+ *   nnmemctl run --host [--out DIR] GRAPH.json  ... or on the host
+ *   nnmemctl check GRAPH.json                  validate a JSON graph
  *   nnmemctl [-d N] demo                       run the built-in residual block
  *   nnmemctl status [--json]                   every device's counters (netlink)
- *   nnmemctl map [-d N] [--svg FILE]           draw the arena (netlink)
+ *   nnmemctl [-d N] map [--svg FILE]           draw the arena (netlink)
  *   nnmemctl monitor [--json]                  print events until interrupted
+ *
+ * The help texts below and nnmemctl.1 describe the same commands, options
+ * and exit statuses; selftests/unit/nnmemctl_test.c checks that they agree.
  *
  * The demo graph is examples/residual_block.json, compiled in at build time
  * (residual_block.json.h), so a static nnmemctl needs no data files.
@@ -17,44 +23,319 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <nnmem/libnnmem.h>
 #include <nnmem/model.h>
 
+#include "nl.h"
 #include "nnmemctl_cmds.h"
 #include "residual_block.json.h"
 
 #define BOX_WIDTH	56
+#define MSG_LEN		512
 
-static void usage_print(FILE *f, const char *prog)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------------------------ help */
+
+struct nnmemctl_cmd {
+	const char *name;
+	const char *synopsis;	/* after "nnmemctl " */
+	const char *summary;	/* one line for "nnmemctl --help" */
+	const char *help;	/* what it does, then "Options:" */
+	int (*fn)(int argc, char **argv, const struct nnmemctl_global *g);
+};
+
+static int cmd_info(int argc, char **argv, const struct nnmemctl_global *g);
+static int cmd_run(int argc, char **argv, const struct nnmemctl_global *g);
+static int cmd_check(int argc, char **argv, const struct nnmemctl_global *g);
+static int cmd_demo(int argc, char **argv, const struct nnmemctl_global *g);
+
+#define HELP_DEVICE \
+	"  -d, --device N  use /dev/nnmemN (default 0); also before the command\n"
+#define HELP_HELP \
+	"  -h, --help      show this help\n"
+
+static const struct nnmemctl_cmd nnmemctl_cmds[] = {
+	{
+		"info", "[-d N] info",
+		"device information and arena usage",
+		"Print the device's limits and capabilities (INFO) and its\n"
+		"arena usage (USAGE).\n"
+		"\nOptions:\n" HELP_DEVICE HELP_HELP,
+		cmd_info,
+	}, {
+		"run", "[-d N] run [--out DIR] [--check] [--host] GRAPH.json",
+		"run a JSON graph on the device, or on the host",
+		"Load GRAPH.json and check it with the driver's validator on the\n"
+		"host, then allocate its regions on /dev/nnmemN (weights bottom-up,\n"
+		"activations top-down, in file order), load their data, create and\n"
+		"run the graph, and write its outputs to DIR.\n"
+		"\nOptions:\n" HELP_DEVICE
+		"  --out DIR       write the graph's \"outputs\" files to DIR\n"
+		"                  (default .)\n"
+		"  --check         compare every node's output byte for byte with\n"
+		"                  the host reference (exit status 3 if they differ)\n"
+		"  --host          run the graph on the host with the driver's\n"
+		"                  portable executor: no device, same output files\n"
+		HELP_HELP,
+		cmd_run,
+	}, {
+		"check", "check GRAPH.json",
+		"validate a JSON graph, no device needed",
+		"Load GRAPH.json and run the driver's own graph validator over it\n"
+		"on the host. Prints why a graph is rejected and which node and\n"
+		"tensor, by their names in the file; exit status 0 or 1.\n"
+		"\nOptions:\n" HELP_HELP,
+		cmd_check,
+	}, {
+		"demo", "[-d N] demo",
+		"run the built-in residual block on the device",
+		"Run the built-in Conv0 -> Conv1 -> Add(Conv1, skip) block\n"
+		"(examples/residual_block.json), draw the arena, check the device's\n"
+		"output against the host reference, free everything and check that\n"
+		"the usage is back where it was.\n"
+		"\nOptions:\n" HELP_DEVICE HELP_HELP,
+		cmd_demo,
+	}, {
+		"status", "status [--json]",
+		"every device's counters and job statistics (netlink)",
+		"Print every device's counters and job statistics, read over\n"
+		"generic netlink.\n"
+		"\nOptions:\n"
+		"  --json          print one JSON object\n"
+		HELP_HELP,
+		nnmemctl_cmd_status,
+	}, {
+		"map", "[-d N] map [--svg FILE]",
+		"draw the arena (netlink)",
+		"Draw the arena of /dev/nnmemN as a column: activations from the\n"
+		"top, weights from the bottom, free space between. Other users'\n"
+		"regions are shown only with CAP_SYS_ADMIN.\n"
+		"\nOptions:\n" HELP_DEVICE
+		"  --svg FILE      also write the picture as SVG to FILE\n"
+		HELP_HELP,
+		nnmemctl_cmd_map,
+	}, {
+		"monitor", "monitor [--json]",
+		"print the driver's events until interrupted (netlink)",
+		"Print the driver's events, one per line, until SIGINT or SIGTERM\n"
+		"(needs CAP_SYS_ADMIN).\n"
+		"\nOptions:\n"
+		"  --json          print each event as a JSON object\n"
+		HELP_HELP,
+		nnmemctl_cmd_monitor,
+	},
+};
+
+static const char nnmemctl_exit_help[] =
+	"Exit status:\n"
+	"  0  success\n"
+	"  1  rejected: the graph file is not valid JSON or not a valid model,\n"
+	"     or the validator rejected the graph\n"
+	"  2  usage error\n"
+	"  3  output mismatch: an output differs from the host reference\n"
+	"  4  no device: no /dev/nnmemN (nnmem not loaded, or fewer devices)\n"
+	"  5  any other failure\n";
+
+static const struct nnmemctl_cmd *cmd_find(const char *name)
 {
-	fprintf(f,
-		"usage: %s [-d N] info | run GRAPH.json [--out DIR] [--check] | demo\n"
-		"       %s status [--json] | map [-d N] [--svg FILE] | monitor [--json]\n"
-		"  -d N     use /dev/nnmemN (default 0)\n"
-		"  info     print device information and arena usage\n"
-		"  run      allocate GRAPH.json's regions (weights bottom-up,\n"
-		"           activations top-down, in file order), load its data,\n"
-		"           create and run the graph, write its outputs to DIR\n"
-		"           (default .); --check compares every node's output\n"
-		"           byte for byte with the userspace reference\n"
-		"  demo     run the built-in Conv0 -> Conv1 -> Add(Conv1, skip)\n"
-		"           block, draw the arena, check the device output against\n"
-		"           the userspace reference, free it and check usage\n"
-		"  status   every device's counters and job statistics, read\n"
-		"           over netlink; --json prints one JSON object\n"
-		"  map      draw the arena as a column, activations from the\n"
-		"           top, weights from the bottom; --svg also writes it\n"
-		"           as an SVG picture (other users' regions need\n"
-		"           CAP_SYS_ADMIN)\n"
-		"  monitor  print the driver's events, one per line, until\n"
-		"           SIGINT (needs CAP_SYS_ADMIN)\n",
-		prog, prog);
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(nnmemctl_cmds); i++)
+		if (!strcmp(nnmemctl_cmds[i].name, name))
+			return &nnmemctl_cmds[i];
+	return NULL;
+}
+
+static void usage_print(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: nnmemctl [-d N] COMMAND [OPTIONS] [ARGS]\n\n");
+	fprintf(f, "Commands:\n");
+	for (i = 0; i < ARRAY_SIZE(nnmemctl_cmds); i++)
+		fprintf(f, "  %-9s %s\n", nnmemctl_cmds[i].name,
+			nnmemctl_cmds[i].summary);
+	fprintf(f, "\nOptions:\n" HELP_DEVICE
+		"  -h, --help      show this help; \"nnmemctl COMMAND --help\" for a\n"
+		"                  command's\n");
+	fprintf(f, "\n%s\nSee nnmemctl(1).\n", nnmemctl_exit_help);
+}
+
+void nnmemctl_cmd_usage(FILE *f, const char *cmd)
+{
+	const struct nnmemctl_cmd *c = cmd_find(cmd);
+
+	if (c)
+		fprintf(f, "usage: nnmemctl %s\n", c->synopsis);
+}
+
+void nnmemctl_cmd_help(FILE *f, const char *cmd)
+{
+	const struct nnmemctl_cmd *c = cmd_find(cmd);
+
+	if (!c)
+		return;
+	nnmemctl_cmd_usage(f, cmd);
+	fprintf(f, "\n%s\n%s", c->help, nnmemctl_exit_help);
+}
+
+int nnmemctl_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "nnmemctl: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	nnmemctl_cmd_usage(stderr, cmd);
+	return NNMEMCTL_EXIT_USAGE;
+}
+
+int nnmemctl_opt_error(const char *cmd, int opt, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	char name[3] = { '-', (char)optopt, '\0' };
+
+	/* a short option (perhaps inside a cluster): name it alone */
+	if (optopt > 0 && optopt < 128 && strncmp(arg, "--", 2))
+		arg = name;
+	if (opt == ':')
+		return nnmemctl_usage_error(cmd, "option %s needs an argument",
+					    arg);
+	return nnmemctl_usage_error(cmd, "unknown option %s", arg);
+}
+
+bool nnmemctl_parse_index(const char *cmd, const char *s, unsigned int *index)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || s[0] == '-' || v > INT_MAX) {
+		fprintf(stderr, "nnmemctl: %s: bad device index '%s' (want 0, 1, ...)\n",
+			cmd, s);
+		return false;
+	}
+	*index = (unsigned int)v;
+	return true;
+}
+
+bool nnmemctl_no_index(const char *cmd, const struct nnmemctl_global *g,
+		       const char *why)
+{
+	if (!g->index_set)
+		return false;
+	nnmemctl_usage_error(cmd, "-d does not apply: %s", why);
+	return true;
+}
+
+#define CMD_STOP	NNMEMCTL_OPT_STOP
+int nnmemctl_getopt(const char *cmd, int argc, char **argv,
+		      const struct option *more, bool with_dev,
+		      struct nnmemctl_global *g)
+{
+	struct option longopts[8];
+	size_t n = 0;
+	int opt;
+
+	if (with_dev)
+		longopts[n++] = (struct option){ "device", required_argument,
+						 NULL, 'd' };
+	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	for (; more && more->name && n < ARRAY_SIZE(longopts) - 1; more++)
+		longopts[n++] = *more;
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+
+	opterr = 0;
+	for (;;) {
+		opt = getopt_long(argc, argv, with_dev ? ":d:h" : ":h",
+				  longopts, NULL);
+		switch (opt) {
+		case 'd':
+			if (!nnmemctl_parse_index(cmd, optarg, &g->index))
+				return CMD_STOP + NNMEMCTL_EXIT_USAGE;
+			g->index_set = true;
+			continue;
+		case 'h':
+			nnmemctl_cmd_help(stdout, cmd);
+			return CMD_STOP + NNMEMCTL_EXIT_OK;
+		case '?':
+		case ':':
+			return CMD_STOP + nnmemctl_opt_error(cmd, opt, argv);
+		default:
+			return opt;
+		}
+	}
+}
+
+int nnmemctl_nl_open_failed(const char *cmd, struct nnmemctl_nl *nl, int err)
+{
+	if (err == -ENOENT) {
+		fprintf(stderr, "nnmemctl: %s: no nnmem netlink family: load the module (modprobe nnmem / insmod nnmem.ko)\n",
+			cmd);
+		err = NNMEMCTL_EXIT_NO_DEVICE;
+	} else {
+		fprintf(stderr, "nnmemctl: %s: %s\n", cmd,
+			nl && nnmemctl_nl_error(nl)[0] ? nnmemctl_nl_error(nl) :
+							 strerror(-err));
+		err = NNMEMCTL_EXIT_FAILED;
+	}
+	nnmemctl_nl_close(nl);
+	return err;
+}
+
+/* ------------------------------------------------------- the device */
+
+/* Open /dev/nnmemN; on failure say why and return the exit status. */
+static int device_open(unsigned int index, struct nnmem_dev **devp)
+{
+	char path[64];
+	FILE *f;
+	unsigned int devices;
+	int err;
+
+	err = nnmem_open((int)index, devp);
+	if (!err)
+		return NNMEMCTL_EXIT_OK;
+	snprintf(path, sizeof(path), "/dev/nnmem%u", index);
+	switch (-err) {
+	case ENOENT:
+	case ENODEV:
+	case ENXIO:
+		f = fopen("/sys/module/nnmem/parameters/devices", "r");
+		if (!f) {
+			fprintf(stderr, "nnmemctl: no %s: load the module (modprobe nnmem / insmod nnmem.ko)\n",
+				path);
+		} else {
+			if (fscanf(f, "%u", &devices) == 1 && index >= devices)
+				fprintf(stderr, "nnmemctl: no %s: nnmem is loaded with %u device%s (module parameter devices=N)\n",
+					path, devices, devices == 1 ? "" : "s");
+			else
+				fprintf(stderr, "nnmemctl: no %s: nnmem is loaded but the device node is missing (udev?)\n",
+					path);
+			fclose(f);
+		}
+		return NNMEMCTL_EXIT_NO_DEVICE;
+	case EACCES:
+	case EPERM:
+		fprintf(stderr, "nnmemctl: %s: %s (udev/60-nnmem.rules gives the group nnmem access)\n",
+			path, strerror(-err));
+		return NNMEMCTL_EXIT_FAILED;
+	default:
+		fprintf(stderr, "nnmemctl: %s: %s\n", path, strerror(-err));
+		return NNMEMCTL_EXIT_FAILED;
+	}
 }
 
 static void usage_show(const struct nnmem_usage *u)
@@ -79,7 +360,7 @@ static void usage_show(const struct nnmem_usage *u)
 	       (uint64_t)u->session_bytes, u->session_regions);
 }
 
-static int cmd_info(struct nnmem_dev *dev)
+static int info_show(struct nnmem_dev *dev)
 {
 	struct nnmem_info info;
 	struct nnmem_usage u;
@@ -88,7 +369,7 @@ static int cmd_info(struct nnmem_dev *dev)
 	err = nnmem_info(dev, &info);
 	if (err) {
 		fprintf(stderr, "nnmemctl: info: %s\n", nnmem_strerror(err));
-		return 1;
+		return NNMEMCTL_EXIT_FAILED;
 	}
 	printf("nnmem%u:\n", info.dev_index);
 	printf("  uapi_version      %u\n", info.uapi_version);
@@ -111,13 +392,32 @@ static int cmd_info(struct nnmem_dev *dev)
 	err = nnmem_usage(dev, &u);
 	if (err) {
 		fprintf(stderr, "nnmemctl: usage: %s\n", nnmem_strerror(err));
-		return 1;
+		return NNMEMCTL_EXIT_FAILED;
 	}
 	usage_show(&u);
-	return 0;
+	return NNMEMCTL_EXIT_OK;
 }
 
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+static int cmd_info(int argc, char **argv, const struct nnmemctl_global *gl)
+{
+	struct nnmemctl_global g = *gl;
+	struct nnmem_dev *dev;
+	int opt, ret;
+
+	optind = 0;
+	opt = nnmemctl_getopt("info", argc, argv, NULL, true, &g);
+	if (opt >= CMD_STOP)
+		return opt - CMD_STOP;
+	if (optind < argc)
+		return nnmemctl_usage_error("info", "unexpected argument '%s'",
+					    argv[optind]);
+	ret = device_open(g.index, &dev);
+	if (ret)
+		return ret;
+	ret = info_show(dev);
+	nnmem_close(dev);
+	return ret;
+}
 
 static void box_rule(uint64_t offset, int with_offset)
 {
@@ -218,6 +518,8 @@ static int arena_draw(const struct nnmem_model *m, uint64_t arena_size)
 	return 0;
 }
 
+/* ---------------------------------------------------------- graphs */
+
 static const char *tensor_name(const struct nnmem_model *m, uint32_t t)
 {
 	return t < m->tensor_count ? m->mtensors[t].name : "-";
@@ -234,18 +536,137 @@ static uint32_t node_output(const struct nnmem_node *n)
 	return n->op == NNMEM_OP_CONV2D ? n->conv2d.output : n->add.output;
 }
 
-/* Print the validator's verdict on a rejected graph. */
-static void graph_error_print(const struct nnmem_model *m,
+/* "[1,16,16,16]" */
+static const char *dims_text(const struct nnmem_tensor *t, char *buf,
+			     size_t len)
+{
+	size_t n = 0;
+	uint32_t d;
+
+	n += (size_t)snprintf(buf, len, "[");
+	for (d = 0; d < t->ndims && d < NNMEM_TENSOR_MAX_DIMS && n < len; d++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%u", d ? "," : "",
+				      t->dims[d]);
+	if (n < len)
+		snprintf(buf + n, len - n, "]");
+	return buf;
+}
+
+/* A tensor as the file gives it: type, shape, place, zero point. */
+static void tensor_describe(const struct nnmem_model *m, uint32_t t)
+{
+	const struct nnmem_tensor *x = &m->tensors[t];
+	const struct nnmem_model_region *r = &m->regions[m->mtensors[t].region];
+	char dims[64];
+
+	fprintf(stderr, "  tensor \"%s\" (tensors[%u]): %s %s, %" PRIu64 " bytes at offset %" PRIu64 " of region \"%s\" (%s, %" PRIu64 " bytes), zero point %d\n",
+		m->mtensors[t].name, t,
+		x->type == NNMEM_TYPE_INT8 ? "int8" : "int32",
+		dims_text(x, dims, sizeof(dims)), m->mtensors[t].bytes,
+		(uint64_t)x->offset, r->name, nnmem_kind_name(r->kind), r->size,
+		x->zero_point);
+}
+
+/* "\"x\" [1,4,4,1]", or "none" */
+static const char *tensor_ref(const struct nnmem_model *m, uint32_t t,
+			      char *buf, size_t len)
+{
+	char dims[64];
+
+	if (t >= m->tensor_count)
+		snprintf(buf, len, t == NNMEM_INDEX_NONE ? "none" : "%u (none such)",
+			 t);
+	else
+		snprintf(buf, len, "\"%s\" %s", m->mtensors[t].name,
+			 dims_text(&m->tensors[t], dims, sizeof(dims)));
+	return buf;
+}
+
+/* A node as the file gives it: its tensors by name and its parameters. */
+static void node_describe(const struct nnmem_model *m, uint32_t i)
+{
+	const struct nnmem_node *n = &m->nodes[i];
+	char t1[128], t2[128], t3[128], t4[128];
+
+	fprintf(stderr, "  node \"%s\" (nodes[%u]): ", node_name(m, i), i);
+	if (n->op == NNMEM_OP_CONV2D) {
+		const struct nnmem_conv2d *c = &n->conv2d;
+
+		fprintf(stderr, "conv2d input %s, filter %s, bias %s, output %s, stride %ux%u, dilation %ux%u, padding top %u bottom %u left %u right %u, groups %u, act [%d, %d]\n",
+			tensor_ref(m, c->input, t1, sizeof(t1)),
+			tensor_ref(m, c->filter, t2, sizeof(t2)),
+			tensor_ref(m, c->bias, t3, sizeof(t3)),
+			tensor_ref(m, c->output, t4, sizeof(t4)),
+			c->stride_h, c->stride_w, c->dilation_h, c->dilation_w,
+			c->pad_top, c->pad_bottom, c->pad_left, c->pad_right,
+			c->groups, c->act_min, c->act_max);
+	} else {
+		const struct nnmem_add *a = &n->add;
+
+		fprintf(stderr, "add input1 %s, input2 %s, output %s, left_shift %d, shifts %d %d %d, act [%d, %d]\n",
+			tensor_ref(m, a->input1, t1, sizeof(t1)),
+			tensor_ref(m, a->input2, t2, sizeof(t2)),
+			tensor_ref(m, a->output, t3, sizeof(t3)), a->left_shift,
+			a->input1_shift, a->input2_shift, a->output_shift,
+			a->act_min, a->act_max);
+	}
+}
+
+/*
+ * Print the validator's verdict on a rejected graph, naming the node and
+ * tensor as the JSON file does, with their values.
+ */
+static void graph_error_print(const char *path, const struct nnmem_model *m,
 			      const struct nnmem_graph_error *ge)
 {
-	fprintf(stderr, "nnmemctl: graph rejected: %s (reason %u)\n",
-		nnmem_graph_strerror(ge->reason), ge->reason);
-	if (ge->node != NNMEM_INDEX_NONE)
-		fprintf(stderr, "  node %u (%s)\n", ge->node,
-			node_name(m, ge->node));
-	if (ge->tensor != NNMEM_INDEX_NONE)
-		fprintf(stderr, "  tensor %u (%s)\n", ge->tensor,
-			tensor_name(m, ge->tensor));
+	fprintf(stderr, "nnmemctl: %s: graph rejected: %s (reason %u)\n",
+		path, nnmem_graph_strerror(ge->reason), ge->reason);
+	if (ge->node < m->node_count)
+		node_describe(m, ge->node);
+	else if (ge->node != NNMEM_INDEX_NONE)
+		fprintf(stderr, "  node %u (not in the file)\n", ge->node);
+	if (ge->tensor < m->tensor_count)
+		tensor_describe(m, ge->tensor);
+	else if (ge->tensor != NNMEM_INDEX_NONE)
+		fprintf(stderr, "  tensor %u (not in the file)\n", ge->tensor);
+}
+
+/*
+ * Load @path and check it with the driver's validator on the host. Returns
+ * the exit status; the model in *@mp when it is 0.
+ */
+static int graph_load(const char *path, struct nnmem_model **mp)
+{
+	struct nnmem_graph_error ge;
+	struct nnmem_model *m;
+	char msg[MSG_LEN];
+	int err;
+
+	err = nnmem_model_load(path, &m, msg, sizeof(msg));
+	if (err == -ENOMEM) {
+		fprintf(stderr, "nnmemctl: %s: %s\n", path,
+			msg[0] ? msg : "out of memory");
+		return NNMEMCTL_EXIT_FAILED;
+	}
+	if (err) {
+		fprintf(stderr, "nnmemctl: %s: %s\n", path, msg);
+		return NNMEMCTL_EXIT_REJECTED;
+	}
+	memset(&ge, 0, sizeof(ge));
+	err = nnmem_model_check(m, &ge);
+	if (err == -EINVAL) {
+		graph_error_print(path, m, &ge);
+		nnmem_model_free(m);
+		return NNMEMCTL_EXIT_REJECTED;
+	}
+	if (err) {
+		fprintf(stderr, "nnmemctl: %s: check: %s\n", path,
+			nnmem_strerror(err));
+		nnmem_model_free(m);
+		return NNMEMCTL_EXIT_FAILED;
+	}
+	*mp = m;
+	return NNMEMCTL_EXIT_OK;
 }
 
 /* Print min/max and a histogram of an int8 tensor; returns distinct values. */
@@ -361,36 +782,36 @@ static int outputs_write(const struct nnmem_model *m, uint8_t **images,
 /*
  * Create the graph of an allocated model, run it once on the device,
  * write its outputs to @out_dir (if not NULL) and, with @check, compare
- * every node's output with the userspace reference. @dev_images receives
- * the device's regions afterwards (free with nnmem_model_images_free()).
- * Returns 0, 1 on a mismatch, or a negative errno.
+ * every node's output with the host reference. @dev_images receives the
+ * device's regions afterwards (free with nnmem_model_images_free()).
+ * Returns the exit status.
  */
-static int model_execute(struct nnmem_dev *dev, struct nnmem_model *m,
-			 bool check, const char *out_dir,
-			 uint8_t ***dev_images)
+static int model_execute(struct nnmem_dev *dev, const char *path,
+			 struct nnmem_model *m, bool check,
+			 const char *out_dir, uint8_t ***dev_images)
 {
 	uint8_t **images = NULL, **ref = NULL;
 	struct nnmem_graph_error ge;
 	uint64_t ns = 0, macs = 0;
 	int64_t compared;
-	int err;
+	int err, ret = NNMEMCTL_EXIT_FAILED;
 
 	err = nnmem_model_graph_create(dev, m, &ge);
 	if (err == -EINVAL) {
-		graph_error_print(m, &ge);
-		return err;
+		graph_error_print(path, m, &ge);
+		return NNMEMCTL_EXIT_REJECTED;
 	}
 	if (err) {
 		fprintf(stderr, "nnmemctl: graph create: %s\n",
 			nnmem_strerror(err));
-		return err;
+		return NNMEMCTL_EXIT_FAILED;
 	}
 	printf("graph %u: %u tensors, %u nodes\n", m->graph, m->tensor_count,
 	       m->node_count);
 	err = nnmem_graph_run(dev, m->graph, &ns, &macs);
 	if (err) {
 		fprintf(stderr, "nnmemctl: run: %s\n", nnmem_strerror(err));
-		return err;
+		return NNMEMCTL_EXIT_FAILED;
 	}
 	printf("ran on the device: %" PRIu64 " MACs in %" PRIu64 ".%03" PRIu64 " ms\n",
 	       macs, ns / 1000000, ns / 1000 % 1000);
@@ -398,65 +819,171 @@ static int model_execute(struct nnmem_dev *dev, struct nnmem_model *m,
 	if (err) {
 		fprintf(stderr, "nnmemctl: read back: %s\n",
 			nnmem_strerror(err));
-		return err;
+		return NNMEMCTL_EXIT_FAILED;
 	}
-	if (out_dir) {
-		err = outputs_write(m, images, out_dir);
-		if (err)
-			goto out_free;
-	}
+	if (out_dir && outputs_write(m, images, out_dir))
+		goto out_free;
 	if (check) {
 		err = nnmem_model_reference(m, &ref);
 		if (err) {
-			fprintf(stderr, "nnmemctl: userspace reference: %s\n",
+			fprintf(stderr, "nnmemctl: host reference: %s\n",
 				nnmem_strerror(err));
 			goto out_free;
 		}
 		compared = outputs_compare(m, images, ref);
 		if (compared < 0) {
-			printf("device output != userspace reference\n");
-			err = 1;
+			printf("device output != host reference\n");
+			ret = NNMEMCTL_EXIT_MISMATCH;
 			goto out_free;
 		}
-		printf("device output == userspace reference (%" PRId64 " bytes)\n",
+		printf("device output == host reference (%" PRId64 " bytes)\n",
 		       compared);
 	}
 	*dev_images = images;
 	images = NULL;
+	ret = NNMEMCTL_EXIT_OK;
 out_free:
 	nnmem_model_images_free(m, ref);
 	nnmem_model_images_free(m, images);
-	return err;
+	return ret;
 }
 
-static int cmd_run(struct nnmem_dev *dev, const char *path,
-		   const char *out_dir, bool check)
+static int run_device(const struct nnmemctl_global *g, const char *path,
+		      struct nnmem_model *m, const char *out_dir, bool check)
 {
-	struct nnmem_model *m;
 	uint8_t **images = NULL;
-	char msg[256];
+	struct nnmem_dev *dev;
+	char msg[MSG_LEN];
 	int err, ret;
 
-	err = nnmem_model_load(path, &m, msg, sizeof(msg));
-	if (err) {
-		fprintf(stderr, "nnmemctl: %s: %s\n", path, msg);
-		return 1;
-	}
+	ret = device_open(g->index, &dev);
+	if (ret)
+		return ret;
 	err = nnmem_model_alloc(dev, m, msg, sizeof(msg));
 	if (err) {
 		fprintf(stderr, "nnmemctl: %s\n", msg);
-		nnmem_model_free(m);
-		return 1;
+		nnmem_close(dev);
+		return NNMEMCTL_EXIT_FAILED;
 	}
-	ret = model_execute(dev, m, check, out_dir, &images) ? 1 : 0;
+	ret = model_execute(dev, path, m, check, out_dir, &images);
 	nnmem_model_images_free(m, images);
 	err = nnmem_model_release(dev, m);
 	if (err) {
 		fprintf(stderr, "nnmemctl: release: %s\n", nnmem_strerror(err));
-		ret = 1;
+		if (!ret)
+			ret = NNMEMCTL_EXIT_FAILED;
 	}
+	nnmem_close(dev);
+	return ret;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* The model (already checked) on the host's portable executor. */
+static int run_host(struct nnmem_model *m, const char *out_dir)
+{
+	uint8_t **images = NULL;
+	uint64_t ns;
+	int err;
+
+	printf("host graph: %u tensors, %u nodes\n", m->tensor_count,
+	       m->node_count);
+	ns = now_ns();
+	err = nnmem_model_reference(m, &images);
+	ns = now_ns() - ns;
+	if (err) {
+		fprintf(stderr, "nnmemctl: run on the host: %s\n",
+			nnmem_strerror(err));
+		return NNMEMCTL_EXIT_FAILED;
+	}
+	printf("ran on the host: %" PRIu64 ".%03" PRIu64 " ms\n",
+	       ns / 1000000, ns / 1000 % 1000);
+	err = outputs_write(m, images, out_dir);
+	nnmem_model_images_free(m, images);
+	return err ? NNMEMCTL_EXIT_FAILED : NNMEMCTL_EXIT_OK;
+}
+
+enum { OPT_OUT = 256, OPT_CHECK, OPT_HOST, OPT_JSON };
+
+static int cmd_run(int argc, char **argv, const struct nnmemctl_global *gl)
+{
+	static const struct option more[] = {
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "host", no_argument, NULL, OPT_HOST },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct nnmemctl_global g = *gl;
+	const char *out_dir = ".", *path;
+	bool check = false, host = false;
+	struct nnmem_model *m;
+	int opt, ret;
+
+	optind = 0;
+	while ((opt = nnmemctl_getopt("run", argc, argv, more, true, &g)) != -1) {
+		if (opt >= CMD_STOP)
+			return opt - CMD_STOP;
+		if (opt == OPT_OUT)
+			out_dir = optarg;
+		else if (opt == OPT_CHECK)
+			check = true;
+		else if (opt == OPT_HOST)
+			host = true;
+	}
+	if (optind >= argc)
+		return nnmemctl_usage_error("run", "missing GRAPH.json, the graph to run");
+	if (optind + 1 < argc)
+		return nnmemctl_usage_error("run", "unexpected argument '%s' after %s",
+					    argv[optind + 1], argv[optind]);
+	if (host && g.index_set)
+		return nnmemctl_usage_error("run", "--host uses no device: drop -d");
+	if (host && check)
+		return nnmemctl_usage_error("run", "--check compares the device with the host: drop --host or --check");
+	path = argv[optind];
+
+	/* the file first: a bad file is not a missing device */
+	ret = graph_load(path, &m);
+	if (ret)
+		return ret;
+	if (host)
+		ret = run_host(m, out_dir);
+	else
+		ret = run_device(&g, path, m, out_dir, check);
 	nnmem_model_free(m);
 	return ret;
+}
+
+static int cmd_check(int argc, char **argv, const struct nnmemctl_global *g)
+{
+	struct nnmem_model *m;
+	const char *path;
+	int opt, ret;
+
+	optind = 0;
+	opt = nnmemctl_getopt("check", argc, argv, NULL, false, NULL);
+	if (opt >= CMD_STOP)
+		return opt - CMD_STOP;
+	if (optind >= argc)
+		return nnmemctl_usage_error("check", "missing GRAPH.json, the graph to check");
+	if (optind + 1 < argc)
+		return nnmemctl_usage_error("check", "unexpected argument '%s' after %s",
+					    argv[optind + 1], argv[optind]);
+	if (nnmemctl_no_index("check", g, "check uses no device"))
+		return NNMEMCTL_EXIT_USAGE;
+	path = argv[optind];
+	ret = graph_load(path, &m);
+	if (ret)
+		return ret;
+	printf("%s: ok: %u regions, %u tensors, %u nodes\n", path,
+	       m->region_count, m->tensor_count, m->node_count);
+	nnmem_model_free(m);
+	return NNMEMCTL_EXIT_OK;
 }
 
 static int demo_usage_same(const struct nnmem_usage *a,
@@ -471,28 +998,28 @@ static int demo_usage_same(const struct nnmem_usage *a,
 	       a->session_regions == 0 && a->session_bytes == 0;
 }
 
-static int cmd_demo(struct nnmem_dev *dev)
+static int demo_run(struct nnmem_dev *dev)
 {
 	struct nnmem_usage before, after;
 	uint8_t **images = NULL;
 	struct nnmem_model *m;
 	struct nnmem_info info;
-	char msg[256];
+	char msg[MSG_LEN];
 	uint32_t i;
-	int err, ret = 1, t;
+	int err, ret = NNMEMCTL_EXIT_FAILED, t;
 
 	err = nnmem_info(dev, &info);
 	if (!err)
 		err = nnmem_usage(dev, &before);
 	if (err) {
 		fprintf(stderr, "nnmemctl: %s\n", nnmem_strerror(err));
-		return 1;
+		return NNMEMCTL_EXIT_FAILED;
 	}
 	err = nnmem_model_parse(residual_block_json, NULL, &m, msg,
 				sizeof(msg));
 	if (err) {
 		fprintf(stderr, "nnmemctl: built-in example: %s\n", msg);
-		return 1;
+		return NNMEMCTL_EXIT_FAILED;
 	}
 
 	printf("nnmem%u: residual block Conv0 -> Conv1 -> Add(Conv1, skip)\n",
@@ -520,9 +1047,10 @@ static int cmd_demo(struct nnmem_dev *dev)
 	usage_show(&after);
 	printf("\n");
 
-	err = model_execute(dev, m, true, NULL, &images);
-	if (err)
+	ret = model_execute(dev, "built-in example", m, true, NULL, &images);
+	if (ret)
 		goto out_release;
+	ret = NNMEMCTL_EXIT_FAILED;
 	t = nnmem_model_tensor_find(m, "add_out");
 	if (t < 0 ||
 	    tensor_histogram("add_out", (const int8_t *)
@@ -531,26 +1059,26 @@ static int cmd_demo(struct nnmem_dev *dev)
 		fprintf(stderr, "nnmemctl: add_out is constant\n");
 		goto out_release;
 	}
-	ret = 0;
+	ret = NNMEMCTL_EXIT_OK;
 
 out_release:
 	nnmem_model_images_free(m, images);
 	err = nnmem_model_release(dev, m);
 	if (err) {
 		fprintf(stderr, "nnmemctl: release: %s\n", nnmem_strerror(err));
-		ret = 1;
+		ret = NNMEMCTL_EXIT_FAILED;
 	}
 out_model:
 	nnmem_model_free(m);
 	err = nnmem_usage(dev, &after);
 	if (err) {
 		fprintf(stderr, "nnmemctl: usage: %s\n", nnmem_strerror(err));
-		return 1;
+		return NNMEMCTL_EXIT_FAILED;
 	}
 	if (!demo_usage_same(&after, &before)) {
 		fprintf(stderr, "nnmemctl: usage did not return to its state before the demo\n");
 		usage_show(&after);
-		return 1;
+		return NNMEMCTL_EXIT_FAILED;
 	}
 	if (!ret)
 		printf("\nfreed everything: %" PRIu64 " of %" PRIu64 " bytes free in %u extent%s\n",
@@ -559,82 +1087,78 @@ out_model:
 	return ret;
 }
 
+static int cmd_demo(int argc, char **argv, const struct nnmemctl_global *gl)
+{
+	struct nnmemctl_global g = *gl;
+	struct nnmem_dev *dev;
+	int opt, ret;
+
+	optind = 0;
+	opt = nnmemctl_getopt("demo", argc, argv, NULL, true, &g);
+	if (opt >= CMD_STOP)
+		return opt - CMD_STOP;
+	if (optind < argc)
+		return nnmemctl_usage_error("demo", "unexpected argument '%s'",
+					    argv[optind]);
+	ret = device_open(g.index, &dev);
+	if (ret)
+		return ret;
+	ret = demo_run(dev);
+	nnmem_close(dev);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "check", no_argument, NULL, 'c' },
+		{ "device", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *out_dir = NULL, *cmd;
-	struct nnmem_dev *dev;
-	int index = 0, opt, err, ret, nargs;
-	bool check = false;
-	char *end;
+	struct nnmemctl_global g = { 0 };
+	const struct nnmemctl_cmd *c;
+	int opt;
 
-	/* The netlink commands parse their own options. */
-	if (argc > 1 && !strcmp(argv[1], "status"))
-		return nnmemctl_cmd_status(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "map"))
-		return nnmemctl_cmd_map(argc - 1, argv + 1);
-	if (argc > 1 && !strcmp(argv[1], "monitor"))
-		return nnmemctl_cmd_monitor(argc - 1, argv + 1);
-
-	while ((opt = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
+	/* "+": the options before the command; it parses its own */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:d:h", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
-			errno = 0;
-			index = (int)strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || index < 0) {
-				fprintf(stderr, "nnmemctl: bad device index '%s'\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'o':
-			out_dir = optarg;
-			break;
-		case 'c':
-			check = true;
+			if (!nnmemctl_parse_index("-d", optarg, &g.index))
+				return NNMEMCTL_EXIT_USAGE;
+			g.index_set = true;
 			break;
 		case 'h':
-			usage_print(stdout, argv[0]);
-			return 0;
+			usage_print(stdout);
+			return NNMEMCTL_EXIT_OK;
+		case ':':
+			fprintf(stderr, "nnmemctl: option %s needs an argument\n",
+				argv[optind - 1]);
+			fprintf(stderr, "Try 'nnmemctl --help'.\n");
+			return NNMEMCTL_EXIT_USAGE;
 		default:
-			usage_print(stderr, argv[0]);
-			return 2;
+			fprintf(stderr, "nnmemctl: unknown option %s\n",
+				argv[optind - 1]);
+			fprintf(stderr, "Try 'nnmemctl --help'.\n");
+			return NNMEMCTL_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		usage_print(stderr, argv[0]);
-		return 2;
+		fprintf(stderr, "nnmemctl: missing COMMAND\n");
+		usage_print(stderr);
+		return NNMEMCTL_EXIT_USAGE;
 	}
-	cmd = argv[optind];
-	nargs = argc - optind - 1;
-	if (!strcmp(cmd, "run") ? nargs != 1 :
-	    (strcmp(cmd, "info") && strcmp(cmd, "demo")) || nargs != 0 ||
-	    out_dir || check) {
-		if (strcmp(cmd, "run") && strcmp(cmd, "info") &&
-		    strcmp(cmd, "demo"))
-			fprintf(stderr, "nnmemctl: unknown command '%s'\n", cmd);
-		usage_print(stderr, argv[0]);
-		return 2;
-	}
+	c = cmd_find(argv[optind]);
+	if (!c) {
+		size_t i;
 
-	err = nnmem_open(index, &dev);
-	if (err) {
-		fprintf(stderr, "nnmemctl: /dev/nnmem%d: %s\n", index,
-			strerror(-err));
-		return 1;
+		fprintf(stderr, "nnmemctl: unknown command '%s' (commands:",
+			argv[optind]);
+		for (i = 0; i < ARRAY_SIZE(nnmemctl_cmds); i++)
+			fprintf(stderr, "%s %s", i ? "," : "",
+				nnmemctl_cmds[i].name);
+		fprintf(stderr, ")\nTry 'nnmemctl --help'.\n");
+		return NNMEMCTL_EXIT_USAGE;
 	}
-	if (!strcmp(cmd, "info"))
-		ret = cmd_info(dev);
-	else if (!strcmp(cmd, "demo"))
-		ret = cmd_demo(dev);
-	else
-		ret = cmd_run(dev, argv[optind + 1], out_dir ? out_dir : ".",
-			      check);
-	nnmem_close(dev);
-	return ret;
+	return c->fn(argc - optind, argv + optind, &g);
 }

@@ -19,11 +19,6 @@
 #include "nl.h"
 #include "nnmemctl_cmds.h"
 
-static void status_usage(FILE *f)
-{
-	fprintf(f, "usage: nnmemctl status [--json]\n");
-}
-
 static int json_add_u64(json_object *o, const char *key, uint64_t v)
 {
 	json_object *n = json_object_new_uint64(v);
@@ -91,7 +86,7 @@ static int status_json(const struct nnmemctl_dev *devs, size_t count)
 {
 	json_object *root, *arr, *o;
 	size_t i;
-	int ret = 1;
+	int ret = NNMEMCTL_EXIT_FAILED;
 
 	root = json_object_new_object();
 	arr = json_object_new_array();
@@ -108,7 +103,7 @@ static int status_json(const struct nnmemctl_dev *devs, size_t count)
 	}
 	printf("%s\n", json_object_to_json_string_ext(root,
 						      JSON_C_TO_STRING_PLAIN));
-	ret = 0;
+	ret = NNMEMCTL_EXIT_OK;
 out:
 	if (ret)
 		fprintf(stderr, "nnmemctl: status: out of memory\n");
@@ -147,11 +142,11 @@ static void status_text(const struct nnmemctl_dev *devs, size_t count)
 	}
 }
 
-int nnmemctl_cmd_status(int argc, char **argv)
+int nnmemctl_cmd_status(int argc, char **argv,
+			const struct nnmemctl_global *g)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
+	static const struct option more[] = {
+		{ "json", no_argument, NULL, 256 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nnmemctl_dev *devs = NULL;
@@ -159,33 +154,28 @@ int nnmemctl_cmd_status(int argc, char **argv)
 	int opt, json = 0, ret;
 	size_t count = 0;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = 1;
-			break;
-		case 'h':
-			status_usage(stdout);
-			return 0;
-		default:
-			status_usage(stderr);
-			return 2;
-		}
+	optind = 0;
+	while ((opt = nnmemctl_getopt("status", argc, argv, more, false,
+				      NULL)) != -1) {
+		if (opt >= NNMEMCTL_OPT_STOP)
+			return opt - NNMEMCTL_OPT_STOP;
+		json = 1;
 	}
-	if (optind != argc) {
-		status_usage(stderr);
-		return 2;
-	}
+	if (optind < argc)
+		return nnmemctl_usage_error("status", "unexpected argument '%s'",
+					    argv[optind]);
+	if (nnmemctl_no_index("status", g, "status shows every device"))
+		return NNMEMCTL_EXIT_USAGE;
 
 	ret = nnmemctl_nl_open(&nl);
-	if (!ret)
-		ret = nnmemctl_nl_devs(nl, &devs, &count);
+	if (ret)
+		return nnmemctl_nl_open_failed("status", nl, ret);
+	ret = nnmemctl_nl_devs(nl, &devs, &count);
 	if (ret) {
 		fprintf(stderr, "nnmemctl: status: %s\n",
-			nl ? nnmemctl_nl_error(nl) : strerror(-ret));
+			nnmemctl_nl_error(nl));
 		nnmemctl_nl_close(nl);
-		return 1;
+		return NNMEMCTL_EXIT_FAILED;
 	}
 	nnmemctl_nl_close(nl);
 
