@@ -8,6 +8,12 @@ export NNMEM_KO=/lib/modules/nnmem.ko
 export NNMEM_TESTDATA=/testdata
 
 echo "NNMEM-KERNEL $(uname -r)"
+# What the initramfs holds, for report.py's manifest check.
+suites=
+for t in /tests/*_test; do
+	[ -x "$t" ] && suites="$suites $(basename "$t")"
+done
+echo "NNMEM-SUITES$suites"
 
 run_test() {
 	name=$(basename "$1")
