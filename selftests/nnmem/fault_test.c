@@ -5,16 +5,24 @@
  * (the debug kernel; the rig installs this test only there).
  *
  * failslab and fail_page_alloc are set to fail GFP_KERNEL allocations of
- * any order, silently (verbose 0), only where fail-nth says. Then for each
+ * any order only where fail-nth says, and to log each failure they inject
+ * with its stack (verbose 2; report.py knows these dumps). Then for each
  * path (open, ALLOC, FREE, REGION_INFO, WRITE, READ, GRAPH_CREATE, sync
  * RUN, async RUN, WAIT, mmap, netlink dev-get and region-get) the call is
  * made with /proc/thread-self/fail-nth = 1, 2, 3, ... until the n-th
  * allocation point is no longer reached (the call ran with no failure).
  * Each call that met a failure must either fail with -ENOMEM (netlink:
  * also -ENOBUFS) and leave the device's usage exactly as it was, or
- * succeed (a failure the code tolerates); and afterwards the device must
- * still work (an allocation, a write and a read back). At the end usage
- * must be back to empty. Prints the fault points exercised per path.
+ * succeed, its undo leaving usage as it was: a failure the code
+ * tolerates. A tolerated failure must be explained: its stack, read back
+ * from /dev/kmsg, must hold a frame of ft_tolerances[] (an allocation
+ * whose failure the kernel handles by design, each with the reason);
+ * an unexplained one fails the path and prints its stack. Afterwards
+ * the device must still work (an allocation, a write and a read back),
+ * and USAGE itself must never fail. At the end usage must be back to
+ * empty. Prints the fault points per path, one diagnostic line per
+ * tolerated category, and "# figure:" lines (paths, fault_points,
+ * failed_enomem, tolerated).
  *
  * Expects nnmem loaded with devices=2, nothing allocated, root, debugfs.
  */
@@ -28,10 +36,41 @@
 #include "nnmem_test.h"
 
 #define FT_MAX_N	2000U
+#define FT_FRAMES	64
+#define FT_FRAME_LEN	80
 
 static int ft_nth_fd = -1;
 static int ft_fd = -1;
-static unsigned long ft_points;
+static int ft_kmsg = -1;
+static unsigned long ft_points, ft_enomem, ft_tolerated_all;
+
+/*
+ * Allocations whose failure the kernel tolerates by design: a frame of
+ * the failed allocation's stack, and why the call may still succeed.
+ * Add an entry only with the reason, checked against the kernel source.
+ */
+static const struct ft_tolerance {
+	const char *frame;
+	const char *why;
+} ft_tolerances[] = {
+	{ "xas_create",
+	  "xarray node: the first try, under the lock, is GFP_NOWAIT; on failure __xas_nomem() allocates with the caller's GFP and the store is retried" },
+	{ "stack_depot_save_flags",
+	  "KASAN's stack depot: a failed pool allocation only loses a saved stack trace (debug bookkeeping, not the driver's)" },
+	{ "__create_object",
+	  "kmemleak's object metadata: on failure it takes one from its emergency pool (debug bookkeeping, not the driver's)" },
+	{ "fill_pool",
+	  "debugobjects pool refill: best effort (__GFP_NOWARN), the pool still holds objects (debug bookkeeping, not the driver's)" },
+};
+
+#define FT_NR_TOL	(sizeof(ft_tolerances) / sizeof(ft_tolerances[0]))
+
+/* The stack of the failure fault injection logged, innermost first. */
+struct ft_site {
+	char attr[24];			/* failslab or fail_page_alloc */
+	char frame[FT_FRAMES][FT_FRAME_LEN];
+	int nframes;
+};
 
 static int ft_write_file(const char *path, const char *val)
 {
@@ -51,12 +90,12 @@ static int ft_setup(char *msg, size_t len)
 		{ "failslab/task-filter", "N" },
 		{ "failslab/probability", "0" },
 		{ "failslab/times", "-1" },
-		{ "failslab/verbose", "0" },
+		{ "failslab/verbose", "2" },
 		{ "failslab/ignore-gfp-wait", "N" },
 		{ "fail_page_alloc/task-filter", "N" },
 		{ "fail_page_alloc/probability", "0" },
 		{ "fail_page_alloc/times", "-1" },
-		{ "fail_page_alloc/verbose", "0" },
+		{ "fail_page_alloc/verbose", "2" },
 		{ "fail_page_alloc/ignore-gfp-wait", "N" },
 		{ "fail_page_alloc/ignore-gfp-highmem", "N" },
 		{ "fail_page_alloc/min-order", "0" },
@@ -81,7 +120,96 @@ static int ft_setup(char *msg, size_t len)
 			 strerror(errno));
 		return -errno;
 	}
+	ft_kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (ft_kmsg < 0) {
+		snprintf(msg, len, "/dev/kmsg: %s", strerror(errno));
+		return -errno;
+	}
 	return 0;
+}
+
+/* Skip the kernel log so far: ft_kmsg_site() reads what comes next. */
+static void ft_kmsg_skip(void)
+{
+	lseek(ft_kmsg, 0, SEEK_END);
+}
+
+/*
+ * The stack of the failure injected since ft_kmsg_skip(), from the
+ * records fail_dump() wrote: "FAULT_INJECTION: forcing a failure.",
+ * dump_stack()'s " <TASK>", the frames, " </TASK>". Frames the unwinder
+ * marks unreliable ("? ") are left out. False if there was none.
+ */
+static bool ft_kmsg_site(struct ft_site *site)
+{
+	bool in_dump = false, trace = false, found = false;
+	char rec[2048], *text, *end;
+	ssize_t n;
+
+	memset(site, 0, sizeof(*site));
+	for (;;) {
+		n = read(ft_kmsg, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* records overwritten: read on */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		text = strchr(rec, ';');
+		if (!text)
+			continue;
+		text++;
+		end = strchr(text, '\n');
+		if (end)
+			*end = 0;
+		if (strstr(text, "FAULT_INJECTION: forcing a failure")) {
+			char *name = strstr(text, "name ");
+
+			found = in_dump = true;
+			trace = false;
+			if (name)
+				sscanf(name, "name %23[^,]", site->attr);
+			continue;
+		}
+		if (!in_dump)
+			continue;
+		if (!strcmp(text, " <TASK>")) {
+			trace = true;
+		} else if (!strcmp(text, " </TASK>")) {
+			in_dump = trace = false;
+		} else if (trace && text[0] == ' ' && text[1] != '?' &&
+			   site->nframes < FT_FRAMES) {
+			snprintf(site->frame[site->nframes],
+				 sizeof(site->frame[0]), "%.*s",
+				 (int)strcspn(text + 1, "+ "), text + 1);
+			site->nframes++;
+		}
+	}
+	return found;
+}
+
+/* The ft_tolerances[] entry explaining a tolerated failure, or -1. */
+static int ft_classify(const struct ft_site *site)
+{
+	size_t t;
+	int i;
+
+	for (t = 0; t < FT_NR_TOL; t++)
+		for (i = 0; i < site->nframes; i++)
+			if (!strcmp(site->frame[i], ft_tolerances[t].frame))
+				return (int)t;
+	return -1;
+}
+
+static void ft_print_site(const struct ft_site *site)
+{
+	int i;
+
+	printf("#   %s failure, stack (innermost first):\n",
+	       site->attr[0] ? site->attr : "unknown");
+	for (i = 0; i < site->nframes; i++)
+		printf("#     %s\n", site->frame[i]);
+	if (!site->nframes)
+		printf("#     (none logged: is /dev/kmsg readable?)\n");
 }
 
 static void ft_nth_set(unsigned int n)
@@ -500,11 +628,13 @@ static bool ft_usable(void)
 
 static int ft_path_run(const struct ft_path *p, int num)
 {
+	unsigned int n, failures = 0, tolerated = 0, tol[FT_NR_TOL] = { 0 };
 	struct nnmem_usage before, after;
-	unsigned int n, failures = 0, tolerated = 0;
+	struct ft_site site;
 	struct ft_ctx c;
 	char msg[200] = "";
-	bool injected;
+	bool injected, failed;
+	size_t t;
 	int err;
 
 	memset(&c, 0, sizeof(c));
@@ -514,8 +644,14 @@ static int ft_path_run(const struct ft_path *p, int num)
 		return 1;
 	}
 	for (n = 1; n <= FT_MAX_N; n++) {
-		if (nt_usage(ft_fd, &before))
+		err = nt_usage(ft_fd, &before);
+		if (err) {
+			snprintf(msg, sizeof(msg),
+				 "USAGE before fault %u failed: %s", n,
+				 strerror(-err));
 			break;
+		}
+		ft_kmsg_skip();
 		ft_nth_set(n);
 		err = p->call(&c);
 		injected = ft_nth_injected();
@@ -529,21 +665,45 @@ static int ft_path_run(const struct ft_path *p, int num)
 			break;
 		}
 		ft_points++;
-		if (!err) {
+		failed = err != 0;
+		if (!failed) {
+			int k;
+
+			/* the call succeeded despite the failure: why? */
+			if (!ft_kmsg_site(&site) ||
+			    (k = ft_classify(&site)) < 0) {
+				snprintf(msg, sizeof(msg),
+					 "fault %u: the call succeeded, and no entry of ft_tolerances[] explains the failed allocation",
+					 n);
+				ft_print_site(&site);
+				break;
+			}
+			tol[k]++;
 			tolerated++;
 			if (p->undo)
 				p->undo(&c);
-			continue;
+		} else {
+			failures++;
+			if (err != -ENOMEM &&
+			    !(p->netlink && err == -ENOBUFS)) {
+				snprintf(msg, sizeof(msg),
+					 "fault %u: %s, not ENOMEM", n,
+					 strerror(-err));
+				break;
+			}
 		}
-		failures++;
-		if (err != -ENOMEM && !(p->netlink && err == -ENOBUFS)) {
+		err = nt_usage(ft_fd, &after);
+		if (err) {
 			snprintf(msg, sizeof(msg),
-				 "fault %u: %s, not ENOMEM", n, strerror(-err));
+				 "USAGE after fault %u failed: %s", n,
+				 strerror(-err));
 			break;
 		}
-		if (nt_usage(ft_fd, &after) || !nt_usage_same(&before, &after)) {
+		if (!nt_usage_same(&before, &after)) {
 			snprintf(msg, sizeof(msg),
-				 "fault %u: usage changed by the failed call", n);
+				 "fault %u: usage changed by the %s", n,
+				 failed ? "failed call" :
+				 "tolerated call and its undo");
 			break;
 		}
 		if (!ft_usable()) {
@@ -557,6 +717,12 @@ static int ft_path_run(const struct ft_path *p, int num)
 			 FT_MAX_N);
 	if (p->fini)
 		p->fini(&c);
+	ft_enomem += failures;
+	ft_tolerated_all += tolerated;
+	for (t = 0; t < FT_NR_TOL; t++)
+		if (tol[t])
+			printf("# tolerated: %s: %u x %s: %s\n", p->name, tol[t],
+			       ft_tolerances[t].frame, ft_tolerances[t].why);
 	if (msg[0]) {
 		printf("# %s\n", msg);
 		printf("not ok %d fault: %s\n", num, p->name);
@@ -591,6 +757,10 @@ int main(void)
 		fails += ft_path_run(&ft_paths[i], i + 1);
 		fflush(stdout);
 	}
+	printf("# figure: paths=%d\n", num);
+	printf("# figure: fault_points=%lu\n", ft_points);
+	printf("# figure: failed_enomem=%lu\n", ft_enomem);
+	printf("# figure: tolerated=%lu\n", ft_tolerated_all);
 	if (!nt_usage(ft_fd, &u) && nt_usage_empty(&u)) {
 		printf("ok %d fault: usage back to empty, %lu fault points exercised in all\n",
 		       num + 1, ft_points);
