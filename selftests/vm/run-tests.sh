@@ -44,9 +44,10 @@ fi
 
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	echo "NNMEM-KMEMLEAK-BEGIN"
-	echo scan >/sys/kernel/debug/kmemleak
-	sleep 6
-	echo scan >/sys/kernel/debug/kmemleak
-	cat /sys/kernel/debug/kmemleak
+	if ! { echo scan >/sys/kernel/debug/kmemleak && sleep 6 &&
+	       echo scan >/sys/kernel/debug/kmemleak &&
+	       cat /sys/kernel/debug/kmemleak; }; then
+		echo "NNMEM-KMEMLEAK-FAILED"
+	fi
 	echo "NNMEM-KMEMLEAK-END"
 fi
