@@ -400,6 +400,7 @@ static int fz_ioctl(struct fz_rng *r, int fd, unsigned long cmd, void *arg,
 	unsigned long c = fz_cmd(r, cmd);
 	size_t usize = _IOC_SIZE(c);
 	uint8_t b[512];
+	void *p;
 	int err;
 
 	/* the caller's struct, in a buffer that holds any encoded size */
@@ -410,7 +411,11 @@ static int fz_ioctl(struct fz_rng *r, int fd, unsigned long cmd, void *arg,
 		/* read by the driver only if it reads the struct */
 		fz_cur.dirty_tail = _IOC_DIR(c) & _IOC_WRITE;
 	}
-	err = nt_ioctl(fd, c, fz_ptr(r, b, usize));
+	p = fz_ptr(r, b, usize);
+	/* memory that is not b may hold anything, past the struct too */
+	if (p != b && usize > len && (_IOC_DIR(c) & _IOC_WRITE))
+		fz_cur.dirty_tail = true;
+	err = nt_ioctl(fd, c, p);
 	memcpy(arg, b, len);
 	return err;
 }
