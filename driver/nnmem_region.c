@@ -512,5 +512,7 @@ void nnmem_region_free_all(struct nnmem_session *s)
 		ev = nnmem_nl_region_event(s, r, NNMEM_EVENT_TYPE_REGION_FREE);
 		nnmem_region_drop_handle(s, r);
 		nnmem_nl_event_send(ev);
+		/* a session may hold max_regions (up to 1 Mi) regions */
+		cond_resched();
 	}
 }

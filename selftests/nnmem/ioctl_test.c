@@ -885,10 +885,13 @@ static const struct {
 TEST_F(nnmem, struct_sizes_match_the_published_ver0_sizes)
 {
 	/* Structs without a later version are exactly their VER0. */
-	ASSERT_EQ(56, sizeof(struct nnmem_info));
+	ASSERT_EQ(80, sizeof(struct nnmem_info));
 	ASSERT_EQ(40, NNMEM_INFO_SIZE_VER0);
+	ASSERT_EQ(56, NNMEM_INFO_SIZE_VER1);
 	ASSERT_EQ(offsetof(struct nnmem_info, max_tensors),
 		  NNMEM_INFO_SIZE_VER0);
+	ASSERT_EQ(offsetof(struct nnmem_info, max_graph_macs),
+		  NNMEM_INFO_SIZE_VER1);
 	ASSERT_EQ(64, sizeof(struct nnmem_alloc));
 	ASSERT_EQ(NNMEM_FREE_SIZE_VER0, sizeof(struct nnmem_free));
 	ASSERT_EQ(88, sizeof(struct nnmem_region_info));
