@@ -18,10 +18,11 @@ echo "NNMEM-SUITES$suites"
 run_test() {
 	name=$(basename "$1")
 	echo "NNMEM-TEST-BEGIN $name"
+	t0=$(cut -d. -f1 /proc/uptime)
 	"$1" >"/tmp/$name.tap" 2>&1
 	rc=$?
 	cat "/tmp/$name.tap"
-	echo "NNMEM-TEST-END $name rc=$rc"
+	echo "NNMEM-TEST-END $name rc=$rc seconds=$(( $(cut -d. -f1 /proc/uptime) - t0 ))"
 }
 
 if [ -x /tests/load_test ]; then
