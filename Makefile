@@ -57,8 +57,11 @@ module:
 userspace:
 	$(MAKE) -C userspace
 
-unit: ksrc
-	$(MAKE) -C selftests/unit KSRC=$(KSRC) run
+# Needs no kernel source tree: the arena's rbtree (tools/lib/rbtree.c and
+# its headers) is extracted alone from the linux-source-6.12 tarball into
+# $(NNMEM_BUILD)/rbtree on first use (selftests/rbtree.mk).
+unit:
+	$(MAKE) -C selftests/unit run
 
 # The full run: check.sh's developer knobs (see check.sh) are cleared.
 check: deps

@@ -30,24 +30,34 @@
  * is exactly one extent, [0, size).
  *
  * Data structures. Every byte of the arena is in exactly one free extent
- * or one region's reservation. Free extents live in one AVL tree ordered
- * by address (nnmem_tree.c), augmented with the size of the largest
- * extent in each subtree. Descending that tree and
- * skipping subtrees whose largest extent is too small finds the lowest (or
- * highest) extent of at least the requested size in O(log n), and the next
- * such extent after (or before) a given one, also in O(log n). Alignment
- * can make an extent that is large enough useless, so the search checks
- * each candidate exactly and moves on to the next; the answer is exactly
- * the lowest (highest) fitting position. Each candidate skipped that way
- * costs O(log n), so a search is O((k + 1) log n) for k skipped extents;
- * an extent at least size + align - 1 long is never skipped, and in
- * practice k is small (about 2.5 on average at 100,000 live regions with
- * the benchmark's mix of 64- and 4096-byte alignments).
+ * or one region's reservation. Free extents live in one rbtree ordered by
+ * address and augmented with the size of the largest extent in each
+ * subtree: the kernel's augmented rbtree (<linux/rbtree_augmented.h>,
+ * RB_DECLARE_CALLBACKS_MAX), kept the way drm_mm.c keeps its holes for
+ * DRM_MM_INSERT_LOW/HIGH. Userspace builds use the kernel tree's own
+ * userspace copy of that code (tools/lib/rbtree.c), so the unit tests, the
+ * fuzz harness and the benchmark run the rbtree the module runs. An
+ * insertion raises the maxima on its way down and the rbtree's rotations
+ * recompute what they move; an extent resized in place (carved or
+ * coalesced, which never moves it in the address order) recomputes its
+ * ancestors' maxima up to the first that does not change.
+ *
+ * Descending the tree and skipping subtrees whose largest extent is too
+ * small finds the lowest (or highest) extent of at least the requested
+ * size in O(log n), and the next such extent after (or before) a given
+ * one, also in O(log n). Alignment can make an extent that is large
+ * enough useless, so the search checks each candidate exactly and moves on
+ * to the next; the answer is exactly the lowest (highest) fitting
+ * position. Each candidate skipped that way costs O(log n), so a search is
+ * O((k + 1) log n) for k skipped extents; an extent at least
+ * size + align - 1 long is never skipped, and in practice k is small
+ * (about 2.5 on average at 100,000 live regions with the benchmark's mix
+ * of 64- and 4096-byte alignments).
  * The search stops at the first extent beyond the other end's boundary,
  * since no extent straddles it.
  *
- * Live regions of each kind sit in their own tree by position, so
- * weight_top and activation_bottom are O(log n) lookups. A weight's
+ * Live regions of each kind sit in their own (plain) rbtree by position,
+ * so weight_top and activation_bottom are O(log n) lookups. A weight's
  * reservation ends where the weight ends and an activation's starts where
  * the activation starts, so both are the same whether counted by region or
  * by reservation.
@@ -65,34 +75,52 @@
  * Arithmetic never overflows for any u64 arena size: every sum computed
  * is bounded by the end of an extent, which is at most the arena size.
  *
+ * nnmem_arena_check() verifies all of this, the red-black rules of the
+ * three trees included, in O(n) and without recursion; debugfs and the
+ * tests run it.
+ *
  * Nothing here sleeps, locks, recurses or uses floating point; the caller
  * serialises calls on one arena and chooses what ops->zalloc may do.
  */
 
 #include "nnmem_arena.h"
 
+#include <linux/rbtree_augmented.h>
+
 /**
  * struct nnmem_arena_extent - a free extent
  * @node: link in &nnmem_arena.free_tree, by @start
  * @start: first free byte
  * @size: free bytes, never 0
- * @max: largest @size in the subtree rooted at @node
+ * @subtree_max: largest @size in the subtree rooted at @node
  * @next_spare: next node on &nnmem_arena.spare while unused
  */
 struct nnmem_arena_extent {
-	struct nnmem_tree_node node;
+	struct rb_node node;
 	u64 start;
 	u64 size;
-	u64 max;
+	u64 subtree_max;
 	struct nnmem_arena_extent *next_spare;
 };
 
 static inline struct nnmem_arena_extent *
-nnmem_arena_extent_of(const struct nnmem_tree_node *node)
+nnmem_arena_extent_of(const struct rb_node *node)
 {
-	return node ? container_of(node, struct nnmem_arena_extent, node) :
-		      NULL;
+	return node ? rb_entry(node, struct nnmem_arena_extent, node) : NULL;
 }
+
+static inline u64 nnmem_arena_extent_size(const struct nnmem_arena_extent *e)
+{
+	return e->size;
+}
+
+/*
+ * nnmem_arena_extent_cb: keeps @subtree_max right through the rbtree's
+ * rotations; nnmem_arena_extent_cb_propagate() after an in-place resize.
+ */
+RB_DECLARE_CALLBACKS_MAX(static, nnmem_arena_extent_cb,
+			 struct nnmem_arena_extent, node,
+			 u64, subtree_max, nnmem_arena_extent_size)
 
 static inline u64 nnmem_arena_extent_end(const struct nnmem_arena_extent *e)
 {
@@ -100,9 +128,9 @@ static inline u64 nnmem_arena_extent_end(const struct nnmem_arena_extent *e)
 }
 
 /* Largest extent in the subtree at @node, 0 for an empty subtree. */
-static inline u64 nnmem_arena_subtree_max(const struct nnmem_tree_node *node)
+static inline u64 nnmem_arena_subtree_max(const struct rb_node *node)
 {
-	return node ? nnmem_arena_extent_of(node)->max : 0;
+	return node ? nnmem_arena_extent_of(node)->subtree_max : 0;
 }
 
 static inline u64 nnmem_arena_max3(u64 a, u64 b, u64 c)
@@ -112,31 +140,13 @@ static inline u64 nnmem_arena_max3(u64 a, u64 b, u64 c)
 	return m > c ? m : c;
 }
 
-static void nnmem_arena_extent_augment(struct nnmem_tree_node *node)
-{
-	struct nnmem_arena_extent *e = nnmem_arena_extent_of(node);
-
-	e->max = nnmem_arena_max3(e->size,
-				  nnmem_arena_subtree_max(node->left),
-				  nnmem_arena_subtree_max(node->right));
-}
-
 static inline struct nnmem_arena_region *
-nnmem_arena_region_of(const struct nnmem_tree_node *node)
+nnmem_arena_region_of(const struct rb_node *node)
 {
-	return node ? container_of(node, struct nnmem_arena_region, node) :
-		      NULL;
+	return node ? rb_entry(node, struct nnmem_arena_region, node) : NULL;
 }
 
-static bool nnmem_arena_extent_less(const struct nnmem_tree_node *a,
-				    const struct nnmem_tree_node *b)
-{
-	return nnmem_arena_extent_of(a)->start <
-	       nnmem_arena_extent_of(b)->start;
-}
-
-static bool nnmem_arena_region_less(const struct nnmem_tree_node *a,
-				    const struct nnmem_tree_node *b)
+static bool nnmem_arena_region_less(struct rb_node *a, const struct rb_node *b)
 {
 	return nnmem_arena_region_of(a)->res_start <
 	       nnmem_arena_region_of(b)->res_start;
@@ -170,10 +180,10 @@ nnmem_arena_spare_pop(struct nnmem_arena *arena)
 
 static u64 nnmem_arena_weight_top(const struct nnmem_arena *arena)
 {
-	struct nnmem_tree_node *node;
+	struct rb_node *node;
 	struct nnmem_arena_region *r;
 
-	node = nnmem_tree_last(&arena->regions[NNMEM_ARENA_WEIGHT]);
+	node = rb_last(&arena->regions[NNMEM_ARENA_WEIGHT]);
 	if (!node)
 		return 0;
 	r = nnmem_arena_region_of(node);
@@ -182,81 +192,86 @@ static u64 nnmem_arena_weight_top(const struct nnmem_arena *arena)
 
 static u64 nnmem_arena_activation_bottom(const struct nnmem_arena *arena)
 {
-	struct nnmem_tree_node *node;
+	struct rb_node *node;
 
-	node = nnmem_tree_first(&arena->regions[NNMEM_ARENA_ACTIVATION]);
+	node = rb_first(&arena->regions[NNMEM_ARENA_ACTIVATION]);
 	return node ? nnmem_arena_region_of(node)->res_start : arena->size;
 }
 
+/*
+ * The searches below differ from drm_mm's in one respect: they return
+ * exactly the lowest (highest) extent of at least @size, and the next one
+ * after (before) it, never an extent that is too small.
+ */
+
 /* Lowest extent in the subtree at @node at least @size long, or NULL. */
-static struct nnmem_tree_node *
-nnmem_arena_subtree_first_fit(struct nnmem_tree_node *node, u64 size)
+static struct rb_node *nnmem_arena_subtree_first_fit(struct rb_node *node,
+						     u64 size)
 {
 	if (nnmem_arena_subtree_max(node) < size)
 		return NULL;
 	for (;;) {
-		if (nnmem_arena_subtree_max(node->left) >= size) {
-			node = node->left;
+		if (nnmem_arena_subtree_max(node->rb_left) >= size) {
+			node = node->rb_left;
 			continue;
 		}
 		if (nnmem_arena_extent_of(node)->size >= size)
 			return node;
-		node = node->right;
+		node = node->rb_right;
 	}
 }
 
 /* Highest extent in the subtree at @node at least @size long, or NULL. */
-static struct nnmem_tree_node *
-nnmem_arena_subtree_last_fit(struct nnmem_tree_node *node, u64 size)
+static struct rb_node *nnmem_arena_subtree_last_fit(struct rb_node *node,
+						    u64 size)
 {
 	if (nnmem_arena_subtree_max(node) < size)
 		return NULL;
 	for (;;) {
-		if (nnmem_arena_subtree_max(node->right) >= size) {
-			node = node->right;
+		if (nnmem_arena_subtree_max(node->rb_right) >= size) {
+			node = node->rb_right;
 			continue;
 		}
 		if (nnmem_arena_extent_of(node)->size >= size)
 			return node;
-		node = node->left;
+		node = node->rb_left;
 	}
 }
 
 /* Next extent after @node at least @size long, or NULL. */
-static struct nnmem_tree_node *
-nnmem_arena_next_fit(struct nnmem_tree_node *node, u64 size)
+static struct rb_node *nnmem_arena_next_fit(struct rb_node *node, u64 size)
 {
-	struct nnmem_tree_node *parent;
+	struct rb_node *parent;
 
-	if (nnmem_arena_subtree_max(node->right) >= size)
-		return nnmem_arena_subtree_first_fit(node->right, size);
-	for (; (parent = node->parent); node = parent) {
-		if (parent->left != node)
+	if (nnmem_arena_subtree_max(node->rb_right) >= size)
+		return nnmem_arena_subtree_first_fit(node->rb_right, size);
+	for (; (parent = rb_parent(node)); node = parent) {
+		if (parent->rb_left != node)
 			continue;
 		if (nnmem_arena_extent_of(parent)->size >= size)
 			return parent;
-		if (nnmem_arena_subtree_max(parent->right) >= size)
-			return nnmem_arena_subtree_first_fit(parent->right,
+		if (nnmem_arena_subtree_max(parent->rb_right) >= size)
+			return nnmem_arena_subtree_first_fit(parent->rb_right,
 							     size);
 	}
 	return NULL;
 }
 
 /* Previous extent before @node at least @size long, or NULL. */
-static struct nnmem_tree_node *
-nnmem_arena_prev_fit(struct nnmem_tree_node *node, u64 size)
+static struct rb_node *nnmem_arena_prev_fit(struct rb_node *node, u64 size)
 {
-	struct nnmem_tree_node *parent;
+	struct rb_node *parent;
 
-	if (nnmem_arena_subtree_max(node->left) >= size)
-		return nnmem_arena_subtree_last_fit(node->left, size);
-	for (; (parent = node->parent); node = parent) {
-		if (parent->right != node)
+	if (nnmem_arena_subtree_max(node->rb_left) >= size)
+		return nnmem_arena_subtree_last_fit(node->rb_left, size);
+	for (; (parent = rb_parent(node)); node = parent) {
+		if (parent->rb_right != node)
 			continue;
 		if (nnmem_arena_extent_of(parent)->size >= size)
 			return parent;
-		if (nnmem_arena_subtree_max(parent->left) >= size)
-			return nnmem_arena_subtree_last_fit(parent->left, size);
+		if (nnmem_arena_subtree_max(parent->rb_left) >= size)
+			return nnmem_arena_subtree_last_fit(parent->rb_left,
+							    size);
 	}
 	return NULL;
 }
@@ -271,9 +286,9 @@ nnmem_arena_find_low(const struct nnmem_arena *arena, u64 size, u64 align,
 		     u64 *offset)
 {
 	u64 limit = nnmem_arena_activation_bottom(arena);
-	struct nnmem_tree_node *node;
+	struct rb_node *node;
 
-	node = nnmem_arena_subtree_first_fit(arena->free_tree.root, size);
+	node = nnmem_arena_subtree_first_fit(arena->free_tree.rb_node, size);
 	for (; node; node = nnmem_arena_next_fit(node, size)) {
 		struct nnmem_arena_extent *e = nnmem_arena_extent_of(node);
 		u64 pad = (align - (e->start & (align - 1))) & (align - 1);
@@ -302,9 +317,9 @@ nnmem_arena_find_high(const struct nnmem_arena *arena, u64 size, u64 align,
 		      u64 *offset)
 {
 	u64 floor = nnmem_arena_weight_top(arena);
-	struct nnmem_tree_node *node;
+	struct rb_node *node;
 
-	node = nnmem_arena_subtree_last_fit(arena->free_tree.root, size);
+	node = nnmem_arena_subtree_last_fit(arena->free_tree.rb_node, size);
 	for (; node; node = nnmem_arena_prev_fit(node, size)) {
 		struct nnmem_arena_extent *e = nnmem_arena_extent_of(node);
 		u64 end = nnmem_arena_extent_end(e);
@@ -324,19 +339,49 @@ nnmem_arena_find_high(const struct nnmem_arena *arena, u64 size, u64 align,
 	return NULL;
 }
 
+/*
+ * Link @e into the free tree by address. As drm_mm's insert_hole_addr():
+ * raise the subtree maxima on the way down, then let the rbtree rebalance
+ * (its rotations recompute what they move).
+ */
 static void nnmem_arena_extent_insert(struct nnmem_arena *arena,
 				      struct nnmem_arena_extent *e)
 {
-	nnmem_tree_insert(&arena->free_tree, &e->node, nnmem_arena_extent_less);
+	struct rb_node **link = &arena->free_tree.rb_node, *parent = NULL;
+
+	e->subtree_max = e->size;
+	while (*link) {
+		struct nnmem_arena_extent *p;
+
+		parent = *link;
+		p = nnmem_arena_extent_of(parent);
+		if (p->subtree_max < e->size)
+			p->subtree_max = e->size;
+		if (e->start < p->start)
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&e->node, parent, link);
+	rb_insert_augmented(&e->node, &arena->free_tree, &nnmem_arena_extent_cb);
 	arena->free_extents++;
 }
 
 static void nnmem_arena_extent_erase(struct nnmem_arena *arena,
 				     struct nnmem_arena_extent *e)
 {
-	nnmem_tree_erase(&arena->free_tree, &e->node);
+	rb_erase_augmented(&e->node, &arena->free_tree, &nnmem_arena_extent_cb);
 	arena->free_extents--;
 	nnmem_arena_spare_push(arena, e);
+}
+
+/*
+ * @e's size changed in place (its address order did not): recompute the
+ * maxima from @e up, until one stays the same.
+ */
+static inline void nnmem_arena_extent_resized(struct nnmem_arena_extent *e)
+{
+	nnmem_arena_extent_cb_propagate(&e->node, NULL);
 }
 
 /* Take [@offset, @offset + @size) out of extent @e, which holds it. */
@@ -351,7 +396,7 @@ static void nnmem_arena_carve(struct nnmem_arena *arena,
 	if (offset > e->start && end < e_end) {
 		tail = nnmem_arena_spare_pop(arena);
 		e->size = offset - e->start;
-		nnmem_tree_propagate(&arena->free_tree, &e->node);
+		nnmem_arena_extent_resized(e);
 		if (WARN_ON(!tail))
 			return;
 		tail->start = end;
@@ -359,11 +404,11 @@ static void nnmem_arena_carve(struct nnmem_arena *arena,
 		nnmem_arena_extent_insert(arena, tail);
 	} else if (offset > e->start) {
 		e->size = offset - e->start;
-		nnmem_tree_propagate(&arena->free_tree, &e->node);
+		nnmem_arena_extent_resized(e);
 	} else if (end < e_end) {
 		e->start = end;
 		e->size = e_end - end;
-		nnmem_tree_propagate(&arena->free_tree, &e->node);
+		nnmem_arena_extent_resized(e);
 	} else {
 		nnmem_arena_extent_erase(arena, e);
 	}
@@ -392,9 +437,9 @@ int nnmem_arena_init(struct nnmem_arena *arena, u64 size,
 		return -ENOMEM;
 
 	arena->size = size;
-	nnmem_tree_init(&arena->free_tree, nnmem_arena_extent_augment);
+	arena->free_tree = RB_ROOT;
 	for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++) {
-		nnmem_tree_init(&arena->regions[k], NULL);
+		arena->regions[k] = RB_ROOT;
 		arena->bytes[k] = 0;
 		arena->hwm[k] = 0;
 		arena->count[k] = 0;
@@ -420,23 +465,26 @@ int nnmem_arena_init(struct nnmem_arena *arena, u64 size,
  */
 void nnmem_arena_fini(struct nnmem_arena *arena)
 {
-	struct nnmem_tree_node *node;
+	struct rb_node *node, *next;
 	struct nnmem_arena_extent *e;
 	int k;
 
 	WARN_ON(arena->count[NNMEM_ARENA_WEIGHT] ||
 		arena->count[NNMEM_ARENA_ACTIVATION]);
 
-	while ((node = nnmem_tree_first(&arena->free_tree))) {
-		e = nnmem_arena_extent_of(node);
-		nnmem_arena_extent_erase(arena, e);
+	/* Children before parents, without rebalancing: the tree goes whole. */
+	for (node = rb_first_postorder(&arena->free_tree); node; node = next) {
+		next = rb_next_postorder(node);
+		nnmem_arena_spare_push(arena, nnmem_arena_extent_of(node));
 	}
+	arena->free_tree = RB_ROOT;
+	arena->free_extents = 0;
 	while (arena->spare) {
 		e = nnmem_arena_spare_pop(arena);
 		arena->ops->free(e, arena->priv);
 	}
 	for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++) {
-		nnmem_tree_init(&arena->regions[k], NULL);
+		arena->regions[k] = RB_ROOT;
 		arena->count[k] = 0;
 		arena->bytes[k] = 0;
 	}
@@ -504,8 +552,7 @@ int nnmem_arena_alloc(struct nnmem_arena *arena, struct nnmem_arena_region *r,
 	r->kind = kind;
 	r->res_start = res_start;
 	r->res_size = res_end - res_start;
-	nnmem_tree_insert(&arena->regions[kind], &r->node,
-			  nnmem_arena_region_less);
+	rb_add(&r->node, &arena->regions[kind], nnmem_arena_region_less);
 	arena->count[kind]++;
 	arena->bytes[kind] += r->res_size;
 	if (arena->bytes[kind] > arena->hwm[kind])
@@ -523,11 +570,11 @@ int nnmem_arena_alloc(struct nnmem_arena *arena, struct nnmem_arena_region *r,
  */
 void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r)
 {
-	struct nnmem_tree_node *node, *prev_node = NULL, *next_node;
-	struct nnmem_arena_extent *prev, *next, *e;
+	struct nnmem_arena_extent *prev = NULL, *next = NULL, *e;
 	u64 start = r->res_start;
 	u64 end = r->res_start + r->res_size;
 	u64 size = r->res_size;
+	struct rb_node *node;
 
 	if (WARN_ON(r->kind != NNMEM_ARENA_WEIGHT &&
 		    r->kind != NNMEM_ARENA_ACTIVATION))
@@ -535,40 +582,45 @@ void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r)
 	if (WARN_ON(!arena->count[r->kind]))
 		return;
 
-	nnmem_tree_erase(&arena->regions[r->kind], &r->node);
+	rb_erase(&r->node, &arena->regions[r->kind]);
 	arena->count[r->kind]--;
 	arena->bytes[r->kind] -= size;
 
-	/* The last extent starting below the region, and the one after it. */
-	node = arena->free_tree.root;
+	/*
+	 * The last extent starting below the region and the first one
+	 * starting after it, in one descent: the last nodes where it turned
+	 * right and left.
+	 */
+	node = arena->free_tree.rb_node;
 	while (node) {
-		if (nnmem_arena_extent_of(node)->start < start) {
-			prev_node = node;
-			node = node->right;
+		e = nnmem_arena_extent_of(node);
+		if (e->start < start) {
+			prev = e;
+			node = node->rb_right;
 		} else {
-			node = node->left;
+			next = e;
+			node = node->rb_left;
 		}
 	}
-	next_node = prev_node ? nnmem_tree_next(prev_node) :
-				nnmem_tree_first(&arena->free_tree);
-	prev = nnmem_arena_extent_of(prev_node);
-	next = nnmem_arena_extent_of(next_node);
 	if (prev && nnmem_arena_extent_end(prev) != start)
 		prev = NULL;
 	if (next && next->start != end)
 		next = NULL;
 
 	if (prev && next) {
-		prev->size += size + next->size;
+		u64 next_size = next->size;
+
+		/* Out of the tree first, so that the maxima stay consistent. */
 		nnmem_arena_extent_erase(arena, next);
-		nnmem_tree_propagate(&arena->free_tree, &prev->node);
+		prev->size += size + next_size;
+		nnmem_arena_extent_resized(prev);
 	} else if (prev) {
 		prev->size += size;
-		nnmem_tree_propagate(&arena->free_tree, &prev->node);
+		nnmem_arena_extent_resized(prev);
 	} else if (next) {
 		next->start = start;
 		next->size += size;
-		nnmem_tree_propagate(&arena->free_tree, &next->node);
+		nnmem_arena_extent_resized(next);
 	} else {
 		e = nnmem_arena_spare_pop(arena);
 		if (!WARN_ON(!e)) {
@@ -597,7 +649,7 @@ void nnmem_arena_usage(const struct nnmem_arena *arena,
 	usage->activation_bytes = arena->bytes[NNMEM_ARENA_ACTIVATION];
 	usage->free_bytes = arena->size - usage->weight_bytes -
 			    usage->activation_bytes;
-	usage->largest_free = nnmem_arena_subtree_max(arena->free_tree.root);
+	usage->largest_free = nnmem_arena_subtree_max(arena->free_tree.rb_node);
 	usage->weight_top = nnmem_arena_weight_top(arena);
 	usage->activation_bottom = nnmem_arena_activation_bottom(arena);
 	usage->weight_hwm = arena->hwm[NNMEM_ARENA_WEIGHT];
@@ -622,11 +674,10 @@ int nnmem_arena_walk_extents(const struct nnmem_arena *arena,
 			     int (*fn)(u64 start, u64 size, void *arg),
 			     void *arg)
 {
-	struct nnmem_tree_node *node;
+	struct rb_node *node;
 	int ret;
 
-	for (node = nnmem_tree_first(&arena->free_tree); node;
-	     node = nnmem_tree_next(node)) {
+	for (node = rb_first(&arena->free_tree); node; node = rb_next(node)) {
 		struct nnmem_arena_extent *e = nnmem_arena_extent_of(node);
 
 		ret = fn(e->start, e->size, arg);
@@ -636,19 +687,76 @@ int nnmem_arena_walk_extents(const struct nnmem_arena *arena,
 	return 0;
 }
 
-/* Check the free extents: order, gaps, sizes and summaries. */
+/*
+ * Check the shape of one rbtree, without recursion and in O(n): parent and
+ * child links agree both ways, the root is black, no red node has a red
+ * child, and every path from the root down to a missing child meets the
+ * same number of black nodes (so no path is more than twice as long as
+ * another). Gives up past @max nodes, so a damaged tree cannot loop it.
+ * Sets *@count. Key order and augmentation are the caller's to check.
+ */
+static int nnmem_arena_check_rbtree(const struct rb_root *root, u64 max,
+				    u64 *count)
+{
+	const struct rb_node *node = root->rb_node, *from = NULL, *next;
+	u64 n = 0, black, leaf_black = 0;
+	bool leaf_seen = false;
+
+	*count = 0;
+	if (!node)
+		return 0;
+	if (rb_parent(node) || !rb_is_black(node))
+		return -EUCLEAN;
+	black = 1;	/* black nodes from the root down to @node */
+	while (node) {
+		const struct rb_node *parent = rb_parent(node);
+
+		if (from == parent) {
+			/* First time here, on the way down. */
+			if (++n > max)
+				return -EUCLEAN;
+			if ((node->rb_left && rb_parent(node->rb_left) != node) ||
+			    (node->rb_right && rb_parent(node->rb_right) != node) ||
+			    (node->rb_left && node->rb_left == node->rb_right))
+				return -EUCLEAN;
+			if (parent && rb_is_red(node) && rb_is_red(parent))
+				return -EUCLEAN;
+			if (!node->rb_left || !node->rb_right) {
+				if (leaf_seen && black != leaf_black)
+					return -EUCLEAN;
+				leaf_black = black;
+				leaf_seen = true;
+			}
+			next = node->rb_left ?: node->rb_right ?: parent;
+		} else if (from == node->rb_left && node->rb_right) {
+			next = node->rb_right;
+		} else {
+			next = parent;
+		}
+		if (next == parent)
+			black -= rb_is_black(node);
+		else
+			black += rb_is_black(next);
+		from = node;
+		node = next;
+	}
+	*count = n;
+	return 0;
+}
+
+/* Check the free extents: shape, order, gaps, sizes and maxima. */
 static int nnmem_arena_check_extents(const struct nnmem_arena *arena)
 {
-	const struct nnmem_tree_node *node;
+	const struct rb_node *node;
 	u64 count, prev_end = 0;
 	bool first = true;
 
-	if (nnmem_tree_check(&arena->free_tree, &count))
+	if (nnmem_arena_check_rbtree(&arena->free_tree, arena->free_extents,
+				     &count))
 		return -EUCLEAN;
 	if (count != arena->free_extents)
 		return -EUCLEAN;
-	for (node = nnmem_tree_first(&arena->free_tree); node;
-	     node = nnmem_tree_next(node)) {
+	for (node = rb_first(&arena->free_tree); node; node = rb_next(node)) {
 		const struct nnmem_arena_extent *e = nnmem_arena_extent_of(node);
 
 		if (!e->size || e->size > arena->size ||
@@ -657,9 +765,10 @@ static int nnmem_arena_check_extents(const struct nnmem_arena *arena)
 		/* Strictly after the previous end: no overlap, coalesced. */
 		if (!first && e->start <= prev_end)
 			return -EUCLEAN;
-		if (e->max != nnmem_arena_max3(e->size,
-					       nnmem_arena_subtree_max(node->left),
-					       nnmem_arena_subtree_max(node->right)))
+		if (e->subtree_max !=
+		    nnmem_arena_max3(e->size,
+				     nnmem_arena_subtree_max(node->rb_left),
+				     nnmem_arena_subtree_max(node->rb_right)))
 			return -EUCLEAN;
 		prev_end = nnmem_arena_extent_end(e);
 		first = false;
@@ -667,21 +776,20 @@ static int nnmem_arena_check_extents(const struct nnmem_arena *arena)
 	return 0;
 }
 
-/* Check the live regions of one kind: fields, order, counters. */
+/* Check the live regions of one kind: shape, fields, order, counters. */
 static int nnmem_arena_check_regions(const struct nnmem_arena *arena,
 				     enum nnmem_arena_kind kind)
 {
-	const struct nnmem_tree *tree = &arena->regions[kind];
-	const struct nnmem_tree_node *node;
+	const struct rb_root *tree = &arena->regions[kind];
+	const struct rb_node *node;
 	u64 count, bytes = 0, prev_end = 0;
 
-	if (nnmem_tree_check(tree, &count))
+	if (nnmem_arena_check_rbtree(tree, arena->count[kind], &count))
 		return -EUCLEAN;
 	if (count != arena->count[kind])
 		return -EUCLEAN;
-	for (node = nnmem_tree_first(tree); node; node = nnmem_tree_next(node)) {
+	for (node = rb_first(tree); node; node = rb_next(node)) {
 		const struct nnmem_arena_region *r = nnmem_arena_region_of(node);
-
 		u64 res_end = r->res_start + r->res_size;
 
 		if (r->kind != kind || !r->size ||
@@ -719,8 +827,8 @@ static int nnmem_arena_check_regions(const struct nnmem_arena *arena,
  * activations). Sets *@start and *@end and advances the chosen cursor.
  */
 static bool nnmem_arena_check_next(const struct nnmem_arena *arena,
-				   const struct nnmem_tree_node **ext,
-				   const struct nnmem_tree_node **reg,
+				   const struct rb_node **ext,
+				   const struct rb_node **reg,
 				   int *kind, u64 *start, u64 *end)
 {
 	const struct nnmem_arena_extent *e = nnmem_arena_extent_of(*ext);
@@ -728,7 +836,7 @@ static bool nnmem_arena_check_next(const struct nnmem_arena *arena,
 
 	while (!*reg && *kind < NNMEM_ARENA_NR_KINDS - 1) {
 		(*kind)++;
-		*reg = nnmem_tree_first(&arena->regions[*kind]);
+		*reg = rb_first(&arena->regions[*kind]);
 	}
 	r = nnmem_arena_region_of(*reg);
 	if (!e && !r)
@@ -736,11 +844,11 @@ static bool nnmem_arena_check_next(const struct nnmem_arena *arena,
 	if (e && (!r || e->start < r->res_start)) {
 		*start = e->start;
 		*end = nnmem_arena_extent_end(e);
-		*ext = nnmem_tree_next(*ext);
+		*ext = rb_next(*ext);
 	} else {
 		*start = r->res_start;
 		*end = r->res_start + r->res_size;
-		*reg = nnmem_tree_next(*reg);
+		*reg = rb_next(*reg);
 	}
 	return true;
 }
@@ -749,7 +857,8 @@ static bool nnmem_arena_check_next(const struct nnmem_arena *arena,
  * nnmem_arena_check() - verify every invariant of the arena
  * @arena: the arena
  *
- * In O(n): the trees are sound and balanced; free extents are sorted,
+ * In O(n): the three rbtrees are sound (links, colours, equal black
+ * heights, so balanced); free extents are sorted,
  * non-empty, non-overlapping, never adjacent (fully coalesced) and carry
  * correct subtree maxima; regions are sorted, aligned, inside their
  * reservations (flush with the inner end, padding below one alignment)
@@ -762,7 +871,7 @@ static bool nnmem_arena_check_next(const struct nnmem_arena *arena,
  */
 int nnmem_arena_check(const struct nnmem_arena *arena)
 {
-	const struct nnmem_tree_node *ext, *reg;
+	const struct rb_node *ext, *reg;
 	const struct nnmem_arena_extent *s;
 	u64 start, end, cursor = 0;
 	u32 nr_spare = 0;
@@ -793,9 +902,9 @@ int nnmem_arena_check(const struct nnmem_arena *arena)
 		return -EUCLEAN;
 
 	/* Extents and regions, in address order, must tile [0, size). */
-	ext = nnmem_tree_first(&arena->free_tree);
+	ext = rb_first(&arena->free_tree);
 	kind = NNMEM_ARENA_WEIGHT;
-	reg = nnmem_tree_first(&arena->regions[kind]);
+	reg = rb_first(&arena->regions[kind]);
 	while (nnmem_arena_check_next(arena, &ext, &reg, &kind, &start, &end)) {
 		if (start != cursor)
 			return -EUCLEAN;

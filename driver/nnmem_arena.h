@@ -7,7 +7,13 @@
 #define __NNMEM_ARENA_H__
 
 #include "nnmem_port.h"
-#include "nnmem_tree.h"
+
+/*
+ * The kernel's rbtree; in userspace the kernel tree's own copy of it
+ * (tools/include/linux/rbtree.h and tools/lib/rbtree.c), which the
+ * userspace Makefiles extract from linux-source-6.12 at build time.
+ */
+#include <linux/rbtree.h>
 
 enum nnmem_arena_kind {
 	NNMEM_ARENA_WEIGHT = 0,		/* from the bottom, ascending */
@@ -17,7 +23,7 @@ enum nnmem_arena_kind {
 
 /**
  * struct nnmem_arena_region - one allocated region, embedded by the caller
- * @node: link in the arena's tree of regions of this kind, by position
+ * @node: link in the arena's rbtree of regions of this kind, by @res_start
  * @offset: first byte of the region in the arena, a multiple of @align
  * @size: bytes asked for (the caller rounds up before asking, if it wants)
  * @align: alignment it was placed with
@@ -30,7 +36,7 @@ enum nnmem_arena_kind {
  *	was placed in (padding above it). Less than @size + @align.
  */
 struct nnmem_arena_region {
-	struct nnmem_tree_node node;
+	struct rb_node node;
 	u64 offset;
 	u64 size;
 	u64 align;
@@ -84,9 +90,9 @@ struct nnmem_arena_extent;	/* private to nnmem_arena.c */
 /**
  * struct nnmem_arena - the two-ended allocator state
  * @size: bytes in the arena, offsets [0, @size)
- * @free_tree: free extents by address, augmented with the largest extent
- *	in each subtree
- * @regions: live regions of each kind, by offset
+ * @free_tree: free extents by address, an rbtree augmented with the
+ *	largest extent in each subtree
+ * @regions: live regions of each kind, rbtrees by offset
  * @bytes: bytes reserved by the live regions of each kind
  * @hwm: high-water mark of @bytes since init
  * @count: live regions of each kind
@@ -101,8 +107,8 @@ struct nnmem_arena_extent;	/* private to nnmem_arena.c */
  */
 struct nnmem_arena {
 	u64 size;
-	struct nnmem_tree free_tree;
-	struct nnmem_tree regions[NNMEM_ARENA_NR_KINDS];
+	struct rb_root free_tree;
+	struct rb_root regions[NNMEM_ARENA_NR_KINDS];
 	u64 bytes[NNMEM_ARENA_NR_KINDS];
 	u64 hwm[NNMEM_ARENA_NR_KINDS];
 	u32 count[NNMEM_ARENA_NR_KINDS];

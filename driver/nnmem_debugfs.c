@@ -52,7 +52,7 @@ static const char * const nnmem_debugfs_kind[NNMEM_ARENA_NR_KINDS] = {
  */
 struct nnmem_debugfs_walk {
 	struct seq_file *m;
-	struct nnmem_tree_node *next[NNMEM_ARENA_NR_KINDS];
+	struct rb_node *next[NNMEM_ARENA_NR_KINDS];
 };
 
 static void nnmem_debugfs_region_show(struct seq_file *m,
@@ -78,15 +78,15 @@ static void nnmem_debugfs_regions_below(struct nnmem_debugfs_walk *w, u64 end)
 		for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++) {
 			if (!w->next[k])
 				continue;
-			ar = nnmem_tree_entry(w->next[k],
-					      struct nnmem_arena_region, node);
+			ar = rb_entry(w->next[k], struct nnmem_arena_region,
+				      node);
 			if (ar->res_start < end &&
 			    (!pick || ar->res_start < pick->res_start))
 				pick = ar;
 		}
 		if (!pick)
 			return;
-		w->next[pick->kind] = nnmem_tree_next(&pick->node);
+		w->next[pick->kind] = rb_next(&pick->node);
 		nnmem_debugfs_region_show(w->m, pick);
 	}
 }
@@ -109,7 +109,7 @@ static void nnmem_debugfs_extents_show_locked(struct seq_file *m,
 
 	lockdep_assert_held(&ndev->lock);
 	for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++)
-		w.next[k] = nnmem_tree_first(&ndev->arena.regions[k]);
+		w.next[k] = rb_first(&ndev->arena.regions[k]);
 
 	seq_puts(m, "# start size kind [offset span align handle label]\n");
 	nnmem_arena_for_each_extent(&ndev->arena, nnmem_debugfs_extent_show,

@@ -12,13 +12,7 @@
 #ifdef __KERNEL__
 #include <linux/kernel.h>
 #else
-#include <linux/types.h>
-
-/* the kernel's own definitions, as nnmem_port.h does for u8, u32, u64 */
-typedef __s8 s8;
-typedef __s32 s32;
-typedef __s64 s64;
-
+/* s8, s32, s64 come from nnmem_port.h, with u8, u32, u64. */
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif

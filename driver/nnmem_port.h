@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * nnmem portability shim: lets the arena allocator and its tree build both
- * in the kernel module and in userspace unit tests and benchmarks.
+ * nnmem portability shim: lets the arena allocator, the graph validator and
+ * the int8 kernels build both in the kernel module and in userspace unit
+ * tests, fuzz harnesses, benchmarks and libnnmem.
  *
  * Userspace programs that include this must define nnmem_port_warn().
  */
@@ -27,9 +28,20 @@
 #include <stdint.h>
 #include <linux/types.h>
 
+/*
+ * The arena's userspace builds put the kernel tree's tools/include first
+ * on the include path (for its rbtree): then <linux/types.h> is the tools
+ * copy, which defines these (u64 as uint64_t, s64 as int64_t) and
+ * likely(), container_of().
+ */
+#ifndef _TOOLS_LINUX_TYPES_H_
 typedef __u64 u64;
 typedef __u32 u32;
 typedef __u8 u8;
+typedef __s64 s64;
+typedef __s32 s32;
+typedef __s8 s8;
+#endif
 
 #ifndef U64_MAX
 #define U64_MAX		((u64)~0ULL)
@@ -39,11 +51,15 @@ typedef __u8 u8;
 #define EUCLEAN		117
 #endif
 
+#ifndef likely
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
+#endif
 
+#ifndef container_of
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
+#endif
 
 /* Reports a failed WARN_ON(); provided by each userspace program. */
 void nnmem_port_warn(const char *cond, const char *file, int line);

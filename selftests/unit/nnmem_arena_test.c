@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Unit tests of the nnmem tree and arena allocator, built from the same
- * sources as the kernel module. Output is TAP 13.
+ * Unit tests of the nnmem arena allocator and the rbtrees under it, built
+ * from the same sources as the kernel module (and the kernel's own
+ * userspace rbtree, tools/lib/rbtree.c). Output is TAP 13.
  *
  * Usage: nnmem_arena_test [SEED]    (or NNMEM_SEED=SEED in the environment)
  * NNMEM_OPS=N sets the number of operations of the random model test
@@ -226,202 +227,218 @@ static int expect_one_extent(const struct nnmem_arena *arena)
 } while (0)
 
 /* ---------------------------------------------------------------------- */
-/* Tree tests.                                                              */
+/* The rbtrees under the arena (the kernel's tools/lib/rbtree.c here).      */
 
-struct tnode {
-	struct nnmem_tree_node node;
-	int key;
-	int seq;	/* insertion order, to check duplicates stay stable */
-	u64 count;	/* augmentation: nodes in this subtree */
-};
-
-static struct tnode *tnode_of(const struct nnmem_tree_node *n)
+/* Nodes and height of a subtree, by plain recursion (depth is small). */
+static u64 rb_nodes(const struct rb_node *n)
 {
-	return n ? nnmem_tree_entry(n, struct tnode, node) : NULL;
+	return n ? 1 + rb_nodes(n->rb_left) + rb_nodes(n->rb_right) : 0;
 }
 
-static u64 tnode_count(const struct nnmem_tree_node *n)
+static int rb_height(const struct rb_node *n)
 {
-	return n ? tnode_of(n)->count : 0;
+	int l, r;
+
+	if (!n)
+		return 0;
+	l = rb_height(n->rb_left);
+	r = rb_height(n->rb_right);
+	return 1 + (l > r ? l : r);
 }
 
-static void tnode_augment(struct nnmem_tree_node *n)
+/*
+ * Red-black: height <= 2 log2(n + 1). Counted here independently of
+ * nnmem_arena_check(), from the tree's own links.
+ */
+static int expect_balanced(const struct rb_root *root, u64 n)
 {
-	tnode_of(n)->count = 1 + tnode_count(n->left) + tnode_count(n->right);
-}
-
-static bool tnode_less(const struct nnmem_tree_node *a,
-		       const struct nnmem_tree_node *b)
-{
-	return tnode_of(a)->key < tnode_of(b)->key;
-}
-
-static struct tnode *tree_find(const struct nnmem_tree *t, int key)
-{
-	struct nnmem_tree_node *n = t->root;
-
-	while (n) {
-		if (key < tnode_of(n)->key)
-			n = n->left;
-		else if (key > tnode_of(n)->key)
-			n = n->right;
-		else
-			return tnode_of(n);
-	}
-	return NULL;
-}
-
-/* Walk both ways and check keys, augmentation and the height bound. */
-static int tree_verify(const struct nnmem_tree *t, const bool *present,
-		       int nkeys)
-{
-	struct nnmem_tree_node *n;
-	u64 count = 0, nodes;
-	int key = -1, i;
-
-	CHECK_RET(nnmem_tree_check(t, &nodes), 0);
-	for (n = nnmem_tree_first(t); n; n = nnmem_tree_next(n)) {
-		struct tnode *tn = tnode_of(n);
-
-		for (i = key + 1; i < tn->key; i++)
-			CHECK(!present[i]);
-		CHECK(tn->key > key);
-		CHECK(present[tn->key]);
-		CHECK_EQ(tn->count, 1 + tnode_count(n->left) +
-				    tnode_count(n->right));
-		key = tn->key;
-		count++;
-	}
-	for (i = key + 1; i < nkeys; i++)
-		CHECK(!present[i]);
-	CHECK_EQ(count, nodes);
-	CHECK_EQ(tnode_count(t->root), count);
-	/* AVL: height < 1.4405 log2(n + 2) - 0.3277 */
-	if (t->root)
-		CHECK(t->root->height <
-		      1.4405 * log2((double)count + 2) - 0.3277 + 1e-9);
-	key = nkeys;
-	for (n = nnmem_tree_last(t); n; n = nnmem_tree_prev(n)) {
-		CHECK(tnode_of(n)->key < key);
-		key = tnode_of(n)->key;
-		count--;
-	}
-	CHECK_EQ(count, 0);
+	CHECK_EQ(rb_nodes(root->rb_node), n);
+	CHECK(rb_height(root->rb_node) <= 2 * log2((double)n + 1) + 1e-9);
 	return 0;
 }
 
-/* Random inserts and erases against a bitmap of present keys. */
-static int test_tree_random(void)
-{
-	enum { NKEYS = 1000, OPS = 200000 };
-	static struct tnode nodes[NKEYS];
-	static bool present[NKEYS];
-	struct nnmem_tree t;
-	int i, n = 0;
-
-	rng_reseed(1);
-	memset(present, 0, sizeof(present));
-	nnmem_tree_init(&t, tnode_augment);
-	CHECK(nnmem_tree_empty(&t));
-	CHECK(!nnmem_tree_first(&t) && !nnmem_tree_last(&t));
-	for (i = 0; i < OPS; i++) {
-		/* Drift between nearly empty and nearly full. */
-		int phase = (i / 20000) % 2;
-		int key = (int)rnd_below(NKEYS);
-		struct tnode *tn = tree_find(&t, key);
-
-		CHECK_EQ(!!tn, present[key]);
-		if (!tn && (phase == 0 || rnd_below(4) == 0)) {
-			nodes[key].key = key;
-			nnmem_tree_insert(&t, &nodes[key].node, tnode_less);
-			present[key] = true;
-			n++;
-		} else if (tn && (phase == 1 || rnd_below(4) == 0)) {
-			nnmem_tree_erase(&t, &tn->node);
-			present[key] = false;
-			n--;
-		}
-		CHECK_RET(nnmem_tree_check(&t, NULL), 0);
-		CHECK_EQ(tnode_count(t.root), n);
-		if (i % 5000 == 0)
-			CHECK_OK(tree_verify(&t, present, NKEYS));
-	}
-	CHECK_OK(tree_verify(&t, present, NKEYS));
-	return 0;
-}
-
-/* Sequential keys (the worst case for a plain BST) and equal keys. */
-static int test_tree_sequential_and_duplicates(void)
+/*
+ * Extents made in ascending, then descending address order (the worst
+ * case for a tree that does not rebalance): 2^14 weights, every other one
+ * freed front to back; the same with activations back to front. The free
+ * tree stays balanced and nnmem_arena_check() (colours, black heights,
+ * subtree maxima) passes all along; at the end one extent is left.
+ */
+static int test_rbtree_sequential(void)
 {
 	enum { N = 1 << 14 };
-	static struct tnode nodes[N];
-	static bool present[N];
-	struct nnmem_tree t;
-	struct nnmem_tree_node *n;
-	int i, prev_seq;
+	static struct nnmem_arena_region r[N];
+	struct test_mem m = { 0 };
+	struct nnmem_arena arena;
+	struct nnmem_arena_usage u;
+	int kind, i;
 
-	nnmem_tree_init(&t, tnode_augment);
-	for (i = 0; i < N; i++) {
-		nodes[i].key = i;
-		nnmem_tree_insert(&t, &nodes[i].node, tnode_less);
-		present[i] = true;
+	CHECK_RET(nnmem_arena_init(&arena, 64 * N, &test_ops, &m), 0);
+	for (kind = W; kind <= A; kind++) {
+		for (i = 0; i < N; i++)
+			CHECK_RET(nnmem_arena_alloc(&arena, &r[i], kind, 64, 64),
+				  0);
+		CHECK_OK(expect_balanced(&arena.regions[kind], N));
+		ARENA_OK(&arena);
+		/* Frees in address order: ascending for weights. */
+		for (i = 0; i < N; i += 2) {
+			nnmem_arena_free(&arena, &r[kind == W ? i : N - 1 - i]);
+			if (i % 1024 == 0)
+				ARENA_OK(&arena);
+		}
+		nnmem_arena_usage(&arena, &u);
+		CHECK_EQ(u.free_extents, N / 2);
+		CHECK_EQ(u.largest_free, 64);
+		CHECK_OK(expect_balanced(&arena.free_tree, N / 2));
+		CHECK_OK(expect_balanced(&arena.regions[kind], N / 2));
+		ARENA_OK(&arena);
+		/* The rest back to front: every free merges two extents. */
+		for (i = N - 1; i >= 0; i -= 2) {
+			nnmem_arena_free(&arena, &r[kind == W ? i : N - 1 - i]);
+			if (i % 1024 == 1)
+				ARENA_OK(&arena);
+		}
+		CHECK_OK(expect_one_extent(&arena));
+		ARENA_OK(&arena);
 	}
-	CHECK_OK(tree_verify(&t, present, N));
-	CHECK_EQ(t.root->height, 15);	/* perfectly balanced: 2^14 nodes */
-	for (i = 0; i < N; i += 2) {
-		nnmem_tree_erase(&t, &nodes[i].node);
-		present[i] = false;
-	}
-	CHECK_OK(tree_verify(&t, present, N));
-	for (i = N - 1; i >= 0; i -= 2) {
-		nnmem_tree_erase(&t, &nodes[i].node);
-		present[i] = false;
-	}
-	CHECK(nnmem_tree_empty(&t));
-
-	/* Equal keys keep insertion order. */
-	for (i = 0; i < 100; i++) {
-		nodes[i].key = (int)(i % 3);
-		nodes[i].seq = i;
-		nnmem_tree_insert(&t, &nodes[i].node, tnode_less);
-		CHECK_RET(nnmem_tree_check(&t, NULL), 0);
-	}
-	prev_seq = -1;
-	for (n = nnmem_tree_first(&t); n; n = nnmem_tree_next(n)) {
-		struct tnode *tn = tnode_of(n);
-		struct nnmem_tree_node *nx = nnmem_tree_next(n);
-
-		if (nx && tnode_of(nx)->key == tn->key)
-			CHECK(tnode_of(nx)->seq > tn->seq);
-		if (tn->key == 0)
-			prev_seq = tn->seq;
-	}
-	CHECK_EQ(prev_seq, 99);
-	CHECK_EQ(tnode_count(t.root), 100);
+	nnmem_arena_fini(&arena);
+	CHECK_EQ(m.live, 0);
 	return 0;
 }
 
-/* nnmem_tree_check() must notice a broken tree. */
-static int test_tree_check_detects_damage(void)
+/* Flip a node's colour (bit 0 of __rb_parent_color: RB_BLACK is 1). */
+static void rb_flip_colour(struct rb_node *n)
 {
-	struct tnode nodes[7];
-	struct nnmem_tree t;
-	int i, h;
+	n->__rb_parent_color ^= 1;
+}
 
-	nnmem_tree_init(&t, NULL);
-	for (i = 0; i < 7; i++) {
-		nodes[i].key = i;
-		nnmem_tree_insert(&t, &nodes[i].node, tnode_less);
+/* Link @n under @p (NULL: the root) with @colour, no children. */
+static void rb_set(struct rb_node *n, const struct rb_node *p,
+		   unsigned long colour)
+{
+	n->__rb_parent_color = (unsigned long)p | colour;
+	n->rb_left = NULL;
+	n->rb_right = NULL;
+}
+
+/* Point @n's parent link at @p, keeping its colour. */
+static void rb_repoint(struct rb_node *n, const struct rb_node *p)
+{
+	n->__rb_parent_color = (unsigned long)p | (n->__rb_parent_color & 1);
+}
+
+/*
+ * nnmem_arena_check() must notice a broken rbtree under the arena: a red
+ * root, a recoloured inner node (black heights differ, or red under red),
+ * a child whose parent link points elsewhere, an extra node the counters
+ * do not know of. Each is undone and the arena is sound again.
+ */
+static int test_rbtree_check_detects_damage(void)
+{
+	enum { N = 64 };
+	struct nnmem_arena_region r[N], extra;
+	struct test_mem m = { 0 };
+	struct nnmem_arena arena;
+	struct rb_node *root, *child, *saved;
+	int i;
+
+	CHECK_RET(nnmem_arena_init(&arena, 64 * N, &test_ops, &m), 0);
+	for (i = 0; i < N; i++)
+		ALLOC_AT(&arena, &r[i], i < N / 2 ? W : A, 64, 64,
+			 i < N / 2 ? 64 * i : 64 * (N - 1 - (i - N / 2)));
+	/* Free every other weight: 16 extents. */
+	for (i = 0; i < N / 2; i += 2)
+		nnmem_arena_free(&arena, &r[i]);
+	ARENA_OK(&arena);
+
+	/* The free tree's root, then an inner node of it, recoloured. */
+	root = arena.free_tree.rb_node;
+	CHECK(root && root->rb_left && root->rb_left->rb_left);
+	rb_flip_colour(root);
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	rb_flip_colour(root);
+	ARENA_OK(&arena);
+	rb_flip_colour(root->rb_left->rb_left);
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	rb_flip_colour(root->rb_left->rb_left);
+	ARENA_OK(&arena);
+
+	/*
+	 * Each region tree: a recoloured node; a child whose parent link
+	 * points at its sibling; a node that is both children of its parent.
+	 */
+	for (i = W; i <= A; i++) {
+		root = arena.regions[i].rb_node;
+		CHECK(root && root->rb_left && root->rb_right);
+		child = root->rb_right;
+		rb_flip_colour(child);
+		CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+		rb_flip_colour(child);
+		ARENA_OK(&arena);
+		rb_repoint(child, root->rb_left);
+		CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+		rb_repoint(child, root);
+		ARENA_OK(&arena);
+		saved = root->rb_left;
+		root->rb_left = child;
+		CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+		root->rb_left = saved;
+		ARENA_OK(&arena);
 	}
-	CHECK_RET(nnmem_tree_check(&t, NULL), 0);
-	h = t.root->height;
-	t.root->height = h + 1;
-	CHECK_RET(nnmem_tree_check(&t, NULL), -EUCLEAN);
-	t.root->height = h;
-	t.root->left->parent = t.root->right;
-	CHECK_RET(nnmem_tree_check(&t, NULL), -EUCLEAN);
-	t.root->left->parent = t.root;
-	CHECK_RET(nnmem_tree_check(&t, NULL), 0);
+
+	/*
+	 * One more region hung (red, as rb_link_node() leaves it) where a
+	 * black node has no right child: colours and black heights stay
+	 * right, but the tree holds a node more than the counters know of.
+	 */
+	for (child = rb_first(&arena.regions[A]); child; child = rb_next(child))
+		if ((child->__rb_parent_color & 1) && !child->rb_right)
+			break;
+	CHECK(child);
+	extra = *rb_entry(child, struct nnmem_arena_region, node);
+	rb_link_node(&extra.node, child, &child->rb_right);
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	child->rb_right = NULL;
+	ARENA_OK(&arena);
+
+	for (i = 1; i < N / 2; i += 2)
+		nnmem_arena_free(&arena, &r[i]);
+	for (i = N / 2; i < N; i++)
+		nnmem_arena_free(&arena, &r[i]);
+	CHECK_OK(expect_one_extent(&arena));
+
+	/*
+	 * Red under red and nothing else wrong: three weights a < b < c
+	 * re-linked by hand as c (black root) with left child a (red) whose
+	 * right child is b (red). Every path meets one black node and the
+	 * in-order walk is still a, b, c.
+	 */
+	ALLOC_AT(&arena, &r[0], W, 64, 64, 0);
+	ALLOC_AT(&arena, &r[1], W, 64, 64, 64);
+	ALLOC_AT(&arena, &r[2], W, 64, 64, 128);
+	rb_set(&r[2].node, NULL, 1);
+	rb_set(&r[0].node, &r[2].node, 0);
+	rb_set(&r[1].node, &r[0].node, 0);
+	r[2].node.rb_left = &r[0].node;
+	r[0].node.rb_right = &r[1].node;
+	arena.regions[W].rb_node = &r[2].node;
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	/* a black instead: no red under red, but 2 black nodes vs 1. */
+	r[0].node.__rb_parent_color |= 1;
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	/* The shape the rbtree itself makes: b black, a and c red. */
+	rb_set(&r[1].node, NULL, 1);
+	rb_set(&r[0].node, &r[1].node, 0);
+	rb_set(&r[2].node, &r[1].node, 0);
+	r[1].node.rb_left = &r[0].node;
+	r[1].node.rb_right = &r[2].node;
+	arena.regions[W].rb_node = &r[1].node;
+	ARENA_OK(&arena);
+	for (i = 0; i < 3; i++)
+		nnmem_arena_free(&arena, &r[i]);
+	CHECK_OK(expect_one_extent(&arena));
+	nnmem_arena_fini(&arena);
+	CHECK_EQ(m.live, 0);
 	return 0;
 }
 
@@ -1636,12 +1653,10 @@ static int test_large_scale(void)
 /* ---------------------------------------------------------------------- */
 
 static const struct tap_test tests[] = {
-	{ "tree: random insert/erase vs bitmap, augmentation, AVL height",
-	  test_tree_random },
-	{ "tree: sequential keys stay balanced, equal keys keep order",
-	  test_tree_sequential_and_duplicates },
-	{ "tree: check detects broken heights and links",
-	  test_tree_check_detects_damage },
+	{ "rbtree: extents made in address order stay balanced and checked",
+	  test_rbtree_sequential },
+	{ "rbtree: check detects a red root, recoloured nodes, bad links, extra nodes",
+	  test_rbtree_check_detects_damage },
 	{ "arena: seed layout filter0,bias0,filter1,bias1 up, activations down",
 	  test_seed_layout },
 	{ "arena: ends meet, then -ENOSPC leaves arena unchanged",
