@@ -32,7 +32,7 @@ help:
 	@echo '                (build/kmod/host/); for the running kernel see make install-module'
 	@echo 'make userspace  build libnnmem and nnmemctl (userspace/build/)'
 	@echo 'make unit       userspace unit tests (allocator, int8 kernels, graph validator) under'
-	@echo '                ASan/UBSan; extracts linux-source-6.12 first'
+	@echo '                ASan/UBSan; the kernel rbtree files from the linux-source-6.12 package'
 	@echo 'make bench      (root) the userspace arena benchmark, then device_bench in a Debian 6.12 VM'
 	@echo 'make lint       checkpatch --strict, kernel-doc -Wall, ynl-regen.sh --check, the kselftest'
 	@echo '                config, W=1 C=2 (sparse) builds on 6.1 and 6.12 headers, cppcheck'
