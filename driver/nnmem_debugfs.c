@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nnmem debugfs: /sys/kernel/debug/nnmem/nnmemN/extents.
+ * nnmem debugfs: /sys/kernel/debug/nnmem/nnmemN/extents, and the test hook
+ * /sys/kernel/debug/nnmem/next_session_id.
  *
  * One line per free extent and per region, in address order, so that the
  * lines tile the arena from 0 to its size; then one summary line. Taken
@@ -23,6 +24,10 @@
  * marks a region whose handle is gone but which is still mapped (its
  * handle is stale). check is the allocator's self-check (ok or corrupt).
  *
+ * next_session_id (0600) reads as the id the next open of any nnmem device
+ * gets; writing a number moves the counter forward to it (never back:
+ * -EINVAL), so that a test reaches ids that would take billions of opens.
+ *
  * debugfs_create_*() results are not checked (kernel convention): with
  * debugfs absent they return error pointers that every other debugfs
  * call accepts and ignores.
@@ -37,6 +42,7 @@
 #include "nnmem_debugfs.h"
 #include "nnmem_drv.h"
 #include "nnmem_region.h"
+#include "nnmem_session.h"
 
 static struct dentry *nnmem_debugfs_root;
 
@@ -135,14 +141,30 @@ static int nnmem_debugfs_extents_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(nnmem_debugfs_extents);
 
+static int nnmem_debugfs_next_session_id_get(void *data, u64 *val)
+{
+	*val = nnmem_session_next_id();
+	return 0;
+}
+
+static int nnmem_debugfs_next_session_id_set(void *data, u64 val)
+{
+	return nnmem_session_set_next_id(val);
+}
+DEFINE_DEBUGFS_ATTRIBUTE(nnmem_debugfs_next_session_id_fops,
+			 nnmem_debugfs_next_session_id_get,
+			 nnmem_debugfs_next_session_id_set, "%llu\n");
+
 /**
- * nnmem_debugfs_init - create /sys/kernel/debug/nnmem
+ * nnmem_debugfs_init - create /sys/kernel/debug/nnmem and its test hook
  *
  * Called before the first device is set up.
  */
 void nnmem_debugfs_init(void)
 {
 	nnmem_debugfs_root = debugfs_create_dir(NNMEM_NAME, NULL);
+	debugfs_create_file_unsafe("next_session_id", 0600, nnmem_debugfs_root,
+				   NULL, &nnmem_debugfs_next_session_id_fops);
 }
 
 /**

@@ -49,7 +49,8 @@ static_assert(sizeof(struct nnmem_free) == NNMEM_FREE_SIZE_VER0);
 static_assert(offsetof(struct nnmem_region_info, label) ==
 	      NNMEM_REGION_INFO_SIZE_VER0);
 static_assert(sizeof(struct nnmem_rw) == NNMEM_RW_SIZE_VER0);
-static_assert(sizeof(struct nnmem_usage) == NNMEM_USAGE_SIZE_VER0);
+static_assert(offsetof(struct nnmem_usage, session_kmem) ==
+	      NNMEM_USAGE_SIZE_VER0);
 static_assert(sizeof(struct nnmem_tensor) == NNMEM_TENSOR_SIZE_VER0);
 static_assert(sizeof(struct nnmem_node) == NNMEM_NODE_SIZE_VER0);
 static_assert(sizeof(struct nnmem_graph_create) ==
@@ -74,6 +75,41 @@ module_param_named(max_regions, nnmem_max_regions, uint, 0444);
 MODULE_PARM_DESC(max_regions,
 		 "most regions one open file may hold (1..1048576, default 4096)");
 
+/*
+ * Kernel memory budgets in bytes (nnmem_session_kmem_charge()); root may
+ * change them at any time, INFO reports the current values.
+ */
+u64 nnmem_max_session_kmem = NNMEM_SESSION_KMEM_DEFAULT;
+u64 nnmem_max_device_kmem = NNMEM_DEVICE_KMEM_DEFAULT;
+
+static int nnmem_kmem_param_set(const char *val, const struct kernel_param *kp)
+{
+	u64 v;
+	int ret;
+
+	ret = kstrtou64(val, 0, &v);
+	if (ret)
+		return ret;
+	if (!v)
+		return -EINVAL;
+	WRITE_ONCE(*(u64 *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops nnmem_kmem_param_ops = {
+	.set = nnmem_kmem_param_set,
+	.get = param_get_ullong,
+};
+
+module_param_cb(max_session_kmem, &nnmem_kmem_param_ops,
+		&nnmem_max_session_kmem, 0644);
+MODULE_PARM_DESC(max_session_kmem,
+		 "bytes of kernel memory the graphs and jobs of one open file may hold (>= 1, default 16 MiB)");
+module_param_cb(max_device_kmem, &nnmem_kmem_param_ops,
+		&nnmem_max_device_kmem, 0644);
+MODULE_PARM_DESC(max_device_kmem,
+		 "bytes of kernel memory the graphs and jobs of all open files of a device may hold (>= 1, default 256 MiB)");
+
 static dev_t nnmem_devt;
 static struct class *nnmem_class;
 static struct nnmem_device *nnmem_devs;
@@ -97,6 +133,9 @@ static int nnmem_info_ioctl(struct nnmem_session *s, void *data,
 	info->max_nodes = NNMEM_GRAPH_MAX_NODES;
 	info->max_graphs = NNMEM_SESSION_MAX_GRAPHS;
 	info->max_jobs = NNMEM_SESSION_MAX_JOBS;
+	info->max_session_kmem = READ_ONCE(nnmem_max_session_kmem);
+	info->max_device_kmem = READ_ONCE(nnmem_max_device_kmem);
+	info->max_graph_macs = nnmem_graph_max_macs();
 	return 0;
 }
 
@@ -434,6 +473,7 @@ void nnmem_device_stats(struct nnmem_device *ndev, struct nnmem_dev_stats *st)
 	mutex_lock(&ndev->lock);
 	nnmem_arena_usage(&ndev->arena, &st->arena);
 	st->deferred_regions = ndev->deferred_regions;
+	st->kmem = ndev->kmem;
 	mutex_unlock(&ndev->lock);
 
 	mutex_lock(&ndev->sessions_lock);

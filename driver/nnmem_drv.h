@@ -47,9 +47,10 @@
 #define NNMEM_ARENA_MIN		(64 * 1024)
 #define NNMEM_REGIONS_MAX	SZ_1M
 
-/* Graph and job limits, reported in struct nnmem_info. */
-#define NNMEM_GRAPH_MAX_TENSORS	1024
-#define NNMEM_GRAPH_MAX_NODES	1024
+/*
+ * Session limits, reported in struct nnmem_info (the graph validator's
+ * own, NNMEM_GRAPH_MAX_*, are in nnmem_graphval.h).
+ */
 #define NNMEM_SESSION_MAX_GRAPHS	64
 #define NNMEM_SESSION_MAX_JOBS	64
 /* Largest tensor_size/node_size accepted in NNMEM_IOCTL_GRAPH_CREATE. */
@@ -91,6 +92,8 @@ struct nnmem_job_stats {
  * @arena: allocator state
  * @deferred_regions: regions whose handle is gone but which are still mapped
  * @deferred_bytes: arena bytes those regions hold
+ * @kmem: kernel memory charged by the graphs and jobs of all sessions
+ *	(nnmem_session_kmem_charge(); under @lock, like the session counters)
  * @wq: ordered workqueue running the jobs of all sessions, FIFO
  * @stats: job counters
  * @sessions_lock: see the declaration
@@ -111,6 +114,7 @@ struct nnmem_device {
 	struct nnmem_arena arena;
 	u32 deferred_regions;
 	u64 deferred_bytes;
+	u64 kmem;
 	struct workqueue_struct *wq;
 	struct nnmem_job_stats stats;
 	struct mutex sessions_lock; /* protects sessions, nr_sessions, session ids */

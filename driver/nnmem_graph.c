@@ -23,18 +23,35 @@
  *    region was freed while the graph was being checked:
  *    NNMEM_GERR_TENSOR_HANDLE;
  *  - anything the validator finds.
- * Other errors: -EFAULT (arrays or struct unreadable), -ENOMEM, -EMFILE
- * (the session holds NNMEM_SESSION_MAX_GRAPHS graphs).
+ * Other errors: -EDQUOT (the graph's charge, nnmem_kmem_graph(), would
+ * take the session or the device past its kernel memory budget; checked
+ * once the counts are known, before anything is copied), -EFAULT (arrays
+ * or struct unreadable), -ENOMEM, -EMFILE (the session holds
+ * NNMEM_SESSION_MAX_GRAPHS graphs).
+ *
+ * The module parameter max_graph_macs bounds the multiply-accumulates of
+ * one graph (NNMEM_GERR_GRAPH_MACS above it), so one job cannot ask the
+ * device's worker for unbounded work; root may change it at run time,
+ * which affects the graphs created afterwards.
  *
  * A graph is reference counted: GRAPH_DESTROY drops the handle's
  * reference, and every job holds one until it is reaped. The last put
- * un-busies the regions and drops their references.
+ * un-busies the regions, drops their references and gives the charge back.
+ *
+ * Memory: everything GRAPH_CREATE allocates is charged to the caller's
+ * memory cgroup (GFP_KERNEL_ACCOUNT). The arrays a graph keeps come from
+ * vmalloc when they are larger than a page: kmalloc, and so kvmalloc,
+ * would round them up to a power of two pages (a 1,023-node plan of
+ * 147 KiB took 256 KiB).
  */
 
 #include <linux/kref.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <linux/xarray.h>
 #include <linux/nnmem.h>
 
@@ -43,9 +60,25 @@
 #include "nnmem_region.h"
 #include "nnmem_session.h"
 
+static unsigned long long nnmem_max_graph_macs = NNMEM_GRAPH_MAX_MACS_DEFAULT;
+module_param_named(max_graph_macs, nnmem_max_graph_macs, ullong, 0644);
+MODULE_PARM_DESC(max_graph_macs,
+		 "most multiply-accumulates of one graph (default 2^36)");
+
+/**
+ * nnmem_graph_max_macs - the current MAC limit of a graph
+ *
+ * Return: the module parameter max_graph_macs.
+ */
+u64 nnmem_graph_max_macs(void)
+{
+	return READ_ONCE(nnmem_max_graph_macs);
+}
+
 static void nnmem_graph_free(struct nnmem_graph *g)
 {
 	struct nnmem_session *s = g->s;
+	u64 kmem = g->kmem;
 	u32 i;
 
 	if (g->busy) {
@@ -59,6 +92,7 @@ static void nnmem_graph_free(struct nnmem_graph *g)
 	kvfree(g->plan);
 	kvfree(g->regions);
 	kfree(g);
+	nnmem_session_kmem_uncharge(s, kmem);
 }
 
 static void nnmem_graph_release(struct kref *ref)
@@ -95,6 +129,22 @@ struct nnmem_graph *nnmem_graph_get(struct nnmem_session *s, u32 handle)
 		kref_get(&g->ref);
 	xa_unlock(&s->graphs);
 	return g;
+}
+
+/*
+ * A zeroed array the graph keeps, charged to the caller's memory cgroup:
+ * slab memory up to a page, vmalloc above (see the top of this file).
+ * kvfree() frees either.
+ */
+static void *nnmem_graph_array_alloc(size_t n, size_t size)
+{
+	size_t bytes;
+
+	if (check_mul_overflow(n, size, &bytes))
+		return NULL;
+	if (bytes <= PAGE_SIZE)
+		return kzalloc(bytes, GFP_KERNEL_ACCOUNT);
+	return __vmalloc(bytes, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 }
 
 static int nnmem_graph_reject(struct nnmem_graph_create *gc,
@@ -229,14 +279,16 @@ static int nnmem_graph_check_header(struct nnmem_graph_create *gc,
  *
  * See the top of this file.
  *
- * Return: 0, -EINVAL (reason filled in), -EFAULT, -ENOMEM or -EMFILE.
+ * Return: 0, -EINVAL (reason filled in), -EDQUOT, -EFAULT, -ENOMEM or
+ * -EMFILE.
  */
 int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 			     struct nnmem_ioctl_ctx *ctx)
 {
-	static const struct nnmem_graphval_limits limits = {
+	const struct nnmem_graphval_limits limits = {
 		.max_tensors = NNMEM_GRAPH_MAX_TENSORS,
 		.max_nodes = NNMEM_GRAPH_MAX_NODES,
+		.max_macs = nnmem_graph_max_macs(),
 	};
 	struct nnmem_graph_create *gc = data;
 	struct nnmem_graphval_region *facts = NULL;
@@ -246,6 +298,7 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 	struct nnmem_graph *g = NULL;
 	u32 *writer = NULL;
 	u32 handle, bad;
+	u64 charge;
 	int ret;
 
 	gc->graph = 0;
@@ -255,13 +308,20 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 	ret = nnmem_graph_check_header(gc, ctx);
 	if (ret)
 		return ret;
+	/* Until the graph exists, this function owns the charge. */
+	charge = nnmem_kmem_graph(gc->tensor_count, gc->node_count);
+	ret = nnmem_session_kmem_charge(s, charge);
+	if (ret)
+		return ret;
 
 	ret = -ENOMEM;
 	tensors = kvmalloc_array(gc->tensor_count, sizeof(*tensors),
-				 GFP_KERNEL);
-	nodes = kvmalloc_array(gc->node_count, sizeof(*nodes), GFP_KERNEL);
-	facts = kvcalloc(gc->tensor_count, sizeof(*facts), GFP_KERNEL);
-	writer = kvmalloc_array(gc->tensor_count, sizeof(*writer), GFP_KERNEL);
+				 GFP_KERNEL_ACCOUNT);
+	nodes = kvmalloc_array(gc->node_count, sizeof(*nodes),
+			       GFP_KERNEL_ACCOUNT);
+	facts = kvcalloc(gc->tensor_count, sizeof(*facts), GFP_KERNEL_ACCOUNT);
+	writer = kvmalloc_array(gc->tensor_count, sizeof(*writer),
+				GFP_KERNEL_ACCOUNT);
 	if (!tensors || !nodes || !facts || !writer)
 		goto out_free;
 
@@ -283,15 +343,18 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 		goto out_free;
 
 	ret = -ENOMEM;
-	g = kzalloc(sizeof(*g), GFP_KERNEL);
+	g = kzalloc(sizeof(*g), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		goto out_free;
 	kref_init(&g->ref);
 	g->s = s;
 	g->node_count = gc->node_count;
-	g->regions = kvcalloc(gc->tensor_count, sizeof(*g->regions),
-			      GFP_KERNEL);
-	g->plan = kvmalloc_array(gc->node_count, sizeof(*g->plan), GFP_KERNEL);
+	/* From here the graph owns the charge: freeing it gives it back. */
+	g->kmem = charge;
+	charge = 0;
+	g->regions = nnmem_graph_array_alloc(gc->tensor_count,
+					     sizeof(*g->regions));
+	g->plan = nnmem_graph_array_alloc(gc->node_count, sizeof(*g->plan));
 	if (!g->regions || !g->plan)
 		goto err_free_graph;
 
@@ -334,6 +397,8 @@ out_free:
 	kvfree(facts);
 	kvfree(nodes);
 	kvfree(tensors);
+	if (charge)
+		nnmem_session_kmem_uncharge(s, charge);
 	return ret;
 }
 

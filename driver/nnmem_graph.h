@@ -21,6 +21,8 @@ struct nnmem_session;
  * @handle: the session's handle for it
  * @node_count: steps in @plan
  * @nr_regions: distinct regions in @regions
+ * @kmem: its charge against the kernel memory budgets, given back when it
+ *	is freed
  * @busy: the regions' busy counts include this graph
  * @regions: each region its tensors use, with a reference held
  * @plan: the execution plan, one step per node
@@ -33,6 +35,7 @@ struct nnmem_graph {
 	u32 handle;
 	u32 node_count;
 	u32 nr_regions;
+	u64 kmem;
 	bool busy;
 	struct nnmem_region **regions;
 	struct nnmem_plan_node *plan;
@@ -47,5 +50,6 @@ int nnmem_graph_destroy_ioctl(struct nnmem_session *s, void *data,
 struct nnmem_graph *nnmem_graph_get(struct nnmem_session *s, u32 handle);
 void nnmem_graph_put(struct nnmem_graph *g);
 void nnmem_graph_destroy_all(struct nnmem_session *s);
+u64 nnmem_graph_max_macs(void);
 
 #endif /* __NNMEM_GRAPH_H__ */

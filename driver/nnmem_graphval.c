@@ -23,9 +23,12 @@
  *     (NODE_RESERVED), tensor indices (NODE_INDEX), then each operand in
  *     the order of the op's struct: its type (TENSOR_TYPE), region kind
  *     (TENSOR_KIND) and rank (NODE_SHAPE), then the op's own checks
- *     (conv2d: filter zero point, dims, parameters, clamp, output and
- *     per-channel shapes; add: operand shapes, quantisation), and last the
- *     output's writer (NODE_WRITER: a second node writing a tensor);
+ *     (conv2d: filter zero point, dims, stride and dilation (NODE_PARAM),
+ *     groups (NODE_GROUPS), filter channels (NODE_SHAPE), padding
+ *     (NODE_PADDING), clamp, output and per-channel shapes; add: operand
+ *     shapes, quantisation), then the output's writer (NODE_WRITER: a
+ *     second node writing a tensor), and last the MACs of this node and
+ *     the ones before it together (GRAPH_MACS, above limits->max_macs);
  *  4. every node again, in index order: each input (in struct order)
  *     overlapping the output in the arena (NODE_ALIAS), then each input
  *     read before its writer ran (NODE_ORDER: written by this node or a
@@ -45,6 +48,8 @@ struct nnmem_gv {
 	const struct nnmem_node *n;
 	u32 nn;
 	const struct nnmem_graphval_region *reg;
+	const struct nnmem_graphval_limits *lim;
+	u64 macs;	/* of the nodes checked so far */
 	struct nnmem_graphval_err *err;
 };
 
@@ -56,26 +61,6 @@ static int nnmem_gv_fail(struct nnmem_gv *gv, u32 reason, u32 node, u32 tensor)
 	return -EINVAL;
 }
 
-static u32 nnmem_gv_elem_size(u32 type)
-{
-	return type == NNMEM_TYPE_INT32 ? 4 : 1;
-}
-
-/* Element count, at most NNMEM_KERNEL_ELEMS_MAX + 1 (meaning "too many"). */
-static u64 nnmem_gv_elems(const struct nnmem_tensor *t)
-{
-	u64 elems = 1;
-	u32 i;
-
-	for (i = 0; i < t->ndims; i++) {
-		/* elems <= 2^31 and dims < 2^32: no u64 overflow */
-		elems *= t->dims[i];
-		if (elems > NNMEM_KERNEL_ELEMS_MAX)
-			return NNMEM_KERNEL_ELEMS_MAX + 1;
-	}
-	return elems;
-}
-
 static u64 nnmem_gv_arena_start(const struct nnmem_gv *gv, u32 ti)
 {
 	return gv->reg[ti].arena_offset + gv->t[ti].offset;
@@ -85,7 +70,7 @@ static u64 nnmem_gv_bytes(const struct nnmem_gv *gv, u32 ti)
 {
 	const struct nnmem_tensor *t = &gv->t[ti];
 
-	return nnmem_gv_elems(t) * nnmem_gv_elem_size(t->type);
+	return nnmem_shape_tensor_bytes(t);
 }
 
 static int nnmem_gv_tensor(struct nnmem_gv *gv, u32 ti)
@@ -112,7 +97,7 @@ static int nnmem_gv_tensor(struct nnmem_gv *gv, u32 ti)
 		if (!t->dims[i])
 			return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_DIMS,
 					     NNMEM_GV_NONE, ti);
-	elems = nnmem_gv_elems(t);
+	elems = nnmem_shape_tensor_elems(t);
 	if (elems > NNMEM_KERNEL_ELEMS_MAX)
 		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_SIZE,
 				     NNMEM_GV_NONE, ti);
@@ -124,7 +109,7 @@ static int nnmem_gv_tensor(struct nnmem_gv *gv, u32 ti)
 	if (!r->present)
 		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_HANDLE,
 				     NNMEM_GV_NONE, ti);
-	bytes = elems * nnmem_gv_elem_size(t->type);
+	bytes = nnmem_shape_tensor_bytes(t);
 	if (t->offset > r->size || bytes > r->size - t->offset)
 		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_BOUNDS,
 				     NNMEM_GV_NONE, ti);
@@ -260,7 +245,7 @@ static int nnmem_gv_conv2d(struct nnmem_gv *gv, u32 ni,
 			return nnmem_gv_fail(gv, NNMEM_GERR_NODE_PARAM, ni,
 					     NNMEM_GV_NONE);
 	if (!c->groups || in->dims[3] % c->groups || f->dims[0] % c->groups)
-		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_PARAM, ni,
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_GROUPS, ni,
 				     NNMEM_GV_NONE);
 	if (f->dims[3] != in->dims[3] / c->groups)
 		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->filter);
@@ -268,7 +253,7 @@ static int nnmem_gv_conv2d(struct nnmem_gv *gv, u32 ni,
 	    !nnmem_gv_pad_ok(c->pad_bottom, f->dims[1], c->dilation_h) ||
 	    !nnmem_gv_pad_ok(c->pad_left, f->dims[2], c->dilation_w) ||
 	    !nnmem_gv_pad_ok(c->pad_right, f->dims[2], c->dilation_w))
-		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_PARAM, ni,
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_PADDING, ni,
 				     NNMEM_GV_NONE);
 	if (!nnmem_gv_s8(c->act_min) || !nnmem_gv_s8(c->act_max) ||
 	    c->act_min > c->act_max)
@@ -330,7 +315,7 @@ static int nnmem_gv_add(struct nnmem_gv *gv, u32 ni, struct nnmem_plan_node *pn)
 	out = &gv->t[a->output];
 	if (!nnmem_gv_same_shape(in1, in2) &&
 	    !(in2->ndims == 1 && in2->dims[0] == in1->dims[in1->ndims - 1]) &&
-	    nnmem_gv_elems(in2) != 1)
+	    nnmem_shape_tensor_elems(in2) != 1)
 		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, a->input2);
 	if (!nnmem_gv_same_shape(in1, out))
 		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, a->output);
@@ -356,8 +341,8 @@ static int nnmem_gv_add(struct nnmem_gv *gv, u32 ni, struct nnmem_plan_node *pn)
 	p->act_min = a->act_min;
 	p->act_max = a->act_max;
 	/* both counts are at most NNMEM_KERNEL_ELEMS_MAX (tensor checks) */
-	pa->n1 = (u32)nnmem_gv_elems(in1);
-	pa->n2 = (u32)nnmem_gv_elems(in2);
+	pa->n1 = (u32)nnmem_shape_tensor_elems(in1);
+	pa->n2 = (u32)nnmem_shape_tensor_elems(in2);
 	/* cannot fail after the checks above; kept as a backstop */
 	if (nnmem_add_validate(p, pa->n1, pa->n2))
 		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, a->input2);
@@ -428,6 +413,11 @@ static int nnmem_gv_node(struct nnmem_gv *gv, u32 ni, u32 *writer,
 	if (writer[out] != NNMEM_GV_NONE)
 		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_WRITER, ni, out);
 	writer[out] = ni;
+	/* gv->macs <= max_macs here, so the subtraction cannot wrap */
+	if (pn->macs > gv->lim->max_macs - gv->macs)
+		return nnmem_gv_fail(gv, NNMEM_GERR_GRAPH_MACS, ni,
+				     NNMEM_GV_NONE);
+	gv->macs += pn->macs;
 	return 0;
 }
 
@@ -463,7 +453,7 @@ static int nnmem_gv_node_deps(struct nnmem_gv *gv, u32 ni, const u32 *writer)
  * @node_count: number of nodes
  * @regions: @tensor_count entries: what the caller found for each tensor's
  *	&nnmem_tensor.handle (ignored past a failed count check)
- * @limits: largest accepted counts
+ * @limits: largest accepted counts and MACs
  * @writer: scratch of @tensor_count entries (node writing each tensor)
  * @plan: @node_count entries, filled in on success (garbage on failure)
  * @err: reason, node and tensor of the first problem, or
@@ -484,7 +474,7 @@ int nnmem_graphval_check(const struct nnmem_tensor *tensors, u32 tensor_count,
 {
 	struct nnmem_gv gv = {
 		.t = tensors, .nt = tensor_count, .n = nodes, .nn = node_count,
-		.reg = regions, .err = err,
+		.reg = regions, .lim = limits, .err = err,
 	};
 	u32 i;
 	int ret;

@@ -9,8 +9,23 @@
 
 #include "nnmem_port.h"
 #include "nnmem_kernels.h"
+#include "nnmem_shape.h"
 
 #include <linux/nnmem.h>
+
+/*
+ * Graph limits of the device (reported in struct nnmem_info), also used by
+ * the host check in libnnmem_model.
+ */
+#define NNMEM_GRAPH_MAX_TENSORS		1024
+#define NNMEM_GRAPH_MAX_NODES		1024
+/*
+ * Default of the module parameter max_graph_macs. 2^36 (6.9e10) MACs are
+ * about 17 ResNet-50 inferences (4.1e9 each), more than any one graph of
+ * 1,024 int8 nodes we know of needs, yet a bound on what one job may ask
+ * of the CPU worker: at the 0.3-1e9 MACs/s it reaches, a few minutes.
+ */
+#define NNMEM_GRAPH_MAX_MACS_DEFAULT	0x1000000000ULL	/* 2^36 */
 
 /**
  * nnmem_conv2d_params_from_uapi - the kernel library's view of a conv2d node
@@ -70,10 +85,13 @@ struct nnmem_graphval_region {
  * struct nnmem_graphval_limits - bounds the caller enforces
  * @max_tensors: most tensors in one graph
  * @max_nodes: most nodes in one graph
+ * @max_macs: most multiply-accumulates of all nodes together (U64_MAX:
+ *	no limit)
  */
 struct nnmem_graphval_limits {
 	u32 max_tensors;
 	u32 max_nodes;
+	u64 max_macs;
 };
 
 /**

@@ -14,12 +14,21 @@
  * then. WAIT reaps a finished job; CANCEL marks a job cancelled and takes
  * a queued one off the workqueue at once.
  *
- * The worker checks the cancel flag before every node and, through the
- * kernels' progress hook, every few conv2d rows or add chunks, calling
- * cond_resched() at the same points. It records each node's time and MACs
- * and the device-wide counters.
+ * The worker runs the graph's plan with the portable executor
+ * (nnmem_exec.c), whose progress hook it gets before every node and after
+ * every NNMEM_JOB_BUDGET MACs of work inside one (however the node is
+ * shaped: even one output element of a huge filter is metered tap by
+ * tap). There it calls cond_resched() and checks the cancel flag, so a
+ * cancelled job, a killed sync RUN or a closing file waits for at most
+ * about that much work. It records each node's time and MACs and the
+ * device-wide counters.
  *
- * Errors: RUN -EINVAL (flags), -ENOENT (graph), -EAGAIN (the session has
+ * A CANCEL that returns 0 was seen by the job before it finished: the job
+ * finishes with -ECANCELED even if its last node completed meanwhile.
+ *
+ * Errors: RUN -EINVAL (flags), -ENOENT (graph), -EDQUOT (the job's charge,
+ * nnmem_kmem_job(), would take the session or the device past its kernel
+ * memory budget), -EAGAIN (the session has
  * NNMEM_SESSION_MAX_JOBS unreaped jobs), -ENOMEM, -EINTR (sync, signal),
  * or a sync job's own status. WAIT -EINVAL (flags, __pad), -ENOENT
  * (unknown or reaped id), -ETIME (deadline passed, job stays), -EINTR
@@ -42,12 +51,21 @@
 #include <linux/xarray.h>
 #include <linux/nnmem.h>
 
+#include "nnmem_exec.h"
 #include "nnmem_graph.h"
 #include "nnmem_job.h"
 #include "nnmem_nl.h"
-#include "nnmem_ops.h"
 #include "nnmem_session.h"
 #include "nnmem_trace.h"
+
+/*
+ * MACs of work between two cancel checks and scheduling points of the
+ * worker: 128 Ki. The conv benchmark (selftests/bench) runs at 0.1-0.4e9
+ * MACs/s in the VMs, so that is about a millisecond, and the metering
+ * costs 0.3% more instructions on its shapes (1.8% on a 3x3 depthwise
+ * conv, where an output element is 9 MACs).
+ */
+#define NNMEM_JOB_BUDGET	NNMEM_KERNEL_BUDGET_DEFAULT
 
 static void nnmem_job_account(struct nnmem_device *ndev, int status)
 {
@@ -59,12 +77,20 @@ static void nnmem_job_account(struct nnmem_device *ndev, int status)
 		atomic64_inc(&ndev->stats.failed);
 }
 
-/* Publish the result and wake waiters; the job is the reaper's now. */
+/*
+ * Publish the result and wake waiters; the job is the reaper's now. A job
+ * whose cancel flag is set finishes with -ECANCELED whatever it did: CANCEL
+ * sets the flag under the same lock and returns 0 only while the job is
+ * not done. The counters are updated before anyone can see the job done.
+ */
 static void nnmem_job_finish_locked(struct nnmem_job *job, int status)
 {
 	struct nnmem_session *s = job->s;
 
 	lockdep_assert_held(&s->job_lock);
+	if (job->cancel)
+		status = -ECANCELED;
+	nnmem_job_account(s->ndev, status);
 	job->status = status;
 	job->state = NNMEM_JOB_DONE;
 	trace_nnmem_job_end(s->ndev->index, s->id, job->id, status,
@@ -74,8 +100,13 @@ static void nnmem_job_finish_locked(struct nnmem_job *job, int status)
 	wake_up_all(&s->job_wq);
 }
 
-/* Progress hook of the kernels: a scheduling point and a cancel check. */
-static int nnmem_job_progress(void *ctx, u32 done, u32 total)
+static u64 nnmem_job_now(void *ctx)
+{
+	return ktime_get_ns();
+}
+
+/* The executor's progress hook: a scheduling point and a cancel check. */
+static int nnmem_job_progress(void *ctx, u64 done, u64 total)
 {
 	struct nnmem_job *job = ctx;
 
@@ -87,32 +118,19 @@ static int nnmem_job_execute(struct nnmem_job *job)
 {
 	struct nnmem_device *ndev = job->s->ndev;
 	const struct nnmem_graph *g = job->graph;
-	const struct nnmem_op_ops *ops;
-	u64 start = ktime_get_ns(), t0;
-	int ret = 0;
-	u32 i;
+	const struct nnmem_exec_hooks hooks = {
+		.now_ns = nnmem_job_now,
+		.progress = nnmem_job_progress,
+		.ctx = job,
+		.budget = NNMEM_JOB_BUDGET,
+	};
+	struct nnmem_exec_result res;
+	int ret;
 
-	for (i = 0; i < g->node_count; i++) {
-		const struct nnmem_plan_node *pn = &g->plan[i];
-
-		if (READ_ONCE(job->cancel)) {
-			ret = -ECANCELED;
-			break;
-		}
-		ops = nnmem_ops_cpu(pn->op);
-		if (!ops) {
-			ret = -EOPNOTSUPP;
-			break;
-		}
-		t0 = ktime_get_ns();
-		ret = ops->run(ndev->cpu_addr, pn, nnmem_job_progress, job);
-		job->node_ns[i] = ktime_get_ns() - t0;
-		if (ret)
-			break;
-		job->macs += pn->macs;
-		cond_resched();
-	}
-	job->duration_ns = ktime_get_ns() - start;
+	ret = nnmem_exec_run(ndev->cpu_addr, g->plan, g->node_count, &hooks,
+			     job->node_ns, &res);
+	job->duration_ns = res.duration_ns;
+	job->macs = res.macs;
 	atomic64_add(job->duration_ns, &ndev->stats.busy_ns);
 	atomic64_add(job->macs, &ndev->stats.macs);
 	return ret;
@@ -144,7 +162,6 @@ static void nnmem_job_work(struct work_struct *work)
 		status = nnmem_job_execute(job);
 		atomic64_dec(&ndev->stats.running);
 	}
-	nnmem_job_account(ndev, status);
 
 	/* After the unlock the session may be released: touch nothing more. */
 	spin_lock(&s->job_lock);
@@ -157,12 +174,19 @@ static void nnmem_job_work(struct work_struct *work)
 static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 					  struct nnmem_graph *g, bool async)
 {
+	u64 charge = nnmem_kmem_job(g->node_count);
 	struct nnmem_job *job;
-	int ret = 0;
+	int ret;
 
-	job = kzalloc(struct_size(job, node_ns, g->node_count), GFP_KERNEL);
-	if (!job)
+	ret = nnmem_session_kmem_charge(s, charge);
+	if (ret)
+		return ERR_PTR(ret);
+	job = kzalloc(struct_size(job, node_ns, g->node_count),
+		      GFP_KERNEL_ACCOUNT);
+	if (!job) {
+		nnmem_session_kmem_uncharge(s, charge);
 		return ERR_PTR(-ENOMEM);
+	}
 	spin_lock(&s->job_lock);
 	if (s->nr_jobs >= NNMEM_SESSION_MAX_JOBS)
 		ret = -EAGAIN;
@@ -171,6 +195,7 @@ static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 	spin_unlock(&s->job_lock);
 	if (ret) {
 		kfree(job);
+		nnmem_session_kmem_uncharge(s, charge);
 		return ERR_PTR(ret);
 	}
 	INIT_WORK(&job->work, nnmem_job_work);
@@ -191,6 +216,7 @@ static void nnmem_job_destroy(struct nnmem_job *job)
 	s->nr_jobs--;
 	spin_unlock(&s->job_lock);
 	nnmem_graph_put(job->graph);
+	nnmem_session_kmem_uncharge(s, nnmem_kmem_job(job->node_count));
 	kfree(job);
 }
 
@@ -219,7 +245,6 @@ static void nnmem_job_stop(struct nnmem_job *job)
 		return;
 	/* It was still queued: the worker never saw it. */
 	atomic64_dec(&s->ndev->stats.queued);
-	nnmem_job_account(s->ndev, -ECANCELED);
 	spin_lock(&s->job_lock);
 	nnmem_job_finish_locked(job, -ECANCELED);
 	ev = nnmem_nl_job_event(s, job, NNMEM_EVENT_TYPE_JOB_FINISH);
@@ -383,13 +408,20 @@ static struct nnmem_job *nnmem_job_claim(struct nnmem_session *s, u32 id)
 	return job;
 }
 
+/*
+ * Gives a claimed job back. The job becomes visible and counted in
+ * nr_done at one instant, under job_lock as in nnmem_job_claim(): were it
+ * stored first, a WAIT could claim it in between and take nr_done below
+ * zero, and poll() would report a finished job when there is none.
+ */
 static void nnmem_job_unclaim(struct nnmem_session *s, struct nnmem_job *job)
 {
 	void *old;
 
-	old = xa_store(&s->jobs, job->id, job, GFP_KERNEL);
-	WARN_ON_ONCE(xa_is_err(old));
 	spin_lock(&s->job_lock);
+	/* Fills the slot the claim reserved: allocates nothing. */
+	old = xa_store(&s->jobs, job->id, job, GFP_ATOMIC);
+	WARN_ON_ONCE(xa_is_err(old));
 	s->nr_done++;
 	spin_unlock(&s->job_lock);
 	wake_up_all(&s->job_wq);
@@ -502,7 +534,6 @@ int nnmem_job_cancel_ioctl(struct nnmem_session *s, void *data,
 
 	if (dequeued) {
 		atomic64_dec(&s->ndev->stats.queued);
-		nnmem_job_account(s->ndev, -ECANCELED);
 		nnmem_nl_event_send(ev);
 	}
 	return ret;

@@ -112,22 +112,6 @@ static bool nnmem_shift_ok(s32 shift)
 	return shift >= NNMEM_SHIFT_MIN && shift <= NNMEM_SHIFT_MAX;
 }
 
-/*
- * Output size of one spatial dimension; 0 when the dilated filter does not
- * fit in the padded input. Every argument is at most NNMEM_CONV2D_DIM_MAX.
- */
-static u32 nnmem_conv2d_out_dim(u32 in, u32 pad_a, u32 pad_b, u32 k,
-				u32 dilation, u32 stride)
-{
-	u64 padded = (u64)in + pad_a + pad_b;
-	u64 extent = (u64)dilation * (k - 1) + 1;
-
-	if (extent > padded)
-		return 0;
-	/* both fit in u32 now: padded <= 3 * NNMEM_CONV2D_DIM_MAX */
-	return ((u32)padded - (u32)extent) / stride + 1;
-}
-
 /* *@acc *= @f, false if that exceeds NNMEM_KERNEL_ELEMS_MAX */
 static bool nnmem_elems_mul(u64 *acc, u32 f)
 {
@@ -184,10 +168,11 @@ int nnmem_conv2d_shape_get(const struct nnmem_conv2d_params *p,
 	    !nnmem_s8_range_ok(p->act_max) || p->act_min > p->act_max)
 		return -ERANGE;
 
-	s.out_h = nnmem_conv2d_out_dim(p->in_h, p->pad_top, p->pad_bottom,
-				       p->k_h, p->dilation_h, p->stride_h);
-	s.out_w = nnmem_conv2d_out_dim(p->in_w, p->pad_left, p->pad_right,
-				       p->k_w, p->dilation_w, p->stride_w);
+	s.out_h = nnmem_shape_conv_out_dim(p->in_h, p->pad_top, p->pad_bottom,
+					   p->k_h, p->dilation_h, p->stride_h);
+	s.out_w = nnmem_shape_conv_out_dim(p->in_w, p->pad_left,
+					   p->pad_right, p->k_w, p->dilation_w,
+					   p->stride_w);
 	if (!s.out_h || !s.out_w)
 		return -EINVAL;
 
@@ -207,18 +192,91 @@ int nnmem_conv2d_shape_get(const struct nnmem_conv2d_params *p,
 	    !nnmem_elems_mul(&s.output_elems, p->out_c))
 		return -EOVERFLOW;
 	s.channel_elems = p->out_c;
-	/* output_elems <= 2^31 and each tap count is at most 2^31 */
-	s.macs = s.output_elems *
-		 ((u64)p->k_h * p->k_w * (p->in_c / p->groups));
+	/* below 2^62: output_elems and filter_elems / out_c are < 2^31 */
+	s.macs = nnmem_shape_conv_macs(s.output_elems, p->k_h, p->k_w,
+				       p->in_c / p->groups);
 
 	*shape = s;
 	return 0;
 }
 
 /*
+ * Work metering for the progress hook: @done counts MACs as the shape does,
+ * and the hook is called once it reaches @next. Without a hook @next stays
+ * U64_MAX, which @done (at most a conv2d's MACs, below 2^62) never reaches.
+ * @err is the error that stopped the run.
+ */
+struct nnmem_meter {
+	const struct nnmem_kernel_progress *prog;
+	u64 done;
+	u64 next;
+	u64 budget;
+	u64 total;
+	int err;
+};
+
+static void nnmem_meter_init(struct nnmem_meter *m,
+			     const struct nnmem_kernel_progress *prog,
+			     u64 total)
+{
+	m->prog = prog && prog->fn ? prog : NULL;
+	m->done = 0;
+	m->total = total;
+	m->budget = 0;
+	m->next = U64_MAX;
+	m->err = 0;
+	if (!m->prog)
+		return;
+	m->budget = prog->budget ? prog->budget : NNMEM_KERNEL_BUDGET_DEFAULT;
+	/* keeps done + budget from wrapping */
+	if (m->budget > (1ULL << 62))
+		m->budget = 1ULL << 62;
+	m->next = m->budget;
+}
+
+static bool nnmem_meter_call(struct nnmem_meter *m)
+{
+	int ret = m->prog->fn(m->prog->ctx, m->done, m->total);
+
+	if (ret) {
+		m->err = ret < 0 ? ret : -EINTR;
+		return true;
+	}
+	m->next = m->done + m->budget;
+	return false;
+}
+
+/*
+ * Charges @macs of work done and calls the hook when the budget is spent.
+ * Return: true if the hook stops the run (its error in @m->err).
+ */
+static inline bool nnmem_meter_charge(struct nnmem_meter *m, u64 macs)
+{
+	m->done += macs;
+	if (likely(m->done < m->next))
+		return false;
+	return nnmem_meter_call(m);
+}
+
+/*
+ * One filter tap over its input channels: the sum of
+ * f[ic] * (in[ic] - input_zero_point), modulo 2^32.
+ */
+static inline u32 nnmem_conv2d_tap(const s8 *in, const s8 *f, u32 n,
+				   s32 in_offset)
+{
+	u32 acc = 0, ic;
+
+	/* each product is within +-128 * 255 */
+	for (ic = 0; ic < n; ic++)
+		acc += (u32)(f[ic] * (in[ic] + in_offset));
+	return acc;
+}
+
+/*
  * The int32 accumulator of one output value, without bias: the sum over
- * in-bounds taps of filter * (input - input_zero_point), modulo 2^32.
- * @y0 and @x0 are the input coordinates of the top-left tap.
+ * in-bounds taps of filter * (input - input_zero_point), modulo 2^32. @y0
+ * and @x0 are the input coordinates of the top-left tap.
  */
 static u32 nnmem_conv2d_acc(const struct nnmem_conv2d_params *p,
 			    const struct nnmem_conv2d_tensors *t,
@@ -229,8 +287,10 @@ static u32 nnmem_conv2d_acc(const struct nnmem_conv2d_params *p,
 	s32 in_offset = -p->input_zero_point;
 	const s8 *filter = t->filter + (size_t)oc * p->k_h * p->k_w *
 					in_per_group;
+	const s8 *input = t->input + (size_t)b * p->in_h * p->in_w * p->in_c +
+			  (size_t)group * in_per_group;
 	u32 acc = 0;
-	u32 ky, kx, ic;
+	u32 ky, kx;
 
 	for (ky = 0; ky < p->k_h; ky++) {
 		int y = y0 + (int)(ky * p->dilation_h);
@@ -239,21 +299,74 @@ static u32 nnmem_conv2d_acc(const struct nnmem_conv2d_params *p,
 			continue;
 		for (kx = 0; kx < p->k_w; kx++) {
 			int x = x0 + (int)(kx * p->dilation_w);
-			const s8 *in, *f;
 
 			if (x < 0 || x >= (int)p->in_w)
 				continue;
-			in = t->input +
-			     (((size_t)b * p->in_h + y) * p->in_w + x) *
-			     p->in_c + (size_t)group * in_per_group;
-			f = filter + ((size_t)ky * p->k_w + kx) * in_per_group;
-			/* each product is within +-128 * 255 */
-			for (ic = 0; ic < in_per_group; ic++)
-				acc += (u32)(f[ic] * (in[ic] + in_offset));
+			acc += nnmem_conv2d_tap(input + ((size_t)y * p->in_w +
+							 x) * p->in_c,
+						filter + ((size_t)ky * p->k_w +
+							  kx) * in_per_group,
+						in_per_group, in_offset);
 		}
 	}
 	return acc;
 }
+
+/*
+ * nnmem_conv2d_acc() of an output element larger than the budget: every
+ * tap, and every row of taps skipped in the padding, is charged to @m as
+ * it is passed, so that even one element of a huge filter reaches the
+ * hook, at most NNMEM_CONV2D_DIM_MAX MACs of work apart. Return: true if
+ * the hook stopped the run (the error in @m->err, *@accp not written).
+ */
+static bool nnmem_conv2d_acc_metered(const struct nnmem_conv2d_params *p,
+				     const struct nnmem_conv2d_tensors *t,
+				     u32 b, int y0, int x0, u32 oc,
+				     struct nnmem_meter *m, u32 *accp)
+{
+	u32 in_per_group = p->in_c / p->groups;
+	u32 group = oc / (p->out_c / p->groups);
+	s32 in_offset = -p->input_zero_point;
+	const s8 *filter = t->filter + (size_t)oc * p->k_h * p->k_w *
+					in_per_group;
+	const s8 *input = t->input + (size_t)b * p->in_h * p->in_w * p->in_c +
+			  (size_t)group * in_per_group;
+	u32 acc = 0;
+	u32 ky, kx;
+
+	for (ky = 0; ky < p->k_h; ky++) {
+		int y = y0 + (int)(ky * p->dilation_h);
+
+		if (y < 0 || y >= (int)p->in_h) {
+			if (nnmem_meter_charge(m, (u64)p->k_w * in_per_group))
+				return true;
+			continue;
+		}
+		for (kx = 0; kx < p->k_w; kx++) {
+			int x = x0 + (int)(kx * p->dilation_w);
+
+			if (nnmem_meter_charge(m, in_per_group))
+				return true;
+			if (x < 0 || x >= (int)p->in_w)
+				continue;
+			acc += nnmem_conv2d_tap(input + ((size_t)y * p->in_w +
+							 x) * p->in_c,
+						filter + ((size_t)ky * p->k_w +
+							  kx) * in_per_group,
+						in_per_group, in_offset);
+		}
+	}
+	*accp = acc;
+	return false;
+}
+
+/* How finely nnmem_conv2d_run() charges its work to the meter. */
+enum nnmem_conv2d_grain {
+	NNMEM_GRAIN_NONE,	/* no hook: nothing to charge */
+	NNMEM_GRAIN_ROW,	/* an output row's MACs fit in the budget */
+	NNMEM_GRAIN_ELEM,	/* an output element's do */
+	NNMEM_GRAIN_TAP,	/* neither: every filter tap */
+};
 
 static s8 nnmem_conv2d_requant(const struct nnmem_conv2d_params *p,
 			       const struct nnmem_conv2d_tensors *t,
@@ -276,29 +389,28 @@ static s8 nnmem_conv2d_requant(const struct nnmem_conv2d_params *p,
  * nnmem_conv2d_run() - int8 per-channel 2D convolution (TFLite ConvPerChannel)
  * @p: shape and quantization parameters
  * @t: the tensors; see &struct nnmem_conv2d_tensors for their sizes
- * @progress_rows: call @progress after every this many output rows; 0 is 1
- * @progress: optional progress and cancellation hook, or NULL
- * @ctx: passed to @progress
+ * @prog: progress and cancellation hook, or NULL
  *
  * out = clamp(MBQM(bias + sum filter * (input - input_zero_point)) +
  * output_zero_point), per output channel, over the taps inside the input.
- * Rows are computed in order (batch, then output row), so when @progress
- * aborts the run, the rows it reported done are written and the others
- * are untouched.
+ * Output elements are computed in memory order (batch, row, column,
+ * channel), so when the hook aborts the run, the elements before the one
+ * being computed are written and the others are untouched.
  *
  * Return: 0 on success; an error of nnmem_conv2d_shape_get(); -ERANGE if a
  * shift is outside [%NNMEM_SHIFT_MIN, %NNMEM_SHIFT_MAX] (nothing written);
- * the negative errno @progress returned, or -EINTR if it returned a
+ * the negative errno the hook returned, or -EINTR if it returned a
  * positive value.
  */
 int nnmem_conv2d_run(const struct nnmem_conv2d_params *p,
 		     const struct nnmem_conv2d_tensors *t,
-		     u32 progress_rows, nnmem_kernel_progress_fn progress,
-		     void *ctx)
+		     const struct nnmem_kernel_progress *prog)
 {
 	struct nnmem_conv2d_shape shape;
-	u32 rows_total, rows_done = 0;
-	u32 b, oy, ox, oc;
+	enum nnmem_conv2d_grain grain;
+	struct nnmem_meter meter;
+	u64 elem_macs, row_macs;
+	u32 b, oy, ox, oc, acc;
 	s8 *out = t->output;
 	int ret;
 
@@ -308,9 +420,20 @@ int nnmem_conv2d_run(const struct nnmem_conv2d_params *p,
 	for (oc = 0; oc < p->out_c; oc++)
 		if (!nnmem_shift_ok(t->shift[oc]))
 			return -ERANGE;
-	if (!progress_rows)
-		progress_rows = 1;
-	rows_total = p->batch * shape.out_h;
+	nnmem_meter_init(&meter, prog, shape.macs);
+	elem_macs = nnmem_shape_conv_macs(1, p->k_h, p->k_w,
+					  p->in_c / p->groups);
+	/* out_w * out_c <= output_elems < 2^31 */
+	row_macs = nnmem_shape_conv_macs((u64)shape.out_w * p->out_c, p->k_h,
+					 p->k_w, p->in_c / p->groups);
+	if (!meter.prog)
+		grain = NNMEM_GRAIN_NONE;
+	else if (row_macs <= meter.budget)
+		grain = NNMEM_GRAIN_ROW;
+	else if (elem_macs <= meter.budget)
+		grain = NNMEM_GRAIN_ELEM;
+	else
+		grain = NNMEM_GRAIN_TAP;
 
 	for (b = 0; b < p->batch; b++) {
 		for (oy = 0; oy < shape.out_h; oy++) {
@@ -321,19 +444,27 @@ int nnmem_conv2d_run(const struct nnmem_conv2d_params *p,
 					 (int)p->pad_left;
 
 				for (oc = 0; oc < p->out_c; oc++) {
-					u32 acc = nnmem_conv2d_acc(p, t, b, y0,
-								   x0, oc);
-
+					if (grain != NNMEM_GRAIN_TAP)
+						acc = nnmem_conv2d_acc(p, t, b,
+								       y0, x0,
+								       oc);
+					else if (nnmem_conv2d_acc_metered(p, t,
+									  b, y0,
+									  x0, oc,
+									  &meter,
+									  &acc))
+						return meter.err;
 					*out++ = nnmem_conv2d_requant(p, t, acc,
 								      oc);
+					if (grain == NNMEM_GRAIN_ELEM &&
+					    nnmem_meter_charge(&meter,
+							       elem_macs))
+						return meter.err;
 				}
 			}
-			rows_done++;
-			if (!progress || rows_done % progress_rows)
-				continue;
-			ret = progress(ctx, rows_done, rows_total);
-			if (ret)
-				return ret < 0 ? ret : -EINTR;
+			if (grain == NNMEM_GRAIN_ROW &&
+			    nnmem_meter_charge(&meter, row_macs))
+				return meter.err;
 		}
 	}
 	return 0;
@@ -382,44 +513,59 @@ int nnmem_add_validate(const struct nnmem_add_params *p, u32 n1, u32 n2)
  * @input2: second operand, @n2 values, repeated over @input1
  * @n2: see nnmem_add_validate()
  * @output: @n1 values; may alias @input1
+ * @prog: progress and cancellation hook, or NULL; one MAC per element
  *
  * x' = MBQM((x - zp1) * 2^left_shift, m1, s1), likewise y', and
- * out = clamp(MBQM(x' + y', m_out, s_out) + zp_out).
+ * out = clamp(MBQM(x' + y', m_out, s_out) + zp_out). Elements are computed
+ * in order, so when the hook aborts the run the elements before it are
+ * written and the others are untouched.
  *
- * Return: 0 on success, or an error of nnmem_add_validate() (nothing
- * written).
+ * Return: 0 on success; an error of nnmem_add_validate() (nothing
+ * written); the negative errno the hook returned, or -EINTR if it returned
+ * a positive value.
  */
 int nnmem_add_run(const struct nnmem_add_params *p, const s8 *input1, u32 n1,
-		  const s8 *input2, u32 n2, s8 *output)
+		  const s8 *input2, u32 n2, s8 *output,
+		  const struct nnmem_kernel_progress *prog)
 {
-	u32 i, j = 0;
+	struct nnmem_meter meter;
+	u32 i = 0, j = 0, start, end;
 	int ret;
 
 	ret = nnmem_add_validate(p, n1, n2);
 	if (ret)
 		return ret;
+	nnmem_meter_init(&meter, prog, n1);
 
-	for (i = 0; i < n1; i++) {
-		/* both differences are within +-255 */
-		u32 x = (u32)(input1[i] - p->input1_zero_point);
-		u32 y = (u32)(input2[j] - p->input2_zero_point);
-		s32 sx, sy;
-		s64 v;
+	while (i < n1) {
+		/* up to the next check (done < next always holds here) */
+		start = i;
+		end = meter.next - meter.done < n1 - i ?
+		      i + (u32)(meter.next - meter.done) : n1;
+		for (; i < end; i++) {
+			/* both differences are within +-255 */
+			u32 x = (u32)(input1[i] - p->input1_zero_point);
+			u32 y = (u32)(input2[j] - p->input2_zero_point);
+			s32 sx, sy;
+			s64 v;
 
-		sx = nnmem_mbqm((s32)(x << p->left_shift),
-				p->input1_multiplier, p->input1_shift);
-		sy = nnmem_mbqm((s32)(y << p->left_shift),
-				p->input2_multiplier, p->input2_shift);
-		v = nnmem_mbqm((s32)((u32)sx + (u32)sy), p->output_multiplier,
-			       p->output_shift);
-		v += p->output_zero_point;
-		if (v < p->act_min)
-			v = p->act_min;
-		if (v > p->act_max)
-			v = p->act_max;
-		output[i] = (s8)v;
-		if (++j == n2)
-			j = 0;
+			sx = nnmem_mbqm((s32)(x << p->left_shift),
+					p->input1_multiplier, p->input1_shift);
+			sy = nnmem_mbqm((s32)(y << p->left_shift),
+					p->input2_multiplier, p->input2_shift);
+			v = nnmem_mbqm((s32)((u32)sx + (u32)sy),
+				       p->output_multiplier, p->output_shift);
+			v += p->output_zero_point;
+			if (v < p->act_min)
+				v = p->act_min;
+			if (v > p->act_max)
+				v = p->act_max;
+			output[i] = (s8)v;
+			if (++j == n2)
+				j = 0;
+		}
+		if (nnmem_meter_charge(&meter, end - start))
+			return meter.err;
 	}
 	return 0;
 }

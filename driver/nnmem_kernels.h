@@ -8,6 +8,7 @@
 #define __NNMEM_KERNELS_H__
 
 #include "nnmem_port.h"
+#include "nnmem_shape.h"
 
 #ifdef __KERNEL__
 #include <linux/kernel.h>
@@ -36,24 +37,51 @@
 
 /* Largest conv2d dimension, padding, stride or dilation accepted. */
 #define NNMEM_CONV2D_DIM_MAX	65535U
-/* Largest element count of any conv2d tensor, so indices fit in an int. */
-#define NNMEM_KERNEL_ELEMS_MAX	((u64)S32_MAX)
+/* Largest element count of any tensor, so indices fit in an int. */
+#define NNMEM_KERNEL_ELEMS_MAX	NNMEM_SHAPE_ELEMS_MAX
 /* Largest add left_shift. */
 #define NNMEM_ADD_LEFT_SHIFT_MAX	30
 
+/* MACs of work between two progress calls when the caller gives no budget. */
+#define NNMEM_KERNEL_BUDGET_DEFAULT	(128U * 1024)
+
 /**
  * typedef nnmem_kernel_progress_fn - progress and cancellation hook
- * @ctx: the caller's cookie, passed through unchanged
- * @done: output rows (over all batches) completed so far
- * @total: output rows (batch * output height) in the whole operation
+ * @ctx: &nnmem_kernel_progress.ctx, passed through unchanged
+ * @done: MACs of the operation done so far
+ * @total: MACs of the whole operation
  *
- * Called between output rows, never with a partial row written. The kernel
- * worker can cond_resched() and look for cancellation from here.
+ * MACs count as in &struct nnmem_conv2d_shape (a conv2d charges one per
+ * filter tap and input channel of each output element, padding taps
+ * included) and one per output element for an add.
  *
  * Return: 0 to continue; a negative errno aborts the kernel with that
  * errno; any positive value aborts it with -EINTR.
  */
-typedef int (*nnmem_kernel_progress_fn)(void *ctx, u32 done, u32 total);
+typedef int (*nnmem_kernel_progress_fn)(void *ctx, u64 done, u64 total);
+
+/**
+ * struct nnmem_kernel_progress - when and how a kernel reports progress
+ * @fn: the hook; called once at least @budget MACs were done since the
+ *	previous call (or the start), at the kernel's next check point
+ * @ctx: passed to @fn
+ * @budget: MACs between calls; 0 means %NNMEM_KERNEL_BUDGET_DEFAULT
+ *
+ * The check points depend on work done, not on the shape: a conv2d checks
+ * after every output row if a row's MACs fit in @budget, else after every
+ * output element if an element's do, else after every filter tap (at most
+ * %NNMEM_CONV2D_DIM_MAX MACs, the innermost loop) inside the elements; an
+ * add after every @budget elements. So the work between two calls is less
+ * than twice @budget, or @budget + %NNMEM_CONV2D_DIM_MAX MACs, however the
+ * operation is shaped, and a job worker can cond_resched() and look for
+ * cancellation from @fn. A call may come in the middle of an output
+ * element; the element is written only if the kernel goes on.
+ */
+struct nnmem_kernel_progress {
+	nnmem_kernel_progress_fn fn;
+	void *ctx;
+	u64 budget;
+};
 
 /**
  * struct nnmem_conv2d_params - shape and quantization of one conv2d
@@ -186,11 +214,11 @@ int nnmem_conv2d_shape_get(const struct nnmem_conv2d_params *p,
 			   struct nnmem_conv2d_shape *shape);
 int nnmem_conv2d_run(const struct nnmem_conv2d_params *p,
 		     const struct nnmem_conv2d_tensors *t,
-		     u32 progress_rows, nnmem_kernel_progress_fn progress,
-		     void *ctx);
+		     const struct nnmem_kernel_progress *prog);
 
 int nnmem_add_validate(const struct nnmem_add_params *p, u32 n1, u32 n2);
 int nnmem_add_run(const struct nnmem_add_params *p, const s8 *input1, u32 n1,
-		  const s8 *input2, u32 n2, s8 *output);
+		  const s8 *input2, u32 n2, s8 *output,
+		  const struct nnmem_kernel_progress *prog);
 
 #endif /* __NNMEM_KERNELS_H__ */

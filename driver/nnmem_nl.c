@@ -19,7 +19,9 @@
  * Dump resume: devices by index, their sessions by ascending id, their
  * regions by ascending handle; a session or region that goes away between
  * two parts of a dump is skipped, one that appears behind the cursor is
- * missed, as in every netlink dump.
+ * missed, as in every netlink dump. Session ids are 64 bits and only ever
+ * grow, so every device's session list is in ascending id order for good
+ * and a new session is always past the cursor.
  */
 
 #include <linux/build_bug.h>
@@ -105,7 +107,8 @@ static size_t nnmem_nl_dev_size(void)
 	       nla_total_size(sizeof(NNMEM_NAME "4294967295")) + /* name */
 	       7 * nla_total_size_64bit(sizeof(u64)) +	/* arena bytes */
 	       6 * nla_total_size(sizeof(u32)) +	/* counts */
-	       7 * nla_total_size_64bit(sizeof(u64));	/* jobs */
+	       7 * nla_total_size_64bit(sizeof(u64)) +	/* jobs */
+	       nla_total_size_64bit(sizeof(u64));	/* kmem */
 }
 
 static int nnmem_nl_dev_fill(struct sk_buff *skb, struct nnmem_device *ndev,
@@ -160,7 +163,8 @@ static int nnmem_nl_dev_fill(struct sk_buff *skb, struct nnmem_device *ndev,
 	    nla_put_u64_64bit(skb, NNMEM_A_DEV_MACS, st.macs,
 			      NNMEM_A_DEV_PAD) ||
 	    nla_put_u64_64bit(skb, NNMEM_A_DEV_BUSY_NS, st.busy_ns,
-			      NNMEM_A_DEV_PAD))
+			      NNMEM_A_DEV_PAD) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_DEV_KMEM, st.kmem, NNMEM_A_DEV_PAD))
 		goto err_cancel_msg;
 
 	genlmsg_end(skb, hdr);
@@ -251,8 +255,8 @@ int nnmem_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 static size_t nnmem_nl_region_size(void)
 {
-	return 9 * nla_total_size(sizeof(u32)) +	/* event, ids, counts */
-	       5 * nla_total_size_64bit(sizeof(u64)) +	/* offset .. reserved */
+	return 8 * nla_total_size(sizeof(u32)) +	/* event, ids, counts */
+	       6 * nla_total_size_64bit(sizeof(u64)) +	/* session, offset .. */
 	       nla_total_size(0) +			/* mappable */
 	       nla_total_size(NNMEM_LABEL_LEN);		/* label */
 }
@@ -278,7 +282,8 @@ static int nnmem_nl_region_fill(struct sk_buff *skb,
 
 	if ((event && nla_put_u32(skb, NNMEM_A_REGION_EVENT, event)) ||
 	    nla_put_u32(skb, NNMEM_A_REGION_DEV_INDEX, s->ndev->index) ||
-	    nla_put_u32(skb, NNMEM_A_REGION_SESSION, nnmem_session_id(s)) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_REGION_SESSION, nnmem_session_id(s),
+			      NNMEM_A_REGION_PAD) ||
 	    nla_put_u32(skb, NNMEM_A_REGION_HANDLE, r->handle) ||
 	    nla_put_u32(skb, NNMEM_A_REGION_PID,
 			pid_nr_ns(nnmem_session_pid(s), view->pid_ns)) ||
@@ -323,7 +328,7 @@ err_cancel_msg:
  * @found_session: the session exists and is visible
  */
 struct nnmem_nl_region_find {
-	u32 id;
+	u64 id;
 	const struct nnmem_nl_view *view;
 	u32 handle;
 	struct sk_buff *rsp;
@@ -374,7 +379,7 @@ int nnmem_nl_region_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 	nnmem_nl_view_init(&view, skb);
 	f.view = &view;
-	f.id = nla_get_u32(info->attrs[NNMEM_A_REGION_SESSION]);
+	f.id = nla_get_u64(info->attrs[NNMEM_A_REGION_SESSION]);
 	f.handle = nla_get_u32(info->attrs[NNMEM_A_REGION_HANDLE]);
 	f.rsp = genlmsg_new(nnmem_nl_region_size(), GFP_KERNEL);
 	if (!f.rsp)
@@ -408,11 +413,11 @@ err_free_msg:
 
 /**
  * struct nnmem_nl_region_dump_ctx - region-get dump cursor, in cb->ctx
- * @dev: device being dumped
  * @session: id of the session being dumped (the first with a larger or
  *	equal id if it has gone)
- * @handle: next handle of that session to dump
  * @filter_session: dump only the session of this id, if nonzero
+ * @dev: device being dumped
+ * @handle: next handle of that session to dump
  * @filter_dev: dump only this device ...
  * @has_filter_dev: ... if set
  * @started: the fields below are set (by the first call, which runs in
@@ -421,10 +426,10 @@ err_free_msg:
  * @uid: the requester's uid
  */
 struct nnmem_nl_region_dump_ctx {
+	u64 session;
+	u64 filter_session;
 	u32 dev;
-	u32 session;
 	u32 handle;
-	u32 filter_session;
 	u32 filter_dev;
 	bool has_filter_dev;
 	bool started;
@@ -452,7 +457,7 @@ static int nnmem_nl_region_dump_session(struct nnmem_session *s, void *arg)
 {
 	struct nnmem_nl_region_dump *d = arg;
 	struct nnmem_nl_region_dump_ctx *ctx = d->ctx;
-	u32 id = nnmem_session_id(s);
+	u64 id = nnmem_session_id(s);
 	struct nnmem_region *r;
 	unsigned long handle;
 
@@ -516,7 +521,7 @@ static int nnmem_nl_region_dump_start(struct nnmem_nl_region_dump_ctx *ctx,
 		ctx->dev = ndev->index;
 	}
 	if (attrs[NNMEM_A_REGION_SESSION]) {
-		ctx->filter_session = nla_get_u32(attrs[NNMEM_A_REGION_SESSION]);
+		ctx->filter_session = nla_get_u64(attrs[NNMEM_A_REGION_SESSION]);
 		if (!ctx->filter_session) {
 			NL_SET_ERR_MSG_ATTR(cb->extack,
 					    attrs[NNMEM_A_REGION_SESSION],
@@ -654,8 +659,8 @@ struct sk_buff *nnmem_nl_alloc_failed_event(const struct nnmem_session *s,
 	struct sk_buff *skb;
 	void *hdr;
 
-	skb = nnmem_nl_event_new(8 * nla_total_size(sizeof(u32)) +
-				 nla_total_size_64bit(sizeof(u64)));
+	skb = nnmem_nl_event_new(7 * nla_total_size(sizeof(u32)) +
+				 2 * nla_total_size_64bit(sizeof(u64)));
 	if (!skb)
 		return NULL;
 	hdr = genlmsg_put(skb, 0, 0, &nnmem_nl_family, 0,
@@ -664,7 +669,8 @@ struct sk_buff *nnmem_nl_alloc_failed_event(const struct nnmem_session *s,
 	    nla_put_u32(skb, NNMEM_A_REGION_EVENT,
 			NNMEM_EVENT_TYPE_ALLOC_FAILED) ||
 	    nla_put_u32(skb, NNMEM_A_REGION_DEV_INDEX, s->ndev->index) ||
-	    nla_put_u32(skb, NNMEM_A_REGION_SESSION, nnmem_session_id(s)) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_REGION_SESSION, nnmem_session_id(s),
+			      NNMEM_A_REGION_PAD) ||
 	    nla_put_u32(skb, NNMEM_A_REGION_PID,
 			pid_nr(nnmem_session_pid(s))) ||
 	    nla_put_u32(skb, NNMEM_A_REGION_UID,
@@ -695,7 +701,8 @@ static int nnmem_nl_graph_fill(struct sk_buff *skb,
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, NNMEM_A_GRAPH_EVENT, event) ||
 	    nla_put_u32(skb, NNMEM_A_GRAPH_DEV_INDEX, s->ndev->index) ||
-	    nla_put_u32(skb, NNMEM_A_GRAPH_SESSION, nnmem_session_id(s)) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_GRAPH_SESSION, nnmem_session_id(s),
+			      NNMEM_A_GRAPH_PAD) ||
 	    nla_put_u32(skb, NNMEM_A_GRAPH_HANDLE, g->handle) ||
 	    nla_put_u32(skb, NNMEM_A_GRAPH_NODES, g->node_count) ||
 	    nla_put_u32(skb, NNMEM_A_GRAPH_REGIONS, g->nr_regions)) {
@@ -720,7 +727,8 @@ struct sk_buff *nnmem_nl_graph_event(const struct nnmem_session *s,
 {
 	struct sk_buff *skb;
 
-	skb = nnmem_nl_event_new(6 * nla_total_size(sizeof(u32)));
+	skb = nnmem_nl_event_new(5 * nla_total_size(sizeof(u32)) +
+				 nla_total_size_64bit(sizeof(u64)));
 	if (!skb)
 		return NULL;
 	return nnmem_nl_event_done(skb,
@@ -743,7 +751,8 @@ static int nnmem_nl_job_fill(struct sk_buff *skb,
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, NNMEM_A_JOB_EVENT, event) ||
 	    nla_put_u32(skb, NNMEM_A_JOB_DEV_INDEX, s->ndev->index) ||
-	    nla_put_u32(skb, NNMEM_A_JOB_SESSION, nnmem_session_id(s)) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_JOB_SESSION, nnmem_session_id(s),
+			      NNMEM_A_JOB_PAD) ||
 	    nla_put_u32(skb, NNMEM_A_JOB_GRAPH, job->graph->handle) ||
 	    nla_put_u32(skb, NNMEM_A_JOB_ID, job->id) ||
 	    (done &&
@@ -774,8 +783,8 @@ struct sk_buff *nnmem_nl_job_event(const struct nnmem_session *s,
 {
 	struct sk_buff *skb;
 
-	skb = nnmem_nl_event_new(6 * nla_total_size(sizeof(u32)) +
-				 2 * nla_total_size_64bit(sizeof(u64)));
+	skb = nnmem_nl_event_new(5 * nla_total_size(sizeof(u32)) +
+				 3 * nla_total_size_64bit(sizeof(u64)));
 	if (!skb)
 		return NULL;
 	return nnmem_nl_event_done(skb,
@@ -797,7 +806,8 @@ static int nnmem_nl_session_fill(struct sk_buff *skb,
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, NNMEM_A_SESSION_EVENT, event) ||
 	    nla_put_u32(skb, NNMEM_A_SESSION_DEV_INDEX, s->ndev->index) ||
-	    nla_put_u32(skb, NNMEM_A_SESSION_ID, nnmem_session_id(s)) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_SESSION_ID, nnmem_session_id(s),
+			      NNMEM_A_SESSION_PAD) ||
 	    nla_put_u32(skb, NNMEM_A_SESSION_PID,
 			pid_nr_ns(nnmem_session_pid(s), view->pid_ns)) ||
 	    nla_put_u32(skb, NNMEM_A_SESSION_UID,
@@ -823,7 +833,8 @@ struct sk_buff *nnmem_nl_session_event(const struct nnmem_session *s,
 	struct nnmem_nl_view view;
 	struct sk_buff *skb;
 
-	skb = nnmem_nl_event_new(5 * nla_total_size(sizeof(u32)));
+	skb = nnmem_nl_event_new(4 * nla_total_size(sizeof(u32)) +
+				 nla_total_size_64bit(sizeof(u64)));
 	if (!skb)
 		return NULL;
 	nnmem_nl_view_event(&view);

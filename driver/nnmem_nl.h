@@ -105,6 +105,7 @@ static inline void nnmem_nl_notify_session(const struct nnmem_session *s,
  * @jobs_cancelled: jobs finished with -ECANCELED
  * @macs: multiply-accumulates executed
  * @busy_ns: time the worker spent executing jobs
+ * @kmem: kernel memory charged by the graphs and jobs of all sessions
  *
  * Each counter is exact when read; they are not one instant's snapshot.
  */
@@ -120,6 +121,7 @@ struct nnmem_dev_stats {
 	u64 jobs_cancelled;
 	u64 macs;
 	u64 busy_ns;
+	u64 kmem;
 };
 
 /**
@@ -155,12 +157,15 @@ void nnmem_device_stats(struct nnmem_device *ndev, struct nnmem_dev_stats *st);
  *
  * Return: what the last call of @fn returned, 0 if it was not called.
  */
-int nnmem_device_walk_sessions(struct nnmem_device *ndev, u32 from,
+int nnmem_device_walk_sessions(struct nnmem_device *ndev, u64 from,
 			       int (*fn)(struct nnmem_session *s, void *arg),
 			       void *arg);
 
-/* A session's id (unique per load, from 1), owner uid and opening process. */
-u32 nnmem_session_id(const struct nnmem_session *s);
+/*
+ * A session's id (unique per load, from 1, never wraps), owner uid and
+ * opening process.
+ */
+u64 nnmem_session_id(const struct nnmem_session *s);
 kuid_t nnmem_session_uid(const struct nnmem_session *s);
 struct pid *nnmem_session_pid(const struct nnmem_session *s);
 

@@ -18,7 +18,7 @@ const struct nla_policy nnmem_dev_get_nl_policy[NNMEM_A_DEV_DEV_INDEX + 1] = {
 /* NNMEM_CMD_REGION_GET - do */
 const struct nla_policy nnmem_region_get_nl_policy[NNMEM_A_REGION_HANDLE + 1] = {
 	[NNMEM_A_REGION_DEV_INDEX] = { .type = NLA_U32, },
-	[NNMEM_A_REGION_SESSION] = { .type = NLA_U32, },
+	[NNMEM_A_REGION_SESSION] = { .type = NLA_U64, },
 	[NNMEM_A_REGION_HANDLE] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 

@@ -171,7 +171,7 @@ int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
 	if (ret)
 		return ret;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return -ENOMEM;
 	kref_init(&r->ref);

@@ -5,9 +5,17 @@
  * the file is released (which the VFS delays until the last mapping of the
  * file is gone) its jobs are cancelled and waited for, then its graphs and
  * regions are freed.
+ *
+ * Kernel memory: the session's bookkeeping and everything its calls make
+ * the driver allocate is charged to the caller's memory cgroup
+ * (GFP_KERNEL_ACCOUNT). Graphs and jobs, which userspace can make large,
+ * are also counted against two budgets, the session's and the device's
+ * (nnmem_session_kmem_charge()); going past either gives -EDQUOT.
  */
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
+#include <linux/build_bug.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/list.h>
@@ -27,9 +35,102 @@
 
 /*
  * Last session id given out, all devices. Ids are taken under a device's
- * sessions_lock, so each device's list ascends.
+ * sessions_lock, so each device's list ascends. 64 bits never wrap (the
+ * debugfs hook may move the counter forward, to at most 2^63).
  */
-static atomic_t nnmem_session_last_id = ATOMIC_INIT(0);
+static atomic64_t nnmem_session_last_id = ATOMIC64_INIT(0);
+
+/* Largest id the debugfs hook may set: the walk's cursor never wraps. */
+#define NNMEM_SESSION_ID_HOOK_MAX	BIT_ULL(63)
+
+/*
+ * The documented per-item charges cover what the driver keeps per item: a
+ * graph's plan step per node and region pointer per tensor (nnmem_graph.c),
+ * a job's node time. On 64-bit builds they are exactly those sizes.
+ */
+static_assert(sizeof(struct nnmem_plan_node) <= NNMEM_KMEM_GRAPH_PER_NODE);
+static_assert(sizeof(struct nnmem_region *) <= NNMEM_KMEM_GRAPH_PER_TENSOR);
+static_assert(sizeof_field(struct nnmem_job, node_ns[0]) <=
+	      NNMEM_KMEM_JOB_PER_NODE);
+
+/**
+ * nnmem_session_kmem_charge - count an object against the budgets
+ * @s: the session the object belongs to
+ * @bytes: its charge: nnmem_kmem_graph() or nnmem_kmem_job()
+ *
+ * Call before allocating the object, and nnmem_session_kmem_uncharge()
+ * with the same @bytes once it is freed. The limits are read at each call:
+ * root may change them at any time (lowering one below the current use
+ * only refuses new charges).
+ *
+ * Return: 0, or -EDQUOT (nothing charged) if @s would go past
+ * max_session_kmem or its device past max_device_kmem.
+ */
+int nnmem_session_kmem_charge(struct nnmem_session *s, u64 bytes)
+{
+	struct nnmem_device *ndev = s->ndev;
+	int ret = -EDQUOT;
+
+	mutex_lock(&ndev->lock);
+	if (s->kmem + bytes <= READ_ONCE(nnmem_max_session_kmem) &&
+	    ndev->kmem + bytes <= READ_ONCE(nnmem_max_device_kmem)) {
+		s->kmem += bytes;
+		ndev->kmem += bytes;
+		ret = 0;
+	}
+	mutex_unlock(&ndev->lock);
+	return ret;
+}
+
+/**
+ * nnmem_session_kmem_uncharge - give a freed object's charge back
+ * @s: the session the object belonged to
+ * @bytes: what nnmem_session_kmem_charge() was given for it
+ */
+void nnmem_session_kmem_uncharge(struct nnmem_session *s, u64 bytes)
+{
+	struct nnmem_device *ndev = s->ndev;
+
+	mutex_lock(&ndev->lock);
+	WARN_ON(s->kmem < bytes || ndev->kmem < bytes);
+	s->kmem -= bytes;
+	ndev->kmem -= bytes;
+	mutex_unlock(&ndev->lock);
+}
+
+/**
+ * nnmem_session_next_id - the id the next open of any device will get
+ *
+ * For the debugfs test hook (nnmem_debugfs.c).
+ *
+ * Return: the next session id.
+ */
+u64 nnmem_session_next_id(void)
+{
+	return atomic64_read(&nnmem_session_last_id) + 1;
+}
+
+/**
+ * nnmem_session_set_next_id - move the session id counter forward
+ * @next: the id the next open will get
+ *
+ * A test hook (debugfs next_session_id): it lets a test reach ids that
+ * would otherwise take billions of opens. Ids only move forward, so they
+ * stay unique and each device's list stays in ascending order.
+ *
+ * Return: 0, or -EINVAL if @next is below the next id or above 2^63.
+ */
+int nnmem_session_set_next_id(u64 next)
+{
+	s64 last = atomic64_read(&nnmem_session_last_id);
+
+	do {
+		if (next <= (u64)last || next > NNMEM_SESSION_ID_HOOK_MAX)
+			return -EINVAL;
+	} while (!atomic64_try_cmpxchg(&nnmem_session_last_id, &last,
+				       (s64)(next - 1)));
+	return 0;
+}
 
 /**
  * nnmem_session_open - start a session on an open of /dev/nnmemN
@@ -48,20 +149,21 @@ int nnmem_session_open(struct inode *inode, struct file *file)
 	ret = nonseekable_open(inode, file);
 	if (ret)
 		return ret;
-	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return -ENOMEM;
 	s->ndev = ndev;
-	xa_init_flags(&s->regions, XA_FLAGS_ALLOC1);
-	xa_init_flags(&s->graphs, XA_FLAGS_ALLOC1);
-	xa_init_flags(&s->jobs, XA_FLAGS_ALLOC1);
+	/* XA_FLAGS_ACCOUNT: the trees' nodes are charged like the objects. */
+	xa_init_flags(&s->regions, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	xa_init_flags(&s->graphs, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	xa_init_flags(&s->jobs, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	spin_lock_init(&s->job_lock);
 	init_waitqueue_head(&s->job_wq);
 	s->uid = file->f_cred->uid;
 	s->pid = get_pid(task_tgid(current));
 
 	mutex_lock(&ndev->sessions_lock);
-	s->id = atomic_inc_return(&nnmem_session_last_id);
+	s->id = atomic64_inc_return(&nnmem_session_last_id);
 	list_add_tail(&s->node, &ndev->sessions);
 	ndev->nr_sessions++;
 	mutex_unlock(&ndev->sessions_lock);
@@ -96,7 +198,7 @@ int nnmem_session_release(struct inode *inode, struct file *file)
 	nnmem_job_session_fini(s);
 	nnmem_graph_destroy_all(s);
 	nnmem_region_free_all(s);
-	WARN_ON(s->nr_regions || s->bytes);
+	WARN_ON(s->nr_regions || s->bytes || s->kmem);
 	WARN_ON(s->nr_jobs || s->nr_done);
 	ev = nnmem_nl_session_event(s, NNMEM_EVENT_TYPE_SESSION_CLOSE);
 	xa_destroy(&s->jobs);
@@ -118,7 +220,7 @@ int nnmem_session_release(struct inode *inode, struct file *file)
  *
  * Return: what the last call of @fn returned, 0 if it was not called.
  */
-int nnmem_device_walk_sessions(struct nnmem_device *ndev, u32 from,
+int nnmem_device_walk_sessions(struct nnmem_device *ndev, u64 from,
 			       int (*fn)(struct nnmem_session *s, void *arg),
 			       void *arg)
 {
@@ -137,7 +239,7 @@ int nnmem_device_walk_sessions(struct nnmem_device *ndev, u32 from,
 	return ret;
 }
 
-u32 nnmem_session_id(const struct nnmem_session *s)
+u64 nnmem_session_id(const struct nnmem_session *s)
 {
 	return s->id;
 }
@@ -194,6 +296,8 @@ int nnmem_session_usage_ioctl(struct nnmem_session *s, void *data,
 	u->deferred_bytes = ndev->deferred_bytes;
 	u->session_regions = s->nr_regions;
 	u->session_bytes = s->bytes;
+	u->session_kmem = s->kmem;
+	u->device_kmem = ndev->kmem;
 	mutex_unlock(&ndev->lock);
 
 	u->arena_size = au.size;

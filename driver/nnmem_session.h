@@ -8,6 +8,7 @@
 
 #include <linux/fs.h>
 #include <linux/list.h>
+#include <linux/sizes.h>
 #include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/spinlock.h>
@@ -26,6 +27,8 @@
  *	regions' busy counts)
  * @nr_regions: regions held (under @ndev->lock)
  * @bytes: arena bytes (spans) held (under @ndev->lock)
+ * @kmem: kernel memory charged by its graphs and jobs, see
+ *	nnmem_session_kmem_charge() (under @ndev->lock)
  * @graphs: handle -> struct nnmem_graph; NULL while a GRAPH_CREATE is in
  *	flight (its own xa_lock protects it)
  * @jobs: id -> struct nnmem_job of async jobs; NULL while a RUN is in
@@ -36,7 +39,10 @@
  * @nr_jobs: unreaped jobs, sync ones included (under @job_lock)
  * @nr_done: finished, unreaped async jobs, for poll() (under @job_lock)
  * @node: link in @ndev->sessions (under @ndev->sessions_lock)
- * @id: unique per load, from 1, ascending along @ndev->sessions
+ * @id: the number of opens of any nnmem device since load, this one
+ *	included: unique per load, ascending along @ndev->sessions, and 64
+ *	bits wide so that it never wraps (2^64 opens at 10^9 per second take
+ *	585 years)
  * @uid: uid of the credentials the file was opened with
  * @pid: thread group that opened the file (a reference)
  */
@@ -45,6 +51,7 @@ struct nnmem_session {
 	struct xarray regions;
 	u32 nr_regions;
 	u64 bytes;
+	u64 kmem;
 	struct xarray graphs;
 	struct xarray jobs;
 	u32 next_job;
@@ -53,14 +60,59 @@ struct nnmem_session {
 	u32 nr_jobs;
 	u32 nr_done;
 	struct list_head node;
-	u32 id;
+	u64 id;
 	kuid_t uid;
 	struct pid *pid;
 };
 
+/*
+ * Kernel memory budgets: what a graph or a job is charged against the
+ * session's and the device's budget, a fixed function of its counts that
+ * uapi/linux/nnmem.h documents ("DOC: nnmem kernel memory"): the bytes the
+ * driver asks the allocators for. The per-item parts are the sizes of the
+ * arrays' elements on 64-bit builds (static_asserts in nnmem_session.c:
+ * they may not grow without a change of the documented charge); the bases
+ * are the structs, which slab rounds up to 64 bytes or more.
+ */
+#define NNMEM_KMEM_GRAPH_BASE		64
+#define NNMEM_KMEM_GRAPH_PER_TENSOR	8
+#define NNMEM_KMEM_GRAPH_PER_NODE	144
+#define NNMEM_KMEM_JOB_BASE		64
+#define NNMEM_KMEM_JOB_PER_NODE		8
+
+/*
+ * Default budgets (module parameters max_session_kmem, max_device_kmem).
+ * A session at every count limit (64 graphs of 1,024 tensors and nodes,
+ * 64 jobs of 1,024 nodes) is charged 10.5 MB: 16 MiB never refuses what
+ * the count limits allow. 256 MiB is 25 such sessions per device.
+ */
+#define NNMEM_SESSION_KMEM_DEFAULT	SZ_16M
+#define NNMEM_DEVICE_KMEM_DEFAULT	SZ_256M
+
+extern u64 nnmem_max_session_kmem;
+extern u64 nnmem_max_device_kmem;
+
+/* The charge of a graph of @tensors tensors and @nodes nodes. */
+static inline u64 nnmem_kmem_graph(u32 tensors, u32 nodes)
+{
+	return NNMEM_KMEM_GRAPH_BASE + (u64)tensors * NNMEM_KMEM_GRAPH_PER_TENSOR +
+	       (u64)nodes * NNMEM_KMEM_GRAPH_PER_NODE;
+}
+
+/* The charge of a job of a graph of @nodes nodes. */
+static inline u64 nnmem_kmem_job(u32 nodes)
+{
+	return NNMEM_KMEM_JOB_BASE + (u64)nodes * NNMEM_KMEM_JOB_PER_NODE;
+}
+
+int nnmem_session_kmem_charge(struct nnmem_session *s, u64 bytes);
+void nnmem_session_kmem_uncharge(struct nnmem_session *s, u64 bytes);
+
 int nnmem_session_open(struct inode *inode, struct file *file);
 int nnmem_session_release(struct inode *inode, struct file *file);
 __poll_t nnmem_session_poll(struct file *file, poll_table *wait);
+u64 nnmem_session_next_id(void);
+int nnmem_session_set_next_id(u64 next);
 int nnmem_session_usage_ioctl(struct nnmem_session *s, void *data,
 			      struct nnmem_ioctl_ctx *ctx);
 

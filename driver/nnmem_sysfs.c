@@ -53,6 +53,7 @@ NNMEM_STAT_ATTR(jobs_failed, jobs_failed);
 NNMEM_STAT_ATTR(jobs_cancelled, jobs_cancelled);
 NNMEM_STAT_ATTR(macs, macs);
 NNMEM_STAT_ATTR(busy_ns, busy_ns);
+NNMEM_STAT_ATTR(kmem, kmem);
 
 static struct attribute *nnmem_dev_attrs[] = {
 	&dev_attr_arena_size.attr,
@@ -73,6 +74,7 @@ static struct attribute *nnmem_dev_attrs[] = {
 	&dev_attr_jobs_cancelled.attr,
 	&dev_attr_macs.attr,
 	&dev_attr_busy_ns.attr,
+	&dev_attr_kmem.attr,
 	NULL
 };
 

@@ -13,7 +13,8 @@
  *			before it started (no start event, duration 0);
  *			@status 0, -ECANCELED or the kernels' error
  *
- * @dev is N of /dev/nnmemN; @session the session id netlink reports.
+ * @dev is N of /dev/nnmemN; @session the session id netlink reports (64
+ * bits: ids never wrap).
  * Offsets are in hex, sizes and times in decimal. Without CONFIG_TRACEPOINTS
  * the calls compile to nothing.
  */
@@ -68,10 +69,10 @@ TRACE_EVENT(nnmem_region_free,
 );
 
 TRACE_EVENT(nnmem_job_start,
-	    TP_PROTO(u32 dev, u32 session, u32 job, u32 graph, u32 nodes),
+	    TP_PROTO(u32 dev, u64 session, u32 job, u32 graph, u32 nodes),
 	    TP_ARGS(dev, session, job, graph, nodes),
-	    TP_STRUCT__entry(__field(u32, dev)
-			     __field(u32, session)
+	    TP_STRUCT__entry(__field(u64, session)
+			     __field(u32, dev)
 			     __field(u32, job)
 			     __field(u32, graph)
 			     __field(u32, nodes)
@@ -82,16 +83,16 @@ TRACE_EVENT(nnmem_job_start,
 			   __entry->graph = graph;
 			   __entry->nodes = nodes;
 	    ),
-	    TP_printk("dev=%u session=%u job=%u graph=%u nodes=%u",
+	    TP_printk("dev=%u session=%llu job=%u graph=%u nodes=%u",
 		      __entry->dev, __entry->session, __entry->job,
 		      __entry->graph, __entry->nodes)
 );
 
 TRACE_EVENT(nnmem_job_end,
-	    TP_PROTO(u32 dev, u32 session, u32 job, int status, u64 duration_ns, u64 macs),
+	    TP_PROTO(u32 dev, u64 session, u32 job, int status, u64 duration_ns, u64 macs),
 	    TP_ARGS(dev, session, job, status, duration_ns, macs),
-	    TP_STRUCT__entry(__field(u32, dev)
-			     __field(u32, session)
+	    TP_STRUCT__entry(__field(u64, session)
+			     __field(u32, dev)
 			     __field(u32, job)
 			     __field(int, status)
 			     __field(u64, duration_ns)
@@ -104,7 +105,7 @@ TRACE_EVENT(nnmem_job_end,
 			   __entry->duration_ns = duration_ns;
 			   __entry->macs = macs;
 	    ),
-	    TP_printk("dev=%u session=%u job=%u status=%d duration_ns=%llu macs=%llu",
+	    TP_printk("dev=%u session=%llu job=%u status=%d duration_ns=%llu macs=%llu",
 		      __entry->dev, __entry->session, __entry->job,
 		      __entry->status, __entry->duration_ns, __entry->macs)
 );

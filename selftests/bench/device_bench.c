@@ -50,8 +50,7 @@
 /* kernels_plain.c: the same kernels built with userspace -O2. */
 int nnmem_conv2d_run_plain(const struct nnmem_conv2d_params *p,
 			   const struct nnmem_conv2d_tensors *t,
-			   u32 progress_rows, nnmem_kernel_progress_fn progress,
-			   void *ctx);
+			   const struct nnmem_kernel_progress *prog);
 
 /* Most samples kept per timed round-trip case. */
 #define RT_MAX_SAMPLES		200000
@@ -158,8 +157,17 @@ static const struct conv_case conv_cases[] = {
 
 struct conv_result {
 	uint64_t macs;
-	uint64_t dev_ns, dev_exec_ns, user_ns, plain_ns;
+	uint64_t dev_ns, dev_exec_ns, user_ns, plain_ns, hook_ns;
 };
+
+/* The job worker's progress hook without its body: the metering's cost. */
+static int bench_progress(void *ctx, u64 done, u64 total)
+{
+	(void)done;
+	(void)total;
+	++*(uint64_t *)ctx;
+	return 0;
+}
 
 /* The kernel's parameters and host tensors of node @n of @g. */
 static void conv_params(struct gk *g, int n, struct nnmem_conv2d_params *p,
@@ -243,11 +251,16 @@ static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
 	uint64_t *exec = calloc(reps, sizeof(*exec));
 	uint64_t *user = calloc(reps, sizeof(*user));
 	uint64_t *plain = calloc(reps, sizeof(*plain));
+	uint64_t *hook = calloc(reps, sizeof(*hook)), calls = 0;
+	struct nnmem_kernel_progress prog = {
+		.fn = bench_progress, .ctx = &calls,
+		.budget = NNMEM_KERNEL_BUDGET_DEFAULT,
+	};
 	struct nnmem_conv2d_params p;
 	struct nnmem_conv2d_tensors t;
 	struct nnmem_conv2d_shape shape;
 	struct gk_conv_spec s;
-	s8 *out_user = NULL, *out_plain = NULL;
+	s8 *out_user = NULL, *out_plain = NULL, *out_hook = NULL;
 	uint32_t graph = 0;
 	bool have_graph = false, ok;
 	unsigned int r;
@@ -255,7 +268,7 @@ static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
 	struct gk g;
 
 	gk_init(&g, fd);
-	if (!dev || !exec || !user || !plain)
+	if (!dev || !exec || !user || !plain || !hook)
 		goto out;
 	memset(&s, 0, sizeof(s));
 	s.n = 1;
@@ -294,7 +307,8 @@ static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
 	err = -ENOMEM;
 	out_user = malloc(shape.output_elems);
 	out_plain = malloc(shape.output_elems);
-	if (!out_user || !out_plain)
+	out_hook = malloc(shape.output_elems);
+	if (!out_user || !out_plain || !out_hook)
 		goto out;
 	memset(out_user, 0x11, shape.output_elems);
 	memset(out_plain, 0x22, shape.output_elems);
@@ -323,7 +337,7 @@ static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
 
 		t.output = out_user;
 		t0 = nt_now_ns();
-		err = nnmem_conv2d_run(&p, &t, 0, NULL, NULL);
+		err = nnmem_conv2d_run(&p, &t, NULL);
 		user[r] = nt_now_ns() - t0;
 		if (err) {
 			loud("%s: userspace conv2d: %s", cc->name,
@@ -331,9 +345,19 @@ static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
 			goto out;
 		}
 
+		t.output = out_hook;
+		t0 = nt_now_ns();
+		err = nnmem_conv2d_run(&p, &t, &prog);
+		hook[r] = nt_now_ns() - t0;
+		if (err) {
+			loud("%s: userspace conv2d with a hook: %s", cc->name,
+			     strerror(-err));
+			goto out;
+		}
+
 		t.output = out_plain;
 		t0 = nt_now_ns();
-		err = nnmem_conv2d_run_plain(&p, &t, 0, NULL, NULL);
+		err = nnmem_conv2d_run_plain(&p, &t, NULL);
 		plain[r] = nt_now_ns() - t0;
 		if (err) {
 			loud("%s: userspace conv2d (plain -O2): %s", cc->name,
@@ -345,9 +369,13 @@ static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
 	res->dev_exec_ns = median(exec, reps);
 	res->user_ns = median(user, reps);
 	res->plain_ns = median(plain, reps);
+	res->hook_ns = median(hook, reps);
 
 	ok = conv_output_equal(&g, node, out_user, "userspace (kernel flags)",
 			       cc->name);
+	ok &= conv_output_equal(&g, node, out_hook,
+				"userspace (kernel flags, progress hook)",
+				cc->name);
 	ok &= conv_output_equal(&g, node, out_plain, "userspace (plain -O2)",
 				cc->name);
 	tap(ok, "conv %s: device output equals the userspace kernel's "
@@ -360,6 +388,8 @@ out:
 	gk_fini(&g);
 	free(out_user);
 	free(out_plain);
+	free(out_hook);
+	free(hook);
 	free(dev);
 	free(exec);
 	free(user);
@@ -370,7 +400,7 @@ out:
 static void conv_section(int fd, unsigned int reps)
 {
 	struct conv_result res[ARRAY_SIZE(conv_cases)];
-	char b1[32], b2[32], b3[32];
+	char b1[32], b2[32], b3[32], b4[32];
 	unsigned int i;
 	int err;
 
@@ -379,13 +409,17 @@ static void conv_section(int fd, unsigned int reps)
 	printf("#     device: sync RUN round trip (its own execution time in "
 	       "brackets); user: the same C\n");
 	printf("#     (driver/nnmem_kernels.c) in this process, built with the "
-	       "kernel's flags / plain -O2\n");
-	printf("# %-26s %8s %15s %9s %9s %10s %10s\n", "shape", "MMACs",
-	       "device MAC/s", "user", "user -O2", "dev/user", "dev/user-O2");
+	       "kernel's flags / plain -O2;\n");
+	printf("#     hook/user: the kernel-flags build with a progress hook "
+	       "every %u MACs, as jobs run, over none\n",
+	       NNMEM_KERNEL_BUDGET_DEFAULT);
+	printf("# %-26s %8s %15s %9s %9s %10s %10s %9s\n", "shape", "MMACs",
+	       "device MAC/s", "user", "user -O2", "dev/user", "dev/user-O2",
+	       "hook/user");
 	for (i = 0; i < ARRAY_SIZE(conv_cases); i++) {
 		const struct conv_case *cc = &conv_cases[i];
 		struct conv_result *r = &res[i];
-		double d, u, pl, de;
+		double d, u, pl, de, h;
 
 		memset(r, 0, sizeof(*r));
 		err = conv_bench(fd, cc, reps, 1000 + i * 16, r);
@@ -397,10 +431,12 @@ static void conv_section(int fd, unsigned int reps)
 		de = r->dev_exec_ns ? r->macs * 1e9 / r->dev_exec_ns : 0;
 		u = r->macs * 1e9 / r->user_ns;
 		pl = r->macs * 1e9 / r->plain_ns;
-		printf("# %-26s %8.1f %7s [%5s] %9s %9s %9.2fx %9.2fx\n",
+		h = r->macs * 1e9 / r->hook_ns;
+		printf("# %-26s %8.1f %7s [%5s] %9s %9s %9.2fx %9.2fx %8.3fx\n",
 		       cc->name, r->macs / 1e6, si(d, b1, sizeof(b1)),
 		       si(de, b2, sizeof(b2)), si(u, b3, sizeof(b3)),
-		       si(pl, b1, sizeof(b1)), ratio(d, u), ratio(d, pl));
+		       si(pl, b4, sizeof(b4)), ratio(d, u), ratio(d, pl),
+		       ratio(u, h));
 	}
 	fflush(stdout);
 }
@@ -509,7 +545,7 @@ static void rt_section(int fd, double secs)
 	}
 
 	conv_params(&g, node, &p, &t, out);
-	err = nnmem_conv2d_run(&p, &t, 0, NULL, NULL);
+	err = nnmem_conv2d_run(&p, &t, NULL);
 	tap(!err && conv_output_equal(&g, node, out, "userspace", "tiny conv"),
 	    "round trips: the 1-node graph's device output equals the "
 	    "userspace kernel's after %zu runs", n[RT_SYNC] + n[RT_ASYNC]);

@@ -13,15 +13,20 @@
  *    nnmem_conv2d_shape_get() computes them; add element counts;
  *  - no output overlaps one of its inputs; no tensor has two writers; no
  *    node reads a tensor that it or a later node writes;
- * and the plan is run with the kernels over the fake arena (exactly sized
- * heap buffer, so ASan sees any access past it): 0 or -ERANGE (a shift
- * tensor's value out of range) only.
+ * and the plan is run by the executor (driver/nnmem_exec.c) over the fake
+ * arena (exactly sized heap buffer, so ASan sees any access past it): 0
+ * or -ERANGE (a shift tensor's value out of range) only, the same bytes
+ * with a progress hook every few MACs as without one, the hook's MACs
+ * rising up to the plan's total. The graph's MAC limit holds exactly: an
+ * accepted graph is accepted with its own MACs as the limit, and rejected
+ * one MAC below with GRAPH_MACS at the last node that has any.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "nnmem_exec.h"
 #include "nnmem_graphval.h"
 
 #define GF_MAX_REGIONS	4
@@ -354,44 +359,83 @@ static void gf_check_plan(const struct gf_graph *g,
 	}
 }
 
+/* The MAC limit: the graph's own total passes, one less does not. */
+static void gf_check_macs(const struct gf_graph *g,
+			  const struct nnmem_plan_node *plan,
+			  struct nnmem_graphval_limits *lim, uint32_t *writer)
+{
+	struct nnmem_plan_node plan2[GF_MAX_NODES];
+	struct nnmem_graphval_err err;
+	uint64_t total = 0;
+	uint32_t i, last = NONE;
+
+	for (i = 0; i < g->nn; i++) {
+		total += plan[i].macs;
+		if (plan[i].macs)
+			last = i;
+	}
+	lim->max_macs = total;
+	GF_ASSERT(!nnmem_graphval_check(g->t, g->nt, g->n, g->nn, g->reg, lim,
+					writer, plan2, &err));
+	if (total) {
+		lim->max_macs = total - 1;
+		GF_ASSERT(nnmem_graphval_check(g->t, g->nt, g->n, g->nn,
+					       g->reg, lim, writer, plan2,
+					       &err) == -EINVAL);
+		GF_ASSERT(err.reason == NNMEM_GERR_GRAPH_MACS &&
+			  err.node == last && err.tensor == NONE);
+	}
+	lim->max_macs = U64_MAX;
+}
+
+struct gf_progress {
+	uint64_t last, total;
+	uint32_t calls;
+};
+
+static int gf_progress_cb(void *ctx, u64 done, u64 total)
+{
+	struct gf_progress *gp = ctx;
+
+	GF_ASSERT(done >= gp->last && done <= total);
+	GF_ASSERT(!gp->calls || total == gp->total);
+	gp->last = done;
+	gp->total = total;
+	gp->calls++;
+	return 0;
+}
+
 static void gf_run_plan(const struct gf_graph *g,
 			const struct nnmem_plan_node *plan, uint64_t size,
 			struct gf_in *in)
 {
 	uint8_t *arena = malloc(size ? size : 1);
+	uint8_t *again = malloc(size ? size : 1);
+	struct gf_progress gp = { 0 };
+	const struct nnmem_exec_hooks none = { 0 };
+	const struct nnmem_exec_hooks hooks = {
+		.progress = gf_progress_cb, .ctx = &gp, .budget = 7,
+	};
+	struct nnmem_exec_result res, res2;
+	uint64_t total = 0;
 	uint32_t i;
-	int ret;
+	int ret, ret2;
 
-	GF_ASSERT(arena);
+	GF_ASSERT(arena && again);
 	gf_bytes(in, arena, size);
-	for (i = 0; i < g->nn; i++) {
-		const struct nnmem_plan_node *pn = &plan[i];
-
-		if (pn->op == NNMEM_OP_CONV2D) {
-			const struct nnmem_plan_conv2d *pc = &pn->conv2d;
-			struct nnmem_conv2d_tensors t = {
-				.input = (const s8 *)(arena + pc->input),
-				.filter = (const s8 *)(arena + pc->filter),
-				.bias = pc->bias == NNMEM_PLAN_NO_TENSOR ? NULL :
-					(const s32 *)(arena + pc->bias),
-				.multiplier =
-					(const s32 *)(arena + pc->multiplier),
-				.shift = (const s32 *)(arena + pc->shift),
-				.output = (s8 *)(arena + pc->output),
-			};
-
-			ret = nnmem_conv2d_run(&pc->p, &t, 4, NULL, NULL);
-		} else {
-			const struct nnmem_plan_add *pa = &pn->add;
-
-			ret = nnmem_add_run(&pa->p,
-					    (const s8 *)(arena + pa->input1),
-					    pa->n1,
-					    (const s8 *)(arena + pa->input2),
-					    pa->n2, (s8 *)(arena + pa->output));
-		}
-		GF_ASSERT(ret == 0 || ret == -ERANGE);
-	}
+	memcpy(again, arena, size);
+	ret = nnmem_exec_run(arena, plan, g->nn, &none, NULL, &res);
+	GF_ASSERT(ret == 0 || ret == -ERANGE);
+	ret2 = nnmem_exec_run(again, plan, g->nn, &hooks, NULL, &res2);
+	GF_ASSERT(ret2 == ret && res2.macs == res.macs &&
+		  res2.nodes_done == res.nodes_done);
+	GF_ASSERT(!memcmp(arena, again, size));
+	for (i = 0; i < g->nn; i++)
+		total += plan[i].macs;
+	GF_ASSERT(gp.calls >= g->nn || ret);
+	GF_ASSERT(!gp.calls || gp.total == total);
+	GF_ASSERT(ret || res.macs == total);
+	free(again);
 	free(arena);
 }
 
@@ -402,9 +446,10 @@ static int gf_debug = -1;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	static const struct nnmem_graphval_limits lim = {
+	struct nnmem_graphval_limits lim = {
 		.max_tensors = GF_MAX_TENSORS,
 		.max_nodes = GF_MAX_NODES,
+		.max_macs = U64_MAX,
 	};
 	struct nnmem_plan_node plan[GF_MAX_NODES], plan2[GF_MAX_NODES];
 	uint32_t writer[GF_MAX_TENSORS];
@@ -438,6 +483,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	GF_ASSERT(err.reason == NNMEM_GERR_NONE && err.node == NONE &&
 		  err.tensor == NONE);
 	gf_check_plan(&g, plan);
+	gf_check_macs(&g, plan, &lim, writer);
 	gf_run_plan(&g, plan, size, &in);
 	return 0;
 }

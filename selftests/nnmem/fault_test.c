@@ -359,7 +359,7 @@ struct ft_ctx {
 	uint64_t mmap_offset;
 	int nl;
 	uint16_t family;
-	uint32_t session;
+	uint64_t session;
 	int extra_fd;
 	char buf[4096];
 };
@@ -572,14 +572,26 @@ struct ft_nlmsg {
 	};
 };
 
-static void ft_nl_put_u32(struct ft_nlmsg *m, uint16_t type, uint32_t v)
+static void ft_nl_put(struct ft_nlmsg *m, uint16_t type, const void *v,
+		      uint16_t len)
 {
 	struct nlattr *a = (void *)(m->buf + NLMSG_ALIGN(m->nlh.nlmsg_len));
 
 	a->nla_type = type;
-	a->nla_len = NLA_HDRLEN + 4;
-	memcpy((char *)a + NLA_HDRLEN, &v, 4);
+	a->nla_len = NLA_HDRLEN + len;
+	memcpy((char *)a + NLA_HDRLEN, v, len);
 	m->nlh.nlmsg_len = NLMSG_ALIGN(m->nlh.nlmsg_len) + NLA_ALIGN(a->nla_len);
+}
+
+static void ft_nl_put_u32(struct ft_nlmsg *m, uint16_t type, uint32_t v)
+{
+	ft_nl_put(m, type, &v, sizeof(v));
+}
+
+/* Session ids are u64 (family version 2). */
+static void ft_nl_put_u64(struct ft_nlmsg *m, uint16_t type, uint64_t v)
+{
+	ft_nl_put(m, type, &v, sizeof(v));
 }
 
 /*
@@ -606,7 +618,7 @@ static int ft_nl_do(struct ft_ctx *c, uint8_t cmd, bool region, bool dump)
 	if (cmd != CTRL_CMD_GETFAMILY) {
 		ft_nl_put_u32(&m, 1, 0);		/* dev-index 0 */
 		if (region && !dump) {
-			ft_nl_put_u32(&m, NNMEM_A_REGION_SESSION, c->session);
+			ft_nl_put_u64(&m, NNMEM_A_REGION_SESSION, c->session);
 			ft_nl_put_u32(&m, NNMEM_A_REGION_HANDLE, c->h[0]);
 		}
 	} else {
@@ -652,7 +664,7 @@ static int ft_nl_do(struct ft_ctx *c, uint8_t cmd, bool region, bool dump)
 				     rem -= NLA_ALIGN(a->nla_len),
 				     a = (void *)((char *)a + NLA_ALIGN(a->nla_len)))
 					if (a->nla_type == NNMEM_A_REGION_SESSION)
-						c->session = *(uint32_t *)((char *)a + NLA_HDRLEN);
+						memcpy(&c->session, (char *)a + NLA_HDRLEN, 8);
 			}
 			if (dump && h->nlmsg_type == NLMSG_DONE)
 				return *(int *)NLMSG_DATA(h);

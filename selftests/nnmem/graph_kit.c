@@ -314,10 +314,11 @@ int gk_reference(struct gk *g, uint8_t ***ref)
 	for (i = 0; i < g->nr; i++) {
 		memcpy(img[i], g->reg[i].host, g->reg[i].size);
 		rr[i].handle = g->reg[i].handle;
+		rr[i].kind = g->reg[i].kind;
 		rr[i].data = img[i];
 		rr[i].size = g->reg[i].size;
 	}
-	err = nnmem_ref_run(g->t, g->nt, g->n, g->nn, rr, g->nr);
+	err = nnmem_host_run(g->t, g->nt, g->n, g->nn, rr, g->nr, NULL);
 	if (err) {
 		gk_images_free(g, img);
 		return err;

@@ -2,9 +2,9 @@
 /*
  * Graph kit for the nnmem device suites: allocate regions, lay tensors out
  * in them with deterministic contents kept in host copies, add nodes,
- * create the graph, and compare the device's results with the userspace
- * reference (the driver's own portable kernels run over the host copies,
- * see userspace/lib/nnmem_ref.c). Functions return 0 / an index, or a
+ * create the graph, and compare the device's results with the host run
+ * (the driver's own validator, executor and kernels over the host copies,
+ * see userspace/lib/nnmem_host.c). Functions return 0 / an index, or a
  * negative errno, so tests can assert on them.
  */
 #ifndef NNMEM_GRAPH_KIT_H
@@ -77,8 +77,8 @@ uint32_t gk_node_output(const struct gk *g, int n);
 int gk_upload(struct gk *g);
 int gk_create(struct gk *g, uint32_t *graph);
 /*
- * Run the reference over copies of the host regions; @ref[r] receives the
- * copies (free with gk_images_free()).
+ * Run the graph on the host (nnmem_host_run()) over copies of the host
+ * regions; @ref[r] receives the copies (free with gk_images_free()).
  */
 int gk_reference(struct gk *g, uint8_t ***ref);
 /* Read every region back from the device. */

@@ -327,15 +327,15 @@ TEST_F(graph, stride_or_dilation_zero)
 TEST_F(graph, padding_not_smaller_than_the_dilated_kernel)
 {
 	self->n[N_CONV].conv2d.pad_top = 3;
-	ASSERT_REJECTED(NNMEM_GERR_NODE_PARAM, N_CONV, NONE);
+	ASSERT_REJECTED(NNMEM_GERR_NODE_PADDING, N_CONV, NONE);
 	RESET();
 	self->n[N_CONV].conv2d.pad_right = 0xffffffff;
-	ASSERT_REJECTED(NNMEM_GERR_NODE_PARAM, N_CONV, NONE);
+	ASSERT_REJECTED(NNMEM_GERR_NODE_PADDING, N_CONV, NONE);
 	RESET();
 	/* dilation 2 makes the 3-tap kernel 5 wide: 5 is still too much */
 	self->n[N_CONV].conv2d.dilation_w = 2;
 	self->n[N_CONV].conv2d.pad_left = 5;
-	ASSERT_REJECTED(NNMEM_GERR_NODE_PARAM, N_CONV, NONE);
+	ASSERT_REJECTED(NNMEM_GERR_NODE_PADDING, N_CONV, NONE);
 	/* ... and 2 on each side is fine (same output size) */
 	self->n[N_CONV].conv2d.pad_left = 2;
 	self->n[N_CONV].conv2d.pad_right = 2;
@@ -351,14 +351,84 @@ TEST_F(graph, padding_not_smaller_than_the_dilated_kernel)
 TEST_F(graph, groups_zero_or_not_dividing_the_channels)
 {
 	self->n[N_CONV].conv2d.groups = 0;
-	ASSERT_REJECTED(NNMEM_GERR_NODE_PARAM, N_CONV, NONE);
+	ASSERT_REJECTED(NNMEM_GERR_NODE_GROUPS, N_CONV, NONE);
 	self->n[N_CONV].conv2d.groups = 3;	/* 4 input channels */
-	ASSERT_REJECTED(NNMEM_GERR_NODE_PARAM, N_CONV, NONE);
+	ASSERT_REJECTED(NNMEM_GERR_NODE_GROUPS, N_CONV, NONE);
 	self->n[N_CONV].conv2d.groups = 4;	/* 6 output channels */
-	ASSERT_REJECTED(NNMEM_GERR_NODE_PARAM, N_CONV, NONE);
+	ASSERT_REJECTED(NNMEM_GERR_NODE_GROUPS, N_CONV, NONE);
 	/* 2 divides both, but the filter still has 4 input channels */
 	self->n[N_CONV].conv2d.groups = 2;
 	ASSERT_REJECTED(NNMEM_GERR_NODE_SHAPE, N_CONV, T_F);
+}
+
+/*
+ * The default MAC limit (module parameter max_graph_macs, in INFO): four
+ * convs of 2^34 MACs each (a 1x1x49151x32 input and a 1x1x32768x32 filter
+ * give 16384 outputs of 2^20 taps) make exactly 2^36 and are accepted; a
+ * 1-element add after them, one MAC more, is GRAPH_MACS at that node.
+ */
+TEST_F(graph, graph_macs_at_the_default_limit_accepted_one_more_rejected)
+{
+	uint32_t in_dims[4] = { 1, 1, 49151, 32 }, f_dims[4] = { 1, 1, 32768, 32 };
+	uint32_t out_dims[4] = { 1, 1, 16384, 1 }, one[1] = { 1 };
+	struct nnmem_graph_create r;
+	struct nnmem_node n[5];
+	char buf[32] = { 0 };
+	int in, f, m, o[4], x, y, i, fd;
+	struct gk g;
+
+	ASSERT_EQ(1ULL << 36, self->info.max_graph_macs);
+	fd = open("/sys/module/nnmem/parameters/max_graph_macs", O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, read(fd, buf, sizeof(buf) - 1));
+	close(fd);
+	ASSERT_STREQ("68719476736\n", buf);
+
+	gk_init(&g, self->fd);
+	in = gk_tensor_own(&g, NNMEM_KIND_ACTIVATION, NNMEM_TYPE_INT8, 0, 4,
+			   in_dims);
+	f = gk_tensor_own(&g, NNMEM_KIND_WEIGHT, NNMEM_TYPE_INT8, 0, 4, f_dims);
+	m = gk_tensor_own(&g, NNMEM_KIND_WEIGHT, NNMEM_TYPE_INT32, 0, 1, one);
+	for (i = 0; i < 4; i++)
+		o[i] = gk_tensor_own(&g, NNMEM_KIND_ACTIVATION,
+				     NNMEM_TYPE_INT8, 0, 4, out_dims);
+	x = gk_tensor_own(&g, NNMEM_KIND_ACTIVATION, NNMEM_TYPE_INT8, 0, 1,
+			  one);
+	y = gk_tensor_own(&g, NNMEM_KIND_ACTIVATION, NNMEM_TYPE_INT8, 0, 1,
+			  one);
+	ASSERT_LE(0, in);
+	ASSERT_LE(0, f);
+	ASSERT_LE(0, m);
+	ASSERT_LE(0, o[3]);
+	ASSERT_LE(0, y);
+	memset(n, 0, sizeof(n));
+	for (i = 0; i < 4; i++) {
+		n[i].op = NNMEM_OP_CONV2D;
+		n[i].conv2d = (struct nnmem_conv2d){
+			.input = in, .filter = f, .bias = NONE,
+			.multiplier = m, .shift = m, .output = o[i],
+			.stride_h = 1, .stride_w = 1, .dilation_h = 1,
+			.dilation_w = 1, .groups = 1, .act_min = -128,
+			.act_max = 127,
+		};
+	}
+	n[4].op = NNMEM_OP_ADD;
+	n[4].add = (struct nnmem_add){ .input1 = x, .input2 = x, .output = y,
+				       .act_min = -128, .act_max = 127 };
+
+	ASSERT_EQ(0, nt_graph_create(self->fd, g.t, g.nt, n, 4, &r));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, r.graph));
+	ASSERT_EQ(-EINVAL, nt_graph_create(self->fd, g.t, g.nt, n, 5, &r));
+	ASSERT_EQ(NNMEM_GERR_GRAPH_MACS, r.err_reason);
+	ASSERT_EQ(4, r.err_node);
+	ASSERT_EQ(NONE, r.err_tensor);
+	ASSERT_STREQ("graph needs more multiply-accumulates than max_graph_macs allows",
+		     nnmem_graph_strerror(r.err_reason));
+	/* the add alone is fine: the sum is what is limited */
+	n[0] = n[4];
+	ASSERT_EQ(0, nt_graph_create(self->fd, g.t, g.nt, n, 1, &r));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, r.graph));
+	ASSERT_EQ(0, gk_fini(&g));
 }
 
 TEST_F(graph, node_reading_a_tensor_a_later_node_writes)

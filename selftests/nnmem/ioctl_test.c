@@ -896,7 +896,9 @@ TEST_F(nnmem, struct_sizes_match_the_published_ver0_sizes)
 	ASSERT_EQ(NNMEM_FREE_SIZE_VER0, sizeof(struct nnmem_free));
 	ASSERT_EQ(88, sizeof(struct nnmem_region_info));
 	ASSERT_EQ(NNMEM_RW_SIZE_VER0, sizeof(struct nnmem_rw));
-	ASSERT_EQ(NNMEM_USAGE_SIZE_VER0, sizeof(struct nnmem_usage));
+	ASSERT_EQ(128, sizeof(struct nnmem_usage));
+	ASSERT_EQ(offsetof(struct nnmem_usage, session_kmem),
+		  NNMEM_USAGE_SIZE_VER0);
 	ASSERT_EQ(offsetof(struct nnmem_alloc, label), NNMEM_ALLOC_SIZE_VER0);
 	ASSERT_EQ(offsetof(struct nnmem_region_info, label),
 		  NNMEM_REGION_INFO_SIZE_VER0);

@@ -10,11 +10,21 @@
  * each). Tests never sleep for a fixed time to let a job finish: they
  * wait on the job or poll with a bounded timeout, and cancel long jobs as
  * soon as they have shown what they are for, so the suite stays quick on
- * slow (emulated, KASAN) kernels too.
+ * slow (emulated, KASAN) kernels too. A test that means to stop a running
+ * job first makes sure it runs: the device's jobs_running counter says 1,
+ * jobs_queued 0, and WAIT with deadline 0 says -ETIME.
+ *
+ * The giant conv (defect 2) is one output row of 16,890 elements, each a
+ * 32768-tap filter over 16 channels: 8.9e9 MACs, about half a minute of
+ * CPU even without KASAN, which no row-based check ever interrupted. It
+ * must stop within a second of CANCEL, SIGKILL or close(), and not hold
+ * up another session's job longer.
  */
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
@@ -32,6 +42,115 @@
 #define LONG_HW		64
 #define LONG_C		64
 #define LONG_MACS	((uint64_t)LONG_HW * LONG_HW * LONG_C * 9 * LONG_C)
+
+/* 1x1x49657x16 input, 1x1x32768x16 filter, one output channel */
+#define GIANT_W		49657
+#define GIANT_K		32768
+#define GIANT_C		16
+#define GIANT_MACS	((uint64_t)(GIANT_W - GIANT_K + 1) * GIANT_K * GIANT_C)
+/* How long a giant job may take to stop, and a started job to be seen. */
+#define STOP_NS		(1000 * MS)
+#define START_MS	10000
+
+#define SYSFS_DEV0	"/sys/class/nnmem/nnmem0/"
+
+/* A counter of /sys/class/nnmem/nnmem0/, or -1 if it cannot be read. */
+static long long dev_stat(const char *name)
+{
+	char path[128], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), SYSFS_DEV0 "%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+/*
+ * Waits up to @ms until the device's worker runs a job and has none
+ * queued, and (with @fd >= 0) WAIT with deadline 0 says @job is not done:
+ * the only job there is, @job, has started and not finished.
+ */
+static bool job_running_within(int fd, uint64_t job, int ms)
+{
+	uint64_t end = nt_now_ns() + (uint64_t)ms * MS;
+	struct nnmem_wait w;
+
+	for (;;) {
+		if (dev_stat("jobs_running") == 1 &&
+		    dev_stat("jobs_queued") == 0 &&
+		    (fd < 0 || nt_wait(fd, job, 0, &w) == -ETIME))
+			return true;
+		if (nt_now_ns() > end)
+			return false;
+		usleep(1000);
+	}
+}
+
+/* The giant conv of defect 2, data uploaded. */
+static int giant_graph(struct gk *g)
+{
+	struct gk_conv_spec s = {
+		.n = 1, .h = 1, .w = GIANT_W, .c = GIANT_C, .oc = 1,
+		.kh = 1, .kw = GIANT_K, .f_lo = -8, .f_hi = 8,
+		.shift_lo = -24, .shift_hi = -23, .seed = 4242, .input = -1,
+	};
+	int n;
+
+	n = gk_conv(g, &s);
+	if (n < 0)
+		return n;
+	return gk_upload(g);
+}
+
+/* y = x + x over 16 int8 values: a job of 16 MACs. */
+static int tiny_add_graph(struct gk *g)
+{
+	uint32_t dims[1] = { 16 };
+	struct nnmem_node node;
+	int x, y;
+
+	x = gk_tensor_own(g, NNMEM_KIND_ACTIVATION, NNMEM_TYPE_INT8, 0, 1,
+			  dims);
+	if (x < 0)
+		return x;
+	y = gk_tensor_own(g, NNMEM_KIND_ACTIVATION, NNMEM_TYPE_INT8, 0, 1,
+			  dims);
+	if (y < 0)
+		return y;
+	gk_fill(g, x, 5, -60, 60);
+	memset(gk_host(g, y), GK_POISON, gk_bytes(g, y));
+	memset(&node, 0, sizeof(node));
+	node.op = NNMEM_OP_ADD;
+	node.add = (struct nnmem_add){
+		.input1 = (uint32_t)x, .input2 = (uint32_t)x,
+		.output = (uint32_t)y, .left_shift = 20,
+		.input1_multiplier = 1073741824,
+		.input2_multiplier = 1073741824,
+		.output_multiplier = 1073741824, .output_shift = -19,
+		.act_min = -128, .act_max = 127,
+	};
+	if (gk_node(g, &node) < 0)
+		return -ENOSPC;
+	return gk_upload(g);
+}
+
+/* Frees a kit's host copies only: its regions died with their session. */
+static void gk_forget(struct gk *g)
+{
+	uint32_t i;
+
+	for (i = 0; i < g->nr; i++)
+		free(g->reg[i].host);
+	g->nr = 0;
+}
 
 /*
  * A chain of @nodes long convolutions sharing one filter; returns 0 or a
@@ -280,6 +399,8 @@ TEST_F(job, wait_with_deadline_zero_on_a_running_job_is_etime)
 	ASSERT_EQ(0, long_graph(&self->g, 4));
 	ASSERT_EQ(0, gk_create(&self->g, &graph));
 	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+	/* running, not just queued (the check is a WAIT with deadline 0) */
+	ASSERT_TRUE(job_running_within(self->fd, job, START_MS));
 	ASSERT_EQ(-ETIME, nt_wait(self->fd, job, 0, &w));
 	/* a deadline already past behaves the same */
 	ASSERT_EQ(-ETIME, nt_wait(self->fd, job, 1, &w));
@@ -330,9 +451,11 @@ TEST_F(job, cancel_a_queued_job_leaves_its_output_untouched)
 	ASSERT_EQ(0, gk_create(&small, &small_g));
 
 	ASSERT_EQ(0, nt_submit(self->fd, long_g, &first));
+	ASSERT_TRUE(job_running_within(self->fd, first, START_MS));
 	ASSERT_EQ(0, nt_submit(self->fd, small_g, &second));
 	ASSERT_NE(first, second);
-	/* one worker per device: the second waits behind the first */
+	/* one worker per device: the second waits behind the running first */
+	ASSERT_EQ(1, dev_stat("jobs_queued"));
 	ASSERT_EQ(0, nt_cancel(self->fd, second));
 	ASSERT_EQ(0, nt_cancel(self->fd, first));
 	ASSERT_EQ(0, nt_wait(self->fd, second, NNMEM_WAIT_FOREVER, &w));
@@ -367,14 +490,14 @@ TEST_F(job, cancel_a_running_job_stops_it_quickly)
 	ASSERT_EQ(0, long_graph(&self->g, 4));
 	ASSERT_EQ(0, gk_create(&self->g, &graph));
 	ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
-	/* give the worker time to start it; it cannot finish in 20 ms */
-	ASSERT_EQ(0, poll_in(self->fd, 20, &rev));
+	ASSERT_TRUE(job_running_within(self->fd, job, START_MS));
+	ASSERT_EQ(0, poll_in(self->fd, 0, &rev));
 	t0 = nt_now_ns();
 	ASSERT_EQ(0, nt_cancel(self->fd, job));
 	ASSERT_EQ(0, nt_wait(self->fd, job, t0 + JOB_TIMEOUT_NS, &w));
 	t1 = nt_now_ns();
 	ASSERT_EQ(-ECANCELED, w.status);
-	/* it stopped between rows, well before the chain's end */
+	/* it stopped inside the chain, well before its end */
 	ASSERT_GT(LONG_MACS * 4, w.macs);
 	ASSERT_GT(t0 + 5000 * MS, t1) {
 		TH_LOG("cancel took %llu ms", (unsigned long long)(t1 - t0) / MS);
@@ -500,20 +623,31 @@ static void on_alarm(int sig)
 
 TEST_F(job, signal_during_a_sync_run_cancels_it_with_eintr)
 {
-	struct itimerval it = { .it_value = { .tv_usec = 50000 } };
 	struct sigaction sa;
-	uint64_t t0;
 	uint32_t graph;
+	int status;
+	uint64_t t0;
+	pid_t pid;
 
 	ASSERT_EQ(0, long_graph(&self->g, 4));
 	ASSERT_EQ(0, gk_create(&self->g, &graph));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;	/* no SA_RESTART */
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
-	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	/* the signal comes once the job really runs, not while it queues */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(job_running_within(-1, 0, START_MS) &&
+		      !kill(getppid(), SIGALRM) ? 0 : 1);
 	t0 = nt_now_ns();
 	ASSERT_EQ(-EINTR, nt_run(self->fd, graph, NULL));
 	ASSERT_GT(t0 + 10000 * MS, nt_now_ns());
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("the job was never seen running");
+	}
 	/* the job is gone with the call: regions free after destroy */
 	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
 	ASSERT_EQ(0, nt_free(self->fd, self->g.reg[0].handle));
@@ -548,7 +682,8 @@ TEST_F(job, killed_process_mid_job_leaves_a_working_empty_device)
 	ASSERT_EQ(1, read(pipefd[0], &c, 1));
 	ASSERT_EQ('r', c);
 	close(pipefd[0]);
-	usleep(20000);	/* let it enter the sync run; not needed for the check */
+	/* killed while its job runs, not while it is queued */
+	ASSERT_TRUE(job_running_within(-1, 0, START_MS));
 	ASSERT_EQ(0, kill(pid, SIGKILL));
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	ASSERT_TRUE(WIFSIGNALED(status));
@@ -578,8 +713,10 @@ TEST_F(job, close_with_jobs_queued_and_running_frees_everything)
 	ASSERT_EQ(0, long_graph(&g, 4));
 	ASSERT_EQ(0, gk_create(&g, &graph));
 	ASSERT_EQ(0, nt_submit(fd, graph, &j1));
+	ASSERT_TRUE(job_running_within(fd, j1, START_MS));
 	ASSERT_EQ(0, nt_submit(fd, graph, &j2));
 	ASSERT_EQ(0, nt_submit(fd, graph, &j3));
+	ASSERT_EQ(2, dev_stat("jobs_queued"));
 	close(fd);	/* the kit's regions go with the session */
 	ASSERT_TRUE(usage_empty_within(self->fd, 60000));
 	ASSERT_EQ(0, small_graph(&self->g, 70, true));
@@ -650,7 +787,8 @@ TEST_F(job, concurrent_sessions_in_processes_all_get_correct_results)
 	ASSERT_TRUE(usage_empty_within(self->fd, 1000));
 }
 
-TEST_F(job, job_limit_gives_eagain_until_one_is_reaped)
+/* 64 small jobs or 151M MACs: minutes on a loaded KASAN kernel */
+TEST_F_TIMEOUT(job, job_limit_gives_eagain_until_one_is_reaped, 300)
 {
 	uint32_t graph, i, max = self->info.max_jobs;
 	struct nnmem_wait w;
@@ -680,7 +818,8 @@ TEST_F(job, job_limit_gives_eagain_until_one_is_reaped)
 	free(jobs);
 }
 
-TEST_F(job, job_limit_frees_a_slot_per_reaped_job)
+/* 64 small jobs or 151M MACs: minutes on a loaded KASAN kernel */
+TEST_F_TIMEOUT(job, job_limit_frees_a_slot_per_reaped_job, 300)
 {
 	uint32_t graph, i, max = self->info.max_jobs;
 	struct nnmem_wait w;
@@ -780,7 +919,8 @@ TEST_F(job, unwritable_node_times_give_efault_and_keep_the_job)
 	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
 }
 
-TEST_F(job, a_long_job_reports_its_macs)
+/* 64 small jobs or 151M MACs: minutes on a loaded KASAN kernel */
+TEST_F_TIMEOUT(job, a_long_job_reports_its_macs, 300)
 {
 	struct nnmem_run r;
 	uint32_t graph;
@@ -792,6 +932,311 @@ TEST_F(job, a_long_job_reports_its_macs)
 	TH_LOG("%llu MACs in %llu ms", (unsigned long long)r.macs,
 	       (unsigned long long)r.duration_ns / MS);
 	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+/* ------------------------------------------- defect 2: unbounded work */
+
+TEST_F(job, giant_one_row_conv_fits_the_arena_and_the_mac_limit)
+{
+	uint32_t graph;
+
+	/* 16,890 outputs of 2^19 MACs: under the default 2^36 limit */
+	ASSERT_EQ(8855224320ULL, GIANT_MACS);
+	ASSERT_GT(self->info.max_graph_macs, GIANT_MACS);
+	ASSERT_EQ(0, giant_graph(&self->g));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+TEST_F(job, giant_one_row_conv_cancelled_waited_and_closed_within_a_second)
+{
+	uint64_t job, t0, t1;
+	struct nnmem_wait w;
+	uint32_t graph;
+	struct gk g;
+	int fd;
+
+	fd = nt_open(0);
+	ASSERT_LE(0, fd);
+	gk_init(&g, fd);
+	ASSERT_EQ(0, giant_graph(&g));
+	ASSERT_EQ(0, gk_create(&g, &graph));
+	ASSERT_EQ(0, nt_submit(fd, graph, &job));
+	ASSERT_TRUE(job_running_within(fd, job, START_MS));
+	/* inside its only node (node-level checks cannot stop it) */
+	usleep(100000);
+	ASSERT_EQ(-ETIME, nt_wait(fd, job, 0, &w));
+
+	t0 = nt_now_ns();
+	ASSERT_EQ(0, nt_cancel(fd, job));
+	ASSERT_EQ(0, nt_wait(fd, job, t0 + STOP_NS, &w)) {
+		TH_LOG("not stopped %llu ms after CANCEL",
+		       (unsigned long long)(nt_now_ns() - t0) / MS);
+	}
+	ASSERT_EQ(-ECANCELED, w.status);
+	ASSERT_EQ(0, w.macs);		/* its node did not complete */
+	TH_LOG("stopped %llu us after CANCEL, %llu ms into the job",
+	       (unsigned long long)(nt_now_ns() - t0) / 1000,
+	       (unsigned long long)w.duration_ns / MS);
+	ASSERT_EQ(0, nt_graph_destroy(fd, graph));
+	close(fd);
+	t1 = nt_now_ns();
+	ASSERT_GT(t0 + STOP_NS, t1) {
+		TH_LOG("CANCEL, WAIT and close took %llu ms",
+		       (unsigned long long)(t1 - t0) / MS);
+	}
+	gk_forget(&g);
+	ASSERT_TRUE(usage_empty_within(self->fd, 1000));
+}
+
+TEST_F(job, giant_one_row_conv_running_at_close_stops_within_a_second)
+{
+	uint32_t graph;
+	uint64_t job, t0;
+	struct gk g;
+	int fd;
+
+	fd = nt_open(0);
+	ASSERT_LE(0, fd);
+	gk_init(&g, fd);
+	ASSERT_EQ(0, giant_graph(&g));
+	ASSERT_EQ(0, gk_create(&g, &graph));
+	ASSERT_EQ(0, nt_submit(fd, graph, &job));
+	ASSERT_TRUE(job_running_within(fd, job, START_MS));
+	t0 = nt_now_ns();
+	close(fd);
+	ASSERT_GT(t0 + STOP_NS, nt_now_ns()) {
+		TH_LOG("close() took %llu ms",
+		       (unsigned long long)(nt_now_ns() - t0) / MS);
+	}
+	gk_forget(&g);
+	ASSERT_EQ(0, dev_stat("jobs_running"));
+	ASSERT_TRUE(usage_empty_within(self->fd, 0));
+}
+
+TEST_F(job, giant_one_row_conv_in_a_sync_run_killed_is_reaped_within_a_second)
+{
+	int pipefd[2], status;
+	uint64_t t0, t1;
+	char c = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct gk g;
+		uint32_t cg;
+		int fd = nt_open(0);
+
+		gk_init(&g, fd);
+		if (fd < 0 || giant_graph(&g) || gk_create(&g, &cg))
+			_exit(1);
+		if (write(pipefd[1], "r", 1) != 1)
+			_exit(1);
+		nt_run(fd, cg, NULL);	/* killed in here */
+		_exit(2);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	ASSERT_EQ('r', c);
+	close(pipefd[0]);
+	ASSERT_TRUE(job_running_within(-1, 0, START_MS));
+	usleep(100000);
+	ASSERT_EQ(1, dev_stat("jobs_running"));
+	t0 = nt_now_ns();
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	t1 = nt_now_ns();
+	ASSERT_TRUE(WIFSIGNALED(status));
+	ASSERT_EQ(SIGKILL, WTERMSIG(status));
+	ASSERT_GT(t0 + STOP_NS, t1) {
+		TH_LOG("reaped %llu ms after SIGKILL",
+		       (unsigned long long)(t1 - t0) / MS);
+	}
+	ASSERT_EQ(0, dev_stat("jobs_running"));
+	ASSERT_TRUE(usage_empty_within(self->fd, 1000));
+}
+
+TEST_F(job, another_sessions_add_completes_within_a_second_of_cancelling_a_giant)
+{
+	uint64_t giant_job, add_job, t0;
+	struct nnmem_wait w;
+	uint32_t giant, add;
+	char msg[160];
+	struct gk g;
+	int fd;
+
+	fd = nt_open(0);
+	ASSERT_LE(0, fd);
+	gk_init(&g, fd);
+	ASSERT_EQ(0, giant_graph(&g));
+	ASSERT_EQ(0, gk_create(&g, &giant));
+	ASSERT_EQ(0, nt_submit(fd, giant, &giant_job));
+	ASSERT_TRUE(job_running_within(fd, giant_job, START_MS));
+
+	/* this session's tiny add queues behind the running giant */
+	ASSERT_EQ(0, tiny_add_graph(&self->g));
+	ASSERT_EQ(0, gk_create(&self->g, &add));
+	ASSERT_EQ(0, nt_submit(self->fd, add, &add_job));
+	ASSERT_EQ(-ETIME, nt_wait(self->fd, add_job, nt_now_ns() + 100 * MS,
+				  &w));
+	ASSERT_EQ(1, dev_stat("jobs_queued"));
+
+	t0 = nt_now_ns();
+	ASSERT_EQ(0, nt_cancel(fd, giant_job));
+	ASSERT_EQ(0, nt_wait(self->fd, add_job, t0 + STOP_NS, &w)) {
+		TH_LOG("the add still waits %llu ms after CANCEL",
+		       (unsigned long long)(nt_now_ns() - t0) / MS);
+	}
+	ASSERT_EQ(0, w.status);
+	ASSERT_EQ(16, w.macs);
+	ASSERT_EQ(0, gk_check(&self->g, msg, sizeof(msg))) {
+		TH_LOG("%s", msg);
+	}
+	ASSERT_EQ(0, nt_wait(fd, giant_job, 0, &w));
+	ASSERT_EQ(-ECANCELED, w.status);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, add));
+	ASSERT_EQ(0, nt_graph_destroy(fd, giant));
+	close(fd);
+	gk_forget(&g);
+}
+
+/*
+ * CANCEL returning 0 promises -ECANCELED (the uapi): also when it lands
+ * while the job runs past its last check, e.g. inside a tiny add that has
+ * none. -EALREADY means the job had finished, with its own status.
+ */
+TEST_F(job, cancel_returning_0_always_means_ecanceled)
+{
+	uint64_t job, end, n0 = 0, nalready = 0;
+	struct nnmem_wait w;
+	uint32_t graph;
+	int ret;
+
+	ASSERT_EQ(0, tiny_add_graph(&self->g));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+	end = nt_now_ns() + 2000 * MS;
+	while (nt_now_ns() < end) {
+		ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+		ret = nt_cancel(self->fd, job);
+		ASSERT_EQ(0, nt_wait(self->fd, job, nt_now_ns() + JOB_TIMEOUT_NS,
+				     &w));
+		if (ret == 0) {
+			ASSERT_EQ(-ECANCELED, w.status) {
+				TH_LOG("round %llu: CANCEL said 0, status %d",
+				       (unsigned long long)(n0 + nalready),
+				       w.status);
+			}
+			n0++;
+		} else {
+			ASSERT_EQ(-EALREADY, ret);
+			ASSERT_EQ(0, w.status);
+			nalready++;
+		}
+	}
+	TH_LOG("%llu cancelled, %llu already done",
+	       (unsigned long long)n0, (unsigned long long)nalready);
+	ASSERT_NE(0, n0);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+}
+
+/* ------------------------------------- defect 4: WAIT give-back vs poll */
+
+struct race {
+	volatile uint64_t job;		/* the job to claim, 0: none */
+	volatile int stop;
+	volatile uint64_t efaults;	/* WAITs that claimed and gave back */
+};
+
+/*
+ * Two WAITs on one job: the claimer's node_times cannot be written, so it
+ * takes the finished job, fails to copy and gives it back, over and over;
+ * meanwhile the reaper polls and reaps. POLLIN must mean a finished job
+ * is there (a WAIT with deadline 0 gets it, or finds it claimed for a
+ * moment), and once the only job is reaped poll() must say nothing. When
+ * the give-back stored the job before counting it (defect 4), a reaper
+ * claiming it in between took the count below zero: POLLIN with nothing
+ * finished.
+ */
+TEST_F(job, poll_agrees_with_wait_while_a_wait_gives_a_job_back)
+{
+	struct race *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	uint64_t end, rounds = 0, busy = 0, job;
+	struct nnmem_wait w;
+	int status, err;
+	uint32_t graph;
+	short rev;
+	pid_t pid;
+
+	ASSERT_NE(MAP_FAILED, r);
+	memset((void *)r, 0, sizeof(*r));
+	ASSERT_EQ(0, tiny_add_graph(&self->g));
+	ASSERT_EQ(0, gk_create(&self->g, &graph));
+
+	pid = fork();	/* the claimer: same open file, same session */
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		/* dies with a failed test, so the file does not stay open */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() == 1)
+			_exit(4);
+		while (!r->stop) {
+			struct nnmem_wait cw;
+
+			memset(&cw, 0, sizeof(cw));
+			cw.job = r->job;
+			cw.node_times = 8;	/* unmapped */
+			cw.node_count = 1;
+			if (!cw.job)
+				continue;
+			err = nt_ioctl(self->fd, NNMEM_IOCTL_WAIT, &cw);
+			if (err == -EFAULT)
+				r->efaults++;
+			else if (err != -ETIME && err != -ENOENT)
+				_exit(3);
+		}
+		_exit(0);
+	}
+
+	end = nt_now_ns() + 3000 * MS;
+	while (nt_now_ns() < end && rounds < 20000) {
+		ASSERT_EQ(0, nt_submit(self->fd, graph, &job));
+		r->job = job;
+		ASSERT_EQ(1, poll_in(self->fd, 10000, &rev));
+		ASSERT_EQ(POLLIN, rev & (POLLIN | POLLERR | POLLHUP));
+		/* POLLIN: the job is done; taken back and forth, not lost */
+		for (;;) {
+			err = nt_wait(self->fd, job, 0, &w);
+			if (err != -ENOENT || nt_now_ns() > end + 1000 * MS)
+				break;
+			busy++;		/* the claimer has it this instant */
+		}
+		ASSERT_EQ(0, err) {
+			TH_LOG("round %llu: POLLIN but WAIT gives %d",
+			       (unsigned long long)rounds, err);
+		}
+		ASSERT_EQ(0, w.status);
+		r->job = 0;
+		/* nothing is finished now: poll must not say otherwise */
+		ASSERT_EQ(0, poll_in(self->fd, 0, &rev)) {
+			TH_LOG("round %llu: POLLIN (%#x) with no job left",
+			       (unsigned long long)rounds, rev);
+		}
+		rounds++;
+	}
+	r->stop = 1;
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	TH_LOG("%llu rounds, %llu give-backs, %llu WAITs found it claimed",
+	       (unsigned long long)rounds, (unsigned long long)r->efaults,
+	       (unsigned long long)busy);
+	/* the race was really run (a few dozen rounds on the debug kernel) */
+	ASSERT_LT(20, rounds);
+	ASSERT_LT(20, r->efaults);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
+	munmap((void *)r, sizeof(*r));
 }
 
 TEST_HARNESS_MAIN

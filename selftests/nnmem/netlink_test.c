@@ -41,6 +41,7 @@ struct nlt {
 	uint32_t seq;
 	char extack[256];	/* message of the last error, "" if none */
 	int miss_type;		/* NLMSGERR_ATTR_MISS_TYPE of it, or -1 */
+	int datagrams;		/* reads the last request's replies took */
 };
 
 struct nlt_msg {
@@ -83,7 +84,7 @@ static void nlt_msg_init(struct nlt *nl, struct nlt_msg *m, uint16_t type,
 	m->nlh.nlmsg_seq = ++nl->seq;
 	g = NLMSG_DATA(&m->nlh);
 	g->cmd = cmd;
-	g->version = 1;
+	g->version = NNMEM_FAMILY_VERSION;
 }
 
 static void nlt_put(struct nlt_msg *m, uint16_t type, const void *data,
@@ -100,6 +101,11 @@ static void nlt_put(struct nlt_msg *m, uint16_t type, const void *data,
 }
 
 static void nlt_put_u32(struct nlt_msg *m, uint16_t type, uint32_t v)
+{
+	nlt_put(m, type, &v, sizeof(v));
+}
+
+static void nlt_put_u64(struct nlt_msg *m, uint16_t type, uint64_t v)
 {
 	nlt_put(m, type, &v, sizeof(v));
 }
@@ -146,6 +152,23 @@ static uint64_t nlt_u64(const struct nlattr **tb, int type)
 	return v;
 }
 
+/*
+ * An unsigned attribute of 4 or 8 bytes, 0 if absent; *@len (if not NULL)
+ * gets its payload length, so a test can insist on the width.
+ */
+static uint64_t nlt_uint(const struct nlattr **tb, int type, int *len)
+{
+	int n = tb[type] ? tb[type]->nla_len - NLA_HDRLEN : 0;
+
+	if (len)
+		*len = n;
+	if (n == 4)
+		return nlt_u32(tb, type);
+	if (n == 8)
+		return nlt_u64(tb, type);
+	return 0;
+}
+
 static const char *nlt_str(const struct nlattr **tb, int type)
 {
 	return tb[type] ? nla_payload(tb[type]) : "";
@@ -185,6 +208,7 @@ static int nlt_request(struct nlt *nl, struct nlt_msg *m,
 
 	nl->extack[0] = '\0';
 	nl->miss_type = -1;
+	nl->datagrams = 0;
 	m->nlh.nlmsg_flags |= NLM_F_ACK;
 	if (send(nl->fd, m, m->nlh.nlmsg_len, 0) < 0)
 		return -errno;
@@ -194,6 +218,7 @@ static int nlt_request(struct nlt *nl, struct nlt_msg *m,
 		n = recv(nl->fd, buf, sizeof(buf), 0);
 		if (n < 0)
 			return -errno;
+		nl->datagrams++;
 		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, n);
 		     nlh = NLMSG_NEXT(nlh, n)) {
 			if (nlh->nlmsg_seq != m->nlh.nlmsg_seq)
@@ -234,7 +259,7 @@ static int nlt_request(struct nlt *nl, struct nlt_msg *m,
 
 struct nlt_family {
 	uint16_t id;
-	uint32_t grp;
+	uint32_t grp, version;
 	bool dev_get, region_get;
 };
 
@@ -250,6 +275,9 @@ static void nlt_family_parse(const struct nlmsghdr *nlh, void *arg)
 	if (tb[CTRL_ATTR_FAMILY_ID])
 		memcpy(&f->id, nla_payload(tb[CTRL_ATTR_FAMILY_ID]),
 		       sizeof(f->id));
+	if (tb[CTRL_ATTR_VERSION])
+		memcpy(&f->version, nla_payload(tb[CTRL_ATTR_VERSION]),
+		       sizeof(f->version));
 	if (tb[CTRL_ATTR_MCAST_GROUPS]) {
 		a = tb[CTRL_ATTR_MCAST_GROUPS];
 		p = nla_payload(a);
@@ -342,7 +370,7 @@ struct nlt_dev {
 	uint64_t largest_free, weight_hwm, activation_hwm;
 	uint32_t weight_regions, activation_regions, free_extents;
 	uint32_t deferred_regions, sessions, graphs;
-	uint64_t jobs_completed, macs;
+	uint64_t jobs_completed, macs, kmem;
 	bool complete;	/* every attribute was there */
 };
 
@@ -376,6 +404,7 @@ static void nlt_dev_parse(const struct nlmsghdr *nlh, void *arg)
 	d->graphs = nlt_u32(tb, NNMEM_A_DEV_GRAPHS);
 	d->jobs_completed = nlt_u64(tb, NNMEM_A_DEV_JOBS_COMPLETED);
 	d->macs = nlt_u64(tb, NNMEM_A_DEV_MACS);
+	d->kmem = nlt_u64(tb, NNMEM_A_DEV_KMEM);
 	d->complete = true;
 	for (i = NNMEM_A_DEV_DEV_INDEX; i <= NNMEM_A_DEV_MAX; i++)
 		if (i != NNMEM_A_DEV_PAD && !tb[i])
@@ -401,8 +430,8 @@ static int nlt_dev_get(struct nlt *nl, uint32_t index, struct nlt_dev *d)
 }
 
 struct nlt_region {
-	uint32_t dev, session, handle, pid, uid, align, kind, graph_refs;
-	uint64_t offset, size, span, res_start, res_size;
+	uint32_t dev, handle, pid, uid, align, kind, graph_refs;
+	uint64_t session, offset, size, span, res_start, res_size;
 	bool mappable;
 	char label[NNMEM_LABEL_LEN + 1];
 };
@@ -416,7 +445,7 @@ static void nlt_region_from(const struct nlattr **tb, struct nlt_region *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->dev = nlt_u32(tb, NNMEM_A_REGION_DEV_INDEX);
-	r->session = nlt_u32(tb, NNMEM_A_REGION_SESSION);
+	r->session = nlt_u64(tb, NNMEM_A_REGION_SESSION);
 	r->handle = nlt_u32(tb, NNMEM_A_REGION_HANDLE);
 	r->pid = nlt_u32(tb, NNMEM_A_REGION_PID);
 	r->uid = nlt_u32(tb, NNMEM_A_REGION_UID);
@@ -468,7 +497,8 @@ static const struct nlt_region *nlt_find_label(const struct nlt_regions *rs,
 
 struct nlt_event {
 	uint8_t cmd;
-	uint32_t type, dev, session, handle, kind, graph, job;
+	uint32_t type, dev, handle, kind, graph, job;
+	uint64_t session;
 	int32_t error, status;
 	uint64_t offset, size, macs;
 	char label[NNMEM_LABEL_LEN + 1];
@@ -508,7 +538,7 @@ static int nlt_event(struct nlt *nl, struct nlt_event *ev, int ms)
 	case NNMEM_CMD_ALLOC_FAILED_NTF:
 		ev->type = nlt_u32(tb, NNMEM_A_REGION_EVENT);
 		ev->dev = nlt_u32(tb, NNMEM_A_REGION_DEV_INDEX);
-		ev->session = nlt_u32(tb, NNMEM_A_REGION_SESSION);
+		ev->session = nlt_uint(tb, NNMEM_A_REGION_SESSION, NULL);
 		ev->handle = nlt_u32(tb, NNMEM_A_REGION_HANDLE);
 		ev->kind = nlt_u32(tb, NNMEM_A_REGION_KIND);
 		ev->offset = nlt_u64(tb, NNMEM_A_REGION_OFFSET);
@@ -520,13 +550,13 @@ static int nlt_event(struct nlt *nl, struct nlt_event *ev, int ms)
 	case NNMEM_CMD_GRAPH_NTF:
 		ev->type = nlt_u32(tb, NNMEM_A_GRAPH_EVENT);
 		ev->dev = nlt_u32(tb, NNMEM_A_GRAPH_DEV_INDEX);
-		ev->session = nlt_u32(tb, NNMEM_A_GRAPH_SESSION);
+		ev->session = nlt_uint(tb, NNMEM_A_GRAPH_SESSION, NULL);
 		ev->graph = nlt_u32(tb, NNMEM_A_GRAPH_HANDLE);
 		break;
 	case NNMEM_CMD_JOB_NTF:
 		ev->type = nlt_u32(tb, NNMEM_A_JOB_EVENT);
 		ev->dev = nlt_u32(tb, NNMEM_A_JOB_DEV_INDEX);
-		ev->session = nlt_u32(tb, NNMEM_A_JOB_SESSION);
+		ev->session = nlt_uint(tb, NNMEM_A_JOB_SESSION, NULL);
 		ev->graph = nlt_u32(tb, NNMEM_A_JOB_GRAPH);
 		ev->job = nlt_u32(tb, NNMEM_A_JOB_ID);
 		ev->status = (int32_t)nlt_u32(tb, NNMEM_A_JOB_STATUS);
@@ -535,7 +565,7 @@ static int nlt_event(struct nlt *nl, struct nlt_event *ev, int ms)
 	case NNMEM_CMD_SESSION_NTF:
 		ev->type = nlt_u32(tb, NNMEM_A_SESSION_EVENT);
 		ev->dev = nlt_u32(tb, NNMEM_A_SESSION_DEV_INDEX);
-		ev->session = nlt_u32(tb, NNMEM_A_SESSION_ID);
+		ev->session = nlt_uint(tb, NNMEM_A_SESSION_ID, NULL);
 		break;
 	}
 	return 0;
@@ -633,6 +663,8 @@ TEST_F(nl, netlink_family_and_events_group_resolve_by_name)
 
 	ASSERT_EQ(0, nlt_resolve(&self->nl, &f));
 	ASSERT_LT(GENL_MIN_ID - 1, f.id);
+	/* 2: session ids are u64 */
+	ASSERT_EQ(2, f.version);
 	ASSERT_NE(0, f.grp);
 	ASSERT_TRUE(f.dev_get);
 	ASSERT_TRUE(f.region_get);
@@ -675,6 +707,8 @@ TEST_F(nl, netlink_dev_get_agrees_with_ioctl_usage_after_operations)
 	ASSERT_EQ(u.deferred_regions, d.deferred_regions);
 	ASSERT_EQ(1, d.sessions);
 	ASSERT_EQ(0, d.graphs);
+	ASSERT_EQ(u.device_kmem, d.kmem);
+	ASSERT_EQ(0, d.kmem);
 
 	/* A second session counts; the dump has every device, in order. */
 	fd2 = nt_open(0);
@@ -754,7 +788,7 @@ TEST_F(nl, netlink_region_get_shows_exactly_the_callers_regions)
 	r = nlt_find_label(&rs, labels[1]);
 	nlt_msg_init(&self->nl, &m, self->nl.family, 0, NNMEM_CMD_REGION_GET);
 	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
-	nlt_put_u32(&m, NNMEM_A_REGION_SESSION, r->session);
+	nlt_put_u64(&m, NNMEM_A_REGION_SESSION, r->session);
 	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, r->handle);
 	ASSERT_EQ(0, nlt_request(&self->nl, &m, nlt_region_parse, &one));
 	ASSERT_EQ(1, one.n);
@@ -763,7 +797,7 @@ TEST_F(nl, netlink_region_get_shows_exactly_the_callers_regions)
 
 	nlt_msg_init(&self->nl, &m, self->nl.family, 0, NNMEM_CMD_REGION_GET);
 	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
-	nlt_put_u32(&m, NNMEM_A_REGION_SESSION, r->session);
+	nlt_put_u64(&m, NNMEM_A_REGION_SESSION, r->session);
 	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, 1000);
 	ASSERT_EQ(-ENOENT, nlt_request(&self->nl, &m, NULL, NULL));
 	ASSERT_STRNE("", self->nl.extack);
@@ -787,7 +821,7 @@ TEST_F(nl, netlink_region_get_shows_exactly_the_callers_regions)
  * The child, as uid 65534: its netlink dump and do see only its own
  * region, never root's. Returns a nonzero code naming the failed check.
  */
-static int nobody_child(uint32_t root_session, uint32_t root_handle,
+static int nobody_child(uint64_t root_session, uint32_t root_handle,
 			int ready_fd, int go_fd)
 {
 	struct nlt_regions rs;
@@ -815,7 +849,7 @@ static int nobody_child(uint32_t root_session, uint32_t root_handle,
 	/* root's region reads as absent, with a message */
 	nlt_msg_init(&nl, &m, nl.family, 0, NNMEM_CMD_REGION_GET);
 	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
-	nlt_put_u32(&m, NNMEM_A_REGION_SESSION, root_session);
+	nlt_put_u64(&m, NNMEM_A_REGION_SESSION, root_session);
 	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, root_handle);
 	if (nlt_request(&nl, &m, NULL, NULL) != -ENOENT || !nl.extack[0])
 		return 16;
@@ -889,8 +923,9 @@ TEST_F(nl, netlink_region_get_hides_other_users_regions)
 	close(ready[0]);
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, chmod("/dev/nnmem0", st.st_mode & 07777));
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 2; i++) {
 		EXPECT_EQ(0, chmod(dirs[i], dst[i].st_mode & 07777));
+	}
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status)) {
 		TH_LOG("uid %d child failed check %d", NLT_NOBODY,
@@ -944,9 +979,17 @@ TEST_F(nl, netlink_malformed_requests_fail_with_extack_messages)
 	/* handle 0 is below the policy's minimum */
 	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_REGION_GET);
 	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
-	nlt_put_u32(&m, NNMEM_A_REGION_SESSION, 1);
+	nlt_put_u64(&m, NNMEM_A_REGION_SESSION, 1);
 	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, 0);
 	ASSERT_EQ(-ERANGE, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STRNE("", nl->extack);
+
+	/* a session id is a u64 (family version 2): 4 bytes are refused */
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_REGION_GET);
+	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, 0);
+	nlt_put_u32(&m, NNMEM_A_REGION_SESSION, 1);
+	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, 1);
+	ASSERT_EQ(-EINVAL, nlt_request(nl, &m, NULL, NULL));
 	ASSERT_STRNE("", nl->extack);
 
 	/* bad device id: do and dump */
@@ -974,7 +1017,7 @@ TEST_F(nl, netlink_malformed_requests_fail_with_extack_messages)
 }
 
 /* Next event of session @session, skipping others'. */
-static int nlt_event_of(struct nlt *nl, uint32_t session,
+static int nlt_event_of(struct nlt *nl, uint64_t session,
 			struct nlt_event *ev)
 {
 	int err;
@@ -985,13 +1028,211 @@ static int nlt_event_of(struct nlt *nl, uint32_t session,
 	return err;
 }
 
+/* ---- session ids past 2^32 ---- */
+
+#define NLT_DEBUGFS		"/sys/kernel/debug/nnmem"
+/* The test hook: the id the next open gets (driver/debugfs-nnmem). */
+#define NLT_NEXT_SESSION_ID	NLT_DEBUGFS "/next_session_id"
+#define NLT_WRAP_SESSIONS	6
+#define NLT_WRAP_REGIONS	64
+#define NLT_WRAP_MAX		1024
+
+static int nlt_file_u64(const char *path, uint64_t *v)
+{
+	unsigned long long x;
+	FILE *f = fopen(path, "re");
+	int ok;
+
+	if (!f)
+		return -errno;
+	ok = fscanf(f, "%llu", &x) == 1;
+	fclose(f);
+	if (!ok)
+		return -EBADMSG;
+	*v = x;
+	return 0;
+}
+
+/* 0, or the -errno of the write (the hook refuses with it). */
+static int nlt_set_file_u64(const char *path, uint64_t v)
+{
+	char buf[32];
+	int fd, len, err = 0;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)v);
+	if (write(fd, buf, len) != len)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* The regions of a dump: session id, its attribute's width, label. */
+struct nlt_wrap {
+	int n;
+	struct {
+		uint64_t session;
+		int width;
+		char label[NNMEM_LABEL_LEN + 1];
+	} r[NLT_WRAP_MAX];
+};
+
+static void nlt_wrap_parse(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nlt_wrap *w = arg;
+	const struct nlattr *tb[NLT_MAX_ATTR];
+
+	nlt_parse(nlh, tb);
+	if (w->n < NLT_WRAP_MAX) {
+		w->r[w->n].session = nlt_uint(tb, NNMEM_A_REGION_SESSION,
+					      &w->r[w->n].width);
+		snprintf(w->r[w->n].label, sizeof(w->r[w->n].label), "%s",
+			 nlt_str(tb, NNMEM_A_REGION_LABEL));
+	}
+	w->n++;
+}
+
+/*
+ * Session ids count opens since load. After 2^32 opens (reached here
+ * through the debugfs hook) a region-get dump that needs several messages
+ * must still list every region of every session exactly once, and name
+ * each session by its full id. Sessions alternate between the two devices,
+ * so both devices' lists cross 2^32.
+ */
+TEST_F(nl, netlink_region_dump_lists_every_session_once_past_2_pow_32_opens)
+{
+	int seen[NLT_WRAP_SESSIONS][NLT_WRAP_REGIONS];
+	uint64_t next, start, id[NLT_WRAP_SESSIONS];
+	uint32_t h[NLT_WRAP_SESSIONS];
+	int fds[NLT_WRAP_SESSIONS];
+	struct nlt ev_nl;
+	struct nlt_event ev;
+	struct nlt_wrap *w;
+	struct nlt_msg m;
+	int i, j, k, bad = 0;
+
+	if (access(NLT_DEBUGFS, F_OK))
+		SKIP(return, "debugfs is not mounted at /sys/kernel/debug");
+	ASSERT_EQ(0, nlt_file_u64(NLT_NEXT_SESSION_ID, &next)) {
+		TH_LOG("the test hook %s is missing", NLT_NEXT_SESSION_ID);
+	}
+	/* Three sessions below a multiple of 2^32 and three from it on. */
+	start = ((next + 3 + 0xffffffffULL) & ~0xffffffffULL) - 3;
+	ASSERT_EQ(0, nlt_set_file_u64(NLT_NEXT_SESSION_ID, start));
+	/* The hook never moves ids back (they would repeat). */
+	ASSERT_EQ(-EINVAL, nlt_set_file_u64(NLT_NEXT_SESSION_ID, start - 1));
+	ASSERT_EQ(0, nlt_file_u64(NLT_NEXT_SESSION_ID, &next));
+	ASSERT_EQ(start, next);
+
+	/* Each session's id from its session-open event. */
+	ASSERT_EQ(0, nlt_open(&ev_nl, true, 0));
+	for (k = 0; k < NLT_WRAP_SESSIONS; k++) {
+		fds[k] = nt_open(k % 2);
+		ASSERT_LE(0, fds[k]);
+		ASSERT_EQ(0, nlt_event_of(&ev_nl, 0, &ev));
+		ASSERT_EQ(NNMEM_EVENT_TYPE_SESSION_OPEN, ev.type);
+		id[k] = ev.session;
+	}
+	close(ev_nl.fd);
+	for (k = 0; k < NLT_WRAP_SESSIONS; k++) {
+		for (j = 0; j < NLT_WRAP_REGIONS; j++) {
+			char label[28];
+
+			snprintf(label, sizeof(label), "wrap%d.%d", k, j);
+			ASSERT_EQ(0, nt_alloc(fds[k], 64, 0, NNMEM_KIND_WEIGHT,
+					      0, label, j ? NULL : &h[k],
+					      NULL));
+		}
+	}
+
+	w = calloc(1, sizeof(*w));
+	ASSERT_NE(NULL, w);
+	nlt_msg_init(&self->nl, &m, self->nl.family, NLM_F_DUMP,
+		     NNMEM_CMD_REGION_GET);
+	ASSERT_EQ(0, nlt_request(&self->nl, &m, nlt_wrap_parse, w));
+	/* More than one message: the dump was resumed from its cursor. */
+	ASSERT_LE(2, self->nl.datagrams);
+	ASSERT_GE(NLT_WRAP_MAX, w->n);
+
+	memset(seen, 0, sizeof(seen));
+	for (i = 0; i < w->n; i++) {
+		if (sscanf(w->r[i].label, "wrap%d.%d", &k, &j) != 2 ||
+		    k < 0 || k >= NLT_WRAP_SESSIONS || j < 0 ||
+		    j >= NLT_WRAP_REGIONS) {
+			TH_LOG("region %d: unexpected label \"%s\"", i,
+			       w->r[i].label);
+			bad++;
+			continue;
+		}
+		seen[k][j]++;
+		if (w->r[i].session != id[k]) {
+			TH_LOG("%s: session %llu, opened as %llu",
+			       w->r[i].label,
+			       (unsigned long long)w->r[i].session,
+			       (unsigned long long)id[k]);
+			bad++;
+		}
+	}
+	for (k = 0; k < NLT_WRAP_SESSIONS; k++) {
+		for (j = 0; j < NLT_WRAP_REGIONS; j++) {
+			if (seen[k][j] == 1)
+				continue;
+			TH_LOG("wrap%d.%d (session %llu) listed %d times", k,
+			       j, (unsigned long long)id[k], seen[k][j]);
+			bad++;
+		}
+	}
+	ASSERT_EQ(0, bad) {
+		TH_LOG("%d of %d regions wrong in a %d-part dump", bad,
+		       NLT_WRAP_SESSIONS * NLT_WRAP_REGIONS,
+		       self->nl.datagrams);
+	}
+	ASSERT_EQ(NLT_WRAP_SESSIONS * NLT_WRAP_REGIONS, w->n);
+
+	/* Full 64-bit ids, one per open, in order, past 2^32. */
+	for (i = 0; i < w->n; i++) {
+		ASSERT_EQ(8, w->r[i].width);
+	}
+	for (k = 0; k < NLT_WRAP_SESSIONS; k++) {
+		ASSERT_EQ(start + k, id[k]);
+	}
+	ASSERT_LT(0xffffffffULL, id[NLT_WRAP_SESSIONS - 1]);
+
+	/* do and a filtered dump by an id above 2^32 */
+	k = NLT_WRAP_SESSIONS - 1;
+	nlt_msg_init(&self->nl, &m, self->nl.family, 0, NNMEM_CMD_REGION_GET);
+	nlt_put_u32(&m, NNMEM_A_REGION_DEV_INDEX, k % 2);
+	nlt_put_u64(&m, NNMEM_A_REGION_SESSION, id[k]);
+	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, h[k]);
+	w->n = 0;
+	ASSERT_EQ(0, nlt_request(&self->nl, &m, nlt_wrap_parse, w));
+	ASSERT_EQ(1, w->n);
+	ASSERT_EQ(id[k], w->r[0].session);
+	ASSERT_STREQ("wrap5.0", w->r[0].label);
+	nlt_msg_init(&self->nl, &m, self->nl.family, NLM_F_DUMP,
+		     NNMEM_CMD_REGION_GET);
+	nlt_put_u64(&m, NNMEM_A_REGION_SESSION, id[k]);
+	w->n = 0;
+	ASSERT_EQ(0, nlt_request(&self->nl, &m, nlt_wrap_parse, w));
+	ASSERT_EQ(NLT_WRAP_REGIONS, w->n);
+	for (i = 0; i < w->n; i++) {
+		ASSERT_EQ(id[k], w->r[i].session);
+	}
+
+	free(w);
+	for (k = 0; k < NLT_WRAP_SESSIONS; k++)
+		close(fds[k]);
+}
+
 TEST_F(nl, netlink_events_arrive_in_order_for_alloc_free_and_run)
 {
 	struct nlt ev_nl;
 	struct nlt_event ev;
 	struct nnmem_run run;
-	uint32_t w, a, graph, session;
-	uint64_t woff, aoff;
+	uint32_t w, a, graph;
+	uint64_t session, woff, aoff;
 	struct gk g;
 	int fd, err;
 
@@ -1052,6 +1293,17 @@ TEST_F(nl, netlink_events_arrive_in_order_for_alloc_free_and_run)
 		ASSERT_LE(0, gk_conv(&g, &s));
 		ASSERT_EQ(0, gk_upload(&g));
 		ASSERT_EQ(0, gk_create(&g, &graph));
+		/* dev-get's kmem: the graph's charge, as USAGE says. */
+		{
+			struct nnmem_usage u;
+			struct nlt_dev d;
+
+			ASSERT_EQ(0, nlt_dev_get(&self->nl, 0, &d));
+			ASSERT_EQ(0, nt_usage(fd, &u));
+			ASSERT_EQ(64 + 8 * g.nt + 144 * g.nn, d.kmem);
+			ASSERT_EQ(u.device_kmem, d.kmem);
+			ASSERT_EQ(u.session_kmem, d.kmem);
+		}
 		ASSERT_EQ(0, nt_run(fd, graph, &run));
 		ASSERT_EQ(0, nt_graph_destroy(fd, graph));
 		ASSERT_EQ(0, gk_fini(&g));
@@ -1174,6 +1426,7 @@ TEST_F(nl, netlink_nnmemctl_status_json_parses_and_matches)
 	ASSERT_EQ(d.graphs, JSON_U64("graphs"));
 	ASSERT_EQ(d.jobs_completed, JSON_U64("jobs_completed"));
 	ASSERT_EQ(d.macs, JSON_U64("macs"));
+	ASSERT_EQ(d.kmem, JSON_U64("kmem"));
 #undef JSON_U64
 	json_object_put(root);
 	ASSERT_EQ(0, nt_free(self->fd, h1));
@@ -1203,11 +1456,12 @@ TEST_F(nl, netlink_nnmemctl_map_svg_has_every_region_label)
 
 	if (!ctl)
 		SKIP(return, "nnmemctl not found (set NNMEMCTL)");
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 5; i++) {
 		ASSERT_EQ(0, nt_alloc(self->fd, 1000 * (i + 1), 0,
 				      i < 2 ? NNMEM_KIND_WEIGHT :
 					      NNMEM_KIND_ACTIVATION,
 				      0, labels[i], NULL, NULL));
+	}
 
 	tmp = mkstemp(path);
 	ASSERT_LE(0, tmp);
@@ -1219,8 +1473,9 @@ TEST_F(nl, netlink_nnmemctl_map_svg_has_every_region_label)
 		TH_LOG("%s: status %d, output: %s", cmd, status, out);
 	}
 	/* The terminal picture names every region too. */
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 5; i++) {
 		ASSERT_NE(NULL, strstr(out, labels[i]));
+	}
 	free(out);
 
 	f = fopen(path, "r");

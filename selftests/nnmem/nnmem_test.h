@@ -277,7 +277,8 @@ static inline bool nt_usage_empty(const struct nnmem_usage *u)
 	       u->weight_regions == 0 && u->activation_regions == 0 &&
 	       u->free_extents == 1 && u->deferred_regions == 0 &&
 	       u->session_regions == 0 && u->session_bytes == 0 &&
-	       u->deferred_bytes == 0 && u->__pad == 0;
+	       u->deferred_bytes == 0 && u->__pad == 0 &&
+	       u->session_kmem == 0 && u->device_kmem == 0;
 }
 
 static inline void nt_pattern(void *buf, size_t len, unsigned int seed)

@@ -329,7 +329,7 @@ static void st_graph(struct st_thread *t, struct st_region *r)
 	} else {
 		nnmem_add_run(&p, (const s8 *)r->host, n,
 			      (const s8 *)r->host + n, n,
-			      (s8 *)r->host + 2 * n);
+			      (s8 *)r->host + 2 * n, NULL);
 		st_verify(t, r, "after an add job");
 	}
 	err = nt_graph_destroy(fd, graph);

@@ -30,7 +30,7 @@ static const char * const st_attrs[] = {
 	"largest_free", "weight_hwm", "activation_hwm", "weight_regions",
 	"activation_regions", "sessions", "graphs", "jobs_queued",
 	"jobs_running", "jobs_completed", "jobs_failed", "jobs_cancelled",
-	"macs", "busy_ns",
+	"macs", "busy_ns", "kmem",
 };
 
 #define ST_NR_ATTRS	(sizeof(st_attrs) / sizeof(st_attrs[0]))
@@ -143,6 +143,8 @@ static const char *st_attrs_vs_usage(const uint64_t *v,
 		return "weight_regions";
 	if (st_val(v, "activation_regions") != u->activation_regions)
 		return "activation_regions";
+	if (st_val(v, "kmem") != u->device_kmem)
+		return "kmem";
 	return NULL;
 }
 
@@ -311,10 +313,14 @@ TEST_F(nnmem, sysfs_graph_and_job_counters_follow_a_run)
 	struct gk g;
 
 	ASSERT_EQ(0, st_attrs_read(0, before));
+	ASSERT_EQ(0, st_val(before, "kmem"));
 	gk_init(&g, self->fd);
 	ASSERT_EQ(0, st_small_graph(&g, &graph));
 	ASSERT_EQ(0, st_attrs_read(0, v));
 	ASSERT_EQ(st_val(before, "graphs") + 1, st_val(v, "graphs"));
+	/* The graph's charge (uapi: 64 + 8 * tensors + 144 * nodes). */
+	ASSERT_EQ(1, g.nn);
+	ASSERT_EQ(64 + 8 * g.nt + 144 * 1, st_val(v, "kmem"));
 
 	ASSERT_EQ(0, nt_run(self->fd, graph, &run));
 	ASSERT_NE(0, run.macs);
@@ -331,10 +337,14 @@ TEST_F(nnmem, sysfs_graph_and_job_counters_follow_a_run)
 	ASSERT_EQ(st_val(before, "busy_ns") + run.duration_ns,
 		  st_val(after, "busy_ns"));
 
+	/* The sync job's charge went with the job. */
+	ASSERT_EQ(64 + 8 * g.nt + 144 * 1, st_val(after, "kmem"));
+
 	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
 	ASSERT_EQ(0, gk_fini(&g));
 	ASSERT_EQ(0, st_attrs_read(0, v));
 	ASSERT_EQ(st_val(before, "graphs"), st_val(v, "graphs"));
+	ASSERT_EQ(0, st_val(v, "kmem"));
 	ASSERT_EQ(0, st_val(v, "weight_regions") +
 		     st_val(v, "activation_regions"));
 }

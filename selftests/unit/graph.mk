@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Make fragment for the graph validator unit tests (driver/nnmem_graphval.c
-# with driver/nnmem_kernels.c), included by selftests/unit/Makefile.
+# Make fragment for the graph validator, executor and host API unit tests
+# (driver/nnmem_graphval.c, nnmem_exec.c, nnmem_kernels.c and
+# userspace/lib/nnmem_host.c), included by selftests/unit/Makefile.
 # Standalone use:
 #   make -f selftests/unit/graph.mk run_graph_test
 #
@@ -15,16 +16,20 @@
 GRAPH_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 GRAPH_DRIVER := $(abspath $(GRAPH_DIR)/../../driver)
 GRAPH_UAPI := $(abspath $(GRAPH_DIR)/../../uapi)
+GRAPH_LIB := $(abspath $(GRAPH_DIR)/../../userspace)
 GRAPH_OUT ?= $(or $(OUTPUT),$(GRAPH_DIR))
 GRAPH_CC ?= gcc
 GRAPH_CFLAGS := -O1 -g -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer \
-	-Wall -Wextra -Werror -I$(GRAPH_DRIVER) -I$(GRAPH_UAPI)
+	-Wall -Wextra -Werror -I$(GRAPH_DRIVER) -I$(GRAPH_UAPI) \
+	-I$(GRAPH_LIB)/include
 GRAPH_SRCS := $(GRAPH_DIR)/graph_test.c $(GRAPH_DRIVER)/nnmem_graphval.c \
-	$(GRAPH_DRIVER)/nnmem_kernels.c
+	$(GRAPH_DRIVER)/nnmem_kernels.c $(GRAPH_DRIVER)/nnmem_exec.c \
+	$(GRAPH_LIB)/lib/nnmem_host.c
 GRAPH_HDRS := $(GRAPH_DIR)/tap.h $(GRAPH_DRIVER)/nnmem_graphval.h \
 	$(GRAPH_DRIVER)/nnmem_kernels.h $(GRAPH_DRIVER)/nnmem_port.h \
-	$(GRAPH_UAPI)/linux/nnmem.h
+	$(GRAPH_DRIVER)/nnmem_shape.h $(GRAPH_DRIVER)/nnmem_exec.h \
+	$(GRAPH_LIB)/include/nnmem/model.h $(GRAPH_UAPI)/linux/nnmem.h
 
 .PHONY: graph_test run_graph_test clean_graph_test
 

@@ -6,10 +6,13 @@
  *   node 0: y0 = conv3x3(x)  (pad 1)
  *   node 1: y1 = conv3x3(y0) (pad 1)
  *   node 2: z  = add(y1, x)
- * It must be accepted with the expected plan, and the plan run over a fake
- * arena must give what the kernels give on the tensors directly. Then every
- * rejection reason is triggered by one change to it, with the exact node
- * and tensor index the validator must report.
+ * It must be accepted with the expected plan, and the plan run by the
+ * executor (driver/nnmem_exec.c) over a fake arena must give what the
+ * kernels give on the tensors directly. Then every rejection reason is
+ * triggered by one change to it, with the exact node and tensor index the
+ * validator must report. Last, the host API of libnnmem_model
+ * (userspace/lib/nnmem_host.c: nnmem_host_check(), nnmem_host_run()) over
+ * the same graph in host regions.
  *
  * Output is TAP; the run ends with "N passed, N failed" and exits nonzero
  * if anything failed.
@@ -21,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nnmem/model.h>
+
+#include "nnmem_exec.h"
 #include "nnmem_graphval.h"
 #include "tap.h"
 
@@ -115,6 +121,7 @@ static void base(struct graph *g)
 	g->nn = NN;
 	g->lim.max_tensors = 1024;
 	g->lim.max_nodes = 1024;
+	g->lim.max_macs = NNMEM_GRAPH_MAX_MACS_DEFAULT;
 	tensor(g, X, NNMEM_TYPE_INT8, 0, -3, 4, 1, 8, 8, 4);
 	tensor(g, W0, NNMEM_TYPE_INT8, 0, 0, 4, 4, 3, 3, 4);
 	tensor(g, B0, NNMEM_TYPE_INT32, 144, 0, 1, 4, 0, 0, 0);
@@ -179,6 +186,32 @@ static int expect_ok(struct graph *g)
 		return -1;
 	}
 	return 0;
+}
+
+/* A clock that ticks once per reading, and a progress log. */
+static u64 fake_clock;
+
+static u64 fake_now(void *ctx)
+{
+	(void)ctx;
+	return fake_clock++;
+}
+
+struct progress_log {
+	u32 calls, stop_at;
+	int stop_ret;
+	u64 done[64], total;
+};
+
+static int progress_cb(void *ctx, u64 done, u64 total)
+{
+	struct progress_log *pl = ctx;
+
+	if (pl->calls < 64)
+		pl->done[pl->calls] = done;
+	pl->total = total;
+	pl->calls++;
+	return pl->calls == pl->stop_at ? pl->stop_ret : 0;
 }
 
 /* ---------------------------------------------------------- acceptance */
@@ -261,10 +294,18 @@ static int test_residual_execute(void)
 	static s8 arena[ARENA_SIZE] __attribute__((aligned(64)));
 	s8 x[256], w0[144], w1[144], y0[256], y1[256], z[256];
 	s32 b0[4], m0[4], s0[4], b1[4], m1[4], s1[4];
+	struct progress_log pl = { 0 };
+	const struct nnmem_exec_hooks hooks = {
+		.now_ns = fake_now, .progress = progress_cb, .ctx = &pl,
+		.budget = 1 << 20,
+	};
 	struct nnmem_conv2d_tensors ct;
+	struct nnmem_exec_result res;
+	u64 node_ns[3];
 	struct graph g;
 	u32 i;
 
+	fake_clock = 0;
 	base(&g);
 	CHECK_OK(expect_ok(&g));
 	for (i = 0; i < sizeof(arena); i++)
@@ -294,36 +335,27 @@ static int test_residual_execute(void)
 	memcpy(arena + W_ARENA + 368, s1, 16);
 
 	/* the plan, as the job worker runs it */
-	for (i = 0; i < g.nn; i++) {
-		const struct nnmem_plan_node *pn = &g.plan[i];
-
-		if (pn->op == NNMEM_OP_CONV2D) {
-			const struct nnmem_plan_conv2d *pc = &pn->conv2d;
-
-			ct.input = arena + pc->input;
-			ct.filter = arena + pc->filter;
-			ct.bias = pc->bias == NNMEM_PLAN_NO_TENSOR ? NULL :
-				  (const s32 *)(void *)(arena + pc->bias);
-			ct.multiplier = (const s32 *)(void *)(arena +
-							      pc->multiplier);
-			ct.shift = (const s32 *)(void *)(arena + pc->shift);
-			ct.output = arena + pc->output;
-			CHECK_OK(nnmem_conv2d_run(&pc->p, &ct, 1, NULL, NULL));
-		} else {
-			const struct nnmem_plan_add *pa = &pn->add;
-
-			CHECK_OK(nnmem_add_run(&pa->p, arena + pa->input1,
-					       pa->n1, arena + pa->input2,
-					       pa->n2, arena + pa->output));
-		}
-	}
+	CHECK_OK(nnmem_exec_run(arena, g.plan, g.nn, &hooks, node_ns, &res));
+	CHECK_EQ(res.nodes_done, 3);
+	CHECK_EQ(res.macs, 9216 + 9216 + 256);
+	/* the fake clock ticks 1 per call: start, then two per node */
+	CHECK_EQ(node_ns[0], 1);
+	CHECK_EQ(node_ns[1], 1);
+	CHECK_EQ(node_ns[2], 1);
+	CHECK_EQ(res.duration_ns, 7);
+	/* a progress call before each node, none inside (budget 2^20) */
+	CHECK_EQ(pl.calls, 3);
+	CHECK_EQ(pl.done[0], 0);
+	CHECK_EQ(pl.done[1], 9216);
+	CHECK_EQ(pl.done[2], 18432);
+	CHECK_EQ(pl.total, 18688);
 
 	/* the same computation on the arrays */
 	ct = (struct nnmem_conv2d_tensors){ x, w0, b0, m0, s0, y0 };
-	CHECK_OK(nnmem_conv2d_run(&g.plan[0].conv2d.p, &ct, 1, NULL, NULL));
+	CHECK_OK(nnmem_conv2d_run(&g.plan[0].conv2d.p, &ct, NULL));
 	ct = (struct nnmem_conv2d_tensors){ y0, w1, b1, m1, s1, y1 };
-	CHECK_OK(nnmem_conv2d_run(&g.plan[1].conv2d.p, &ct, 1, NULL, NULL));
-	CHECK_OK(nnmem_add_run(&g.plan[2].add.p, y1, 256, x, 256, z));
+	CHECK_OK(nnmem_conv2d_run(&g.plan[1].conv2d.p, &ct, NULL));
+	CHECK_OK(nnmem_add_run(&g.plan[2].add.p, y1, 256, x, 256, z, NULL));
 
 	CHECK(!memcmp(arena + A_ARENA + 256, y0, 256));
 	CHECK(!memcmp(arena + A_ARENA + 512, y1, 256));
@@ -715,16 +747,46 @@ static int test_node_param(void)
 	base(&g);
 	g.n[1].conv2d.dilation_h = 0;
 	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 1, NONE));
+	/* a stride above the kernel's limit */
+	base(&g);
+	g.n[0].conv2d.stride_h = 65536;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 0, NONE));
+	/* the dilated filter does not fit the padded input */
+	base(&g);
+	g.n[0].conv2d.dilation_w = 5;		/* extent 11 > 8 */
+	g.n[0].conv2d.pad_left = 0;
+	g.n[0].conv2d.pad_right = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 0, NONE));
+	return 0;
+}
+
+static int test_node_groups(void)
+{
+	struct graph g;
+
 	base(&g);
 	g.n[1].conv2d.groups = 0;
-	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 1, NONE));
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_GROUPS, 1, NONE));
 	base(&g);
 	g.n[1].conv2d.groups = 3;		/* does not divide 4 */
-	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 1, NONE));
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_GROUPS, 1, NONE));
+	/* divides in_c 4 but not out_c 6 */
+	base(&g);
+	g.n[0].conv2d.groups = 4;
+	g.t[W0].dims[0] = 6;
+	g.t[W0].dims[3] = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_GROUPS, 0, NONE));
+	return 0;
+}
+
+static int test_node_padding(void)
+{
+	struct graph g;
+
 	/* padding must be less than the dilated kernel (3 here) */
 	base(&g);
 	g.n[0].conv2d.pad_bottom = 3;
-	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 0, NONE));
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PADDING, 0, NONE));
 	base(&g);
 	g.n[0].conv2d.pad_left = 2;		/* allowed: 2 < 3 */
 	g.n[0].conv2d.pad_right = 0;		/* (8 + 2 - 3) + 1 = 8 */
@@ -733,11 +795,34 @@ static int test_node_param(void)
 	base(&g);
 	g.n[0].conv2d.dilation_h = 2;
 	g.n[0].conv2d.pad_top = 5;
-	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 0, NONE));
-	/* a stride above the kernel's limit */
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PADDING, 0, NONE));
+	return 0;
+}
+
+/* conv0 9216 + conv1 9216 + add 256 = 18688 MACs */
+static int test_graph_macs(void)
+{
+	struct graph g;
+
 	base(&g);
-	g.n[0].conv2d.stride_h = 65536;
-	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 0, NONE));
+	g.lim.max_macs = 18688;			/* exactly the graph's */
+	CHECK_OK(expect_ok(&g));
+	g.lim.max_macs = 18687;			/* one short: the add */
+	CHECK_OK(expect(&g, NNMEM_GERR_GRAPH_MACS, 2, NONE));
+	g.lim.max_macs = 18432;			/* the two convs fit */
+	CHECK_OK(expect(&g, NNMEM_GERR_GRAPH_MACS, 2, NONE));
+	g.lim.max_macs = 18431;
+	CHECK_OK(expect(&g, NNMEM_GERR_GRAPH_MACS, 1, NONE));
+	g.lim.max_macs = 9215;
+	CHECK_OK(expect(&g, NNMEM_GERR_GRAPH_MACS, 0, NONE));
+	g.lim.max_macs = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_GRAPH_MACS, 0, NONE));
+	g.lim.max_macs = U64_MAX;		/* no limit */
+	CHECK_OK(expect_ok(&g));
+	/* a shape error of a node comes before the sum over it */
+	g.lim.max_macs = 0;
+	g.t[Y0].dims[1] = 7;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 0, Y0));
 	return 0;
 }
 
@@ -840,12 +925,342 @@ static int test_node_alias(void)
 	return 0;
 }
 
+/* --------------------------------------------------------- executor */
+
+/* Fills a fake arena with the base graph's data; returns the arena. */
+static s8 *exec_arena(void)
+{
+	static s8 arena[ARENA_SIZE] __attribute__((aligned(64)));
+	s32 *ch = (s32 *)(void *)(arena + W_ARENA + 144);
+	u32 i;
+
+	for (i = 0; i < sizeof(arena); i++)
+		arena[i] = (s8)rnd();
+	for (i = 0; i < 4; i++) {
+		ch[4 + i] = 1 << 30;		/* m0 @160 */
+		ch[8 + i] = -8;			/* s0 @176 */
+		ch[52 + i] = 1 << 30;		/* m1 @352 */
+		ch[56 + i] = -8;		/* s1 @368 */
+	}
+	return arena;
+}
+
+/* The progress hook stops a run before a node or inside one. */
+static int test_exec_stops(void)
+{
+	struct progress_log pl = { .stop_at = 2, .stop_ret = -ECANCELED };
+	struct nnmem_exec_hooks hooks = {
+		.now_ns = fake_now, .progress = progress_cb, .ctx = &pl,
+	};
+	struct nnmem_exec_result res;
+	s8 before[A_SIZE], *arena;
+	u64 node_ns[3];
+	struct graph g;
+
+	base(&g);
+	CHECK_OK(expect_ok(&g));
+	/* stopped before node 1: node 0 done, nothing after it written */
+	arena = exec_arena();
+	memcpy(before, arena + A_ARENA, A_SIZE);
+	fake_clock = 1;
+	CHECK_RET(nnmem_exec_run(arena, g.plan, g.nn, &hooks, node_ns, &res),
+		  -ECANCELED);
+	CHECK_EQ(res.nodes_done, 1);
+	CHECK_EQ(res.macs, 9216);
+	CHECK_EQ(node_ns[0], 1);
+	CHECK_EQ(node_ns[1], 0);
+	CHECK_EQ(node_ns[2], 0);
+	CHECK(memcmp(arena + A_ARENA + 256, before + 256, 256));
+	CHECK(!memcmp(arena + A_ARENA + 512, before + 512, 512));
+
+	/* inside node 0: a budget of 1000 MACs, stopped at the 3rd call */
+	memset(&pl, 0, sizeof(pl));
+	pl.stop_at = 3;
+	pl.stop_ret = 1;			/* positive: -EINTR */
+	hooks.budget = 1000;
+	arena = exec_arena();
+	memcpy(before, arena + A_ARENA, A_SIZE);
+	CHECK_RET(nnmem_exec_run(arena, g.plan, g.nn, &hooks, NULL, &res),
+		  -EINTR);
+	CHECK_EQ(res.nodes_done, 0);
+	CHECK_EQ(res.macs, 0);
+	/* before node 0, then after 1008 and 2016 MACs (elements of 36) */
+	CHECK_EQ(pl.calls, 3);
+	CHECK_EQ(pl.done[0], 0);
+	CHECK_EQ(pl.done[1], 1008);
+	CHECK_EQ(pl.done[2], 2016);
+	/* 56 elements of y0 written, the rest and all after untouched */
+	CHECK(memcmp(arena + A_ARENA + 256, before + 256, 56));
+	CHECK(!memcmp(arena + A_ARENA + 256 + 56, before + 256 + 56,
+		      A_SIZE - 256 - 56));
+
+	/* no hooks at all: runs, times 0 */
+	memset(&hooks, 0, sizeof(hooks));
+	CHECK_OK(nnmem_exec_run(exec_arena(), g.plan, g.nn, &hooks, node_ns,
+				&res));
+	CHECK_EQ(res.nodes_done, 3);
+	CHECK_EQ(node_ns[0] + node_ns[1] + node_ns[2] + res.duration_ns, 0);
+	return 0;
+}
+
+/* ---------------------------------------------------- host check and run */
+
+/* The base graph's two regions in host memory (kind as given). */
+struct host {
+	struct graph g;
+	u8 *w, *a;
+	struct nnmem_ref_region r[2];
+	struct nnmem_graph_error err;
+};
+
+static void host_init(struct host *h, u32 wkind, u32 akind)
+{
+	base(&h->g);
+	h->w = malloc(W_SIZE);
+	h->a = malloc(A_SIZE);
+	if (!h->w || !h->a)
+		abort();
+	memcpy(h->w, exec_arena() + W_ARENA, W_SIZE);
+	memcpy(h->a, exec_arena() + A_ARENA, A_SIZE);
+	h->r[0] = (struct nnmem_ref_region){ 1, wkind, h->w, W_SIZE };
+	h->r[1] = (struct nnmem_ref_region){ 2, akind, h->a, A_SIZE };
+	memset(&h->err, 0xff, sizeof(h->err));
+}
+
+static void host_fini(struct host *h)
+{
+	free(h->w);
+	free(h->a);
+}
+
+static int host_check(struct host *h, u32 nregions)
+{
+	return nnmem_host_check(h->g.t, h->g.nt, h->g.n, h->g.nn, h->r,
+				nregions, &h->err);
+}
+
+/* The reason, node and tensor of the last host call. */
+static int host_err(struct host *h, u32 reason, u32 node, u32 tensor)
+{
+	if (h->err.reason == reason && h->err.node == node &&
+	    h->err.tensor == tensor)
+		return 0;
+	printf("# host: reason %u node %#x tensor %#x, want %u %#x %#x\n",
+	       h->err.reason, h->err.node, h->err.tensor, reason, node,
+	       tensor);
+	return -1;
+}
+
+static int test_host_check(void)
+{
+	struct host h;
+	int ret = -1;
+
+	host_init(&h, NNMEM_KIND_WEIGHT, NNMEM_KIND_ACTIVATION);
+	if (host_check(&h, 2) || host_err(&h, NNMEM_GERR_NONE, NONE, NONE))
+		goto out;
+	/* kind 0 takes the kind of the region's first use */
+	h.r[0].kind = 0;
+	h.r[1].kind = 0;
+	if (host_check(&h, 2))
+		goto out;
+	/* ... so a bias placed in the activation region is TENSOR_KIND */
+	h.g.t[B0].handle = 2;
+	h.g.t[B0].offset = 768;			/* no overlap with x, y0 */
+	if (host_check(&h, 2) != -EINVAL ||
+	    host_err(&h, NNMEM_GERR_TENSOR_KIND, 0, B0))
+		goto out;
+	/* the validator's verdicts, reason, node and tensor */
+	host_fini(&h);
+	host_init(&h, NNMEM_KIND_WEIGHT, NNMEM_KIND_ACTIVATION);
+	h.g.t[Y1].dims[3] = 3;
+	if (host_check(&h, 2) != -EINVAL ||
+	    host_err(&h, NNMEM_GERR_NODE_SHAPE, 1, Y1))
+		goto out;
+	h.g.t[Y1].dims[3] = 4;
+	h.r[0].kind = NNMEM_KIND_ACTIVATION;
+	if (host_check(&h, 2) != -EINVAL ||
+	    host_err(&h, NNMEM_GERR_TENSOR_KIND, 0, W0))
+		goto out;
+	h.r[0].kind = NNMEM_KIND_WEIGHT;
+	/* region 2 missing: x (tensor 0) names no region */
+	if (host_check(&h, 1) != -EINVAL ||
+	    host_err(&h, NNMEM_GERR_TENSOR_HANDLE, NONE, X))
+		goto out;
+	/* a region too small for the last tensor in it (z @768 + 256) */
+	h.r[1].size = 1023;
+	if (host_check(&h, 2) != -EINVAL ||
+	    host_err(&h, NNMEM_GERR_TENSOR_BOUNDS, NONE, Z))
+		goto out;
+	h.r[1].size = A_SIZE;
+	h.g.nn = 0;
+	if (host_check(&h, 2) != -EINVAL ||
+	    host_err(&h, NNMEM_GERR_COUNT, NONE, NONE))
+		goto out;
+	h.g.nn = NN;
+	/* two regions with one handle: a caller error, no graph error */
+	h.r[1].handle = 1;
+	if (host_check(&h, 2) != -EINVAL ||
+	    host_err(&h, NNMEM_GERR_NONE, NONE, NONE))
+		goto out;
+	h.r[1].handle = 2;
+	/* err may be NULL */
+	if (nnmem_host_check(h.g.t, h.g.nt, h.g.n, h.g.nn, h.r, 2, NULL))
+		goto out;
+	ret = 0;
+out:
+	host_fini(&h);
+	return ret;
+}
+
+/* nnmem_host_run() writes what the kernels compute, nothing else. */
+static int test_host_run(void)
+{
+	s8 y0[256], y1[256], z[256];
+	struct nnmem_conv2d_tensors ct;
+	u8 w[W_SIZE], a[A_SIZE];
+	struct host h;
+	int ret = -1;
+
+	host_init(&h, 0, NNMEM_KIND_ACTIVATION);
+	if (host_check(&h, 2) || expect_ok(&h.g))	/* h.g.plan: the kernels' */
+		goto out;
+	memcpy(w, h.w, W_SIZE);
+	memcpy(a, h.a, A_SIZE);
+	ct = (struct nnmem_conv2d_tensors){
+		(s8 *)a, (s8 *)w, (s32 *)(void *)(w + 144),
+		(s32 *)(void *)(w + 160), (s32 *)(void *)(w + 176), y0 };
+	if (nnmem_conv2d_run(&h.g.plan[0].conv2d.p, &ct, NULL))
+		goto out;
+	ct = (struct nnmem_conv2d_tensors){
+		y0, (s8 *)w + 192, (s32 *)(void *)(w + 336),
+		(s32 *)(void *)(w + 352), (s32 *)(void *)(w + 368), y1 };
+	if (nnmem_conv2d_run(&h.g.plan[1].conv2d.p, &ct, NULL) ||
+	    nnmem_add_run(&h.g.plan[2].add.p, y1, 256, (s8 *)a, 256, z, NULL))
+		goto out;
+	memcpy(a + 256, y0, 256);
+	memcpy(a + 512, y1, 256);
+	memcpy(a + 768, z, 256);
+
+	if (nnmem_host_run(h.g.t, h.g.nt, h.g.n, h.g.nn, h.r, 2, &h.err) ||
+	    host_err(&h, NNMEM_GERR_NONE, NONE, NONE))
+		goto out;
+	if (memcmp(h.w, w, W_SIZE) || memcmp(h.a, a, A_SIZE)) {
+		printf("# host run differs from the kernels\n");
+		goto out;
+	}
+	/* a shift out of range is the kernel's -ERANGE at run time */
+	((s32 *)(void *)(h.w + 368))[2] = 31;
+	if (nnmem_host_run(h.g.t, h.g.nt, h.g.n, h.g.nn, h.r, 2, NULL) !=
+	    -ERANGE)
+		goto out;
+	/* a region with a size but no memory */
+	h.r[1].data = NULL;
+	if (nnmem_host_run(h.g.t, h.g.nt, h.g.n, h.g.nn, h.r, 2, NULL) !=
+	    -EINVAL)
+		goto out;
+	h.r[1].data = h.a;
+	ret = 0;
+out:
+	host_fini(&h);
+	return ret;
+}
+
+/*
+ * Defect 9: the old userspace reference trusted the shapes. y0 declared
+ * 1x4x4x4 (64 bytes) at the very end of the activation region while conv0
+ * makes 8x8x4 (256): it wrote 192 bytes past the region's heap buffer.
+ * Now the validator rejects it with its reason and nothing is written.
+ */
+static int test_host_run_rejects_a_too_small_output(void)
+{
+	u8 w[W_SIZE], a[A_SIZE];
+	struct host h;
+	int ret = -1;
+
+	host_init(&h, NNMEM_KIND_WEIGHT, NNMEM_KIND_ACTIVATION);
+	h.g.t[Y0].offset = A_SIZE - 64;
+	h.g.t[Y0].dims[1] = 4;
+	h.g.t[Y0].dims[2] = 4;
+	memcpy(w, h.w, W_SIZE);
+	memcpy(a, h.a, A_SIZE);
+	if (nnmem_host_run(h.g.t, h.g.nt, h.g.n, h.g.nn, h.r, 2, &h.err) !=
+	    -EINVAL || host_err(&h, NNMEM_GERR_NODE_SHAPE, 0, Y0))
+		goto out;
+	if (memcmp(h.w, w, W_SIZE) || memcmp(h.a, a, A_SIZE)) {
+		printf("# a rejected graph wrote to its regions\n");
+		goto out;
+	}
+	ret = 0;
+out:
+	host_fini(&h);
+	return ret;
+}
+
+/*
+ * The default MAC limit, 2^36, on the host: four convs of 2^34 MACs each
+ * (a 1x1x49151x32 input, a 1x1x32768x32 filter: 16384 outputs of 2^20
+ * taps) are accepted; a 1-element add after them (one MAC more) is
+ * GRAPH_MACS at that node. No data is needed to check.
+ */
+static int test_host_graph_macs(void)
+{
+	struct nnmem_ref_region r[2] = {
+		{ 1, NNMEM_KIND_WEIGHT, NULL, (1 << 20) + 64 },
+		{ 2, NNMEM_KIND_ACTIVATION, NULL, 49151 * 32 + 4 * 16384 + 2 },
+	};
+	struct nnmem_tensor t[10];
+	struct nnmem_node n[5];
+	struct nnmem_graph_error err;
+	u32 i;
+
+	memset(t, 0, sizeof(t));
+	memset(n, 0, sizeof(n));
+	t[0] = (struct nnmem_tensor){ .handle = 2, .type = NNMEM_TYPE_INT8,
+		.ndims = 4, .dims = { 1, 1, 49151, 32 } };
+	t[1] = (struct nnmem_tensor){ .handle = 1, .type = NNMEM_TYPE_INT8,
+		.ndims = 4, .dims = { 1, 1, 32768, 32 } };
+	t[2] = (struct nnmem_tensor){ .handle = 1, .type = NNMEM_TYPE_INT32,
+		.offset = 1 << 20, .ndims = 1, .dims = { 1 } };
+	for (i = 0; i < 4; i++)
+		t[3 + i] = (struct nnmem_tensor){ .handle = 2,
+			.type = NNMEM_TYPE_INT8,
+			.offset = 49151 * 32 + i * 16384, .ndims = 4,
+			.dims = { 1, 1, 16384, 1 } };
+	t[7] = (struct nnmem_tensor){ .handle = 2, .type = NNMEM_TYPE_INT8,
+		.offset = 49151 * 32 + 4 * 16384, .ndims = 1, .dims = { 1 } };
+	t[8] = t[7];
+	t[8].offset++;
+	for (i = 0; i < 4; i++) {
+		n[i].op = NNMEM_OP_CONV2D;
+		n[i].conv2d = (struct nnmem_conv2d){ .input = 0, .filter = 1,
+			.bias = NNMEM_INDEX_NONE, .multiplier = 2, .shift = 2,
+			.output = 3 + i, .stride_h = 1, .stride_w = 1,
+			.dilation_h = 1, .dilation_w = 1, .groups = 1,
+			.act_min = -128, .act_max = 127 };
+	}
+	n[4].op = NNMEM_OP_ADD;
+	n[4].add = (struct nnmem_add){ .input1 = 7, .input2 = 7, .output = 8,
+		.act_min = -128, .act_max = 127 };
+	CHECK_EQ(NNMEM_GRAPH_MAX_MACS_DEFAULT, 1ULL << 36);
+	CHECK_OK(nnmem_host_check(t, 9, n, 4, r, 2, &err));
+	CHECK_RET(nnmem_host_check(t, 9, n, 5, r, 2, &err), -EINVAL);
+	CHECK_EQ(err.reason, NNMEM_GERR_GRAPH_MACS);
+	CHECK_EQ(err.node, 4);
+	CHECK_EQ(err.tensor, NONE);
+	return 0;
+}
+
 /* Every reason code but ELEM_SIZE (the ioctl's own check) is covered. */
 static int test_reason_codes_covered(void)
 {
-	CHECK_EQ(NNMEM_GERR_MAX, 20);
+	CHECK_EQ(NNMEM_GERR_MAX, 23);
 	CHECK_EQ(NNMEM_GERR_ELEM_SIZE, 2);
+	CHECK_EQ(NNMEM_GERR_NODE_PARAM, 15);
 	CHECK_EQ(NNMEM_GERR_NODE_ALIAS, 19);
+	CHECK_EQ(NNMEM_GERR_NODE_PADDING, 20);
+	CHECK_EQ(NNMEM_GERR_NODE_GROUPS, 21);
+	CHECK_EQ(NNMEM_GERR_GRAPH_MACS, 22);
 	return 0;
 }
 
@@ -866,11 +1281,19 @@ static const struct tap_test tests[] = {
 	{ "NODE_RESERVED: flags, __pad, union tail", test_node_reserved },
 	{ "NODE_INDEX: tensor index out of range", test_node_index },
 	{ "NODE_SHAPE: conv and add shapes", test_node_shape },
-	{ "NODE_PARAM: stride, dilation, groups, padding", test_node_param },
+	{ "NODE_PARAM: stride, dilation, filter beyond the input", test_node_param },
+	{ "NODE_GROUPS: zero, not dividing in or out channels", test_node_groups },
+	{ "NODE_PADDING: not below the dilated filter", test_node_padding },
+	{ "GRAPH_MACS: at the limit accepted, one over rejected", test_graph_macs },
 	{ "NODE_QUANT: shifts, left_shift, clamps", test_node_quant },
 	{ "NODE_ORDER: reads before the writer", test_node_order },
 	{ "NODE_WRITER: two writers", test_node_writer },
 	{ "NODE_ALIAS: output overlaps an input", test_node_alias },
+	{ "executor: stops before a node and inside one", test_exec_stops },
+	{ "host check: the validator's verdicts over host regions", test_host_check },
+	{ "host run: the kernels' bytes, -ERANGE, no data", test_host_run },
+	{ "host run: too-small output rejected, nothing written (defect 9)", test_host_run_rejects_a_too_small_output },
+	{ "host check: 2^36 MACs accepted, one more rejected", test_host_graph_macs },
 	{ "reason code numbering as in the uapi", test_reason_codes_covered },
 };
 

@@ -14,6 +14,7 @@
 
 KERNELS_DIR := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 KERNELS_DRIVER := $(abspath $(KERNELS_DIR)/../../driver)
+KERNELS_UAPI := $(abspath $(KERNELS_DIR)/../../uapi)
 # testdata_case.c: the test vector loader shared with selftests/nnmem
 KERNELS_TD := $(abspath $(KERNELS_DIR)/../nnmem)
 KERNELS_TESTDATA ?= $(or $(NNMEM_TESTDATA),$(abspath $(KERNELS_DIR)/../../../shared/testdata))
@@ -21,11 +22,13 @@ KERNELS_OUT ?= $(or $(OUTPUT),$(KERNELS_DIR))
 KERNELS_CC ?= gcc
 KERNELS_CFLAGS := -O1 -g -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer \
-	-Wall -Wextra -Werror -I$(KERNELS_DRIVER) -I$(KERNELS_TD)
+	-Wall -Wextra -Werror -I$(KERNELS_DRIVER) -I$(KERNELS_UAPI) \
+	-I$(KERNELS_TD)
 KERNELS_LDLIBS := -ljson-c
 KERNELS_SRCS := $(KERNELS_DIR)/kernels_test.c $(KERNELS_DRIVER)/nnmem_kernels.c \
 	$(KERNELS_TD)/testdata_case.c
 KERNELS_HDRS := $(KERNELS_DRIVER)/nnmem_kernels.h $(KERNELS_DRIVER)/nnmem_port.h \
+	$(KERNELS_DRIVER)/nnmem_shape.h \
 	$(KERNELS_TD)/testdata_case.h
 
 .PHONY: kernels_test run_kernels_test clean_kernels_test

@@ -349,7 +349,7 @@ static void run_conv_case(const char *dir, struct json_object *j,
 		.input = c.input, .filter = c.filter, .bias = c.bias,
 		.multiplier = c.multiplier, .shift = c.shift, .output = got,
 	};
-	ret = nnmem_conv2d_run(&c.p, &t, 0, NULL, NULL);
+	ret = nnmem_conv2d_run(&c.p, &t, NULL);
 	if (ret)
 		diag("nnmem_conv2d_run: %d", ret);
 	else
@@ -382,7 +382,8 @@ static void run_add_case(const char *dir, struct json_object *j,
 		goto out;
 	got = xmalloc(a.elems);
 	memset(got, 0x5a, a.elems);
-	ret = nnmem_add_run(&a.p, a.input1, a.elems, a.input2, a.elems, got);
+	ret = nnmem_add_run(&a.p, a.input1, a.elems, a.input2, a.elems, got,
+			    NULL);
 	if (ret)
 		diag("nnmem_add_run: %d", ret);
 	else
@@ -566,7 +567,7 @@ static int conv_case_run(struct conv_case *c, bool with_bias)
 		.shift = c->shift, .output = c->out,
 	};
 
-	return nnmem_conv2d_run(&c->p, &t, 0, NULL, NULL);
+	return nnmem_conv2d_run(&c->p, &t, NULL);
 }
 
 static void conv_params_1x1(struct nnmem_conv2d_params *p, u32 h, u32 w,
@@ -794,17 +795,26 @@ static void conv_case_random(struct conv_case *c, int idx)
 }
 
 struct progress_log {
-	u32 calls, last_done, total, bad_calls, abort_at;
+	u32 calls, bad_calls, abort_at;
+	u64 last_done, total, max_gap, min_gap;
+	u64 done[16];	/* the first calls' done values */
 	int abort_ret;
 };
 
-static int progress_cb(void *ctx, u32 done, u32 total)
+static int progress_cb(void *ctx, u64 done, u64 total)
 {
 	struct progress_log *log = ctx;
+	u64 gap = done - log->last_done;
 
-	log->calls++;
 	if (done <= log->last_done || done > total || total != log->total)
 		log->bad_calls++;
+	if (gap > log->max_gap)
+		log->max_gap = gap;
+	if (!log->calls || gap < log->min_gap)
+		log->min_gap = gap;
+	if (log->calls < ARRAY_SIZE(log->done))
+		log->done[log->calls] = done;
+	log->calls++;
 	log->last_done = done;
 	if (log->abort_at && log->calls == log->abort_at)
 		return log->abort_ret;
@@ -858,24 +868,50 @@ static void test_conv_random(int idx)
 			.bias = c.bias, .multiplier = c.mult,
 			.shift = c.shift, .output = part + b * out_per,
 		};
-		ok &= expect_errno(nnmem_conv2d_run(&one, &t, 0, NULL, NULL),
+		ok &= expect_errno(nnmem_conv2d_run(&one, &t, NULL),
 				   0, "single batch run");
 	}
 	ok &= compare_s8(part, c.out, c.s.output_elems, "batch by batch");
 
-	log.total = c.p.batch * c.s.out_h;
-	t = (struct nnmem_conv2d_tensors){
-		.input = c.input, .filter = c.filter, .bias = c.bias,
-		.multiplier = c.mult, .shift = c.shift, .output = part,
-	};
-	memset(part, 0, c.s.output_elems);
-	ret = nnmem_conv2d_run(&c.p, &t, 2, progress_cb, &log);
-	ok &= expect_errno(ret, 0, "run with progress");
-	ok &= compare_s8(part, c.out, c.s.output_elems, "with progress");
-	if (log.calls != log.total / 2 || log.bad_calls) {
-		diag("progress: %u calls (%u bad) for %u rows, interval 2",
-		     log.calls, log.bad_calls, log.total);
-		ok = false;
+	/*
+	 * With a budget of a third of an element's taps (metered tap by
+	 * tap), of three elements (metered by element) and of one output
+	 * row (metered by row): the same output, calls at least a budget
+	 * apart and less than a budget plus one charge apart (a row, an
+	 * element, or a tap's channels or a skipped row of taps).
+	 */
+	for (wb = 0; wb < 3; wb++) {
+		u64 taps = (u64)c.p.k_h * c.p.k_w * (c.p.in_c / c.p.groups);
+		u64 row = taps * c.s.out_w * c.p.out_c;
+		u64 budget = wb == 0 ? (taps + 2) / 3 : wb == 1 ? 3 * taps : row;
+		struct nnmem_kernel_progress prog = {
+			.fn = progress_cb, .ctx = &log, .budget = budget,
+		};
+		u64 charge = row <= budget ? row : taps <= budget ? taps :
+			     (u64)c.p.k_w * (c.p.in_c / c.p.groups);
+
+		memset(&log, 0, sizeof(log));
+		log.total = c.s.macs;
+		t = (struct nnmem_conv2d_tensors){
+			.input = c.input, .filter = c.filter, .bias = c.bias,
+			.multiplier = c.mult, .shift = c.shift, .output = part,
+		};
+		memset(part, 0, c.s.output_elems);
+		ret = nnmem_conv2d_run(&c.p, &t, &prog);
+		ok &= expect_errno(ret, 0, "run with progress");
+		ok &= compare_s8(part, c.out, c.s.output_elems,
+				 "with progress");
+		if (log.bad_calls || (log.calls && log.min_gap < budget) ||
+		    log.max_gap >= budget + charge ||
+		    c.s.macs - log.last_done >= budget + charge) {
+			diag("progress, budget %llu: %u calls (%u bad), gaps %llu..%llu, last %llu of %llu",
+			     (unsigned long long)budget, log.calls,
+			     log.bad_calls, (unsigned long long)log.min_gap,
+			     (unsigned long long)log.max_gap,
+			     (unsigned long long)log.last_done,
+			     (unsigned long long)c.s.macs);
+			ok = false;
+		}
 	}
 
 	tap_result(ok, name);
@@ -901,16 +937,24 @@ static bool progress_case(struct conv_case *c)
 	return true;
 }
 
-static void test_progress(u32 interval, u32 abort_at, int abort_ret,
-			  int want_ret, u32 want_calls, const char *name)
+/*
+ * progress_case() has 12 output elements of 1 MAC each, in rows of 2; the
+ * hook is called once @budget MACs were done since the previous call, at
+ * the end of a row when a row fits in the budget, else of an element.
+ */
+static void test_progress(u64 budget, u32 abort_at, int abort_ret,
+			  int want_ret, u32 want_calls, u64 want_written,
+			  const char *name)
 {
 	struct progress_log log = { .abort_at = abort_at,
-				    .abort_ret = abort_ret, .total = 6 };
+				    .abort_ret = abort_ret, .total = 12 };
+	struct nnmem_kernel_progress prog = {
+		.fn = progress_cb, .ctx = &log, .budget = budget,
+	};
 	struct conv_case c = { 0 };
 	struct nnmem_conv2d_tensors t;
 	int8_t full[12], sentinel[12];
 	bool ok = false;
-	size_t rows_written;
 	int ret;
 
 	if (!progress_case(&c))
@@ -925,18 +969,74 @@ static void test_progress(u32 interval, u32 abort_at, int abort_ret,
 		.input = c.input, .filter = c.filter, .multiplier = c.mult,
 		.shift = c.shift, .output = c.out,
 	};
-	ret = nnmem_conv2d_run(&c.p, &t, interval, progress_cb, &log);
+	ret = nnmem_conv2d_run(&c.p, &t, &prog);
 	ok = expect_errno(ret, want_ret, "run with progress");
 	if (log.calls != want_calls || log.bad_calls) {
 		diag("%u calls (%u bad), expected %u", log.calls,
 		     log.bad_calls, want_calls);
 		ok = false;
 	}
-	/* each output row is 2 values; rows reported done are written */
-	rows_written = want_ret ? log.last_done : 6;
-	ok &= compare_s8(c.out, full, rows_written * 2, "rows done");
-	ok &= compare_s8(c.out + rows_written * 2, sentinel,
-			 12 - rows_written * 2, "rows not done");
+	/* the elements done when it stopped are written, no others */
+	ok &= compare_s8(c.out, full, want_written, "elements done");
+	ok &= compare_s8(c.out + want_written, sentinel, 12 - want_written,
+			 "elements not done");
+out:
+	tap_result(ok, name);
+	conv_case_free(&c);
+}
+
+/*
+ * One output element of 72 MACs: a 3x8 filter of 3 channels over a 1x8
+ * input padded by one row above and below. Rows 0 and 2 of the filter lie
+ * in the padding (24 MACs each, skipped at once), row 1 is 8 taps of 3.
+ * With a budget of 5 the hook must come inside the element, at 24 (the
+ * first skipped row), then 30, 36, 42, 48 (taps of row 1) and 72 (the
+ * last skipped row); aborting at the second call writes nothing.
+ */
+static void test_progress_inside_an_element(u32 abort_at, const char *name)
+{
+	static const u64 want_done[] = { 24, 30, 36, 42, 48, 72 };
+	struct progress_log log = { .abort_at = abort_at,
+				    .abort_ret = -ECANCELED, .total = 72 };
+	struct nnmem_kernel_progress prog = {
+		.fn = progress_cb, .ctx = &log, .budget = 5,
+	};
+	struct conv_case c = { 0 };
+	struct nnmem_conv2d_tensors t;
+	int8_t full;
+	bool ok = false;
+	u32 i, want_calls = abort_at ? abort_at : ARRAY_SIZE(want_done);
+	int ret;
+
+	conv_params_1x1(&c.p, 1, 8, 3, 1);
+	c.p.k_h = 3;
+	c.p.k_w = 8;
+	c.p.pad_top = 1;
+	c.p.pad_bottom = 1;
+	if (!conv_case_alloc(&c) || c.s.output_elems != 1 || c.s.macs != 72)
+		goto out;
+	fill_s8(c.input, c.s.input_elems);
+	fill_s8(c.filter, c.s.filter_elems);
+	c.mult[0] = 1 << 30;
+	c.shift[0] = -4;
+	if (!expect_errno(conv_case_run(&c, false), 0, "run"))
+		goto out;
+	full = c.out[0];
+	c.out[0] = 0x66;
+	t = (struct nnmem_conv2d_tensors){
+		.input = c.input, .filter = c.filter, .multiplier = c.mult,
+		.shift = c.shift, .output = c.out,
+	};
+	ret = nnmem_conv2d_run(&c.p, &t, &prog);
+	ok = expect_errno(ret, abort_at ? -ECANCELED : 0, "run");
+	ok &= log.calls == want_calls && !log.bad_calls;
+	for (i = 0; i < want_calls && i < log.calls; i++)
+		ok &= log.done[i] == want_done[i];
+	if (!ok)
+		diag("%u calls (%u bad), the first at %llu, expected %u",
+		     log.calls, log.bad_calls,
+		     (unsigned long long)log.done[0], want_calls);
+	ok &= c.out[0] == (abort_at ? 0x66 : full);
 out:
 	tap_result(ok, name);
 	conv_case_free(&c);
@@ -1138,7 +1238,7 @@ static void test_add_hand(void)
 			b[x + 128] = (int8_t)y;
 			want[x + 128] = (int8_t)(v > 127 ? 127 : v);
 		}
-		if (!expect_errno(nnmem_add_run(&p, a, 256, b, 256, got), 0,
+		if (!expect_errno(nnmem_add_run(&p, a, 256, b, 256, got, NULL), 0,
 				  "run")) {
 			ok = false;
 			break;
@@ -1197,17 +1297,50 @@ static void test_add_random(void)
 		fill_s8(b, 1000);
 		for (i = 0; i < 1000; i++)
 			want[i] = ref_add_one(&p, a[i], b[i]);
-		ok &= expect_errno(nnmem_add_run(&p, a, 1000, b, 1000, got), 0,
-				   "run");
+		ok &= expect_errno(nnmem_add_run(&p, a, 1000, b, 1000, got,
+						 NULL), 0, "run");
 		ok &= compare_s8(got, want, 1000, "output");
 		/* in place, output aliasing input1 */
-		ok &= expect_errno(nnmem_add_run(&p, a, 1000, b, 1000, a), 0,
-				   "in-place run");
+		ok &= expect_errno(nnmem_add_run(&p, a, 1000, b, 1000, a,
+						 NULL), 0, "in-place run");
 		ok &= compare_s8(a, want, 1000, "in place");
 	}
 	if (!ok)
 		diag("in round %d", round - 1);
 	tap_result(ok, "add-own/random_params_match_reference_and_in_place");
+}
+
+/* An add of 10 elements, budget 3: calls at 3, 6 and 9. */
+static void test_add_progress(u32 abort_at, const char *name)
+{
+	struct nnmem_add_params p = add_params_half();
+	struct progress_log log = { .abort_at = abort_at, .abort_ret = 1,
+				    .total = 10 };
+	struct nnmem_kernel_progress prog = {
+		.fn = progress_cb, .ctx = &log, .budget = 3,
+	};
+	int8_t a[10], b[10], want[10], got[10], sentinel[10];
+	u32 written = abort_at ? 3 * abort_at : 10;
+	bool ok;
+	u32 i;
+
+	fill_s8(a, 10);
+	fill_s8(b, 10);
+	for (i = 0; i < 10; i++)
+		want[i] = ref_add_one(&p, a[i], b[i]);
+	memset(got, 0x66, sizeof(got));
+	memset(sentinel, 0x66, sizeof(sentinel));
+	ok = expect_errno(nnmem_add_run(&p, a, 10, b, 10, got, &prog),
+			  abort_at ? -EINTR : 0, "run");
+	if (log.calls != (abort_at ? abort_at : 3) || log.bad_calls ||
+	    log.done[0] != 3 || (log.calls > 1 && log.done[1] != 6)) {
+		diag("%u calls (%u bad)", log.calls, log.bad_calls);
+		ok = false;
+	}
+	ok &= compare_s8(got, want, written, "elements done");
+	ok &= compare_s8(got + written, sentinel, 10 - written,
+			 "elements not done");
+	tap_result(ok, name);
 }
 
 /* input2 of n2 values repeated over input1 equals the expanded input2 */
@@ -1224,9 +1357,9 @@ static void test_add_broadcast(u32 n2, const char *name)
 	fill_s8(b, n2);
 	for (i = 0; i < 240; i++)
 		full[i] = b[i % n2];
-	ok = expect_errno(nnmem_add_run(&p, a, 240, full, 240, want), 0,
+	ok = expect_errno(nnmem_add_run(&p, a, 240, full, 240, want, NULL), 0,
 			  "full run");
-	ok &= expect_errno(nnmem_add_run(&p, a, 240, b, n2, got), 0,
+	ok &= expect_errno(nnmem_add_run(&p, a, 240, b, n2, got, NULL), 0,
 			   "broadcast run");
 	ok &= compare_s8(got, want, 240, "output");
 	tap_result(ok, name);
@@ -1284,7 +1417,7 @@ static void test_add_validate(void)
 			memset(out, 0x77, sizeof(out));
 			memset(sentinel, 0x77, sizeof(sentinel));
 			ok &= expect_errno(nnmem_add_run(&p, a, c[i].n1, a,
-							 c[i].n2, out),
+							 c[i].n2, out, NULL),
 					   c[i].err, "run");
 			ok &= compare_s8(out, sentinel, 8, "output untouched");
 		}
@@ -1334,13 +1467,20 @@ static void run_all(const char *root)
 	for (i = 0; i < 60; i++)
 		test_conv_random(i);
 
-	test_progress(2, 0, 0, 0, 3, "conv2d-progress/every_2_rows_of_6");
-	test_progress(0, 0, 0, 0, 6, "conv2d-progress/interval_0_is_every_row");
-	test_progress(4, 0, 0, 0, 1, "conv2d-progress/every_4_rows_of_6");
-	test_progress(2, 2, 1, -EINTR, 2,
+	test_progress(2, 0, 0, 0, 6, 12, "conv2d-progress/budget_2_of_12_macs");
+	test_progress(0, 0, 0, 0, 0, 12,
+		      "conv2d-progress/budget_0_is_the_default");
+	test_progress(5, 0, 0, 0, 2, 12, "conv2d-progress/budget_5_by_rows_at_6_12");
+	test_progress(2, 2, 1, -EINTR, 2, 4,
 		      "conv2d-progress/positive_return_aborts_EINTR");
-	test_progress(1, 1, -ECANCELED, -ECANCELED, 1,
+	test_progress(1, 1, -ECANCELED, -ECANCELED, 1, 1,
 		      "conv2d-progress/negative_return_aborts_with_it");
+	test_progress_inside_an_element(0,
+		"conv2d-progress/inside_one_element_by_taps_and_rows");
+	test_progress_inside_an_element(2,
+		"conv2d-progress/abort_inside_an_element_writes_nothing");
+	test_add_progress(0, "add-progress/budget_3_of_10");
+	test_add_progress(2, "add-progress/abort_at_6_writes_6_EINTR");
 
 	test_conv_validate();
 	test_conv_bad_shift(31, "conv2d-validate/shift_31_ERANGE_nothing_written");

@@ -142,5 +142,5 @@ cppcheck_run selftests -D_GNU_SOURCE -Idriver -Iuserspace/include \
 # kernel tree's tools/include (selftests/rbtree.mk).
 cppcheck_run "portable driver" -U__KERNEL__ -Idriver \
 	-I"$ksrc/tools/include" driver/nnmem_arena.c driver/nnmem_graphval.c \
-	driver/nnmem_kernels.c
+	driver/nnmem_kernels.c driver/nnmem_exec.c
 exit $rc

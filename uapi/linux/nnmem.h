@@ -101,12 +101,16 @@
  * @max_nodes: most nodes in one graph (since version 1).
  * @max_graphs: most graphs one session may hold at once (since version 1).
  * @max_jobs: most unreaped jobs one session may have (since version 1).
- * @max_graph_macs: most multiply-accumulates one graph may take to run
- *	(module parameter max_graph_macs; since version 2).
+ * @max_graph_macs: most multiply-accumulates one graph may take to run, as
+ *	&nnmem_wait.macs counts them (module parameter max_graph_macs,
+ *	default 2^36; GRAPH_CREATE rejects a graph above it with
+ *	%NNMEM_GERR_GRAPH_MACS; since version 2).
  * @max_session_kmem: most bytes of kernel memory the graphs and jobs of
- *	one session may hold (module parameter; since version 2).
+ *	one session may hold, as "DOC: nnmem kernel memory" counts them
+ *	(module parameter max_session_kmem; since version 2).
  * @max_device_kmem: most bytes of kernel memory the graphs and jobs of all
- *	sessions of the device may hold (module parameter; since version 2).
+ *	sessions of the device may hold, counted the same way (module
+ *	parameter max_device_kmem; since version 2).
  */
 struct nnmem_info {
 	__u32 uapi_version;
@@ -248,6 +252,11 @@ struct nnmem_rw {
  * @__pad: zero.
  * @session_bytes: bytes reserved by the calling session's regions.
  * @deferred_bytes: bytes held by deferred regions.
+ * @session_kmem: kernel memory charged for the calling session's graphs
+ *	and jobs (see "DOC: nnmem kernel memory"; since version 1 of the
+ *	struct).
+ * @device_kmem: kernel memory charged for the graphs and jobs of all
+ *	sessions of the device (since version 1).
  */
 struct nnmem_usage {
 	__u64 arena_size;
@@ -267,9 +276,46 @@ struct nnmem_usage {
 	__u32 __pad;
 	__u64 session_bytes;
 	__u64 deferred_bytes;
+	__u64 session_kmem;
+	__u64 device_kmem;
 };
 
 #define NNMEM_USAGE_SIZE_VER0		112
+
+/**
+ * DOC: nnmem kernel memory
+ *
+ * Graphs and jobs live in kernel memory, as much as userspace asks for.
+ * Everything a call makes the driver allocate (graphs, jobs, the regions'
+ * and the session's bookkeeping) is charged to the memory cgroup of the
+ * calling process. Graphs and jobs are also counted against two budgets:
+ * &nnmem_info.max_session_kmem for each session and
+ * &nnmem_info.max_device_kmem for all sessions of a device together (the
+ * module parameters max_session_kmem and max_device_kmem, by default
+ * 16 MiB and 256 MiB; root may change them at any time).
+ *
+ * A graph of T tensors and N nodes is charged 64 + 8 * T + 144 * N bytes,
+ * from %NNMEM_IOCTL_GRAPH_CREATE until the graph is freed: when its handle
+ * is gone (%NNMEM_IOCTL_GRAPH_DESTROY or close()) and every job of it has
+ * been reaped. A job of a graph of N nodes is charged 64 + 8 * N bytes
+ * from %NNMEM_IOCTL_RUN until it is reaped (%NNMEM_IOCTL_WAIT, the end of
+ * a synchronous RUN, or close()). These fixed functions of the counts are
+ * the bytes the driver asks for to keep the object (its struct, and an
+ * entry per tensor and per node) on a 64-bit kernel; the allocators round
+ * them up and add bookkeeping of their own, which the memory cgroup sees
+ * and the budgets do not. &nnmem_usage.session_kmem and
+ * &nnmem_usage.device_kmem show the charges.
+ *
+ * A GRAPH_CREATE or RUN whose charge would take its session past
+ * max_session_kmem, or the device past max_device_kmem, fails with
+ * ``-EDQUOT`` and changes nothing. ``-ENOMEM`` means that the kernel could
+ * not allocate the memory, the memory cgroup's limit included.
+ *
+ * With the defaults, a session holding its most graphs of the largest size
+ * (64 graphs of 1024 tensors and 1024 nodes) and its most jobs of them is
+ * charged 10,493,952 bytes, so the session budget refuses nothing that the
+ * count limits allow; the device budget is 25 such sessions.
+ */
 
 /**
  * DOC: nnmem graphs
@@ -455,11 +501,14 @@ enum nnmem_graph_err {
 	NNMEM_GERR_NODE_RESERVED,	/* node flags/__pad/union tail nonzero */
 	NNMEM_GERR_NODE_INDEX,		/* tensor index out of range */
 	NNMEM_GERR_NODE_SHAPE,		/* shapes inconsistent with the op */
-	NNMEM_GERR_NODE_PARAM,		/* stride/dilation 0, padding, groups */
+	NNMEM_GERR_NODE_PARAM,		/* stride/dilation 0 or too big, or too big a filter */
 	NNMEM_GERR_NODE_QUANT,		/* shift, left_shift or clamp range */
 	NNMEM_GERR_NODE_ORDER,		/* reads a tensor a later node writes */
 	NNMEM_GERR_NODE_WRITER,		/* tensor written by two nodes */
 	NNMEM_GERR_NODE_ALIAS,		/* output overlaps one of its inputs */
+	NNMEM_GERR_NODE_PADDING,	/* a padding not below the dilated filter */
+	NNMEM_GERR_NODE_GROUPS,		/* groups 0 or not dividing both channel counts */
+	NNMEM_GERR_GRAPH_MACS,		/* more MACs than nnmem_info.max_graph_macs */
 	NNMEM_GERR_MAX,
 };
 
@@ -487,8 +536,17 @@ enum nnmem_graph_err {
  * The struct is written back on ``-EINVAL`` too. Nonzero @flags or @__pad
  * give ``-EINVAL`` with reason %NNMEM_GERR_NONE.
  *
- * Errors: ``-EINVAL`` (reason filled in), ``-EFAULT``, ``-ENOMEM``,
- * ``-EMFILE`` when the session holds &nnmem_info.max_graphs graphs.
+ * A graph whose nodes together take more multiply-accumulates than
+ * &nnmem_info.max_graph_macs is rejected like any other invalid graph:
+ * ``-EINVAL`` with %NNMEM_GERR_GRAPH_MACS and @err_node the node at which
+ * the running sum first exceeds the limit (not ``-E2BIG``, which means a
+ * struct with unknown nonzero fields here).
+ *
+ * Errors: ``-EINVAL`` (reason filled in), ``-EDQUOT`` when the graph's
+ * charge would go past a kernel memory budget (see "DOC: nnmem kernel
+ * memory"; checked once the header is valid, before the arrays are read),
+ * ``-EFAULT``, ``-ENOMEM``, ``-EMFILE`` when the session holds
+ * &nnmem_info.max_graphs graphs.
  */
 struct nnmem_graph_create {
 	__u64 tensors;
@@ -535,8 +593,9 @@ struct nnmem_graph_destroy {
  * @macs: out: without %NNMEM_RUN_ASYNC, multiply-accumulates executed.
  *
  * Without %NNMEM_RUN_ASYNC the call returns the job's result: 0, or a
- * negative errno. Errors: ``-EAGAIN`` when the session has
- * &nnmem_info.max_jobs unreaped jobs.
+ * negative errno. Errors: ``-EDQUOT`` when the job's charge would go past
+ * a kernel memory budget (see "DOC: nnmem kernel memory"), ``-EAGAIN``
+ * when the session has &nnmem_info.max_jobs unreaped jobs.
  */
 struct nnmem_run {
 	__u32 graph;

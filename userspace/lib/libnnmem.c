@@ -14,6 +14,9 @@
 
 #include <nnmem/libnnmem.h>
 
+/* The driver's shape arithmetic (GPL-2.0 OR MIT): one definition of it. */
+#include "nnmem_shape.h"
+
 struct nnmem_dev {
 	int fd;
 };
@@ -216,7 +219,7 @@ const char *nnmem_graph_strerror(uint32_t reason)
 	case NNMEM_GERR_NODE_SHAPE:
 		return "node tensor shapes inconsistent with the op";
 	case NNMEM_GERR_NODE_PARAM:
-		return "bad stride, dilation, padding or groups";
+		return "bad stride or dilation, or the dilated filter does not fit the padded input";
 	case NNMEM_GERR_NODE_QUANT:
 		return "bad shift, left shift or activation range";
 	case NNMEM_GERR_NODE_ORDER:
@@ -225,6 +228,12 @@ const char *nnmem_graph_strerror(uint32_t reason)
 		return "tensor written by two nodes";
 	case NNMEM_GERR_NODE_ALIAS:
 		return "node output overlaps one of its inputs";
+	case NNMEM_GERR_NODE_PADDING:
+		return "conv2d padding not smaller than the dilated filter";
+	case NNMEM_GERR_NODE_GROUPS:
+		return "conv2d groups zero or not dividing the input and output channels";
+	case NNMEM_GERR_GRAPH_MACS:
+		return "graph needs more multiply-accumulates than max_graph_macs allows";
 	default:
 		return "unknown graph error";
 	}
@@ -460,15 +469,10 @@ uint32_t nnmem_conv2d_out_dim(uint32_t in, uint32_t k, uint32_t stride,
 			      uint32_t dilation, uint32_t pad_before,
 			      uint32_t pad_after)
 {
-	uint64_t padded = (uint64_t)in + pad_before + pad_after;
-	uint64_t extent;
-
-	if (!in || !k || !stride || !dilation)
+	if (!in)
 		return 0;
-	extent = (uint64_t)dilation * (k - 1) + 1;
-	if (extent > padded)
-		return 0;
-	return (uint32_t)((padded - extent) / stride + 1);
+	return nnmem_shape_conv_out_dim(in, pad_before, pad_after, k,
+					dilation, stride);
 }
 
 int nnmem_padding_get(enum nnmem_padding scheme, uint32_t in, uint32_t k,
@@ -562,24 +566,14 @@ uint64_t nnmem_conv2d_macs(const struct nnmem_conv2d *conv,
 	if (!conv->groups || nnmem_conv2d_out_dims(conv, in_dims, filter_dims,
 						   out))
 		return 0;
-	return (uint64_t)out[0] * out[1] * out[2] * out[3] *
-	       filter_dims[1] * filter_dims[2] * (in_dims[3] / conv->groups);
+	return nnmem_shape_conv_macs((uint64_t)out[0] * out[1] * out[2] *
+				     out[3], filter_dims[1], filter_dims[2],
+				     in_dims[3] / conv->groups);
 }
 
 uint64_t nnmem_tensor_bytes(const struct nnmem_tensor *t)
 {
-	uint64_t n;
-	uint32_t i;
-
-	if (!t->ndims || t->ndims > NNMEM_TENSOR_MAX_DIMS)
-		return 0;
-	n = t->type == NNMEM_TYPE_INT8 ? 1 : t->type == NNMEM_TYPE_INT32 ? 4 : 0;
-	for (i = 0; i < t->ndims; i++) {
-		if (!t->dims[i] || n > UINT64_MAX / t->dims[i])
-			return 0;
-		n *= t->dims[i];
-	}
-	return n;
+	return nnmem_shape_tensor_bytes(t);
 }
 
 const char *nnmem_kind_name(uint32_t kind)

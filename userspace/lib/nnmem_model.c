@@ -971,36 +971,59 @@ static uint8_t **nnmem_model_images_alloc(const struct nnmem_model *m)
 	return images;
 }
 
-int nnmem_model_reference(const struct nnmem_model *m, uint8_t ***imagesp)
+/*
+ * The model's regions and tensors for the host functions: regions named by
+ * index + 1 whatever a device said, with @images (or no data) as memory.
+ */
+static int nnmem_model_host_graph(const struct nnmem_model *m,
+				  uint8_t **images,
+				  struct nnmem_ref_region **rrp,
+				  struct nnmem_tensor **tensorsp)
 {
 	struct nnmem_ref_region *rr;
 	struct nnmem_tensor *tensors;
-	uint8_t **images;
 	uint32_t i;
-	int err;
 
-	images = nnmem_model_images_alloc(m);
 	rr = calloc(m->region_count ? m->region_count : 1, sizeof(*rr));
 	tensors = calloc(m->tensor_count ? m->tensor_count : 1,
 			 sizeof(*tensors));
-	if (!images || !rr || !tensors) {
-		err = -ENOMEM;
-		goto out;
+	if (!rr || !tensors) {
+		free(rr);
+		free(tensors);
+		return -ENOMEM;
 	}
-	/* the reference names regions by index + 1, whatever the device said */
 	for (i = 0; i < m->region_count; i++) {
-		memcpy(images[i], m->regions[i].image, m->regions[i].size);
 		rr[i].handle = i + 1;
-		rr[i].data = images[i];
+		rr[i].kind = m->regions[i].kind;
+		rr[i].data = images ? images[i] : NULL;
 		rr[i].size = m->regions[i].size;
 	}
 	for (i = 0; i < m->tensor_count; i++) {
 		tensors[i] = m->tensors[i];
 		tensors[i].handle = m->mtensors[i].region + 1;
 	}
-	err = nnmem_ref_run(tensors, m->tensor_count, m->nodes, m->node_count,
-			    rr, m->region_count);
-out:
+	*rrp = rr;
+	*tensorsp = tensors;
+	return 0;
+}
+
+int nnmem_model_reference(const struct nnmem_model *m, uint8_t ***imagesp)
+{
+	struct nnmem_ref_region *rr = NULL;
+	struct nnmem_tensor *tensors = NULL;
+	uint8_t **images;
+	uint32_t i;
+	int err;
+
+	images = nnmem_model_images_alloc(m);
+	if (!images)
+		return -ENOMEM;
+	for (i = 0; i < m->region_count; i++)
+		memcpy(images[i], m->regions[i].image, m->regions[i].size);
+	err = nnmem_model_host_graph(m, images, &rr, &tensors);
+	if (!err)
+		err = nnmem_host_run(tensors, m->tensor_count, m->nodes,
+				     m->node_count, rr, m->region_count, NULL);
 	free(tensors);
 	free(rr);
 	if (err) {
@@ -1009,6 +1032,23 @@ out:
 	}
 	*imagesp = images;
 	return 0;
+}
+
+int nnmem_model_check(const struct nnmem_model *m,
+		      struct nnmem_graph_error *err)
+{
+	struct nnmem_ref_region *rr;
+	struct nnmem_tensor *tensors;
+	int ret;
+
+	ret = nnmem_model_host_graph(m, NULL, &rr, &tensors);
+	if (ret)
+		return ret;
+	ret = nnmem_host_check(tensors, m->tensor_count, m->nodes,
+			       m->node_count, rr, m->region_count, err);
+	free(tensors);
+	free(rr);
+	return ret;
 }
 
 int nnmem_model_read(struct nnmem_dev *dev, const struct nnmem_model *m,

@@ -86,7 +86,8 @@ static const char *region_name(const struct nnmemctl_region *r, char *buf,
 {
 	if (r->label[0])
 		return r->label;
-	snprintf(buf, len, "(session %u handle %u)", r->session, r->handle);
+	snprintf(buf, len, "(session %" PRIu64 " handle %u)", r->session,
+		 r->handle);
 	return buf;
 }
 
@@ -133,7 +134,7 @@ static void map_term(const struct nnmemctl_dev *dev,
 			term_row("", text);
 			snprintf(text, sizeof(text),
 				 "  at 0x%08" PRIx64 ", reserves %" PRIu64
-				 " B, session %u, pid %u",
+				 " B, session %" PRIu64 ", pid %u",
 				 it->r->offset, it->size, it->r->session,
 				 it->r->pid);
 			term_row(off, text);
@@ -228,7 +229,7 @@ static int map_svg(const char *path, const struct nnmemctl_dev *dev,
 				nnmemctl_kind_name(it->r->kind));
 			fprintf(f, "    <title>");
 			xml_puts(f, region_name(it->r, name, sizeof(name)));
-			fprintf(f, ": %s, offset 0x%08" PRIx64 ", size %" PRIu64 ", reserves %" PRIu64 " bytes from 0x%08" PRIx64 ", session %u, pid %u, uid %u</title>\n",
+			fprintf(f, ": %s, offset 0x%08" PRIx64 ", size %" PRIu64 ", reserves %" PRIu64 " bytes from 0x%08" PRIx64 ", session %" PRIu64 ", pid %u, uid %u</title>\n",
 				nnmemctl_kind_name(it->r->kind), it->r->offset,
 				it->r->size, it->size, it->start,
 				it->r->session, it->r->pid, it->r->uid);

@@ -111,7 +111,7 @@ static void monitor_text(const struct nnmemctl_event *ev)
 {
 	const struct nnmemctl_region *r = &ev->region;
 
-	printf("%-13s nnmem%u session %u", nnmemctl_event_name(ev->type),
+	printf("%-13s nnmem%u session %" PRIu64, nnmemctl_event_name(ev->type),
 	       ev->dev_index, ev->session);
 	switch (ev->cmd) {
 	case NNMEM_CMD_REGION_NTF:

@@ -310,6 +310,7 @@ static int dev_parse(struct nlmsghdr *nlh, struct nnmemctl_dev *d)
 	d->jobs_cancelled = get_u64(tb, NNMEM_A_DEV_JOBS_CANCELLED);
 	d->macs = get_u64(tb, NNMEM_A_DEV_MACS);
 	d->busy_ns = get_u64(tb, NNMEM_A_DEV_BUSY_NS);
+	d->kmem = get_u64(tb, NNMEM_A_DEV_KMEM);
 	return 0;
 }
 
@@ -352,7 +353,7 @@ int nnmemctl_nl_dev(struct nnmemctl_nl *nl, uint32_t index,
 static void region_parse(struct nlattr **tb, struct nnmemctl_region *r)
 {
 	r->dev_index = get_u32(tb, NNMEM_A_REGION_DEV_INDEX);
-	r->session = get_u32(tb, NNMEM_A_REGION_SESSION);
+	r->session = get_u64(tb, NNMEM_A_REGION_SESSION);
 	r->handle = get_u32(tb, NNMEM_A_REGION_HANDLE);
 	r->pid = get_u32(tb, NNMEM_A_REGION_PID);
 	r->uid = get_u32(tb, NNMEM_A_REGION_UID);
@@ -466,7 +467,7 @@ static int event_parse(struct nlmsghdr *nlh, struct nnmemctl_event *ev)
 	case NNMEM_CMD_GRAPH_NTF:
 		ev->type = get_u32(tb, NNMEM_A_GRAPH_EVENT);
 		ev->dev_index = get_u32(tb, NNMEM_A_GRAPH_DEV_INDEX);
-		ev->session = get_u32(tb, NNMEM_A_GRAPH_SESSION);
+		ev->session = get_u64(tb, NNMEM_A_GRAPH_SESSION);
 		ev->graph = get_u32(tb, NNMEM_A_GRAPH_HANDLE);
 		ev->nodes = get_u32(tb, NNMEM_A_GRAPH_NODES);
 		ev->regions = get_u32(tb, NNMEM_A_GRAPH_REGIONS);
@@ -474,7 +475,7 @@ static int event_parse(struct nlmsghdr *nlh, struct nnmemctl_event *ev)
 	case NNMEM_CMD_JOB_NTF:
 		ev->type = get_u32(tb, NNMEM_A_JOB_EVENT);
 		ev->dev_index = get_u32(tb, NNMEM_A_JOB_DEV_INDEX);
-		ev->session = get_u32(tb, NNMEM_A_JOB_SESSION);
+		ev->session = get_u64(tb, NNMEM_A_JOB_SESSION);
 		ev->graph = get_u32(tb, NNMEM_A_JOB_GRAPH);
 		ev->job = get_u32(tb, NNMEM_A_JOB_ID);
 		ev->finished = tb[NNMEM_A_JOB_STATUS] != NULL;
@@ -485,7 +486,7 @@ static int event_parse(struct nlmsghdr *nlh, struct nnmemctl_event *ev)
 	case NNMEM_CMD_SESSION_NTF:
 		ev->type = get_u32(tb, NNMEM_A_SESSION_EVENT);
 		ev->dev_index = get_u32(tb, NNMEM_A_SESSION_DEV_INDEX);
-		ev->session = get_u32(tb, NNMEM_A_SESSION_ID);
+		ev->session = get_u64(tb, NNMEM_A_SESSION_ID);
 		ev->pid = get_u32(tb, NNMEM_A_SESSION_PID);
 		ev->uid = get_u32(tb, NNMEM_A_SESSION_UID);
 		break;

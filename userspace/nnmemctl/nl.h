@@ -42,12 +42,13 @@ struct nnmemctl_dev {
 	uint64_t jobs_cancelled;
 	uint64_t macs;
 	uint64_t busy_ns;
+	uint64_t kmem;
 };
 
 /* One region (region-get, region-ntf), or a failed request (alloc-failed). */
 struct nnmemctl_region {
 	uint32_t dev_index;
-	uint32_t session;
+	uint64_t session;	/* unique per load, never reused */
 	uint32_t handle;
 	uint32_t pid;
 	uint32_t uid;
@@ -69,7 +70,7 @@ struct nnmemctl_event {
 	uint8_t cmd;		/* NNMEM_CMD_*_NTF */
 	uint32_t type;		/* enum nnmem_event_type */
 	uint32_t dev_index;
-	uint32_t session;	/* owning session; the session for session-ntf */
+	uint64_t session;	/* owning session; the session for session-ntf */
 	struct nnmemctl_region region;	/* region-ntf, alloc-failed-ntf */
 	uint32_t pid;		/* session-ntf */
 	uint32_t uid;		/* session-ntf */

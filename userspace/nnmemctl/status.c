@@ -64,6 +64,7 @@ static json_object *status_dev_json(const struct nnmemctl_dev *d)
 		{ "jobs_cancelled", d->jobs_cancelled },
 		{ "macs", d->macs },
 		{ "busy_ns", d->busy_ns },
+		{ "kmem", d->kmem },
 	};
 	json_object *o, *name;
 	size_t i;
@@ -141,6 +142,8 @@ static void status_text(const struct nnmemctl_dev *devs, size_t count)
 		       d->jobs_failed, d->jobs_cancelled);
 		printf("  macs              %12" PRIu64 "\n", d->macs);
 		printf("  busy              %12.3f ms\n", d->busy_ns / 1e6);
+		printf("  kmem              %12" PRIu64 "  (graphs and jobs)\n",
+		       d->kmem);
 	}
 }
 

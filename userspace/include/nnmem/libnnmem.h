@@ -170,7 +170,8 @@ uint64_t nnmem_now_ns(void);
 
 /*
  * Output size of one conv2d spatial dimension with explicit padding, or 0
- * if the dilated kernel does not fit (or an argument is 0).
+ * if the dilated kernel does not fit (or an argument is 0, or the padded
+ * input exceeds 2^32 - 1).
  */
 uint32_t nnmem_conv2d_out_dim(uint32_t in, uint32_t k, uint32_t stride,
 			      uint32_t dilation, uint32_t pad_before,
@@ -212,7 +213,11 @@ int nnmem_conv2d_out_dims(const struct nnmem_conv2d *conv,
 uint64_t nnmem_conv2d_macs(const struct nnmem_conv2d *conv,
 			   const uint32_t in_dims[4],
 			   const uint32_t filter_dims[4]);
-/* Bytes of a tensor (elements times element size), 0 if invalid. */
+/*
+ * Bytes of a tensor (elements times element size), 0 if invalid: unknown
+ * type, ndims not 1..4, a zero dim, or more elements than the device
+ * accepts (2^31 - 1).
+ */
 uint64_t nnmem_tensor_bytes(const struct nnmem_tensor *t);
 
 /* "weight", "activation" or "?" */

@@ -2,8 +2,9 @@
 /*
  * nnmem models: a graph described in JSON (regions, tensors with their
  * initial data, nodes, outputs), loaded onto a device and run there, plus
- * a userspace reference that runs the same graph through the portable
- * kernels the driver is built from (driver/nnmem_kernels.c).
+ * the host side: the same graph checked and run by the driver's own
+ * portable validator, executor and kernels (driver/nnmem_graphval.c,
+ * nnmem_exec.c, nnmem_kernels.c), no device needed.
  *
  * Built into libnnmem_model.a (GPL-2.0, needs json-c); libnnmem itself
  * stays free of both.
@@ -21,7 +22,7 @@
 extern "C" {
 #endif
 
-/* ------------------------------------------------ userspace reference */
+/* ------------------------------------------------------ host graphs */
 
 /* Host memory standing in for one region of a graph. */
 struct nnmem_ref_region {
@@ -32,19 +33,16 @@ struct nnmem_ref_region {
 };
 
 /*
- * Run @nodes over @tensors in order, on host copies of the regions, with
- * the same portable kernels as the driver. Tensor bounds and the node
- * parameters are checked (-EINVAL, -ERANGE, -EOVERFLOW as the kernels
- * report them); a tensor whose handle is not in @regions gives -ENOENT.
- */
-int nnmem_ref_run(const struct nnmem_tensor *tensors, uint32_t tensor_count,
-		  const struct nnmem_node *nodes, uint32_t node_count,
-		  struct nnmem_ref_region *regions, uint32_t region_count);
-
-/*
  * The driver's own validator (driver/nnmem_graphval.c) over host regions,
  * no device needed: 0, or -EINVAL with *@err saying why (reason, node,
- * tensor), as NNMEM_IOCTL_GRAPH_CREATE would. @err may be NULL.
+ * tensor), as NNMEM_IOCTL_GRAPH_CREATE would with the default module
+ * parameters (max_graph_macs 2^36). @err may be NULL.
+ * The regions lie in a virtual arena in the order given, each at a
+ * multiple of 64 bytes (the device's default alignment). A region of kind
+ * 0 takes the kind its first use needs. A tensor naming no region is
+ * NNMEM_GERR_TENSOR_HANDLE. Two regions with one handle, or a NULL array
+ * with a nonzero count, give -EINVAL with reason NNMEM_GERR_NONE; -ENOMEM.
+ * @data is not looked at.
  */
 int nnmem_host_check(const struct nnmem_tensor *tensors, uint32_t tensor_count,
 		     const struct nnmem_node *nodes, uint32_t node_count,
@@ -52,8 +50,12 @@ int nnmem_host_check(const struct nnmem_tensor *tensors, uint32_t tensor_count,
 		     uint32_t region_count, struct nnmem_graph_error *err);
 
 /*
- * nnmem_host_check(), then the driver's portable executor over the
- * regions' host memory: the same plan and kernels as a device job.
+ * nnmem_host_check(), then the driver's portable executor
+ * (driver/nnmem_exec.c) over the regions' host memory: the same plan and
+ * kernels as a device job, so the same bytes. Returns 0, an error of
+ * nnmem_host_check() (nothing written), -EINVAL for a region with a size
+ * but no data, or the error the run met (-ERANGE: a shift value outside
+ * [-31, 30]; the nodes before it wrote their outputs, as on a device).
  */
 int nnmem_host_run(const struct nnmem_tensor *tensors, uint32_t tensor_count,
 		   const struct nnmem_node *nodes, uint32_t node_count,
@@ -137,9 +139,11 @@ int nnmem_model_graph_create(struct nnmem_dev *dev, struct nnmem_model *m,
 int nnmem_model_release(struct nnmem_dev *dev, struct nnmem_model *m);
 
 /*
- * Run the model through the userspace reference: fills @images[r] (each
+ * Run the model on the host (nnmem_host_run()): fills @images[r] (each
  * regions[r].size bytes, allocated here, free with
  * nnmem_model_images_free()) with every region's contents afterwards.
+ * Returns 0 or an error of nnmem_host_run() (-EINVAL for a graph the
+ * validator rejects: nnmem_model_check() says why).
  */
 int nnmem_model_reference(const struct nnmem_model *m, uint8_t ***imagesp);
 /*
