@@ -103,21 +103,25 @@ static const struct fz_opdesc fz_ops[FZ_NR_OPS] = {
 	/* uapi: USAGE only writes its struct */
 	[FZ_USAGE] = { "USAGE", NNMEM_IOCTL_USAGE, NNMEM_USAGE_SIZE_VER0,
 		       { 0 } },
-	/* uapi struct nnmem_graph_create, nnmem_graph_create_ioctl() */
+	/*
+	 * uapi struct nnmem_graph_create (a graph over max_graph_macs is
+	 * -EINVAL too), "DOC: nnmem kernel memory" (-EDQUOT),
+	 * nnmem_graph_create_ioctl()
+	 */
 	[FZ_GRAPH_CREATE] = { "GRAPH_CREATE", NNMEM_IOCTL_GRAPH_CREATE,
 			      NNMEM_GRAPH_CREATE_SIZE_VER0,
-			      { EINVAL, ENOMEM, EMFILE, 0 } },
+			      { EINVAL, EDQUOT, ENOMEM, EMFILE, 0 } },
 	/* nnmem_graph_destroy_ioctl() */
 	[FZ_GRAPH_DESTROY] = { "GRAPH_DESTROY", NNMEM_IOCTL_GRAPH_DESTROY,
 			       NNMEM_GRAPH_DESTROY_SIZE_VER0,
 			       { EINVAL, ENOENT, 0 } },
 	/*
-	 * nnmem_job.c "Errors:"; a sync run returns its job's status:
-	 * -ECANCELED, or -ERANGE for a shift out of range.
+	 * uapi struct nnmem_run, nnmem_job.c "Errors:"; a sync run returns
+	 * its job's status: -ECANCELED, or -ERANGE for a shift out of range.
 	 */
 	[FZ_RUN] = { "RUN", NNMEM_IOCTL_RUN, NNMEM_RUN_SIZE_VER0,
-		     { EINVAL, ENOENT, EAGAIN, ENOMEM, EINTR, ECANCELED,
-		       ERANGE, 0 } },
+		     { EINVAL, ENOENT, EDQUOT, EAGAIN, ENOMEM, EINTR,
+		       ECANCELED, ERANGE, 0 } },
 	/* nnmem_job.c "Errors:"; -EFAULT (node_times) is provoked */
 	[FZ_WAIT] = { "WAIT", NNMEM_IOCTL_WAIT, NNMEM_WAIT_SIZE_VER0,
 		      { EINVAL, ENOENT, ETIME, EINTR, 0 } },
