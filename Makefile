@@ -19,17 +19,30 @@ KSRC		?= $(NNMEM_CACHE)/src/$(SRC_VERSION)/linux-source-6.12
 .PHONY: fuzz stress
 
 help:
-	@echo 'make demo       boot a Debian 6.12 VM with nnmem.ko and run nnmemctl demo'
-	@echo 'make check      unit tests + kselftests on 3 kernels in QEMU, one TAP summary'
-	@echo 'make deps       install build/test dependencies (root, apt-get)'
-	@echo 'make module     build nnmem.ko against the host 6.12 headers (W=1)'
-	@echo 'make userspace  build libnnmem and nnmemctl'
-	@echo 'make unit       userspace unit tests of the allocator'
-	@echo 'make bench      allocator benchmarks'
-	@echo 'make lint       checkpatch --strict, W=1 C=2 on 6.1 and 6.12 headers, cppcheck'
-	@echo 'make fuzz       libFuzzer harnesses of the arena and graph validator (FUZZ_SECONDS each, 300)'
-	@echo 'make stress     stress_test in a debug-kernel VM for NNMEM_STRESS_SECONDS (120)'
-	@echo 'make install    module (KDIR), libnnmem, nnmemctl, udev rule, DKMS source (DESTDIR, PREFIX)'
+	@echo 'Targets marked (root) install missing packages with apt-get first (make deps).'
+	@echo ''
+	@echo 'make demo       (root) boot Debian 6.12 in QEMU with nnmem.ko loaded, run nnmemctl demo'
+	@echo 'make check      (root) the whole test run: report.py self-tests, unit tests, make lint,'
+	@echo '                libFuzzer for a few seconds, kselftests in QEMU on Debian 6.1, Debian 6.12'
+	@echo '                and a debug 6.12 (built once, cached); TAP in build/vm/summary.tap ending'
+	@echo '                in "N passed, N failed", figures in build/figures.md'
+	@echo 'make deps       (root) install the build and test packages (apt-get)'
+	@echo 'make ksrc       extract linux-source-6.12 into $(NNMEM_CACHE)/src'
+	@echo 'make module     build nnmem.ko with W=1 against the installed Debian 6.12 headers'
+	@echo '                (build/kmod/host/); for the running kernel see make install-module'
+	@echo 'make userspace  build libnnmem and nnmemctl (userspace/build/)'
+	@echo 'make unit       userspace unit tests (allocator, int8 kernels, graph validator) under'
+	@echo '                ASan/UBSan; the kernel rbtree files from the linux-source-6.12 package'
+	@echo 'make bench      (root) the userspace arena benchmark, then device_bench in a Debian 6.12 VM'
+	@echo 'make lint       checkpatch --strict, kernel-doc -Wall, ynl-regen.sh --check, the kselftest'
+	@echo '                config, W=1 C=2 (sparse) builds on 6.1 and 6.12 headers, cppcheck'
+	@echo 'make fuzz       (root) the libFuzzer harnesses of the arena and graph validator,'
+	@echo '                FUZZ_SECONDS each (300)'
+	@echo 'make stress     (root) stress_test in the debug-kernel VM for NNMEM_STRESS_SECONDS (120)'
+	@echo 'make install    as root: install-module install-userspace install-udev install-dkms:'
+	@echo '                nnmem.ko for KDIR (default: the running kernel; needs its build'
+	@echo '                directory, from linux-headers-<release>), libnnmem and nnmemctl under'
+	@echo '                PREFIX (/usr/local), the udev rule, the DKMS source; DESTDIR stages it all'
 	@echo 'make clean      remove build outputs (the cache stays: rm -rf $(NNMEM_CACHE))'
 
 deps:
@@ -50,8 +63,11 @@ userspace:
 unit:
 	$(MAKE) -C selftests/unit run
 
+# The full run: check.sh's developer knobs (see check.sh) are cleared.
 check: deps
-	$(VM)/check.sh
+	env -u NNMEM_TESTS -u NNMEM_KERNELS -u NNMEM_SKIP_UNIT \
+		-u NNMEM_SKIP_LINT -u NNMEM_FUZZ_SECONDS -u NNMEM_TESTS_DIR \
+		-u NNMEM_MODSRC $(VM)/check.sh
 
 demo: deps
 	$(VM)/demo.sh

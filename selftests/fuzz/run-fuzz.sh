@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run each libFuzzer harness for a while from its seed corpus; print one
-# TAP result per harness ("ok N fuzz: NAME (R runs in S s)") and the line
-# "N passed, N failed". The committed corpus is only read: new inputs go
-# to OUT/NAME-work/corpus, a crash to OUT/NAME-work/crash-*.
+# TAP result per harness ("ok N fuzz: NAME (R runs in S s)", after the
+# figures "# figure: NAME.runs=R" and "# figure: NAME.seconds=S" that
+# report.py collects) and the line "N passed, N failed". The committed
+# corpus is only read: new inputs go to OUT/NAME-work/corpus, a crash to
+# OUT/NAME-work/crash-*.
 #
 # Usage: run-fuzz.sh OUT SECONDS HARNESS...
 set -uo pipefail
@@ -30,6 +32,8 @@ for h in "$@"; do
 	rc=$?
 	t=$(( $(date +%s) - s ))
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
+	echo "# figure: $h.runs=${runs:-0}"
+	echo "# figure: $h.seconds=$t"
 	if [ $rc -eq 0 ] && [ -n "$runs" ] && [ "$runs" -gt 0 ]; then
 		echo "ok $n fuzz: $h ($runs runs in ${t}s)"
 		passed=$((passed + 1))

@@ -12,9 +12,17 @@
  * allocation point is no longer reached (the call ran with no failure).
  * Each call that met a failure must either fail with -ENOMEM (netlink:
  * also -ENOBUFS) and leave the device's usage exactly as it was, or
- * succeed (a failure the code tolerates); and afterwards the device must
- * still work (an allocation, a write and a read back). At the end usage
- * must be back to empty. Prints the fault points exercised per path.
+ * succeed, its undo leaving usage as it was: a failure the code
+ * tolerates. A tolerated failure must be explained: the stack of the
+ * failed slab allocation (a "stacktrace if ptr == 0" trigger on the kmem
+ * tracepoints, which report failures too) must show it was made by one of
+ * the callers in ft_tolerances[], each of which handles the failure by
+ * design (the reason is printed); an unexplained one fails the path and
+ * prints its stack. Afterwards the device must still work (an
+ * allocation, a write and a read back), and USAGE itself must never fail.
+ * At the end usage must be back to empty. Prints the fault points per
+ * path, one diagnostic line per tolerated category, and "# figure:" lines
+ * (paths, fault_points, failed_enomem, tolerated).
  *
  * Expects nnmem loaded with devices=2, nothing allocated, root, debugfs.
  */
@@ -23,15 +31,66 @@
 #include <linux/netlink.h>
 #include <linux/nnmem_nl.h>
 #include <stdlib.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 
 #include "nnmem_test.h"
 
 #define FT_MAX_N	2000U
+#define FT_FRAMES	64
+#define FT_FRAME_LEN	80
 
 static int ft_nth_fd = -1;
 static int ft_fd = -1;
-static unsigned long ft_points;
+static int ft_kmsg = -1;
+static unsigned long ft_points, ft_enomem, ft_tolerated_all;
+
+/*
+ * "times" of both attributes: finite, so that each injection counts it
+ * down and shows which of the two injected it.
+ */
+#define FT_TIMES	"1000000000"
+#define FT_TRACEFS	"/sys/kernel/tracing"
+
+/*
+ * Allocations whose failure the kernel tolerates by design: the function
+ * that made the failed allocation (the first frame above the allocator),
+ * and why the call may still succeed. Add an entry only with the reason,
+ * checked against the kernel source.
+ */
+static const struct ft_tolerance {
+	const char *site[4];
+	const char *why;
+} ft_tolerances[] = {
+	{ { "xas_alloc", "xas_create", "xas_expand" },
+	  "xarray node, first try under the lock with GFP_NOWAIT (lib/xarray.c xas_alloc()): on failure __xas_nomem() allocates with the caller's GFP and the store is retried" },
+	{ { "__kvmalloc_node_noprof" },
+	  "kvmalloc() of more than a page (mm/util.c): its kmalloc try is __GFP_NORETRY|__GFP_NOWARN and falls back to vmalloc (of a page or less it returns the failure)" },
+	{ { "mem_pool_alloc", "__alloc_object" },
+	  "kmemleak's object for an allocation (mm/kmemleak.c mem_pool_alloc()): when the slab try fails it takes one from its emergency pool (debug bookkeeping, not the driver's)" },
+	{ { "fill_pool" },
+	  "debugobjects pool refill (lib/debugobjects.c): best effort, the pool still holds objects (debug bookkeeping, not the driver's)" },
+	/* FT_TOL_PAGE_NOWARN: no stack, see ft_path_run() */
+	{ { "(page allocation, __GFP_NOWARN)" },
+	  "a page allocation its caller lets fail: fail_page_alloc (verbose 1) logs every other one, and none was logged. On these paths: SLUB's higher-order slab page, retried at the cache's minimum order (mm/slub.c allocate_slab()); KASAN's stack depot pool, dropped (lib/stackdepot.c); vmalloc's bulk try, retried page by page (mm/page_alloc.c __alloc_pages_bulk())" },
+};
+
+#define FT_TOL_PAGE_NOWARN	4
+#define FT_NR_TOL	(sizeof(ft_tolerances) / sizeof(ft_tolerances[0]))
+
+/* The stack of the failed allocation, innermost first. */
+struct ft_site {
+	const char *attr;		/* failslab or fail_page_alloc */
+	char frame[FT_FRAMES][FT_FRAME_LEN];
+	int nframes;
+	int site;			/* frame[] index of the caller */
+};
+
+static const char *const ft_events[] = {
+	"kmem/kmalloc", "kmem/kmem_cache_alloc",
+};
+
+static char ft_trigger[96];
 
 static int ft_write_file(const char *path, const char *val)
 {
@@ -50,13 +109,13 @@ static int ft_setup(char *msg, size_t len)
 	static const char *const files[][2] = {
 		{ "failslab/task-filter", "N" },
 		{ "failslab/probability", "0" },
-		{ "failslab/times", "-1" },
+		{ "failslab/times", FT_TIMES },
 		{ "failslab/verbose", "0" },
 		{ "failslab/ignore-gfp-wait", "N" },
 		{ "fail_page_alloc/task-filter", "N" },
 		{ "fail_page_alloc/probability", "0" },
-		{ "fail_page_alloc/times", "-1" },
-		{ "fail_page_alloc/verbose", "0" },
+		{ "fail_page_alloc/times", FT_TIMES },
+		{ "fail_page_alloc/verbose", "1" },
 		{ "fail_page_alloc/ignore-gfp-wait", "N" },
 		{ "fail_page_alloc/ignore-gfp-highmem", "N" },
 		{ "fail_page_alloc/min-order", "0" },
@@ -92,7 +151,6 @@ static void ft_nth_set(unsigned int n)
 	if (pwrite(ft_nth_fd, buf, (size_t)len, 0) != len)
 		abort();
 }
-
 /* True if the fault set by ft_nth_set() was injected; resets it. */
 static bool ft_nth_injected(void)
 {
@@ -103,6 +161,191 @@ static bool ft_nth_injected(void)
 		   atoi(buf) == 0;
 	ft_nth_set(0);
 	return injected;
+}
+
+/*
+ * A stack trace into the trace buffer for each allocation of ours that
+ * failed: the kmem tracepoints fire with ptr 0 for a failed slab or
+ * kmalloc allocation (injected ones included, __GFP_NOWARN or not).
+ */
+static int ft_trace_setup(char *msg, size_t len)
+{
+	char path[128];
+	size_t i;
+	int err;
+
+	if (access(FT_TRACEFS "/trace", F_OK) &&
+	    mount("nodev", FT_TRACEFS, "tracefs", 0, NULL)) {
+		snprintf(msg, len, "mount tracefs: %s (CONFIG_TRACING)",
+			 strerror(errno));
+		return -errno;
+	}
+	ft_kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (ft_kmsg < 0) {
+		snprintf(msg, len, "/dev/kmsg: %s", strerror(errno));
+		return -errno;
+	}
+	snprintf(ft_trigger, sizeof(ft_trigger),
+		 "stacktrace if ptr == 0 && common_pid == %d", (int)getpid());
+	for (i = 0; i < sizeof(ft_events) / sizeof(ft_events[0]); i++) {
+		snprintf(path, sizeof(path), FT_TRACEFS "/events/%s/trigger",
+			 ft_events[i]);
+		err = ft_write_file(path, ft_trigger);
+		if (err) {
+			snprintf(msg, len, "%s: %s", path, strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+static void ft_trace_teardown(void)
+{
+	char path[128], off[sizeof(ft_trigger) + 1];
+	size_t i;
+
+	snprintf(off, sizeof(off), "!%s", ft_trigger);
+	for (i = 0; i < sizeof(ft_events) / sizeof(ft_events[0]); i++) {
+		snprintf(path, sizeof(path), FT_TRACEFS "/events/%s/trigger",
+			 ft_events[i]);
+		ft_write_file(path, off);
+	}
+}
+
+/* Empty the trace buffer: ft_trace_site() reads what comes next. */
+static void ft_trace_clear(void)
+{
+	int fd = open(FT_TRACEFS "/trace", O_WRONLY | O_TRUNC);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+static long ft_read_long(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? atol(buf) : -1;
+}
+
+/* Skip the kernel log so far: ft_kmsg_logged() reads what comes next. */
+static void ft_kmsg_skip(void)
+{
+	lseek(ft_kmsg, 0, SEEK_END);
+}
+
+/* True if fault injection logged a failure of @attr since the skip. */
+static bool ft_kmsg_logged(const char *attr)
+{
+	char rec[1024], name[64];
+	bool found = false;
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "name %s,", attr);
+	for (;;) {
+		n = read(ft_kmsg, rec, sizeof(rec) - 1);
+		if (n < 0 && errno == EPIPE)
+			continue;	/* records overwritten: read on */
+		if (n <= 0)
+			break;
+		rec[n] = 0;
+		if (strstr(rec, "FAULT_INJECTION: forcing a failure") &&
+		    strstr(rec, name))
+			found = true;
+	}
+	return found;
+}
+
+/* Allocator and tracing frames above the function that allocated. */
+static bool ft_internal_frame(const char *f)
+{
+	static const char *const prefixes[] = {
+		"kmem_cache_alloc", "__kmem_cache_alloc", "kmalloc",
+		"__kmalloc", "__do_kmalloc", "slab_alloc", "__slab_alloc",
+		"___slab_alloc", "trace", "__trace", "event_trigger",
+		"__traceiter", "stack_trace", "perf_trace",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(f, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/*
+ * The stack of the failed allocation since ft_trace_clear(), from the
+ * first "<stack trace>" entry of the trace buffer (" => func" lines).
+ * False if there was none (a page allocation: those fail before their
+ * tracepoint).
+ */
+static bool ft_trace_site(struct ft_site *site)
+{
+	bool in_stack = false, found = false;
+	char line[512];
+	FILE *f;
+
+	site->nframes = 0;
+	site->site = -1;
+	f = fopen(FT_TRACEFS "/trace", "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "<stack trace>")) {
+			if (found)
+				break;	/* the first one only */
+			found = in_stack = true;
+			continue;
+		}
+		if (!in_stack || strncmp(line, " => ", 4)) {
+			in_stack = false;
+			continue;
+		}
+		if (site->nframes < FT_FRAMES) {
+			snprintf(site->frame[site->nframes],
+				 sizeof(site->frame[0]), "%.*s",
+				 (int)strcspn(line + 4, "+ \n"), line + 4);
+			if (site->site < 0 &&
+			    !ft_internal_frame(site->frame[site->nframes]))
+				site->site = site->nframes;
+			site->nframes++;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* The ft_tolerances[] entry explaining a tolerated failure, or -1. */
+static int ft_classify(const struct ft_site *site)
+{
+	size_t t, k;
+
+	if (site->site < 0)
+		return -1;
+	for (t = 0; t < FT_TOL_PAGE_NOWARN; t++)
+		for (k = 0; k < 4 && ft_tolerances[t].site[k]; k++)
+			if (!strcmp(site->frame[site->site],
+				    ft_tolerances[t].site[k]))
+				return (int)t;
+	return -1;
+}
+
+static void ft_print_site(const struct ft_site *site)
+{
+	int i;
+
+	printf("#   %s failure, made by %s; stack (innermost first):\n",
+	       site->attr, site->site >= 0 ? site->frame[site->site] : "?");
+	for (i = 0; i < site->nframes; i++)
+		printf("#     %s\n", site->frame[i]);
+	if (!site->nframes)
+		printf("#     (none: a page allocation without __GFP_NOWARN, or no stack traced)\n");
 }
 
 /* ---- the paths: prepare, the call, undo a success ---- */
@@ -512,11 +755,14 @@ static bool ft_usable(void)
 
 static int ft_path_run(const struct ft_path *p, int num)
 {
+	unsigned int n, failures = 0, tolerated = 0, tol[FT_NR_TOL] = { 0 };
 	struct nnmem_usage before, after;
-	unsigned int n, failures = 0, tolerated = 0;
+	struct ft_site site;
 	struct ft_ctx c;
 	char msg[200] = "";
-	bool injected;
+	bool injected, failed;
+	long slab;
+	size_t t;
 	int err;
 
 	memset(&c, 0, sizeof(c));
@@ -526,8 +772,16 @@ static int ft_path_run(const struct ft_path *p, int num)
 		return 1;
 	}
 	for (n = 1; n <= FT_MAX_N; n++) {
-		if (nt_usage(ft_fd, &before))
+		err = nt_usage(ft_fd, &before);
+		if (err) {
+			snprintf(msg, sizeof(msg),
+				 "USAGE before fault %u failed: %s", n,
+				 strerror(-err));
 			break;
+		}
+		slab = ft_read_long("/sys/kernel/debug/failslab/times");
+		ft_trace_clear();
+		ft_kmsg_skip();
 		ft_nth_set(n);
 		err = p->call(&c);
 		injected = ft_nth_injected();
@@ -541,21 +795,60 @@ static int ft_path_run(const struct ft_path *p, int num)
 			break;
 		}
 		ft_points++;
-		if (!err) {
-			tolerated++;
+		failed = err != 0;
+		if (!failed) {
+			int k;
+
+			/* the call succeeded despite the failure: why? */
+			/*
+			 * The call succeeded despite the failure: which
+			 * allocation failed, and is that one allowed to?
+			 * failslab's "times" counts down when it injected;
+			 * else fail_page_alloc did, which logs the failure
+			 * unless the allocation was __GFP_NOWARN.
+			 */
+			memset(&site, 0, sizeof(site));
+			site.site = -1;
+			site.attr = ft_read_long("/sys/kernel/debug/failslab/times") !=
+				    slab ? "failslab" : "fail_page_alloc";
+			if (!strcmp(site.attr, "failslab"))
+				k = ft_trace_site(&site) ? ft_classify(&site) : -1;
+			else
+				k = ft_kmsg_logged(site.attr) ? -1 :
+				    FT_TOL_PAGE_NOWARN;
 			if (p->undo)
 				p->undo(&c);
-			continue;
+			if (k < 0) {
+				snprintf(msg, sizeof(msg),
+					 "fault %u: the call succeeded, and no entry of ft_tolerances[] explains the failed allocation",
+					 n);
+				ft_print_site(&site);
+				break;
+			}
+			tol[k]++;
+			tolerated++;
+		} else {
+			failures++;
+			if (err != -ENOMEM &&
+			    !(p->netlink && err == -ENOBUFS)) {
+				snprintf(msg, sizeof(msg),
+					 "fault %u: %s, not ENOMEM", n,
+					 strerror(-err));
+				break;
+			}
 		}
-		failures++;
-		if (err != -ENOMEM && !(p->netlink && err == -ENOBUFS)) {
+		err = nt_usage(ft_fd, &after);
+		if (err) {
 			snprintf(msg, sizeof(msg),
-				 "fault %u: %s, not ENOMEM", n, strerror(-err));
+				 "USAGE after fault %u failed: %s", n,
+				 strerror(-err));
 			break;
 		}
-		if (nt_usage(ft_fd, &after) || !nt_usage_same(&before, &after)) {
+		if (!nt_usage_same(&before, &after)) {
 			snprintf(msg, sizeof(msg),
-				 "fault %u: usage changed by the failed call", n);
+				 "fault %u: usage changed by the %s", n,
+				 failed ? "failed call" :
+				 "tolerated call and its undo");
 			break;
 		}
 		if (!ft_usable()) {
@@ -569,6 +862,13 @@ static int ft_path_run(const struct ft_path *p, int num)
 			 FT_MAX_N);
 	if (p->fini)
 		p->fini(&c);
+	ft_enomem += failures;
+	ft_tolerated_all += tolerated;
+	for (t = 0; t < FT_NR_TOL; t++)
+		if (tol[t])
+			printf("# tolerated: %s: %u x by %s: %s\n", p->name,
+			       tol[t], ft_tolerances[t].site[0],
+			       ft_tolerances[t].why);
 	if (msg[0]) {
 		printf("# %s\n", msg);
 		printf("not ok %d fault: %s\n", num, p->name);
@@ -589,7 +889,8 @@ int main(void)
 	printf("TAP version 13\n1..%d\n", num + 1);
 	fflush(stdout);
 	ft_fd = nt_open(0);
-	if (ft_fd < 0 || ft_setup(msg, sizeof(msg))) {
+	if (ft_fd < 0 || ft_setup(msg, sizeof(msg)) ||
+	    ft_trace_setup(msg, sizeof(msg))) {
 		if (ft_fd < 0)
 			snprintf(msg, sizeof(msg), "open /dev/nnmem0: %s",
 				 strerror(-ft_fd));
@@ -603,6 +904,10 @@ int main(void)
 		fails += ft_path_run(&ft_paths[i], i + 1);
 		fflush(stdout);
 	}
+	printf("# figure: paths=%d\n", num);
+	printf("# figure: fault_points=%lu\n", ft_points);
+	printf("# figure: failed_enomem=%lu\n", ft_enomem);
+	printf("# figure: tolerated=%lu\n", ft_tolerated_all);
 	if (!nt_usage(ft_fd, &u) && nt_usage_empty(&u)) {
 		printf("ok %d fault: usage back to empty, %lu fault points exercised in all\n",
 		       num + 1, ft_points);
@@ -610,6 +915,7 @@ int main(void)
 		fails++;
 		printf("not ok %d fault: usage back to empty\n", num + 1);
 	}
+	ft_trace_teardown();
 	close(ft_fd);
 	printf("%d passed, %d failed\n", num + 1 - fails, fails);
 	return fails ? 1 : 0;

@@ -12,16 +12,19 @@
  * shared files of both devices.
  *
  * Every result must be success or an errno documented for that call (the
- * table below, from uapi/linux/nnmem.h and the driver's kernel-doc). At
- * the end everything is unmapped and closed and both devices' usage must
- * be back to empty.
+ * table fz_ops[] below, from uapi/linux/nnmem.h and the driver's
+ * kernel-doc); -EFAULT, -E2BIG, -ENOTTY and the short-struct -EINVAL only
+ * where the fuzzer provoked them. At the end everything is unmapped and
+ * closed and both devices' usage must be back to empty. Prints the calls
+ * made as "# figure: calls=N".
  *
  * Environment: NNMEM_FUZZ_SEED (reproduce a run; the seed is printed),
  * NNMEM_FUZZ_CALLS (calls in all, half from one thread and half from
  * the threads; default 120000 when NNMEM_KERNEL=debug-6.12, about 90 s
- * under QEMU TCG, and 100000 on the others, about 3 s). The threaded part is reproducible only as far as the
- * scheduler allows. Expects nnmem loaded with devices=2 and the default
- * arena, nothing allocated, root.
+ * under QEMU TCG, and 100000 on the others, about 3 s). The threaded
+ * part is reproducible only as far as the scheduler allows. Expects
+ * nnmem loaded with devices=2 and the default arena, nothing allocated,
+ * root.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -42,8 +45,9 @@
 #define FZ_BUF		8192
 #define FZ_MAX_REPORTS	20
 #define FZ_NL_BUF	65536
+#define FZ_BUFSZ	(FZ_BUF + 512 + FZ_NL_BUF)	/* each thread's */
 
-/* ---- the documented errors of each call ---- */
+/* ---- the documented errors of each call: the one table to extend ---- */
 
 enum fz_op {
 	FZ_INFO, FZ_ALLOC, FZ_FREE, FZ_REGION_INFO, FZ_WRITE, FZ_READ,
@@ -52,70 +56,124 @@ enum fz_op {
 	FZ_REOPEN, FZ_NR_OPS,
 };
 
+#define FZ_MAX_ERRS	16
+
 struct fz_opdesc {
 	const char *name;
 	unsigned long cmd;	/* the ioctl, 0 for others */
-	int errs[12];		/* documented errnos, 0-terminated */
+	size_t ver0;		/* its struct's first published size */
+	int errs[FZ_MAX_ERRS];	/* documented errnos, 0-terminated */
 };
 
 /*
- * Every ioctl with a struct may also give -EFAULT (unreadable/unwritable
- * struct), -EINVAL (struct shorter than its first version), -E2BIG (a
- * longer struct with a nonzero tail) and -ENOTTY (wrong direction bits);
- * fz_errno_ok() adds those.
+ * What each call may return besides success: the errnos its
+ * documentation names, and nothing else. Sources: uapi/linux/nnmem.h (the
+ * overview and each struct's kernel-doc), the "Errors:"/"Return:"
+ * comments of driver/nnmem_region.c, nnmem_graph.c, nnmem_job.c and
+ * nnmem_session.c, and uapi/nnmem.yaml for netlink. When the driver
+ * documents a new errno, add it here, with its source.
+ *
+ * The ioctl framework's errors (uapi overview) are accepted only when
+ * this fuzzer provoked them (struct fz_call, fz_errno_ok()):
+ *   -ENOTTY  unknown number or changed direction bits: then only it;
+ *   -EINVAL  a struct shorter than its first version: then only it;
+ *   -E2BIG   a longer struct with a nonzero tail the driver does not know;
+ *   -EFAULT  a user pointer (the struct's, or one in it) not readable or
+ *            writable for the length given.
+ * -EINVAL for a bad field, flag or __pad is the call's own (listed).
  */
 static const struct fz_opdesc fz_ops[FZ_NR_OPS] = {
-	[FZ_INFO] = { "INFO", NNMEM_IOCTL_INFO, { 0 } },
-	[FZ_ALLOC] = { "ALLOC", NNMEM_IOCTL_ALLOC,
+	/* uapi: INFO only writes its struct */
+	[FZ_INFO] = { "INFO", NNMEM_IOCTL_INFO, NNMEM_INFO_SIZE_VER0, { 0 } },
+	/* uapi struct nnmem_alloc; nnmem_region_alloc_ioctl(): -ENOMEM */
+	[FZ_ALLOC] = { "ALLOC", NNMEM_IOCTL_ALLOC, NNMEM_ALLOC_SIZE_VER0,
 		       { EINVAL, ENOSPC, EMFILE, ENOMEM, 0 } },
-	[FZ_FREE] = { "FREE", NNMEM_IOCTL_FREE, { EINVAL, ENOENT, EBUSY, 0 } },
+	/* nnmem_region_free_ioctl(); uapi "nnmem graphs": -EBUSY */
+	[FZ_FREE] = { "FREE", NNMEM_IOCTL_FREE, NNMEM_FREE_SIZE_VER0,
+		      { EINVAL, ENOENT, EBUSY, 0 } },
+	/* nnmem_region_info_ioctl() */
 	[FZ_REGION_INFO] = { "REGION_INFO", NNMEM_IOCTL_REGION_INFO,
+			     NNMEM_REGION_INFO_SIZE_VER0,
 			     { EINVAL, ENOENT, 0 } },
-	[FZ_WRITE] = { "WRITE", NNMEM_IOCTL_WRITE, { EINVAL, ENOENT, 0 } },
-	[FZ_READ] = { "READ", NNMEM_IOCTL_READ, { EINVAL, ENOENT, 0 } },
-	[FZ_USAGE] = { "USAGE", NNMEM_IOCTL_USAGE, { 0 } },
+	/* nnmem_region_write_ioctl(); -EFAULT (the buffer) is provoked */
+	[FZ_WRITE] = { "WRITE", NNMEM_IOCTL_WRITE, NNMEM_RW_SIZE_VER0,
+		       { EINVAL, ENOENT, 0 } },
+	[FZ_READ] = { "READ", NNMEM_IOCTL_READ, NNMEM_RW_SIZE_VER0,
+		      { EINVAL, ENOENT, 0 } },
+	/* uapi: USAGE only writes its struct */
+	[FZ_USAGE] = { "USAGE", NNMEM_IOCTL_USAGE, NNMEM_USAGE_SIZE_VER0,
+		       { 0 } },
+	/*
+	 * uapi struct nnmem_graph_create (a graph over max_graph_macs is
+	 * -EINVAL too), "DOC: nnmem kernel memory" (-EDQUOT),
+	 * nnmem_graph_create_ioctl()
+	 */
 	[FZ_GRAPH_CREATE] = { "GRAPH_CREATE", NNMEM_IOCTL_GRAPH_CREATE,
-			      { EINVAL, ENOMEM, EMFILE, 0 } },
+			      NNMEM_GRAPH_CREATE_SIZE_VER0,
+			      { EINVAL, EDQUOT, ENOMEM, EMFILE, 0 } },
+	/* nnmem_graph_destroy_ioctl() */
 	[FZ_GRAPH_DESTROY] = { "GRAPH_DESTROY", NNMEM_IOCTL_GRAPH_DESTROY,
+			       NNMEM_GRAPH_DESTROY_SIZE_VER0,
 			       { EINVAL, ENOENT, 0 } },
-	/* a sync run's status: -ERANGE for a shift out of range */
-	[FZ_RUN] = { "RUN", NNMEM_IOCTL_RUN,
-		     { EINVAL, ENOENT, EAGAIN, ENOMEM, ERANGE, 0 } },
-	[FZ_WAIT] = { "WAIT", NNMEM_IOCTL_WAIT,
-		      { EINVAL, ENOENT, ETIME, 0 } },
-	[FZ_CANCEL] = { "CANCEL", NNMEM_IOCTL_CANCEL,
+	/*
+	 * uapi struct nnmem_run, nnmem_job.c "Errors:"; a sync run returns
+	 * its job's status: -ECANCELED, or -ERANGE for a shift out of range.
+	 */
+	[FZ_RUN] = { "RUN", NNMEM_IOCTL_RUN, NNMEM_RUN_SIZE_VER0,
+		     { EINVAL, ENOENT, EDQUOT, EAGAIN, ENOMEM, EINTR,
+		       ECANCELED, ERANGE, 0 } },
+	/* nnmem_job.c "Errors:"; -EFAULT (node_times) is provoked */
+	[FZ_WAIT] = { "WAIT", NNMEM_IOCTL_WAIT, NNMEM_WAIT_SIZE_VER0,
+		      { EINVAL, ENOENT, ETIME, EINTR, 0 } },
+	/* uapi struct nnmem_cancel, nnmem_job.c "Errors:" */
+	[FZ_CANCEL] = { "CANCEL", NNMEM_IOCTL_CANCEL, NNMEM_CANCEL_SIZE_VER0,
 			{ EINVAL, ENOENT, EALREADY, 0 } },
-	/* unknown numbers, other magic, wrong direction */
-	[FZ_BADCMD] = { "bad command", 0, { ENOTTY, 0 } },
+	/* unknown numbers, other magic, wrong direction: uapi overview */
+	[FZ_BADCMD] = { "bad command", 0, 0, { ENOTTY, 0 } },
 	/*
-	 * mmap: the driver's -ENOENT/-EACCES/-EINVAL; the mm core's -EINVAL
-	 * (length 0, unaligned), -ENOMEM (no room), -EOVERFLOW (offset +
-	 * length overflows) and -EACCES (PROT_WRITE on a read-only file:
-	 * not here, ours are O_RDWR).
+	 * mmap: uapi "nnmem mmap" and nnmem_region_mmap(): -ENOENT,
+	 * -EACCES, -EINVAL; the mm core's -EINVAL (length 0, unaligned),
+	 * -ENOMEM (no room), -EOVERFLOW (offset + length overflows) and
+	 * -EACCES (PROT_WRITE on a read-only file: not here, ours are
+	 * O_RDWR).
 	 */
-	[FZ_MMAP] = { "mmap", 0, { ENOENT, EACCES, EINVAL, ENOMEM, EOVERFLOW,
-				   0 } },
-	[FZ_MUNMAP] = { "munmap", 0, { 0 } },
+	[FZ_MMAP] = { "mmap", 0, 0, { ENOENT, EACCES, EINVAL, ENOMEM,
+				      EOVERFLOW, 0 } },
+	[FZ_MUNMAP] = { "munmap", 0, 0, { 0 } },
 	/*
-	 * netlink: policy violations -EINVAL/-ERANGE, missing device
-	 * -ENODEV, missing session or region -ENOENT; unknown command
-	 * -EOPNOTSUPP.
+	 * netlink (uapi/nnmem.yaml, nnmem_nl.c): policy violations
+	 * -EINVAL/-ERANGE, missing device -ENODEV, missing session or
+	 * region -ENOENT; unknown command -EOPNOTSUPP.
 	 */
-	[FZ_NL_DEV] = { "netlink dev-get", 0,
+	[FZ_NL_DEV] = { "netlink dev-get", 0, 0,
 			{ EINVAL, ERANGE, ENODEV, EOPNOTSUPP, 0 } },
-	[FZ_NL_REGION] = { "netlink region-get", 0,
+	[FZ_NL_REGION] = { "netlink region-get", 0, 0,
 			   { EINVAL, ERANGE, ENODEV, ENOENT, EOPNOTSUPP, 0 } },
-	[FZ_REOPEN] = { "close+open", 0, { 0 } },
+	[FZ_REOPEN] = { "close+open", 0, 0, { 0 } },
 };
 
-static bool fz_errno_ok(enum fz_op op, int err, bool ioctl_generic)
+/* What the fuzzer did to the current call (per thread; fz_one() resets). */
+struct fz_call {
+	bool bad_ptr;		/* a user pointer given was bad */
+	bool bad_cmd;		/* direction bits changed */
+	bool short_struct;	/* struct size below its first version */
+	bool dirty_tail;	/* longer struct with a nonzero tail */
+};
+
+static __thread struct fz_call fz_cur;
+
+static bool fz_errno_ok(enum fz_op op, int err)
 {
 	const int *e;
 
+	if (fz_cur.bad_cmd)
+		return err == ENOTTY;
+	if (fz_cur.short_struct)
+		return err == EINVAL;
 	if (!err)
 		return true;
-	if (ioctl_generic && (err == EFAULT || err == EINVAL || err == E2BIG ||
-			      err == ENOTTY))
+	if ((err == EFAULT && fz_cur.bad_ptr) ||
+	    (err == E2BIG && fz_cur.dirty_tail))
 		return true;
 	for (e = fz_ops[op].errs; *e; e++)
 		if (*e == err)
@@ -214,8 +272,8 @@ static void fz_report(const char *fmt, ...)
 	pthread_mutex_unlock(&fz.lock);
 }
 
-static void fz_count(enum fz_op op, int err, bool generic, const char *what,
-		     uint64_t a, uint64_t b)
+static void fz_count(enum fz_op op, int err, const char *what, uint64_t a,
+		     uint64_t b)
 {
 	pthread_mutex_lock(&fz.lock);
 	fz.calls[op]++;
@@ -226,9 +284,13 @@ static void fz_count(enum fz_op op, int err, bool generic, const char *what,
 		fz.ok[op]++;
 	}
 	pthread_mutex_unlock(&fz.lock);
-	if (!fz_errno_ok(op, err, generic))
-		fz_report("%s%s: %s (%d) [%#" PRIx64 " %#" PRIx64 "]",
-			  fz_ops[op].name, what, strerror(err), err, a, b);
+	if (!fz_errno_ok(op, err))
+		fz_report("%s%s: %s (%d) [%#" PRIx64 " %#" PRIx64 "]%s%s%s%s",
+			  fz_ops[op].name, what, err ? strerror(err) : "success",
+			  err, a, b, fz_cur.bad_ptr ? " bad-pointer" : "",
+			  fz_cur.bad_cmd ? " bad-direction" : "",
+			  fz_cur.short_struct ? " short-struct" : "",
+			  fz_cur.dirty_tail ? " dirty-tail" : "");
 }
 
 static int fz_pick_fd(struct fz_rng *r, int *slot)
@@ -261,10 +323,17 @@ static void fz_remember(uint32_t *tab, struct fz_rng *r, uint32_t h)
 	pthread_mutex_unlock(&fz.lock);
 }
 
-/* A user pointer: usually good (@good), sometimes anything but. */
+/*
+ * A user pointer: usually good (@good), sometimes anything but (which
+ * fz_cur notes: the call may then give -EFAULT).
+ */
 static void *fz_ptr(struct fz_rng *r, void *good, size_t len)
 {
-	switch (fz_below(r, 20)) {
+	uint64_t pick = fz_below(r, 20);
+
+	if (pick <= 5)
+		fz_cur.bad_ptr = true;
+	switch (pick) {
 	case 0:
 		return NULL;
 	case 1:
@@ -292,23 +361,37 @@ static void *fz_ptr(struct fz_rng *r, void *good, size_t len)
 /*
  * The command, mostly as published; sometimes with another struct size
  * (shorter, longer, 0, anything to 256), rarely with the direction bits
- * flipped (the driver's -ENOTTY).
+ * flipped (the driver's -ENOTTY). fz_cur notes what was changed.
  */
 static unsigned long fz_cmd(struct fz_rng *r, unsigned long cmd)
 {
+	size_t ver0 = 0, size;
+	int i;
+
 	if (fz_chance(r, 80))
 		return cmd;
-	if (fz_chance(r, 10))
+	if (fz_chance(r, 10)) {
+		fz_cur.bad_cmd = true;
 		return _IOC(_IOC_DIR(cmd) ^ (1 + fz_below(r, 3)),
 			    _IOC_TYPE(cmd), _IOC_NR(cmd), _IOC_SIZE(cmd));
+	}
 	switch (fz_below(r, 3)) {
 	case 0:
-		return nt_cmd_sized(cmd, fz_below(r, _IOC_SIZE(cmd)));
+		size = fz_below(r, _IOC_SIZE(cmd));
+		break;
 	case 1:
-		return nt_cmd_sized(cmd, _IOC_SIZE(cmd) + 1 + fz_below(r, 64));
+		size = _IOC_SIZE(cmd) + 1 + fz_below(r, 64);
+		break;
 	default:
-		return nt_cmd_sized(cmd, fz_below(r, 257));
+		size = fz_below(r, 257);
+		break;
 	}
+	for (i = 0; i < FZ_NR_OPS; i++)
+		if (fz_ops[i].cmd == cmd)
+			ver0 = fz_ops[i].ver0;
+	if (size < ver0)
+		fz_cur.short_struct = true;
+	return nt_cmd_sized(cmd, size);
 }
 
 /*
@@ -321,14 +404,22 @@ static int fz_ioctl(struct fz_rng *r, int fd, unsigned long cmd, void *arg,
 	unsigned long c = fz_cmd(r, cmd);
 	size_t usize = _IOC_SIZE(c);
 	uint8_t b[512];
+	void *p;
 	int err;
 
 	/* the caller's struct, in a buffer that holds any encoded size */
 	memset(b, 0, sizeof(b));
 	memcpy(b, arg, len);
-	if (usize > len && fz_chance(r, 20))
+	if (usize > len && fz_chance(r, 20)) {
 		b[len + fz_below(r, usize - len)] = 1;
-	err = nt_ioctl(fd, c, fz_ptr(r, b, usize));
+		/* read by the driver only if it reads the struct */
+		fz_cur.dirty_tail = _IOC_DIR(c) & _IOC_WRITE;
+	}
+	p = fz_ptr(r, b, usize);
+	/* memory that is not b may hold anything, past the struct too */
+	if (p != b && usize > len && (_IOC_DIR(c) & _IOC_WRITE))
+		fz_cur.dirty_tail = true;
+	err = nt_ioctl(fd, c, p);
 	memcpy(arg, b, len);
 	return err;
 }
@@ -352,7 +443,7 @@ static void fz_alloc(struct fz_rng *r, uint8_t *buf)
 	if (fz_chance(r, 5))
 		a->label[fz_below(r, NNMEM_LABEL_LEN)] = (uint8_t)fz_rand(r);
 	err = fz_ioctl(r, fd, NNMEM_IOCTL_ALLOC, a, sizeof(*a));
-	fz_count(FZ_ALLOC, -err, true, "", a->size, a->align);
+	fz_count(FZ_ALLOC, -err, "", a->size, a->align);
 	if (!err)
 		fz_remember(fz.regions[slot], r, a->handle);
 }
@@ -402,7 +493,7 @@ static void fz_simple(struct fz_rng *r, enum fz_op op, uint8_t *buf)
 	if (fz_chance(r, 3))
 		memset(buf, 0xff, len);
 	err = fz_ioctl(r, fd, fz_ops[op].cmd, buf, len);
-	fz_count(op, -err, true, "", *(uint32_t *)buf, 0);
+	fz_count(op, -err, "", *(uint32_t *)buf, 0);
 }
 
 static void fz_rw(struct fz_rng *r, bool write, uint8_t *buf)
@@ -422,10 +513,12 @@ static void fz_rw(struct fz_rng *r, bool write, uint8_t *buf)
 	else
 		rw.data = (uintptr_t)(fz_chance(r, 50) ? fz.bad_ro :
 				      fz.bad_unmapped);
+	if (len > FZ_BUF)
+		fz_cur.bad_ptr = true;
 	err = fz_ioctl(r, fd, write ? NNMEM_IOCTL_WRITE : NNMEM_IOCTL_READ,
 		       &rw, sizeof(rw));
 	/* a bad data pointer is -EFAULT, always allowed for these */
-	fz_count(write ? FZ_WRITE : FZ_READ, -err, true, "", rw.offset,
+	fz_count(write ? FZ_WRITE : FZ_READ, -err, "", rw.offset,
 		 rw.length);
 }
 
@@ -593,9 +686,14 @@ static void fz_graph_create(struct fz_rng *r, uint8_t *buf)
 	gc.node_count = fz_chance(r, 95) ? nn : fz_u32(r);
 	gc.tensor_size = fz_chance(r, 95) ? sizeof(*t) : fz_u32(r);
 	gc.node_size = fz_chance(r, 95) ? sizeof(*n) : fz_u32(r);
+	/* arrays that run past the buffer: -EFAULT is allowed */
+	if ((uint64_t)gc.tensor_count * gc.tensor_size > FZ_BUFSZ ||
+	    (uint64_t)gc.node_count * gc.node_size >
+	    FZ_BUFSZ - (uint64_t)((uint8_t *)n - buf))
+		fz_cur.bad_ptr = true;
 	gc.flags = fz_chance(r, 97) ? 0 : fz_u32(r);
 	err = fz_ioctl(r, fd, NNMEM_IOCTL_GRAPH_CREATE, &gc, sizeof(gc));
-	fz_count(FZ_GRAPH_CREATE, -err, true, "", gc.tensor_count,
+	fz_count(FZ_GRAPH_CREATE, -err, "", gc.tensor_count,
 		 gc.node_count);
 	if (!err)
 		fz_remember(fz.graphs[slot], r, gc.graph);
@@ -611,7 +709,7 @@ static void fz_run(struct fz_rng *r)
 	run.flags = fz_chance(r, 60) ? NNMEM_RUN_ASYNC :
 		    fz_chance(r, 90) ? 0 : fz_u32(r);
 	err = fz_ioctl(r, fd, NNMEM_IOCTL_RUN, &run, sizeof(run));
-	fz_count(FZ_RUN, -err, true, "", run.graph, run.flags);
+	fz_count(FZ_RUN, -err, "", run.graph, run.flags);
 	if (!err && run.job) {
 		pthread_mutex_lock(&fz.lock);
 		fz.jobs[slot][fz_below(r, FZ_HANDLES)] = run.job;
@@ -642,7 +740,7 @@ static void fz_wait(struct fz_rng *r, uint8_t *buf)
 	w.flags = fz_chance(r, 97) ? 0 : fz_u32(r);
 	err = fz_ioctl(r, fd, NNMEM_IOCTL_WAIT, &w, sizeof(w));
 	/* -EFAULT (node_times) is in the generic set */
-	fz_count(FZ_WAIT, -err, true, "", w.job, w.deadline_ns);
+	fz_count(FZ_WAIT, -err, "", w.job, w.deadline_ns);
 }
 
 static void fz_badcmd(struct fz_rng *r, uint8_t *buf)
@@ -669,8 +767,9 @@ static void fz_badcmd(struct fz_rng *r, uint8_t *buf)
 			   fz_below(r, 256));
 		break;
 	}
+	fz_cur.bad_cmd = true;
 	err = nt_ioctl(fd, cmd, buf);
-	fz_count(FZ_BADCMD, -err, false, "", cmd, 0);
+	fz_count(FZ_BADCMD, -err, "", cmd, 0);
 }
 
 static void fz_mmap(struct fz_rng *r)
@@ -706,7 +805,7 @@ static void fz_mmap(struct fz_rng *r)
 		fz.maps[i].len = len;
 		pthread_mutex_unlock(&fz.lock);
 	}
-	fz_count(FZ_MMAP, err, false, "", off, len);
+	fz_count(FZ_MMAP, err, "", off, len);
 }
 
 static void fz_munmap(struct fz_rng *r)
@@ -718,7 +817,7 @@ static void fz_munmap(struct fz_rng *r)
 		err = errno;
 	fz.maps[i].addr = NULL;
 	pthread_mutex_unlock(&fz.lock);
-	fz_count(FZ_MUNMAP, err, false, "", i, 0);
+	fz_count(FZ_MUNMAP, err, "", i, 0);
 }
 
 /*
@@ -733,7 +832,7 @@ static void fz_reopen(struct fz_rng *r)
 
 	fd = nt_open(slot == 2 ? 1 : 0);
 	if (fd < 0) {
-		fz_count(FZ_REOPEN, -fd, false, " open", slot, 0);
+		fz_count(FZ_REOPEN, -fd, " open", slot, 0);
 		return;
 	}
 	pthread_mutex_lock(&fz.lock);
@@ -747,7 +846,7 @@ static void fz_reopen(struct fz_rng *r)
 	pthread_mutex_unlock(&fz.lock);
 	if (close(fd) && !err)
 		err = errno;
-	fz_count(FZ_REOPEN, err, false, "", slot, 0);
+	fz_count(FZ_REOPEN, err, "", slot, 0);
 }
 
 /* ---- netlink ---- */
@@ -873,7 +972,7 @@ static void fz_netlink(struct fz_rng *r, int sock, char *rbuf)
 		}
 	}
 	err = fz_nl_xfer(sock, &m, rbuf);
-	fz_count(op, err, false, m.nlh.nlmsg_flags & NLM_F_DUMP ? " dump" : "",
+	fz_count(op, err, m.nlh.nlmsg_flags & NLM_F_DUMP ? " dump" : "",
 		 g->cmd, nattr);
 }
 
@@ -882,6 +981,7 @@ static void fz_netlink(struct fz_rng *r, int sock, char *rbuf)
 /* @buf: FZ_BUF + 512 bytes, then FZ_NL_BUF for netlink replies */
 static void fz_one(struct fz_rng *r, uint8_t *buf, int sock)
 {
+	memset(&fz_cur, 0, sizeof(fz_cur));
 	switch (fz_below(r, 40)) {
 	case 0: case 1: case 2: case 3: case 4: case 5:
 		fz_alloc(r, buf);
@@ -971,7 +1071,7 @@ static void *fz_thread_fn(void *arg)
 {
 	struct fz_thread *t = arg;
 	struct fz_rng r = { t->seed };
-	uint8_t *buf = malloc(FZ_BUF + 512 + FZ_NL_BUF);
+	uint8_t *buf = malloc(FZ_BUFSZ);
 	int sock = fz_nl_socket();
 	unsigned long i;
 
@@ -1053,13 +1153,21 @@ static bool fz_empty(int dev, char *msg, size_t len)
 	return true;
 }
 
-static void fz_print_counts(void)
+static unsigned long fz_total_calls(void)
 {
 	unsigned long total = 0;
 	int i;
 
 	for (i = 0; i < FZ_NR_OPS; i++)
 		total += fz.calls[i];
+	return total;
+}
+
+static void fz_print_counts(void)
+{
+	unsigned long total = fz_total_calls();
+	int i;
+
 	printf("# %lu calls: %lu succeeded, %lu failed with a documented errno, %lu unexpected\n",
 	       total, fz.successes, fz.errors - fz.bad, fz.bad);
 	for (i = 0; i < FZ_NR_OPS; i++)
@@ -1071,7 +1179,7 @@ int main(void)
 {
 	const char *kernel = getenv("NNMEM_KERNEL"), *env;
 	struct fz_thread th[FZ_THREADS];
-	unsigned long calls, bad0, per;
+	unsigned long calls, bad0, per, made;
 	uint64_t seed, t0;
 	uint8_t *buf;
 	char msg[200];
@@ -1091,7 +1199,7 @@ int main(void)
 	       seed, seed, calls);
 	fflush(stdout);
 
-	buf = malloc(FZ_BUF + 512 + FZ_NL_BUF);
+	buf = malloc(FZ_BUFSZ);
 	err = buf ? fz_setup() : -ENOMEM;
 	if (err) {
 		printf("not ok 1 fuzz: single thread (setup: %s)\n", strerror(-err));
@@ -1112,6 +1220,7 @@ int main(void)
 	}
 	printf("# single thread: %.1f s\n", (nt_now_ns() - t0) / 1e9);
 	fz_print_counts();
+	made = fz_total_calls();
 	bad0 = fz.bad;
 	if (bad0) {
 		fails++;
@@ -1143,6 +1252,7 @@ int main(void)
 	}
 	printf("# %d threads: %.1f s\n", FZ_THREADS, (nt_now_ns() - t0) / 1e9);
 	fz_print_counts();
+	made += fz_total_calls();
 	if (err || fz.bad != bad0) {
 		fails++;
 		printf("not ok 2 fuzz: %d threads x %lu calls on 3 files of 2 devices, %lu undocumented results%s\n",
@@ -1165,6 +1275,8 @@ int main(void)
 		printf("not ok 3 fuzz: usage back to empty on both devices after unmapping and closing\n");
 	}
 	free(buf);
+	printf("# figure: calls=%lu\n", made);
+	printf("# figure: undocumented=%lu\n", fz.bad);
 	printf("%d passed, %d failed\n", 3 - fails, fails);
 	return fails ? 1 : 0;
 }

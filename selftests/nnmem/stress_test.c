@@ -16,7 +16,7 @@
  *
  * At the end every process closes its files and both devices' usage must
  * be back to empty. Prints processes x threads x seconds, operations
- * checked and bytes verified.
+ * checked and bytes verified, also as "# figure: key=value" lines.
  *
  * Environment: NNMEM_STRESS_SECONDS (default 20 when
  * NNMEM_KERNEL=debug-6.12, else 5), NNMEM_STRESS_SEED. Expects nnmem
@@ -489,6 +489,11 @@ int main(void)
 		       i ? "nnmem0 and nnmem1" : "nnmem0", secs, sum[i].ops,
 		       sum[i].bytes, sum[i].runs, sum[i].enospc);
 	}
+	printf("# figure: layout=%dx%d\n", ST_PROCS, ST_THREADS);
+	printf("# figure: seconds=%d\n", secs);
+	printf("# figure: operations_checked=%lu\n", sum[0].ops + sum[1].ops);
+	printf("# figure: bytes_verified=%llu\n", sum[0].bytes + sum[1].bytes);
+	printf("# figure: add_jobs=%lu\n", sum[0].runs + sum[1].runs);
 	if (st_empty(0) && st_empty(1)) {
 		printf("ok 3 stress: usage back to empty on both devices\n");
 	} else {

@@ -4,7 +4,8 @@
 # Boot one kernel + initramfs under QEMU (TCG), serial console to a log.
 #
 # Usage: boot.sh NAME INITRD LOG
-# Environment: NNMEM_VM_TIMEOUT (seconds; default 400, 900 for debug-6.12)
+# Environment: NNMEM_VM_TIMEOUT (seconds; default 400, 1500 for debug-6.12,
+# whose 2 vCPUs under TCG take 4-13 minutes on a loaded 2-core host)
 # The VM ends itself with reboot -f (QEMU -no-reboot exits); a VM that
 # hangs is killed at the timeout, which the log checker then reports as a
 # missing end marker.
@@ -21,7 +22,7 @@ append="console=ttyS0,115200 loglevel=7 panic=-1 printk.devkmsg=on"
 case $name in
 debug-6.12)
 	append="$append cma=128M"
-	tmo=${NNMEM_VM_TIMEOUT:-900}
+	tmo=${NNMEM_VM_TIMEOUT:-1500}
 	;;
 *)
 	# Debian kernels: skip what TCG makes slow and the test never needs.

@@ -11,7 +11,12 @@
 # own testing), NNMEM_SKIP_UNIT=1, NNMEM_SKIP_LINT=1, NNMEM_FUZZ_SECONDS
 # (per libFuzzer harness, default 12; 0 skips them), NNMEM_TESTS (only
 # these test binaries in the VMs, e.g. "job_test vectors_test"; for quick
-# runs while developing).
+# runs while developing). Each knob that leaves something out is named in
+# a "# partial run:" line of the summary; make check and .ci/run set none.
+#
+# Every kernel must run the suites selftests/vm/manifest lists for it,
+# each at least its minimum number of tests, on at least 2 CPUs
+# (report.py). The run's figures go to $NNMEM_BUILD/figures.md.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -32,6 +37,30 @@ fail() {
 }
 
 step() { log "== $* ($(( $(date +%s) - t0 ))s)"; }
+
+# What this run leaves out, for the summary and the figures.
+partial=()
+[ -n "${NNMEM_TESTS:-}" ] &&
+	partial+=("NNMEM_TESTS=\"$NNMEM_TESTS\": only these suites ran and were required")
+[ "$kernels" != "$KERNELS" ] &&
+	partial+=("NNMEM_KERNELS=\"$kernels\" (not all of $KERNELS)")
+[ "${NNMEM_SKIP_UNIT:-0}" = 1 ] && partial+=("NNMEM_SKIP_UNIT=1: no unit tests")
+[ "${NNMEM_SKIP_LINT:-0}" = 1 ] && partial+=("NNMEM_SKIP_LINT=1: no lint")
+[ "${NNMEM_FUZZ_SECONDS:-12}" = 0 ] &&
+	partial+=("NNMEM_FUZZ_SECONDS=0: no libFuzzer runs")
+[ -n "${NNMEM_TESTS_DIR:-}" ] &&
+	partial+=("NNMEM_TESTS_DIR=$NNMEM_TESTS_DIR: test binaries not built from this tree")
+[ -n "${NNMEM_MODSRC:-}" ] &&
+	partial+=("NNMEM_MODSRC=$NNMEM_MODSRC: module not built from this tree")
+
+# The rig's own check: report.py against its fixtures.
+step "report.py self-tests"
+rig=$out/rig.tap
+python3 "$VM_DIR/report-test.py" >"$rig" 2>&1
+rig_rc=$?
+if [ $rig_rc -ne 0 ] && ! grep -q '^not ok' "$rig"; then
+	echo "not ok 1 rig: report-test.py exited with status $rig_rc" >>"$rig"
+fi
 
 step "kernel source"
 ksrc=$("$VM_DIR/kernels.sh" ksrc 2>"$out/ksrc.log") ||
@@ -107,6 +136,7 @@ make -C "$REPO_ROOT/userspace" STATIC=1 BUILD="$NNMEM_BUILD/userspace-static" \
 [ -x "$ctl" ] || ctl=
 
 logs=()
+times=()
 for k in $kernels; do
 	step "$k: module, initramfs, boot"
 	if ! grep -q "^not ok 1 $k: \(build\|fetch\)" "$fails" &&
@@ -115,8 +145,10 @@ for k in $kernels; do
 			"$out/$k.cpio.gz" >/dev/null 2>"$out/initramfs-$k.log"; then
 			s=$(date +%s)
 			"$VM_DIR/boot.sh" "$k" "$out/$k.cpio.gz" "$out/$k.log"
-			log "$k: VM boot + tests took $(( $(date +%s) - s ))s (log: $out/$k.log)"
+			s=$(( $(date +%s) - s ))
+			log "$k: VM boot + tests took ${s}s (log: $out/$k.log)"
 			logs+=("$k=$out/$k.log")
+			times+=(--time "$k=$s")
 		else
 			fail "$k: build the initramfs" "$out/initramfs-$k.log"
 		fi
@@ -126,9 +158,17 @@ for k in $kernels; do
 done
 
 step "summary"
-python3 "$VM_DIR/report.py" summary "${unit_arg[@]}" --extra "$lint" --extra "$fuzz" --extra "$fails" \
+args=(--manifest "$VM_DIR/manifest" --kernels "$kernels"
+      --figures "$NNMEM_BUILD/figures.md" "${times[@]}"
+      --time "total=$(( $(date +%s) - t0 ))")
+[ -n "${NNMEM_TESTS:-}" ] && args+=(--only "$NNMEM_TESTS")
+for p in "${partial[@]}"; do
+	args+=(--partial "$p")
+done
+python3 "$VM_DIR/report.py" summary "${args[@]}" "${unit_arg[@]}" \
+	--extra "$rig" --extra "$lint" --extra "$fuzz" --extra "$fails" \
 	"${logs[@]}" >"$out/summary.tap"
 rc=$?
 cat "$out/summary.tap"
-log "total $(( $(date +%s) - t0 ))s; summary in $out/summary.tap"
+log "total $(( $(date +%s) - t0 ))s; summary in $out/summary.tap, figures in $NNMEM_BUILD/figures.md"
 exit $rc

@@ -1,14 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make lint: checkpatch --strict on the driver and uapi, the module built
-# with W=1 C=2 (sparse) against both Debian kernels' headers, and cppcheck
-# over userspace/, selftests/ and the driver's portable files (arena,
-# graph validator, kernels) compiled as userspace. Any checkpatch
-# complaint, compiler/sparse warning or cppcheck finding not in
-# cppcheck.supp (each entry there says why) fails. Prints one
-# "<name>: clean" or "<name>: FAILED" line per check (check.sh makes TAP
-# of them).
+# make lint: checkpatch --strict on the driver and uapi, kernel-doc -Wall
+# over them (scripts/kernel-doc of the extracted linux-source-6.12), the
+# generated netlink files checked against uapi/nnmem.yaml
+# (uapi/ynl-regen.sh --check), the module built with W=1 C=2 (sparse)
+# against both Debian kernels' headers, and cppcheck over userspace/,
+# selftests/ and the driver's portable files (arena, graph
+# validator, kernels) compiled as userspace. Any checkpatch complaint,
+# kernel-doc warning, stale generated file, compiler/sparse warning or
+# cppcheck finding not in cppcheck.supp (each entry there says why)
+# fails. Prints one "<name>: clean" or "<name>: FAILED" line per check
+# (check.sh makes TAP of them).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -38,6 +41,54 @@ if grep -qE ': (ERROR|WARNING|CHECK):' "$out/checkpatch.log"; then
 	rc=1
 else
 	echo "checkpatch: clean"
+fi
+
+# kernel-doc: every /** comment of the driver and the uapi, -Wall (missing
+# parameters, members and return values, short descriptions, sections).
+log "kernel-doc -Wall"
+# shellcheck disable=SC2086
+"$ksrc/scripts/kernel-doc" -Wall -Werror -none $drv uapi/linux/*.h \
+	>"$out/kernel-doc.log" 2>&1
+kd_rc=$?
+if [ $kd_rc -ne 0 ] || grep -qE '^[^ ]+:[0-9]+: (warning|error):' "$out/kernel-doc.log"; then
+	grep -E '^[^ ]+:[0-9]+: (warning|error):' "$out/kernel-doc.log" ||
+		cat "$out/kernel-doc.log"
+	echo "kernel-doc: FAILED"
+	rc=1
+else
+	echo "kernel-doc: clean"
+fi
+
+# The netlink files generated from uapi/nnmem.yaml are up to date.
+log "ynl-regen.sh --check"
+if KSRC=$ksrc uapi/ynl-regen.sh --check >"$out/ynl-regen.log" 2>&1; then
+	echo "ynl-regen: clean"
+else
+	cat "$out/ynl-regen.log"
+	echo "ynl-regen: FAILED"
+	rc=1
+fi
+
+# The kselftest config fragment: every option is in the debug kernel's
+# fragment (which kernels.sh verifies in the built .config).
+log "kselftest config"
+missing=
+# shellcheck disable=SC2013
+for opt in $(sed -n 's/^\(CONFIG_[A-Z0-9_]*\)=y$/\1/p' selftests/nnmem/config); do
+	case $opt in
+	CONFIG_MMU) continue ;;		# x86-64: def_bool y
+	# Not in the debug kernel (yet): kmem_test skips its cgroup test
+	# there and runs it on the Debian kernels.
+	CONFIG_CGROUPS | CONFIG_MEMCG) continue ;;
+	esac
+	grep -qx "$opt=y" "$VM_DIR/debug.config" || missing="$missing $opt"
+done
+if [ -n "$missing" ]; then
+	echo "selftests/nnmem/config: not in selftests/vm/debug.config:$missing"
+	echo "kselftest config: FAILED"
+	rc=1
+else
+	echo "kselftest config: clean"
 fi
 
 for k in debian-6.1 debian-6.12; do

@@ -8,14 +8,21 @@ export NNMEM_KO=/lib/modules/nnmem.ko
 export NNMEM_TESTDATA=/testdata
 
 echo "NNMEM-KERNEL $(uname -r)"
+# What the initramfs holds, for report.py's manifest check.
+suites=
+for t in /tests/*_test; do
+	[ -x "$t" ] && suites="$suites $(basename "$t")"
+done
+echo "NNMEM-SUITES$suites"
 
 run_test() {
 	name=$(basename "$1")
 	echo "NNMEM-TEST-BEGIN $name"
+	t0=$(cut -d. -f1 /proc/uptime)
 	"$1" >"/tmp/$name.tap" 2>&1
 	rc=$?
 	cat "/tmp/$name.tap"
-	echo "NNMEM-TEST-END $name rc=$rc"
+	echo "NNMEM-TEST-END $name rc=$rc seconds=$(( $(cut -d. -f1 /proc/uptime) - t0 ))"
 }
 
 if [ -x /tests/load_test ]; then
@@ -38,9 +45,10 @@ fi
 
 if [ -e /sys/kernel/debug/kmemleak ]; then
 	echo "NNMEM-KMEMLEAK-BEGIN"
-	echo scan >/sys/kernel/debug/kmemleak
-	sleep 6
-	echo scan >/sys/kernel/debug/kmemleak
-	cat /sys/kernel/debug/kmemleak
+	if ! { echo scan >/sys/kernel/debug/kmemleak && sleep 6 &&
+	       echo scan >/sys/kernel/debug/kmemleak &&
+	       cat /sys/kernel/debug/kmemleak; }; then
+		echo "NNMEM-KMEMLEAK-FAILED"
+	fi
 	echo "NNMEM-KMEMLEAK-END"
 fi
