@@ -48,16 +48,6 @@
 #define NNMEM_NAME		"nnmem"
 #define NNMEM_DEVICES_MAX	16
 #define NNMEM_ARENA_MIN		(64 * 1024)
-#define NNMEM_REGIONS_MAX	SZ_1M
-
-/*
- * Session limits, reported in struct nnmem_info (the graph validator's
- * own, NNMEM_GRAPH_MAX_*, are in nnmem_graphval.h).
- */
-#define NNMEM_SESSION_MAX_GRAPHS	64
-#define NNMEM_SESSION_MAX_JOBS	64
-/* Largest tensor_size/node_size accepted in NNMEM_IOCTL_GRAPH_CREATE. */
-#define NNMEM_GRAPH_ELEM_SIZE_MAX	SZ_4K
 
 /**
  * struct nnmem_job_stats - device-wide job counters
@@ -140,7 +130,57 @@ struct nnmem_ioctl_ctx {
 	bool copy_on_error;
 };
 
-/* Per-session region limit (module parameter max_regions). */
-extern unsigned int nnmem_max_regions;
+/**
+ * struct nnmem_dev_stats - a device's counters for dev-get
+ * @arena: the allocator's usage, taken under the device lock
+ * @deferred_regions: regions freed but still mapped
+ * @sessions: open sessions
+ * @graphs: graphs of all sessions
+ * @jobs_queued: jobs submitted and not started
+ * @jobs_running: jobs executing
+ * @jobs_completed: jobs finished with status 0
+ * @jobs_failed: jobs finished with another error than -ECANCELED
+ * @jobs_cancelled: jobs finished with -ECANCELED
+ * @macs: multiply-accumulates executed
+ * @busy_ns: time the worker spent executing jobs
+ * @kmem: kernel memory charged by the graphs and jobs of all sessions
+ *
+ * Each counter is exact when read; they are not one instant's snapshot.
+ */
+struct nnmem_dev_stats {
+	struct nnmem_arena_usage arena;
+	u32 deferred_regions;
+	u32 sessions;
+	u32 graphs;
+	u64 jobs_queued;
+	u64 jobs_running;
+	u64 jobs_completed;
+	u64 jobs_failed;
+	u64 jobs_cancelled;
+	u64 macs;
+	u64 busy_ns;
+	u64 kmem;
+};
+
+/**
+ * nnmem_device_find - the device /dev/nnmemN
+ * @index: N
+ *
+ * Devices live from module init to module exit, and the family is
+ * registered after the last is set up and unregistered before the first
+ * goes, so the pointer needs no reference.
+ *
+ * Return: the device, or NULL if there is no device @index.
+ */
+struct nnmem_device *nnmem_device_find(unsigned int index);
+
+/**
+ * nnmem_device_stats - fill a device's counters
+ * @ndev: the device
+ * @st: filled in
+ *
+ * Sleeps (takes the device lock).
+ */
+void nnmem_device_stats(struct nnmem_device *ndev, struct nnmem_dev_stats *st);
 
 #endif /* __NNMEM_DRV_H__ */

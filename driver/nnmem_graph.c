@@ -55,8 +55,8 @@
 #include <linux/xarray.h>
 #include <linux/nnmem.h>
 
+#include "nnmem_event.h"
 #include "nnmem_graph.h"
-#include "nnmem_nl.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
 
@@ -413,17 +413,17 @@ void nnmem_graph_create_commit(struct nnmem_session *s, void *data,
 			       struct nnmem_ioctl_ctx *ctx, bool copied)
 {
 	struct nnmem_graph *g = ctx->obj;
-	struct sk_buff *ev;
+	struct nnmem_event *ev;
 	void *old;
 
 	if (copied) {
 		/* Built while the graph is still only ours. */
-		ev = nnmem_nl_graph_event(s, g, NNMEM_EVENT_TYPE_GRAPH_CREATE);
+		ev = nnmem_event_graph(s, g, NNMEM_EV_GRAPH_CREATE);
 		atomic_inc(&s->ndev->nr_graphs);
 		/* Filling a reserved slot allocates nothing and cannot fail. */
 		old = xa_store(&s->graphs, g->handle, g, GFP_KERNEL);
 		WARN_ON_ONCE(xa_is_err(old));
-		nnmem_nl_event_send(ev);
+		nnmem_event_send(ev);
 		return;
 	}
 	xa_erase(&s->graphs, g->handle);
@@ -457,7 +457,7 @@ int nnmem_graph_destroy_ioctl(struct nnmem_session *s, void *data,
 	if (!g)
 		return -ENOENT;
 	atomic_dec(&s->ndev->nr_graphs);
-	nnmem_nl_notify_graph(s, g, NNMEM_EVENT_TYPE_GRAPH_DESTROY);
+	nnmem_event_notify_graph(s, g, NNMEM_EV_GRAPH_DESTROY);
 	nnmem_graph_put(g);
 	return 0;
 }
@@ -475,7 +475,7 @@ void nnmem_graph_destroy_all(struct nnmem_session *s)
 		xa_erase(&s->graphs, handle);
 		WARN_ON(kref_read(&g->ref) != 1);
 		atomic_dec(&s->ndev->nr_graphs);
-		nnmem_nl_notify_graph(s, g, NNMEM_EVENT_TYPE_GRAPH_DESTROY);
+		nnmem_event_notify_graph(s, g, NNMEM_EV_GRAPH_DESTROY);
 		nnmem_graph_put(g);
 	}
 }

@@ -6,10 +6,19 @@
 #define __NNMEM_GRAPH_H__
 
 #include <linux/kref.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 
 #include "nnmem_drv.h"
 #include "nnmem_graphval.h"
+
+/*
+ * Graphs per session, reported in struct nnmem_info (the validator's own
+ * limits, NNMEM_GRAPH_MAX_*, are in nnmem_graphval.h).
+ */
+#define NNMEM_SESSION_MAX_GRAPHS	64
+/* Largest tensor_size/node_size accepted in NNMEM_IOCTL_GRAPH_CREATE. */
+#define NNMEM_GRAPH_ELEM_SIZE_MAX	SZ_4K
 
 struct nnmem_region;
 struct nnmem_session;

@@ -51,10 +51,10 @@
 #include <linux/xarray.h>
 #include <linux/nnmem.h>
 
+#include "nnmem_event.h"
 #include "nnmem_exec.h"
 #include "nnmem_graph.h"
 #include "nnmem_job.h"
-#include "nnmem_nl.h"
 #include "nnmem_session.h"
 #include "nnmem_trace.h"
 
@@ -141,7 +141,7 @@ static void nnmem_job_work(struct work_struct *work)
 	struct nnmem_job *job = container_of(work, struct nnmem_job, work);
 	struct nnmem_session *s = job->s;
 	struct nnmem_device *ndev = s->ndev;
-	struct sk_buff *ev;
+	struct nnmem_event *ev;
 	bool cancelled;
 	int status;
 
@@ -158,7 +158,7 @@ static void nnmem_job_work(struct work_struct *work)
 		atomic64_inc(&ndev->stats.running);
 		trace_nnmem_job_start(ndev->index, s->id, job->id,
 				      job->graph->handle, job->node_count);
-		nnmem_nl_notify_job(s, job, NNMEM_EVENT_TYPE_JOB_START);
+		nnmem_event_notify_job(s, job, NNMEM_EV_JOB_START);
 		status = nnmem_job_execute(job);
 		atomic64_dec(&ndev->stats.running);
 	}
@@ -166,9 +166,9 @@ static void nnmem_job_work(struct work_struct *work)
 	/* After the unlock the session may be released: touch nothing more. */
 	spin_lock(&s->job_lock);
 	nnmem_job_finish_locked(job, status);
-	ev = nnmem_nl_job_event(s, job, NNMEM_EVENT_TYPE_JOB_FINISH);
+	ev = nnmem_event_job(s, job, NNMEM_EV_JOB_FINISH);
 	spin_unlock(&s->job_lock);
-	nnmem_nl_event_send(ev);
+	nnmem_event_send(ev);
 }
 
 static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
@@ -236,7 +236,7 @@ static void nnmem_job_queue(struct nnmem_job *job)
 static void nnmem_job_stop(struct nnmem_job *job)
 {
 	struct nnmem_session *s = job->s;
-	struct sk_buff *ev;
+	struct nnmem_event *ev;
 
 	spin_lock(&s->job_lock);
 	WRITE_ONCE(job->cancel, true);
@@ -247,9 +247,9 @@ static void nnmem_job_stop(struct nnmem_job *job)
 	atomic64_dec(&s->ndev->stats.queued);
 	spin_lock(&s->job_lock);
 	nnmem_job_finish_locked(job, -ECANCELED);
-	ev = nnmem_nl_job_event(s, job, NNMEM_EVENT_TYPE_JOB_FINISH);
+	ev = nnmem_event_job(s, job, NNMEM_EV_JOB_FINISH);
 	spin_unlock(&s->job_lock);
-	nnmem_nl_event_send(ev);
+	nnmem_event_send(ev);
 }
 
 static bool nnmem_job_done(struct nnmem_job *job)
@@ -503,7 +503,7 @@ int nnmem_job_cancel_ioctl(struct nnmem_session *s, void *data,
 			   struct nnmem_ioctl_ctx *ctx)
 {
 	struct nnmem_cancel *c = data;
-	struct sk_buff *ev = NULL;
+	struct nnmem_event *ev = NULL;
 	struct nnmem_job *job;
 	bool dequeued = false;
 	int ret = 0;
@@ -526,15 +526,14 @@ int nnmem_job_cancel_ioctl(struct nnmem_session *s, void *data,
 			   cancel_work(&job->work);
 		if (dequeued) {
 			nnmem_job_finish_locked(job, -ECANCELED);
-			ev = nnmem_nl_job_event(s, job,
-						NNMEM_EVENT_TYPE_JOB_FINISH);
+			ev = nnmem_event_job(s, job, NNMEM_EV_JOB_FINISH);
 		}
 	}
 	spin_unlock(&s->job_lock);
 
 	if (dequeued) {
 		atomic64_dec(&s->ndev->stats.queued);
-		nnmem_nl_event_send(ev);
+		nnmem_event_send(ev);
 	}
 	return ret;
 }

@@ -10,6 +10,9 @@
 
 #include "nnmem_drv.h"
 
+/* Unreaped jobs per session, reported in struct nnmem_info. */
+#define NNMEM_SESSION_MAX_JOBS	64
+
 struct nnmem_graph;
 struct nnmem_session;
 

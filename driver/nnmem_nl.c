@@ -36,6 +36,8 @@
 #include <net/netlink.h>
 #include <net/sock.h>
 
+#include "nnmem_drv.h"
+#include "nnmem_event.h"
 #include "nnmem_graph.h"
 #include "nnmem_job.h"
 #include "nnmem_nl.h"
@@ -45,6 +47,18 @@
 
 static_assert(NNMEM_REGION_KIND_WEIGHT == NNMEM_KIND_WEIGHT);
 static_assert(NNMEM_REGION_KIND_ACTIVATION == NNMEM_KIND_ACTIVATION);
+
+/* nnmem_event.h's kinds are the events' uapi values, passed through. */
+#define NNMEM_NL_EV_SAME(x) \
+	static_assert((int)NNMEM_EV_##x == (int)NNMEM_EVENT_TYPE_##x)
+NNMEM_NL_EV_SAME(REGION_ALLOC);
+NNMEM_NL_EV_SAME(REGION_FREE);
+NNMEM_NL_EV_SAME(GRAPH_CREATE);
+NNMEM_NL_EV_SAME(GRAPH_DESTROY);
+NNMEM_NL_EV_SAME(JOB_START);
+NNMEM_NL_EV_SAME(JOB_FINISH);
+NNMEM_NL_EV_SAME(SESSION_OPEN);
+NNMEM_NL_EV_SAME(SESSION_CLOSE);
 
 /* Events never sleep and never dip into the atomic reserves. */
 #define NNMEM_NL_EVENT_GFP	(GFP_NOWAIT | __GFP_NOWARN)
@@ -584,15 +598,32 @@ int nnmem_nl_region_get_dumpit(struct sk_buff *skb,
 
 /* ---- events ---- */
 
+/*
+ * The events of nnmem_event.h. A built event is the notification's skb
+ * itself: struct nnmem_event is never defined, only converted to and from
+ * struct sk_buff here.
+ */
+static struct nnmem_event *nnmem_nl_to_event(struct sk_buff *skb)
+{
+	return (struct nnmem_event *)skb;
+}
+
+static struct sk_buff *nnmem_nl_from_event(struct nnmem_event *ev)
+{
+	return (struct sk_buff *)ev;
+}
+
 /**
- * nnmem_nl_event_send - multicast an event built by nnmem_nl_*_event()
- * @skb: the event, or NULL (nothing is sent)
+ * nnmem_event_send - multicast an event built by nnmem_event_*()
+ * @ev: the event, or NULL (nothing is sent)
  *
  * Never sleeps. A listener whose receive buffer is full loses the event
  * and its socket reports ENOBUFS.
  */
-void nnmem_nl_event_send(struct sk_buff *skb)
+void nnmem_event_send(struct nnmem_event *ev)
 {
+	struct sk_buff *skb = nnmem_nl_from_event(ev);
+
 	if (!skb)
 		return;
 	genlmsg_multicast(&nnmem_nl_family, skb, 0, NNMEM_NLGRP_EVENTS,
@@ -608,26 +639,26 @@ static struct sk_buff *nnmem_nl_event_new(size_t size)
 }
 
 /* Finish building an event: on failure (a bug: sizes are exact) drop it. */
-static struct sk_buff *nnmem_nl_event_done(struct sk_buff *skb, int err)
+static struct nnmem_event *nnmem_nl_event_done(struct sk_buff *skb, int err)
 {
 	if (WARN_ON_ONCE(err)) {
 		nlmsg_free(skb);
 		return NULL;
 	}
-	return skb;
+	return nnmem_nl_to_event(skb);
 }
 
 /**
- * nnmem_nl_region_event - build a region-ntf
+ * nnmem_event_region - build a region-ntf
  * @s: the owning session
  * @r: the region, kept alive by the caller
- * @event: %NNMEM_EVENT_TYPE_REGION_ALLOC or %NNMEM_EVENT_TYPE_REGION_FREE
+ * @event: %NNMEM_EV_REGION_ALLOC or %NNMEM_EV_REGION_FREE
  *
- * Return: the event for nnmem_nl_event_send(), or NULL.
+ * Return: the event for nnmem_event_send(), or NULL.
  */
-struct sk_buff *nnmem_nl_region_event(const struct nnmem_session *s,
-				      const struct nnmem_region *r,
-				      enum nnmem_event_type event)
+struct nnmem_event *nnmem_event_region(const struct nnmem_session *s,
+				       const struct nnmem_region *r,
+				       enum nnmem_ev event)
 {
 	struct nnmem_nl_view view;
 	struct sk_buff *skb;
@@ -643,18 +674,18 @@ struct sk_buff *nnmem_nl_region_event(const struct nnmem_session *s,
 }
 
 /**
- * nnmem_nl_alloc_failed_event - build an alloc-failed-ntf
+ * nnmem_event_alloc_failed - build an alloc-failed-ntf
  * @s: the session that asked
  * @size: bytes asked for
  * @align: alignment asked for (0: the default)
  * @kind: %NNMEM_KIND_WEIGHT or %NNMEM_KIND_ACTIVATION
  * @err: the allocation's negative errno
  *
- * Return: the event for nnmem_nl_event_send(), or NULL.
+ * Return: the event for nnmem_event_send(), or NULL.
  */
-struct sk_buff *nnmem_nl_alloc_failed_event(const struct nnmem_session *s,
-					    u64 size, u32 align, u32 kind,
-					    int err)
+struct nnmem_event *nnmem_event_alloc_failed(const struct nnmem_session *s,
+					     u64 size, u32 align, u32 kind,
+					     int err)
 {
 	struct sk_buff *skb;
 	void *hdr;
@@ -683,7 +714,7 @@ struct sk_buff *nnmem_nl_alloc_failed_event(const struct nnmem_session *s,
 	    nla_put_s32(skb, NNMEM_A_REGION_ERROR, err))
 		return nnmem_nl_event_done(skb, -EMSGSIZE);
 	genlmsg_end(skb, hdr);
-	return skb;
+	return nnmem_nl_event_done(skb, 0);
 }
 
 /* ---- graphs, jobs, sessions: events only ---- */
@@ -714,16 +745,16 @@ static int nnmem_nl_graph_fill(struct sk_buff *skb,
 }
 
 /**
- * nnmem_nl_graph_event - build a graph-ntf
+ * nnmem_event_graph - build a graph-ntf
  * @s: the owning session
  * @g: the graph, kept alive by the caller
- * @event: %NNMEM_EVENT_TYPE_GRAPH_CREATE or %NNMEM_EVENT_TYPE_GRAPH_DESTROY
+ * @event: %NNMEM_EV_GRAPH_CREATE or %NNMEM_EV_GRAPH_DESTROY
  *
- * Return: the event for nnmem_nl_event_send(), or NULL.
+ * Return: the event for nnmem_event_send(), or NULL.
  */
-struct sk_buff *nnmem_nl_graph_event(const struct nnmem_session *s,
-				     const struct nnmem_graph *g,
-				     enum nnmem_event_type event)
+struct nnmem_event *nnmem_event_graph(const struct nnmem_session *s,
+				      const struct nnmem_graph *g,
+				      enum nnmem_ev event)
 {
 	struct sk_buff *skb;
 
@@ -769,17 +800,17 @@ static int nnmem_nl_job_fill(struct sk_buff *skb,
 }
 
 /**
- * nnmem_nl_job_event - build a job-ntf
+ * nnmem_event_job - build a job-ntf
  * @s: the session that ran the job
- * @job: the job; for %NNMEM_EVENT_TYPE_JOB_FINISH its status, duration
- *	and macs must be final
- * @event: %NNMEM_EVENT_TYPE_JOB_START or %NNMEM_EVENT_TYPE_JOB_FINISH
+ * @job: the job; for %NNMEM_EV_JOB_FINISH its status, duration and macs
+ *	must be final
+ * @event: %NNMEM_EV_JOB_START or %NNMEM_EV_JOB_FINISH
  *
- * Return: the event for nnmem_nl_event_send(), or NULL.
+ * Return: the event for nnmem_event_send(), or NULL.
  */
-struct sk_buff *nnmem_nl_job_event(const struct nnmem_session *s,
-				   const struct nnmem_job *job,
-				   enum nnmem_event_type event)
+struct nnmem_event *nnmem_event_job(const struct nnmem_session *s,
+				    const struct nnmem_job *job,
+				    enum nnmem_ev event)
 {
 	struct sk_buff *skb;
 
@@ -821,14 +852,14 @@ static int nnmem_nl_session_fill(struct sk_buff *skb,
 }
 
 /**
- * nnmem_nl_session_event - build a session-ntf
+ * nnmem_event_session - build a session-ntf
  * @s: the session
- * @event: %NNMEM_EVENT_TYPE_SESSION_OPEN or %NNMEM_EVENT_TYPE_SESSION_CLOSE
+ * @event: %NNMEM_EV_SESSION_OPEN or %NNMEM_EV_SESSION_CLOSE
  *
- * Return: the event for nnmem_nl_event_send(), or NULL.
+ * Return: the event for nnmem_event_send(), or NULL.
  */
-struct sk_buff *nnmem_nl_session_event(const struct nnmem_session *s,
-				       enum nnmem_event_type event)
+struct nnmem_event *nnmem_event_session(const struct nnmem_session *s,
+					enum nnmem_ev event)
 {
 	struct nnmem_nl_view view;
 	struct sk_buff *skb;

@@ -47,7 +47,7 @@
 #include <linux/xarray.h>
 
 #include "nnmem_compat.h"
-#include "nnmem_nl.h"
+#include "nnmem_event.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
 #include "nnmem_trace.h"
@@ -249,8 +249,8 @@ int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
 	if (ret) {
 		mutex_unlock(&ndev->lock);
 		if (ret == -ENOSPC)
-			nnmem_nl_notify_alloc_failed(s, a->size, a->align,
-						     a->kind, ret);
+			nnmem_event_notify_alloc_failed(s, a->size, a->align,
+							a->kind, ret);
 		goto err_erase_handle;
 	}
 	s->nr_regions++;
@@ -291,16 +291,16 @@ void nnmem_region_alloc_commit(struct nnmem_session *s, void *data,
 			       struct nnmem_ioctl_ctx *ctx, bool copied)
 {
 	struct nnmem_region *r = ctx->obj;
-	struct sk_buff *ev;
+	struct nnmem_event *ev;
 	void *old;
 
 	if (copied) {
 		/* Built while the region is still only ours. */
-		ev = nnmem_nl_region_event(s, r, NNMEM_EVENT_TYPE_REGION_ALLOC);
+		ev = nnmem_event_region(s, r, NNMEM_EV_REGION_ALLOC);
 		/* Filling a reserved slot allocates nothing and cannot fail. */
 		old = xa_store(&s->regions, r->handle, r, GFP_KERNEL);
 		WARN_ON_ONCE(xa_is_err(old));
-		nnmem_nl_event_send(ev);
+		nnmem_event_send(ev);
 		return;
 	}
 	xa_erase(&s->regions, r->handle);
@@ -321,7 +321,7 @@ int nnmem_region_free_ioctl(struct nnmem_session *s, void *data,
 {
 	struct nnmem_free *f = data;
 	struct nnmem_region *r;
-	struct sk_buff *ev;
+	struct nnmem_event *ev;
 	int ret = 0;
 
 	if (f->flags)
@@ -339,9 +339,9 @@ int nnmem_region_free_ioctl(struct nnmem_session *s, void *data,
 	if (ret)
 		return ret;
 
-	ev = nnmem_nl_region_event(s, r, NNMEM_EVENT_TYPE_REGION_FREE);
+	ev = nnmem_event_region(s, r, NNMEM_EV_REGION_FREE);
 	nnmem_region_drop_handle(s, r);
-	nnmem_nl_event_send(ev);
+	nnmem_event_send(ev);
 	return 0;
 }
 
@@ -573,13 +573,13 @@ void nnmem_region_free_all(struct nnmem_session *s)
 {
 	struct nnmem_region *r;
 	unsigned long handle;
-	struct sk_buff *ev;
+	struct nnmem_event *ev;
 
 	xa_for_each(&s->regions, handle, r) {
 		xa_erase(&s->regions, handle);
-		ev = nnmem_nl_region_event(s, r, NNMEM_EVENT_TYPE_REGION_FREE);
+		ev = nnmem_event_region(s, r, NNMEM_EV_REGION_FREE);
 		nnmem_region_drop_handle(s, r);
-		nnmem_nl_event_send(ev);
+		nnmem_event_send(ev);
 		/* a session may hold max_regions (up to 1 Mi) regions */
 		cond_resched();
 	}

@@ -11,6 +11,7 @@
 #include <linux/kref.h>
 #include <linux/limits.h>
 #include <linux/mm.h>
+#include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/nnmem.h>
 
@@ -28,6 +29,13 @@ struct nnmem_session;
 #define NNMEM_MMAP_HANDLE_SHIFT	32
 #define NNMEM_MMAP_OFFSET_MAX	BIT_ULL(NNMEM_MMAP_HANDLE_SHIFT)
 #define NNMEM_REGION_HANDLE_MAX	((u32)(S64_MAX >> NNMEM_MMAP_HANDLE_SHIFT))
+
+/*
+ * Regions per session: module parameter max_regions (default 4096, at
+ * most NNMEM_REGIONS_MAX), reported in struct nnmem_info.
+ */
+#define NNMEM_REGIONS_MAX	SZ_1M
+extern unsigned int nnmem_max_regions;
 
 /**
  * struct nnmem_region - one allocation

@@ -27,9 +27,9 @@
 #include <linux/xarray.h>
 #include <linux/nnmem.h>
 
+#include "nnmem_event.h"
 #include "nnmem_graph.h"
 #include "nnmem_job.h"
-#include "nnmem_nl.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
 
@@ -169,7 +169,7 @@ int nnmem_session_open(struct inode *inode, struct file *file)
 	mutex_unlock(&ndev->sessions_lock);
 
 	file->private_data = s;
-	nnmem_nl_notify_session(s, NNMEM_EVENT_TYPE_SESSION_OPEN);
+	nnmem_event_notify_session(s, NNMEM_EV_SESSION_OPEN);
 	return 0;
 }
 
@@ -188,7 +188,7 @@ int nnmem_session_release(struct inode *inode, struct file *file)
 {
 	struct nnmem_session *s = file->private_data;
 	struct nnmem_device *ndev = s->ndev;
-	struct sk_buff *ev;
+	struct nnmem_event *ev;
 
 	mutex_lock(&ndev->sessions_lock);
 	list_del(&s->node);
@@ -200,13 +200,13 @@ int nnmem_session_release(struct inode *inode, struct file *file)
 	nnmem_region_free_all(s);
 	WARN_ON(s->nr_regions || s->bytes || s->kmem);
 	WARN_ON(s->nr_jobs || s->nr_done);
-	ev = nnmem_nl_session_event(s, NNMEM_EVENT_TYPE_SESSION_CLOSE);
+	ev = nnmem_event_session(s, NNMEM_EV_SESSION_CLOSE);
 	xa_destroy(&s->jobs);
 	xa_destroy(&s->graphs);
 	xa_destroy(&s->regions);
 	put_pid(s->pid);
 	kfree(s);
-	nnmem_nl_event_send(ev);
+	nnmem_event_send(ev);
 	return 0;
 }
 

@@ -112,6 +112,30 @@ static inline u64 nnmem_kmem_job(u32 nodes)
 int nnmem_session_kmem_charge(struct nnmem_session *s, u64 bytes);
 void nnmem_session_kmem_uncharge(struct nnmem_session *s, u64 bytes);
 
+/**
+ * nnmem_device_walk_sessions - call @fn for the device's open sessions
+ * @ndev: the device
+ * @from: smallest session id to visit
+ * @fn: called in ascending session id order with each session whose id is
+ *	at least @from, under the device's session list lock (a mutex):
+ *	@fn may sleep, and the session cannot be released while it runs. A
+ *	nonzero return stops the walk.
+ * @arg: passed to @fn
+ *
+ * Return: what the last call of @fn returned, 0 if it was not called.
+ */
+int nnmem_device_walk_sessions(struct nnmem_device *ndev, u64 from,
+			       int (*fn)(struct nnmem_session *s, void *arg),
+			       void *arg);
+
+/*
+ * A session's id (unique per load, from 1, never wraps), owner uid and
+ * opening process.
+ */
+u64 nnmem_session_id(const struct nnmem_session *s);
+kuid_t nnmem_session_uid(const struct nnmem_session *s);
+struct pid *nnmem_session_pid(const struct nnmem_session *s);
+
 int nnmem_session_open(struct inode *inode, struct file *file);
 int nnmem_session_release(struct inode *inode, struct file *file);
 __poll_t nnmem_session_poll(struct file *file, poll_table *wait);

@@ -17,7 +17,6 @@
 #include <linux/sysfs.h>
 
 #include "nnmem_drv.h"
-#include "nnmem_nl.h"
 #include "nnmem_sysfs.h"
 
 /*
