@@ -1254,13 +1254,14 @@ static int test_host_graph_macs(void)
 /* Every reason code but ELEM_SIZE (the ioctl's own check) is covered. */
 static int test_reason_codes_covered(void)
 {
-	CHECK_EQ(NNMEM_GERR_MAX, 23);
+	CHECK_EQ(NNMEM_GERR_MAX, 24);
 	CHECK_EQ(NNMEM_GERR_ELEM_SIZE, 2);
 	CHECK_EQ(NNMEM_GERR_NODE_PARAM, 15);
 	CHECK_EQ(NNMEM_GERR_NODE_ALIAS, 19);
 	CHECK_EQ(NNMEM_GERR_NODE_PADDING, 20);
 	CHECK_EQ(NNMEM_GERR_NODE_GROUPS, 21);
 	CHECK_EQ(NNMEM_GERR_GRAPH_MACS, 22);
+	CHECK_EQ(NNMEM_GERR_TENSOR_LIVE, 23);
 	return 0;
 }
 

@@ -83,7 +83,7 @@
  * region is freed or its file closed, until the last mapping of it goes.
  */
 
-#define NNMEM_UAPI_VERSION		1
+#define NNMEM_UAPI_VERSION		2
 
 #define NNMEM_IOC_MAGIC			0xB4
 
@@ -415,6 +415,10 @@ struct nnmem_tensor {
 /* Node operations (&nnmem_node.op). */
 #define NNMEM_OP_CONV2D			1
 #define NNMEM_OP_ADD			2
+#define NNMEM_OP_FULLY_CONNECTED	3	/* since uapi version 2 */
+#define NNMEM_OP_AVG_POOL2D		4	/* since uapi version 2 */
+#define NNMEM_OP_MAX_POOL2D		5	/* since uapi version 2 */
+#define NNMEM_OP_SOFTMAX		6	/* since uapi version 2 */
 
 /**
  * struct nnmem_conv2d - a per-channel int8 2D convolution
@@ -497,11 +501,104 @@ struct nnmem_add {
 };
 
 /**
+ * struct nnmem_fully_connected - an int8 fully connected layer
+ * @input: tensor index: int8 input of any shape whose element count is a
+ *	multiple of the filter's second dim (the depth); each run of depth
+ *	elements is one row (TFLite's flattening).
+ * @filter: tensor index: int8 [O, depth] weights, zero point 0.
+ * @bias: tensor index: int32 [O] bias, or %NNMEM_INDEX_NONE.
+ * @output: tensor index: int8 output of (input elements / depth) * O
+ *	elements.
+ * @multiplier: tensor index: int32 Q31 multipliers, one element
+ *	(per-tensor quantisation) or O (per channel).
+ * @shift: tensor index: int32 shifts in [-31, 30], as many as @multiplier.
+ * @act_min: lower output clamp, in [-128, @act_max].
+ * @act_max: upper output clamp, in [@act_min, 127].
+ *
+ * Semantics are TFLite's integer FullyConnected (per-tensor) and
+ * FullyConnectedPerChannel, bit-exact.
+ */
+struct nnmem_fully_connected {
+	__u32 input;
+	__u32 filter;
+	__u32 bias;
+	__u32 output;
+	__u32 multiplier;
+	__u32 shift;
+	__s32 act_min;
+	__s32 act_max;
+};
+
+/**
+ * struct nnmem_pool2d - an int8 average or max pooling
+ * @input: tensor index: int8 NHWC input.
+ * @output: tensor index: int8 NHWC output with the input's batch, channels
+ *	and zero point, and the height and width the window, stride and
+ *	padding give (as for &struct nnmem_conv2d, without dilation).
+ * @filter_h: window height, at least 1.
+ * @filter_w: window width, at least 1.
+ * @stride_h: vertical stride, at least 1.
+ * @stride_w: horizontal stride, at least 1.
+ * @pad_top: rows above the input, less than @filter_h.
+ * @pad_bottom: rows below the input, less than @filter_h.
+ * @pad_left: columns left of the input, less than @filter_w.
+ * @pad_right: columns right of the input, less than @filter_w.
+ * @act_min: lower output clamp, in [-128, @act_max].
+ * @act_max: upper output clamp, in [@act_min, 127].
+ *
+ * Window taps outside the input are left out (an average divides by the
+ * taps inside, rounding half away from zero). Semantics are TFLite's
+ * integer AveragePool and MaxPool, bit-exact.
+ */
+struct nnmem_pool2d {
+	__u32 input;
+	__u32 output;
+	__u32 filter_h;
+	__u32 filter_w;
+	__u32 stride_h;
+	__u32 stride_w;
+	__u32 pad_top;
+	__u32 pad_bottom;
+	__u32 pad_left;
+	__u32 pad_right;
+	__s32 act_min;
+	__s32 act_max;
+};
+
+/**
+ * struct nnmem_softmax - an int8 softmax over the last dim
+ * @input: tensor index: int8 input.
+ * @output: tensor index: int8 output of the input's shape, zero point
+ *	-128 (scale 1/256, as TFLite requires).
+ * @input_multiplier: Q31 multiplier of beta * input scale, prepared as
+ *	TFLite's PreprocessSoftmaxScaling with 5 integer bits; at least 0.
+ * @input_left_shift: its left shift, in [0, 31].
+ * @diff_min: differences from the row maximum below this give 0; in
+ *	[-2^31 + 1, 0] (TFLite's -CalculateInputRadius(5, left_shift)).
+ * @__pad: must be zero.
+ *
+ * Semantics are TFLite's int8 reference Softmax (gemmlowp fixed point),
+ * bit-exact.
+ */
+struct nnmem_softmax {
+	__u32 input;
+	__u32 output;
+	__s32 input_multiplier;
+	__s32 input_left_shift;
+	__s32 diff_min;
+	__u32 __pad;
+};
+
+/**
  * struct nnmem_node - one operation of a graph
- * @op: %NNMEM_OP_CONV2D or %NNMEM_OP_ADD.
+ * @op: an ``NNMEM_OP_*`` operation.
  * @flags: must be zero.
  * @conv2d: parameters when @op is %NNMEM_OP_CONV2D.
  * @add: parameters when @op is %NNMEM_OP_ADD.
+ * @fully_connected: parameters when @op is %NNMEM_OP_FULLY_CONNECTED.
+ * @pool2d: parameters when @op is %NNMEM_OP_AVG_POOL2D or
+ *	%NNMEM_OP_MAX_POOL2D.
+ * @softmax: parameters when @op is %NNMEM_OP_SOFTMAX.
  * @reserved: sizes the union; bytes past the op's struct must be zero.
  */
 struct nnmem_node {
@@ -510,6 +607,9 @@ struct nnmem_node {
 	union {
 		struct nnmem_conv2d conv2d;
 		struct nnmem_add add;
+		struct nnmem_fully_connected fully_connected;
+		struct nnmem_pool2d pool2d;
+		struct nnmem_softmax softmax;
 		__u64 reserved[14];
 	};
 };
@@ -541,6 +641,7 @@ enum nnmem_graph_err {
 	NNMEM_GERR_NODE_PADDING,	/* a padding not below the dilated filter */
 	NNMEM_GERR_NODE_GROUPS,		/* groups 0 or not dividing both channel counts */
 	NNMEM_GERR_GRAPH_MACS,		/* more MACs than nnmem_info.max_graph_macs */
+	NNMEM_GERR_TENSOR_LIVE,		/* shares bytes with err_tensor2 while both live */
 	NNMEM_GERR_MAX,
 };
 

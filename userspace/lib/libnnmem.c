@@ -234,6 +234,8 @@ const char *nnmem_graph_strerror(uint32_t reason)
 		return "conv2d groups zero or not dividing the input and output channels";
 	case NNMEM_GERR_GRAPH_MACS:
 		return "graph needs more multiply-accumulates than max_graph_macs allows";
+	case NNMEM_GERR_TENSOR_LIVE:
+		return "two tensors share bytes while both are live";
 	default:
 		return "unknown graph error";
 	}
