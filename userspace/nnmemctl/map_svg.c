@@ -20,6 +20,7 @@
 #include <nnmem/libnnmem.h>
 
 #include "map.h"
+#include "svg.h"
 
 /* SVG geometry, in pixels. */
 #define SVG_FONT	11U		/* the picture's font size */
@@ -33,11 +34,6 @@
 #define SVG_SCALE	720		/* the whole arena, before minimums */
 #define SVG_MIN_REGION	30U
 #define SVG_MIN_FREE	8U
-
-/* Conservative monospace metrics, in hundredths of the font size. */
-#define SVG_ADVANCE	62
-#define SVG_ASCENT	80
-#define SVG_DESCENT	25
 
 static int region_cmp_desc(const void *a, const void *b)
 {
@@ -85,52 +81,11 @@ const char *nnmemctl_map_region_name(const struct nnmemctl_region *r,
 	return buf;
 }
 
-/* Width in pixels of @chars characters at font size @font, rounded up. */
-static unsigned int text_width(size_t chars, unsigned int font)
-{
-	return (unsigned int)((chars * font * SVG_ADVANCE + 99) / 100);
-}
-
-/* Characters of font size @font that fit in @width pixels. */
-static size_t text_fit(unsigned int width, unsigned int font)
-{
-	return (size_t)width * 100 / ((size_t)font * SVG_ADVANCE);
-}
-
 /* Does a line with its baseline @base below a box's top fit in @h? */
 static bool line_fits(unsigned int base, unsigned int h, unsigned int font)
 {
 	return base * 100 >= font * SVG_ASCENT + 100 &&
 	       base * 100 + font * SVG_DESCENT + 100 <= h * 100;
-}
-
-/* Write @s with XML's special characters escaped; one character each. */
-static void xml_puts(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		case '\'':
-			fputs("&apos;", f);
-			break;
-		default:
-			if ((unsigned char)*s >= 0x20 && (unsigned char)*s < 0x7f)
-				fputc(*s, f);
-			else
-				fputc('?', f);
-		}
-	}
 }
 
 /*
@@ -141,7 +96,7 @@ static const char *text_choose(const char *const *alts, unsigned int avail,
 			       unsigned int font, bool elide, char *buf,
 			       size_t len)
 {
-	size_t fit = text_fit(avail, font), i;
+	size_t fit = svg_text_fit(avail, font), i;
 
 	for (i = 0; alts[i]; i++)
 		if (strlen(alts[i]) <= fit)
@@ -196,7 +151,7 @@ static void svg_region_text(FILE *f, const struct nnmemctl_map_item *it,
 			continue;
 		fprintf(f, "    <text x=\"%u\" y=\"%u\"%s>", SVG_COL_X + SVG_PAD,
 			y + base, k ? "" : " font-weight=\"bold\"");
-		xml_puts(f, lines[k]);
+		svg_xml_puts(f, lines[k]);
 		fprintf(f, "</text>\n");
 	}
 }
@@ -247,10 +202,10 @@ int nnmemctl_map_svg(FILE *f, const struct nnmemctl_dev *dev,
 	snprintf(title, sizeof(title), "%.32s arena: %" PRIu64 " bytes",
 		 dev->name, dev->arena_size);
 	/* as wide as the title and subtitle need */
-	w = text_width(strlen(title), SVG_TITLE_FONT) + 2 * SVG_MARGIN;
+	w = svg_text_width(strlen(title), SVG_TITLE_FONT) + 2 * SVG_MARGIN;
 	if (w > width)
 		width = w;
-	w = text_width(strlen(subtitle), SVG_FONT) + 2 * SVG_MARGIN;
+	w = svg_text_width(strlen(subtitle), SVG_FONT) + 2 * SVG_MARGIN;
 	if (w > width)
 		width = w;
 
@@ -258,13 +213,13 @@ int nnmemctl_map_svg(FILE *f, const struct nnmemctl_dev *dev,
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\" font-family=\"monospace\" font-size=\"%u\">\n",
 		width, height, width, height, SVG_FONT);
 	fprintf(f, "  <title>");
-	xml_puts(f, title);
+	svg_xml_puts(f, title);
 	fprintf(f, "</title>\n");
 	fprintf(f, "  <rect x=\"0\" y=\"0\" width=\"%u\" height=\"%u\" fill=\"white\"/>\n",
 		width, height);
 	fprintf(f, "  <text x=\"%u\" y=\"20\" font-size=\"%u\">", SVG_MARGIN,
 		SVG_TITLE_FONT);
-	xml_puts(f, title);
+	svg_xml_puts(f, title);
 	fprintf(f, "</text>\n");
 	fprintf(f, "  <text x=\"%u\" y=\"36\">%s</text>\n", SVG_MARGIN,
 		subtitle);
@@ -284,7 +239,7 @@ int nnmemctl_map_svg(FILE *f, const struct nnmemctl_dev *dev,
 			fprintf(f, "  <g class=\"region %s\">\n",
 				nnmem_kind_name(it->r->kind));
 			fprintf(f, "    <title>");
-			xml_puts(f, nnmemctl_map_region_name(it->r, name,
+			svg_xml_puts(f, nnmemctl_map_region_name(it->r, name,
 							     sizeof(name)));
 			fprintf(f, ": %s, offset 0x%08" PRIx64 ", size %" PRIu64 ", reserves %" PRIu64 " bytes from 0x%08" PRIx64 ", session %" PRIu64 ", pid %u, uid %u</title>\n",
 				nnmem_kind_name(it->r->kind), it->r->offset,
