@@ -363,6 +363,62 @@ static const char *nnmem_elem_what(struct json_object *o, const char *kind,
 	return name;
 }
 
+/*
+ * The start of element @i of array @key, a @kind: only @keys in it, and a
+ * non-empty "name" that @find does not find among the elements before it.
+ * @what names the element for messages; *@namep gets a copy of its name.
+ */
+static int nnmem_parse_named(struct nnmem_model_ctx *c, struct json_object *o,
+			     const char *kind, const char *key, uint32_t i,
+			     const char *const *keys,
+			     int (*find)(const struct nnmem_model *m,
+					 const char *name),
+			     char *what, size_t len, char **namep)
+{
+	const char *name;
+	int err, dup;
+
+	nnmem_elem_what(o, kind, key, i, what, len);
+	err = nnmem_json_keys(c, o, what, keys);
+	if (!err)
+		err = nnmem_json_str(c, o, what, "name", true,
+				     "a non-empty string", &name);
+	if (err)
+		return err;
+	dup = find(c->m, name);
+	if (dup >= 0)
+		return nnmem_model_fail(c, -EINVAL,
+					"%s[%u]: duplicate name \"%s\" (also %s[%d])",
+					key, i, name, key, dup);
+	*namep = strdup(name);
+	return *namep ? 0 : -ENOMEM;
+}
+
+/*
+ * @parse on each element of array @a (called @key), each an object;
+ * *@count counts the elements reached, for nnmem_model_free().
+ */
+static int nnmem_parse_each(struct nnmem_model_ctx *c, struct json_object *a,
+			    const char *key, uint32_t *count,
+			    int (*parse)(struct nnmem_model_ctx *c,
+					 struct json_object *o, uint32_t i))
+{
+	uint32_t i, n = (uint32_t)json_object_array_length(a);
+	struct json_object *o;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		err = nnmem_json_elem(c, a, key, i, &o);
+		if (err)
+			return err;
+		*count = i + 1;
+		err = parse(c, o, i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int nnmem_parse_region(struct nnmem_model_ctx *c, struct json_object *o,
 			      uint32_t i)
 {
@@ -371,26 +427,16 @@ static int nnmem_parse_region(struct nnmem_model_ctx *c, struct json_object *o,
 	};
 	struct nnmem_model_region *r = &c->m->regions[i];
 	char what[96], text[NNMEM_TEXT_LEN];
-	const char *name, *kind;
 	struct json_object *f;
+	const char *kind;
 	int64_t v;
-	int err, dup;
+	int err;
 
-	nnmem_elem_what(o, "region", "regions", i, what, sizeof(what));
-	err = nnmem_json_keys(c, o, what, keys);
-	if (!err)
-		err = nnmem_json_str(c, o, what, "name", true,
-				     "a non-empty string", &name);
+	err = nnmem_parse_named(c, o, "region", "regions", i, keys,
+				nnmem_region_find, what, sizeof(what),
+				&r->name);
 	if (err)
 		return err;
-	dup = nnmem_region_find(c->m, name);
-	if (dup >= 0)
-		return nnmem_model_fail(c, -EINVAL,
-					"regions[%u]: duplicate name \"%s\" (also regions[%d])",
-					i, name, dup);
-	r->name = strdup(name);
-	if (!r->name)
-		return -ENOMEM;
 
 	err = nnmem_json_str(c, o, what, "kind", true,
 			     "\"weight\" or \"activation\"", &kind);
@@ -438,8 +484,8 @@ static int nnmem_parse_regions(struct nnmem_model_ctx *c,
 			       struct json_object *root)
 {
 	struct nnmem_model *m = c->m;
-	struct json_object *a, *o;
-	uint32_t i, n;
+	struct json_object *a;
+	uint32_t n;
 	int err;
 
 	err = nnmem_json_typed(c, root, "top level", "regions", true,
@@ -450,16 +496,8 @@ static int nnmem_parse_regions(struct nnmem_model_ctx *c,
 	m->regions = calloc(n ? n : 1, sizeof(*m->regions));
 	if (!m->regions)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		err = nnmem_json_elem(c, a, "regions", i, &o);
-		if (err)
-			return err;
-		m->region_count = i + 1;
-		err = nnmem_parse_region(c, o, i);
-		if (err)
-			return err;
-	}
-	return 0;
+	return nnmem_parse_each(c, a, "regions", &m->region_count,
+				nnmem_parse_region);
 }
 
 static int nnmem_parse_tensor(struct nnmem_model_ctx *c, struct json_object *o,
@@ -473,27 +511,17 @@ static int nnmem_parse_tensor(struct nnmem_model_ctx *c, struct json_object *o,
 	struct nnmem_model_tensor *mt = &m->mtensors[i];
 	struct nnmem_tensor *t = &m->tensors[i];
 	char what[96], text[NNMEM_TEXT_LEN], qkey[32];
-	const char *name, *region, *type;
+	const char *region, *type;
 	struct json_object *shape;
-	int err, r, dup, init = 0;
+	int err, r, init = 0;
 	uint32_t d;
 	int64_t v;
 
-	nnmem_elem_what(o, "tensor", "tensors", i, what, sizeof(what));
-	err = nnmem_json_keys(c, o, what, keys);
-	if (!err)
-		err = nnmem_json_str(c, o, what, "name", true,
-				     "a non-empty string", &name);
+	err = nnmem_parse_named(c, o, "tensor", "tensors", i, keys,
+				nnmem_model_tensor_find, what, sizeof(what),
+				&mt->name);
 	if (err)
 		return err;
-	dup = nnmem_model_tensor_find(m, name);
-	if (dup >= 0)
-		return nnmem_model_fail(c, -EINVAL,
-					"tensors[%u]: duplicate name \"%s\" (also tensors[%d])",
-					i, name, dup);
-	mt->name = strdup(name);
-	if (!mt->name)
-		return -ENOMEM;
 
 	err = nnmem_json_str(c, o, what, "region", true, "a region's name",
 			     &region);
@@ -568,8 +596,8 @@ static int nnmem_parse_tensors(struct nnmem_model_ctx *c,
 			       struct json_object *root)
 {
 	struct nnmem_model *m = c->m;
-	struct json_object *a, *o;
-	uint32_t i, n;
+	struct json_object *a;
+	uint32_t n;
 	int err;
 
 	err = nnmem_json_typed(c, root, "top level", "tensors", true,
@@ -581,16 +609,8 @@ static int nnmem_parse_tensors(struct nnmem_model_ctx *c,
 	m->tensors = calloc(n ? n : 1, sizeof(*m->tensors));
 	if (!m->mtensors || !m->tensors)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		err = nnmem_json_elem(c, a, "tensors", i, &o);
-		if (err)
-			return err;
-		m->tensor_count = i + 1;
-		err = nnmem_parse_tensor(c, o, i);
-		if (err)
-			return err;
-	}
-	return 0;
+	return nnmem_parse_each(c, a, "tensors", &m->tensor_count,
+				nnmem_parse_tensor);
 }
 
 /* Tensors of regions with an explicit size must fit in them. */
@@ -998,8 +1018,8 @@ static int nnmem_parse_nodes(struct nnmem_model_ctx *c,
 			     struct json_object *root)
 {
 	struct nnmem_model *m = c->m;
-	struct json_object *a, *o;
-	uint32_t i, n;
+	struct json_object *a;
+	uint32_t n;
 	int err;
 
 	err = nnmem_json_typed(c, root, "top level", "nodes", true,
@@ -1011,25 +1031,51 @@ static int nnmem_parse_nodes(struct nnmem_model_ctx *c,
 	m->node_names = calloc(n ? n : 1, sizeof(*m->node_names));
 	if (!m->nodes || !m->node_names)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		err = nnmem_json_elem(c, a, "nodes", i, &o);
-		if (err)
-			return err;
-		m->node_count = i + 1;
-		err = nnmem_parse_node(c, o, i);
-		if (err)
-			return err;
-	}
+	return nnmem_parse_each(c, a, "nodes", &m->node_count,
+				nnmem_parse_node);
+}
+
+static int nnmem_parse_output(struct nnmem_model_ctx *c, struct json_object *o,
+			      uint32_t i)
+{
+	static const char *const keys[] = { "tensor", "file", NULL };
+	struct nnmem_model *m = c->m;
+	const char *file;
+	char what[32];
+	uint32_t k;
+	int err;
+
+	snprintf(what, sizeof(what), "outputs[%u]", i);
+	err = nnmem_json_keys(c, o, what, keys);
+	if (!err)
+		err = nnmem_tensor_index(c, o, what, "tensor", true,
+					 &m->outputs[i].tensor);
+	if (!err)
+		err = nnmem_json_str(c, o, what, "file", true,
+				     "a plain file name", &file);
+	if (err)
+		return err;
+	if (strchr(file, '/') || !strcmp(file, ".") || !strcmp(file, ".."))
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"file\" must be a plain file name (no '/'), got \"%s\"",
+					what, file);
+	for (k = 0; k < i; k++)
+		if (!strcmp(m->outputs[k].file, file))
+			return nnmem_model_fail(c, -EINVAL,
+						"%s: \"file\" \"%s\" is also outputs[%u]'s",
+						what, file, k);
+	m->outputs[i].file = strdup(file);
+	if (!m->outputs[i].file)
+		return -ENOMEM;
 	return 0;
 }
 
 static int nnmem_parse_outputs(struct nnmem_model_ctx *c,
 			       struct json_object *root)
 {
-	static const char *const keys[] = { "tensor", "file", NULL };
 	struct nnmem_model *m = c->m;
-	struct json_object *a, *o;
-	uint32_t i, k, n;
+	struct json_object *a;
+	uint32_t n;
 	int err;
 
 	err = nnmem_json_typed(c, root, "top level", "outputs", false,
@@ -1040,39 +1086,8 @@ static int nnmem_parse_outputs(struct nnmem_model_ctx *c,
 	m->outputs = calloc(n ? n : 1, sizeof(*m->outputs));
 	if (!m->outputs)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		const char *file;
-		char what[32];
-
-		err = nnmem_json_elem(c, a, "outputs", i, &o);
-		if (err)
-			return err;
-		m->output_count = i + 1;
-		snprintf(what, sizeof(what), "outputs[%u]", i);
-		err = nnmem_json_keys(c, o, what, keys);
-		if (!err)
-			err = nnmem_tensor_index(c, o, what, "tensor", true,
-						 &m->outputs[i].tensor);
-		if (!err)
-			err = nnmem_json_str(c, o, what, "file", true,
-					     "a plain file name", &file);
-		if (err)
-			return err;
-		if (strchr(file, '/') || !strcmp(file, ".") ||
-		    !strcmp(file, ".."))
-			return nnmem_model_fail(c, -EINVAL,
-						"%s: \"file\" must be a plain file name (no '/'), got \"%s\"",
-						what, file);
-		for (k = 0; k < i; k++)
-			if (!strcmp(m->outputs[k].file, file))
-				return nnmem_model_fail(c, -EINVAL,
-							"%s: \"file\" \"%s\" is also outputs[%u]'s",
-							what, file, k);
-		m->outputs[i].file = strdup(file);
-		if (!m->outputs[i].file)
-			return -ENOMEM;
-	}
-	return 0;
+	return nnmem_parse_each(c, a, "outputs", &m->output_count,
+				nnmem_parse_output);
 }
 
 /* Line and column (from 1) of byte @off of @text. */
