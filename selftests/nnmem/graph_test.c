@@ -56,15 +56,7 @@ FIXTURE_SETUP(graph)
 	struct nnmem_node add;
 	struct nnmem_usage u;
 
-	self->fd = nt_open(0);
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("open /dev/nnmem0: %s", strerror(-self->fd));
-	}
-	ASSERT_EQ(0, nt_info(self->fd, &self->info));
-	ASSERT_EQ(0, nt_usage(self->fd, &u));
-	ASSERT_TRUE(nt_usage_empty(&u)) {
-		TH_LOG("arena not empty at test start");
-	}
+	NT_SETUP_SESSION(self->fd, &self->info, &u);
 	gk_init(&self->g, self->fd);
 	ASSERT_EQ(N_CONV, gk_conv(&self->g, &s));
 	ASSERT_EQ(T_SKIP, gk_tensor_own(&self->g, NNMEM_KIND_ACTIVATION,
@@ -74,13 +66,7 @@ FIXTURE_SETUP(graph)
 	gk_fill(&self->g, T_SKIP, 7, -128, 127);
 	memset(&add, 0, sizeof(add));
 	add.op = NNMEM_OP_ADD;
-	add.add = (struct nnmem_add){
-		.input1 = T_CONV, .input2 = T_SKIP, .output = T_SUM,
-		.left_shift = 20, .input1_multiplier = 1073741824,
-		.input2_multiplier = 1073741824,
-		.output_multiplier = 1073741824, .output_shift = -19,
-		.act_min = -128, .act_max = 127,
-	};
+	add.add = nt_add_params(T_CONV, T_SKIP, T_SUM);
 	ASSERT_EQ(N_ADD, gk_node(&self->g, &add));
 	ASSERT_EQ(0, gk_upload(&self->g));
 	ASSERT_EQ(T_COUNT, self->g.nt);

@@ -20,16 +20,8 @@ FIXTURE(nnmem) {
 
 FIXTURE_SETUP(nnmem)
 {
-	self->fd = nt_open(0);
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("open /dev/nnmem0: %s", strerror(-self->fd));
-	}
-	ASSERT_EQ(0, nt_info(self->fd, &self->info));
+	NT_SETUP_SESSION(self->fd, &self->info, &self->empty);
 	self->arena = self->info.arena_size;
-	ASSERT_EQ(0, nt_usage(self->fd, &self->empty));
-	ASSERT_TRUE(nt_usage_empty(&self->empty)) {
-		TH_LOG("arena not empty at test start");
-	}
 }
 
 FIXTURE_TEARDOWN(nnmem)
@@ -1398,13 +1390,7 @@ static void add_graph(uint32_t h, struct nnmem_tensor ts[3],
 	}
 	memset(n, 0, sizeof(*n));
 	n->op = NNMEM_OP_ADD;
-	n->add = (struct nnmem_add){
-		.input1 = 0, .input2 = 1, .output = 2,
-		.left_shift = 20, .input1_multiplier = 1073741824,
-		.input2_multiplier = 1073741824,
-		.output_multiplier = 1073741824, .output_shift = -19,
-		.act_min = -128, .act_max = 127,
-	};
+	n->add = nt_add_params(0, 1, 2);
 }
 
 /*

@@ -129,14 +129,7 @@ static int tiny_add_graph(struct gk *g)
 	memset(gk_host(g, y), GK_POISON, gk_bytes(g, y));
 	memset(&node, 0, sizeof(node));
 	node.op = NNMEM_OP_ADD;
-	node.add = (struct nnmem_add){
-		.input1 = (uint32_t)x, .input2 = (uint32_t)x,
-		.output = (uint32_t)y, .left_shift = 20,
-		.input1_multiplier = 1073741824,
-		.input2_multiplier = 1073741824,
-		.output_multiplier = 1073741824, .output_shift = -19,
-		.act_min = -128, .act_max = 127,
-	};
+	node.add = nt_add_params((uint32_t)x, (uint32_t)x, (uint32_t)y);
 	if (gk_node(g, &node) < 0)
 		return -ENOSPC;
 	return gk_upload(g);
@@ -223,14 +216,8 @@ static int small_graph(struct gk *g, uint64_t seed, bool with_add)
 		memset(gk_host(g, out), GK_POISON, gk_bytes(g, out));
 		memset(&node, 0, sizeof(node));
 		node.op = NNMEM_OP_ADD;
-		node.add = (struct nnmem_add){
-			.input1 = g->n[n1].conv2d.output,
-			.input2 = g->n[n0].conv2d.input, .output = out,
-			.left_shift = 20, .input1_multiplier = 1073741824,
-			.input2_multiplier = 1073741824,
-			.output_multiplier = 1073741824, .output_shift = -19,
-			.act_min = -128, .act_max = 127,
-		};
+		node.add = nt_add_params(g->n[n1].conv2d.output,
+					 g->n[n0].conv2d.input, out);
 		if (gk_node(g, &node) < 0)
 			return -ENOSPC;
 	}
@@ -263,6 +250,41 @@ static bool usage_empty_within(int fd, int ms)
 	}
 }
 
+/*
+ * Forks a child that runs a graph (@giant: giant_graph(), else a 4-node
+ * long_graph()) synchronously in a session of its own until it is killed;
+ * returns its pid once it has built the graph and is about to run it.
+ */
+static pid_t fork_runner(struct __test_metadata *_metadata, bool giant)
+{
+	int pipefd[2];
+	char c = 0;
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pipefd));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct gk g;
+		uint32_t cg;
+		int fd = nt_open(0);
+
+		gk_init(&g, fd);
+		if (fd < 0 || (giant ? giant_graph(&g) : long_graph(&g, 4)) ||
+		    gk_create(&g, &cg))
+			_exit(1);
+		if (write(pipefd[1], "r", 1) != 1)
+			_exit(1);
+		nt_run(fd, cg, NULL);	/* killed in here */
+		_exit(2);
+	}
+	close(pipefd[1]);
+	ASSERT_EQ(1, read(pipefd[0], &c, 1));
+	ASSERT_EQ('r', c);
+	close(pipefd[0]);
+	return pid;
+}
+
 FIXTURE(job) {
 	int fd;
 	struct nnmem_info info;
@@ -273,16 +295,8 @@ FIXTURE_SETUP(job)
 {
 	struct nnmem_usage u;
 
-	self->fd = nt_open(0);
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("open /dev/nnmem0: %s", strerror(-self->fd));
-	}
-	ASSERT_EQ(0, nt_info(self->fd, &self->info));
+	NT_SETUP_SESSION(self->fd, &self->info, &u);
 	ASSERT_NE(0, self->info.caps & NNMEM_CAP_GRAPH);
-	ASSERT_EQ(0, nt_usage(self->fd, &u));
-	ASSERT_TRUE(nt_usage_empty(&u)) {
-		TH_LOG("arena not empty at test start");
-	}
 	gk_init(&self->g, self->fd);
 }
 
@@ -656,32 +670,12 @@ TEST_F(job, signal_during_a_sync_run_cancels_it_with_eintr)
 
 TEST_F(job, killed_process_mid_job_leaves_a_working_empty_device)
 {
-	int pipefd[2], status;
-	char c = 0;
+	int status;
 	pid_t pid;
 	uint32_t graph;
 	char msg[160];
 
-	ASSERT_EQ(0, pipe(pipefd));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct gk g;
-		uint32_t cg;
-		int fd = nt_open(0);
-
-		gk_init(&g, fd);
-		if (fd < 0 || long_graph(&g, 4) || gk_create(&g, &cg))
-			_exit(1);
-		if (write(pipefd[1], "r", 1) != 1)
-			_exit(1);
-		nt_run(fd, cg, NULL);	/* killed in here */
-		_exit(2);
-	}
-	close(pipefd[1]);
-	ASSERT_EQ(1, read(pipefd[0], &c, 1));
-	ASSERT_EQ('r', c);
-	close(pipefd[0]);
+	pid = fork_runner(_metadata, false);
 	/* killed while its job runs, not while it is queued */
 	ASSERT_TRUE(job_running_within(-1, 0, START_MS));
 	ASSERT_EQ(0, kill(pid, SIGKILL));
@@ -1016,31 +1010,11 @@ TEST_F(job, giant_one_row_conv_running_at_close_stops_within_a_second)
 
 TEST_F(job, giant_one_row_conv_in_a_sync_run_killed_is_reaped_within_a_second)
 {
-	int pipefd[2], status;
 	uint64_t t0, t1;
-	char c = 0;
+	int status;
 	pid_t pid;
 
-	ASSERT_EQ(0, pipe(pipefd));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		struct gk g;
-		uint32_t cg;
-		int fd = nt_open(0);
-
-		gk_init(&g, fd);
-		if (fd < 0 || giant_graph(&g) || gk_create(&g, &cg))
-			_exit(1);
-		if (write(pipefd[1], "r", 1) != 1)
-			_exit(1);
-		nt_run(fd, cg, NULL);	/* killed in here */
-		_exit(2);
-	}
-	close(pipefd[1]);
-	ASSERT_EQ(1, read(pipefd[0], &c, 1));
-	ASSERT_EQ('r', c);
-	close(pipefd[0]);
+	pid = fork_runner(_metadata, true);
 	ASSERT_TRUE(job_running_within(-1, 0, START_MS));
 	usleep(100000);
 	ASSERT_EQ(1, dev_stat("jobs_running"));

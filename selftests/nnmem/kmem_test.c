@@ -134,13 +134,7 @@ static int kt_graph_init(struct kt_graph *g, int fd, uint32_t nodes)
 	}
 	for (i = 0; i < nodes; i++) {
 		g->n[i].op = NNMEM_OP_ADD;
-		g->n[i].add = (struct nnmem_add){
-			.input1 = 0, .input2 = 1, .output = i + 2,
-			.left_shift = 20, .input1_multiplier = 1073741824,
-			.input2_multiplier = 1073741824,
-			.output_multiplier = 1073741824, .output_shift = -19,
-			.act_min = -128, .act_max = 127,
-		};
+		g->n[i].add = nt_add_params(0, 1, i + 2);
 	}
 	return 0;
 }
@@ -184,15 +178,7 @@ FIXTURE_SETUP(kmem)
 	self->fd = -1;
 	ASSERT_EQ(0, kt_read_u64(KT_SESSION_PARAM, &self->session_param));
 	ASSERT_EQ(0, kt_read_u64(KT_DEVICE_PARAM, &self->device_param));
-	self->fd = nt_open(0);
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("open /dev/nnmem0: %s", strerror(-self->fd));
-	}
-	ASSERT_EQ(0, nt_info(self->fd, &self->info));
-	ASSERT_EQ(0, nt_usage(self->fd, &u));
-	ASSERT_TRUE(nt_usage_empty(&u)) {
-		TH_LOG("arena not empty at test start");
-	}
+	NT_SETUP_SESSION(self->fd, &self->info, &u);
 	ASSERT_EQ(0, u.session_kmem);
 	ASSERT_EQ(0, u.device_kmem);
 	self->g = calloc(3, sizeof(*self->g));

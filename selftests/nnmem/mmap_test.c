@@ -22,17 +22,9 @@ FIXTURE_SETUP(map)
 {
 	struct nnmem_usage u;
 
-	self->fd = nt_open(0);
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("open /dev/nnmem0: %s", strerror(-self->fd));
-	}
-	ASSERT_EQ(0, nt_info(self->fd, &self->info));
+	NT_SETUP_SESSION(self->fd, &self->info, &u);
 	self->page = self->info.page_size;
 	ASSERT_EQ((uint64_t)getpagesize(), self->page);
-	ASSERT_EQ(0, nt_usage(self->fd, &u));
-	ASSERT_TRUE(nt_usage_empty(&u)) {
-		TH_LOG("arena not empty at test start");
-	}
 }
 
 FIXTURE_TEARDOWN(map)

@@ -633,15 +633,7 @@ FIXTURE_SETUP(nl)
 	struct nnmem_usage u;
 	int err;
 
-	self->fd = nt_open(0);
-	ASSERT_LE(0, self->fd) {
-		TH_LOG("open /dev/nnmem0: %s", strerror(-self->fd));
-	}
-	ASSERT_EQ(0, nt_info(self->fd, &self->info));
-	ASSERT_EQ(0, nt_usage(self->fd, &u));
-	ASSERT_TRUE(nt_usage_empty(&u)) {
-		TH_LOG("arena not empty at test start");
-	}
+	NT_SETUP_SESSION(self->fd, &self->info, &u);
 	err = nlt_open(&self->nl, false, 0);
 	ASSERT_EQ(0, err) {
 		TH_LOG("netlink family %s: %s", NNMEM_FAMILY_NAME,

@@ -310,4 +310,36 @@ static inline void nt_pattern(void *buf, size_t len, unsigned int seed)
 	} \
 } while (0)
 
+/*
+ * The start of most fixtures: a session of /dev/nnmem0 in @fd (an lvalue),
+ * its INFO in *@info and its USAGE in *@u, which must be empty.
+ */
+#define NT_SETUP_SESSION(fd, info, u) do { \
+	(fd) = nt_open(0); \
+	ASSERT_LE(0, (fd)) { \
+		TH_LOG("open /dev/nnmem0: %s", strerror(-(fd))); \
+	} \
+	ASSERT_EQ(0, nt_info((fd), (info))); \
+	ASSERT_EQ(0, nt_usage((fd), (u))); \
+	ASSERT_TRUE(nt_usage_empty(u)) { \
+		TH_LOG("arena not empty at test start"); \
+	} \
+} while (0)
+
+/*
+ * An add node's parameters as the suites use them: @in1 + @in2 into @out,
+ * all three int8 at the same scale, over the whole int8 range.
+ */
+static inline struct nnmem_add nt_add_params(uint32_t in1, uint32_t in2,
+					     uint32_t out)
+{
+	return (struct nnmem_add){
+		.input1 = in1, .input2 = in2, .output = out,
+		.left_shift = 20, .input1_multiplier = 1073741824,
+		.input2_multiplier = 1073741824,
+		.output_multiplier = 1073741824, .output_shift = -19,
+		.act_min = -128, .act_max = 127,
+	};
+}
+
 #endif /* NNMEM_TEST_H */

@@ -557,13 +557,8 @@ static bool own_residual_block_chain(void)
 	memset(gk_host(&g, out), GK_POISON, gk_bytes(&g, out));
 	memset(&node, 0, sizeof(node));
 	node.op = NNMEM_OP_ADD;
-	node.add = (struct nnmem_add){
-		.input1 = g.n[n1].conv2d.output, .input2 = g.n[n0].conv2d.input,
-		.output = out, .left_shift = 20,
-		.input1_multiplier = 1073741824, .input2_multiplier = 1073741824,
-		.output_multiplier = 1073741824, .output_shift = -19,
-		.act_min = -128, .act_max = 127,
-	};
+	node.add = nt_add_params(g.n[n1].conv2d.output,
+				 g.n[n0].conv2d.input, out);
 	gk_node(&g, &node);
 	ok = kit_run(&g, NULL, -1, true);
 out:

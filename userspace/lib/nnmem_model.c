@@ -246,6 +246,31 @@ static int nnmem_json_str(struct nnmem_model_ctx *c, struct json_object *o,
 	return 0;
 }
 
+/* A string member @key of @o, @s0 or @s1: *@v is @v0 or @v1. */
+static int nnmem_json_choice(struct nnmem_model_ctx *c, struct json_object *o,
+			     const char *what, const char *key,
+			     const char *s0, uint32_t v0, const char *s1,
+			     uint32_t v1, uint32_t *v)
+{
+	char hint[64];
+	const char *s;
+	int err;
+
+	snprintf(hint, sizeof(hint), "\"%s\" or \"%s\"", s0, s1);
+	err = nnmem_json_str(c, o, what, key, true, hint, &s);
+	if (err)
+		return err;
+	if (!strcmp(s, s0))
+		*v = v0;
+	else if (!strcmp(s, s1))
+		*v = v1;
+	else
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"%s\" must be %s, got \"%s\"",
+					what, key, hint, s);
+	return 0;
+}
+
 /* A member @key of @o of type @type; *@f is NULL if absent (and !@req). */
 static int nnmem_json_typed(struct nnmem_model_ctx *c, struct json_object *o,
 			    const char *what, const char *key, bool req,
@@ -363,6 +388,74 @@ static const char *nnmem_elem_what(struct json_object *o, const char *kind,
 	return name;
 }
 
+/*
+ * The start of element @i of array @key, a @kind: only @keys in it, and a
+ * non-empty "name" that @find does not find among the elements before it.
+ * @what names the element for messages; *@namep gets a copy of its name.
+ */
+static int nnmem_parse_named(struct nnmem_model_ctx *c, struct json_object *o,
+			     const char *kind, const char *key, uint32_t i,
+			     const char *const *keys,
+			     int (*find)(const struct nnmem_model *m,
+					 const char *name),
+			     char *what, size_t len, char **namep)
+{
+	const char *name;
+	int err, dup;
+
+	nnmem_elem_what(o, kind, key, i, what, len);
+	err = nnmem_json_keys(c, o, what, keys);
+	if (!err)
+		err = nnmem_json_str(c, o, what, "name", true,
+				     "a non-empty string", &name);
+	if (err)
+		return err;
+	dup = find(c->m, name);
+	if (dup >= 0)
+		return nnmem_model_fail(c, -EINVAL,
+					"%s[%u]: duplicate name \"%s\" (also %s[%d])",
+					key, i, name, key, dup);
+	*namep = strdup(name);
+	return *namep ? 0 : -ENOMEM;
+}
+
+/*
+ * The array @key of the top level (absent is fine unless @req): @alloc
+ * makes room for its length, then @parse reads each element, an object.
+ * *@count counts the elements reached, for nnmem_model_free().
+ */
+static int nnmem_parse_array(struct nnmem_model_ctx *c,
+			     struct json_object *root, const char *key,
+			     bool req, uint32_t *count,
+			     int (*alloc)(struct nnmem_model *m, uint32_t n),
+			     int (*parse)(struct nnmem_model_ctx *c,
+					  struct json_object *o, uint32_t i))
+{
+	struct json_object *a, *o;
+	char hint[32];
+	uint32_t i, n;
+	int err;
+
+	snprintf(hint, sizeof(hint), "an array of %s", key);
+	err = nnmem_json_typed(c, root, "top level", key, req,
+			       json_type_array, hint, &a);
+	if (err || !a)
+		return err;
+	n = (uint32_t)json_object_array_length(a);
+	if (alloc(c->m, n))
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		err = nnmem_json_elem(c, a, key, i, &o);
+		if (err)
+			return err;
+		*count = i + 1;
+		err = parse(c, o, i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static int nnmem_parse_region(struct nnmem_model_ctx *c, struct json_object *o,
 			      uint32_t i)
 {
@@ -371,39 +464,21 @@ static int nnmem_parse_region(struct nnmem_model_ctx *c, struct json_object *o,
 	};
 	struct nnmem_model_region *r = &c->m->regions[i];
 	char what[96], text[NNMEM_TEXT_LEN];
-	const char *name, *kind;
 	struct json_object *f;
 	int64_t v;
-	int err, dup;
+	int err;
 
-	nnmem_elem_what(o, "region", "regions", i, what, sizeof(what));
-	err = nnmem_json_keys(c, o, what, keys);
-	if (!err)
-		err = nnmem_json_str(c, o, what, "name", true,
-				     "a non-empty string", &name);
+	err = nnmem_parse_named(c, o, "region", "regions", i, keys,
+				nnmem_region_find, what, sizeof(what),
+				&r->name);
 	if (err)
 		return err;
-	dup = nnmem_region_find(c->m, name);
-	if (dup >= 0)
-		return nnmem_model_fail(c, -EINVAL,
-					"regions[%u]: duplicate name \"%s\" (also regions[%d])",
-					i, name, dup);
-	r->name = strdup(name);
-	if (!r->name)
-		return -ENOMEM;
 
-	err = nnmem_json_str(c, o, what, "kind", true,
-			     "\"weight\" or \"activation\"", &kind);
+	err = nnmem_json_choice(c, o, what, "kind", "weight",
+				NNMEM_KIND_WEIGHT, "activation",
+				NNMEM_KIND_ACTIVATION, &r->kind);
 	if (err)
 		return err;
-	if (!strcmp(kind, "weight"))
-		r->kind = NNMEM_KIND_WEIGHT;
-	else if (!strcmp(kind, "activation"))
-		r->kind = NNMEM_KIND_ACTIVATION;
-	else
-		return nnmem_model_fail(c, -EINVAL,
-					"%s: \"kind\" must be \"weight\" or \"activation\", got \"%s\"",
-					what, kind);
 
 	/* "size": "auto" means derived, like no size */
 	f = nnmem_json_get(o, "size");
@@ -434,32 +509,10 @@ static int nnmem_parse_region(struct nnmem_model_ctx *c, struct json_object *o,
 	return 0;
 }
 
-static int nnmem_parse_regions(struct nnmem_model_ctx *c,
-			       struct json_object *root)
+static int nnmem_alloc_regions(struct nnmem_model *m, uint32_t n)
 {
-	struct nnmem_model *m = c->m;
-	struct json_object *a, *o;
-	uint32_t i, n;
-	int err;
-
-	err = nnmem_json_typed(c, root, "top level", "regions", true,
-			       json_type_array, "an array of regions", &a);
-	if (err)
-		return err;
-	n = (uint32_t)json_object_array_length(a);
 	m->regions = calloc(n ? n : 1, sizeof(*m->regions));
-	if (!m->regions)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		err = nnmem_json_elem(c, a, "regions", i, &o);
-		if (err)
-			return err;
-		m->region_count = i + 1;
-		err = nnmem_parse_region(c, o, i);
-		if (err)
-			return err;
-	}
-	return 0;
+	return m->regions ? 0 : -ENOMEM;
 }
 
 static int nnmem_parse_tensor(struct nnmem_model_ctx *c, struct json_object *o,
@@ -473,27 +526,17 @@ static int nnmem_parse_tensor(struct nnmem_model_ctx *c, struct json_object *o,
 	struct nnmem_model_tensor *mt = &m->mtensors[i];
 	struct nnmem_tensor *t = &m->tensors[i];
 	char what[96], text[NNMEM_TEXT_LEN], qkey[32];
-	const char *name, *region, *type;
+	const char *region;
 	struct json_object *shape;
-	int err, r, dup, init = 0;
+	int err, r, init = 0;
 	uint32_t d;
 	int64_t v;
 
-	nnmem_elem_what(o, "tensor", "tensors", i, what, sizeof(what));
-	err = nnmem_json_keys(c, o, what, keys);
-	if (!err)
-		err = nnmem_json_str(c, o, what, "name", true,
-				     "a non-empty string", &name);
+	err = nnmem_parse_named(c, o, "tensor", "tensors", i, keys,
+				nnmem_model_tensor_find, what, sizeof(what),
+				&mt->name);
 	if (err)
 		return err;
-	dup = nnmem_model_tensor_find(m, name);
-	if (dup >= 0)
-		return nnmem_model_fail(c, -EINVAL,
-					"tensors[%u]: duplicate name \"%s\" (also tensors[%d])",
-					i, name, dup);
-	mt->name = strdup(name);
-	if (!mt->name)
-		return -ENOMEM;
 
 	err = nnmem_json_str(c, o, what, "region", true, "a region's name",
 			     &region);
@@ -506,18 +549,10 @@ static int nnmem_parse_tensor(struct nnmem_model_ctx *c, struct json_object *o,
 					what, region);
 	mt->region = (uint32_t)r;
 
-	err = nnmem_json_str(c, o, what, "type", true,
-			     "\"int8\" or \"int32\"", &type);
+	err = nnmem_json_choice(c, o, what, "type", "int8", NNMEM_TYPE_INT8,
+				"int32", NNMEM_TYPE_INT32, &t->type);
 	if (err)
 		return err;
-	if (!strcmp(type, "int8"))
-		t->type = NNMEM_TYPE_INT8;
-	else if (!strcmp(type, "int32"))
-		t->type = NNMEM_TYPE_INT32;
-	else
-		return nnmem_model_fail(c, -EINVAL,
-					"%s: \"type\" must be \"int8\" or \"int32\", got \"%s\"",
-					what, type);
 
 	err = nnmem_json_int(c, o, what, "offset", false, 0, 0,
 			     NNMEM_MODEL_MAX_BYTES, &v);
@@ -564,33 +599,11 @@ static int nnmem_parse_tensor(struct nnmem_model_ctx *c, struct json_object *o,
 	return 0;
 }
 
-static int nnmem_parse_tensors(struct nnmem_model_ctx *c,
-			       struct json_object *root)
+static int nnmem_alloc_tensors(struct nnmem_model *m, uint32_t n)
 {
-	struct nnmem_model *m = c->m;
-	struct json_object *a, *o;
-	uint32_t i, n;
-	int err;
-
-	err = nnmem_json_typed(c, root, "top level", "tensors", true,
-			       json_type_array, "an array of tensors", &a);
-	if (err)
-		return err;
-	n = (uint32_t)json_object_array_length(a);
 	m->mtensors = calloc(n ? n : 1, sizeof(*m->mtensors));
 	m->tensors = calloc(n ? n : 1, sizeof(*m->tensors));
-	if (!m->mtensors || !m->tensors)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		err = nnmem_json_elem(c, a, "tensors", i, &o);
-		if (err)
-			return err;
-		m->tensor_count = i + 1;
-		err = nnmem_parse_tensor(c, o, i);
-		if (err)
-			return err;
-	}
-	return 0;
+	return m->mtensors && m->tensors ? 0 : -ENOMEM;
 }
 
 /* Tensors of regions with an explicit size must fit in them. */
@@ -994,85 +1007,52 @@ static int nnmem_parse_node(struct nnmem_model_ctx *c, struct json_object *o,
 				what, nnmem_json_text(f, text, sizeof(text)));
 }
 
-static int nnmem_parse_nodes(struct nnmem_model_ctx *c,
-			     struct json_object *root)
+static int nnmem_alloc_nodes(struct nnmem_model *m, uint32_t n)
 {
-	struct nnmem_model *m = c->m;
-	struct json_object *a, *o;
-	uint32_t i, n;
-	int err;
-
-	err = nnmem_json_typed(c, root, "top level", "nodes", true,
-			       json_type_array, "an array of nodes", &a);
-	if (err)
-		return err;
-	n = (uint32_t)json_object_array_length(a);
 	m->nodes = calloc(n ? n : 1, sizeof(*m->nodes));
 	m->node_names = calloc(n ? n : 1, sizeof(*m->node_names));
-	if (!m->nodes || !m->node_names)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		err = nnmem_json_elem(c, a, "nodes", i, &o);
-		if (err)
-			return err;
-		m->node_count = i + 1;
-		err = nnmem_parse_node(c, o, i);
-		if (err)
-			return err;
-	}
-	return 0;
+	return m->nodes && m->node_names ? 0 : -ENOMEM;
 }
 
-static int nnmem_parse_outputs(struct nnmem_model_ctx *c,
-			       struct json_object *root)
+static int nnmem_parse_output(struct nnmem_model_ctx *c, struct json_object *o,
+			      uint32_t i)
 {
 	static const char *const keys[] = { "tensor", "file", NULL };
 	struct nnmem_model *m = c->m;
-	struct json_object *a, *o;
-	uint32_t i, k, n;
+	const char *file;
+	char what[32];
+	uint32_t k;
 	int err;
 
-	err = nnmem_json_typed(c, root, "top level", "outputs", false,
-			       json_type_array, "an array of outputs", &a);
-	if (err || !a)
+	snprintf(what, sizeof(what), "outputs[%u]", i);
+	err = nnmem_json_keys(c, o, what, keys);
+	if (!err)
+		err = nnmem_tensor_index(c, o, what, "tensor", true,
+					 &m->outputs[i].tensor);
+	if (!err)
+		err = nnmem_json_str(c, o, what, "file", true,
+				     "a plain file name", &file);
+	if (err)
 		return err;
-	n = (uint32_t)json_object_array_length(a);
-	m->outputs = calloc(n ? n : 1, sizeof(*m->outputs));
-	if (!m->outputs)
-		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		const char *file;
-		char what[32];
-
-		err = nnmem_json_elem(c, a, "outputs", i, &o);
-		if (err)
-			return err;
-		m->output_count = i + 1;
-		snprintf(what, sizeof(what), "outputs[%u]", i);
-		err = nnmem_json_keys(c, o, what, keys);
-		if (!err)
-			err = nnmem_tensor_index(c, o, what, "tensor", true,
-						 &m->outputs[i].tensor);
-		if (!err)
-			err = nnmem_json_str(c, o, what, "file", true,
-					     "a plain file name", &file);
-		if (err)
-			return err;
-		if (strchr(file, '/') || !strcmp(file, ".") ||
-		    !strcmp(file, ".."))
+	if (strchr(file, '/') || !strcmp(file, ".") || !strcmp(file, ".."))
+		return nnmem_model_fail(c, -EINVAL,
+					"%s: \"file\" must be a plain file name (no '/'), got \"%s\"",
+					what, file);
+	for (k = 0; k < i; k++)
+		if (!strcmp(m->outputs[k].file, file))
 			return nnmem_model_fail(c, -EINVAL,
-						"%s: \"file\" must be a plain file name (no '/'), got \"%s\"",
-						what, file);
-		for (k = 0; k < i; k++)
-			if (!strcmp(m->outputs[k].file, file))
-				return nnmem_model_fail(c, -EINVAL,
-							"%s: \"file\" \"%s\" is also outputs[%u]'s",
-							what, file, k);
-		m->outputs[i].file = strdup(file);
-		if (!m->outputs[i].file)
-			return -ENOMEM;
-	}
+						"%s: \"file\" \"%s\" is also outputs[%u]'s",
+						what, file, k);
+	m->outputs[i].file = strdup(file);
+	if (!m->outputs[i].file)
+		return -ENOMEM;
 	return 0;
+}
+
+static int nnmem_alloc_outputs(struct nnmem_model *m, uint32_t n)
+{
+	m->outputs = calloc(n ? n : 1, sizeof(*m->outputs));
+	return m->outputs ? 0 : -ENOMEM;
 }
 
 /* Line and column (from 1) of byte @off of @text. */
@@ -1172,9 +1152,13 @@ int nnmem_model_parse(const char *text, const char *dir,
 		err = nnmem_json_typed(&c, root, "top level", "description",
 				       false, json_type_string, "a string", &f);
 	if (!err)
-		err = nnmem_parse_regions(&c, root);
+		err = nnmem_parse_array(&c, root, "regions", true,
+					&c.m->region_count, nnmem_alloc_regions,
+					nnmem_parse_region);
 	if (!err)
-		err = nnmem_parse_tensors(&c, root);
+		err = nnmem_parse_array(&c, root, "tensors", true,
+					&c.m->tensor_count, nnmem_alloc_tensors,
+					nnmem_parse_tensor);
 	if (!err)
 		err = nnmem_check_sizes(&c);
 	if (err)
@@ -1216,9 +1200,12 @@ int nnmem_model_parse(const char *text, const char *dir,
 		if (err)
 			goto out_free;
 	}
-	err = nnmem_parse_nodes(&c, root);
+	err = nnmem_parse_array(&c, root, "nodes", true, &c.m->node_count,
+				nnmem_alloc_nodes, nnmem_parse_node);
 	if (!err)
-		err = nnmem_parse_outputs(&c, root);
+		err = nnmem_parse_array(&c, root, "outputs", false,
+					&c.m->output_count, nnmem_alloc_outputs,
+					nnmem_parse_output);
 	if (err)
 		goto out_free;
 	json_object_put(root);
