@@ -38,6 +38,7 @@
 #include <nnmem/model.h>
 
 #include "map.h"
+#include "plan_chart.h"
 
 extern char **environ;
 
@@ -1022,6 +1023,69 @@ static bool svg_check(const char *svg, struct svg_check *c)
 	return true;
 }
 
+/* A chart of three buffers drawn by hand: two rows of 32 bytes, 4 steps. */
+static bool test_plan_text(void)
+{
+	static const struct nnmemctl_plan_buf bufs[] = {
+		{ "a", 0, 32, 0, 1 },
+		{ "b<&>", 32, 32, 1, 2 },
+		{ "c", 0, 32, 2, 3 },
+	};
+	struct nnmemctl_plan_view v = { "hand.tflite", bufs, 3, 4, 64, 64 };
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	bool ok;
+
+	CHECK(f);
+	CHECK(nnmemctl_plan_text(f, &v, 2) == 0);
+	fclose(f);
+	/* cells are 3 characters wide when 4 steps fit in the width */
+	ok = strstr(text, "hand.tflite: 64 activation bytes (lower bound 64), 4 steps\n") &&
+	     strstr(text, "\n        32 |...111111...\n") &&
+	     strstr(text, "\n         0 |000000222222\n") &&
+	     strstr(text, "\n 1         32         32     1     2  b<&>\n");
+	if (!ok)
+		diag("chart:\n%s", text);
+	free(text);
+	return ok;
+}
+
+/* A long chain: every buffer drawn, every text inside the picture. */
+static bool test_plan_svg(void)
+{
+	enum { N = 300 };
+	static struct nnmemctl_plan_buf bufs[N];
+	static char names[N][80];
+	struct nnmemctl_plan_view v = { "chain <&> \"model\".tflite", bufs,
+					N, N, 2 * 4096, 2 * 4096 };
+	struct svg_check c;
+	char *svg = NULL, *p;
+	size_t len = 0, i, groups = 0;
+	FILE *f = open_memstream(&svg, &len);
+	bool ok;
+
+	CHECK(f);
+	for (i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]),
+			 "model/layer_%zu/Conv2D;model/layer_%zu/Relu<&>", i, i);
+		bufs[i] = (struct nnmemctl_plan_buf){ names[i],
+			i % 2 ? 4096 : 0, 4096, (uint32_t)i,
+			(uint32_t)(i + 1 < N ? i + 1 : i) };
+	}
+	CHECK(nnmemctl_plan_svg(f, &v) == 0);
+	fclose(f);
+	ok = svg_check(svg, &c) && c.width <= 1200;
+	for (p = svg; (p = strstr(p, "<g class=\"buffer\">")); p++)
+		groups++;
+	if (groups != N) {
+		diag("%zu buffers drawn, want %d", groups, N);
+		ok = false;
+	}
+	free(svg);
+	return ok;
+}
+
 struct snap_region {
 	const char *label;
 	uint32_t kind;
@@ -1454,6 +1518,8 @@ static const struct named_test tests[] = {
 	{ "svg: long labels, XML characters, a 1 TiB arena", test_svg_long },
 	{ "svg: 40 tiny regions", test_svg_tiny },
 	{ "svg: an empty arena", test_svg_empty },
+	{ "plan chart: three buffers as drawn by hand", test_plan_text },
+	{ "plan chart: svg of a 300-step chain, every buffer, texts inside", test_plan_svg },
 	{ "--help and CMD --help agree with nnmemctl.1", test_help_matches_man },
 };
 
