@@ -101,6 +101,19 @@ static inline void pg_lifetimes(struct pg_rng *r, const struct pg_graph *g,
 	}
 }
 
+/*
+ * Sizes uniform in [1 KiB, 64 KiB), for graphs where no single tensor
+ * dominates the bound (the benchmark's generated graphs).
+ */
+static inline void pg_uniform_sizes(struct pg_rng *r,
+				    struct nnmem_planner_buf *bufs, uint32_t n)
+{
+	uint32_t t;
+
+	for (t = 0; t < n; t++)
+		bufs[t].size = 1024 + pg_below(r, 63 * 1024);
+}
+
 /* A plain sequence of nops >= 1 ops: op j reads tensor j. */
 static inline void pg_chain(struct pg_graph *g, uint32_t nops)
 {
