@@ -660,6 +660,21 @@ void nnmem_arena_usage(const struct nnmem_arena *arena,
 }
 
 /**
+ * nnmem_arena_hwm_reset() - start the high-water marks again from now
+ * @arena: the arena
+ *
+ * Each kind's high-water mark becomes its bytes in use, so that the marks
+ * then measure the peak of what runs next (one model, say).
+ */
+void nnmem_arena_hwm_reset(struct nnmem_arena *arena)
+{
+	int k;
+
+	for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++)
+		arena->hwm[k] = arena->bytes[k];
+}
+
+/**
  * nnmem_arena_walk_extents() - visit the free extents in address order
  * @arena: the arena
  * @fn: called with each extent's start and size; nonzero stops the walk

@@ -127,6 +127,7 @@ int nnmem_arena_alloc(struct nnmem_arena *arena, struct nnmem_arena_region *r,
 void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r);
 void nnmem_arena_usage(const struct nnmem_arena *arena,
 		       struct nnmem_arena_usage *usage);
+void nnmem_arena_hwm_reset(struct nnmem_arena *arena);
 int nnmem_arena_check(const struct nnmem_arena *arena);
 
 int nnmem_arena_walk_extents(const struct nnmem_arena *arena,

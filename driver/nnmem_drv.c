@@ -510,6 +510,19 @@ void nnmem_device_stats(struct nnmem_device *ndev, struct nnmem_dev_stats *st)
 	st->busy_ns = atomic64_read(&js->busy_ns);
 }
 
+/**
+ * nnmem_device_hwm_reset - restart the arena's high-water marks from now
+ * @ndev: the device
+ *
+ * Takes the device lock.
+ */
+void nnmem_device_hwm_reset(struct nnmem_device *ndev)
+{
+	mutex_lock(&ndev->lock);
+	nnmem_arena_hwm_reset(&ndev->arena);
+	mutex_unlock(&ndev->lock);
+}
+
 static int nnmem_params_check(void)
 {
 	if (devices < 1 || devices > NNMEM_DEVICES_MAX) {

@@ -182,5 +182,6 @@ struct nnmem_device *nnmem_device_find(unsigned int index);
  * Sleeps (takes the device lock).
  */
 void nnmem_device_stats(struct nnmem_device *ndev, struct nnmem_dev_stats *st);
+void nnmem_device_hwm_reset(struct nnmem_device *ndev);
 
 #endif /* __NNMEM_DRV_H__ */

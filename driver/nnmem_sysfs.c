@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * nnmem sysfs: one read-only file per device counter in
- * /sys/class/nnmem/nnmemN/, one decimal value and a newline each.
+ * /sys/class/nnmem/nnmemN/, one decimal value and a newline each; and
+ * hwm_reset (root, write-only): writing 1 restarts weight_hwm and
+ * activation_hwm from the bytes in use now.
  *
  * Every read takes a fresh nnmem_device_stats(), the fill netlink's
  * dev-get uses too, so both interfaces always agree. Each file is exact
@@ -54,6 +56,23 @@ NNMEM_STAT_ATTR(macs, macs);
 NNMEM_STAT_ATTR(busy_ns, busy_ns);
 NNMEM_STAT_ATTR(kmem, kmem);
 
+static ssize_t hwm_reset_store(struct device *dev,
+			       struct device_attribute *attr, const char *buf,
+			       size_t count)
+{
+	bool reset;
+	int ret;
+
+	ret = kstrtobool(buf, &reset);
+	if (ret)
+		return ret;
+	if (!reset)
+		return -EINVAL;
+	nnmem_device_hwm_reset(dev_get_drvdata(dev));
+	return count;
+}
+static DEVICE_ATTR_WO(hwm_reset);
+
 static struct attribute *nnmem_dev_attrs[] = {
 	&dev_attr_arena_size.attr,
 	&dev_attr_weight_bytes.attr,
@@ -74,6 +93,7 @@ static struct attribute *nnmem_dev_attrs[] = {
 	&dev_attr_macs.attr,
 	&dev_attr_busy_ns.attr,
 	&dev_attr_kmem.attr,
+	&dev_attr_hwm_reset.attr,
 	NULL
 };
 

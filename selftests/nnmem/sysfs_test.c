@@ -266,6 +266,38 @@ TEST_F(nnmem, sysfs_arena_attributes_equal_usage_after_each_step)
 	ASSERT_LE(12288 + 1024, st_val(v, "activation_hwm"));
 }
 
+TEST_F(nnmem, sysfs_hwm_reset_restarts_the_peaks_from_the_bytes_in_use)
+{
+	char path[128];
+	struct stat st;
+	uint64_t v[ST_NR_ATTRS], off;
+	uint32_t w, a;
+
+	snprintf(path, sizeof(path), SYSFS_DEV "0/hwm_reset");
+	ASSERT_EQ(0, stat(path, &st));
+	ASSERT_EQ(0200, st.st_mode & 07777);
+	ASSERT_EQ(0, nt_weight(self->fd, 8192, 64, &w, &off));
+	ASSERT_EQ(0, nt_activation(self->fd, 8192, 64, &a, &off));
+	ASSERT_EQ(0, nt_free(self->fd, a));
+	ASSERT_EQ(0, st_attrs_read(0, v));
+	ASSERT_LE(8192, st_val(v, "activation_hwm"));
+	/* Only "1" (or another true word) resets; nothing changes otherwise. */
+	ASSERT_EQ(-EINVAL, st_write_file(path, "0\n"));
+	ASSERT_EQ(-EINVAL, st_write_file(path, "x\n"));
+	ASSERT_EQ(0, st_attrs_read(0, v));
+	ASSERT_LE(8192, st_val(v, "activation_hwm"));
+	ASSERT_EQ(0, st_write_file(path, "1\n"));
+	ASSERT_EQ(0, st_attrs_read(0, v));
+	ASSERT_EQ(8192, st_val(v, "weight_hwm"));
+	ASSERT_EQ(0, st_val(v, "activation_hwm"));
+	ASSERT_EQ(0, nt_activation(self->fd, 4096, 64, &a, &off));
+	ASSERT_EQ(0, nt_free(self->fd, a));
+	ASSERT_EQ(0, nt_free(self->fd, w));
+	ASSERT_EQ(0, st_attrs_read(0, v));
+	ASSERT_EQ(8192, st_val(v, "weight_hwm"));
+	ASSERT_EQ(4096, st_val(v, "activation_hwm"));
+}
+
 TEST_F(nnmem, sysfs_sessions_counts_open_files)
 {
 	uint64_t before, val;
