@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nnmem/libnnmem.h>
 #include <nnmem/model.h>
 
 #include "nnmem_exec.h"
@@ -1834,6 +1835,39 @@ out:
 	return ret;
 }
 
+/* libnnmem's builder helpers make the nodes the validator accepts. */
+static int test_builder_new_ops(void)
+{
+	struct nnmem_graph_builder b;
+	struct graph g;
+	u32 i;
+
+	head(&g);
+	nnmem_graph_builder_init(&b);
+	CHECK_EQ(nnmem_graph_avg_pool2d_add(&b, &g.n[0].pool2d), 0);
+	CHECK_EQ(nnmem_graph_max_pool2d_add(&b, &g.n[1].pool2d), 1);
+	CHECK_EQ(nnmem_graph_fully_connected_add(&b, &g.n[2].fully_connected),
+		 2);
+	CHECK_EQ(nnmem_graph_softmax_add(&b, &g.n[3].softmax), 3);
+	CHECK_EQ(b.node_count, 4);
+	/* the same bytes as head()'s nodes, the union's tail zero */
+	for (i = 0; i < 4; i++)
+		CHECK(!memcmp(&b.nodes[i], &g.n[i], sizeof(g.n[i])));
+	memcpy(g.n, b.nodes, 4 * sizeof(*b.nodes));
+	nnmem_graph_builder_fini(&b);
+	CHECK_OK(expect_ok(&g));
+	CHECK(!strcmp(nnmem_op_name(NNMEM_OP_CONV2D), "conv2d"));
+	CHECK(!strcmp(nnmem_op_name(NNMEM_OP_ADD), "add"));
+	CHECK(!strcmp(nnmem_op_name(NNMEM_OP_FULLY_CONNECTED),
+		      "fully_connected"));
+	CHECK(!strcmp(nnmem_op_name(NNMEM_OP_AVG_POOL2D), "avg_pool2d"));
+	CHECK(!strcmp(nnmem_op_name(NNMEM_OP_MAX_POOL2D), "max_pool2d"));
+	CHECK(!strcmp(nnmem_op_name(NNMEM_OP_SOFTMAX), "softmax"));
+	CHECK(!strcmp(nnmem_op_name(7), "?"));
+	CHECK(!strcmp(nnmem_op_name(0), "?"));
+	return 0;
+}
+
 /* Every reason code but ELEM_SIZE (the ioctl's own check) is covered. */
 static int test_reason_codes_covered(void)
 {
@@ -1885,6 +1919,7 @@ static const struct tap_test tests[] = {
 	{ "head: pool rejections (type, kind, shape, zero point, param, padding, quant, reserved, alias, writer)", test_head_pool_rejects },
 	{ "head: softmax rejections (kind, type, zero point, shape, quant, reserved, index, alias, order)", test_head_softmax_rejects },
 	{ "head: host run infers kinds and writes the kernels' bytes", test_head_host_run },
+	{ "libnnmem: builder helpers and op names of the new ops", test_builder_new_ops },
 	{ "reason code numbering as in the uapi", test_reason_codes_covered },
 };
 
