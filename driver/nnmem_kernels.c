@@ -35,10 +35,6 @@
 
 #include "nnmem_kernels.h"
 
-#ifndef __always_inline
-#define __always_inline	inline __attribute__((__always_inline__))
-#endif
-
 /*
  * Truncating division of @v by 2^@e, as C's '/' does; |v| <= 2^62 + 2^30
  * here, so negating it cannot overflow.
@@ -1050,8 +1046,8 @@ static s32 nnmem_fp_exp_on_negative_values(s32 a)
 	a_mod_quarter_minus_one_quarter = nnmem_fp_sub(a & (one_quarter - 1),
 						       one_quarter);
 	/* Rescale<0>: from 5 integer bits to none */
-	result = nnmem_fp_exp_quarter(
-		nnmem_fp_srmbpot(a_mod_quarter_minus_one_quarter, 5));
+	result = nnmem_fp_srmbpot(a_mod_quarter_minus_one_quarter, 5);
+	result = nnmem_fp_exp_quarter(result);
 	remainder = nnmem_fp_sub(a_mod_quarter_minus_one_quarter, a);
 	for (k = 0; k < ARRAY_SIZE(barrel); k++)
 		/* bit 26 - 2 + k is 2^(k - 2) in Q5.26 */
@@ -1070,7 +1066,7 @@ static s32 nnmem_fp_one_over_one_plus_x(s32 a)
 	const s32 constant_neg_32_over_17 = -1010580540;	/* Q2.29 */
 	const s32 one_q2 = 1 << 29;
 	s32 half_denominator = nnmem_fp_rounding_half_sum(a, S32_MAX);
-	s32 x, hdx;
+	s32 x, hdx, step;
 	int i;
 
 	x = nnmem_fp_add(constant_48_over_17,
@@ -1079,8 +1075,8 @@ static s32 nnmem_fp_one_over_one_plus_x(s32 a)
 	for (i = 0; i < 3; i++) {
 		hdx = nnmem_srdhm(half_denominator, x);
 		/* Q2 * Q2 is Q4; Rescale<2> doubles twice, saturating */
-		x = nnmem_fp_add(x, nnmem_fp_srmbpot(
-				 nnmem_srdhm(x, nnmem_fp_sub(one_q2, hdx)), 2));
+		step = nnmem_srdhm(x, nnmem_fp_sub(one_q2, hdx));
+		x = nnmem_fp_add(x, nnmem_fp_srmbpot(step, 2));
 	}
 	/* ExactMulByPot<-1> makes it Q1.30; Rescale<0> doubles once */
 	return nnmem_fp_srmbpot(x, 1);
@@ -1113,8 +1109,8 @@ static s32 nnmem_softmax_exp(const struct nnmem_softmax_params *p, s32 diff)
 {
 	s32 scaled = (s32)((u32)diff << p->input_left_shift);
 
-	return nnmem_fp_exp_on_negative_values(
-		nnmem_srdhm(scaled, p->input_multiplier));
+	scaled = nnmem_srdhm(scaled, p->input_multiplier);
+	return nnmem_fp_exp_on_negative_values(scaled);
 }
 
 /**

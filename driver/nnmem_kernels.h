@@ -46,7 +46,7 @@
  * Largest pooling window, in taps: the int32 sum of an average pool's
  * int8 taps (TFLite's accumulator) then cannot overflow.
  */
-#define NNMEM_POOL_TAPS_MAX	(1U << 24)
+#define NNMEM_POOL_TAPS_MAX	0x1000000U	/* 2^24 */
 /* Largest softmax input_left_shift. */
 #define NNMEM_SOFTMAX_LEFT_SHIFT_MAX	31
 /*
