@@ -1282,9 +1282,10 @@ static void htensor(struct graph *g, u32 i, u32 type, bool weight, u64 off,
 
 static void head(struct graph *g)
 {
-	struct nnmem_node *n = g->n;
+	struct nnmem_node *n;
 
 	memset(g, 0, sizeof(*g));
+	n = g->n;
 	g->nt = HNT;
 	g->nn = 4;
 	g->lim.max_tensors = 1024;
