@@ -54,6 +54,49 @@ static int nnmem_exec_add(void *arena, const struct nnmem_plan_node *pn,
 			     (s8 *)(base + pa->output), prog);
 }
 
+/* One fully connected step over the arena. */
+static int nnmem_exec_fc(void *arena, const struct nnmem_plan_node *pn,
+			 const struct nnmem_kernel_progress *prog)
+{
+	const struct nnmem_plan_fc *pf = &pn->fc;
+	u8 *base = arena;
+	struct nnmem_fc_tensors t = {
+		.input = (const s8 *)(base + pf->input),
+		.filter = (const s8 *)(base + pf->filter),
+		.bias = pf->bias == NNMEM_PLAN_NO_TENSOR ? NULL :
+			(const s32 *)(void *)(base + pf->bias),
+		.multiplier = (const s32 *)(void *)(base + pf->multiplier),
+		.shift = (const s32 *)(void *)(base + pf->shift),
+		.output = (s8 *)(base + pf->output),
+	};
+
+	return nnmem_fc_run(&pf->p, &t, prog);
+}
+
+/* One average or max pooling step over the arena. */
+static int nnmem_exec_pool2d(void *arena, const struct nnmem_plan_node *pn,
+			     const struct nnmem_kernel_progress *prog)
+{
+	const struct nnmem_plan_pool2d *pp = &pn->pool2d;
+	const s8 *in = (const s8 *)((u8 *)arena + pp->input);
+	s8 *out = (s8 *)((u8 *)arena + pp->output);
+
+	if (pn->op == NNMEM_OP_MAX_POOL2D)
+		return nnmem_max_pool2d_run(&pp->p, in, out, prog);
+	return nnmem_avg_pool2d_run(&pp->p, in, out, prog);
+}
+
+/* One softmax step over the arena. */
+static int nnmem_exec_softmax(void *arena, const struct nnmem_plan_node *pn,
+			      const struct nnmem_kernel_progress *prog)
+{
+	const struct nnmem_plan_softmax *ps = &pn->softmax;
+	u8 *base = arena;
+
+	return nnmem_softmax_run(&ps->p, (const s8 *)(base + ps->input),
+				 (s8 *)(base + ps->output), prog);
+}
+
 /**
  * nnmem_exec_node() - execute one plan step on the CPU
  * @arena: base address of the arena the plan's offsets refer to
@@ -61,7 +104,9 @@ static int nnmem_exec_add(void *arena, const struct nnmem_plan_node *pn,
  * @prog: progress hook of the kernel, or NULL
  *
  * Return: 0; -EOPNOTSUPP for an op the CPU does not implement; or the
- * kernel's error (see nnmem_conv2d_run() and nnmem_add_run()).
+ * kernel's error (see nnmem_conv2d_run(), nnmem_add_run(),
+ * nnmem_fc_run(), nnmem_avg_pool2d_run(), nnmem_max_pool2d_run() and
+ * nnmem_softmax_run()).
  */
 int nnmem_exec_node(void *arena, const struct nnmem_plan_node *pn,
 		    const struct nnmem_kernel_progress *prog)
@@ -71,6 +116,13 @@ int nnmem_exec_node(void *arena, const struct nnmem_plan_node *pn,
 		return nnmem_exec_conv2d(arena, pn, prog);
 	case NNMEM_OP_ADD:
 		return nnmem_exec_add(arena, pn, prog);
+	case NNMEM_OP_FULLY_CONNECTED:
+		return nnmem_exec_fc(arena, pn, prog);
+	case NNMEM_OP_AVG_POOL2D:
+	case NNMEM_OP_MAX_POOL2D:
+		return nnmem_exec_pool2d(arena, pn, prog);
+	case NNMEM_OP_SOFTMAX:
+		return nnmem_exec_softmax(arena, pn, prog);
 	default:
 		return -EOPNOTSUPP;
 	}

@@ -19,14 +19,25 @@
  *     a zero dim (TENSOR_DIMS), element count (TENSOR_SIZE), zero point
  *     (TENSOR_ZERO_POINT), region (TENSOR_HANDLE), placement inside the
  *     region and int32 alignment (TENSOR_BOUNDS);
- *  3. every node, in index order: op (NODE_OP), flags and the union's tail
- *     (NODE_RESERVED), tensor indices (NODE_INDEX), then each operand in
- *     the order of the op's struct: its type (TENSOR_TYPE), region kind
- *     (TENSOR_KIND) and rank (NODE_SHAPE), then the op's own checks
+ *  3. every node, in index order: op (NODE_OP), flags, the op struct's
+ *     __pad and the union's tail (NODE_RESERVED), tensor indices
+ *     (NODE_INDEX), then each operand in the order of the op's struct: its
+ *     type (TENSOR_TYPE), region kind (TENSOR_KIND) and rank (NODE_SHAPE),
+ *     then the op's own checks
  *     (conv2d: filter zero point, dims, stride and dilation (NODE_PARAM),
  *     groups (NODE_GROUPS), filter channels (NODE_SHAPE), padding
- *     (NODE_PADDING), clamp, output and per-channel shapes; add: operand
- *     shapes, quantisation), then the output's writer (NODE_WRITER: a
+ *     (NODE_PADDING), clamp, output and per-channel shapes;
+ *     add: operand shapes, quantisation;
+ *     fully connected: filter zero point, input elements a multiple of
+ *     the depth, output elements, bias, multiplier and shift lengths
+ *     (NODE_SHAPE), clamp (NODE_QUANT);
+ *     pooling: output zero point equal to the input's (TENSOR_ZERO_POINT),
+ *     dims (NODE_SHAPE), window and stride (NODE_PARAM), padding
+ *     (NODE_PADDING), clamp (NODE_QUANT), window within the padded input
+ *     (NODE_PARAM), output shape (NODE_SHAPE);
+ *     softmax: output zero point -128 (TENSOR_ZERO_POINT), output shape
+ *     (NODE_SHAPE), multiplier, left shift and diff_min (NODE_QUANT)),
+ *     then the output's writer (NODE_WRITER: a
  *     second node writing a tensor), and last the MACs of this node and
  *     the ones before it together (GRAPH_MACS, above limits->max_macs);
  *  4. every node again, in index order: each input (in struct order)
@@ -354,12 +365,220 @@ static int nnmem_gv_add(struct nnmem_gv *gv, u32 ni, struct nnmem_plan_node *pn)
 	return 0;
 }
 
+/* An int8 element count, known to be at most NNMEM_KERNEL_ELEMS_MAX. */
+static u32 nnmem_gv_elems(const struct nnmem_gv *gv, u32 ti)
+{
+	return (u32)nnmem_shape_tensor_elems(&gv->t[ti]);
+}
+
+static int nnmem_gv_fc(struct nnmem_gv *gv, u32 ni, struct nnmem_plan_node *pn)
+{
+	const struct nnmem_fully_connected *c = &gv->n[ni].fully_connected;
+	const struct nnmem_tensor *in, *f, *out, *m;
+	struct nnmem_plan_fc *pf = &pn->fc;
+	struct nnmem_fc_params *p = &pf->p;
+	int ret;
+
+	ret = nnmem_gv_use(gv, ni, c->input, NNMEM_TYPE_INT8,
+			   NNMEM_KIND_ACTIVATION, 0);
+	if (!ret)
+		ret = nnmem_gv_use(gv, ni, c->filter, NNMEM_TYPE_INT8,
+				   NNMEM_KIND_WEIGHT, 2);
+	if (!ret && c->bias != NNMEM_INDEX_NONE)
+		ret = nnmem_gv_use(gv, ni, c->bias, NNMEM_TYPE_INT32,
+				   NNMEM_KIND_WEIGHT, 1);
+	if (!ret)
+		ret = nnmem_gv_use(gv, ni, c->output, NNMEM_TYPE_INT8,
+				   NNMEM_KIND_ACTIVATION, 0);
+	if (!ret)
+		ret = nnmem_gv_use(gv, ni, c->multiplier, NNMEM_TYPE_INT32,
+				   NNMEM_KIND_WEIGHT, 1);
+	if (!ret)
+		ret = nnmem_gv_use(gv, ni, c->shift, NNMEM_TYPE_INT32,
+				   NNMEM_KIND_WEIGHT, 1);
+	if (ret)
+		return ret;
+
+	in = &gv->t[c->input];
+	f = &gv->t[c->filter];
+	out = &gv->t[c->output];
+	m = &gv->t[c->multiplier];
+	if (f->zero_point)
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_ZERO_POINT, ni,
+				     c->filter);
+	p->out_c = f->dims[0];
+	p->depth = f->dims[1];
+	if (nnmem_gv_elems(gv, c->input) % p->depth)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->input);
+	p->rows = nnmem_gv_elems(gv, c->input) / p->depth;
+	/* rows * out_c < 2^62: no overflow */
+	if (nnmem_shape_tensor_elems(out) != (u64)p->rows * p->out_c)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->output);
+	if (c->bias != NNMEM_INDEX_NONE && gv->t[c->bias].dims[0] != p->out_c)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->bias);
+	if (m->dims[0] != 1 && m->dims[0] != p->out_c)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni,
+				     c->multiplier);
+	if (gv->t[c->shift].dims[0] != m->dims[0])
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->shift);
+	if (!nnmem_gv_s8(c->act_min) || !nnmem_gv_s8(c->act_max) ||
+	    c->act_min > c->act_max)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_QUANT, ni,
+				     NNMEM_GV_NONE);
+
+	p->channels = m->dims[0];
+	p->input_zero_point = in->zero_point;
+	p->output_zero_point = out->zero_point;
+	p->act_min = c->act_min;
+	p->act_max = c->act_max;
+	/* cannot fail after the checks above; kept as a backstop */
+	ret = nnmem_fc_validate(p, &pn->macs);
+	if (ret)
+		return nnmem_gv_fail(gv, ret == -ERANGE ?
+				     NNMEM_GERR_NODE_QUANT :
+				     NNMEM_GERR_NODE_SHAPE, ni, c->output);
+
+	pf->input = nnmem_gv_arena_start(gv, c->input);
+	pf->filter = nnmem_gv_arena_start(gv, c->filter);
+	pf->bias = c->bias == NNMEM_INDEX_NONE ? NNMEM_PLAN_NO_TENSOR :
+		   nnmem_gv_arena_start(gv, c->bias);
+	pf->multiplier = nnmem_gv_arena_start(gv, c->multiplier);
+	pf->shift = nnmem_gv_arena_start(gv, c->shift);
+	pf->output = nnmem_gv_arena_start(gv, c->output);
+	return 0;
+}
+
+static int nnmem_gv_pool2d(struct nnmem_gv *gv, u32 ni,
+			   struct nnmem_plan_node *pn)
+{
+	const struct nnmem_pool2d *c = &gv->n[ni].pool2d;
+	const struct nnmem_tensor *in, *out;
+	struct nnmem_plan_pool2d *pp = &pn->pool2d;
+	struct nnmem_pool2d_params *p = &pp->p;
+	struct nnmem_pool2d_shape shape;
+	const u32 lims[] = {
+		c->filter_h, c->filter_w, c->stride_h, c->stride_w,
+	};
+	u32 i;
+	int ret;
+
+	ret = nnmem_gv_use(gv, ni, c->input, NNMEM_TYPE_INT8,
+			   NNMEM_KIND_ACTIVATION, 4);
+	if (!ret)
+		ret = nnmem_gv_use(gv, ni, c->output, NNMEM_TYPE_INT8,
+				   NNMEM_KIND_ACTIVATION, 4);
+	if (ret)
+		return ret;
+
+	in = &gv->t[c->input];
+	out = &gv->t[c->output];
+	/* the average is taken of the raw values: same zero point (scale) */
+	if (out->zero_point != in->zero_point)
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_ZERO_POINT, ni,
+				     c->output);
+	if (!nnmem_gv_conv_dims_ok(in))
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->input);
+	if (!nnmem_gv_conv_dims_ok(out))
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->output);
+	for (i = 0; i < ARRAY_SIZE(lims); i++)
+		if (!lims[i] || lims[i] > NNMEM_CONV2D_DIM_MAX)
+			return nnmem_gv_fail(gv, NNMEM_GERR_NODE_PARAM, ni,
+					     NNMEM_GV_NONE);
+	if ((u64)c->filter_h * c->filter_w > NNMEM_POOL_TAPS_MAX)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_PARAM, ni,
+				     NNMEM_GV_NONE);
+	if (c->pad_top >= c->filter_h || c->pad_bottom >= c->filter_h ||
+	    c->pad_left >= c->filter_w || c->pad_right >= c->filter_w)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_PADDING, ni,
+				     NNMEM_GV_NONE);
+	if (!nnmem_gv_s8(c->act_min) || !nnmem_gv_s8(c->act_max) ||
+	    c->act_min > c->act_max)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_QUANT, ni,
+				     NNMEM_GV_NONE);
+
+	p->batch = in->dims[0];
+	p->in_h = in->dims[1];
+	p->in_w = in->dims[2];
+	p->channels = in->dims[3];
+	p->filter_h = c->filter_h;
+	p->filter_w = c->filter_w;
+	p->stride_h = c->stride_h;
+	p->stride_w = c->stride_w;
+	p->pad_top = c->pad_top;
+	p->pad_bottom = c->pad_bottom;
+	p->pad_left = c->pad_left;
+	p->pad_right = c->pad_right;
+	p->act_min = c->act_min;
+	p->act_max = c->act_max;
+	ret = nnmem_pool2d_shape_get(p, &shape);
+	if (ret == -ERANGE)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_QUANT, ni,
+				     NNMEM_GV_NONE);
+	if (ret == -EOVERFLOW)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->output);
+	if (ret)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_PARAM, ni,
+				     NNMEM_GV_NONE);
+	if (out->dims[0] != p->batch || out->dims[1] != shape.out_h ||
+	    out->dims[2] != shape.out_w || out->dims[3] != p->channels)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->output);
+
+	pn->macs = shape.macs;
+	pp->input = nnmem_gv_arena_start(gv, c->input);
+	pp->output = nnmem_gv_arena_start(gv, c->output);
+	return 0;
+}
+
+static int nnmem_gv_softmax(struct nnmem_gv *gv, u32 ni,
+			    struct nnmem_plan_node *pn)
+{
+	const struct nnmem_softmax *c = &gv->n[ni].softmax;
+	const struct nnmem_tensor *in, *out;
+	struct nnmem_plan_softmax *ps = &pn->softmax;
+	struct nnmem_softmax_params *p = &ps->p;
+	int ret;
+
+	ret = nnmem_gv_use(gv, ni, c->input, NNMEM_TYPE_INT8,
+			   NNMEM_KIND_ACTIVATION, 0);
+	if (!ret)
+		ret = nnmem_gv_use(gv, ni, c->output, NNMEM_TYPE_INT8,
+				   NNMEM_KIND_ACTIVATION, 0);
+	if (ret)
+		return ret;
+
+	in = &gv->t[c->input];
+	out = &gv->t[c->output];
+	/* scale 1/256, zero point -128: TFLite's only int8 softmax output */
+	if (out->zero_point != S8_MIN)
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_ZERO_POINT, ni,
+				     c->output);
+	if (!nnmem_gv_same_shape(in, out))
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->output);
+	p->depth = in->dims[in->ndims - 1];
+	p->rows = nnmem_gv_elems(gv, c->input) / p->depth;
+	p->input_multiplier = c->input_multiplier;
+	p->input_left_shift = c->input_left_shift;
+	p->diff_min = c->diff_min;
+	ret = nnmem_softmax_validate(p, &pn->macs);
+	if (ret == -ERANGE)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_QUANT, ni,
+				     NNMEM_GV_NONE);
+	/* cannot fail otherwise after the tensor checks; a backstop */
+	if (ret)
+		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_SHAPE, ni, c->input);
+
+	ps->input = nnmem_gv_arena_start(gv, c->input);
+	ps->output = nnmem_gv_arena_start(gv, c->output);
+	return 0;
+}
+
 /* The node's inputs in struct order (absent bias skipped) and its output. */
 static u32 nnmem_gv_operands(const struct nnmem_node *n, u32 in[5], u32 *out)
 {
 	u32 k = 0;
 
-	if (n->op == NNMEM_OP_CONV2D) {
+	switch (n->op) {
+	case NNMEM_OP_CONV2D:
 		in[k++] = n->conv2d.input;
 		in[k++] = n->conv2d.filter;
 		if (n->conv2d.bias != NNMEM_INDEX_NONE)
@@ -367,12 +586,52 @@ static u32 nnmem_gv_operands(const struct nnmem_node *n, u32 in[5], u32 *out)
 		in[k++] = n->conv2d.multiplier;
 		in[k++] = n->conv2d.shift;
 		*out = n->conv2d.output;
-	} else {
+		break;
+	case NNMEM_OP_ADD:
 		in[k++] = n->add.input1;
 		in[k++] = n->add.input2;
 		*out = n->add.output;
+		break;
+	case NNMEM_OP_FULLY_CONNECTED:
+		in[k++] = n->fully_connected.input;
+		in[k++] = n->fully_connected.filter;
+		if (n->fully_connected.bias != NNMEM_INDEX_NONE)
+			in[k++] = n->fully_connected.bias;
+		in[k++] = n->fully_connected.multiplier;
+		in[k++] = n->fully_connected.shift;
+		*out = n->fully_connected.output;
+		break;
+	case NNMEM_OP_AVG_POOL2D:
+	case NNMEM_OP_MAX_POOL2D:
+		in[k++] = n->pool2d.input;
+		*out = n->pool2d.output;
+		break;
+	default:	/* NNMEM_OP_SOFTMAX: nnmem_gv_node() checked the op */
+		in[k++] = n->softmax.input;
+		*out = n->softmax.output;
+		break;
 	}
 	return k;
+}
+
+/* Bytes of the op's own struct in the node's union, 0 for an unknown op. */
+static size_t nnmem_gv_op_size(const struct nnmem_node *n)
+{
+	switch (n->op) {
+	case NNMEM_OP_CONV2D:
+		return sizeof(n->conv2d);
+	case NNMEM_OP_ADD:
+		return sizeof(n->add);
+	case NNMEM_OP_FULLY_CONNECTED:
+		return sizeof(n->fully_connected);
+	case NNMEM_OP_AVG_POOL2D:
+	case NNMEM_OP_MAX_POOL2D:
+		return sizeof(n->pool2d);
+	case NNMEM_OP_SOFTMAX:
+		return sizeof(n->softmax);
+	default:
+		return 0;
+	}
 }
 
 static int nnmem_gv_node(struct nnmem_gv *gv, u32 ni, u32 *writer,
@@ -383,14 +642,12 @@ static int nnmem_gv_node(struct nnmem_gv *gv, u32 ni, u32 *writer,
 	size_t used;
 	int ret;
 
-	if (n->op == NNMEM_OP_CONV2D)
-		used = sizeof(n->conv2d);
-	else if (n->op == NNMEM_OP_ADD)
-		used = sizeof(n->add);
-	else
+	used = nnmem_gv_op_size(n);
+	if (!used)
 		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_OP, ni, NNMEM_GV_NONE);
 	if (n->flags || !nnmem_gv_tail_zero(n, used) ||
-	    (n->op == NNMEM_OP_CONV2D && n->conv2d.__pad))
+	    (n->op == NNMEM_OP_CONV2D && n->conv2d.__pad) ||
+	    (n->op == NNMEM_OP_SOFTMAX && n->softmax.__pad))
 		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_RESERVED, ni,
 				     NNMEM_GV_NONE);
 	k = nnmem_gv_operands(n, in, &out);
@@ -403,10 +660,24 @@ static int nnmem_gv_node(struct nnmem_gv *gv, u32 ni, u32 *writer,
 				     NNMEM_GV_NONE);
 
 	pn->op = n->op;
-	if (n->op == NNMEM_OP_CONV2D)
+	switch (n->op) {
+	case NNMEM_OP_CONV2D:
 		ret = nnmem_gv_conv2d(gv, ni, pn);
-	else
+		break;
+	case NNMEM_OP_ADD:
 		ret = nnmem_gv_add(gv, ni, pn);
+		break;
+	case NNMEM_OP_FULLY_CONNECTED:
+		ret = nnmem_gv_fc(gv, ni, pn);
+		break;
+	case NNMEM_OP_AVG_POOL2D:
+	case NNMEM_OP_MAX_POOL2D:
+		ret = nnmem_gv_pool2d(gv, ni, pn);
+		break;
+	default:
+		ret = nnmem_gv_softmax(gv, ni, pn);
+		break;
+	}
 	if (ret)
 		return ret;
 

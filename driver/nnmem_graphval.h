@@ -148,12 +148,63 @@ struct nnmem_plan_add {
 };
 
 /**
+ * struct nnmem_plan_fc - one fully connected layer, ready for nnmem_fc_run()
+ * @p: shape and quantisation, all derived from the tensors and the node
+ * @input: arena offset of the input
+ * @filter: arena offset of the filter
+ * @bias: arena offset of the bias, or %NNMEM_PLAN_NO_TENSOR
+ * @multiplier: arena offset of the multipliers
+ * @shift: arena offset of the shifts
+ * @output: arena offset of the output
+ */
+struct nnmem_plan_fc {
+	struct nnmem_fc_params p;
+	u64 input;
+	u64 filter;
+	u64 bias;
+	u64 multiplier;
+	u64 shift;
+	u64 output;
+};
+
+/**
+ * struct nnmem_plan_pool2d - one pooling, ready for nnmem_avg_pool2d_run()
+ *	or nnmem_max_pool2d_run() (&nnmem_plan_node.op says which)
+ * @p: shape and clamp, derived from the tensors and the node
+ * @input: arena offset of the input
+ * @output: arena offset of the output
+ */
+struct nnmem_plan_pool2d {
+	struct nnmem_pool2d_params p;
+	u64 input;
+	u64 output;
+};
+
+/**
+ * struct nnmem_plan_softmax - one softmax, ready for nnmem_softmax_run()
+ * @p: rows, depth and scaling, derived from the tensors and the node
+ * @input: arena offset of the input
+ * @output: arena offset of the output
+ */
+struct nnmem_plan_softmax {
+	struct nnmem_softmax_params p;
+	u64 input;
+	u64 output;
+};
+
+/**
  * struct nnmem_plan_node - one step of an execution plan
- * @op: %NNMEM_OP_CONV2D or %NNMEM_OP_ADD
- * @macs: multiply-accumulates of the step (conv2d: as
- *	nnmem_conv2d_shape_get() counts them; add: one per output element)
+ * @op: an ``NNMEM_OP_*`` the validator accepts
+ * @macs: multiply-accumulates of the step, as the kernel's progress hook
+ *	counts them (see &typedef nnmem_kernel_progress_fn): conv2d as
+ *	nnmem_conv2d_shape_get() counts them, add one per output element,
+ *	fully connected rows * outputs * depth, pooling output elements *
+ *	window taps, softmax %NNMEM_SOFTMAX_MACS_PER_ELEM per element
  * @conv2d: when @op is %NNMEM_OP_CONV2D
  * @add: when @op is %NNMEM_OP_ADD
+ * @fc: when @op is %NNMEM_OP_FULLY_CONNECTED
+ * @pool2d: when @op is %NNMEM_OP_AVG_POOL2D or %NNMEM_OP_MAX_POOL2D
+ * @softmax: when @op is %NNMEM_OP_SOFTMAX
  *
  * Offsets are bytes from the start of the arena; every int32 array is
  * 4-byte aligned there.
@@ -164,6 +215,9 @@ struct nnmem_plan_node {
 	union {
 		struct nnmem_plan_conv2d conv2d;
 		struct nnmem_plan_add add;
+		struct nnmem_plan_fc fc;
+		struct nnmem_plan_pool2d pool2d;
+		struct nnmem_plan_softmax softmax;
 	};
 };
 

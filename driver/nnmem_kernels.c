@@ -8,21 +8,26 @@
  * into the module and into the userspace unit tests.
  *
  * They are bit-exact with TensorFlow Lite's reference integer kernels
- * (reference_integer_ops::ConvPerChannel and the int8 Add), using TFLite's
- * default "double rounding" MultiplyByQuantizedMultiplier: a saturating
- * rounding doubling high multiply followed by a rounding divide by a power
- * of two.
+ * (reference_integer_ops::ConvPerChannel, the int8 Add, FullyConnected
+ * and FullyConnectedPerChannel, AveragePool and MaxPool, and
+ * reference_ops::Softmax for int8 with gemmlowp's fixed point), using
+ * TFLite's default "double rounding" MultiplyByQuantizedMultiplier: a
+ * saturating rounding doubling high multiply followed by a rounding
+ * divide by a power of two.
  *
  * TFLite computes in int32 and would overflow (undefined behaviour in C++)
  * on extreme inputs. Here every such step is defined and matches what the
  * int32 code does on two's-complement hardware:
- *  - the conv accumulator (bias plus all products) wraps modulo 2^32;
+ *  - the conv and fully connected accumulators (bias plus all products)
+ *    wrap modulo 2^32;
  *  - a left shift inside MultiplyByQuantizedMultiplier, and the add's
- *    left_shift, wrap modulo 2^32;
+ *    left_shift and the softmax's input_left_shift, wrap modulo 2^32;
  *  - the sum of the two scaled add operands wraps modulo 2^32.
- * The one deliberate difference: the output zero point is added to the
+ * The deliberate differences: the output zero point is added to the
  * requantized value in 64 bits before clamping, so a result near S32_MAX
- * clamps to act_max instead of wrapping around to act_min.
+ * clamps to act_max instead of wrapping around to act_min; and the two
+ * softmax cases of nnmem_softmax_run() (a saturated sum of exps, a
+ * division by 2^32 or more) give the exact result.
  *
  * No signed arithmetic here overflows, no negative value is shifted, and
  * there is no 64-bit division.
@@ -277,52 +282,20 @@ static inline u32 nnmem_conv2d_tap(const s8 *in, const s8 *f, u32 n,
  * The int32 accumulator of one output value, without bias: the sum over
  * in-bounds taps of filter * (input - input_zero_point), modulo 2^32. @y0
  * and @x0 are the input coordinates of the top-left tap.
+ *
+ * With a meter @m (an output element larger than the budget), every tap,
+ * and every row of taps skipped in the padding, is charged to @m as it is
+ * passed, so that even one element of a huge filter reaches the hook, at
+ * most NNMEM_CONV2D_DIM_MAX MACs of work apart. Without one (NULL) nothing
+ * is charged. Always inlined, so that a call with a constant NULL compiles
+ * to the plain loop (cachegrind: the unmetered conv2d runs as many
+ * instructions as with a separate copy of the loop). Return: true if the
+ * hook stopped the run (the error in @m->err, *@accp not written).
  */
-static u32 nnmem_conv2d_acc(const struct nnmem_conv2d_params *p,
-			    const struct nnmem_conv2d_tensors *t,
-			    u32 b, int y0, int x0, u32 oc)
-{
-	u32 in_per_group = p->in_c / p->groups;
-	u32 group = oc / (p->out_c / p->groups);
-	s32 in_offset = -p->input_zero_point;
-	const s8 *filter = t->filter + (size_t)oc * p->k_h * p->k_w *
-					in_per_group;
-	const s8 *input = t->input + (size_t)b * p->in_h * p->in_w * p->in_c +
-			  (size_t)group * in_per_group;
-	u32 acc = 0;
-	u32 ky, kx;
-
-	for (ky = 0; ky < p->k_h; ky++) {
-		int y = y0 + (int)(ky * p->dilation_h);
-
-		if (y < 0 || y >= (int)p->in_h)
-			continue;
-		for (kx = 0; kx < p->k_w; kx++) {
-			int x = x0 + (int)(kx * p->dilation_w);
-
-			if (x < 0 || x >= (int)p->in_w)
-				continue;
-			acc += nnmem_conv2d_tap(input + ((size_t)y * p->in_w +
-							 x) * p->in_c,
-						filter + ((size_t)ky * p->k_w +
-							  kx) * in_per_group,
-						in_per_group, in_offset);
-		}
-	}
-	return acc;
-}
-
-/*
- * nnmem_conv2d_acc() of an output element larger than the budget: every
- * tap, and every row of taps skipped in the padding, is charged to @m as
- * it is passed, so that even one element of a huge filter reaches the
- * hook, at most NNMEM_CONV2D_DIM_MAX MACs of work apart. Return: true if
- * the hook stopped the run (the error in @m->err, *@accp not written).
- */
-static bool nnmem_conv2d_acc_metered(const struct nnmem_conv2d_params *p,
-				     const struct nnmem_conv2d_tensors *t,
-				     u32 b, int y0, int x0, u32 oc,
-				     struct nnmem_meter *m, u32 *accp)
+static __always_inline bool
+nnmem_conv2d_acc(const struct nnmem_conv2d_params *p,
+		 const struct nnmem_conv2d_tensors *t, u32 b, int y0, int x0,
+		 u32 oc, struct nnmem_meter *m, u32 *accp)
 {
 	u32 in_per_group = p->in_c / p->groups;
 	u32 group = oc / (p->out_c / p->groups);
@@ -338,14 +311,15 @@ static bool nnmem_conv2d_acc_metered(const struct nnmem_conv2d_params *p,
 		int y = y0 + (int)(ky * p->dilation_h);
 
 		if (y < 0 || y >= (int)p->in_h) {
-			if (nnmem_meter_charge(m, (u64)p->k_w * in_per_group))
+			if (m && nnmem_meter_charge(m, (u64)p->k_w *
+						    in_per_group))
 				return true;
 			continue;
 		}
 		for (kx = 0; kx < p->k_w; kx++) {
 			int x = x0 + (int)(kx * p->dilation_w);
 
-			if (nnmem_meter_charge(m, in_per_group))
+			if (m && nnmem_meter_charge(m, in_per_group))
 				return true;
 			if (x < 0 || x >= (int)p->in_w)
 				continue;
@@ -445,14 +419,13 @@ int nnmem_conv2d_run(const struct nnmem_conv2d_params *p,
 
 				for (oc = 0; oc < p->out_c; oc++) {
 					if (grain != NNMEM_GRAIN_TAP)
-						acc = nnmem_conv2d_acc(p, t, b,
-								       y0, x0,
-								       oc);
-					else if (nnmem_conv2d_acc_metered(p, t,
-									  b, y0,
-									  x0, oc,
-									  &meter,
-									  &acc))
+						nnmem_conv2d_acc(p, t, b, y0,
+								 x0, oc, NULL,
+								 &acc);
+					else if (nnmem_conv2d_acc(p, t, b, y0,
+								  x0, oc,
+								  &meter,
+								  &acc))
 						return meter.err;
 					*out++ = nnmem_conv2d_requant(p, t, acc,
 								      oc);
@@ -566,6 +539,718 @@ int nnmem_add_run(const struct nnmem_add_params *p, const s8 *input1, u32 n1,
 		}
 		if (nnmem_meter_charge(&meter, end - start))
 			return meter.err;
+	}
+	return 0;
+}
+
+/*
+ * Units of work (MACs) that fit before the meter's next check, at most
+ * @left: all of them without a hook. done < next always holds between
+ * charges, so this is at least 1 when @left is.
+ */
+static u64 nnmem_meter_room(const struct nnmem_meter *m, u64 left)
+{
+	u64 room = m->next - m->done;
+
+	return room < left ? room : left;
+}
+
+/* --------------------------------------------------------- fully connected */
+
+/**
+ * nnmem_fc_validate() - validate a fully connected layer
+ * @p: shape and quantization parameters
+ * @macs: set to @p->rows * @p->out_c * @p->depth on success (may be NULL)
+ *
+ * Return: 0 on success; -EINVAL if a dimension is 0 or @p->channels is
+ * neither 1 nor @p->out_c; -EOVERFLOW if the input, filter or output has
+ * more than %NNMEM_KERNEL_ELEMS_MAX elements; -ERANGE if a zero point or
+ * activation bound is outside [-128, 127] or @p->act_min > @p->act_max.
+ */
+int nnmem_fc_validate(const struct nnmem_fc_params *p, u64 *macs)
+{
+	u64 n;
+
+	if (!p->rows || !p->depth || !p->out_c ||
+	    (p->channels != 1 && p->channels != p->out_c))
+		return -EINVAL;
+	n = p->rows;
+	if (!nnmem_elems_mul(&n, p->depth))
+		return -EOVERFLOW;
+	n = p->out_c;
+	if (!nnmem_elems_mul(&n, p->depth))
+		return -EOVERFLOW;
+	n = p->rows;
+	if (!nnmem_elems_mul(&n, p->out_c))
+		return -EOVERFLOW;
+	if (!nnmem_s8_range_ok(p->input_zero_point) ||
+	    !nnmem_s8_range_ok(p->output_zero_point) ||
+	    !nnmem_s8_range_ok(p->act_min) ||
+	    !nnmem_s8_range_ok(p->act_max) || p->act_min > p->act_max)
+		return -ERANGE;
+	if (macs)
+		/* rows * depth and out_c are below 2^31: below 2^62 */
+		*macs = (u64)p->rows * p->depth * p->out_c;
+	return 0;
+}
+
+/*
+ * Part of one output's dot product: the sum of f[d] * (in[d] + in_offset)
+ * for d in [@d0, @d1), added to *@acc modulo 2^32.
+ */
+static inline void nnmem_fc_dot(const s8 *in, const s8 *f, u32 d0, u32 d1,
+				s32 in_offset, u32 *acc)
+{
+	u32 sum = *acc, d;
+
+	/* each product is within +-128 * 255 */
+	for (d = d0; d < d1; d++)
+		sum += (u32)(f[d] * (in[d] + in_offset));
+	*acc = sum;
+}
+
+/*
+ * One output's dot product charged to @m every budget of MACs (an output
+ * larger than the budget). Return: true if the hook stopped the run.
+ */
+static bool nnmem_fc_dot_metered(const s8 *in, const s8 *f, u32 depth,
+				 s32 in_offset, struct nnmem_meter *m,
+				 u32 *acc)
+{
+	u32 d = 0, end;
+
+	while (d < depth) {
+		end = d + (u32)nnmem_meter_room(m, depth - d);
+		nnmem_fc_dot(in, f, d, end, in_offset, acc);
+		if (nnmem_meter_charge(m, end - d))
+			return true;
+		d = end;
+	}
+	return false;
+}
+
+/**
+ * nnmem_fc_run() - int8 fully connected layer (TFLite FullyConnected)
+ * @p: shape and quantization parameters
+ * @t: the tensors; see &struct nnmem_fc_tensors for their sizes
+ * @prog: progress and cancellation hook, or NULL
+ *
+ * out[r][o] = clamp(MBQM(bias[o] + sum_d filter[o][d] * (input[r][d] -
+ * input_zero_point), m, s) + output_zero_point), with m and s the only
+ * multiplier and shift (TFLite's reference_integer_ops::FullyConnected)
+ * or those of channel o (FullyConnectedPerChannel). The accumulator wraps
+ * modulo 2^32 like TFLite's int32 on real hardware. Outputs are computed
+ * in memory order, so when the hook aborts the run the ones before the
+ * one being computed are written and the others are untouched.
+ *
+ * Return: 0 on success; an error of nnmem_fc_validate(); -ERANGE if a
+ * shift is outside [%NNMEM_SHIFT_MIN, %NNMEM_SHIFT_MAX] (nothing
+ * written); the negative errno the hook returned, or -EINTR if it
+ * returned a positive value.
+ */
+int nnmem_fc_run(const struct nnmem_fc_params *p,
+		 const struct nnmem_fc_tensors *t,
+		 const struct nnmem_kernel_progress *prog)
+{
+	s32 in_offset = -p->input_zero_point;
+	struct nnmem_meter meter;
+	enum nnmem_conv2d_grain grain;
+	const s8 *in, *f;
+	u32 r, o, acc, ch;
+	s8 *out = t->output;
+	u64 macs;
+	s64 v;
+	int ret;
+
+	ret = nnmem_fc_validate(p, &macs);
+	if (ret)
+		return ret;
+	for (ch = 0; ch < p->channels; ch++)
+		if (!nnmem_shift_ok(t->shift[ch]))
+			return -ERANGE;
+	nnmem_meter_init(&meter, prog, macs);
+	if (!meter.prog)
+		grain = NNMEM_GRAIN_NONE;
+	else if ((u64)p->out_c * p->depth <= meter.budget)
+		grain = NNMEM_GRAIN_ROW;
+	else if (p->depth <= meter.budget)
+		grain = NNMEM_GRAIN_ELEM;
+	else
+		grain = NNMEM_GRAIN_TAP;
+
+	for (r = 0; r < p->rows; r++) {
+		in = t->input + (size_t)r * p->depth;
+		for (o = 0; o < p->out_c; o++) {
+			f = t->filter + (size_t)o * p->depth;
+			acc = 0;
+			if (grain != NNMEM_GRAIN_TAP)
+				nnmem_fc_dot(in, f, 0, p->depth, in_offset,
+					     &acc);
+			else if (nnmem_fc_dot_metered(in, f, p->depth,
+						      in_offset, &meter, &acc))
+				return meter.err;
+			if (t->bias)
+				acc += (u32)t->bias[o];
+			ch = p->channels == 1 ? 0 : o;
+			v = nnmem_mbqm((s32)acc, t->multiplier[ch],
+				       t->shift[ch]);
+			v += p->output_zero_point;
+			if (v < p->act_min)
+				v = p->act_min;
+			if (v > p->act_max)
+				v = p->act_max;
+			*out++ = (s8)v;
+			if (grain == NNMEM_GRAIN_ELEM &&
+			    nnmem_meter_charge(&meter, p->depth))
+				return meter.err;
+		}
+		if (grain == NNMEM_GRAIN_ROW &&
+		    nnmem_meter_charge(&meter, (u64)p->out_c * p->depth))
+			return meter.err;
+	}
+	return 0;
+}
+
+/* ----------------------------------------------------------------- pools */
+
+/**
+ * nnmem_pool2d_shape_get() - validate a pooling and compute its sizes
+ * @p: shape and clamp parameters
+ * @shape: filled in on success; unchanged on error
+ *
+ * Return: 0 on success;
+ * -EINVAL if a dimension, window size or stride is 0, if a padding is not
+ * less than the window in its direction, or if the window is larger than
+ * the padded input;
+ * -EOVERFLOW if a dimension, window size, stride or padding exceeds
+ * %NNMEM_CONV2D_DIM_MAX, the window has more than %NNMEM_POOL_TAPS_MAX
+ * taps, or a tensor has more than %NNMEM_KERNEL_ELEMS_MAX elements;
+ * -ERANGE if an activation bound is outside [-128, 127] or @p->act_min >
+ * @p->act_max.
+ */
+int nnmem_pool2d_shape_get(const struct nnmem_pool2d_params *p,
+			   struct nnmem_pool2d_shape *shape)
+{
+	const u32 dims[] = {
+		p->batch, p->in_h, p->in_w, p->channels, p->filter_h,
+		p->filter_w, p->stride_h, p->stride_w,
+	};
+	const u32 pads[] = {
+		p->pad_top, p->pad_bottom, p->pad_left, p->pad_right,
+	};
+	struct nnmem_pool2d_shape s;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dims); i++) {
+		if (!dims[i])
+			return -EINVAL;
+		if (dims[i] > NNMEM_CONV2D_DIM_MAX)
+			return -EOVERFLOW;
+	}
+	for (i = 0; i < ARRAY_SIZE(pads); i++)
+		if (pads[i] > NNMEM_CONV2D_DIM_MAX)
+			return -EOVERFLOW;
+	if ((u64)p->filter_h * p->filter_w > NNMEM_POOL_TAPS_MAX)
+		return -EOVERFLOW;
+	if (p->pad_top >= p->filter_h || p->pad_bottom >= p->filter_h ||
+	    p->pad_left >= p->filter_w || p->pad_right >= p->filter_w)
+		return -EINVAL;
+	if (!nnmem_s8_range_ok(p->act_min) ||
+	    !nnmem_s8_range_ok(p->act_max) || p->act_min > p->act_max)
+		return -ERANGE;
+
+	s.out_h = nnmem_shape_conv_out_dim(p->in_h, p->pad_top, p->pad_bottom,
+					   p->filter_h, 1, p->stride_h);
+	s.out_w = nnmem_shape_conv_out_dim(p->in_w, p->pad_left,
+					   p->pad_right, p->filter_w, 1,
+					   p->stride_w);
+	if (!s.out_h || !s.out_w)
+		return -EINVAL;
+	s.input_elems = p->batch;
+	if (!nnmem_elems_mul(&s.input_elems, p->in_h) ||
+	    !nnmem_elems_mul(&s.input_elems, p->in_w) ||
+	    !nnmem_elems_mul(&s.input_elems, p->channels))
+		return -EOVERFLOW;
+	s.output_elems = p->batch;
+	if (!nnmem_elems_mul(&s.output_elems, s.out_h) ||
+	    !nnmem_elems_mul(&s.output_elems, s.out_w) ||
+	    !nnmem_elems_mul(&s.output_elems, p->channels))
+		return -EOVERFLOW;
+	/* below 2^31 * 2^24 */
+	s.macs = nnmem_shape_conv_macs(s.output_elems, p->filter_h,
+				       p->filter_w, 1);
+	*shape = s;
+	return 0;
+}
+
+/*
+ * One output element of a pooling: the window's in-bounds taps of channel
+ * @c, their count, and either their sum (@max false) or their maximum.
+ * The window's top-left tap is at (@y0, @x0) of batch @b. With a meter
+ * @m, every row of window taps (those in the padding included) is charged
+ * as it is passed, at most NNMEM_CONV2D_DIM_MAX MACs apart; always
+ * inlined, so that a constant NULL @m leaves the plain loop. Return: true
+ * if the hook stopped the run.
+ */
+static __always_inline bool
+nnmem_pool2d_window(const struct nnmem_pool2d_params *p, const s8 *input,
+		    u32 b, int y0, int x0, u32 c, bool max,
+		    struct nnmem_meter *m, s32 *accp, u32 *countp)
+{
+	/* the window is clipped to the input, as TFLite does */
+	u32 ky0 = y0 < 0 ? (u32)-y0 : 0, kx0 = x0 < 0 ? (u32)-x0 : 0;
+	u32 ky1 = p->filter_h, kx1 = p->filter_w, ky, kx;
+	const s8 *row;
+	s32 acc = max ? S8_MIN : 0;
+
+	if ((s64)y0 + ky1 > p->in_h)
+		ky1 = (u32)((s64)p->in_h - y0);
+	if ((s64)x0 + kx1 > p->in_w)
+		kx1 = (u32)((s64)p->in_w - x0);
+	/* metered, the rows in the padding are passed (and charged) too */
+	for (ky = m ? 0 : ky0; ky < (m ? p->filter_h : ky1); ky++) {
+		if (ky < ky0 || ky >= ky1) {
+			if (nnmem_meter_charge(m, p->filter_w))
+				return true;
+			continue;
+		}
+		row = input + (((size_t)b * p->in_h + (u32)(y0 + (int)ky)) *
+			       p->in_w + (u32)(x0 + (int)kx0)) * p->channels +
+		      c;
+		for (kx = kx0; kx < kx1; kx++, row += p->channels) {
+			if (!max)
+				acc += *row;
+			else if (*row > acc)
+				acc = *row;
+		}
+		if (m && nnmem_meter_charge(m, p->filter_w))
+			return true;
+	}
+	*accp = acc;
+	*countp = (ky1 - ky0) * (kx1 - kx0);
+	return false;
+}
+
+/*
+ * An average: the sum of @count taps divided by @count, rounding half
+ * away from zero as TFLite does ((acc +- count / 2) / count, truncating).
+ * |acc| <= 128 * NNMEM_POOL_TAPS_MAX = 2^31, so the magnitudes fit in u32
+ * and the division is a 32-bit one.
+ */
+static s32 nnmem_pool2d_avg(s32 acc, u32 count)
+{
+	u32 mag = acc < 0 ? (u32)0 - (u32)acc : (u32)acc;
+	u32 q = (mag + count / 2) / count;
+
+	return acc < 0 ? -(s32)q : (s32)q;
+}
+
+static int nnmem_pool2d_run(const struct nnmem_pool2d_params *p,
+			    const s8 *input, s8 *output, bool max,
+			    const struct nnmem_kernel_progress *prog)
+{
+	struct nnmem_pool2d_shape shape;
+	enum nnmem_conv2d_grain grain;
+	struct nnmem_meter meter;
+	u64 elem_macs, row_macs;
+	u32 b, oy, ox, c, count;
+	s32 acc, v;
+	int ret;
+
+	ret = nnmem_pool2d_shape_get(p, &shape);
+	if (ret)
+		return ret;
+	nnmem_meter_init(&meter, prog, shape.macs);
+	elem_macs = (u64)p->filter_h * p->filter_w;
+	/* out_w * channels <= output_elems < 2^31 */
+	row_macs = (u64)shape.out_w * p->channels * elem_macs;
+	if (!meter.prog)
+		grain = NNMEM_GRAIN_NONE;
+	else if (row_macs <= meter.budget)
+		grain = NNMEM_GRAIN_ROW;
+	else if (elem_macs <= meter.budget)
+		grain = NNMEM_GRAIN_ELEM;
+	else
+		grain = NNMEM_GRAIN_TAP;
+
+	for (b = 0; b < p->batch; b++) {
+		for (oy = 0; oy < shape.out_h; oy++) {
+			int y0 = (int)(oy * p->stride_h) - (int)p->pad_top;
+
+			for (ox = 0; ox < shape.out_w; ox++) {
+				int x0 = (int)(ox * p->stride_w) -
+					 (int)p->pad_left;
+
+				for (c = 0; c < p->channels; c++) {
+					if (grain != NNMEM_GRAIN_TAP)
+						nnmem_pool2d_window(p, input, b,
+								    y0, x0, c,
+								    max, NULL,
+								    &acc,
+								    &count);
+					else if (nnmem_pool2d_window(p, input,
+								     b, y0, x0,
+								     c, max,
+								     &meter,
+								     &acc,
+								     &count))
+						return meter.err;
+					v = max ? acc :
+					    nnmem_pool2d_avg(acc, count);
+					if (v < p->act_min)
+						v = p->act_min;
+					if (v > p->act_max)
+						v = p->act_max;
+					*output++ = (s8)v;
+					if (grain == NNMEM_GRAIN_ELEM &&
+					    nnmem_meter_charge(&meter,
+							       elem_macs))
+						return meter.err;
+				}
+			}
+			if (grain == NNMEM_GRAIN_ROW &&
+			    nnmem_meter_charge(&meter, row_macs))
+				return meter.err;
+		}
+	}
+	return 0;
+}
+
+/**
+ * nnmem_avg_pool2d_run() - int8 average pooling (TFLite AveragePool)
+ * @p: shape and clamp parameters
+ * @input: NHWC input, &nnmem_pool2d_shape.input_elems values
+ * @output: NHWC output, &nnmem_pool2d_shape.output_elems values; must not
+ *	overlap @input
+ * @prog: progress and cancellation hook, or NULL
+ *
+ * Each output is the sum of the window's taps inside the input divided by
+ * their count, rounding half away from zero, then clamped (TFLite's
+ * reference_integer_ops::AveragePool; input and output share their zero
+ * point and scale). Outputs are computed in memory order, so when the
+ * hook aborts the run the ones before the one being computed are written
+ * and the others are untouched.
+ *
+ * Return: 0 on success; an error of nnmem_pool2d_shape_get(); the
+ * negative errno the hook returned, or -EINTR if it returned a positive
+ * value.
+ */
+int nnmem_avg_pool2d_run(const struct nnmem_pool2d_params *p,
+			 const s8 *input, s8 *output,
+			 const struct nnmem_kernel_progress *prog)
+{
+	return nnmem_pool2d_run(p, input, output, false, prog);
+}
+
+/**
+ * nnmem_max_pool2d_run() - int8 max pooling (TFLite MaxPool)
+ * @p: shape and clamp parameters
+ * @input: NHWC input, &nnmem_pool2d_shape.input_elems values
+ * @output: NHWC output, &nnmem_pool2d_shape.output_elems values; must not
+ *	overlap @input
+ * @prog: progress and cancellation hook, or NULL
+ *
+ * Each output is the largest of the window's taps inside the input,
+ * clamped (TFLite's reference_integer_ops::MaxPool). Outputs are written
+ * as by nnmem_avg_pool2d_run().
+ *
+ * Return: as nnmem_avg_pool2d_run().
+ */
+int nnmem_max_pool2d_run(const struct nnmem_pool2d_params *p,
+			 const s8 *input, s8 *output,
+			 const struct nnmem_kernel_progress *prog)
+{
+	return nnmem_pool2d_run(p, input, output, true, prog);
+}
+
+/* --------------------------------------------------------------- softmax */
+
+/*
+ * gemmlowp fixed point, int32 raw values, as TFLite's int8 softmax uses
+ * it. Sums that gemmlowp computes in int32 cannot overflow for the values
+ * that reach them here; they are still done modulo 2^32 so that nothing
+ * is undefined whatever the data.
+ */
+static s32 nnmem_fp_add(s32 a, s32 b)
+{
+	return (s32)((u32)a + (u32)b);
+}
+
+static s32 nnmem_fp_sub(s32 a, s32 b)
+{
+	return (s32)((u32)a - (u32)b);
+}
+
+/*
+ * gemmlowp SaturatingRoundingMultiplyByPOT<@e> for e in [1, 30]: x * 2^e,
+ * saturated to [S32_MIN, S32_MAX].
+ */
+static s32 nnmem_fp_srmbpot(s32 x, unsigned int e)
+{
+	s32 threshold = (s32)((1U << (31 - e)) - 1);
+
+	if (x > threshold)
+		return S32_MAX;
+	if (x < -threshold)
+		return S32_MIN;
+	return (s32)((u32)x << e);
+}
+
+/* gemmlowp RoundingHalfSum: (a + b) / 2, rounding half away from zero */
+static s32 nnmem_fp_rounding_half_sum(s32 a, s32 b)
+{
+	s64 sum = (s64)a + b;
+
+	return (s32)nnmem_div_trunc_pow2(sum + (sum >= 0 ? 1 : -1), 1);
+}
+
+/*
+ * gemmlowp exp_on_interval_between_negative_one_quarter_and_0_excl, Q0.31
+ * in and out: a fourth-order Taylor expansion of exp around -1/8.
+ */
+static s32 nnmem_fp_exp_quarter(s32 a)
+{
+	const s32 constant_term = 1895147668;	/* exp(-1/8) */
+	const s32 constant_1_over_3 = 715827883;
+	s32 x = nnmem_fp_add(a, 1 << 28);	/* a + 1/8 */
+	s32 x2 = nnmem_srdhm(x, x);
+	s32 x3 = nnmem_srdhm(x2, x);
+	s32 x4 = nnmem_srdhm(x2, x2);
+	s32 x4_over_4 = nnmem_rdbpot(x4, 2);
+	s32 poly;
+
+	/* x^4 / 24 + x^3 / 6 + x^2 / 2 */
+	poly = nnmem_fp_add(nnmem_srdhm(nnmem_fp_add(x4_over_4, x3),
+					constant_1_over_3), x2);
+	poly = nnmem_rdbpot(poly, 1);
+	return nnmem_fp_add(constant_term,
+			    nnmem_srdhm(constant_term, nnmem_fp_add(x, poly)));
+}
+
+/*
+ * gemmlowp exp_on_negative_values for a Q5.26 input @a <= 0, Q0.31 out:
+ * exp of a's remainder modulo 1/4 by the Taylor expansion, times exp(-2^k)
+ * for every bit k of the rest (the barrel shifter), and exactly 1 for 0.
+ */
+static s32 nnmem_fp_exp_on_negative_values(s32 a)
+{
+	/* exp(-2^k) in Q0.31 for k = -2 .. 4 */
+	static const s32 barrel[] = {
+		1672461947, 1302514674, 790015084, 290630308, 39332535,
+		720401, 242,
+	};
+	const s32 one_quarter = 1 << 24;	/* Q5.26 */
+	s32 a_mod_quarter_minus_one_quarter, result, remainder;
+	unsigned int k;
+
+	a_mod_quarter_minus_one_quarter = nnmem_fp_sub(a & (one_quarter - 1),
+						       one_quarter);
+	/* Rescale<0>: from 5 integer bits to none */
+	result = nnmem_fp_srmbpot(a_mod_quarter_minus_one_quarter, 5);
+	result = nnmem_fp_exp_quarter(result);
+	remainder = nnmem_fp_sub(a_mod_quarter_minus_one_quarter, a);
+	for (k = 0; k < ARRAY_SIZE(barrel); k++)
+		/* bit 26 - 2 + k is 2^(k - 2) in Q5.26 */
+		if ((u32)remainder & (1U << (24 + k)))
+			result = nnmem_srdhm(result, barrel[k]);
+	return a ? result : S32_MAX;
+}
+
+/*
+ * gemmlowp one_over_one_plus_x_for_x_in_0_1, Q0.31 in and out: 1 / (1 + a)
+ * by three Newton-Raphson steps on the half denominator, in Q2.29.
+ */
+static s32 nnmem_fp_one_over_one_plus_x(s32 a)
+{
+	const s32 constant_48_over_17 = 1515870810;	/* Q2.29 */
+	const s32 constant_neg_32_over_17 = -1010580540;	/* Q2.29 */
+	const s32 one_q2 = 1 << 29;
+	s32 half_denominator = nnmem_fp_rounding_half_sum(a, S32_MAX);
+	s32 x, hdx, step;
+	int i;
+
+	x = nnmem_fp_add(constant_48_over_17,
+			 nnmem_srdhm(half_denominator,
+				     constant_neg_32_over_17));
+	for (i = 0; i < 3; i++) {
+		hdx = nnmem_srdhm(half_denominator, x);
+		/* Q2 * Q2 is Q4; Rescale<2> doubles twice, saturating */
+		step = nnmem_srdhm(x, nnmem_fp_sub(one_q2, hdx));
+		x = nnmem_fp_add(x, nnmem_fp_srmbpot(step, 2));
+	}
+	/* ExactMulByPot<-1> makes it Q1.30; Rescale<0> doubles once */
+	return nnmem_fp_srmbpot(x, 1);
+}
+
+/*
+ * TFLite GetReciprocal (reference/softmax.h, common.h): 1 / @x for a
+ * positive Q12.19 @x, as a Q0.31 scale in (1/2, 1] and the power of two
+ * *@num_bits_over_unit it leaves out.
+ */
+static s32 nnmem_fp_reciprocal(s32 x, int *num_bits_over_unit)
+{
+	/* x > 0: __builtin_clz is defined, headroom in [1, 31] */
+	int headroom_plus_one = __builtin_clz((u32)x);
+	s32 shifted_sum_minus_one;
+
+	*num_bits_over_unit = 12 - headroom_plus_one;
+	shifted_sum_minus_one = (s32)(((u32)x << headroom_plus_one) -
+				      (1U << 31));
+	return nnmem_fp_one_over_one_plus_x(shifted_sum_minus_one);
+}
+
+/*
+ * exp(beta * scale * (@input - @max_in_row)) in Q0.31 for a difference
+ * TFLite does not drop: MultiplyByQuantizedMultiplierGreaterThanOne makes
+ * the difference Q5.26 (the left shift wrapping modulo 2^32 as int32 does
+ * on real hardware; it cannot for TFLite's diff_min).
+ */
+static s32 nnmem_softmax_exp(const struct nnmem_softmax_params *p, s32 diff)
+{
+	s32 scaled = (s32)((u32)diff << p->input_left_shift);
+
+	scaled = nnmem_srdhm(scaled, p->input_multiplier);
+	return nnmem_fp_exp_on_negative_values(scaled);
+}
+
+/**
+ * nnmem_softmax_validate() - validate an int8 softmax
+ * @p: shape and scaling parameters
+ * @macs: set to %NNMEM_SOFTMAX_MACS_PER_ELEM * @p->rows * @p->depth on
+ *	success (may be NULL)
+ *
+ * Return: 0 on success; -EINVAL if @p->rows or @p->depth is 0;
+ * -EOVERFLOW if there are more than %NNMEM_KERNEL_ELEMS_MAX elements;
+ * -ERANGE if @p->input_multiplier is negative, @p->input_left_shift is
+ * outside [0, %NNMEM_SOFTMAX_LEFT_SHIFT_MAX] or @p->diff_min outside
+ * [-2^31 + 1, 0].
+ */
+int nnmem_softmax_validate(const struct nnmem_softmax_params *p, u64 *macs)
+{
+	u64 n = p->rows;
+
+	if (!p->rows || !p->depth)
+		return -EINVAL;
+	if (!nnmem_elems_mul(&n, p->depth))
+		return -EOVERFLOW;
+	if (p->input_multiplier < 0 || p->input_left_shift < 0 ||
+	    p->input_left_shift > NNMEM_SOFTMAX_LEFT_SHIFT_MAX ||
+	    p->diff_min > 0 || p->diff_min == S32_MIN)
+		return -ERANGE;
+	if (macs)
+		*macs = n * NNMEM_SOFTMAX_MACS_PER_ELEM;
+	return 0;
+}
+
+/**
+ * nnmem_softmax_run() - int8 softmax over rows (TFLite's reference Softmax)
+ * @p: shape and scaling parameters
+ * @input: @p->rows x @p->depth values
+ * @output: as many; scale 1/256, zero point -128; must not overlap @input
+ * @prog: progress and cancellation hook, or NULL
+ *
+ * TFLite's reference_ops::Softmax for int8 in and out, with gemmlowp's
+ * fixed point: per row, the maximum; the sum of the exps (Q5.26 scaled
+ * differences, exp_on_negative_values, Rescale to Q12.19) of the
+ * differences not below @p->diff_min; its reciprocal (GetReciprocal);
+ * and each output RoundingDivideByPOT(scale * exp, num_bits_over_unit +
+ * 23) - 128, clamped to [-128, 127], or -128 for a dropped difference.
+ *
+ * Two cases where TFLite's int32 code is undefined are defined here: the
+ * sum of exps saturates at S32_MAX instead of overflowing (a row of more
+ * than 4095 elements near its maximum), and a RoundingDivideByPOT by more
+ * than 31 (a sum of 2^28 or more: rows of over 511 elements) gives the
+ * exact result, 0, where gemmlowp's shift would be out of range. Rows are
+ * computed in order, three passes each; when the hook aborts the run, the
+ * rows before the one being computed are written, and of that row a
+ * prefix or nothing.
+ *
+ * Return: 0 on success; an error of nnmem_softmax_validate() (nothing
+ * written); the negative errno the hook returned, or -EINTR if it
+ * returned a positive value.
+ */
+int nnmem_softmax_run(const struct nnmem_softmax_params *p, const s8 *input,
+		      s8 *output, const struct nnmem_kernel_progress *prog)
+{
+	struct nnmem_meter meter;
+	u32 r, c, end;
+	s32 max, diff, scale, e, v;
+	int nbou, ret;
+	unsigned int exponent;
+	const s8 *in;
+	s8 *out;
+	s64 sum;
+	u64 macs;
+
+	ret = nnmem_softmax_validate(p, &macs);
+	if (ret)
+		return ret;
+	nnmem_meter_init(&meter, prog, macs);
+
+	for (r = 0; r < p->rows; r++) {
+		in = input + (size_t)r * p->depth;
+		out = output + (size_t)r * p->depth;
+
+		/* pass 1: the row's maximum */
+		max = S8_MIN;
+		for (c = 0; c < p->depth; c = end) {
+			u32 start = c;
+
+			end = c + (u32)nnmem_meter_room(&meter, p->depth - c);
+			for (; c < end; c++)
+				if (in[c] > max)
+					max = in[c];
+			if (meter.prog && nnmem_meter_charge(&meter,
+							     end - start))
+				return meter.err;
+		}
+
+		/* pass 2: the sum of exps in Q12.19, saturated */
+		sum = 0;
+		for (c = 0; c < p->depth; c = end) {
+			u32 start = c;
+
+			end = c + (u32)nnmem_meter_room(&meter, p->depth - c);
+			for (; c < end; c++) {
+				diff = in[c] - max;
+				if (diff < p->diff_min)
+					continue;
+				e = nnmem_rdbpot(nnmem_softmax_exp(p, diff), 12);
+				sum += e;
+				if (sum > S32_MAX)
+					sum = S32_MAX;
+			}
+			if (meter.prog && nnmem_meter_charge(&meter,
+							     end - start))
+				return meter.err;
+		}
+
+		/* the maximum's exp is 1: sum >= 2^19 */
+		scale = nnmem_fp_reciprocal((s32)sum, &nbou);
+		exponent = (unsigned int)(nbou + 31 - 8);
+
+		/* pass 3: the outputs */
+		for (c = 0; c < p->depth; c = end) {
+			u32 start = c;
+
+			end = c + (u32)nnmem_meter_room(&meter, p->depth - c);
+			for (; c < end; c++) {
+				diff = in[c] - max;
+				if (diff < p->diff_min) {
+					out[c] = S8_MIN;
+					continue;
+				}
+				e = nnmem_srdhm(scale,
+						nnmem_softmax_exp(p, diff));
+				/* e >= 0: e / 2^32 and beyond rounds to 0 */
+				v = exponent > 31 ? 0 : nnmem_rdbpot(e, exponent);
+				v += S8_MIN;
+				out[c] = (s8)(v > S8_MAX ? S8_MAX : v);
+			}
+			if (meter.prog && nnmem_meter_charge(&meter,
+							     end - start))
+				return meter.err;
+		}
 	}
 	return 0;
 }

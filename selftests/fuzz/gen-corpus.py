@@ -114,6 +114,36 @@ def graph_seeds():
     s += tensor(2, False, [1, 4, 4, 2], 0)      # 6 sum
     s += conv((0, 1, 2, 5, 3, 4)) + add(5, 0, 6)
     seeds['residual'] = s + bytes(600)
+
+    # a model head: avg pool, max pool, fully connected, softmax (node
+    # bytes 8, 10, 12, 14 pick the version 2 ops)
+    def pool(op, i, o, k, stride, pad):
+        return (bytes([op, i, o, k, k, stride, stride, pad, pad, pad, pad]) +
+                struct.pack('bbB', -128, 127, 1))
+
+    s = bytes([8, 0x34])                        # 9 tensors; 5 nodes; 4 regions
+    s += region(True, False, 32, 0) + region(True, True, 32, 0)
+    s += region(True, True, 8, 0) + region(True, True, 8, 0)
+    s += tensor(1, False, [1, 4, 4, 2], 0, -3)  # 0 input
+    s += tensor(1, False, [1, 2, 2, 2], 32, -3)  # 1 avg pool output
+    s += tensor(1, False, [1, 2, 2, 2], 40, -3)  # 2 max pool output
+    s += tensor(0, False, [3, 8], 0)            # 3 filter
+    s += tensor(0, True, [3], 24)               # 4 bias
+    s += tensor(0, True, [1], 36)               # 5 multiplier
+    s += tensor(0, True, [1], 40)               # 6 shift
+    s += tensor(2, False, [1, 3], 0, 7)         # 7 fc output
+    s += tensor(3, False, [1, 3], 0, -128)      # 8 softmax output
+    s += pool(10, 0, 1, 2, 2, 0)                # avg 2x2 stride 2
+    s += pool(12, 0, 2, 3, 2, 1)                # max 3x3 stride 2 pad 1
+    s += (bytes([8, 1, 3, 4, 7, 5, 6]) +
+          struct.pack('bbB', -128, 127, 1))     # fully connected
+    s += (bytes([14, 7, 8]) + struct.pack('<i', 1 << 30) +
+          bytes([23, 0]))                       # softmax, TFLite diff_min
+    s += pool(10, 1, 2, 1, 1, 0)                # a second writer: rejected
+    seeds['head'] = s + bytes(600)
+    head = bytearray(s)
+    head[1] = 0x33                              # 4 nodes: accepted
+    seeds['head-accepted'] = bytes(head[:len(s) - 14]) + fill
     return seeds
 
 

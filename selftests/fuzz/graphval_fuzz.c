@@ -2,7 +2,8 @@
 /*
  * libFuzzer harness of driver/nnmem_graphval.c: the input becomes a few
  * regions (present or not, kind, size, place in a fake arena), tensors in
- * them and conv2d/add nodes over them, mostly near-valid so that graphs get
+ * them and nodes of every op (conv2d, add, fully connected, average and
+ * max pooling, softmax) over them, mostly near-valid so that graphs get
  * accepted, and in "raw" mode straight bytes for the structs. The
  * validator must never crash or read out of bounds, and must answer the
  * same twice. A rejection must carry a known reason and in-range (or no)
@@ -10,7 +11,10 @@
  *  - every tensor lies inside its region, int32 tensors 4-byte aligned;
  *  - each plan step has its node's op and the arena offsets of its
  *    tensors; conv2d shapes, output size and MACs as
- *    nnmem_conv2d_shape_get() computes them; add element counts;
+ *    nnmem_conv2d_shape_get() computes them; add element counts; fully
+ *    connected rows, depth, outputs and channels matching the tensors;
+ *    pooling sizes as nnmem_pool2d_shape_get() computes them, zero
+ *    points kept; softmax rows and depth, output zero point -128;
  *  - no output overlaps one of its inputs; no tensor has two writers; no
  *    node reads a tensor that it or a later node writes;
  * and the plan is run by the executor (driver/nnmem_exec.c) over the fake
@@ -154,6 +158,65 @@ static void gf_add(struct gf_in *in, struct gf_graph *g, struct nnmem_add *a)
 	}
 }
 
+static void gf_act(struct gf_in *in, int32_t *act_min, int32_t *act_max)
+{
+	*act_min = (int8_t)gf_u8(in);
+	*act_max = (int8_t)gf_u8(in);
+	if (gf_u8(in) & 1) {
+		*act_min = -128;
+		*act_max = 127;
+	}
+}
+
+static void gf_fc(struct gf_in *in, struct gf_graph *g,
+		  struct nnmem_fully_connected *c)
+{
+	c->input = gf_index(in, g->nt);
+	c->filter = gf_index(in, g->nt);
+	c->bias = gf_index(in, g->nt);
+	c->output = gf_index(in, g->nt);
+	c->multiplier = gf_index(in, g->nt);
+	c->shift = gf_index(in, g->nt);
+	gf_act(in, &c->act_min, &c->act_max);
+}
+
+static void gf_pool(struct gf_in *in, struct gf_graph *g,
+		    struct nnmem_pool2d *c)
+{
+	c->input = gf_index(in, g->nt);
+	c->output = gf_index(in, g->nt);
+	c->filter_h = gf_small(in, 5);
+	c->filter_w = gf_small(in, 5);
+	c->stride_h = gf_small(in, 4);
+	c->stride_w = gf_small(in, 4);
+	c->pad_top = gf_small(in, 3);
+	c->pad_bottom = gf_small(in, 3);
+	c->pad_left = gf_small(in, 3);
+	c->pad_right = gf_small(in, 3);
+	gf_act(in, &c->act_min, &c->act_max);
+}
+
+static void gf_softmax(struct gf_in *in, struct gf_graph *g,
+		       struct nnmem_softmax *c)
+{
+	uint32_t b;
+
+	c->input = gf_index(in, g->nt);
+	c->output = gf_index(in, g->nt);
+	c->input_multiplier = (int32_t)gf_u32(in);
+	c->input_left_shift = (int32_t)gf_small(in, 33);
+	b = gf_u8(in);
+	/* mostly TFLite's -CalculateInputRadius(5, left_shift) */
+	if (!(b & 1) && c->input_left_shift >= 0 &&
+	    c->input_left_shift <= 31)
+		c->diff_min = -(int32_t)((31ULL << 26) >>
+					 c->input_left_shift);
+	else
+		c->diff_min = (int32_t)gf_u32(in);
+	if ((b & 6) == 6)
+		c->__pad = gf_u8(in);
+}
+
 /* Decodes the graph; returns the fake arena's size. */
 static uint64_t gf_decode(struct gf_in *in, struct gf_graph *g)
 {
@@ -220,15 +283,46 @@ static uint64_t gf_decode(struct gf_in *in, struct gf_graph *g)
 			continue;
 		}
 		b = gf_u8(in);
-		n->op = b & 1 ? NNMEM_OP_ADD : NNMEM_OP_CONV2D;
+		/* bits 1-3 of 4..7 pick the version 2 ops, else bit 0 */
+		switch ((b >> 1) & 7) {
+		case 4:
+			n->op = NNMEM_OP_FULLY_CONNECTED;
+			break;
+		case 5:
+			n->op = NNMEM_OP_AVG_POOL2D;
+			break;
+		case 6:
+			n->op = NNMEM_OP_MAX_POOL2D;
+			break;
+		case 7:
+			n->op = NNMEM_OP_SOFTMAX;
+			break;
+		default:
+			n->op = b & 1 ? NNMEM_OP_ADD : NNMEM_OP_CONV2D;
+			break;
+		}
 		if ((b & 0xf0) == 0xf0)
 			n->op = gf_u8(in);
 		if ((b & 0xf0) == 0xe0)
 			n->flags = gf_u8(in);
-		if (n->op == NNMEM_OP_ADD)
+		switch (n->op) {
+		case NNMEM_OP_ADD:
 			gf_add(in, g, &n->add);
-		else
+			break;
+		case NNMEM_OP_FULLY_CONNECTED:
+			gf_fc(in, g, &n->fully_connected);
+			break;
+		case NNMEM_OP_AVG_POOL2D:
+		case NNMEM_OP_MAX_POOL2D:
+			gf_pool(in, g, &n->pool2d);
+			break;
+		case NNMEM_OP_SOFTMAX:
+			gf_softmax(in, g, &n->softmax);
+			break;
+		default:
 			gf_conv(in, g, &n->conv2d);
+			break;
+		}
 		if ((b & 0xf0) == 0xd0)
 			n->reserved[13] = gf_u8(in);
 	}
@@ -268,10 +362,29 @@ static uint32_t gf_operands(const struct nnmem_node *n, uint32_t in[5],
 {
 	uint32_t k = 0;
 
-	if (n->op == NNMEM_OP_ADD) {
+	switch (n->op) {
+	case NNMEM_OP_ADD:
 		in[k++] = n->add.input1;
 		in[k++] = n->add.input2;
 		*out = n->add.output;
+		return k;
+	case NNMEM_OP_FULLY_CONNECTED:
+		in[k++] = n->fully_connected.input;
+		in[k++] = n->fully_connected.filter;
+		if (n->fully_connected.bias != NONE)
+			in[k++] = n->fully_connected.bias;
+		in[k++] = n->fully_connected.multiplier;
+		in[k++] = n->fully_connected.shift;
+		*out = n->fully_connected.output;
+		return k;
+	case NNMEM_OP_AVG_POOL2D:
+	case NNMEM_OP_MAX_POOL2D:
+		in[k++] = n->pool2d.input;
+		*out = n->pool2d.output;
+		return k;
+	case NNMEM_OP_SOFTMAX:
+		in[k++] = n->softmax.input;
+		*out = n->softmax.output;
 		return k;
 	}
 	in[k++] = n->conv2d.input;
@@ -282,6 +395,73 @@ static uint32_t gf_operands(const struct nnmem_node *n, uint32_t in[5],
 	in[k++] = n->conv2d.shift;
 	*out = n->conv2d.output;
 	return k;
+}
+
+static void gf_check_fc(const struct gf_graph *g,
+			const struct nnmem_plan_node *pn,
+			const struct nnmem_fully_connected *c)
+{
+	const struct nnmem_plan_fc *pf = &pn->fc;
+	u64 macs;
+
+	GF_ASSERT(pf->input == gf_start(g, c->input));
+	GF_ASSERT(pf->filter == gf_start(g, c->filter));
+	GF_ASSERT(pf->bias == (c->bias == NONE ? NNMEM_PLAN_NO_TENSOR :
+			       gf_start(g, c->bias)));
+	GF_ASSERT(pf->multiplier == gf_start(g, c->multiplier));
+	GF_ASSERT(pf->shift == gf_start(g, c->shift));
+	GF_ASSERT(pf->output == gf_start(g, c->output));
+	GF_ASSERT(nnmem_fc_validate(&pf->p, &macs) == 0);
+	GF_ASSERT(pn->macs == macs);
+	GF_ASSERT(macs == (uint64_t)pf->p.rows * pf->p.out_c * pf->p.depth);
+	GF_ASSERT((uint64_t)pf->p.rows * pf->p.depth ==
+		  gf_elems(&g->t[c->input]));
+	GF_ASSERT((uint64_t)pf->p.out_c * pf->p.depth ==
+		  gf_elems(&g->t[c->filter]));
+	GF_ASSERT((uint64_t)pf->p.rows * pf->p.out_c ==
+		  gf_elems(&g->t[c->output]));
+	GF_ASSERT(pf->p.channels == gf_elems(&g->t[c->multiplier]));
+	GF_ASSERT(pf->p.channels == gf_elems(&g->t[c->shift]));
+	GF_ASSERT(pf->p.channels == 1 || pf->p.channels == pf->p.out_c);
+	GF_ASSERT(c->bias == NONE ||
+		  pf->p.out_c == gf_elems(&g->t[c->bias]));
+	GF_ASSERT(g->t[c->filter].zero_point == 0);
+}
+
+static void gf_check_pool(const struct gf_graph *g,
+			  const struct nnmem_plan_node *pn,
+			  const struct nnmem_pool2d *c)
+{
+	const struct nnmem_plan_pool2d *pp = &pn->pool2d;
+	struct nnmem_pool2d_shape sh;
+
+	GF_ASSERT(pp->input == gf_start(g, c->input));
+	GF_ASSERT(pp->output == gf_start(g, c->output));
+	GF_ASSERT(nnmem_pool2d_shape_get(&pp->p, &sh) == 0);
+	GF_ASSERT(sh.input_elems == gf_elems(&g->t[c->input]));
+	GF_ASSERT(sh.output_elems == gf_elems(&g->t[c->output]));
+	GF_ASSERT(pn->macs == sh.macs);
+	GF_ASSERT(g->t[c->input].zero_point == g->t[c->output].zero_point);
+	GF_ASSERT(c->pad_top < c->filter_h && c->pad_left < c->filter_w);
+}
+
+static void gf_check_softmax(const struct gf_graph *g,
+			     const struct nnmem_plan_node *pn,
+			     const struct nnmem_softmax *c)
+{
+	const struct nnmem_plan_softmax *ps = &pn->softmax;
+	const struct nnmem_tensor *t = &g->t[c->input];
+	u64 macs;
+
+	GF_ASSERT(ps->input == gf_start(g, c->input));
+	GF_ASSERT(ps->output == gf_start(g, c->output));
+	GF_ASSERT(nnmem_softmax_validate(&ps->p, &macs) == 0);
+	GF_ASSERT(pn->macs == macs);
+	GF_ASSERT(ps->p.depth == t->dims[t->ndims - 1]);
+	GF_ASSERT((uint64_t)ps->p.rows * ps->p.depth == gf_elems(t));
+	GF_ASSERT(gf_elems(&g->t[c->output]) == gf_elems(t));
+	GF_ASSERT(macs == 3 * gf_elems(t));
+	GF_ASSERT(g->t[c->output].zero_point == -128 && !c->__pad);
 }
 
 static void gf_check_plan(const struct gf_graph *g,
@@ -335,6 +515,13 @@ static void gf_check_plan(const struct gf_graph *g,
 			GF_ASSERT(c->bias == NONE ||
 				  pc->p.out_c == gf_elems(&g->t[c->bias]));
 			GF_ASSERT(pn->macs == sh.macs);
+		} else if (n->op == NNMEM_OP_FULLY_CONNECTED) {
+			gf_check_fc(g, pn, &n->fully_connected);
+		} else if (n->op == NNMEM_OP_AVG_POOL2D ||
+			   n->op == NNMEM_OP_MAX_POOL2D) {
+			gf_check_pool(g, pn, &n->pool2d);
+		} else if (n->op == NNMEM_OP_SOFTMAX) {
+			gf_check_softmax(g, pn, &n->softmax);
 		} else {
 			const struct nnmem_plan_add *pa = &pn->add;
 			const struct nnmem_add *a = &n->add;

@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Make fragment for the graph validator, executor and host API unit tests
-# (driver/nnmem_graphval.c, nnmem_exec.c, nnmem_kernels.c and
-# userspace/lib/nnmem_host.c), included by selftests/unit/Makefile.
+# (driver/nnmem_graphval.c, nnmem_exec.c, nnmem_kernels.c,
+# userspace/lib/nnmem_host.c and libnnmem.c's graph builder), included by
+# selftests/unit/Makefile.
 # Standalone use:
 #   make -f selftests/unit/graph.mk run_graph_test
 #
@@ -25,11 +26,12 @@ GRAPH_CFLAGS := -O1 -g -fsanitize=address,undefined \
 	-I$(GRAPH_LIB)/include
 GRAPH_SRCS := $(GRAPH_DIR)/graph_test.c $(GRAPH_DRIVER)/nnmem_graphval.c \
 	$(GRAPH_DRIVER)/nnmem_kernels.c $(GRAPH_DRIVER)/nnmem_exec.c \
-	$(GRAPH_LIB)/lib/nnmem_host.c
+	$(GRAPH_LIB)/lib/nnmem_host.c $(GRAPH_LIB)/lib/libnnmem.c
 GRAPH_HDRS := $(GRAPH_DIR)/tap.h $(GRAPH_DRIVER)/nnmem_graphval.h \
 	$(GRAPH_DRIVER)/nnmem_kernels.h $(GRAPH_DRIVER)/nnmem_port.h \
 	$(GRAPH_DRIVER)/nnmem_shape.h $(GRAPH_DRIVER)/nnmem_exec.h \
-	$(GRAPH_LIB)/include/nnmem/model.h $(GRAPH_UAPI)/linux/nnmem.h
+	$(GRAPH_LIB)/include/nnmem/model.h $(GRAPH_UAPI)/linux/nnmem.h \
+	$(GRAPH_LIB)/include/nnmem/libnnmem.h
 
 .PHONY: graph_test run_graph_test clean_graph_test
 

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nnmem/libnnmem.h>
 #include <nnmem/model.h>
 
 #include "nnmem_exec.h"
@@ -633,9 +634,13 @@ static int test_node_op(void)
 	base(&g);
 	g.n[1].op = 0;
 	CHECK_OK(expect(&g, NNMEM_GERR_NODE_OP, 1, NONE));
+	/* 3 to 6 are the version 2 ops; 7 is the first unknown one */
 	base(&g);
-	g.n[2].op = 3;
+	g.n[2].op = 7;
 	CHECK_OK(expect(&g, NNMEM_GERR_NODE_OP, 2, NONE));
+	base(&g);
+	g.n[0].op = 0xffffffff;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_OP, 0, NONE));
 	return 0;
 }
 
@@ -1251,6 +1256,619 @@ static int test_host_graph_macs(void)
 	return 0;
 }
 
+/* ------------------------------------------- the new ops: a model head */
+
+/*
+ * A head like ResNet-8's, on a 1x4x4x4 input hx (zero point -3):
+ *   node 0: hp = avg_pool 2x2 stride 2 (hx)          [1,2,2,4]
+ *   node 1: hm = max_pool 3x3 stride 2 pad 1 (hx)    [1,2,2,4]
+ *   node 2: ho = fully_connected(hp, hf [3,16], hb, hmu [1], hs [1]) [1,3]
+ *   node 3: hq = softmax(ho)                         [1,3], zp -128
+ * Weight region (arena 64): hf @0 (48 B), hb @48, hmu @64, hs @80,
+ * hmu3 @96 and hs3 @112 ([3]: per channel). Activation region (arena
+ * 8192): hx @0 (64 B), hp @64, hm @128, ho @192, hq @256.
+ */
+enum { HX, HP, HM, HF, HB, HMU, HS, HO, HQ, HMU3, HS3, HNT };
+
+static void htensor(struct graph *g, u32 i, u32 type, bool weight, u64 off,
+		    s32 zp, u32 ndims, u32 d0, u32 d1, u32 d2, u32 d3)
+{
+	tensor(g, i, type, off, zp, ndims, d0, d1, d2, d3);
+	g->t[i].handle = weight ? 1 : 2;
+	g->r[i].kind = weight ? NNMEM_KIND_WEIGHT : NNMEM_KIND_ACTIVATION;
+	g->r[i].size = weight ? W_SIZE : A_SIZE;
+	g->r[i].arena_offset = weight ? W_ARENA : A_ARENA;
+}
+
+static void head(struct graph *g)
+{
+	struct nnmem_node *n;
+
+	memset(g, 0, sizeof(*g));
+	n = g->n;
+	g->nt = HNT;
+	g->nn = 4;
+	g->lim.max_tensors = 1024;
+	g->lim.max_nodes = 1024;
+	g->lim.max_macs = NNMEM_GRAPH_MAX_MACS_DEFAULT;
+	htensor(g, HX, NNMEM_TYPE_INT8, false, 0, -3, 4, 1, 4, 4, 4);
+	htensor(g, HP, NNMEM_TYPE_INT8, false, 64, -3, 4, 1, 2, 2, 4);
+	htensor(g, HM, NNMEM_TYPE_INT8, false, 128, -3, 4, 1, 2, 2, 4);
+	htensor(g, HF, NNMEM_TYPE_INT8, true, 0, 0, 2, 3, 16, 0, 0);
+	htensor(g, HB, NNMEM_TYPE_INT32, true, 48, 0, 1, 3, 0, 0, 0);
+	htensor(g, HMU, NNMEM_TYPE_INT32, true, 64, 0, 1, 1, 0, 0, 0);
+	htensor(g, HS, NNMEM_TYPE_INT32, true, 80, 0, 1, 1, 0, 0, 0);
+	htensor(g, HO, NNMEM_TYPE_INT8, false, 192, 7, 2, 1, 3, 0, 0);
+	htensor(g, HQ, NNMEM_TYPE_INT8, false, 256, -128, 2, 1, 3, 0, 0);
+	htensor(g, HMU3, NNMEM_TYPE_INT32, true, 96, 0, 1, 3, 0, 0, 0);
+	htensor(g, HS3, NNMEM_TYPE_INT32, true, 112, 0, 1, 3, 0, 0, 0);
+
+	n[0].op = NNMEM_OP_AVG_POOL2D;
+	n[0].pool2d = (struct nnmem_pool2d){ .input = HX, .output = HP,
+		.filter_h = 2, .filter_w = 2, .stride_h = 2, .stride_w = 2,
+		.act_min = -128, .act_max = 127 };
+	n[1].op = NNMEM_OP_MAX_POOL2D;
+	n[1].pool2d = (struct nnmem_pool2d){ .input = HX, .output = HM,
+		.filter_h = 3, .filter_w = 3, .stride_h = 2, .stride_w = 2,
+		.pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1,
+		.act_min = -100, .act_max = 100 };
+	n[2].op = NNMEM_OP_FULLY_CONNECTED;
+	n[2].fully_connected = (struct nnmem_fully_connected){
+		.input = HP, .filter = HF, .bias = HB, .output = HO,
+		.multiplier = HMU, .shift = HS, .act_min = -128,
+		.act_max = 127 };
+	n[3].op = NNMEM_OP_SOFTMAX;
+	/* TFLite's scaling for an input scale of 1/16 (kernels_test) */
+	n[3].softmax = (struct nnmem_softmax){ .input = HO, .output = HQ,
+		.input_multiplier = 1 << 30, .input_left_shift = 23,
+		.diff_min = -248 };
+}
+
+/* avg 16 outputs * 4 taps, max 16 * 9, fc 3 * 16, softmax 3 * 3 */
+#define HEAD_MACS	(64 + 144 + 48 + 9)
+
+static int test_head_plan(void)
+{
+	const struct nnmem_plan_pool2d *pa, *pm;
+	const struct nnmem_plan_softmax *ps;
+	const struct nnmem_plan_fc *pf;
+	struct graph g;
+
+	head(&g);
+	CHECK_OK(expect_ok(&g));
+	CHECK_EQ(g.plan[0].op, NNMEM_OP_AVG_POOL2D);
+	pa = &g.plan[0].pool2d;
+	CHECK_EQ(pa->p.batch, 1);
+	CHECK_EQ(pa->p.in_h, 4);
+	CHECK_EQ(pa->p.in_w, 4);
+	CHECK_EQ(pa->p.channels, 4);
+	CHECK_EQ(pa->p.filter_h, 2);
+	CHECK_EQ(pa->p.stride_w, 2);
+	CHECK_EQ(pa->p.pad_top, 0);
+	CHECK_RET(pa->p.act_min, -128);
+	CHECK_EQ(pa->input, A_ARENA + 0);
+	CHECK_EQ(pa->output, A_ARENA + 64);
+	CHECK_EQ(g.plan[0].macs, 64);
+
+	CHECK_EQ(g.plan[1].op, NNMEM_OP_MAX_POOL2D);
+	pm = &g.plan[1].pool2d;
+	CHECK_EQ(pm->p.filter_w, 3);
+	CHECK_EQ(pm->p.pad_left, 1);
+	CHECK_EQ(pm->p.pad_bottom, 1);
+	CHECK_RET(pm->p.act_min, -100);
+	CHECK_RET(pm->p.act_max, 100);
+	CHECK_EQ(pm->output, A_ARENA + 128);
+	CHECK_EQ(g.plan[1].macs, 144);
+
+	CHECK_EQ(g.plan[2].op, NNMEM_OP_FULLY_CONNECTED);
+	pf = &g.plan[2].fc;
+	CHECK_EQ(pf->p.rows, 1);
+	CHECK_EQ(pf->p.depth, 16);
+	CHECK_EQ(pf->p.out_c, 3);
+	CHECK_EQ(pf->p.channels, 1);
+	CHECK_RET(pf->p.input_zero_point, -3);
+	CHECK_RET(pf->p.output_zero_point, 7);
+	CHECK_EQ(pf->input, A_ARENA + 64);
+	CHECK_EQ(pf->filter, W_ARENA + 0);
+	CHECK_EQ(pf->bias, W_ARENA + 48);
+	CHECK_EQ(pf->multiplier, W_ARENA + 64);
+	CHECK_EQ(pf->shift, W_ARENA + 80);
+	CHECK_EQ(pf->output, A_ARENA + 192);
+	CHECK_EQ(g.plan[2].macs, 48);
+
+	CHECK_EQ(g.plan[3].op, NNMEM_OP_SOFTMAX);
+	ps = &g.plan[3].softmax;
+	CHECK_EQ(ps->p.rows, 1);
+	CHECK_EQ(ps->p.depth, 3);
+	CHECK_RET(ps->p.input_multiplier, 1 << 30);
+	CHECK_RET(ps->p.input_left_shift, 23);
+	CHECK_RET(ps->p.diff_min, -248);
+	CHECK_EQ(ps->input, A_ARENA + 192);
+	CHECK_EQ(ps->output, A_ARENA + 256);
+	CHECK_EQ(g.plan[3].macs, 9);
+	return 0;
+}
+
+static int test_head_variants(void)
+{
+	struct graph g;
+
+	/* per channel, no bias */
+	head(&g);
+	g.n[2].fully_connected.multiplier = HMU3;
+	g.n[2].fully_connected.shift = HS3;
+	g.n[2].fully_connected.bias = NONE;
+	CHECK_OK(expect_ok(&g));
+	CHECK_EQ(g.plan[2].fc.p.channels, 3);
+	CHECK_EQ(g.plan[2].fc.bias, NNMEM_PLAN_NO_TENSOR);
+	/* a 4-D FC input of two rows of 8: filter [3,8], output [2,3] */
+	head(&g);
+	g.t[HF].dims[1] = 8;
+	g.t[HO].dims[0] = 2;
+	g.t[HQ].dims[0] = 2;
+	CHECK_OK(expect_ok(&g));
+	CHECK_EQ(g.plan[2].fc.p.rows, 2);
+	CHECK_EQ(g.plan[2].macs, 2 * 3 * 8);
+	CHECK_EQ(g.plan[3].softmax.p.rows, 2);
+	/* any output shape of rows * out_c elements: [3] */
+	head(&g);
+	g.t[HO].ndims = 1;
+	g.t[HO].dims[0] = 3;
+	g.t[HO].dims[1] = 0;
+	g.t[HQ] = g.t[HO];
+	g.t[HQ].offset = 256;
+	g.t[HQ].zero_point = -128;
+	CHECK_OK(expect_ok(&g));
+	/* softmax over a 4-D tensor: rows of its last dim */
+	head(&g);
+	g.n[3].softmax.input = HM;
+	g.t[HQ].ndims = 4;
+	g.t[HQ].dims[0] = 1;
+	g.t[HQ].dims[1] = 2;
+	g.t[HQ].dims[2] = 2;
+	g.t[HQ].dims[3] = 4;
+	CHECK_OK(expect_ok(&g));
+	CHECK_EQ(g.plan[3].softmax.p.rows, 4);
+	CHECK_EQ(g.plan[3].softmax.p.depth, 4);
+	CHECK_EQ(g.plan[3].macs, 48);
+	/* the padding edges: one less than the window */
+	head(&g);
+	g.n[1].pool2d.pad_top = 2;
+	g.n[1].pool2d.pad_bottom = 0;	/* (4 + 2 - 3) / 2 + 1 = 2 */
+	CHECK_OK(expect_ok(&g));
+	/* a window of exactly 2^24 taps is within the limit */
+	head(&g);
+	g.n[0].pool2d.filter_h = 4;
+	g.n[0].pool2d.filter_w = 4;
+	g.n[0].pool2d.stride_h = 1;
+	g.n[0].pool2d.stride_w = 1;
+	g.t[HP].dims[1] = 1;
+	g.t[HP].dims[2] = 1;
+	g.t[HF].dims[1] = 4;
+	CHECK_OK(expect_ok(&g));
+	return 0;
+}
+
+/* The plan over an arena gives what the kernels give on the arrays. */
+static int test_head_execute(void)
+{
+	static s8 arena[ARENA_SIZE] __attribute__((aligned(64)));
+	struct progress_log pl = { 0 };
+	const struct nnmem_exec_hooks hooks = {
+		.now_ns = fake_now, .progress = progress_cb, .ctx = &pl,
+		.budget = 10,
+	};
+	s8 hx[64], hp[16], hm[16], ho[3], hq[3], hf[48];
+	s32 hb[3], hmu = 1518500250, hs = -6;
+	struct nnmem_fc_tensors ft;
+	struct nnmem_exec_result res;
+	struct graph g;
+	u32 i;
+
+	head(&g);
+	CHECK_OK(expect_ok(&g));
+	for (i = 0; i < sizeof(arena); i++)
+		arena[i] = (s8)rnd();
+	for (i = 0; i < 64; i++)
+		hx[i] = (s8)rnd();
+	for (i = 0; i < 48; i++)
+		hf[i] = (s8)rnd();
+	for (i = 0; i < 3; i++)
+		hb[i] = (s32)(rnd() % 4001) - 2000;
+	memcpy(arena + A_ARENA, hx, 64);
+	memcpy(arena + W_ARENA, hf, 48);
+	memcpy(arena + W_ARENA + 48, hb, 12);
+	memcpy(arena + W_ARENA + 64, &hmu, 4);
+	memcpy(arena + W_ARENA + 80, &hs, 4);
+
+	fake_clock = 0;
+	CHECK_OK(nnmem_exec_run(arena, g.plan, g.nn, &hooks, NULL, &res));
+	CHECK_EQ(res.nodes_done, 4);
+	CHECK_EQ(res.macs, HEAD_MACS);
+	/*
+	 * A call before each node (4) and inside them once 10 MACs were
+	 * done: the avg pool charges by output (4 MACs) and calls at 12,
+	 * 24, 36, 48, 60 (5); the max pool by output (9) at 18, 36, .., 144
+	 * (8); the FC's outputs of 16 are metered inside, at 10, 20, 30, 40
+	 * (4); the softmax's 9 MACs stay below the budget (0).
+	 */
+	CHECK_EQ(pl.calls, 4 + 5 + 8 + 4);
+	CHECK_EQ(pl.done[1], 12);
+	CHECK_EQ(pl.done[6], 64);		/* before the max pool */
+	CHECK_EQ(pl.done[7], 64 + 18);
+	CHECK_EQ(pl.done[15], 64 + 144);	/* before the FC */
+	CHECK_EQ(pl.done[16], 64 + 144 + 10);
+	CHECK_EQ(pl.done[20], 64 + 144 + 48);	/* before the softmax */
+	CHECK_EQ(pl.total, HEAD_MACS);
+
+	CHECK_OK(nnmem_avg_pool2d_run(&g.plan[0].pool2d.p, hx, hp, NULL));
+	CHECK_OK(nnmem_max_pool2d_run(&g.plan[1].pool2d.p, hx, hm, NULL));
+	ft = (struct nnmem_fc_tensors){ hp, hf, hb, &hmu, &hs, ho };
+	CHECK_OK(nnmem_fc_run(&g.plan[2].fc.p, &ft, NULL));
+	CHECK_OK(nnmem_softmax_run(&g.plan[3].softmax.p, ho, hq, NULL));
+	CHECK(!memcmp(arena + A_ARENA + 64, hp, 16));
+	CHECK(!memcmp(arena + A_ARENA + 128, hm, 16));
+	CHECK(!memcmp(arena + A_ARENA + 192, ho, 3));
+	CHECK(!memcmp(arena + A_ARENA + 256, hq, 3));
+	/* the max pool clamps to [-100, 100], the pools keep the input's */
+	for (i = 0; i < 16; i++)
+		CHECK(hm[i] >= -100 && hm[i] <= 100 && hm[i] >= hp[i] - 1);
+	return 0;
+}
+
+static int test_head_fc_rejects(void)
+{
+	struct graph g;
+
+	head(&g);
+	g.t[HF].type = NNMEM_TYPE_INT32;	/* 192 bytes: still inside */
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_TYPE, 2, HF));
+	head(&g);
+	g.t[HB].type = NNMEM_TYPE_INT8;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_TYPE, 2, HB));
+	head(&g);
+	g.r[HF].kind = NNMEM_KIND_ACTIVATION;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_KIND, 2, HF));
+	head(&g);
+	g.r[HS].kind = NNMEM_KIND_ACTIVATION;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_KIND, 2, HS));
+	head(&g);
+	g.r[HO].kind = NNMEM_KIND_WEIGHT;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_KIND, 2, HO));
+	/* the filter is 2-D, the per-channel arrays 1-D */
+	head(&g);
+	g.t[HF].ndims = 3;
+	g.t[HF].dims[2] = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 2, HF));
+	head(&g);
+	g.t[HMU].ndims = 2;
+	g.t[HMU].dims[1] = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 2, HMU));
+	/* filter zero point 0 */
+	head(&g);
+	g.t[HF].zero_point = -1;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_ZERO_POINT, 2, HF));
+	/* 16 input elements, depth 5: not rows of the depth */
+	head(&g);
+	g.t[HF].dims[1] = 5;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 2, HP));
+	/* output of 4 elements for 1 row of 3 */
+	head(&g);
+	g.t[HO].dims[1] = 4;
+	g.t[HQ].dims[1] = 4;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 2, HO));
+	/* bias of 2 for 3 outputs */
+	head(&g);
+	g.t[HB].dims[0] = 2;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 2, HB));
+	/* multiplier of 2: neither 1 nor 3 */
+	head(&g);
+	g.t[HMU3].dims[0] = 2;
+	g.n[2].fully_connected.multiplier = HMU3;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 2, HMU3));
+	/* 3 multipliers, 1 shift */
+	head(&g);
+	g.n[2].fully_connected.multiplier = HMU3;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 2, HS));
+	/* clamps */
+	head(&g);
+	g.n[2].fully_connected.act_min = 1;
+	g.n[2].fully_connected.act_max = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 2, NONE));
+	head(&g);
+	g.n[2].fully_connected.act_max = 128;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 2, NONE));
+	head(&g);
+	g.n[2].fully_connected.act_min = -129;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 2, NONE));
+	/* indices: the bias alone may be NONE */
+	head(&g);
+	g.n[2].fully_connected.bias = HNT;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_INDEX, 2, NONE));
+	head(&g);
+	g.n[2].fully_connected.shift = NONE;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_INDEX, 2, NONE));
+	/* the first byte past struct nnmem_fully_connected, the flags */
+	head(&g);
+	((u8 *)g.n[2].reserved)[sizeof(struct nnmem_fully_connected)] = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_RESERVED, 2, NONE));
+	head(&g);
+	g.n[2].flags = 0x100;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_RESERVED, 2, NONE));
+	/* the output over its own input, and over the filter's bytes */
+	head(&g);
+	g.t[HO].offset = 70;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_ALIAS, 2, HP));
+	/* MACs: the FC is the node past the limit */
+	head(&g);
+	g.lim.max_macs = 64 + 144 + 47;
+	CHECK_OK(expect(&g, NNMEM_GERR_GRAPH_MACS, 2, NONE));
+	g.lim.max_macs = HEAD_MACS;
+	CHECK_OK(expect_ok(&g));
+	g.lim.max_macs = HEAD_MACS - 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_GRAPH_MACS, 3, NONE));
+	return 0;
+}
+
+static int test_head_pool_rejects(void)
+{
+	struct graph g;
+
+	head(&g);
+	g.t[HX].type = NNMEM_TYPE_INT32;
+	g.t[HX].zero_point = 0;
+	g.t[HX].dims[1] = 1;		/* 64 bytes */
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_TYPE, 0, HX));
+	head(&g);
+	g.r[HM].kind = NNMEM_KIND_WEIGHT;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_KIND, 1, HM));
+	/* NHWC only */
+	head(&g);
+	g.t[HP].ndims = 3;
+	g.t[HP].dims[1] = 4;
+	g.t[HP].dims[2] = 4;
+	g.t[HP].dims[3] = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 0, HP));
+	/* the output keeps the input's zero point */
+	head(&g);
+	g.t[HM].zero_point = -2;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_ZERO_POINT, 1, HM));
+	/* wrong output height, channels, batch */
+	head(&g);
+	g.t[HP].dims[1] = 1;
+	g.t[HP].dims[2] = 4;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 0, HP));
+	head(&g);
+	g.t[HM].dims[3] = 2;
+	g.t[HM].dims[2] = 4;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 1, HM));
+	/* a dim above the kernels' limit */
+	head(&g);
+	g.t[HX].dims[1] = 1;
+	g.t[HX].dims[2] = 65536;
+	g.t[HX].dims[3] = 1;
+	g.r[HX].size = 65536;
+	g.r[HP].size = 65536;
+	g.r[HM].size = 65536;
+	g.r[HO].size = 65536;
+	g.r[HQ].size = 65536;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 0, HX));
+	/* window and stride: zero, above the limit, too many taps */
+	head(&g);
+	g.n[0].pool2d.filter_h = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 0, NONE));
+	head(&g);
+	g.n[1].pool2d.stride_w = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 1, NONE));
+	head(&g);
+	g.n[1].pool2d.stride_h = 65536;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 1, NONE));
+	head(&g);
+	g.n[0].pool2d.filter_h = 4097;	/* 4097 * 4096 > 2^24 */
+	g.n[0].pool2d.filter_w = 4096;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 0, NONE));
+	/* the window larger than the padded input */
+	head(&g);
+	g.n[0].pool2d.filter_w = 5;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PARAM, 0, NONE));
+	/* padding not below the window */
+	head(&g);
+	g.n[1].pool2d.pad_top = 3;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PADDING, 1, NONE));
+	head(&g);
+	g.n[0].pool2d.pad_right = 2;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_PADDING, 0, NONE));
+	/* clamps */
+	head(&g);
+	g.n[1].pool2d.act_min = 101;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 1, NONE));
+	head(&g);
+	g.n[0].pool2d.act_max = 128;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 0, NONE));
+	/* reserved, index */
+	head(&g);
+	((u8 *)g.n[1].reserved)[sizeof(struct nnmem_pool2d)] = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_RESERVED, 1, NONE));
+	head(&g);
+	g.n[0].pool2d.output = HNT;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_INDEX, 0, NONE));
+	/* pooled in place */
+	head(&g);
+	g.t[HP].offset = 48;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_ALIAS, 0, HX));
+	/* two writers of hp */
+	head(&g);
+	g.n[1].pool2d.output = HP;
+	g.n[1].pool2d.act_min = -128;
+	g.n[1].pool2d.act_max = 127;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_WRITER, 1, HP));
+	return 0;
+}
+
+static int test_head_softmax_rejects(void)
+{
+	struct graph g;
+
+	head(&g);
+	g.r[HQ].kind = NNMEM_KIND_WEIGHT;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_KIND, 3, HQ));
+	head(&g);
+	g.n[3].softmax.output = HMU3;	/* an int32 tensor */
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_TYPE, 3, HMU3));
+	/* the output's zero point is -128 */
+	head(&g);
+	g.t[HQ].zero_point = -127;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_ZERO_POINT, 3, HQ));
+	/* the output has the input's shape */
+	head(&g);
+	g.t[HQ].ndims = 1;
+	g.t[HQ].dims[0] = 3;
+	g.t[HQ].dims[1] = 0;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_SHAPE, 3, HQ));
+	/* multiplier, left shift, diff_min */
+	head(&g);
+	g.n[3].softmax.input_multiplier = -1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 3, NONE));
+	head(&g);
+	g.n[3].softmax.input_left_shift = 32;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 3, NONE));
+	head(&g);
+	g.n[3].softmax.input_left_shift = -1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 3, NONE));
+	head(&g);
+	g.n[3].softmax.diff_min = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 3, NONE));
+	head(&g);
+	g.n[3].softmax.diff_min = INT32_MIN;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_QUANT, 3, NONE));
+	/* the edges are valid */
+	head(&g);
+	g.n[3].softmax.input_multiplier = 0;
+	g.n[3].softmax.input_left_shift = 31;
+	g.n[3].softmax.diff_min = INT32_MIN + 1;
+	CHECK_OK(expect_ok(&g));
+	/* __pad and the union's tail */
+	head(&g);
+	g.n[3].softmax.__pad = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_RESERVED, 3, NONE));
+	head(&g);
+	((u8 *)g.n[3].reserved)[sizeof(struct nnmem_softmax)] = 1;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_RESERVED, 3, NONE));
+	head(&g);
+	g.n[3].softmax.input = NONE;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_INDEX, 3, NONE));
+	/* in place */
+	head(&g);
+	g.n[3].softmax.input = HQ;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_ALIAS, 3, HQ));
+	/* a second writer of the FC's output */
+	head(&g);
+	g.n[3].softmax.output = HO;
+	g.t[HO].zero_point = -128;
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_WRITER, 3, HO));
+	/* the softmax before the FC that writes its input */
+	head(&g);
+	{
+		struct nnmem_node t = g.n[2];
+
+		g.n[2] = g.n[3];
+		g.n[3] = t;
+	}
+	CHECK_OK(expect(&g, NNMEM_GERR_NODE_ORDER, 2, HO));
+	return 0;
+}
+
+/* The host API infers the new ops' region kinds and runs them. */
+static int test_head_host_run(void)
+{
+	struct nnmem_ref_region r[2];
+	s8 hp[16], hm[16], ho[3], hq[3];
+	struct nnmem_fc_tensors ft;
+	struct nnmem_graph_error err;
+	u8 *w = malloc(W_SIZE), *a = malloc(A_SIZE);
+	s32 *ch;
+	struct graph g;
+	int ret = -1;
+	u32 i;
+
+	if (!w || !a)
+		abort();
+	head(&g);
+	CHECK_OK(expect_ok(&g));
+	for (i = 0; i < W_SIZE; i++)
+		w[i] = (u8)rnd();
+	for (i = 0; i < A_SIZE; i++)
+		a[i] = (u8)rnd();
+	ch = (s32 *)(void *)(w + 48);
+	ch[4] = 1 << 30;		/* hmu @64 */
+	ch[8] = -7;			/* hs @80 */
+	r[0] = (struct nnmem_ref_region){ 1, 0, w, W_SIZE };
+	r[1] = (struct nnmem_ref_region){ 2, 0, a, A_SIZE };
+	if (nnmem_avg_pool2d_run(&g.plan[0].pool2d.p, (s8 *)a, hp, NULL) ||
+	    nnmem_max_pool2d_run(&g.plan[1].pool2d.p, (s8 *)a, hm, NULL))
+		goto out;
+	ft = (struct nnmem_fc_tensors){ hp, (s8 *)w, ch, ch + 4, ch + 8, ho };
+	if (nnmem_fc_run(&g.plan[2].fc.p, &ft, NULL) ||
+	    nnmem_softmax_run(&g.plan[3].softmax.p, ho, hq, NULL))
+		goto out;
+	if (nnmem_host_run(g.t, g.nt, g.n, g.nn, r, 2, &err) ||
+	    err.reason != NNMEM_GERR_NONE) {
+		printf("# host run: reason %u node %#x tensor %#x\n",
+		       err.reason, err.node, err.tensor);
+		goto out;
+	}
+	if (memcmp(a + 64, hp, 16) || memcmp(a + 128, hm, 16) ||
+	    memcmp(a + 192, ho, 3) || memcmp(a + 256, hq, 3)) {
+		printf("# host run differs from the kernels\n");
+		goto out;
+	}
+	/* kind 0 of the weights region came from the FC's filter */
+	g.t[HB].handle = 2;
+	g.t[HB].offset = 512;
+	if (nnmem_host_check(g.t, g.nt, g.n, g.nn, r, 2, &err) != -EINVAL ||
+	    err.reason != NNMEM_GERR_TENSOR_KIND || err.node != 2 ||
+	    err.tensor != HB)
+		goto out;
+	ret = 0;
+out:
+	free(w);
+	free(a);
+	return ret;
+}
+
+/* libnnmem's builder helpers make the nodes the validator accepts. */
+static int test_builder_new_ops(void)
+{
+	struct nnmem_graph_builder b;
+	struct graph g;
+	u32 i;
+
+	head(&g);
+	nnmem_graph_builder_init(&b);
+	CHECK_EQ(nnmem_graph_avg_pool2d_add(&b, &g.n[0].pool2d), 0);
+	CHECK_EQ(nnmem_graph_max_pool2d_add(&b, &g.n[1].pool2d), 1);
+	CHECK_EQ(nnmem_graph_fully_connected_add(&b, &g.n[2].fully_connected),
+		 2);
+	CHECK_EQ(nnmem_graph_softmax_add(&b, &g.n[3].softmax), 3);
+	CHECK_EQ(b.node_count, 4);
+	/* the same bytes as head()'s nodes, the union's tail zero */
+	for (i = 0; i < 4; i++)
+		CHECK(!memcmp(&b.nodes[i], &g.n[i], sizeof(g.n[i])));
+	memcpy(g.n, b.nodes, 4 * sizeof(*b.nodes));
+	nnmem_graph_builder_fini(&b);
+	CHECK_OK(expect_ok(&g));
+	CHECK(!strcmp(nnmem_op_name(NNMEM_OP_CONV2D), "conv2d"));
+	CHECK(!strcmp(nnmem_op_name(NNMEM_OP_ADD), "add"));
+	CHECK(!strcmp(nnmem_op_name(NNMEM_OP_FULLY_CONNECTED),
+		      "fully_connected"));
+	CHECK(!strcmp(nnmem_op_name(NNMEM_OP_AVG_POOL2D), "avg_pool2d"));
+	CHECK(!strcmp(nnmem_op_name(NNMEM_OP_MAX_POOL2D), "max_pool2d"));
+	CHECK(!strcmp(nnmem_op_name(NNMEM_OP_SOFTMAX), "softmax"));
+	CHECK(!strcmp(nnmem_op_name(7), "?"));
+	CHECK(!strcmp(nnmem_op_name(0), "?"));
+	return 0;
+}
+
 /* Every reason code but ELEM_SIZE (the ioctl's own check) is covered. */
 static int test_reason_codes_covered(void)
 {
@@ -1295,6 +1913,14 @@ static const struct tap_test tests[] = {
 	{ "host run: the kernels' bytes, -ERANGE, no data", test_host_run },
 	{ "host run: too-small output rejected, nothing written (defect 9)", test_host_run_rejects_a_too_small_output },
 	{ "host check: 2^36 MACs accepted, one more rejected", test_host_graph_macs },
+	{ "head: avg/max pool, FC, softmax accepted with their plan", test_head_plan },
+	{ "head: per-channel, bias-less, multi-row, 4-D softmax, edges accepted", test_head_variants },
+	{ "head: plan executed over an arena matches the kernels", test_head_execute },
+	{ "head: FC rejections (type, kind, shape, zero point, quant, index, reserved, alias, MACs)", test_head_fc_rejects },
+	{ "head: pool rejections (type, kind, shape, zero point, param, padding, quant, reserved, alias, writer)", test_head_pool_rejects },
+	{ "head: softmax rejections (kind, type, zero point, shape, quant, reserved, index, alias, order)", test_head_softmax_rejects },
+	{ "head: host run infers kinds and writes the kernels' bytes", test_head_host_run },
+	{ "libnnmem: builder helpers and op names of the new ops", test_builder_new_ops },
 	{ "reason code numbering as in the uapi", test_reason_codes_covered },
 };
 

@@ -24,7 +24,7 @@ KERNELS_CFLAGS := -O1 -g -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -fno-omit-frame-pointer \
 	-Wall -Wextra -Werror -I$(KERNELS_DRIVER) -I$(KERNELS_UAPI) \
 	-I$(KERNELS_TD)
-KERNELS_LDLIBS := -ljson-c
+KERNELS_LDLIBS := -ljson-c -lm
 KERNELS_SRCS := $(KERNELS_DIR)/kernels_test.c $(KERNELS_DRIVER)/nnmem_kernels.c \
 	$(KERNELS_TD)/testdata_case.c
 KERNELS_HDRS := $(KERNELS_DRIVER)/nnmem_kernels.h $(KERNELS_DRIVER)/nnmem_port.h \

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -1427,6 +1428,1299 @@ static void test_add_validate(void)
 	}
 }
 
+/* ----------------------------------------------- references, new ops */
+
+/*
+ * TFLite's QuantizeMultiplier (quantization_util.cc), written here from
+ * its definition for the test's own parameters: frexp, round(q * 2^31)
+ * half away from zero, 2^31 folded into 2^30 with one more shift, and a
+ * shift below -31 flushed to zero.
+ */
+static void ref_quantize_multiplier(double real, int32_t *m, int *shift)
+{
+	double q;
+	int64_t q_fixed;
+
+	if (real == 0.0) {
+		*m = 0;
+		*shift = 0;
+		return;
+	}
+	q = frexp(real, shift);
+	q_fixed = (int64_t)round(q * 2147483648.0);
+	if (q_fixed == (1LL << 31)) {
+		q_fixed /= 2;
+		++*shift;
+	}
+	if (*shift < -31) {
+		*shift = 0;
+		q_fixed = 0;
+	}
+	*m = (int32_t)q_fixed;
+}
+
+/* TFLite PreprocessSoftmaxScaling with 5 integer bits, and diff_min */
+static void ref_softmax_scaling(double beta, double input_scale,
+				struct nnmem_softmax_params *p)
+{
+	double real = beta * input_scale * (double)(1 << (31 - 5));
+	double radius;
+	int shift;
+
+	if (real > 2147483647.0)
+		real = 2147483647.0;
+	ref_quantize_multiplier(real, &p->input_multiplier, &shift);
+	p->input_left_shift = shift;
+	/* CalculateInputRadius(5, left_shift): floor(31 * 2^26 / 2^ls) */
+	radius = floor(31.0 * (double)(1LL << 26) /
+		       (double)(1LL << p->input_left_shift));
+	p->diff_min = -(int32_t)radius;
+}
+
+static int8_t ref_clamp8(int64_t v, int64_t lo, int64_t hi)
+{
+	v = v < lo ? lo : v;
+	return (int8_t)(v > hi ? hi : v);
+}
+
+/* fully connected: exact __int128 sums wrapped to int32 at the end */
+static void ref_fc(const struct nnmem_fc_params *p, const int8_t *in,
+		   const int8_t *f, const int32_t *bias, const int32_t *mult,
+		   const int32_t *shift, int8_t *out)
+{
+	uint32_t r, o, d, ch;
+
+	for (r = 0; r < p->rows; r++)
+		for (o = 0; o < p->out_c; o++) {
+			__int128 acc = bias ? bias[o] : 0;
+
+			for (d = 0; d < p->depth; d++)
+				acc += (__int128)f[o * p->depth + d] *
+				       (in[r * p->depth + d] -
+					p->input_zero_point);
+			ch = p->channels == 1 ? 0 : o;
+			out[r * p->out_c + o] =
+				ref_clamp8((int64_t)ref_mbqm(ref_wrap32(acc),
+							     mult[ch],
+							     shift[ch]) +
+					   p->output_zero_point,
+					   p->act_min, p->act_max);
+		}
+}
+
+/*
+ * Pools over an explicit list of the window's positions: a tap counts if
+ * its (y, x) is inside the input. The average is the double quotient
+ * rounded half away from zero by round().
+ */
+static void ref_pool(const struct nnmem_pool2d_params *p, bool max,
+		     const int8_t *in, int8_t *out)
+{
+	int64_t oh = ref_out_dim(p->in_h, p->pad_top, p->pad_bottom,
+				 p->filter_h, 1, p->stride_h);
+	int64_t ow = ref_out_dim(p->in_w, p->pad_left, p->pad_right,
+				 p->filter_w, 1, p->stride_w);
+	int64_t n, y, x, c, ky, kx, i = 0;
+
+	for (n = 0; n < p->batch; n++)
+		for (y = 0; y < oh; y++)
+			for (x = 0; x < ow; x++)
+				for (c = 0; c < p->channels; c++) {
+					int64_t sum = 0, cnt = 0, best = -1000;
+					double v;
+
+					for (ky = 0; ky < p->filter_h; ky++)
+						for (kx = 0; kx < p->filter_w;
+						     kx++) {
+							int64_t iy = y * p->stride_h + ky - p->pad_top;
+							int64_t ix = x * p->stride_w + kx - p->pad_left;
+							int8_t t;
+
+							if (iy < 0 || ix < 0 ||
+							    iy >= p->in_h ||
+							    ix >= p->in_w)
+								continue;
+							t = in[((n * p->in_h + iy) * p->in_w + ix) * p->channels + c];
+							sum += t;
+							cnt++;
+							if (t > best)
+								best = t;
+						}
+					v = max ? (double)best :
+					    round((double)sum / (double)cnt);
+					out[i++] = ref_clamp8((int64_t)v,
+							      p->act_min,
+							      p->act_max);
+				}
+}
+
+/*
+ * gemmlowp's fixed point from its definitions, on int64 raw values with
+ * every result checked to fit int32 (the kernel computes in int32):
+ * doubling high multiply = floor(a * b / 2^31 + 1/2) (saturating the one
+ * overflow), divide by 2^e = round half away from zero (exact, any e),
+ * multiply by 2^e (e > 0) = saturate(x * 2^e).
+ */
+static bool ref_fp_overflow;
+
+static int32_t ref_fp32(__int128 v)
+{
+	if (v < INT32_MIN || v > INT32_MAX) {
+		ref_fp_overflow = true;
+		return 0;
+	}
+	return (int32_t)v;
+}
+
+static int32_t ref_srdhm(int32_t a, int32_t b)
+{
+	if (a == INT32_MIN && b == INT32_MIN)
+		return INT32_MAX;
+	return ref_fp32(ref_floor_div((__int128)a * b + ((__int128)1 << 30),
+				      (__int128)1 << 31));
+}
+
+static int32_t ref_rdbpot(int64_t x, int e)
+{
+	__int128 mag = x < 0 ? -(__int128)x : x;
+
+	if (e > 0)
+		mag = (mag + ((__int128)1 << (e - 1))) >> e;
+	return ref_fp32(x < 0 ? -mag : mag);
+}
+
+static int32_t ref_sat_mul_pot(int32_t x, int e)
+{
+	__int128 v = (__int128)x * ((__int128)1 << e);
+
+	return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN :
+	       (int32_t)v;
+}
+
+/* exp on [-1/4, 0): Taylor around -1/8, Q0.31 */
+static int32_t ref_exp_quarter(int32_t a)
+{
+	int32_t x = ref_fp32((int64_t)a + (1 << 28));
+	int32_t x2 = ref_srdhm(x, x), x3 = ref_srdhm(x2, x);
+	int32_t x4 = ref_srdhm(x2, x2), x4_4 = ref_rdbpot(x4, 2);
+	int32_t poly = ref_rdbpot((int64_t)ref_srdhm(ref_fp32((int64_t)x4_4 +
+							      x3),
+						     715827883) + x2, 1);
+
+	return ref_fp32((int64_t)1895147668 +
+			ref_srdhm(1895147668, ref_fp32((int64_t)x + poly)));
+}
+
+/* exp of a Q5.26 value <= 0, Q0.31 */
+static int32_t ref_exp_neg(int32_t a)
+{
+	static const int32_t mult[7] = {
+		1672461947, 1302514674, 790015084, 290630308, 39332535,
+		720401, 242,
+	};
+	int32_t amq = ref_fp32((int64_t)(a & ((1 << 24) - 1)) - (1 << 24));
+	int32_t result = ref_exp_quarter(ref_sat_mul_pot(amq, 5));
+	int64_t rem = (int64_t)amq - a;
+	int k;
+
+	if (!a)
+		return INT32_MAX;
+	for (k = 0; k < 7; k++)
+		if (rem & (1LL << (24 + k)))
+			result = ref_srdhm(result, mult[k]);
+	return result;
+}
+
+/* 1 / (1 + a), a in [0, 1), Q0.31; Newton-Raphson in Q2.29 */
+static int32_t ref_one_over_one_plus_x(int32_t a)
+{
+	int64_t s = (int64_t)a + INT32_MAX;
+	int32_t half = (int32_t)((s + (s >= 0 ? 1 : -1)) / 2);
+	int32_t x = ref_fp32((int64_t)1515870810 +
+			     ref_srdhm(half, -1010580540));
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		int32_t one_minus = ref_fp32((int64_t)(1 << 29) -
+					     ref_srdhm(half, x));
+
+		x = ref_fp32((int64_t)x +
+			     ref_sat_mul_pot(ref_srdhm(x, one_minus), 2));
+	}
+	return ref_sat_mul_pot(x, 1);
+}
+
+/*
+ * TFLite's int8 reference Softmax, from the definitions above. The sum is
+ * kept exact here (int64) and saturated where the kernel documents it.
+ */
+static void ref_softmax(const struct nnmem_softmax_params *p,
+			const int8_t *in, int8_t *out)
+{
+	uint32_t r, c;
+
+	for (r = 0; r < p->rows; r++) {
+		const int8_t *x = in + (size_t)r * p->depth;
+		int8_t *y = out + (size_t)r * p->depth;
+		int32_t mx = -128, scale, shifted;
+		int64_t sum = 0;
+		int clz = 0, nbou;
+
+		for (c = 0; c < p->depth; c++)
+			mx = x[c] > mx ? x[c] : mx;
+		for (c = 0; c < p->depth; c++) {
+			int32_t d = x[c] - mx;
+
+			if (d < p->diff_min)
+				continue;
+			sum += ref_rdbpot(ref_exp_neg(ref_srdhm(
+				ref_wrap32((__int128)d * ((__int128)1 << p->input_left_shift)),
+				p->input_multiplier)), 12);
+		}
+		if (sum > INT32_MAX)
+			sum = INT32_MAX;
+		while (!(sum & (1LL << (31 - clz))))
+			clz++;
+		nbou = 12 - clz;
+		shifted = ref_wrap32(((__int128)sum << clz) - ((__int128)1 << 31));
+		scale = ref_one_over_one_plus_x(shifted);
+		for (c = 0; c < p->depth; c++) {
+			int32_t d = x[c] - mx;
+			int32_t e;
+
+			if (d < p->diff_min) {
+				y[c] = -128;
+				continue;
+			}
+			e = ref_exp_neg(ref_srdhm(
+				ref_wrap32((__int128)d * ((__int128)1 << p->input_left_shift)),
+				p->input_multiplier));
+			y[c] = ref_clamp8((int64_t)ref_rdbpot(ref_srdhm(scale, e),
+							      nbou + 23) - 128,
+					  -128, 127);
+		}
+	}
+}
+
+/*
+ * The real-valued softmax the fixed point approximates, in 1/256 units
+ * minus 128: beta * scale = multiplier * 2^left_shift / 2^57.
+ */
+static double float_softmax_q(const struct nnmem_softmax_params *p,
+			      const int8_t *x, uint32_t c)
+{
+	double bs = (double)p->input_multiplier *
+		    ldexp(1.0, p->input_left_shift - 31 - 26);
+	double sum = 0;
+	int mx = -128;
+	uint32_t i;
+
+	for (i = 0; i < p->depth; i++)
+		mx = x[i] > mx ? x[i] : mx;
+	for (i = 0; i < p->depth; i++)
+		sum += exp(bs * (x[i] - mx));
+	return 256.0 * exp(bs * (x[c] - mx)) / sum - 128.0;
+}
+
+/* ------------------------------------------------------ file helpers */
+
+/* Reads exactly @len bytes of @dir/@name into a new buffer, or NULL. */
+static void *read_exact(const char *dir, const char *name, size_t len)
+{
+	char path[PATH_MAX];
+	void *buf;
+	FILE *f;
+	long sz;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	if (!f) {
+		diag("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = xmalloc(len);
+	if (fseek(f, 0, SEEK_END) || (sz = ftell(f)) != (long)len ||
+	    fseek(f, 0, SEEK_SET) || fread(buf, 1, len, f) != len) {
+		diag("%s: not %zu bytes", path, len);
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
+}
+
+/* ------------------------------------------------ ResNet-8 (TFLM data) */
+
+/*
+ * The float32 scales of resnet8.tflite, read from the file itself
+ * (flatc --json --raw-binary with shared/tflite/schema.fbs names the
+ * tensors; the exact bits were then found as the one-element scale
+ * vectors of the flatbuffer; tensors.tsv prints them rounded):
+ * tensor 33/34/35 (activation_6, avg pool, flatten) 0x3e021e6a,
+ * tensor 7 (dense/MatMul filter) 0x3cfa4d34, tensor 36 (dense output)
+ * 0x3e2ffa5e, tensor 37 (softmax output) 0x3b800000 = 1/256.
+ */
+static float f32_bits(uint32_t bits)
+{
+	float f;
+
+	memcpy(&f, &bits, sizeof(f));
+	return f;
+}
+
+#define RESNET8_SCALE_T35	0x3e021e6au	/* 0.127069145 */
+#define RESNET8_SCALE_T7	0x3cfa4d34u	/* 0.0305543914 */
+#define RESNET8_SCALE_T36	0x3e2ffa5eu	/* 0.171853513 */
+
+static const char *const resnet8_cases[] = {
+	"gradient", "lowamp", "seed1", "seed2", "seed3", "seed4",
+};
+
+static char models_root[PATH_MAX];
+
+/*
+ * The last three operators of ResNet-8 on one case, each from TFLM's own
+ * input tensor to its output tensor: AVERAGE_POOL_2D 8x8 VALID
+ * (33 -> 34), FULLY_CONNECTED per-tensor (35, 7, 1 -> 36), SOFTMAX beta 1
+ * (36 -> 37). The multipliers are computed here from the float32 scales
+ * as TFLite's Prepare does.
+ */
+static void test_resnet8_case(const char *cname)
+{
+	char dir[PATH_MAX + 64], name[128];
+	int8_t *t33, *t34, *t35, *t7, *t36, *t37, got[64];
+	int32_t *t1, mult;
+	struct nnmem_pool2d_params pp = {
+		.batch = 1, .in_h = 8, .in_w = 8, .channels = 64,
+		.filter_h = 8, .filter_w = 8, .stride_h = 8, .stride_w = 8,
+		.act_min = -128, .act_max = 127,
+	};
+	struct nnmem_fc_params fp = {
+		.rows = 1, .depth = 64, .out_c = 10, .channels = 1,
+		.input_zero_point = -128, .output_zero_point = 24,
+		.act_min = -128, .act_max = 127,
+	};
+	struct nnmem_softmax_params sp = { .rows = 1, .depth = 10 };
+	struct nnmem_fc_tensors ft;
+	double real;
+	int shift;
+	bool ok;
+
+	snprintf(dir, sizeof(dir), "%s/%s", models_root, cname);
+	t33 = read_exact(dir, "tensor33.bin", 4096);
+	t34 = read_exact(dir, "tensor34.bin", 64);
+	t35 = read_exact(dir, "tensor35.bin", 64);
+	t7 = read_exact(dir, "tensor7.bin", 640);
+	t1 = read_exact(dir, "tensor1.bin", 40);
+	t36 = read_exact(dir, "tensor36.bin", 10);
+	t37 = read_exact(dir, "tensor37.bin", 10);
+
+	ok = t33 && t34;
+	if (ok) {
+		memset(got, 0x5a, sizeof(got));
+		ok = expect_errno(nnmem_avg_pool2d_run(&pp, t33, got, NULL), 0,
+				  "avg pool") &&
+		     compare_s8(got, t34, 64, "tensor34");
+	}
+	snprintf(name, sizeof(name), "resnet8/%s/avg_pool_8x8_tensor33_to_34",
+		 cname);
+	tap_result(ok, name);
+
+	/* GetQuantizedConvolutionMultipler: in * filter / out, as doubles */
+	real = (double)f32_bits(RESNET8_SCALE_T35) *
+	       (double)f32_bits(RESNET8_SCALE_T7) /
+	       (double)f32_bits(RESNET8_SCALE_T36);
+	ref_quantize_multiplier(real, &mult, &shift);
+	ok = t35 && t7 && t1 && t36;
+	if (ok) {
+		memset(got, 0x5a, sizeof(got));
+		ft = (struct nnmem_fc_tensors){
+			.input = t35, .filter = t7, .bias = t1,
+			.multiplier = &mult, .shift = &shift, .output = got,
+		};
+		ok = expect_errno(nnmem_fc_run(&fp, &ft, NULL), 0, "fc") &&
+		     compare_s8(got, t36, 10, "tensor36");
+		if (!ok)
+			diag("multiplier %d shift %d", mult, shift);
+	}
+	snprintf(name, sizeof(name),
+		 "resnet8/%s/fully_connected_tensor35_to_36", cname);
+	tap_result(ok, name);
+
+	ref_softmax_scaling(1.0, (double)f32_bits(RESNET8_SCALE_T36), &sp);
+	ok = t36 && t37;
+	if (ok) {
+		memset(got, 0x5a, sizeof(got));
+		ok = expect_errno(nnmem_softmax_run(&sp, t36, got, NULL), 0,
+				  "softmax") &&
+		     compare_s8(got, t37, 10, "tensor37");
+		if (!ok)
+			diag("multiplier %d left shift %d diff_min %d",
+			     sp.input_multiplier, sp.input_left_shift,
+			     sp.diff_min);
+	}
+	snprintf(name, sizeof(name), "resnet8/%s/softmax_tensor36_to_37",
+		 cname);
+	tap_result(ok, name);
+
+	/* the test's own softmax reference on the same data */
+	ok = t36 && t37;
+	if (ok) {
+		ref_fp_overflow = false;
+		ref_softmax(&sp, t36, got);
+		ok = compare_s8(got, t37, 10, "reference") && !ref_fp_overflow;
+	}
+	snprintf(name, sizeof(name),
+		 "resnet8/%s/softmax_reference_tensor36_to_37", cname);
+	tap_result(ok, name);
+
+	free(t33);
+	free(t34);
+	free(t35);
+	free(t7);
+	free(t1);
+	free(t36);
+	free(t37);
+}
+
+/* ResNet-8's softmax parameters, derived by hand from the scale 0x3e2ffa5e */
+static void test_resnet8_softmax_params(void)
+{
+	struct nnmem_softmax_params sp = { 0 };
+
+	/*
+	 * 0.17185351252555847 * 2^26 = 11533140.2..., frexp gives
+	 * 0.6874... * 2^24: multiplier round(0.6874 * 2^31) = 1476241883
+	 * (checked below against the exact product), left shift 24,
+	 * diff_min = -floor(31 * 2^26 / 2^24) = -124.
+	 */
+	ref_softmax_scaling(1.0, (double)f32_bits(RESNET8_SCALE_T36), &sp);
+	tap_result(sp.input_left_shift == 24 && sp.diff_min == -124 &&
+		   sp.input_multiplier ==
+		   (int32_t)llround((double)f32_bits(RESNET8_SCALE_T36) *
+				    ldexp(1.0, 26 - 24 + 31)),
+		   "resnet8/softmax_params_left_shift_24_diff_min_-124");
+}
+
+/* ------------------------------------------------------ fully connected */
+
+/*
+ * input {1, 3} zp -1 -> {2, 4}; filter {{1, 2}, {-1, 1}}; bias {10, -3}:
+ * acc0 = 10 + 2 + 8 = 20, acc1 = -3 - 2 + 4 = -1. Per tensor, m 0.5 with
+ * shift 1 (x1): 20 + 5 = 25, -1 + 5 = 4. Per channel, channel 1 with
+ * shift 0 (x0.5): -0.5 rounds half up to 0 in the doubling high multiply,
+ * 0 + 5 = 5. Without bias: 10 + 5 = 15 and 2 + 5 = 7 (x1).
+ */
+static void test_fc_hand(void)
+{
+	const int8_t in[] = { 1, 3 }, f[] = { 1, 2, -1, 1 };
+	const int32_t bias[] = { 10, -3 }, m1[] = { 1 << 30 }, s1[] = { 1 };
+	const int32_t m2[] = { 1 << 30, 1 << 30 }, s2[] = { 1, 0 };
+	struct nnmem_fc_params p = {
+		.rows = 1, .depth = 2, .out_c = 2, .channels = 1,
+		.input_zero_point = -1, .output_zero_point = 5,
+		.act_min = -128, .act_max = 127,
+	};
+	struct nnmem_fc_tensors t = { in, f, bias, m1, s1, NULL };
+	int8_t out[2];
+	bool ok;
+
+	t.output = out;
+	ok = expect_errno(nnmem_fc_run(&p, &t, NULL), 0, "per tensor") &&
+	     compare_s8(out, (const int8_t[]){ 25, 4 }, 2, "per tensor");
+	p.channels = 2;
+	t.multiplier = m2;
+	t.shift = s2;
+	ok &= expect_errno(nnmem_fc_run(&p, &t, NULL), 0, "per channel") &&
+	      compare_s8(out, (const int8_t[]){ 25, 5 }, 2, "per channel");
+	p.channels = 1;
+	t.multiplier = m1;
+	t.shift = s1;
+	t.bias = NULL;
+	ok &= expect_errno(nnmem_fc_run(&p, &t, NULL), 0, "no bias") &&
+	      compare_s8(out, (const int8_t[]){ 15, 7 }, 2, "no bias");
+	/* clamps: act [6, 14] */
+	p.act_min = 6;
+	p.act_max = 14;
+	ok &= expect_errno(nnmem_fc_run(&p, &t, NULL), 0, "clamped") &&
+	      compare_s8(out, (const int8_t[]){ 14, 7 }, 2, "clamped");
+	tap_result(ok, "fc-own/hand_derived_per_tensor_per_channel_clamp");
+}
+
+struct fc_case {
+	struct nnmem_fc_params p;
+	int8_t *in, *f, *out, *want;
+	int32_t *bias, *mult, *shift;
+};
+
+static void fc_case_random(struct fc_case *c, int idx)
+{
+	struct nnmem_fc_params *p = &c->p;
+	uint32_t i;
+
+	p->rows = rng_range(1, 4);
+	p->depth = rng_range(1, 40);
+	p->out_c = rng_range(1, 12);
+	p->channels = idx % 2 ? p->out_c : 1;
+	p->input_zero_point = rng_range(-128, 127);
+	p->output_zero_point = rng_range(-128, 127);
+	p->act_min = rng_range(-128, 0);
+	p->act_max = rng_range(0, 127);
+	c->in = xmalloc(p->rows * p->depth);
+	c->f = xmalloc(p->out_c * p->depth);
+	c->out = xmalloc(p->rows * p->out_c);
+	c->want = xmalloc(p->rows * p->out_c);
+	c->bias = xmalloc(p->out_c * sizeof(int32_t));
+	c->mult = xmalloc(p->out_c * sizeof(int32_t));
+	c->shift = xmalloc(p->out_c * sizeof(int32_t));
+	fill_s8(c->in, p->rows * p->depth);
+	fill_s8(c->f, p->out_c * p->depth);
+	for (i = 0; i < p->out_c; i++) {
+		/* every 5th case uses extreme values: wraps, saturation */
+		if (idx % 5 == 4) {
+			c->bias[i] = (int32_t)rng();
+			c->mult[i] = (int32_t)rng();
+			c->shift[i] = rng_range(-31, 30);
+		} else {
+			c->bias[i] = rng_range(-40000, 40000);
+			c->mult[i] = rng_range(1 << 30, INT32_MAX);
+			c->shift[i] = rng_range(-12, 0);
+		}
+	}
+}
+
+static void fc_case_free(struct fc_case *c)
+{
+	free(c->in);
+	free(c->f);
+	free(c->out);
+	free(c->want);
+	free(c->bias);
+	free(c->mult);
+	free(c->shift);
+}
+
+/* kernel vs reference, with and without bias, with progress of 3 grains */
+static void test_fc_random(int idx)
+{
+	struct progress_log log;
+	struct fc_case c;
+	struct nnmem_fc_tensors t;
+	char name[100];
+	size_t n;
+	bool ok = true;
+	int wb;
+
+	fc_case_random(&c, idx);
+	n = c.p.rows * c.p.out_c;
+	for (wb = 0; wb < 2; wb++) {
+		ref_fc(&c.p, c.in, c.f, wb ? c.bias : NULL, c.mult, c.shift,
+		       c.want);
+		t = (struct nnmem_fc_tensors){ c.in, c.f, wb ? c.bias : NULL,
+					       c.mult, c.shift, c.out };
+		memset(c.out, 0x5a, n);
+		ok &= expect_errno(nnmem_fc_run(&c.p, &t, NULL), 0, "run");
+		ok &= compare_s8(c.out, c.want, n, wb ? "bias" : "no bias");
+	}
+	/* budgets: a third of an output's dot product, 2 outputs, a row */
+	for (wb = 0; wb < 3; wb++) {
+		u64 row = (u64)c.p.out_c * c.p.depth, total = row * c.p.rows;
+		u64 budget = wb == 0 ? (c.p.depth + 2) / 3 :
+			     wb == 1 ? 2 * c.p.depth : row;
+		u64 charge = row <= budget ? row :
+			     c.p.depth <= budget ? c.p.depth : budget;
+		struct nnmem_kernel_progress prog = {
+			.fn = progress_cb, .ctx = &log, .budget = budget,
+		};
+
+		memset(&log, 0, sizeof(log));
+		log.total = total;
+		memset(c.out, 0x5a, n);
+		ok &= expect_errno(nnmem_fc_run(&c.p, &t, &prog), 0,
+				   "run with progress");
+		ok &= compare_s8(c.out, c.want, n, "with progress");
+		if (log.bad_calls || (log.calls && log.min_gap < budget) ||
+		    log.max_gap >= budget + charge ||
+		    total - log.last_done >= budget + charge) {
+			diag("fc progress, budget %llu: %u calls (%u bad), gaps %llu..%llu",
+			     (unsigned long long)budget, log.calls,
+			     log.bad_calls, (unsigned long long)log.min_gap,
+			     (unsigned long long)log.max_gap);
+			ok = false;
+		}
+	}
+	snprintf(name, sizeof(name),
+		 "fc-own/random_%02d_%s_%ux%u_to_%u_matches_reference", idx,
+		 c.p.channels == 1 ? "per_tensor" : "per_channel", c.p.rows,
+		 c.p.depth, c.p.out_c);
+	tap_result(ok, name);
+	fc_case_free(&c);
+}
+
+/* 3 rows of 2 outputs of depth 4: budget 5 -> charges per output (4) */
+static void test_fc_progress_abort(void)
+{
+	struct progress_log log = { .abort_at = 2, .abort_ret = -ECANCELED,
+				    .total = 24 };
+	struct nnmem_kernel_progress prog = {
+		.fn = progress_cb, .ctx = &log, .budget = 5,
+	};
+	struct nnmem_fc_params p = {
+		.rows = 3, .depth = 4, .out_c = 2, .channels = 1,
+		.input_zero_point = 3, .output_zero_point = -2,
+		.act_min = -128, .act_max = 127,
+	};
+	int8_t in[12], f[8], out[6], want[6], sentinel[6];
+	int32_t bias[2] = { 100, -50 }, m = 1 << 30, s = -3;
+	struct nnmem_fc_tensors t = { in, f, bias, &m, &s, out };
+	bool ok;
+
+	fill_s8(in, 12);
+	fill_s8(f, 8);
+	ref_fc(&p, in, f, bias, &m, &s, want);
+	memset(out, 0x66, 6);
+	memset(sentinel, 0x66, 6);
+	/* calls at 8 (2 outputs) and 16 (4 outputs): stops there */
+	ok = expect_errno(nnmem_fc_run(&p, &t, &prog), -ECANCELED, "run");
+	ok &= log.calls == 2 && log.done[0] == 8 && log.done[1] == 16;
+	ok &= compare_s8(out, want, 4, "outputs done");
+	ok &= compare_s8(out + 4, sentinel, 2, "outputs not done");
+	tap_result(ok, "fc-progress/abort_at_16_of_24_writes_4_outputs");
+}
+
+static void test_fc_validate(void)
+{
+	static const struct {
+		const char *name;
+		struct nnmem_fc_params p;
+		int err;
+	} c[] = {
+		{ "rows_0", { 0, 4, 2, 1, 0, 0, -128, 127 }, -EINVAL },
+		{ "depth_0", { 1, 0, 2, 1, 0, 0, -128, 127 }, -EINVAL },
+		{ "out_c_0", { 1, 4, 0, 1, 0, 0, -128, 127 }, -EINVAL },
+		{ "channels_0", { 1, 4, 2, 0, 0, 0, -128, 127 }, -EINVAL },
+		{ "channels_neither_1_nor_out_c", { 1, 4, 3, 2, 0, 0, -128, 127 },
+		  -EINVAL },
+		{ "input_elems_overflow", { 65536, 32768, 1, 1, 0, 0, -128, 127 },
+		  -EOVERFLOW },
+		{ "filter_elems_overflow", { 1, 32768, 65536, 1, 0, 0, -128, 127 },
+		  -EOVERFLOW },
+		{ "output_elems_overflow", { 65536, 1, 32768, 1, 0, 0, -128, 127 },
+		  -EOVERFLOW },
+		{ "input_zero_point_128", { 1, 4, 2, 1, 128, 0, -128, 127 },
+		  -ERANGE },
+		{ "output_zero_point_-129", { 1, 4, 2, 1, 0, -129, -128, 127 },
+		  -ERANGE },
+		{ "act_min_-129", { 1, 4, 2, 1, 0, 0, -129, 127 }, -ERANGE },
+		{ "act_max_128", { 1, 4, 2, 1, 0, 0, -128, 128 }, -ERANGE },
+		{ "act_min_above_act_max", { 1, 4, 2, 1, 0, 0, 5, 4 }, -ERANGE },
+	};
+	const struct nnmem_fc_params good = { 1, 4, 2, 2, 0, 0, -128, 127 };
+	int8_t in[4] = { 1, 2, 3, 4 }, f[8] = { 0 }, out[2], sentinel[2];
+	int32_t m[2] = { 1 << 30, 1 << 30 }, s[2] = { 0, 0 };
+	struct nnmem_fc_tensors t = { in, f, NULL, m, s, out };
+	char name[120];
+	u64 macs = 0;
+	size_t i;
+	bool ok;
+
+	ok = expect_errno(nnmem_fc_validate(&good, &macs), 0, "good") &&
+	     macs == 8;
+	tap_result(ok, "fc-validate/good_params_macs_rows_x_out_c_x_depth");
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		snprintf(name, sizeof(name), "fc-validate/%s_%s", c[i].name,
+			 errno_name(c[i].err));
+		tap_result(expect_errno(nnmem_fc_validate(&c[i].p, NULL),
+					c[i].err, c[i].name), name);
+	}
+	/* a shift out of range: -ERANGE at run time, nothing written */
+	memset(out, 0x77, 2);
+	memset(sentinel, 0x77, 2);
+	s[1] = 31;
+	ok = expect_errno(nnmem_fc_run(&good, &t, NULL), -ERANGE, "shift 31");
+	s[1] = -32;
+	ok &= expect_errno(nnmem_fc_run(&good, &t, NULL), -ERANGE,
+			   "shift -32");
+	ok &= compare_s8(out, sentinel, 2, "output");
+	tap_result(ok, "fc-validate/shift_out_of_range_ERANGE_nothing_written");
+}
+
+/* ------------------------------------------------------------- pools */
+
+static void pool_params(struct nnmem_pool2d_params *p, u32 h, u32 w, u32 c,
+			u32 fh, u32 fw, u32 s)
+{
+	*p = (struct nnmem_pool2d_params){
+		.batch = 1, .in_h = h, .in_w = w, .channels = c,
+		.filter_h = fh, .filter_w = fw, .stride_h = s, .stride_w = s,
+		.act_min = -128, .act_max = 127,
+	};
+}
+
+/*
+ * 1x1x2x4 input, four channels {1, 2}, {-1, -2}, {0, 1}, {0, -1} along
+ * x, window 1x2, stride 1, right padding 1 (outputs 2 wide). Output x=0
+ * averages both: 1.5 -> 2, -1.5 -> -2, 0.5 -> 1, -0.5 -> -1 (half away
+ * from zero); x=1 sees only the second tap (the padding tap is left out,
+ * not counted as 0): 2, -2, 1, -1. 3x3 values 1..9 with a 2x2 window and
+ * no padding: 12/4 = 3, 16/4 = 4, 24/4 = 6, 28/4 = 7. Then with act
+ * [4, 6]: 4, 4, 6, 6.
+ */
+static void test_avg_pool_hand(void)
+{
+	static const int8_t in1[] = { 1, -1, 0, 0, 2, -2, 1, -1 };
+	static const int8_t want1[] = { 2, -2, 1, -1, 2, -2, 1, -1 };
+	static const int8_t in2[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	struct nnmem_pool2d_params p;
+	struct nnmem_pool2d_shape s;
+	int8_t out[8];
+	bool ok;
+
+	pool_params(&p, 1, 2, 4, 1, 2, 1);
+	p.pad_right = 1;
+	ok = expect_errno(nnmem_pool2d_shape_get(&p, &s), 0, "shape") &&
+	     s.out_h == 1 && s.out_w == 2 && s.macs == 16;
+	ok &= expect_errno(nnmem_avg_pool2d_run(&p, in1, out, NULL), 0, "run");
+	ok &= compare_s8(out, want1, 8, "padded");
+	pool_params(&p, 3, 3, 1, 2, 2, 1);
+	ok &= expect_errno(nnmem_avg_pool2d_run(&p, in2, out, NULL), 0, "run");
+	ok &= compare_s8(out, (const int8_t[]){ 3, 4, 6, 7 }, 4, "3x3");
+	p.act_min = 4;
+	p.act_max = 6;
+	ok &= expect_errno(nnmem_avg_pool2d_run(&p, in2, out, NULL), 0, "run");
+	ok &= compare_s8(out, (const int8_t[]){ 4, 4, 6, 6 }, 4, "clamped");
+	tap_result(ok, "avg_pool-own/hand_rounding_padding_clamp");
+}
+
+/*
+ * 1x3x3x2, window 2x2 stride 2, bottom and right padding 1: outputs 2x2.
+ * Channel 0 is -9..-1 in row-major order, so a padding tap taken as 0
+ * would win every edge window: the windows give max(-9, -8, -6, -5) =
+ * -5, max(-7, -4) = -4, max(-3, -2) = -2, -1. Channel 1 is 10..90: 50,
+ * 60, 80, 90. With act [-3, 60]: -3, -3, -2, -1 and 50, 60, 60, 60.
+ */
+static void test_max_pool_hand(void)
+{
+	static const int8_t want[] = { -5, 50, -4, 60, -2, 80, -1, 90 };
+	static const int8_t want_clamped[] = {
+		-3, 50, -3, 60, -2, 60, -1, 60,
+	};
+	struct nnmem_pool2d_params p;
+	struct nnmem_pool2d_shape s;
+	int8_t in[18], out[18];
+	int i;
+	bool ok;
+
+	for (i = 0; i < 9; i++) {
+		in[2 * i] = (int8_t)(-9 + i);
+		in[2 * i + 1] = (int8_t)(10 * (i + 1));
+	}
+	pool_params(&p, 3, 3, 2, 2, 2, 2);
+	p.pad_bottom = 1;
+	p.pad_right = 1;
+	ok = expect_errno(nnmem_pool2d_shape_get(&p, &s), 0, "shape") &&
+	     s.out_h == 2 && s.out_w == 2 && s.output_elems == 8;
+	ok &= expect_errno(nnmem_max_pool2d_run(&p, in, out, NULL), 0, "run");
+	ok &= compare_s8(out, want, 8, "output");
+	p.act_min = -3;
+	p.act_max = 60;
+	ok &= expect_errno(nnmem_max_pool2d_run(&p, in, out, NULL), 0, "run");
+	ok &= compare_s8(out, want_clamped, 8, "clamped");
+	/* top/left padding too: 3x3 window, pad 1 all round, stride 1: 3x3 */
+	pool_params(&p, 3, 3, 2, 3, 3, 1);
+	p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = 1;
+	ok &= expect_errno(nnmem_max_pool2d_run(&p, in, out, NULL), 0, "run");
+	/* (0,0) sees rows 0-1, cols 0-1: -5 and 50; (0,1): -4, 60 */
+	ok &= compare_s8(out, (const int8_t[]){ -5, 50, -4, 60 }, 4,
+			 "top-left padding");
+	tap_result(ok, "max_pool-own/hand_padding_not_zero_and_clamps");
+}
+
+static void test_pool_random(int idx)
+{
+	struct nnmem_pool2d_params p;
+	struct nnmem_pool2d_shape s;
+	struct progress_log log;
+	int8_t *in, *out, *want;
+	bool max = idx % 2, ok = true;
+	char name[120];
+	int g;
+
+	do {
+		memset(&p, 0, sizeof(p));
+		p.batch = rng_range(1, 2);
+		p.in_h = rng_range(1, 9);
+		p.in_w = rng_range(1, 9);
+		p.channels = rng_range(1, 5);
+		p.filter_h = rng_range(1, 4);
+		p.filter_w = rng_range(1, 4);
+		p.stride_h = rng_range(1, 3);
+		p.stride_w = rng_range(1, 3);
+		p.pad_top = rng_range(0, p.filter_h - 1);
+		p.pad_bottom = rng_range(0, p.filter_h - 1);
+		p.pad_left = rng_range(0, p.filter_w - 1);
+		p.pad_right = rng_range(0, p.filter_w - 1);
+		p.act_min = idx % 3 ? -128 : rng_range(-128, 0);
+		p.act_max = idx % 3 ? 127 : rng_range(0, 127);
+	} while (nnmem_pool2d_shape_get(&p, &s));
+	in = xmalloc(s.input_elems);
+	out = xmalloc(s.output_elems);
+	want = xmalloc(s.output_elems);
+	fill_s8(in, s.input_elems);
+	ref_pool(&p, max, in, want);
+	memset(out, 0x5a, s.output_elems);
+	ok &= expect_errno(max ? nnmem_max_pool2d_run(&p, in, out, NULL) :
+			   nnmem_avg_pool2d_run(&p, in, out, NULL), 0, "run");
+	ok &= compare_s8(out, want, s.output_elems, "output");
+	/* budgets: half a window, 2 windows, a row of outputs */
+	for (g = 0; g < 3; g++) {
+		u64 taps = (u64)p.filter_h * p.filter_w;
+		u64 row = taps * s.out_w * p.channels;
+		u64 budget = g == 0 ? (taps + 1) / 2 : g == 1 ? 2 * taps : row;
+		u64 charge = row <= budget ? row : taps <= budget ? taps :
+			     p.filter_w;
+		struct nnmem_kernel_progress prog = {
+			.fn = progress_cb, .ctx = &log, .budget = budget,
+		};
+
+		memset(&log, 0, sizeof(log));
+		log.total = s.macs;
+		memset(out, 0x5a, s.output_elems);
+		ok &= expect_errno(max ? nnmem_max_pool2d_run(&p, in, out, &prog) :
+				   nnmem_avg_pool2d_run(&p, in, out, &prog), 0,
+				   "run with progress");
+		ok &= compare_s8(out, want, s.output_elems, "with progress");
+		if (log.bad_calls || (log.calls && log.min_gap < budget) ||
+		    log.max_gap >= budget + charge ||
+		    s.macs - log.last_done >= budget + charge) {
+			diag("pool progress, budget %llu: %u calls (%u bad), gaps %llu..%llu",
+			     (unsigned long long)budget, log.calls,
+			     log.bad_calls, (unsigned long long)log.min_gap,
+			     (unsigned long long)log.max_gap);
+			ok = false;
+		}
+	}
+	snprintf(name, sizeof(name),
+		 "%s-own/random_%02d_%ux%ux%u_window_%ux%u_matches_reference",
+		 max ? "max_pool" : "avg_pool", idx, p.in_h, p.in_w,
+		 p.channels, p.filter_h, p.filter_w);
+	tap_result(ok, name);
+	free(in);
+	free(out);
+	free(want);
+}
+
+/*
+ * One output of a 3x4 window over a 1x4 input with a padding row above
+ * and below (12 MACs): budget 3 meters it by window row, so the hook sees
+ * 4 (the padding row), 8, 12; aborting at the 2nd call writes nothing.
+ */
+static void test_pool_progress_inside_a_window(u32 abort_at, const char *name)
+{
+	struct progress_log log = { .abort_at = abort_at,
+				    .abort_ret = -ECANCELED, .total = 12 };
+	struct nnmem_kernel_progress prog = {
+		.fn = progress_cb, .ctx = &log, .budget = 3,
+	};
+	const int8_t in[4] = { -7, 9, 3, -2 };
+	struct nnmem_pool2d_params p;
+	int8_t out = 0x66;
+	u32 calls = abort_at ? abort_at : 3;
+	bool ok;
+
+	pool_params(&p, 1, 4, 1, 3, 4, 1);
+	p.pad_top = 1;
+	p.pad_bottom = 1;
+	ok = expect_errno(nnmem_avg_pool2d_run(&p, in, &out, &prog),
+			  abort_at ? -ECANCELED : 0, "run");
+	ok &= log.calls == calls && !log.bad_calls && log.done[0] == 4 &&
+	      (calls < 2 || log.done[1] == 8) &&
+	      (calls < 3 || log.done[2] == 12);
+	/* 3 / 4 = 0.75 -> 1 */
+	ok &= out == (abort_at ? 0x66 : 1);
+	tap_result(ok, name);
+}
+
+static void test_pool_validate(void)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+		u32 val;
+		int err;
+	} c[] = {
+#define P(f)	offsetof(struct nnmem_pool2d_params, f)
+		{ "batch_0", P(batch), 0, -EINVAL },
+		{ "in_h_0", P(in_h), 0, -EINVAL },
+		{ "channels_0", P(channels), 0, -EINVAL },
+		{ "filter_w_0", P(filter_w), 0, -EINVAL },
+		{ "stride_h_0", P(stride_h), 0, -EINVAL },
+		{ "pad_top_equal_to_filter_h", P(pad_top), 3, -EINVAL },
+		{ "pad_right_equal_to_filter_w", P(pad_right), 2, -EINVAL },
+		{ "filter_taller_than_padded_input", P(filter_h), 9, -EINVAL },
+		{ "in_w_above_max", P(in_w), 65536, -EOVERFLOW },
+		{ "stride_w_above_max", P(stride_w), 65536, -EOVERFLOW },
+		{ "act_min_-129", P(act_min), (u32)-129, -ERANGE },
+		{ "act_max_128", P(act_max), 128, -ERANGE },
+		{ "act_min_above_act_max", P(act_min), 127, -ERANGE },
+#undef P
+	};
+	struct nnmem_pool2d_params p;
+	struct nnmem_pool2d_shape s, before;
+	char name[120];
+	size_t i;
+	bool ok;
+
+	/* 1x6x6x3, 3x2 window, stride 2, pads 1: (6+2-3)/2+1 = 3 by 4 */
+	for (i = 0; i < ARRAY_SIZE(c) + 1; i++) {
+		pool_params(&p, 6, 6, 3, 3, 2, 2);
+		p.pad_top = p.pad_bottom = p.pad_left = p.pad_right = 1;
+		p.act_max = 100;
+		if (i == ARRAY_SIZE(c)) {
+			ok = expect_errno(nnmem_pool2d_shape_get(&p, &s), 0,
+					  "good") &&
+			     s.out_h == 3 && s.out_w == 4 &&
+			     s.input_elems == 108 && s.output_elems == 36 &&
+			     s.macs == 36 * 6;
+			tap_result(ok, "pool-validate/good_shape_sizes");
+			break;
+		}
+		memcpy((char *)&p + c[i].off, &c[i].val, sizeof(u32));
+		memset(&s, 0xa5, sizeof(s));
+		before = s;
+		ok = expect_errno(nnmem_pool2d_shape_get(&p, &s), c[i].err,
+				  c[i].name) && !memcmp(&s, &before, sizeof(s));
+		snprintf(name, sizeof(name), "pool-validate/%s_%s", c[i].name,
+			 errno_name(c[i].err));
+		tap_result(ok, name);
+	}
+	/* the window's taps: 4096 x 4096 is the limit, one row more is not */
+	pool_params(&p, 4096, 4096, 1, 4096, 4096, 1);
+	ok = expect_errno(nnmem_pool2d_shape_get(&p, &s), 0, "2^24 taps");
+	p.filter_h = 4097;
+	p.in_h = 4097;
+	ok &= expect_errno(nnmem_pool2d_shape_get(&p, &s), -EOVERFLOW,
+			   "2^24 + 4096 taps");
+	tap_result(ok, "pool-validate/window_of_2^24_taps_accepted_more_EOVERFLOW");
+	/* input elements above the limit */
+	pool_params(&p, 65535, 65535, 1, 1, 1, 1);
+	tap_result(expect_errno(nnmem_pool2d_shape_get(&p, &s), -EOVERFLOW,
+				"elems"),
+		   "pool-validate/input_elems_overflow_EOVERFLOW");
+	/* an error writes nothing */
+	{
+		int8_t in[4] = { 1, 2, 3, 4 }, out = 0x77;
+
+		pool_params(&p, 2, 2, 1, 2, 2, 1);
+		p.pad_left = 2;
+		ok = expect_errno(nnmem_avg_pool2d_run(&p, in, &out, NULL),
+				  -EINVAL, "avg") &&
+		     expect_errno(nnmem_max_pool2d_run(&p, in, &out, NULL),
+				  -EINVAL, "max") && out == 0x77;
+		tap_result(ok, "pool-validate/run_rejects_bad_padding_writes_nothing");
+	}
+}
+
+/* ------------------------------------------------------------ softmax */
+
+/*
+ * Hand-derived outputs, scaling of TFLite for an input scale of 1/16:
+ * beta * scale * 2^26 = 2^22 -> multiplier 2^30, left shift 23, diff_min
+ * -floor(31 * 2^26 / 2^23) = -248.
+ * - one element: probability 1 -> 256 - 128 = 128, clamped to 127;
+ * - two equal: 1/2 -> 0; four equal: 1/4 -> 64 - 128 = -64; three equal:
+ *   256 / 3 = 85.3 -> -43;
+ * - {0, -16 * ln 3 ~ -17.6}: with -18, diff -18/16 = -1.125: p0 = 1 /
+ *   (1 + e^-1.125) = 0.7549 -> 193.3 -> 65; p1 = 62.7 -> 63 - 128 = -65;
+ * - a row where one element is 16 below the max and diff_min is cut to
+ *   -15: that element gives -128 and is not in the sum (the others, two
+ *   equal, give 0 each, not 0.4999 of a sum that counts e^-1).
+ */
+static void test_softmax_hand(void)
+{
+	struct nnmem_softmax_params p = {
+		.rows = 1, .depth = 1, .input_multiplier = 1 << 30,
+		.input_left_shift = 23, .diff_min = -248,
+	};
+	struct nnmem_softmax_params t = { 0 };
+	int8_t in[4] = { 5, 5, 5, 5 }, out[4];
+	bool ok;
+
+	ref_softmax_scaling(1.0, 1.0 / 16, &t);
+	ok = t.input_multiplier == p.input_multiplier &&
+	     t.input_left_shift == p.input_left_shift &&
+	     t.diff_min == p.diff_min;
+	ok &= expect_errno(nnmem_softmax_run(&p, in, out, NULL), 0, "1") &&
+	      out[0] == 127;
+	p.depth = 2;
+	ok &= expect_errno(nnmem_softmax_run(&p, in, out, NULL), 0, "2") &&
+	      compare_s8(out, (const int8_t[]){ 0, 0 }, 2, "two equal");
+	p.depth = 4;
+	ok &= expect_errno(nnmem_softmax_run(&p, in, out, NULL), 0, "4") &&
+	      compare_s8(out, (const int8_t[]){ -64, -64, -64, -64 }, 4,
+			 "four equal");
+	p.depth = 3;
+	ok &= expect_errno(nnmem_softmax_run(&p, in, out, NULL), 0, "3") &&
+	      compare_s8(out, (const int8_t[]){ -43, -43, -43 }, 3,
+			 "three equal");
+	/* two rows at once: {0, -18} and {-18, 0} */
+	p.rows = 2;
+	p.depth = 2;
+	in[0] = 0;
+	in[1] = -18;
+	in[2] = -18;
+	in[3] = 0;
+	ok &= expect_errno(nnmem_softmax_run(&p, in, out, NULL), 0, "pair") &&
+	      compare_s8(out, (const int8_t[]){ 65, -65, -65, 65 }, 4,
+			 "pair");
+	p.rows = 1;
+	p.depth = 3;
+	p.diff_min = -15;
+	in[0] = 100;
+	in[1] = 84;
+	in[2] = 100;
+	ok &= expect_errno(nnmem_softmax_run(&p, in, out, NULL), 0, "cut") &&
+	      compare_s8(out, (const int8_t[]){ 0, -128, 0 }, 3, "diff_min");
+	tap_result(ok, "softmax-own/hand_derived_probabilities_and_diff_min");
+}
+
+/*
+ * Random rows: the kernel against the reference (bit-exact) and against
+ * the real-valued softmax (within 1 of it, which the reference alone
+ * could not show); parameters from TFLite's scaling of a random input
+ * scale, every 4th case a raw random multiplier and shift.
+ */
+static void test_softmax_random(int idx)
+{
+	struct nnmem_softmax_params p = { 0 };
+	struct progress_log log;
+	int8_t *in, *out, *want;
+	u32 n, i, far = 0, g;
+	double worst = 0;
+	char name[120];
+	bool ok = true;
+
+	p.rows = rng_range(1, 4);
+	p.depth = idx < 2 ? rng_range(500, 700) : rng_range(1, 40);
+	if (idx % 4 == 3) {
+		p.input_multiplier = rng_range(0, INT32_MAX);
+		p.input_left_shift = rng_range(0, 26);
+		p.diff_min = -(int32_t)floor(31.0 * (double)(1LL << 26) /
+					     (double)(1LL << p.input_left_shift));
+	} else {
+		ref_softmax_scaling(1.0, ldexp((double)rng_range(1, 1 << 20),
+					       -20 - (int)rng_range(0, 6)), &p);
+	}
+	n = p.rows * p.depth;
+	in = xmalloc(n);
+	out = xmalloc(n);
+	want = xmalloc(n);
+	fill_s8(in, n);
+	if (idx % 3 == 1)	/* narrow rows: less saturated probabilities */
+		for (i = 0; i < n; i++)
+			in[i] = (int8_t)(in[i] / 16);
+	ref_fp_overflow = false;
+	ref_softmax(&p, in, want);
+	ok &= !ref_fp_overflow;
+	memset(out, 0x5a, n);
+	ok &= expect_errno(nnmem_softmax_run(&p, in, out, NULL), 0, "run");
+	ok &= compare_s8(out, want, n, "vs reference");
+	for (i = 0; i < n; i++) {
+		double q = float_softmax_q(&p, in + i / p.depth * p.depth,
+					   i % p.depth);
+		double d = fabs(out[i] - (q > 127 ? 127 : q));
+
+		worst = d > worst ? d : worst;
+		far += d > 1.0;
+	}
+	if (far) {
+		diag("%u of %u outputs more than 1 from the real softmax (worst %.3f)",
+		     far, n, worst);
+		ok = false;
+	}
+	for (g = 0; g < 2; g++) {
+		u64 budget = g ? 7 : (u64)3 * p.depth;
+		struct nnmem_kernel_progress prog = {
+			.fn = progress_cb, .ctx = &log, .budget = budget,
+		};
+
+		memset(&log, 0, sizeof(log));
+		log.total = (u64)3 * n;
+		memset(out, 0x5a, n);
+		ok &= expect_errno(nnmem_softmax_run(&p, in, out, &prog), 0,
+				   "with progress");
+		ok &= compare_s8(out, want, n, "with progress");
+		if (log.bad_calls || (log.calls && log.min_gap != budget) ||
+		    log.total - log.last_done >= budget) {
+			diag("softmax progress, budget %llu: %u calls (%u bad), gaps %llu..%llu",
+			     (unsigned long long)budget, log.calls,
+			     log.bad_calls, (unsigned long long)log.min_gap,
+			     (unsigned long long)log.max_gap);
+			ok = false;
+		}
+	}
+	snprintf(name, sizeof(name),
+		 "softmax-own/random_%02d_%u_rows_of_%u_matches_reference_and_real",
+		 idx, p.rows, p.depth);
+	tap_result(ok, name);
+	free(in);
+	free(out);
+	free(want);
+}
+
+/*
+ * Rows long enough for the cases TFLite leaves undefined: 600 equal
+ * elements sum to 600 * 2^19 >= 2^28, so the final divide is by 2^32
+ * (exact result 0: 256 / 600 = 0.43 -> 0 -> -128), and 5000 equal ones
+ * would overflow the int32 sum (saturated: still -128, 256 / 5000 = 0.05).
+ * At input scale 1 (multiplier 2^30, left shift 27, diff_min
+ * -floor(31 * 2^26 / 2^27) = -15), one element 16 above 599 others is the
+ * only one not dropped: probability 1 -> 127, the others -128.
+ */
+static void test_softmax_long_rows(void)
+{
+	struct nnmem_softmax_params p = { 0 };
+	int8_t *in = xmalloc(5000), *out = xmalloc(5000);
+	bool ok = true;
+	u32 i;
+
+	ref_softmax_scaling(1.0, 1.0, &p);
+	p.rows = 1;
+	memset(in, 3, 5000);
+	for (i = 0; i < 2; i++) {
+		p.depth = i ? 5000 : 600;
+		memset(out, 0x5a, 5000);
+		ok &= expect_errno(nnmem_softmax_run(&p, in, out, NULL), 0,
+				   "run");
+		for (u32 k = 0; k < p.depth; k++)
+			ok &= out[k] == -128;
+	}
+	p.depth = 600;
+	in[17] = 19;
+	ok &= expect_errno(nnmem_softmax_run(&p, in, out, NULL), 0, "run");
+	ok &= out[17] == 127 && out[0] == -128 && out[599] == -128;
+	tap_result(ok, "softmax-own/long_rows_divide_by_2^32_and_saturated_sum");
+	free(in);
+	free(out);
+}
+
+/* 2 rows of 4, budget 5: calls at 5, 10, 15, 20; stop at the 3rd (15) */
+static void test_softmax_progress_abort(void)
+{
+	struct progress_log log = { .abort_at = 3, .abort_ret = 1,
+				    .total = 24 };
+	struct nnmem_kernel_progress prog = {
+		.fn = progress_cb, .ctx = &log, .budget = 5,
+	};
+	struct nnmem_softmax_params p = { 0 };
+	int8_t in[8], out[8], want[8];
+	bool ok;
+
+	ref_softmax_scaling(1.0, 0.1, &p);
+	p.rows = 2;
+	p.depth = 4;
+	fill_s8(in, 8);
+	ok = expect_errno(nnmem_softmax_run(&p, in, want, NULL), 0, "run");
+	memset(out, 0x66, 8);
+	/*
+	 * Row 0 is 12 MACs: 4 (max), 4 (sum), 4 (outputs); row 1 starts
+	 * at 12. Calls at 5 (row 0's sum), 10 (its outputs 0-1 written),
+	 * 15 (row 1's max): stopped after row 0.
+	 */
+	ok &= expect_errno(nnmem_softmax_run(&p, in, out, &prog), -EINTR,
+			   "run with progress");
+	ok &= log.calls == 3 && log.done[0] == 5 && log.done[1] == 10 &&
+	      log.done[2] == 15;
+	ok &= compare_s8(out, want, 4, "row 0") &&
+	      compare_s8(out + 4, (const int8_t[]){ 0x66, 0x66, 0x66, 0x66 },
+			 4, "row 1 untouched");
+	tap_result(ok, "softmax-progress/stop_in_row_1_writes_row_0_only");
+}
+
+static void test_softmax_validate(void)
+{
+	static const struct {
+		const char *name;
+		struct nnmem_softmax_params p;
+		int err;
+	} c[] = {
+		{ "rows_0", { 0, 4, 1 << 30, 20, -100 }, -EINVAL },
+		{ "depth_0", { 1, 0, 1 << 30, 20, -100 }, -EINVAL },
+		{ "elems_overflow", { 65536, 32768, 1 << 30, 20, -100 },
+		  -EOVERFLOW },
+		{ "multiplier_negative", { 1, 4, -1, 20, -100 }, -ERANGE },
+		{ "left_shift_negative", { 1, 4, 1 << 30, -1, -100 }, -ERANGE },
+		{ "left_shift_32", { 1, 4, 1 << 30, 32, -100 }, -ERANGE },
+		{ "diff_min_1", { 1, 4, 1 << 30, 20, 1 }, -ERANGE },
+		{ "diff_min_S32_MIN", { 1, 4, 1 << 30, 20, INT32_MIN },
+		  -ERANGE },
+	};
+	const struct nnmem_softmax_params edges = {
+		1, 4, 0, 31, INT32_MIN + 1,
+	};
+	int8_t in[4] = { 1, 2, 3, 4 }, out[4] = { 7, 7, 7, 7 };
+	char name[120];
+	u64 macs = 0;
+	size_t i;
+	bool ok;
+
+	ok = expect_errno(nnmem_softmax_validate(&edges, &macs), 0, "edges") &&
+	     macs == 12;
+	/* multiplier 0: every difference is 0, four equal: -64 each */
+	ok &= expect_errno(nnmem_softmax_run(&edges, in, out, NULL), 0, "run") &&
+	      compare_s8(out, (const int8_t[]){ -64, -64, -64, -64 }, 4,
+			 "multiplier 0");
+	tap_result(ok, "softmax-validate/edge_values_accepted_3_macs_per_element");
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		snprintf(name, sizeof(name), "softmax-validate/%s_%s",
+			 c[i].name, errno_name(c[i].err));
+		memset(out, 0x77, 4);
+		ok = expect_errno(nnmem_softmax_validate(&c[i].p, NULL),
+				  c[i].err, c[i].name);
+		if (c[i].p.rows * c[i].p.depth <= 4)
+			ok &= expect_errno(nnmem_softmax_run(&c[i].p, in, out,
+							     NULL),
+					   c[i].err, "run") &&
+			      compare_s8(out, (const int8_t[]){ 0x77, 0x77,
+								0x77, 0x77 },
+					 4, "untouched");
+		tap_result(ok, name);
+	}
+}
+
+static void run_new_ops(void)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < ARRAY_SIZE(resnet8_cases); i++)
+		test_resnet8_case(resnet8_cases[i]);
+	test_resnet8_softmax_params();
+
+	test_fc_hand();
+	for (k = 0; k < 20; k++)
+		test_fc_random(k);
+	test_fc_progress_abort();
+	test_fc_validate();
+
+	test_avg_pool_hand();
+	test_max_pool_hand();
+	for (k = 0; k < 30; k++)
+		test_pool_random(k);
+	test_pool_progress_inside_a_window(0,
+		"pool-progress/inside_one_window_by_window_rows");
+	test_pool_progress_inside_a_window(2,
+		"pool-progress/abort_inside_a_window_writes_nothing");
+	test_pool_validate();
+
+	test_softmax_hand();
+	for (k = 0; k < 24; k++)
+		test_softmax_random(k);
+	test_softmax_long_rows();
+	test_softmax_progress_abort();
+	test_softmax_validate();
+}
+
 /* ---------------------------------------------------------------- main */
 
 static const char *testdata_root(int argc, char **argv, char *buf,
@@ -1452,6 +2746,13 @@ static void run_all(const char *root)
 	int i, found;
 
 	diag("testdata root: %s", root);
+	/* the models sit next to the testdata: shared/models/resnet8 */
+	if (getenv("NNMEM_MODELS"))
+		snprintf(models_root, sizeof(models_root), "%s/resnet8",
+			 getenv("NNMEM_MODELS"));
+	else
+		snprintf(models_root, sizeof(models_root),
+			 "%s/../models/resnet8", root);
 	found = run_testdata(root);
 	tap_result(found > 0, "testdata/cases_found");
 	diag("%d testdata cases", found);
@@ -1493,6 +2794,7 @@ static void run_all(const char *root)
 	test_add_broadcast(8, "add-own/broadcast_last_dim_8");
 	test_add_validate();
 
+	run_new_ops();
 }
 
 int main(int argc, char **argv)

@@ -535,10 +535,11 @@ struct nnmem_fully_connected {
  * @output: tensor index: int8 NHWC output with the input's batch, channels
  *	and zero point, and the height and width the window, stride and
  *	padding give (as for &struct nnmem_conv2d, without dilation).
- * @filter_h: window height, at least 1.
- * @filter_w: window width, at least 1.
- * @stride_h: vertical stride, at least 1.
- * @stride_w: horizontal stride, at least 1.
+ * @filter_h: window height, 1 to 65535.
+ * @filter_w: window width, 1 to 65535; @filter_h * @filter_w at most
+ *	2^24 (so that TFLite's int32 sum of the taps cannot overflow).
+ * @stride_h: vertical stride, 1 to 65535.
+ * @stride_w: horizontal stride, 1 to 65535.
  * @pad_top: rows above the input, less than @filter_h.
  * @pad_bottom: rows below the input, less than @filter_h.
  * @pad_left: columns left of the input, less than @filter_w.
@@ -578,7 +579,8 @@ struct nnmem_pool2d {
  * @__pad: must be zero.
  *
  * Semantics are TFLite's int8 reference Softmax (gemmlowp fixed point),
- * bit-exact.
+ * bit-exact; where TFLite's int32 arithmetic is undefined (rows of more
+ * than 511 elements near their maximum) the exact result is given.
  */
 struct nnmem_softmax {
 	__u32 input;
@@ -759,7 +761,9 @@ struct nnmem_run {
  * @duration_ns: out: execution time.
  * @macs: out: multiply-accumulates executed by the nodes that ran: a
  *	conv2d counts output elements * kernel height * kernel width *
- *	(input channels / groups), an add one per output element.
+ *	(input channels / groups), an add one per output element, a fully
+ *	connected layer output elements * depth, a pooling output elements
+ *	* window height * window width, a softmax three per element.
  *
  * When the job has finished it is reaped: its id is unknown afterwards
  * (``-ENOENT``). A signal gives ``-EINTR`` and leaves the job alone.

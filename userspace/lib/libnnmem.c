@@ -219,9 +219,9 @@ const char *nnmem_graph_strerror(uint32_t reason)
 	case NNMEM_GERR_NODE_SHAPE:
 		return "node tensor shapes inconsistent with the op";
 	case NNMEM_GERR_NODE_PARAM:
-		return "bad stride or dilation, or the dilated filter does not fit the padded input";
+		return "bad stride, dilation or pooling window, or the (dilated) filter or window does not fit the padded input";
 	case NNMEM_GERR_NODE_QUANT:
-		return "bad shift, left shift or activation range";
+		return "bad shift, left shift, softmax multiplier or diff_min, or activation range";
 	case NNMEM_GERR_NODE_ORDER:
 		return "node reads a tensor that a later node writes";
 	case NNMEM_GERR_NODE_WRITER:
@@ -229,7 +229,7 @@ const char *nnmem_graph_strerror(uint32_t reason)
 	case NNMEM_GERR_NODE_ALIAS:
 		return "node output overlaps one of its inputs";
 	case NNMEM_GERR_NODE_PADDING:
-		return "conv2d padding not smaller than the dilated filter";
+		return "padding not smaller than the dilated filter or the pooling window";
 	case NNMEM_GERR_NODE_GROUPS:
 		return "conv2d groups zero or not dividing the input and output channels";
 	case NNMEM_GERR_GRAPH_MACS:
@@ -334,6 +334,52 @@ int nnmem_graph_add_add(struct nnmem_graph_builder *b,
 	memset(&n, 0, sizeof(n));
 	n.op = NNMEM_OP_ADD;
 	n.add = *add;
+	return nnmem_graph_node_add(b, &n);
+}
+
+int nnmem_graph_fully_connected_add(struct nnmem_graph_builder *b,
+				    const struct nnmem_fully_connected *fc)
+{
+	struct nnmem_node n;
+
+	memset(&n, 0, sizeof(n));
+	n.op = NNMEM_OP_FULLY_CONNECTED;
+	n.fully_connected = *fc;
+	return nnmem_graph_node_add(b, &n);
+}
+
+/* One pooling node of @op (NNMEM_OP_AVG_POOL2D or NNMEM_OP_MAX_POOL2D). */
+static int nnmem_graph_pool2d_add(struct nnmem_graph_builder *b, uint32_t op,
+				  const struct nnmem_pool2d *pool)
+{
+	struct nnmem_node n;
+
+	memset(&n, 0, sizeof(n));
+	n.op = op;
+	n.pool2d = *pool;
+	return nnmem_graph_node_add(b, &n);
+}
+
+int nnmem_graph_avg_pool2d_add(struct nnmem_graph_builder *b,
+			       const struct nnmem_pool2d *pool)
+{
+	return nnmem_graph_pool2d_add(b, NNMEM_OP_AVG_POOL2D, pool);
+}
+
+int nnmem_graph_max_pool2d_add(struct nnmem_graph_builder *b,
+			       const struct nnmem_pool2d *pool)
+{
+	return nnmem_graph_pool2d_add(b, NNMEM_OP_MAX_POOL2D, pool);
+}
+
+int nnmem_graph_softmax_add(struct nnmem_graph_builder *b,
+			    const struct nnmem_softmax *softmax)
+{
+	struct nnmem_node n;
+
+	memset(&n, 0, sizeof(n));
+	n.op = NNMEM_OP_SOFTMAX;
+	n.softmax = *softmax;
 	return nnmem_graph_node_add(b, &n);
 }
 
@@ -585,6 +631,26 @@ const char *nnmem_kind_name(uint32_t kind)
 		return "weight";
 	case NNMEM_KIND_ACTIVATION:
 		return "activation";
+	default:
+		return "?";
+	}
+}
+
+const char *nnmem_op_name(uint32_t op)
+{
+	switch (op) {
+	case NNMEM_OP_CONV2D:
+		return "conv2d";
+	case NNMEM_OP_ADD:
+		return "add";
+	case NNMEM_OP_FULLY_CONNECTED:
+		return "fully_connected";
+	case NNMEM_OP_AVG_POOL2D:
+		return "avg_pool2d";
+	case NNMEM_OP_MAX_POOL2D:
+		return "max_pool2d";
+	case NNMEM_OP_SOFTMAX:
+		return "softmax";
 	default:
 		return "?";
 	}

@@ -95,6 +95,28 @@ static void nnmem_host_kinds(const struct nnmem_tensor *tensors,
 			idx[2] = nd->add.output;
 			need[0] = need[1] = need[2] = A;
 			n = 3;
+		} else if (nd->op == NNMEM_OP_FULLY_CONNECTED) {
+			const struct nnmem_fully_connected *c =
+				&nd->fully_connected;
+			const uint32_t ci[6] = { c->input, c->filter, c->bias,
+						 c->output, c->multiplier,
+						 c->shift };
+			const uint32_t cn[6] = { A, W, W, A, W, W };
+
+			memcpy(idx, ci, sizeof(idx));
+			memcpy(need, cn, sizeof(need));
+			n = 6;
+		} else if (nd->op == NNMEM_OP_AVG_POOL2D ||
+			   nd->op == NNMEM_OP_MAX_POOL2D) {
+			idx[0] = nd->pool2d.input;
+			idx[1] = nd->pool2d.output;
+			need[0] = need[1] = A;
+			n = 2;
+		} else if (nd->op == NNMEM_OP_SOFTMAX) {
+			idx[0] = nd->softmax.input;
+			idx[1] = nd->softmax.output;
+			need[0] = need[1] = A;
+			n = 2;
 		} else {
 			continue;
 		}

@@ -530,10 +530,24 @@ static const char *node_name(const struct nnmem_model *m, uint32_t n)
 	return n < m->node_count ? m->node_names[n] : "-";
 }
 
-/* The tensor node @n writes. */
+/* The tensor node @n writes (NNMEM_INDEX_NONE for an unknown op). */
 static uint32_t node_output(const struct nnmem_node *n)
 {
-	return n->op == NNMEM_OP_CONV2D ? n->conv2d.output : n->add.output;
+	switch (n->op) {
+	case NNMEM_OP_CONV2D:
+		return n->conv2d.output;
+	case NNMEM_OP_ADD:
+		return n->add.output;
+	case NNMEM_OP_FULLY_CONNECTED:
+		return n->fully_connected.output;
+	case NNMEM_OP_AVG_POOL2D:
+	case NNMEM_OP_MAX_POOL2D:
+		return n->pool2d.output;
+	case NNMEM_OP_SOFTMAX:
+		return n->softmax.output;
+	default:
+		return NNMEM_INDEX_NONE;
+	}
 }
 
 /* "[1,16,16,16]" */
@@ -600,7 +614,7 @@ static void node_describe(const struct nnmem_model *m, uint32_t i)
 			c->stride_h, c->stride_w, c->dilation_h, c->dilation_w,
 			c->pad_top, c->pad_bottom, c->pad_left, c->pad_right,
 			c->groups, c->act_min, c->act_max);
-	} else {
+	} else if (n->op == NNMEM_OP_ADD) {
 		const struct nnmem_add *a = &n->add;
 
 		fprintf(stderr, "add input1 %s, input2 %s, output %s, left_shift %d, shifts %d %d %d, act [%d, %d]\n",
@@ -609,6 +623,36 @@ static void node_describe(const struct nnmem_model *m, uint32_t i)
 			tensor_ref(m, a->output, t3, sizeof(t3)), a->left_shift,
 			a->input1_shift, a->input2_shift, a->output_shift,
 			a->act_min, a->act_max);
+	} else if (n->op == NNMEM_OP_FULLY_CONNECTED) {
+		const struct nnmem_fully_connected *f = &n->fully_connected;
+
+		fprintf(stderr, "fully_connected input %s, filter %s, bias %s, output %s, act [%d, %d]\n",
+			tensor_ref(m, f->input, t1, sizeof(t1)),
+			tensor_ref(m, f->filter, t2, sizeof(t2)),
+			tensor_ref(m, f->bias, t3, sizeof(t3)),
+			tensor_ref(m, f->output, t4, sizeof(t4)),
+			f->act_min, f->act_max);
+	} else if (n->op == NNMEM_OP_AVG_POOL2D ||
+		   n->op == NNMEM_OP_MAX_POOL2D) {
+		const struct nnmem_pool2d *p = &n->pool2d;
+
+		fprintf(stderr, "%s input %s, output %s, window %ux%u, stride %ux%u, padding top %u bottom %u left %u right %u, act [%d, %d]\n",
+			nnmem_op_name(n->op),
+			tensor_ref(m, p->input, t1, sizeof(t1)),
+			tensor_ref(m, p->output, t2, sizeof(t2)), p->filter_h,
+			p->filter_w, p->stride_h, p->stride_w, p->pad_top,
+			p->pad_bottom, p->pad_left, p->pad_right, p->act_min,
+			p->act_max);
+	} else if (n->op == NNMEM_OP_SOFTMAX) {
+		const struct nnmem_softmax *sm = &n->softmax;
+
+		fprintf(stderr, "softmax input %s, output %s, input_multiplier %d, input_left_shift %d, diff_min %d\n",
+			tensor_ref(m, sm->input, t1, sizeof(t1)),
+			tensor_ref(m, sm->output, t2, sizeof(t2)),
+			sm->input_multiplier, sm->input_left_shift,
+			sm->diff_min);
+	} else {
+		fprintf(stderr, "op %u (unknown)\n", n->op);
 	}
 }
 
@@ -716,9 +760,15 @@ static int64_t outputs_compare(const struct nnmem_model *m, uint8_t **dev,
 
 	for (i = 0; i < m->node_count; i++) {
 		uint32_t t = node_output(&m->nodes[i]);
-		const uint8_t *a = nnmem_model_tensor_data(m, dev, t);
-		const uint8_t *b = nnmem_model_tensor_data(m, ref, t);
-		uint64_t k, n = m->mtensors[t].bytes, diffs = 0;
+		const uint8_t *a, *b;
+		uint64_t k, n, diffs = 0;
+
+		/* a checked model has no unknown op; never index with one */
+		if (t >= m->tensor_count)
+			continue;
+		a = nnmem_model_tensor_data(m, dev, t);
+		b = nnmem_model_tensor_data(m, ref, t);
+		n = m->mtensors[t].bytes;
 
 		for (k = 0; k < n; k++) {
 			if (a[k] == b[k])

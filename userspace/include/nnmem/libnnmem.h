@@ -106,11 +106,23 @@ int nnmem_graph_tensor_add(struct nnmem_graph_builder *b, uint32_t handle,
 /* Append a node as given (op, flags and parameters); returns its index. */
 int nnmem_graph_node_add(struct nnmem_graph_builder *b,
 			 const struct nnmem_node *node);
-/* Append a conv2d / add node; returns its index or a negative errno. */
+/*
+ * Append a node of one op with the given parameters (the rest of the
+ * node zeroed); returns its index or a negative errno. avg_pool2d and
+ * max_pool2d share struct nnmem_pool2d.
+ */
 int nnmem_graph_conv2d_add(struct nnmem_graph_builder *b,
 			   const struct nnmem_conv2d *conv);
 int nnmem_graph_add_add(struct nnmem_graph_builder *b,
 			const struct nnmem_add *add);
+int nnmem_graph_fully_connected_add(struct nnmem_graph_builder *b,
+				    const struct nnmem_fully_connected *fc);
+int nnmem_graph_avg_pool2d_add(struct nnmem_graph_builder *b,
+			       const struct nnmem_pool2d *pool);
+int nnmem_graph_max_pool2d_add(struct nnmem_graph_builder *b,
+			       const struct nnmem_pool2d *pool);
+int nnmem_graph_softmax_add(struct nnmem_graph_builder *b,
+			    const struct nnmem_softmax *softmax);
 
 /*
  * Validate and create a graph from raw arrays. On success stores the graph
@@ -222,6 +234,11 @@ uint64_t nnmem_tensor_bytes(const struct nnmem_tensor *t);
 
 /* "weight", "activation" or "?" */
 const char *nnmem_kind_name(uint32_t kind);
+/*
+ * "conv2d", "add", "fully_connected", "avg_pool2d", "max_pool2d",
+ * "softmax" for the NNMEM_OP_* values, "?" for any other.
+ */
+const char *nnmem_op_name(uint32_t op);
 
 /* Describe a negative errno returned by this library in nnmem's terms. */
 const char *nnmem_strerror(int err);
