@@ -254,7 +254,7 @@ static u32 nnmem_graph_regions_busy(struct nnmem_session *s,
 static int nnmem_graph_check_header(struct nnmem_graph_create *gc,
 				    struct nnmem_ioctl_ctx *ctx)
 {
-	if (gc->flags || gc->__pad)
+	if (gc->flags || gc->__pad || gc->__pad2)
 		return nnmem_graph_reject(gc, ctx, NNMEM_GERR_NONE,
 					  NNMEM_INDEX_NONE, NNMEM_INDEX_NONE);
 	if (gc->tensor_size < NNMEM_TENSOR_SIZE_VER0 ||
@@ -296,7 +296,7 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 	struct nnmem_node *nodes = NULL;
 	struct nnmem_graphval_err err;
 	struct nnmem_graph *g = NULL;
-	u32 *writer = NULL;
+	void *scratch = NULL;
 	u32 handle, bad;
 	u64 charge;
 	int ret;
@@ -305,6 +305,7 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 	gc->err_reason = NNMEM_GERR_NONE;
 	gc->err_node = NNMEM_INDEX_NONE;
 	gc->err_tensor = NNMEM_INDEX_NONE;
+	gc->err_tensor2 = NNMEM_INDEX_NONE;
 	ret = nnmem_graph_check_header(gc, ctx);
 	if (ret)
 		return ret;
@@ -320,9 +321,9 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 	nodes = kvmalloc_array(gc->node_count, sizeof(*nodes),
 			       GFP_KERNEL_ACCOUNT);
 	facts = kvcalloc(gc->tensor_count, sizeof(*facts), GFP_KERNEL_ACCOUNT);
-	writer = kvmalloc_array(gc->tensor_count, sizeof(*writer),
-				GFP_KERNEL_ACCOUNT);
-	if (!tensors || !nodes || !facts || !writer)
+	scratch = kvmalloc(nnmem_graphval_scratch_size(gc->tensor_count),
+			   GFP_KERNEL_ACCOUNT);
+	if (!tensors || !nodes || !facts || !scratch)
 		goto out_free;
 
 	ret = nnmem_graph_copy_array(tensors, sizeof(*tensors),
@@ -360,11 +361,12 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 
 	nnmem_graph_regions_get(s, g, tensors, gc->tensor_count, facts);
 	ret = nnmem_graphval_check(tensors, gc->tensor_count, nodes,
-				   gc->node_count, facts, &limits, writer,
+				   gc->node_count, facts, &limits, scratch,
 				   g->plan, &err);
 	if (ret) {
 		ret = nnmem_graph_reject(gc, ctx, err.reason, err.node,
 					 err.tensor);
+		gc->err_tensor2 = err.tensor2;
 		goto err_free_graph;
 	}
 
@@ -393,7 +395,7 @@ err_erase_handle:
 err_free_graph:
 	nnmem_graph_free(g);
 out_free:
-	kvfree(writer);
+	kvfree(scratch);
 	kvfree(facts);
 	kvfree(nodes);
 	kvfree(tensors);

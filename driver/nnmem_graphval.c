@@ -43,7 +43,17 @@
  *  4. every node again, in index order: each input (in struct order)
  *     overlapping the output in the arena (NODE_ALIAS), then each input
  *     read before its writer ran (NODE_ORDER: written by this node or a
- *     later one).
+ *     later one);
+ *  5. lifetimes (TENSOR_LIVE): every tensor in an activation region that a
+ *     node reads or writes is live from its writer (node 0 if no node
+ *     writes it: a graph input) to its last reader (the last node if no
+ *     node reads it: a graph output). Two such tensors may share bytes of
+ *     the arena only if their lifetimes do not meet: this is what lets a
+ *     memory planner reuse bytes (driver/nnmem_planner.c), and what makes
+ *     a bad plan an error instead of wrong outputs. The error names the
+ *     first node at which both are live and the two tensors (the first
+ *     pair nnmem_planner_check() finds). Weights are never written, so
+ *     they may share bytes freely.
  *
  * Tensor-level problems carry node %NNMEM_INDEX_NONE; node-level problems
  * the node, and the tensor they concern or %NNMEM_INDEX_NONE.
@@ -52,6 +62,19 @@
 #include "nnmem_graphval.h"
 
 #define NNMEM_GV_NONE	NNMEM_INDEX_NONE
+
+/*
+ * The check's working memory, one entry per tensor in each array: the
+ * node writing it and the last node reading it (or NNMEM_GV_NONE), and
+ * for step 5 the live activation tensors' bytes and lifetimes packed at
+ * the front of @buf, with their tensor indices in @tensor.
+ */
+struct nnmem_gv_scratch {
+	u32 *writer;
+	u32 *last;
+	u32 *tensor;
+	struct nnmem_planner_buf *buf;
+};
 
 struct nnmem_gv {
 	const struct nnmem_tensor *t;
@@ -634,7 +657,8 @@ static size_t nnmem_gv_op_size(const struct nnmem_node *n)
 	}
 }
 
-static int nnmem_gv_node(struct nnmem_gv *gv, u32 ni, u32 *writer,
+static int nnmem_gv_node(struct nnmem_gv *gv, u32 ni,
+			 const struct nnmem_gv_scratch *sc,
 			 struct nnmem_plan_node *pn)
 {
 	const struct nnmem_node *n = &gv->n[ni];
@@ -681,9 +705,11 @@ static int nnmem_gv_node(struct nnmem_gv *gv, u32 ni, u32 *writer,
 	if (ret)
 		return ret;
 
-	if (writer[out] != NNMEM_GV_NONE)
+	if (sc->writer[out] != NNMEM_GV_NONE)
 		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_WRITER, ni, out);
-	writer[out] = ni;
+	sc->writer[out] = ni;
+	for (i = 0; i < k; i++)
+		sc->last[in[i]] = ni;
 	/* gv->macs <= max_macs here, so the subtraction cannot wrap */
 	if (pn->macs > gv->lim->max_macs - gv->macs)
 		return nnmem_gv_fail(gv, NNMEM_GERR_GRAPH_MACS, ni,
@@ -700,7 +726,8 @@ static bool nnmem_gv_overlap(const struct nnmem_gv *gv, u32 a, u32 b)
 	       sb < sa + nnmem_gv_bytes(gv, a);
 }
 
-static int nnmem_gv_node_deps(struct nnmem_gv *gv, u32 ni, const u32 *writer)
+static int nnmem_gv_node_deps(struct nnmem_gv *gv, u32 ni,
+			      const struct nnmem_gv_scratch *sc)
 {
 	u32 in[5], out, k, i;
 
@@ -710,10 +737,63 @@ static int nnmem_gv_node_deps(struct nnmem_gv *gv, u32 ni, const u32 *writer)
 			return nnmem_gv_fail(gv, NNMEM_GERR_NODE_ALIAS, ni,
 					     in[i]);
 	for (i = 0; i < k; i++)
-		if (writer[in[i]] != NNMEM_GV_NONE && writer[in[i]] >= ni)
+		if (sc->writer[in[i]] != NNMEM_GV_NONE &&
+		    sc->writer[in[i]] >= ni)
 			return nnmem_gv_fail(gv, NNMEM_GERR_NODE_ORDER, ni,
 					     in[i]);
 	return 0;
+}
+
+/* Step 5: activation tensors live at the same time share no byte. */
+static int nnmem_gv_lifetimes(struct nnmem_gv *gv,
+			      const struct nnmem_gv_scratch *sc)
+{
+	u32 t, n = 0, a, b;
+
+	for (t = 0; t < gv->nt; t++) {
+		u32 writer = sc->writer[t], last = sc->last[t];
+
+		if (gv->reg[t].kind != NNMEM_KIND_ACTIVATION ||
+		    (writer == NNMEM_GV_NONE && last == NNMEM_GV_NONE))
+			continue;
+		sc->buf[n].size = nnmem_gv_bytes(gv, t);
+		sc->buf[n].first = writer == NNMEM_GV_NONE ? 0 : writer;
+		sc->buf[n].last = last == NNMEM_GV_NONE ? gv->nn - 1 : last;
+		sc->buf[n].offset = nnmem_gv_arena_start(gv, t);
+		sc->tensor[n] = t;
+		n++;
+	}
+	if (!nnmem_planner_check(sc->buf, n, 1, &a, &b))
+		return 0;
+	gv->err->reason = NNMEM_GERR_TENSOR_LIVE;
+	gv->err->node = sc->buf[a].first > sc->buf[b].first ?
+			sc->buf[a].first : sc->buf[b].first;
+	gv->err->tensor = sc->tensor[a];
+	gv->err->tensor2 = sc->tensor[b];
+	return -EINVAL;
+}
+
+/* The planner's bufs first (8-byte aligned), then the three u32 arrays. */
+static void nnmem_gv_scratch_init(struct nnmem_gv_scratch *sc, void *mem,
+				  u32 tensor_count)
+{
+	sc->buf = mem;
+	sc->writer = (u32 *)(sc->buf + tensor_count);
+	sc->last = sc->writer + tensor_count;
+	sc->tensor = sc->last + tensor_count;
+}
+
+/**
+ * nnmem_graphval_scratch_size() - bytes of working memory a check needs
+ * @tensor_count: tensors of the graph
+ *
+ * Return: the size of the @scratch nnmem_graphval_check() takes, 40 bytes
+ * per tensor.
+ */
+size_t nnmem_graphval_scratch_size(u32 tensor_count)
+{
+	return (size_t)tensor_count *
+	       (sizeof(struct nnmem_planner_buf) + 3 * sizeof(u32));
 }
 
 /**
@@ -725,7 +805,8 @@ static int nnmem_gv_node_deps(struct nnmem_gv *gv, u32 ni, const u32 *writer)
  * @regions: @tensor_count entries: what the caller found for each tensor's
  *	&nnmem_tensor.handle (ignored past a failed count check)
  * @limits: largest accepted counts and MACs
- * @writer: scratch of @tensor_count entries (node writing each tensor)
+ * @scratch: nnmem_graphval_scratch_size(@tensor_count) bytes of working
+ *	memory, 8-byte aligned
  * @plan: @node_count entries, filled in on success (garbage on failure)
  * @err: reason, node and tensor of the first problem, or
  *	%NNMEM_GERR_NONE and %NNMEM_INDEX_NONE twice on success
@@ -740,19 +821,21 @@ int nnmem_graphval_check(const struct nnmem_tensor *tensors, u32 tensor_count,
 			 const struct nnmem_node *nodes, u32 node_count,
 			 const struct nnmem_graphval_region *regions,
 			 const struct nnmem_graphval_limits *limits,
-			 u32 *writer, struct nnmem_plan_node *plan,
+			 void *scratch, struct nnmem_plan_node *plan,
 			 struct nnmem_graphval_err *err)
 {
 	struct nnmem_gv gv = {
 		.t = tensors, .nt = tensor_count, .n = nodes, .nn = node_count,
 		.reg = regions, .lim = limits, .err = err,
 	};
+	struct nnmem_gv_scratch sc;
 	u32 i;
 	int ret;
 
 	err->reason = NNMEM_GERR_NONE;
 	err->node = NNMEM_GV_NONE;
 	err->tensor = NNMEM_GV_NONE;
+	err->tensor2 = NNMEM_GV_NONE;
 	if (!tensor_count || tensor_count > limits->max_tensors ||
 	    !node_count || node_count > limits->max_nodes)
 		return nnmem_gv_fail(&gv, NNMEM_GERR_COUNT, NNMEM_GV_NONE,
@@ -762,17 +845,21 @@ int nnmem_graphval_check(const struct nnmem_tensor *tensors, u32 tensor_count,
 		ret = nnmem_gv_tensor(&gv, i);
 		if (ret)
 			return ret;
-		writer[i] = NNMEM_GV_NONE;
+	}
+	nnmem_gv_scratch_init(&sc, scratch, tensor_count);
+	for (i = 0; i < tensor_count; i++) {
+		sc.writer[i] = NNMEM_GV_NONE;
+		sc.last[i] = NNMEM_GV_NONE;
 	}
 	for (i = 0; i < node_count; i++) {
-		ret = nnmem_gv_node(&gv, i, writer, &plan[i]);
+		ret = nnmem_gv_node(&gv, i, &sc, &plan[i]);
 		if (ret)
 			return ret;
 	}
 	for (i = 0; i < node_count; i++) {
-		ret = nnmem_gv_node_deps(&gv, i, writer);
+		ret = nnmem_gv_node_deps(&gv, i, &sc);
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return nnmem_gv_lifetimes(&gv, &sc);
 }

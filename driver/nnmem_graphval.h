@@ -9,6 +9,7 @@
 
 #include "nnmem_port.h"
 #include "nnmem_kernels.h"
+#include "nnmem_planner.h"
 #include "nnmem_shape.h"
 
 #include <linux/nnmem.h>
@@ -99,12 +100,16 @@ struct nnmem_graphval_limits {
  * @reason: an &enum nnmem_graph_err, %NNMEM_GERR_NONE on success
  * @node: index of the offending node, or %NNMEM_INDEX_NONE
  * @tensor: index of the offending tensor, or %NNMEM_INDEX_NONE
+ * @tensor2: %NNMEM_GERR_TENSOR_LIVE: the tensor sharing bytes with @tensor
+ *	while both are live; otherwise %NNMEM_INDEX_NONE
  */
 struct nnmem_graphval_err {
 	u32 reason;
 	u32 node;
 	u32 tensor;
+	u32 tensor2;
 };
+
 
 /* An absent optional tensor in a plan (conv2d without bias). */
 #define NNMEM_PLAN_NO_TENSOR	U64_MAX
@@ -221,11 +226,12 @@ struct nnmem_plan_node {
 	};
 };
 
+size_t nnmem_graphval_scratch_size(u32 tensor_count);
 int nnmem_graphval_check(const struct nnmem_tensor *tensors, u32 tensor_count,
 			 const struct nnmem_node *nodes, u32 node_count,
 			 const struct nnmem_graphval_region *regions,
 			 const struct nnmem_graphval_limits *limits,
-			 u32 *writer, struct nnmem_plan_node *plan,
+			 void *scratch, struct nnmem_plan_node *plan,
 			 struct nnmem_graphval_err *err);
 
 #endif /* __NNMEM_GRAPHVAL_H__ */

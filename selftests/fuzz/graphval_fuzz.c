@@ -16,7 +16,9 @@
  *    pooling sizes as nnmem_pool2d_shape_get() computes them, zero
  *    points kept; softmax rows and depth, output zero point -128;
  *  - no output overlaps one of its inputs; no tensor has two writers; no
- *    node reads a tensor that it or a later node writes;
+ *    node reads a tensor that it or a later node writes; no two tensors
+ *    of activation regions share bytes while both are live (from their
+ *    writer, or node 0, to their last reader, or the last node);
  * and the plan is run by the executor (driver/nnmem_exec.c) over the fake
  * arena (exactly sized heap buffer, so ASan sees any access past it): 0
  * or -ERANGE (a shift tensor's value out of range) only, the same bytes
@@ -467,7 +469,8 @@ static void gf_check_softmax(const struct gf_graph *g,
 static void gf_check_plan(const struct gf_graph *g,
 			  const struct nnmem_plan_node *plan)
 {
-	uint32_t writer[GF_MAX_TENSORS], ops[5], out, k, m, i, ti;
+	uint32_t writer[GF_MAX_TENSORS], last[GF_MAX_TENSORS], ops[5], out;
+	uint32_t k, m, i, ti, tj;
 
 	for (ti = 0; ti < g->nt; ti++) {
 		const struct nnmem_tensor *t = &g->t[ti];
@@ -476,6 +479,7 @@ static void gf_check_plan(const struct gf_graph *g,
 		GF_ASSERT(t->offset + gf_len(g, ti) <= g->reg[ti].size);
 		GF_ASSERT(t->type != NNMEM_TYPE_INT32 || gf_start(g, ti) % 4 == 0);
 		writer[ti] = NONE;
+		last[ti] = NONE;
 	}
 	for (i = 0; i < g->nn; i++) {
 		const struct nnmem_node *n = &g->n[i];
@@ -541,15 +545,34 @@ static void gf_check_plan(const struct gf_graph *g,
 	/* topological: every input is unwritten or written earlier */
 	for (i = 0; i < g->nn; i++) {
 		k = gf_operands(&g->n[i], ops, &out);
-		for (m = 0; m < k; m++)
+		for (m = 0; m < k; m++) {
 			GF_ASSERT(writer[ops[m]] == NONE || writer[ops[m]] < i);
+			last[ops[m]] = i;
+		}
+	}
+	/* lifetimes: activations live at one time share no byte */
+	for (ti = 0; ti < g->nt; ti++) {
+		if (g->reg[ti].kind != NNMEM_KIND_ACTIVATION ||
+		    (writer[ti] == NONE && last[ti] == NONE))
+			continue;
+		for (tj = ti + 1; tj < g->nt; tj++) {
+			uint32_t fi = writer[ti] == NONE ? 0 : writer[ti];
+			uint32_t fj = writer[tj] == NONE ? 0 : writer[tj];
+			uint32_t li = last[ti] == NONE ? g->nn - 1 : last[ti];
+			uint32_t lj = last[tj] == NONE ? g->nn - 1 : last[tj];
+
+			if (g->reg[tj].kind != NNMEM_KIND_ACTIVATION ||
+			    (writer[tj] == NONE && last[tj] == NONE))
+				continue;
+			GF_ASSERT(fi > lj || fj > li || !gf_overlap(g, ti, tj));
+		}
 	}
 }
 
 /* The MAC limit: the graph's own total passes, one less does not. */
 static void gf_check_macs(const struct gf_graph *g,
 			  const struct nnmem_plan_node *plan,
-			  struct nnmem_graphval_limits *lim, uint32_t *writer)
+			  struct nnmem_graphval_limits *lim, void *scratch)
 {
 	struct nnmem_plan_node plan2[GF_MAX_NODES];
 	struct nnmem_graphval_err err;
@@ -563,11 +586,11 @@ static void gf_check_macs(const struct gf_graph *g,
 	}
 	lim->max_macs = total;
 	GF_ASSERT(!nnmem_graphval_check(g->t, g->nt, g->n, g->nn, g->reg, lim,
-					writer, plan2, &err));
+					scratch, plan2, &err));
 	if (total) {
 		lim->max_macs = total - 1;
 		GF_ASSERT(nnmem_graphval_check(g->t, g->nt, g->n, g->nn,
-					       g->reg, lim, writer, plan2,
+					       g->reg, lim, scratch, plan2,
 					       &err) == -EINVAL);
 		GF_ASSERT(err.reason == NNMEM_GERR_GRAPH_MACS &&
 			  err.node == last && err.tensor == NONE);
@@ -639,7 +662,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		.max_macs = U64_MAX,
 	};
 	struct nnmem_plan_node plan[GF_MAX_NODES], plan2[GF_MAX_NODES];
-	uint32_t writer[GF_MAX_TENSORS];
+	uint64_t scratch[GF_MAX_TENSORS * 5];	/* 40 bytes a tensor */
 	struct nnmem_graphval_err err, err2;
 	struct gf_in in = { data, len };
 	struct gf_graph g;
@@ -648,29 +671,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 
 	memset(&g, 0, sizeof(g));
 	size = gf_decode(&in, &g);
-	ret = nnmem_graphval_check(g.t, g.nt, g.n, g.nn, g.reg, &lim, writer,
+	ret = nnmem_graphval_check(g.t, g.nt, g.n, g.nn, g.reg, &lim, scratch,
 				   plan, &err);
-	ret2 = nnmem_graphval_check(g.t, g.nt, g.n, g.nn, g.reg, &lim, writer,
-				    plan2, &err2);
+	ret2 = nnmem_graphval_check(g.t, g.nt, g.n, g.nn, g.reg, &lim,
+				    scratch, plan2, &err2);
 	if (gf_debug < 0)
 		gf_debug = getenv("GRAPHVAL_FUZZ_DEBUG") != NULL;
 	if (gf_debug)
 		fprintf(stderr, "graphval: %d reason %u node %d tensor %d\n",
 			ret, err.reason, (int)err.node, (int)err.tensor);
 	GF_ASSERT(ret == ret2 && err.reason == err2.reason &&
-		  err.node == err2.node && err.tensor == err2.tensor);
+		  err.node == err2.node && err.tensor == err2.tensor &&
+		  err.tensor2 == err2.tensor2);
 	if (ret) {
 		GF_ASSERT(ret == -EINVAL);
 		GF_ASSERT(err.reason > NNMEM_GERR_NONE &&
 			  err.reason < NNMEM_GERR_MAX);
 		GF_ASSERT(err.node == NONE || err.node < g.nn);
 		GF_ASSERT(err.tensor == NONE || err.tensor < g.nt);
+		/* a second tensor only for TENSOR_LIVE, and a different one */
+		GF_ASSERT(err.reason == NNMEM_GERR_TENSOR_LIVE ?
+			  err.tensor2 < g.nt && err.tensor2 != err.tensor &&
+			  err.node < g.nn && gf_overlap(&g, err.tensor,
+							err.tensor2) :
+			  err.tensor2 == NONE);
 		return 0;
 	}
 	GF_ASSERT(err.reason == NNMEM_GERR_NONE && err.node == NONE &&
 		  err.tensor == NONE);
 	gf_check_plan(&g, plan);
-	gf_check_macs(&g, plan, &lim, writer);
+	gf_check_macs(&g, plan, &lim, scratch);
 	gf_run_plan(&g, plan, size, &in);
 	return 0;
 }

@@ -485,6 +485,66 @@ TEST_F(graph, output_aliasing_an_input)
 	}
 }
 
+/* The 56-byte GRAPH_CREATE of uapi version 1, without err_tensor2. */
+struct graph_create_v0 {
+	uint8_t bytes[NNMEM_GRAPH_CREATE_SIZE_VER0];
+};
+
+TEST_F(graph, tensors_sharing_bytes_while_both_live)
+{
+	uint32_t dims[4] = { 1, 8, 8, 6 };	/* 384 bytes */
+	struct nnmem_tensor t[T_COUNT + 2];
+	struct nnmem_node n[N_COUNT];
+	struct nnmem_graph_create req;
+	int r, a, b;
+
+	/* conv -> a, add(a, b) -> sum: a and b both live from node 0 to 1 */
+	r = gk_region(&self->g, NNMEM_KIND_ACTIVATION, 1024);
+	ASSERT_LE(0, r);
+	a = gk_tensor(&self->g, r, 0, NNMEM_TYPE_INT8, 0, 4, dims);
+	b = gk_tensor(&self->g, r, 100, NNMEM_TYPE_INT8, 3, 4, dims);
+	ASSERT_EQ(0, nt_usage(self->fd, &self->before));
+	memcpy(t, self->g.t, sizeof(t));
+	memcpy(n, self->g.n, sizeof(n));
+	n[N_CONV].conv2d.output = a;
+	n[N_ADD].add.input1 = a;
+	n[N_ADD].add.input2 = b;
+	ASSERT_EQ(-EINVAL, nt_graph_create(self->fd, t, T_COUNT + 2, n,
+					   N_COUNT, &req));
+	ASSERT_EQ(NNMEM_GERR_TENSOR_LIVE, req.err_reason);
+	ASSERT_EQ(N_CONV, req.err_node);
+	ASSERT_EQ(a, req.err_tensor);
+	ASSERT_EQ(b, req.err_tensor2);
+	ASSERT_STREQ("two tensors share bytes while both are live",
+		     nnmem_graph_strerror(req.err_reason));
+	ASSERT_USAGE_UNCHANGED(self->fd, &self->before);
+
+	/* the version 0 struct: same verdict, only 56 bytes written back */
+	nt_graph_create(self->fd, t, T_COUNT + 2, n, N_COUNT, &req);
+	req.err_reason = 0xdeadbeef;
+	req.err_tensor2 = 0xdeadbeef;
+	ASSERT_EQ(-1, ioctl(self->fd, _IOWR(NNMEM_IOC_MAGIC, 0x07,
+					    struct graph_create_v0), &req));
+	ASSERT_EQ(EINVAL, errno);
+	ASSERT_EQ(NNMEM_GERR_TENSOR_LIVE, req.err_reason);
+	ASSERT_EQ(a, req.err_tensor);
+	ASSERT_EQ(0xdeadbeef, req.err_tensor2);
+
+	/* __pad2 must be zero */
+	nt_graph_create(self->fd, t, T_COUNT + 2, n, N_COUNT, &req);
+	req.__pad2 = 1;
+	req.err_reason = 0xdeadbeef;
+	ASSERT_EQ(-EINVAL, nt_ioctl(self->fd, NNMEM_IOCTL_GRAPH_CREATE, &req));
+	ASSERT_EQ(NNMEM_GERR_NONE, req.err_reason);
+
+	/* 384 bytes apart they only touch: accepted */
+	t[b].offset = 384;
+	ASSERT_EQ(0, nt_graph_create(self->fd, t, T_COUNT + 2, n, N_COUNT,
+				     &req));
+	ASSERT_EQ(NONE, req.err_tensor2);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, req.graph));
+}
+
 TEST_F(graph, weight_tensor_in_an_activation_region_and_back)
 {
 	int w;

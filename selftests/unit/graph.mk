@@ -26,7 +26,8 @@ GRAPH_CFLAGS := -O1 -g -fsanitize=address,undefined \
 	-I$(GRAPH_LIB)/include
 GRAPH_SRCS := $(GRAPH_DIR)/graph_test.c $(GRAPH_DRIVER)/nnmem_graphval.c \
 	$(GRAPH_DRIVER)/nnmem_kernels.c $(GRAPH_DRIVER)/nnmem_exec.c \
-	$(GRAPH_LIB)/lib/nnmem_host.c $(GRAPH_LIB)/lib/libnnmem.c
+	$(GRAPH_LIB)/lib/nnmem_host.c $(GRAPH_LIB)/lib/libnnmem.c \
+	$(GRAPH_DRIVER)/nnmem_planner.c
 GRAPH_HDRS := $(GRAPH_DIR)/tap.h $(GRAPH_DRIVER)/nnmem_graphval.h \
 	$(GRAPH_DRIVER)/nnmem_kernels.h $(GRAPH_DRIVER)/nnmem_port.h \
 	$(GRAPH_DRIVER)/nnmem_shape.h $(GRAPH_DRIVER)/nnmem_exec.h \

@@ -667,9 +667,14 @@ enum nnmem_graph_err {
  * @err_node: out: index of the offending node, or %NNMEM_INDEX_NONE.
  * @err_tensor: out: index of the offending tensor, or %NNMEM_INDEX_NONE.
  * @__pad: must be zero.
+ * @err_tensor2: out: with %NNMEM_GERR_TENSOR_LIVE, the tensor sharing bytes
+ *	with @err_tensor while both are live (@err_node is the first node at
+ *	which both are); else %NNMEM_INDEX_NONE (since version 1 of the
+ *	struct).
+ * @__pad2: must be zero.
  *
- * The struct is written back on ``-EINVAL`` too. Nonzero @flags or @__pad
- * give ``-EINVAL`` with reason %NNMEM_GERR_NONE.
+ * The struct is written back on ``-EINVAL`` too. Nonzero @flags, @__pad or
+ * @__pad2 give ``-EINVAL`` with reason %NNMEM_GERR_NONE.
  *
  * A graph whose nodes together take more multiply-accumulates than
  * &nnmem_info.max_graph_macs is rejected like any other invalid graph:
@@ -696,9 +701,12 @@ struct nnmem_graph_create {
 	__u32 err_node;
 	__u32 err_tensor;
 	__u32 __pad;
+	__u32 err_tensor2;
+	__u32 __pad2;
 };
 
 #define NNMEM_GRAPH_CREATE_SIZE_VER0	56
+#define NNMEM_GRAPH_CREATE_SIZE_VER1	64
 
 /**
  * struct nnmem_graph_destroy - destroy a graph (%NNMEM_IOCTL_GRAPH_DESTROY)

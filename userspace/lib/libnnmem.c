@@ -403,6 +403,10 @@ int nnmem_graph_create(struct nnmem_dev *dev,
 		err->reason = ret == -EINVAL ? req.err_reason : NNMEM_GERR_NONE;
 		err->node = ret == -EINVAL ? req.err_node : NNMEM_INDEX_NONE;
 		err->tensor = ret == -EINVAL ? req.err_tensor : NNMEM_INDEX_NONE;
+		/* a kernel with the 56-byte struct writes back 0 here */
+		err->tensor2 = ret == -EINVAL &&
+			       req.err_reason == NNMEM_GERR_TENSOR_LIVE ?
+			       req.err_tensor2 : NNMEM_INDEX_NONE;
 	}
 	if (!ret && graph)
 		*graph = req.graph;

@@ -155,7 +155,8 @@ static int nnmem_host_graph_check(const struct nnmem_tensor *tensors,
 		.max_macs = NNMEM_GRAPH_MAX_MACS_DEFAULT,
 	};
 	struct nnmem_graphval_region *facts = NULL;
-	uint32_t *writer = NULL, *kind = NULL, i;
+	uint32_t *kind = NULL, i;
+	void *scratch = NULL;
 	uint64_t end = 0;
 	int64_t r;
 	int ret;
@@ -184,8 +185,8 @@ static int nnmem_host_graph_check(const struct nnmem_tensor *tensors,
 	kind = calloc(region_count ? region_count : 1, sizeof(*kind));
 	hg->plan = calloc(node_count, sizeof(*hg->plan));
 	facts = calloc(tensor_count, sizeof(*facts));
-	writer = calloc(tensor_count, sizeof(*writer));
-	if (!hg->offset || !kind || !hg->plan || !facts || !writer)
+	scratch = malloc(nnmem_graphval_scratch_size(tensor_count));
+	if (!hg->offset || !kind || !hg->plan || !facts || !scratch)
 		goto out;
 
 	for (i = 0; i < region_count; i++) {
@@ -213,9 +214,9 @@ static int nnmem_host_graph_check(const struct nnmem_tensor *tensors,
 		facts[i].arena_offset = hg->offset[r];
 	}
 	ret = nnmem_graphval_check(tensors, tensor_count, nodes, node_count,
-				   facts, &limits, writer, hg->plan, gerr);
+				   facts, &limits, scratch, hg->plan, gerr);
 out:
-	free(writer);
+	free(scratch);
 	free(facts);
 	free(kind);
 	if (ret)
@@ -231,6 +232,7 @@ static void nnmem_host_err(struct nnmem_graph_error *err,
 	err->reason = gerr->reason;
 	err->node = gerr->node;
 	err->tensor = gerr->tensor;
+	err->tensor2 = gerr->tensor2;
 }
 
 int nnmem_host_check(const struct nnmem_tensor *tensors, uint32_t tensor_count,

@@ -67,11 +67,14 @@ int nnmem_read(struct nnmem_dev *dev, uint32_t handle, uint64_t offset,
 /*
  * Where and why the kernel rejected a graph (copied from struct
  * nnmem_graph_create); node/tensor are NNMEM_INDEX_NONE when not known.
+ * tensor2 is the second tensor of NNMEM_GERR_TENSOR_LIVE (two tensors
+ * sharing bytes while both are live), else NNMEM_INDEX_NONE.
  */
 struct nnmem_graph_error {
 	uint32_t reason;	/* enum nnmem_graph_err */
 	uint32_t node;
 	uint32_t tensor;
+	uint32_t tensor2;
 };
 
 /* A message for each enum nnmem_graph_err value. */
