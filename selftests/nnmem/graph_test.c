@@ -632,7 +632,10 @@ TEST_F(graph, unknown_node_op)
 {
 	self->n[N_ADD].op = 0;
 	ASSERT_REJECTED(NNMEM_GERR_NODE_OP, N_ADD, NONE);
-	self->n[N_ADD].op = 3;
+	/* one past the last op of uapi version 2 (softmax, 6) */
+	self->n[N_ADD].op = NNMEM_OP_SOFTMAX + 1;
+	ASSERT_REJECTED(NNMEM_GERR_NODE_OP, N_ADD, NONE);
+	self->n[N_ADD].op = 0xffffffff;
 	ASSERT_REJECTED(NNMEM_GERR_NODE_OP, N_ADD, NONE);
 }
 

@@ -79,6 +79,10 @@ fi
 if [ -n "$ctl" ]; then
 	[ -x "$ctl" ] || die "$ctl missing"
 	copy_bin "$ctl" "$root/bin/nnmemctl"
+	# the example program beside it (userspace/examples/run_tflite.c)
+	if [ -x "$(dirname "$ctl")/run_tflite" ]; then
+		copy_bin "$(dirname "$ctl")/run_tflite" "$root/bin/run_tflite"
+	fi
 fi
 # The TFLite test vectors (read-only, beside the repo) for vectors_test, and
 # the example graph for `nnmemctl run`.
@@ -86,6 +90,13 @@ testdata=${NNMEM_TESTDATA:-$REPO_ROOT/../shared/testdata}
 if [ -d "$testdata" ]; then
 	cp -r "$testdata" "$root/testdata"
 	chmod -R u+w "$root/testdata"
+fi
+# The reference models (MLPerf Tiny ResNet-8 and TFLM's tensors) for
+# model_test.
+models=${NNMEM_MODELS:-$REPO_ROOT/../shared/models}
+if [ -d "$models" ]; then
+	cp -r "$models" "$root/models"
+	chmod -R u+w "$root/models"
 fi
 mkdir -p "$root/usr/share/nnmem/examples"
 cp "$REPO_ROOT"/userspace/examples/*.json "$root/usr/share/nnmem/examples/"

@@ -6,6 +6,7 @@
 # test is done, so kernel messages cannot tear its lines.
 export NNMEM_KO=/lib/modules/nnmem.ko
 export NNMEM_TESTDATA=/testdata
+export NNMEM_MODELS=/models
 
 echo "NNMEM-KERNEL $(uname -r)"
 # What the initramfs holds, for report.py's manifest check.

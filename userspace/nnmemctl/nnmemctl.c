@@ -72,21 +72,41 @@ static const struct nnmemctl_cmd nnmemctl_cmds[] = {
 		"\nOptions:\n" HELP_DEVICE HELP_HELP,
 		cmd_info,
 	}, {
-		"run", "[-d N] run [--out DIR] [--check] [--host] GRAPH.json",
-		"run a JSON graph on the device, or on the host",
+		"run", "[-d N] run [--out DIR] [--check] [--host] GRAPH.json\n"
+		"       nnmemctl [-d N] run --input IN.bin [--output OUT.bin] [--check] [--host] MODEL.tflite",
+		"run a JSON graph or a .tflite model on the device, or on the host",
 		"Load GRAPH.json and check it with the driver's validator on the\n"
 		"host, then allocate its regions on /dev/nnmemN (weights bottom-up,\n"
 		"activations top-down, in file order), load their data, create and\n"
 		"run the graph, and write its outputs to DIR.\n"
+		"A TensorFlow Lite model is imported and planned as \"plan\" shows,\n"
+		"loaded (weights in one region, activations in another, sharing\n"
+		"bytes by lifetime), run on IN.bin, and its output written to\n"
+		"OUT.bin.\n"
 		"\nOptions:\n" HELP_DEVICE
 		"  --out DIR       write the graph's \"outputs\" files to DIR\n"
 		"                  (default .)\n"
-		"  --check         compare every node's output byte for byte with\n"
-		"                  the host reference (exit status 3 if they differ)\n"
-		"  --host          run the graph on the host with the driver's\n"
-		"                  portable executor: no device, same output files\n"
+		"  --input FILE    a model's input bytes (a .tflite model only)\n"
+		"  --output FILE   write a model's output bytes to FILE\n"
+		"  --check         compare every node's output (a model's output)\n"
+		"                  byte for byte with the host's run (exit status 3\n"
+		"                  if they differ)\n"
+		"  --host          run on the host with the driver's portable\n"
+		"                  executor: no device, same output files\n"
 		HELP_HELP,
 		cmd_run,
+	}, {
+		"plan", "plan [--svg FILE] MODEL.tflite",
+		"the arena a .tflite model needs, no device needed",
+		"Import MODEL.tflite, plan its memory and print the bytes it needs:\n"
+		"weights (packed in model order), activations (as planned by\n"
+		"lifetime, with the liveness lower bound and the plain sum of all\n"
+		"activation tensors) and the arena total; then draw the plan,\n"
+		"offset over node steps.\n"
+		"\nOptions:\n"
+		"  --svg FILE      also write the chart as SVG to FILE\n"
+		HELP_HELP,
+		nnmemctl_cmd_plan,
 	}, {
 		"check", "check GRAPH.json",
 		"validate a JSON graph, no device needed",
@@ -298,7 +318,7 @@ int nnmemctl_nl_open_failed(const char *cmd, struct nnmemctl_nl *nl, int err)
 /* ------------------------------------------------------- the device */
 
 /* Open /dev/nnmemN; on failure say why and return the exit status. */
-static int device_open(unsigned int index, struct nnmem_dev **devp)
+int nnmemctl_device_open(unsigned int index, struct nnmem_dev **devp)
 {
 	char path[64];
 	FILE *f;
@@ -411,7 +431,7 @@ static int cmd_info(int argc, char **argv, const struct nnmemctl_global *gl)
 	if (optind < argc)
 		return nnmemctl_usage_error("info", "unexpected argument '%s'",
 					    argv[optind]);
-	ret = device_open(g.index, &dev);
+	ret = nnmemctl_device_open(g.index, &dev);
 	if (ret)
 		return ret;
 	ret = info_show(dev);
@@ -906,7 +926,7 @@ static int run_device(const struct nnmemctl_global *g, const char *path,
 	char msg[MSG_LEN];
 	int err, ret;
 
-	ret = device_open(g->index, &dev);
+	ret = nnmemctl_device_open(g->index, &dev);
 	if (ret)
 		return ret;
 	err = nnmem_model_alloc(dev, m, msg, sizeof(msg));
@@ -959,7 +979,7 @@ static int run_host(struct nnmem_model *m, const char *out_dir)
 	return err ? NNMEMCTL_EXIT_FAILED : NNMEMCTL_EXIT_OK;
 }
 
-enum { OPT_OUT = 256, OPT_CHECK, OPT_HOST, OPT_JSON };
+enum { OPT_OUT = 256, OPT_CHECK, OPT_HOST, OPT_JSON, OPT_INPUT, OPT_OUTPUT };
 
 static int cmd_run(int argc, char **argv, const struct nnmemctl_global *gl)
 {
@@ -967,10 +987,12 @@ static int cmd_run(int argc, char **argv, const struct nnmemctl_global *gl)
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "host", no_argument, NULL, OPT_HOST },
+		{ "input", required_argument, NULL, OPT_INPUT },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nnmemctl_global g = *gl;
-	const char *out_dir = ".", *path;
+	const char *out_dir = ".", *path, *input = NULL, *output = NULL;
 	bool check = false, host = false;
 	struct nnmem_model *m;
 	int opt, ret;
@@ -985,6 +1007,10 @@ static int cmd_run(int argc, char **argv, const struct nnmemctl_global *gl)
 			check = true;
 		else if (opt == OPT_HOST)
 			host = true;
+		else if (opt == OPT_INPUT)
+			input = optarg;
+		else if (opt == OPT_OUTPUT)
+			output = optarg;
 	}
 	if (optind >= argc)
 		return nnmemctl_usage_error("run", "missing GRAPH.json, the graph to run");
@@ -996,6 +1022,11 @@ static int cmd_run(int argc, char **argv, const struct nnmemctl_global *gl)
 	if (host && check)
 		return nnmemctl_usage_error("run", "--check compares the device with the host: drop --host or --check");
 	path = argv[optind];
+	if (nnmemctl_is_tflite(path))
+		return nnmemctl_run_tflite(&g, path, input, output, check,
+					   host);
+	if (input || output)
+		return nnmemctl_usage_error("run", "--input and --output are for .tflite models; GRAPH.json names its own files");
 
 	/* the file first: a bad file is not a missing device */
 	ret = graph_load(path, &m);
@@ -1150,7 +1181,7 @@ static int cmd_demo(int argc, char **argv, const struct nnmemctl_global *gl)
 	if (optind < argc)
 		return nnmemctl_usage_error("demo", "unexpected argument '%s'",
 					    argv[optind]);
-	ret = device_open(g.index, &dev);
+	ret = nnmemctl_device_open(g.index, &dev);
 	if (ret)
 		return ret;
 	ret = demo_run(dev);

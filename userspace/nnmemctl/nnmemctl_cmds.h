@@ -63,6 +63,23 @@ int nnmemctl_getopt(const char *cmd, int argc, char **argv,
  */
 int nnmemctl_nl_open_failed(const char *cmd, struct nnmemctl_nl *nl, int err);
 
+struct nnmem_dev;
+/* Open /dev/nnmem@index; on failure say why and return the exit status. */
+int nnmemctl_device_open(unsigned int index, struct nnmem_dev **devp);
+
+/* nnmemctl plan MODEL.tflite (net.c) */
+int nnmemctl_cmd_plan(int argc, char **argv, const struct nnmemctl_global *g);
+/*
+ * nnmemctl run MODEL.tflite (net.c): @input and @output are files of the
+ * model's input and output bytes (@output may be NULL); @check compares
+ * the device's output with the host's, @host runs on the host only.
+ */
+int nnmemctl_run_tflite(const struct nnmemctl_global *g, const char *path,
+			const char *input, const char *output, bool check,
+			bool host);
+/* Does @path name a TensorFlow Lite file (by its "TFL3" identifier)? */
+bool nnmemctl_is_tflite(const char *path);
+
 int nnmemctl_cmd_status(int argc, char **argv,
 			const struct nnmemctl_global *g);
 int nnmemctl_cmd_map(int argc, char **argv, const struct nnmemctl_global *g);

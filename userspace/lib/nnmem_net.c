@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libnnmem networks: a .tflite model imported (nnmem_tflite.c), planned
+ * (driver/nnmem_planner.c), loaded onto a device or run on the host. See
+ * <nnmem/net.h>.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <nnmem/model.h>
+#include <nnmem/net.h>
+
+#include "../../driver/nnmem_planner.h"
+
+/* Handles of the two regions in the host's virtual arena. */
+#define NET_HOST_WEIGHTS	1U
+#define NET_HOST_ACTIVATIONS	2U
+
+struct nnmem_net {
+	uint8_t *file;			/* the model file; the model points in */
+	size_t file_len;
+	char label[NNMEM_LABEL_LEN];	/* base of the regions' labels */
+	uint32_t flags;
+	struct nnmem_tflite_model *m;
+	struct nnmem_net_plan plan;
+	struct nnmem_net_buf *bufs;	/* plan.bufs */
+	uint32_t *tensor_buf;		/* model tensor -> bufs index or NONE */
+	uint64_t *weight_offset;	/* model tensor -> offset in weights */
+	uint8_t *weights;		/* the weights region's bytes */
+	struct nnmem_tensor *gt;	/* lowered, host handles */
+	struct nnmem_node *gn;
+	/* host runs */
+	uint8_t *host_act;
+	/* loaded */
+	struct nnmem_dev *dev;
+	uint32_t weight_handle;
+	uint32_t act_handle;
+	uint32_t graph;
+	void *act_map;
+	size_t act_map_len;
+};
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) / a * a;
+}
+
+static int net_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int net_err(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return ret;
+}
+
+static int file_read_all(const char *path, uint8_t **bufp, size_t *lenp)
+{
+	FILE *f = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	size_t len = 0, cap = 0, n;
+
+	if (!f)
+		return -errno;
+	for (;;) {
+		if (len == cap) {
+			uint8_t *nb;
+
+			cap = cap ? cap * 2 : 1 << 16;
+			if (cap > NNMEM_TFLITE_MAX_BYTES * 2) {
+				free(buf);
+				fclose(f);
+				return -EFBIG;
+			}
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+/* Weights packed in model order, each at a multiple of NNMEM_NET_ALIGN. */
+static int net_plan_weights(struct nnmem_net *net)
+{
+	const struct nnmem_tflite_model *m = net->m;
+	uint64_t off = 0;
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i < m->weight_count; i++) {
+		uint32_t t = m->weight_order[i];
+
+		off = align_up(off, NNMEM_NET_ALIGN);
+		net->weight_offset[t] = off;
+		off += m->tensors[t].bytes;
+	}
+	net->plan.weight_bytes = off;
+	net->weights = calloc(1, off ? off : 1);
+	if (!net->weights)
+		return -ENOMEM;
+	for (i = 0; i < m->weight_count; i++) {
+		uint32_t t = m->weight_order[i];
+
+		ret = nnmem_tflite_tensor_fill(m, t,
+					       net->weights + net->weight_offset[t],
+					       m->tensors[t].bytes);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* Activations placed by the planner (or one after another). */
+static int net_plan_activations(struct nnmem_net *net)
+{
+	const struct nnmem_tflite_model *m = net->m;
+	uint32_t n = m->lifetime_count, i;
+	struct nnmem_planner_buf *pb;
+	__u64 footprint = 0, bound = 0;
+	void *work;
+	int ret;
+
+	if (n > NNMEM_PLANNER_MAX_BUFS)
+		return -E2BIG;
+	pb = calloc(n ? n : 1, sizeof(*pb));
+	work = malloc(nnmem_planner_work_size(n));
+	if (!pb || !work) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		pb[i].size = m->lifetimes[i].bytes;
+		pb[i].first = m->lifetimes[i].first;
+		pb[i].last = m->lifetimes[i].last;
+	}
+	ret = nnmem_planner_bound(pb, n, NNMEM_NET_ALIGN, work, &bound);
+	if (ret)
+		goto out;
+	net->plan.bound = bound;
+	if (net->flags & NNMEM_NET_NO_SHARING) {
+		for (i = 0; i < n; i++) {
+			pb[i].offset = footprint;
+			footprint += align_up(pb[i].size, NNMEM_NET_ALIGN);
+		}
+	} else {
+		ret = nnmem_planner_plan(pb, n, NNMEM_NET_ALIGN, work,
+					 &footprint);
+		if (ret)
+			goto out;
+	}
+	for (i = 0; i < n; i++) {
+		net->bufs[i] = (struct nnmem_net_buf){
+			.tensor = m->lifetimes[i].tensor,
+			.first = pb[i].first,
+			.last = pb[i].last,
+			.offset = pb[i].offset,
+			.bytes = pb[i].size,
+		};
+		net->tensor_buf[m->lifetimes[i].tensor] = i;
+	}
+	net->plan.activation_bytes = footprint;
+out:
+	free(work);
+	free(pb);
+	return ret;
+}
+
+/* Every placed tensor's region and offset, with the given handles. */
+static void net_places(const struct nnmem_net *net, uint32_t weights,
+		       uint32_t acts, struct nnmem_tflite_place *place)
+{
+	const struct nnmem_tflite_model *m = net->m;
+	uint32_t t;
+
+	for (t = 0; t < m->all_tensor_count; t++) {
+		const struct nnmem_tflite_tensor *x = &m->tensors[t];
+		uint32_t b = net->tensor_buf[x->buffer];
+
+		if (!(x->flags & NNMEM_TFLITE_T_PLACED))
+			continue;
+		if (x->flags & (NNMEM_TFLITE_T_CONST | NNMEM_TFLITE_T_DERIVED))
+			place[t] = (struct nnmem_tflite_place){
+				weights, net->weight_offset[t] };
+		else if (b != NNMEM_TFLITE_NONE)
+			place[t] = (struct nnmem_tflite_place){
+				acts, net->bufs[b].offset };
+	}
+}
+
+static int net_lower(const struct nnmem_net *net, uint32_t weights,
+		     uint32_t acts, struct nnmem_tensor *gt,
+		     struct nnmem_node *gn, char *err, size_t errlen)
+{
+	struct nnmem_tflite_place *place;
+	int ret;
+
+	place = calloc(net->m->all_tensor_count ? net->m->all_tensor_count : 1,
+		       sizeof(*place));
+	if (!place)
+		return -ENOMEM;
+	net_places(net, weights, acts, place);
+	ret = nnmem_tflite_lower(net->m, place, gt, gn, err, errlen);
+	free(place);
+	return ret;
+}
+
+static void net_host_regions(struct nnmem_net *net,
+			     struct nnmem_ref_region *r)
+{
+	r[0] = (struct nnmem_ref_region){ NET_HOST_WEIGHTS, NNMEM_KIND_WEIGHT,
+					  net->weights,
+					  net->plan.weight_bytes };
+	r[1] = (struct nnmem_ref_region){ NET_HOST_ACTIVATIONS,
+					  NNMEM_KIND_ACTIVATION, net->host_act,
+					  net->plan.activation_bytes };
+}
+
+int nnmem_net_open(const char *path, uint32_t flags, struct nnmem_net **netp,
+		   char *err, size_t errlen)
+{
+	struct nnmem_ref_region regions[2];
+	struct nnmem_graph_error gerr;
+	const struct nnmem_tflite_model *m;
+	struct nnmem_net *net;
+	const char *base;
+	long page;
+	uint32_t i;
+	int ret;
+
+	if (flags & ~NNMEM_NET_VALID_FLAGS)
+		return net_err(err, errlen, -EINVAL, "unknown flags 0x%x",
+			       flags & ~NNMEM_NET_VALID_FLAGS);
+	net = calloc(1, sizeof(*net));
+	if (!net)
+		return -ENOMEM;
+	net->flags = flags;
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	snprintf(net->label, sizeof(net->label), "%.20s", base);
+	for (i = 0; net->label[i]; i++)
+		if (net->label[i] < 0x21 || net->label[i] > 0x7e)
+			net->label[i] = '_';
+	ret = file_read_all(path, &net->file, &net->file_len);
+	if (ret) {
+		net_err(err, errlen, ret, "%s: %s", path, strerror(-ret));
+		goto fail;
+	}
+	ret = nnmem_tflite_parse(net->file, net->file_len, &net->m, err,
+				 errlen);
+	if (ret)
+		goto fail;
+	m = net->m;
+	net->bufs = calloc(m->lifetime_count ? m->lifetime_count : 1,
+			   sizeof(*net->bufs));
+	net->tensor_buf = malloc(m->all_tensor_count * sizeof(uint32_t) + 1);
+	net->weight_offset = calloc(m->all_tensor_count + 1, sizeof(uint64_t));
+	net->gt = calloc(m->graph_tensor_count + 1, sizeof(*net->gt));
+	net->gn = calloc(m->node_count + 1, sizeof(*net->gn));
+	if (!net->bufs || !net->tensor_buf || !net->weight_offset ||
+	    !net->gt || !net->gn) {
+		ret = net_err(err, errlen, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	memset(net->tensor_buf, 0xff, m->all_tensor_count * sizeof(uint32_t));
+	ret = net_plan_weights(net);
+	if (!ret)
+		ret = net_plan_activations(net);
+	if (ret) {
+		net_err(err, errlen, ret, "%s: planning: %s", path,
+			strerror(-ret));
+		goto fail;
+	}
+	page = sysconf(_SC_PAGESIZE);
+	if (page <= 0)
+		page = 4096;
+	/* the plain sum: every activation tensor of the file, views too */
+	for (i = 0; i < m->tensor_count; i++)
+		if (!(m->tensors[i].flags & NNMEM_TFLITE_T_CONST))
+			net->plan.naive_bytes += align_up(m->tensors[i].bytes,
+							  NNMEM_NET_ALIGN);
+	net->plan.arena_bytes = net->plan.weight_bytes +
+		align_up(net->plan.activation_bytes, (uint64_t)page);
+	net->plan.steps = m->node_count;
+	net->plan.buf_count = m->lifetime_count;
+	net->plan.bufs = net->bufs;
+
+	/* the device's own validator, on the host, before any device */
+	ret = net_lower(net, NET_HOST_WEIGHTS, NET_HOST_ACTIVATIONS, net->gt,
+			net->gn, err, errlen);
+	if (ret)
+		goto fail;
+	net_host_regions(net, regions);
+	ret = nnmem_host_check(net->gt, m->graph_tensor_count, net->gn,
+			       m->node_count, regions, 2, &gerr);
+	if (ret) {
+		net_err(err, errlen, ret,
+			"%s: the lowered graph is invalid: %s (node %d, tensor %d)",
+			path, nnmem_graph_strerror(gerr.reason), (int)gerr.node,
+			(int)gerr.tensor);
+		goto fail;
+	}
+	net->graph = 0;
+	*netp = net;
+	return 0;
+fail:
+	nnmem_net_close(net);
+	return ret;
+}
+
+void nnmem_net_close(struct nnmem_net *net)
+{
+	if (!net)
+		return;
+	nnmem_net_unload(net);
+	free(net->host_act);
+	free(net->gn);
+	free(net->gt);
+	free(net->weights);
+	free(net->weight_offset);
+	free(net->tensor_buf);
+	free(net->bufs);
+	nnmem_tflite_free(net->m);
+	free(net->file);
+	free(net);
+}
+
+const struct nnmem_tflite_model *nnmem_net_model(const struct nnmem_net *net)
+{
+	return net->m;
+}
+
+const struct nnmem_net_plan *nnmem_net_plan(const struct nnmem_net *net)
+{
+	return &net->plan;
+}
+
+int nnmem_net_load(struct nnmem_net *net, struct nnmem_dev *dev, char *err,
+		   size_t errlen)
+{
+	const struct nnmem_tflite_model *m = net->m;
+	struct nnmem_graph_error gerr;
+	struct nnmem_tensor *gt = NULL;
+	struct nnmem_node *gn = NULL;
+	char label[NNMEM_LABEL_LEN];
+	long page = sysconf(_SC_PAGESIZE);
+	int ret;
+
+	if (net->dev)
+		return net_err(err, errlen, -EBUSY, "already loaded");
+	if (page <= 0)
+		page = 4096;
+	net->dev = dev;
+	snprintf(label, sizeof(label), "%.18s weights", net->label);
+	ret = nnmem_alloc(dev, net->plan.weight_bytes ? net->plan.weight_bytes : 1,
+			  0, NNMEM_KIND_WEIGHT, 0, label, &net->weight_handle,
+			  NULL);
+	if (ret) {
+		net_err(err, errlen, ret, "weights: %" PRIu64 " bytes: %s",
+			net->plan.weight_bytes, nnmem_strerror(ret));
+		goto fail;
+	}
+	ret = nnmem_write(dev, net->weight_handle, 0, net->weights,
+			  net->plan.weight_bytes);
+	if (ret) {
+		net_err(err, errlen, ret, "writing the weights: %s",
+			nnmem_strerror(ret));
+		goto fail;
+	}
+	snprintf(label, sizeof(label), "%.18s activations", net->label);
+	ret = nnmem_alloc(dev, align_up(net->plan.activation_bytes ?
+					net->plan.activation_bytes : 1,
+					(uint64_t)page),
+			  0, NNMEM_KIND_ACTIVATION, NNMEM_ALLOC_MAPPABLE, label,
+			  &net->act_handle, NULL);
+	if (ret) {
+		net_err(err, errlen, ret, "activations: %" PRIu64 " bytes: %s",
+			net->plan.activation_bytes, nnmem_strerror(ret));
+		goto fail;
+	}
+	ret = nnmem_map(dev, net->act_handle, &net->act_map,
+			&net->act_map_len);
+	if (ret) {
+		net_err(err, errlen, ret, "mapping the activations: %s",
+			nnmem_strerror(ret));
+		goto fail;
+	}
+	gt = calloc(m->graph_tensor_count + 1, sizeof(*gt));
+	gn = calloc(m->node_count + 1, sizeof(*gn));
+	if (!gt || !gn) {
+		ret = net_err(err, errlen, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	ret = net_lower(net, net->weight_handle, net->act_handle, gt, gn, err,
+			errlen);
+	if (ret)
+		goto fail;
+	ret = nnmem_graph_create(dev, gt, m->graph_tensor_count, gn,
+				 m->node_count, &net->graph, &gerr);
+	if (ret) {
+		if (ret == -EINVAL && gerr.reason)
+			net_err(err, errlen, ret,
+				"graph rejected: %s (node %d, tensor %d)",
+				nnmem_graph_strerror(gerr.reason),
+				(int)gerr.node, (int)gerr.tensor);
+		else
+			net_err(err, errlen, ret, "graph create: %s",
+				nnmem_strerror(ret));
+		net->graph = 0;
+		goto fail;
+	}
+	free(gt);
+	free(gn);
+	return 0;
+fail:
+	free(gt);
+	free(gn);
+	nnmem_net_unload(net);
+	return ret;
+}
+
+void nnmem_net_unload(struct nnmem_net *net)
+{
+	if (!net->dev)
+		return;
+	if (net->graph)
+		nnmem_graph_destroy(net->dev, net->graph);
+	if (net->act_map)
+		nnmem_unmap(net->act_map, net->act_map_len);
+	if (net->act_handle)
+		nnmem_free(net->dev, net->act_handle);
+	if (net->weight_handle)
+		nnmem_free(net->dev, net->weight_handle);
+	net->graph = 0;
+	net->act_map = NULL;
+	net->act_map_len = 0;
+	net->act_handle = 0;
+	net->weight_handle = 0;
+	net->dev = NULL;
+}
+
+void *nnmem_net_tensor(struct nnmem_net *net, uint32_t tensor, size_t *bytes)
+{
+	const struct nnmem_tflite_model *m = net->m;
+	uint8_t *base = net->dev ? net->act_map : net->host_act;
+	uint32_t b;
+
+	if (tensor >= m->all_tensor_count || !base)
+		return NULL;
+	b = net->tensor_buf[m->tensors[tensor].buffer];
+	if (b == NNMEM_TFLITE_NONE)
+		return NULL;
+	if (bytes)
+		*bytes = m->tensors[tensor].bytes;
+	return base + net->bufs[b].offset;
+}
+
+int nnmem_net_run(struct nnmem_net *net, uint64_t *duration_ns)
+{
+	if (!net->dev)
+		return -ENODEV;
+	return nnmem_graph_run(net->dev, net->graph, duration_ns, NULL);
+}
+
+int nnmem_net_run_host(struct nnmem_net *net, const void *input, size_t len)
+{
+	const struct nnmem_tflite_model *m = net->m;
+	struct nnmem_ref_region regions[2];
+	struct nnmem_graph_error gerr;
+	uint8_t *dst;
+	size_t bytes;
+
+	if (!m->input_count)
+		return -EINVAL;
+	if (!net->host_act) {
+		net->host_act = calloc(1, net->plan.activation_bytes ?
+					  net->plan.activation_bytes : 1);
+		if (!net->host_act)
+			return -ENOMEM;
+	}
+	/* nnmem_net_tensor() reads the host memory only when not loaded */
+	dst = net->host_act + net->bufs[net->tensor_buf[
+		m->tensors[m->inputs[0]].buffer]].offset;
+	bytes = m->tensors[m->inputs[0]].bytes;
+	if (len != bytes)
+		return -EINVAL;
+	memcpy(dst, input, len);
+	net_host_regions(net, regions);
+	return nnmem_host_run(net->gt, m->graph_tensor_count, net->gn,
+			      m->node_count, regions, 2, &gerr);
+}
