@@ -34,6 +34,8 @@ enum nnmem_arena_kind {
  * @res_size: bytes reserved from @res_start: for a weight up to
  *	@offset + @size, for an activation up to the end of the free space it
  *	was placed in (padding above it). Less than @size + @align.
+ * @owner: the caller's: what embeds the region (the arena never reads or
+ *	writes it)
  */
 struct nnmem_arena_region {
 	struct rb_node node;
@@ -43,6 +45,7 @@ struct nnmem_arena_region {
 	enum nnmem_arena_kind kind;
 	u64 res_start;
 	u64 res_size;
+	u32 owner;
 };
 
 /**

@@ -40,6 +40,7 @@
 
 #include "nnmem_arena.h"
 #include "nnmem_debugfs.h"
+#include "nnmem_scratch.h"
 #include "nnmem_drv.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
@@ -67,6 +68,13 @@ static void nnmem_debugfs_region_show(struct seq_file *m,
 	const struct nnmem_region *r =
 		container_of(ar, struct nnmem_region, ar);
 
+	if (ar->owner == NNMEM_ARENA_OWNER_SCRATCH) {
+		seq_printf(m, "0x%016llx 0x%016llx %s offset=0x%llx span=%llu align=%llu scratch\n",
+			   ar->res_start, ar->res_size,
+			   nnmem_debugfs_kind[ar->kind], ar->offset, ar->size,
+			   ar->align);
+		return;
+	}
 	seq_printf(m, "0x%016llx 0x%016llx %s offset=0x%llx span=%llu align=%llu handle=%u label=\"%s\"%s\n",
 		   ar->res_start, ar->res_size, nnmem_debugfs_kind[ar->kind],
 		   ar->offset, ar->size, ar->align, r->handle,

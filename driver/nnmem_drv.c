@@ -458,6 +458,7 @@ static void nnmem_device_fini(struct nnmem_device *ndev)
 	WARN_ON(ndev->deferred_regions || ndev->deferred_bytes);
 	WARN_ON(!list_empty(&ndev->sessions) || ndev->nr_sessions);
 	WARN_ON(atomic_read(&ndev->nr_graphs));
+	WARN_ON(ndev->scratch || ndev->scratch_users);
 	nnmem_arena_fini(&ndev->arena);
 	dma_free_coherent(&ndev->pdev->dev, ndev->size, ndev->cpu_addr,
 			  ndev->dma_addr);

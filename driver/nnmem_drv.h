@@ -83,6 +83,9 @@ struct nnmem_job_stats {
  * @size: bytes in the arena
  * @lock: see the declaration
  * @arena: allocator state
+ * @scratch: the shared scratch area of device-placed tensors, NULL when no
+ *	graph uses it (nnmem_scratch.c)
+ * @scratch_users: graphs using @scratch
  * @deferred_regions: regions whose handle is gone but which are still mapped
  * @deferred_bytes: arena bytes those regions hold
  * @kmem: kernel memory charged by the graphs and jobs of all sessions
@@ -103,8 +106,10 @@ struct nnmem_device {
 	void *cpu_addr;
 	dma_addr_t dma_addr;
 	u64 size;
-	struct mutex lock; /* protects arena, deferred_*, session counters, region map state */
+	struct mutex lock; /* protects arena, deferred_*, session counters, region map state, scratch, scratch_users */
 	struct nnmem_arena arena;
+	struct nnmem_scratch *scratch;
+	u32 scratch_users;
 	u32 deferred_regions;
 	u64 deferred_bytes;
 	u64 kmem;
@@ -118,6 +123,7 @@ struct nnmem_device {
 };
 
 struct nnmem_session;
+struct nnmem_scratch;
 
 /**
  * struct nnmem_ioctl_ctx - what a handler leaves for after the copy-out

@@ -128,6 +128,49 @@ int nnmem_exec_node(void *arena, const struct nnmem_plan_node *pn,
 	}
 }
 
+/* A plan offset in the arena: scratch-relative ones (see graphval.h) moved. */
+static void nnmem_exec_at(u64 *off, u64 scratch)
+{
+	if (*off >= NNMEM_PLAN_SCRATCH && *off != NNMEM_PLAN_NO_TENSOR)
+		*off = scratch + (*off - NNMEM_PLAN_SCRATCH);
+}
+
+/*
+ * @pn with its scratch-relative offsets resolved against the scratch area
+ * at arena offset @scratch, in @tmp.
+ */
+static const struct nnmem_plan_node *
+nnmem_exec_resolve(const struct nnmem_plan_node *pn, u64 scratch,
+		   struct nnmem_plan_node *tmp)
+{
+	*tmp = *pn;
+	switch (tmp->op) {
+	case NNMEM_OP_CONV2D:
+		nnmem_exec_at(&tmp->conv2d.input, scratch);
+		nnmem_exec_at(&tmp->conv2d.output, scratch);
+		break;
+	case NNMEM_OP_ADD:
+		nnmem_exec_at(&tmp->add.input1, scratch);
+		nnmem_exec_at(&tmp->add.input2, scratch);
+		nnmem_exec_at(&tmp->add.output, scratch);
+		break;
+	case NNMEM_OP_FULLY_CONNECTED:
+		nnmem_exec_at(&tmp->fc.input, scratch);
+		nnmem_exec_at(&tmp->fc.output, scratch);
+		break;
+	case NNMEM_OP_AVG_POOL2D:
+	case NNMEM_OP_MAX_POOL2D:
+		nnmem_exec_at(&tmp->pool2d.input, scratch);
+		nnmem_exec_at(&tmp->pool2d.output, scratch);
+		break;
+	case NNMEM_OP_SOFTMAX:
+		nnmem_exec_at(&tmp->softmax.input, scratch);
+		nnmem_exec_at(&tmp->softmax.output, scratch);
+		break;
+	}
+	return tmp;
+}
+
 /* State of one run, the cookie of the kernels' progress hook. */
 struct nnmem_exec_run {
 	const struct nnmem_exec_hooks *hooks;
@@ -184,6 +227,7 @@ int nnmem_exec_run(void *arena, const struct nnmem_plan_node *plan,
 		.ctx = &run,
 		.budget = hooks->budget,
 	};
+	struct nnmem_plan_node tmp;
 	u64 start, t0;
 	int ret = 0;
 	u32 i;
@@ -207,7 +251,9 @@ int nnmem_exec_run(void *arena, const struct nnmem_plan_node *plan,
 			}
 		}
 		t0 = nnmem_exec_now(hooks);
-		ret = nnmem_exec_node(arena, &plan[i],
+		ret = nnmem_exec_node(arena,
+				      nnmem_exec_resolve(&plan[i],
+							 hooks->scratch, &tmp),
 				      hooks->progress ? &prog : NULL);
 		if (node_ns)
 			node_ns[i] = nnmem_exec_now(hooks) - t0;

@@ -22,6 +22,8 @@
  * @ctx: passed to @now_ns and @progress
  * @budget: MACs between two @progress calls inside a node; 0 means
  *	%NNMEM_KERNEL_BUDGET_DEFAULT
+ * @scratch: arena offset of the scratch area of the plan's device-placed
+ *	tensors: offsets from %NNMEM_PLAN_SCRATCH up are relative to it
  *
  * The kernel's job worker calls cond_resched() and looks for cancellation
  * in @progress; userspace may leave it NULL.
@@ -31,6 +33,7 @@ struct nnmem_exec_hooks {
 	int (*progress)(void *ctx, u64 done, u64 total);
 	void *ctx;
 	u64 budget;
+	u64 scratch;
 };
 
 /**

@@ -57,6 +57,7 @@
 
 #include "nnmem_event.h"
 #include "nnmem_graph.h"
+#include "nnmem_scratch.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
 
@@ -89,6 +90,9 @@ static void nnmem_graph_free(struct nnmem_graph *g)
 	}
 	for (i = 0; i < g->nr_regions; i++)
 		nnmem_region_put(g->regions[i]);
+	if (g->shared_scratch)
+		nnmem_scratch_shared_unuse(s->ndev);
+	nnmem_scratch_put(g->scratch);
 	kvfree(g->plan);
 	kvfree(g->regions);
 	kfree(g);
@@ -254,7 +258,7 @@ static u32 nnmem_graph_regions_busy(struct nnmem_session *s,
 static int nnmem_graph_check_header(struct nnmem_graph_create *gc,
 				    struct nnmem_ioctl_ctx *ctx)
 {
-	if (gc->flags || gc->__pad || gc->__pad2)
+	if ((gc->flags & ~NNMEM_GRAPH_VALID_FLAGS) || gc->__pad || gc->__pad2)
 		return nnmem_graph_reject(gc, ctx, NNMEM_GERR_NONE,
 					  NNMEM_INDEX_NONE, NNMEM_INDEX_NONE);
 	if (gc->tensor_size < NNMEM_TENSOR_SIZE_VER0 ||
@@ -267,6 +271,63 @@ static int nnmem_graph_check_header(struct nnmem_graph_create *gc,
 	    !gc->node_count || gc->node_count > NNMEM_GRAPH_MAX_NODES)
 		return nnmem_graph_reject(gc, ctx, NNMEM_GERR_COUNT,
 					  NNMEM_INDEX_NONE, NNMEM_INDEX_NONE);
+	return 0;
+}
+
+/*
+ * Plans the device-placed tensors, if any, and fills in their facts (see
+ * nnmem_graphval_place()): -EINVAL with TENSOR_PLACED when the planner
+ * refuses, -ENOMEM.
+ */
+static int nnmem_graph_place(struct nnmem_graph_create *gc,
+			     struct nnmem_ioctl_ctx *ctx,
+			     const struct nnmem_tensor *tensors,
+			     const struct nnmem_node *nodes,
+			     struct nnmem_graphval_region *facts, u64 *size)
+{
+	void *work;
+	u32 i;
+	int ret;
+
+	*size = 0;
+	for (i = 0; i < gc->tensor_count; i++)
+		if (tensors[i].flags & NNMEM_TENSOR_DEVICE_PLACED)
+			break;
+	if (i == gc->tensor_count)
+		return 0;
+	work = kvmalloc(nnmem_graphval_place_work_size(gc->tensor_count),
+			GFP_KERNEL_ACCOUNT);
+	if (!work)
+		return -ENOMEM;
+	ret = nnmem_graphval_place(tensors, gc->tensor_count, nodes,
+				   gc->node_count, facts, work, size);
+	kvfree(work);
+	if (ret)
+		return nnmem_graph_reject(gc, ctx, NNMEM_GERR_TENSOR_PLACED,
+					  NNMEM_INDEX_NONE, NNMEM_INDEX_NONE);
+	return 0;
+}
+
+/* The scratch area of a valid graph's device-placed tensors, if any. */
+static int nnmem_graph_scratch_get(struct nnmem_session *s,
+				   struct nnmem_graph *g, u32 flags)
+{
+	struct nnmem_scratch *sc;
+	int ret;
+
+	if (!g->scratch_size)
+		return 0;
+	if (flags & NNMEM_GRAPH_SHARED_SCRATCH) {
+		ret = nnmem_scratch_shared_use(s->ndev, g->scratch_size);
+		if (ret)
+			return ret;
+		g->shared_scratch = true;
+		return 0;
+	}
+	sc = nnmem_scratch_new(s->ndev, g->scratch_size);
+	if (IS_ERR(sc))
+		return PTR_ERR(sc);
+	g->scratch = sc;
 	return 0;
 }
 
@@ -306,6 +367,7 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 	gc->err_node = NNMEM_INDEX_NONE;
 	gc->err_tensor = NNMEM_INDEX_NONE;
 	gc->err_tensor2 = NNMEM_INDEX_NONE;
+	gc->scratch_size = 0;
 	ret = nnmem_graph_check_header(gc, ctx);
 	if (ret)
 		return ret;
@@ -360,6 +422,10 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 		goto err_free_graph;
 
 	nnmem_graph_regions_get(s, g, tensors, gc->tensor_count, facts);
+	ret = nnmem_graph_place(gc, ctx, tensors, nodes, facts,
+				&g->scratch_size);
+	if (ret)
+		goto err_free_graph;
 	ret = nnmem_graphval_check(tensors, gc->tensor_count, nodes,
 				   gc->node_count, facts, &limits, scratch,
 				   g->plan, &err);
@@ -369,6 +435,11 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 		gc->err_tensor2 = err.tensor2;
 		goto err_free_graph;
 	}
+
+	ret = nnmem_graph_scratch_get(s, g, gc->flags);
+	if (ret)
+		goto err_free_graph;
+	gc->scratch_size = g->scratch_size;
 
 	ret = xa_alloc(&s->graphs, &handle, NULL,
 		       XA_LIMIT(1, NNMEM_SESSION_MAX_GRAPHS), GFP_KERNEL);

@@ -21,6 +21,7 @@
 #define NNMEM_GRAPH_ELEM_SIZE_MAX	SZ_4K
 
 struct nnmem_region;
+struct nnmem_scratch;
 struct nnmem_session;
 
 /**
@@ -35,6 +36,10 @@ struct nnmem_session;
  * @busy: the regions' busy counts include this graph
  * @regions: each region its tensors use, with a reference held
  * @plan: the execution plan, one step per node
+ * @scratch_size: bytes of the plan of its device-placed tensors
+ * @scratch: its private scratch area, with a reference held; NULL when it
+ *	has no device-placed tensors or uses the shared area
+ * @shared_scratch: it counts among the device's shared area's users
  *
  * Everything is fixed once the graph is published.
  */
@@ -48,6 +53,9 @@ struct nnmem_graph {
 	bool busy;
 	struct nnmem_region **regions;
 	struct nnmem_plan_node *plan;
+	u64 scratch_size;
+	struct nnmem_scratch *scratch;
+	bool shared_scratch;
 };
 
 int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,

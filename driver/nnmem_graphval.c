@@ -114,8 +114,12 @@ static int nnmem_gv_tensor(struct nnmem_gv *gv, u32 ti)
 	u64 elems, bytes;
 	u32 i;
 
-	if (t->flags || t->__pad)
+	if ((t->flags & ~NNMEM_TENSOR_VALID_FLAGS) || t->__pad)
 		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_RESERVED,
+				     NNMEM_GV_NONE, ti);
+	if ((t->flags & NNMEM_TENSOR_DEVICE_PLACED) &&
+	    (t->handle || t->offset))
+		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_PLACED,
 				     NNMEM_GV_NONE, ti);
 	if (t->type != NNMEM_TYPE_INT8 && t->type != NNMEM_TYPE_INT32)
 		return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_TYPE,
@@ -753,6 +757,13 @@ static int nnmem_gv_lifetimes(struct nnmem_gv *gv,
 	for (t = 0; t < gv->nt; t++) {
 		u32 writer = sc->writer[t], last = sc->last[t];
 
+		/* a device-placed tensor is an intermediate, written then read */
+		if ((gv->t[t].flags & NNMEM_TENSOR_DEVICE_PLACED) &&
+		    (writer == NNMEM_GV_NONE || last == NNMEM_GV_NONE)) {
+			return nnmem_gv_fail(gv, NNMEM_GERR_TENSOR_PLACED,
+					     writer == NNMEM_GV_NONE ? last :
+					     writer, t);
+		}
 		if (gv->reg[t].kind != NNMEM_KIND_ACTIVATION ||
 		    (writer == NNMEM_GV_NONE && last == NNMEM_GV_NONE))
 			continue;
@@ -771,6 +782,105 @@ static int nnmem_gv_lifetimes(struct nnmem_gv *gv,
 	gv->err->tensor = sc->tensor[a];
 	gv->err->tensor2 = sc->tensor[b];
 	return -EINVAL;
+}
+
+static size_t nnmem_gv_round8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
+/**
+ * nnmem_graphval_place() - plan the device-placed tensors of a graph
+ * @tensors: @tensor_count tensors, as userspace gave them (not validated)
+ * @tensor_count: number of tensors, at most %NNMEM_PLANNER_MAX_BUFS
+ * @nodes: @node_count nodes, as userspace gave them (not validated)
+ * @node_count: number of nodes
+ * @regions: @tensor_count entries; those of the device-placed tensors are
+ *	filled in: present, activation, their size, and the arena offset
+ *	%NNMEM_PLAN_SCRATCH plus their planned offset
+ * @work: nnmem_graphval_place_work_size(@tensor_count) bytes, 8-byte
+ *	aligned
+ * @scratch_size: the footprint of the plan, 0 without placed tensors
+ *
+ * Runs before nnmem_graphval_check(), which then validates the graph with
+ * these placements like any other (an invalid graph may get a useless
+ * plan here, and is rejected there). Each placed tensor lives from the
+ * first node writing it to the last node reading it, the rule of
+ * %NNMEM_GERR_TENSOR_LIVE; the planner (nnmem_planner_plan()) gives tensors
+ * never live together the same bytes, each at a multiple of 16.
+ *
+ * Return: 0, or the planner's -EINVAL/-EOVERFLOW (the caller rejects the
+ * graph with %NNMEM_GERR_TENSOR_PLACED).
+ */
+int nnmem_graphval_place(const struct nnmem_tensor *tensors, u32 tensor_count,
+			 const struct nnmem_node *nodes, u32 node_count,
+			 struct nnmem_graphval_region *regions, void *work,
+			 u64 *scratch_size)
+{
+	void *pwork = work;
+	struct nnmem_planner_buf *buf = (void *)((u8 *)work +
+		nnmem_gv_round8(nnmem_planner_work_size(tensor_count)));
+	u32 *first = (u32 *)(buf + tensor_count);
+	u32 *last = first + tensor_count;
+	u32 *which = last + tensor_count;
+	u32 in[5], out, k, i, t, n = 0;
+	__u64 footprint = 0;
+	int ret;
+
+	*scratch_size = 0;
+	for (t = 0; t < tensor_count; t++) {
+		first[t] = NNMEM_GV_NONE;
+		last[t] = NNMEM_GV_NONE;
+	}
+	for (i = 0; i < node_count; i++) {
+		if (!nnmem_gv_op_size(&nodes[i]))
+			continue;
+		k = nnmem_gv_operands(&nodes[i], in, &out);
+		if (out < tensor_count && first[out] == NNMEM_GV_NONE)
+			first[out] = i;
+		while (k--)
+			if (in[k] < tensor_count)
+				last[in[k]] = i;
+	}
+	for (t = 0; t < tensor_count; t++) {
+		if (!(tensors[t].flags & NNMEM_TENSOR_DEVICE_PLACED))
+			continue;
+		buf[n].size = nnmem_shape_tensor_bytes(&tensors[t]);
+		buf[n].first = first[t] == NNMEM_GV_NONE ? 0 : first[t];
+		buf[n].last = last[t] == NNMEM_GV_NONE ||
+			      last[t] < buf[n].first ? buf[n].first : last[t];
+		which[n++] = t;
+	}
+	if (!n)
+		return 0;
+	ret = nnmem_planner_plan(buf, n, NNMEM_GRAPHVAL_PLACE_ALIGN, pwork,
+				 &footprint);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++) {
+		struct nnmem_graphval_region *r = &regions[which[i]];
+
+		r->present = true;
+		r->kind = NNMEM_KIND_ACTIVATION;
+		r->size = buf[i].size;
+		r->arena_offset = NNMEM_PLAN_SCRATCH + buf[i].offset;
+	}
+	*scratch_size = footprint;
+	return 0;
+}
+
+/**
+ * nnmem_graphval_place_work_size() - bytes of work nnmem_graphval_place()
+ *	needs
+ * @tensor_count: tensors of the graph
+ *
+ * Return: the size of its @work.
+ */
+size_t nnmem_graphval_place_work_size(u32 tensor_count)
+{
+	return nnmem_gv_round8(nnmem_planner_work_size(tensor_count)) +
+	       (size_t)tensor_count *
+	       (sizeof(struct nnmem_planner_buf) + 3 * sizeof(u32));
 }
 
 /* The planner's bufs first (8-byte aligned), then the three u32 arrays. */

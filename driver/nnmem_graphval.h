@@ -113,6 +113,15 @@ struct nnmem_graphval_err {
 
 /* An absent optional tensor in a plan (conv2d without bias). */
 #define NNMEM_PLAN_NO_TENSOR	U64_MAX
+/*
+ * Plan offsets from here up (but %NNMEM_PLAN_NO_TENSOR) are relative to
+ * the scratch area of device-placed tensors, wherever it is when the plan
+ * runs (&nnmem_exec_hooks.scratch): far above any arena, so that they
+ * never overlap a region's bytes in the validator's checks.
+ */
+#define NNMEM_PLAN_SCRATCH	(1ULL << 62)
+/* Alignment of device-placed tensors in their scratch area. */
+#define NNMEM_GRAPHVAL_PLACE_ALIGN	16
 
 /**
  * struct nnmem_plan_conv2d - one conv2d, ready for nnmem_conv2d_run()
@@ -227,6 +236,11 @@ struct nnmem_plan_node {
 };
 
 size_t nnmem_graphval_scratch_size(u32 tensor_count);
+size_t nnmem_graphval_place_work_size(u32 tensor_count);
+int nnmem_graphval_place(const struct nnmem_tensor *tensors, u32 tensor_count,
+			 const struct nnmem_node *nodes, u32 node_count,
+			 struct nnmem_graphval_region *regions, void *work,
+			 u64 *scratch_size);
 int nnmem_graphval_check(const struct nnmem_tensor *tensors, u32 tensor_count,
 			 const struct nnmem_node *nodes, u32 node_count,
 			 const struct nnmem_graphval_region *regions,

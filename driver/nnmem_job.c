@@ -55,6 +55,7 @@
 #include "nnmem_exec.h"
 #include "nnmem_graph.h"
 #include "nnmem_job.h"
+#include "nnmem_scratch.h"
 #include "nnmem_session.h"
 #include "nnmem_trace.h"
 
@@ -118,17 +119,28 @@ static int nnmem_job_execute(struct nnmem_job *job)
 {
 	struct nnmem_device *ndev = job->s->ndev;
 	const struct nnmem_graph *g = job->graph;
-	const struct nnmem_exec_hooks hooks = {
+	struct nnmem_exec_hooks hooks = {
 		.now_ns = nnmem_job_now,
 		.progress = nnmem_job_progress,
 		.ctx = job,
 		.budget = NNMEM_JOB_BUDGET,
 	};
-	struct nnmem_exec_result res;
+	struct nnmem_exec_result res = { 0 };
+	struct nnmem_scratch *sc;
 	int ret;
 
+	/* Held until the run ends, even if a larger area replaces it. */
+	sc = g->shared_scratch ? nnmem_scratch_shared_get(ndev) :
+				 nnmem_scratch_get(g->scratch);
+	if (WARN_ON_ONCE(g->scratch_size && (!sc || sc->size < g->scratch_size))) {
+		nnmem_scratch_put(sc);
+		return -EIO;
+	}
+	if (sc)
+		hooks.scratch = sc->ar.offset;
 	ret = nnmem_exec_run(ndev->cpu_addr, g->plan, g->node_count, &hooks,
 			     job->node_ns, &res);
+	nnmem_scratch_put(sc);
 	job->duration_ns = res.duration_ns;
 	job->macs = res.macs;
 	atomic64_add(job->duration_ns, &ndev->stats.busy_ns);

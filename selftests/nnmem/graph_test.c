@@ -545,6 +545,134 @@ TEST_F(graph, tensors_sharing_bytes_while_both_live)
 	ASSERT_EQ(0, nt_graph_destroy(self->fd, req.graph));
 }
 
+/* GRAPH_CREATE with NNMEM_GRAPH_* @flags. */
+static int create_flags(int fd, const struct nnmem_tensor *t, uint32_t nt,
+			const struct nnmem_node *n, uint32_t nn, uint32_t flags,
+			struct nnmem_graph_create *req)
+{
+	memset(req, 0, sizeof(*req));
+	req->tensors = (uintptr_t)t;
+	req->nodes = (uintptr_t)n;
+	req->tensor_count = nt;
+	req->tensor_size = sizeof(*t);
+	req->node_count = nn;
+	req->node_size = sizeof(*n);
+	req->flags = flags;
+	return nt_ioctl(fd, NNMEM_IOCTL_GRAPH_CREATE, req);
+}
+
+static void device_placed(struct nnmem_tensor *t)
+{
+	t->flags = NNMEM_TENSOR_DEVICE_PLACED;
+	t->handle = 0;
+	t->offset = 0;
+}
+
+/* Activation bytes now, less those of the fixture. */
+static uint64_t act_delta(int fd, const struct nnmem_usage *before)
+{
+	struct nnmem_usage u;
+
+	if (nt_usage(fd, &u))
+		return UINT64_MAX;
+	return u.activation_bytes - before->activation_bytes;
+}
+
+/*
+ * Device planning. The fixture gets a third node, add(sum, skip) -> out2;
+ * "small" is the first two nodes with the conv's output (1x8x8x6, 384
+ * bytes) left to the driver, "big" all three with the conv's output and
+ * the sum left to it: both live at node 1, so 768 bytes. Private areas come
+ * and go with their graph; shared graphs use one area as large as the
+ * largest plan, which grows and never shrinks while it has users.
+ */
+TEST_F(graph, device_placed_tensors_private_and_shared_scratch_areas)
+{
+	uint32_t dims[4] = { 1, 8, 8, 6 };
+	struct nnmem_graph_create small, big, small2;
+	struct nnmem_tensor t[T_COUNT + 1];
+	struct nnmem_node n[N_COUNT + 1], add2;
+	uint8_t **ref = NULL, **img = NULL;
+	struct nnmem_usage before;
+	char msg[160];
+	int out2;
+
+	out2 = gk_tensor_own(&self->g, NNMEM_KIND_ACTIVATION, NNMEM_TYPE_INT8,
+			     0, 4, dims);
+	ASSERT_EQ(T_COUNT, out2);
+	memset(&add2, 0, sizeof(add2));
+	add2.op = NNMEM_OP_ADD;
+	add2.add = nt_add_params(T_SUM, T_SKIP, out2);
+	ASSERT_EQ(N_COUNT, gk_node(&self->g, &add2));
+	ASSERT_EQ(0, gk_reference(&self->g, &ref));
+	ASSERT_EQ(0, nt_usage(self->fd, &before));
+	memcpy(t, self->g.t, sizeof(t));
+	memcpy(n, self->g.n, sizeof(n));
+	device_placed(&t[T_CONV]);
+
+	/* private: 384 bytes, as the plan says, and gone with the graph */
+	ASSERT_EQ(0, create_flags(self->fd, t, T_COUNT, n, N_COUNT, 0,
+				  &small));
+	ASSERT_EQ(384, small.scratch_size);
+	ASSERT_EQ(384, act_delta(self->fd, &before));
+	ASSERT_EQ(0, nt_run(self->fd, small.graph, NULL));
+	ASSERT_EQ(0, gk_read(&self->g, &img));
+	ASSERT_EQ(0, gk_diff(&self->g, ref, img, T_SUM, msg, sizeof(msg))) {
+		TH_LOG("%s", msg);
+	}
+	gk_images_free(&self->g, img);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, small.graph));
+	ASSERT_EQ(0, act_delta(self->fd, &before));
+
+	/* shared: two small graphs, one area */
+	ASSERT_EQ(0, create_flags(self->fd, t, T_COUNT, n, N_COUNT,
+				  NNMEM_GRAPH_SHARED_SCRATCH, &small));
+	ASSERT_EQ(0, create_flags(self->fd, t, T_COUNT, n, N_COUNT,
+				  NNMEM_GRAPH_SHARED_SCRATCH, &small2));
+	ASSERT_EQ(384, act_delta(self->fd, &before));
+	/* a bigger plan grows it: the largest plan, not the sum */
+	device_placed(&t[T_SUM]);
+	ASSERT_EQ(0, create_flags(self->fd, t, T_COUNT + 1, n, N_COUNT + 1,
+				  NNMEM_GRAPH_SHARED_SCRATCH, &big));
+	ASSERT_EQ(768, big.scratch_size);
+	ASSERT_EQ(768, act_delta(self->fd, &before));
+	/* every graph runs right in it, in turns */
+	ASSERT_EQ(0, nt_run(self->fd, big.graph, NULL));
+	ASSERT_EQ(0, nt_run(self->fd, small.graph, NULL));
+	ASSERT_EQ(0, nt_run(self->fd, small2.graph, NULL));
+	ASSERT_EQ(0, gk_read(&self->g, &img));
+	ASSERT_EQ(0, gk_diff(&self->g, ref, img, T_SUM, msg, sizeof(msg))) {
+		TH_LOG("%s", msg);
+	}
+	ASSERT_EQ(0, gk_diff(&self->g, ref, img, out2, msg, sizeof(msg))) {
+		TH_LOG("%s", msg);
+	}
+	gk_images_free(&self->g, img);
+	gk_images_free(&self->g, ref);
+	/* it stays as large while used, and goes with the last user */
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, big.graph));
+	ASSERT_EQ(768, act_delta(self->fd, &before));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, small.graph));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, small2.graph));
+	ASSERT_EQ(0, act_delta(self->fd, &before));
+
+	/* a graph input or output cannot be left to the driver */
+	memcpy(t, self->g.t, sizeof(t));
+	device_placed(&t[T_SKIP]);
+	ASSERT_EQ(-EINVAL, create_flags(self->fd, t, T_COUNT, n, N_COUNT, 0,
+					&small));
+	ASSERT_EQ(NNMEM_GERR_TENSOR_PLACED, small.err_reason);
+	ASSERT_EQ(T_SKIP, small.err_tensor);
+	memcpy(t, self->g.t, sizeof(t));
+	device_placed(&t[T_SUM]);
+	ASSERT_EQ(-EINVAL, create_flags(self->fd, t, T_COUNT, n, N_COUNT, 0,
+					&small));
+	ASSERT_EQ(NNMEM_GERR_TENSOR_PLACED, small.err_reason);
+	ASSERT_EQ(N_ADD, small.err_node);
+	ASSERT_EQ(T_SUM, small.err_tensor);
+	ASSERT_EQ(0, act_delta(self->fd, &before));
+}
+
 TEST_F(graph, weight_tensor_in_an_activation_region_and_back)
 {
 	int w;
@@ -593,7 +721,7 @@ TEST_F(graph, region_handle_of_another_session_or_freed_or_zero)
 
 TEST_F(graph, tensor_flags_pad_or_dims_past_ndims_nonzero)
 {
-	self->t[T_F].flags = 1;
+	self->t[T_F].flags = NNMEM_TENSOR_VALID_FLAGS + 1;	/* unknown bit */
 	ASSERT_REJECTED(NNMEM_GERR_TENSOR_RESERVED, NONE, T_F);
 	RESET();
 	self->t[T_F].flags = 0x80000000;
@@ -751,7 +879,7 @@ TEST_F(graph, create_flags_or_pad_nonzero)
 	r.tensor_size = sizeof(self->t[0]);
 	r.node_count = N_COUNT;
 	r.node_size = sizeof(self->n[0]);
-	r.flags = 1;
+	r.flags = NNMEM_GRAPH_VALID_FLAGS + 1;	/* unknown bit */
 	r.err_reason = 77;
 	ASSERT_EQ(-EINVAL, nt_ioctl(self->fd, NNMEM_IOCTL_GRAPH_CREATE, &r));
 	/* not a graph error: the reason says none */

@@ -16,6 +16,10 @@
  * 4. After hwm_reset, a load and a run of the planned model, the device's
  *    high-water marks are the plan's: weights and activations.
  * 5. nnmemctl plan / run --check on the model, as a user would.
+ * 6. Device planning: two processes load the model with its intermediates
+ *    left to the device in the shared scratch area (NNMEM_NET_DEVICE_PLANNED)
+ *    and run it in turns on different inputs; every output equals TFLM's,
+ *    and the arena holds one scratch area for both, not two.
  *
  * Usage: model_test [MODELS_ROOT]; the root defaults to $NNMEM_MODELS,
  * then to the shared/models next to the repository at build time. Output
@@ -317,6 +321,133 @@ static bool test_hwm(struct nnmem_dev *dev)
 	return ok && session_empty(dev);
 }
 
+/* One byte through a pipe: wait for it, or send it. */
+static bool turn_wait(int fd)
+{
+	char c;
+
+	return read(fd, &c, 1) == 1;
+}
+
+static bool turn_give(int fd)
+{
+	return write(fd, "t", 1) == 1;
+}
+
+/* Load the device-planned model, then run @rounds times on @c in turns. */
+static bool planned_side(struct nnmem_dev *dev, const char *c, int rounds,
+			 int in_fd, int out_fd, bool first, uint64_t *scratch)
+{
+	struct nnmem_net *net = net_open(NNMEM_NET_DEVICE_PLANNED);
+	bool ok;
+	int i;
+
+	ok = net && net_load(net, dev);
+	if (ok)
+		*scratch = nnmem_net_plan(net)->device_scratch;
+	/* both loaded before anyone runs */
+	ok = (first ? turn_give(out_fd) && turn_wait(in_fd) :
+		      turn_wait(in_fd) && turn_give(out_fd)) && ok;
+	for (i = 0; i < rounds; i++) {
+		if (!first && !turn_wait(in_fd))
+			ok = false;
+		if (ok && (!case_run(net, c) ||
+			   !tensor_same(net, c, RESNET8_OUTPUT)))
+			ok = false;
+		if (!turn_give(out_fd))
+			ok = false;
+		if (first && !turn_wait(in_fd))
+			ok = false;
+	}
+	nnmem_net_close(net);
+	return ok;
+}
+
+static bool test_device_planned(void)
+{
+	struct nnmem_usage u0, u1;
+	struct nnmem_dev *dev;
+	int to_child[2], to_parent[2], status;
+	uint64_t scratch = 0, child_scratch = 0;
+	bool ok;
+	pid_t pid;
+
+	if (nnmem_open(0, &dev))
+		return false;
+	if (nnmem_usage(dev, &u0) || pipe(to_child) || pipe(to_parent))
+		return false;
+	pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		struct nnmem_dev *cdev;
+
+		close(to_child[1]);
+		close(to_parent[0]);
+		if (nnmem_open(0, &cdev))
+			_exit(1);
+		ok = planned_side(cdev, "lowamp", 3, to_child[0], to_parent[1],
+				  false, &child_scratch);
+		nnmem_close(cdev);
+		_exit(ok ? 0 : 1);
+	}
+	close(to_child[0]);
+	close(to_parent[1]);
+	/* the parent's side, with a look at the arena once both are loaded */
+	{
+		struct nnmem_net *net = net_open(NNMEM_NET_DEVICE_PLANNED);
+		int i;
+
+		ok = net && net_load(net, dev);
+		if (ok)
+			scratch = nnmem_net_plan(net)->device_scratch;
+		ok = turn_give(to_child[1]) && turn_wait(to_parent[0]) && ok;
+		/*
+		 * Both models loaded: two weight regions, two 1-page regions
+		 * for inputs and outputs, and one scratch area, not two.
+		 */
+		ok = ok && nnmem_usage(dev, &u1) == 0;
+		if (ok) {
+			uint64_t pages = 2 * (uint64_t)sysconf(_SC_PAGESIZE);
+			uint64_t act = u1.activation_bytes - u0.activation_bytes;
+
+			diag("device planning: scratch %" PRIu64 " bytes; activation bytes %" PRIu64 " with both loaded (2 I/O pages + one area)",
+			     scratch, act);
+			/*
+			 * Alignment padding of the regions placed below the
+			 * area (a page at most, 64 bytes for the area) may
+			 * come on top; a second area would add 'scratch'.
+			 */
+			ok = scratch > 4096 + 64 &&
+			     scratch <= RESNET8_ACT_BOUND &&
+			     act >= pages + scratch &&
+			     act < pages + scratch + 4096 + 64;
+		}
+		for (i = 0; i < 3; i++) {
+			if (ok && (!case_run(net, "gradient") ||
+				   !tensor_same(net, "gradient",
+						RESNET8_OUTPUT)))
+				ok = false;
+			if (!turn_give(to_child[1]) ||
+			    !turn_wait(to_parent[0]))
+				ok = false;
+		}
+		nnmem_net_close(net);
+	}
+	close(to_child[1]);
+	close(to_parent[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status))
+		ok = false;
+	/* everything given back: the scratch area went with the last graph */
+	if (nnmem_usage(dev, &u1) ||
+	    u1.activation_bytes != u0.activation_bytes ||
+	    u1.weight_bytes != u0.weight_bytes)
+		ok = false;
+	nnmem_close(dev);
+	return ok;
+}
+
 /* Run @path with @args; its exit status, or -1. */
 static int ctl(const char *path, const char *const *args)
 {
@@ -392,7 +523,7 @@ int main(int argc, char **argv)
 	snprintf(model_path, sizeof(model_path), "%s/resnet8/resnet8.tflite",
 		 root);
 	printf("TAP version 13\n");
-	printf("1..%zu\n", 3 + 2 * sizeof(cases) / sizeof(cases[0]));
+	printf("1..%zu\n", 4 + 2 * sizeof(cases) / sizeof(cases[0]));
 	diag("models: %s", root);
 
 	tap_result(test_plan(), "model: resnet8 plan: %d activation bytes (the bound), plain sum %d",
@@ -413,6 +544,8 @@ int main(int argc, char **argv)
 		   "model: resnet8 device high-water marks after hwm_reset, load and run equal the plan");
 	if (dev)
 		nnmem_close(dev);
+	tap_result(test_device_planned(),
+		   "model: resnet8 device-planned in two processes, run in turns: outputs as TFLM's, one shared scratch area");
 	tap_result(test_nnmemctl(),
 		   "model: nnmemctl plan, run --check and examples/run_tflite on resnet8.tflite (output as TFLM's)");
 	printf("# %d passed, %d failed\n", tap_num - tap_failed, tap_failed);

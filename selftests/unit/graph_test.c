@@ -463,7 +463,10 @@ static int test_tensor_reserved(void)
 	struct graph g;
 
 	base(&g);
-	g.t[M0].flags = 1;
+	g.t[M0].flags = NNMEM_TENSOR_VALID_FLAGS + 1;	/* unknown bit */
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_RESERVED, NONE, M0));
+	base(&g);
+	g.t[M0].flags = 0x80000000;
 	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_RESERVED, NONE, M0));
 	base(&g);
 	g.t[Y0].__pad = 0x80000000;
@@ -1010,6 +1013,129 @@ static s8 *exec_arena(void)
 		ch[56 + i] = -8;		/* s1 @368 */
 	}
 	return arena;
+}
+
+/* Tensor @t left to the driver: no region, no offset. */
+static void place_on_device(struct graph *g, u32 t)
+{
+	g->t[t].flags = NNMEM_TENSOR_DEVICE_PLACED;
+	g->t[t].handle = 0;
+	g->t[t].offset = 0;
+	memset(&g->r[t], 0, sizeof(g->r[t]));
+}
+
+static int place(struct graph *g, u64 *size)
+{
+	static u64 work[4096];
+
+	CHECK(nnmem_graphval_place_work_size(g->nt) <= sizeof(work));
+	return nnmem_graphval_place(g->t, g->nt, g->n, g->nn, g->r, work,
+				    size);
+}
+
+/*
+ * y0 [0, 1] and y1 [1, 2] left to the device: both live at node 1, so the
+ * plan is their two 256 bytes side by side, 512; x and z stay where the
+ * runtime put them. Rejected: a placed tensor with a handle or an offset,
+ * a graph input (read, never written) or output (never read).
+ */
+static int test_device_placed(void)
+{
+	struct graph g;
+	u64 size, a, b;
+
+	base(&g);
+	place_on_device(&g, Y0);
+	place_on_device(&g, Y1);
+	CHECK_OK(place(&g, &size));
+	CHECK_EQ(size, 512);
+	CHECK(g.r[Y0].present && g.r[Y0].kind == NNMEM_KIND_ACTIVATION);
+	CHECK_EQ(g.r[Y0].size, 256);
+	a = g.r[Y0].arena_offset - NNMEM_PLAN_SCRATCH;
+	b = g.r[Y1].arena_offset - NNMEM_PLAN_SCRATCH;
+	CHECK((a == 0 && b == 256) || (a == 256 && b == 0));
+	CHECK_OK(expect_ok(&g));
+	CHECK_EQ(g.plan[0].conv2d.output, NNMEM_PLAN_SCRATCH + a);
+	CHECK_EQ(g.plan[1].conv2d.input, NNMEM_PLAN_SCRATCH + a);
+	CHECK_EQ(g.plan[2].add.input1, NNMEM_PLAN_SCRATCH + b);
+	CHECK_EQ(g.plan[2].add.input2, A_ARENA + 0);	/* x as placed */
+
+	/* y0 alone: 256 bytes */
+	base(&g);
+	place_on_device(&g, Y0);
+	CHECK_OK(place(&g, &size));
+	CHECK_EQ(size, 256);
+	CHECK_OK(expect_ok(&g));
+	/* none: nothing planned */
+	base(&g);
+	CHECK_OK(place(&g, &size));
+	CHECK_EQ(size, 0);
+
+	/* a handle or an offset with the flag */
+	base(&g);
+	place_on_device(&g, Y0);
+	CHECK_OK(place(&g, &size));
+	g.t[Y0].handle = 7;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_PLACED, NONE, Y0));
+	g.t[Y0].handle = 0;
+	g.t[Y0].offset = 16;
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_PLACED, NONE, Y0));
+	/* the graph input x: read by nodes 0 and 2, written by none */
+	base(&g);
+	place_on_device(&g, X);
+	CHECK_OK(place(&g, &size));
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_PLACED, 2, X));
+	/* the graph output z: written by node 2, read by none */
+	base(&g);
+	place_on_device(&g, Z);
+	CHECK_OK(place(&g, &size));
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_PLACED, 2, Z));
+	/* a placed weight is in an activation "region": wrong kind */
+	base(&g);
+	place_on_device(&g, W1);
+	CHECK_OK(place(&g, &size));
+	CHECK_OK(expect(&g, NNMEM_GERR_TENSOR_KIND, 1, W1));
+	return 0;
+}
+
+/*
+ * The base graph with y0 and y1 on the device gives the same z as with
+ * them in the runtime's region, and their old bytes stay untouched: the
+ * executor put them in the scratch area (at arena offset 4096 here).
+ */
+static int test_device_placed_run(void)
+{
+	static s8 a0[ARENA_SIZE], a1[ARENA_SIZE] __attribute__((aligned(64)));
+	static s8 a2[ARENA_SIZE] __attribute__((aligned(64)));
+	struct nnmem_exec_hooks hooks = { 0 };
+	struct nnmem_exec_result res;
+	struct graph g;
+	u64 size;
+
+	memcpy(a0, exec_arena(), sizeof(a0));
+	memcpy(a1, a0, sizeof(a1));
+	memcpy(a2, a0, sizeof(a2));
+	base(&g);
+	CHECK_OK(expect_ok(&g));
+	CHECK_OK(nnmem_exec_run(a1, g.plan, g.nn, &hooks, NULL, &res));
+
+	base(&g);
+	place_on_device(&g, Y0);
+	place_on_device(&g, Y1);
+	CHECK_OK(place(&g, &size));
+	CHECK_OK(expect_ok(&g));
+	hooks.scratch = 4096;
+	CHECK_OK(nnmem_exec_run(a2, g.plan, g.nn, &hooks, NULL, &res));
+	CHECK_EQ(res.nodes_done, 3);
+	/* z as with y0 and y1 in the region */
+	CHECK(!memcmp(a1 + A_ARENA + 768, a2 + A_ARENA + 768, 256));
+	/* their old bytes untouched, the scratch area written */
+	CHECK(!memcmp(a0 + A_ARENA + 256, a2 + A_ARENA + 256, 512));
+	CHECK(memcmp(a0 + 4096, a2 + 4096, 512));
+	/* y1 is in the scratch area: the same bytes as in the region run */
+	CHECK(!memcmp(a1 + A_ARENA + 512, a2 + 4096 +
+		      (g.r[Y1].arena_offset - NNMEM_PLAN_SCRATCH), 256));
+	return 0;
 }
 
 /* The progress hook stops a run before a node or inside one. */
@@ -1934,7 +2060,7 @@ static int test_builder_new_ops(void)
 /* Every reason code but ELEM_SIZE (the ioctl's own check) is covered. */
 static int test_reason_codes_covered(void)
 {
-	CHECK_EQ(NNMEM_GERR_MAX, 24);
+	CHECK_EQ(NNMEM_GERR_MAX, 25);
 	CHECK_EQ(NNMEM_GERR_ELEM_SIZE, 2);
 	CHECK_EQ(NNMEM_GERR_NODE_PARAM, 15);
 	CHECK_EQ(NNMEM_GERR_NODE_ALIAS, 19);
@@ -1942,6 +2068,7 @@ static int test_reason_codes_covered(void)
 	CHECK_EQ(NNMEM_GERR_NODE_GROUPS, 21);
 	CHECK_EQ(NNMEM_GERR_GRAPH_MACS, 22);
 	CHECK_EQ(NNMEM_GERR_TENSOR_LIVE, 23);
+	CHECK_EQ(NNMEM_GERR_TENSOR_PLACED, 24);
 	return 0;
 }
 
@@ -1971,6 +2098,8 @@ static const struct tap_test tests[] = {
 	{ "NODE_WRITER: two writers", test_node_writer },
 	{ "NODE_ALIAS: output overlaps an input", test_node_alias },
 	{ "TENSOR_LIVE: activations share bytes only when their lifetimes do not meet", test_tensor_live },
+	{ "TENSOR_PLACED: device-placed tensors planned by lifetime; inputs, outputs, handles, weights refused", test_device_placed },
+	{ "device-placed tensors run in the scratch area, same output", test_device_placed_run },
 	{ "executor: stops before a node and inside one", test_exec_stops },
 	{ "host check: the validator's verdicts over host regions", test_host_check },
 	{ "host run: the kernels' bytes, -ERANGE, no data", test_host_run },

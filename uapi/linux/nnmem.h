@@ -386,6 +386,10 @@ struct nnmem_usage {
 /* An absent optional tensor (conv2d bias); also "no index" in errors. */
 #define NNMEM_INDEX_NONE		0xffffffffU
 
+/* Tensor flags (&nnmem_tensor.flags; since uapi version 2). */
+#define NNMEM_TENSOR_DEVICE_PLACED	0x1U
+#define NNMEM_TENSOR_VALID_FLAGS	(NNMEM_TENSOR_DEVICE_PLACED)
+
 /**
  * struct nnmem_tensor - one tensor of a graph
  * @handle: region holding the data (a handle of the calling session).
@@ -396,7 +400,8 @@ struct nnmem_usage {
  * @ndims: number of dims used, 1 to %NNMEM_TENSOR_MAX_DIMS.
  * @zero_point: int8: in [-128, 127]; int32: must be 0.
  * @dims: the shape, outermost first; entries past @ndims must be 0.
- * @flags: must be zero.
+ * @flags: 0 or %NNMEM_TENSOR_DEVICE_PLACED (see "DOC: nnmem device
+ *	planning"); other bits give %NNMEM_GERR_TENSOR_RESERVED.
  * @__pad: must be zero.
  */
 struct nnmem_tensor {
@@ -618,6 +623,31 @@ struct nnmem_node {
 
 #define NNMEM_NODE_SIZE_VER0		120
 
+/**
+ * DOC: nnmem device planning
+ *
+ * A runtime may leave a graph's intermediate tensors unplaced and let the
+ * driver place them: a tensor with %NNMEM_TENSOR_DEVICE_PLACED has @handle
+ * and @offset 0 and must be written by one node and read by a later one
+ * (else %NNMEM_GERR_TENSOR_PLACED). At %NNMEM_IOCTL_GRAPH_CREATE the
+ * driver plans these tensors by lifetime with its activation planner
+ * (tensors never live at the same time share bytes, each at a multiple of
+ * 16 bytes) and reports the footprint in &nnmem_graph_create.scratch_size.
+ *
+ * The bytes come from a scratch area the driver allocates from the top of
+ * the arena like an activation region (``-ENOSPC`` when it does not fit).
+ * By default each graph gets its own, freed with the graph. With
+ * %NNMEM_GRAPH_SHARED_SCRATCH the graph uses the device's one shared
+ * scratch area instead: runs on a device are serialised, and a placed
+ * tensor holds nothing from one run to the next, so every graph that opts
+ * in can use the same bytes, and the device needs the largest plan, not
+ * the sum. The shared area grows when a graph needs more (a job already
+ * running keeps the old one until it ends) and is freed with the last
+ * graph using it. Its bytes count as activation bytes in
+ * %NNMEM_IOCTL_USAGE; no session owns them, userspace cannot map or read
+ * them, and a placed tensor's bytes hold its value only during a run.
+ */
+
 /* Why a graph was rejected (&nnmem_graph_create.err_reason). */
 enum nnmem_graph_err {
 	NNMEM_GERR_NONE = 0,
@@ -644,6 +674,7 @@ enum nnmem_graph_err {
 	NNMEM_GERR_NODE_GROUPS,		/* groups 0 or not dividing both channel counts */
 	NNMEM_GERR_GRAPH_MACS,		/* more MACs than nnmem_info.max_graph_macs */
 	NNMEM_GERR_TENSOR_LIVE,		/* shares bytes with err_tensor2 while both live */
+	NNMEM_GERR_TENSOR_PLACED,	/* device-placed: handle/offset set, or not an intermediate */
 	NNMEM_GERR_MAX,
 };
 
@@ -660,7 +691,7 @@ enum nnmem_graph_err {
  * @node_size: in: sizeof(struct nnmem_node) of the caller, from
  *	%NNMEM_NODE_SIZE_VER0 to 4096 (else %NNMEM_GERR_ELEM_SIZE); a longer
  *	element's tail must be zero (else %NNMEM_GERR_NODE_RESERVED).
- * @flags: in: must be zero.
+ * @flags: in: 0 or %NNMEM_GRAPH_SHARED_SCRATCH.
  * @graph: out: the session's handle for the graph.
  * @err_reason: out: an &enum nnmem_graph_err when the graph is rejected,
  *	%NNMEM_GERR_NONE otherwise.
@@ -672,9 +703,12 @@ enum nnmem_graph_err {
  *	which both are); else %NNMEM_INDEX_NONE (since version 1 of the
  *	struct).
  * @__pad2: must be zero.
+ * @scratch_size: out: bytes of the plan of the graph's device-placed
+ *	tensors, 0 if it has none (see "DOC: nnmem device planning"; since
+ *	version 1).
  *
- * The struct is written back on ``-EINVAL`` too. Nonzero @flags, @__pad or
- * @__pad2 give ``-EINVAL`` with reason %NNMEM_GERR_NONE.
+ * The struct is written back on ``-EINVAL`` too. Unknown @flags, nonzero
+ * @__pad or @__pad2 give ``-EINVAL`` with reason %NNMEM_GERR_NONE.
  *
  * A graph whose nodes together take more multiply-accumulates than
  * &nnmem_info.max_graph_macs is rejected like any other invalid graph:
@@ -686,7 +720,8 @@ enum nnmem_graph_err {
  * charge would go past a kernel memory budget (see "DOC: nnmem kernel
  * memory"; checked once the header is valid, before the arrays are read),
  * ``-EFAULT``, ``-ENOMEM``, ``-EMFILE`` when the session holds
- * &nnmem_info.max_graphs graphs.
+ * &nnmem_info.max_graphs graphs, ``-ENOSPC`` when the scratch area of its
+ * device-placed tensors does not fit in the arena.
  */
 struct nnmem_graph_create {
 	__u64 tensors;
@@ -703,10 +738,15 @@ struct nnmem_graph_create {
 	__u32 __pad;
 	__u32 err_tensor2;
 	__u32 __pad2;
+	__u64 scratch_size;
 };
 
 #define NNMEM_GRAPH_CREATE_SIZE_VER0	56
-#define NNMEM_GRAPH_CREATE_SIZE_VER1	64
+#define NNMEM_GRAPH_CREATE_SIZE_VER1	72
+
+/* Graph flags (&nnmem_graph_create.flags; since uapi version 2). */
+#define NNMEM_GRAPH_SHARED_SCRATCH	0x1U
+#define NNMEM_GRAPH_VALID_FLAGS		(NNMEM_GRAPH_SHARED_SCRATCH)
 
 /**
  * struct nnmem_graph_destroy - destroy a graph (%NNMEM_IOCTL_GRAPH_DESTROY)

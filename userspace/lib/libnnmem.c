@@ -236,6 +236,8 @@ const char *nnmem_graph_strerror(uint32_t reason)
 		return "graph needs more multiply-accumulates than max_graph_macs allows";
 	case NNMEM_GERR_TENSOR_LIVE:
 		return "two tensors share bytes while both are live";
+	case NNMEM_GERR_TENSOR_PLACED:
+		return "device-placed tensor with a handle or offset, or not written then read by the graph";
 	default:
 		return "unknown graph error";
 	}
@@ -388,10 +390,23 @@ int nnmem_graph_create(struct nnmem_dev *dev,
 		       const struct nnmem_node *nodes, uint32_t node_count,
 		       uint32_t *graph, struct nnmem_graph_error *err)
 {
+	return nnmem_graph_create_flags(dev, tensors, tensor_count, nodes,
+					node_count, 0, graph, NULL, err);
+}
+
+int nnmem_graph_create_flags(struct nnmem_dev *dev,
+			     const struct nnmem_tensor *tensors,
+			     uint32_t tensor_count,
+			     const struct nnmem_node *nodes,
+			     uint32_t node_count, uint32_t flags,
+			     uint32_t *graph, uint64_t *scratch_size,
+			     struct nnmem_graph_error *err)
+{
 	struct nnmem_graph_create req;
 	int ret;
 
 	memset(&req, 0, sizeof(req));
+	req.flags = flags;
 	req.tensors = (uint64_t)(uintptr_t)tensors;
 	req.nodes = (uint64_t)(uintptr_t)nodes;
 	req.tensor_count = tensor_count;
@@ -410,6 +425,8 @@ int nnmem_graph_create(struct nnmem_dev *dev,
 	}
 	if (!ret && graph)
 		*graph = req.graph;
+	if (!ret && scratch_size)
+		*scratch_size = req.scratch_size;
 	return ret;
 }
 

@@ -30,6 +30,7 @@ struct nnmem_net {
 	struct nnmem_tflite_model *m;
 	struct nnmem_net_plan plan;
 	struct nnmem_net_buf *bufs;	/* plan.bufs */
+	uint64_t *dev_offset;		/* bufs index -> offset when loaded */
 	uint32_t *tensor_buf;		/* model tensor -> bufs index or NONE */
 	uint64_t *weight_offset;	/* model tensor -> offset in weights */
 	uint8_t *weights;		/* the weights region's bytes */
@@ -196,7 +197,8 @@ out:
 
 /* Every placed tensor's region and offset, with the given handles. */
 static void net_places(const struct nnmem_net *net, uint32_t weights,
-		       uint32_t acts, struct nnmem_tflite_place *place)
+		       uint32_t acts, bool device,
+		       struct nnmem_tflite_place *place)
 {
 	const struct nnmem_tflite_model *m = net->m;
 	uint32_t t;
@@ -210,14 +212,18 @@ static void net_places(const struct nnmem_net *net, uint32_t weights,
 		if (x->flags & (NNMEM_TFLITE_T_CONST | NNMEM_TFLITE_T_DERIVED))
 			place[t] = (struct nnmem_tflite_place){
 				weights, net->weight_offset[t] };
-		else if (b != NNMEM_TFLITE_NONE)
+		else if (b != NNMEM_TFLITE_NONE && !device)
 			place[t] = (struct nnmem_tflite_place){
 				acts, net->bufs[b].offset };
+		else if (b != NNMEM_TFLITE_NONE &&
+			 net->dev_offset[b] != UINT64_MAX)
+			place[t] = (struct nnmem_tflite_place){
+				acts, net->dev_offset[b] };
 	}
 }
 
 static int net_lower(const struct nnmem_net *net, uint32_t weights,
-		     uint32_t acts, struct nnmem_tensor *gt,
+		     uint32_t acts, bool device, struct nnmem_tensor *gt,
 		     struct nnmem_node *gn, char *err, size_t errlen)
 {
 	struct nnmem_tflite_place *place;
@@ -227,7 +233,7 @@ static int net_lower(const struct nnmem_net *net, uint32_t weights,
 		       sizeof(*place));
 	if (!place)
 		return -ENOMEM;
-	net_places(net, weights, acts, place);
+	net_places(net, weights, acts, device, place);
 	ret = nnmem_tflite_lower(net->m, place, gt, gn, err, errlen);
 	free(place);
 	return ret;
@@ -256,9 +262,9 @@ int nnmem_net_open(const char *path, uint32_t flags, struct nnmem_net **netp,
 	uint32_t i;
 	int ret;
 
-	if (flags & ~NNMEM_NET_VALID_FLAGS)
-		return net_err(err, errlen, -EINVAL, "unknown flags 0x%x",
-			       flags & ~NNMEM_NET_VALID_FLAGS);
+	if ((flags & ~NNMEM_NET_VALID_FLAGS) ||
+	    (flags & NNMEM_NET_NO_SHARING && flags & NNMEM_NET_DEVICE_PLANNED))
+		return net_err(err, errlen, -EINVAL, "bad flags 0x%x", flags);
 	net = calloc(1, sizeof(*net));
 	if (!net)
 		return -ENOMEM;
@@ -281,11 +287,14 @@ int nnmem_net_open(const char *path, uint32_t flags, struct nnmem_net **netp,
 	m = net->m;
 	net->bufs = calloc(m->lifetime_count ? m->lifetime_count : 1,
 			   sizeof(*net->bufs));
+	net->dev_offset = calloc(m->lifetime_count ? m->lifetime_count : 1,
+				 sizeof(*net->dev_offset));
 	net->tensor_buf = malloc(m->all_tensor_count * sizeof(uint32_t) + 1);
 	net->weight_offset = calloc(m->all_tensor_count + 1, sizeof(uint64_t));
 	net->gt = calloc(m->graph_tensor_count + 1, sizeof(*net->gt));
 	net->gn = calloc(m->node_count + 1, sizeof(*net->gn));
-	if (!net->bufs || !net->tensor_buf || !net->weight_offset ||
+	if (!net->bufs || !net->dev_offset || !net->tensor_buf ||
+	    !net->weight_offset ||
 	    !net->gt || !net->gn) {
 		ret = net_err(err, errlen, -ENOMEM, "out of memory");
 		goto fail;
@@ -314,8 +323,8 @@ int nnmem_net_open(const char *path, uint32_t flags, struct nnmem_net **netp,
 	net->plan.bufs = net->bufs;
 
 	/* the device's own validator, on the host, before any device */
-	ret = net_lower(net, NET_HOST_WEIGHTS, NET_HOST_ACTIVATIONS, net->gt,
-			net->gn, err, errlen);
+	ret = net_lower(net, NET_HOST_WEIGHTS, NET_HOST_ACTIVATIONS, false,
+			net->gt, net->gn, err, errlen);
 	if (ret)
 		goto fail;
 	net_host_regions(net, regions);
@@ -347,6 +356,7 @@ void nnmem_net_close(struct nnmem_net *net)
 	free(net->weights);
 	free(net->weight_offset);
 	free(net->tensor_buf);
+	free(net->dev_offset);
 	free(net->bufs);
 	nnmem_tflite_free(net->m);
 	free(net->file);
@@ -363,6 +373,52 @@ const struct nnmem_net_plan *nnmem_net_plan(const struct nnmem_net *net)
 	return &net->plan;
 }
 
+/*
+ * Where the buffers go on the device: as planned; or, with the device
+ * planning, the model's inputs and outputs one after another and the rest
+ * left to the device (UINT64_MAX). Returns the activation region's bytes.
+ */
+static uint64_t net_device_layout(struct nnmem_net *net)
+{
+	const struct nnmem_tflite_model *m = net->m;
+	uint64_t end = 0;
+	uint32_t i;
+
+	for (i = 0; i < net->plan.buf_count; i++) {
+		uint32_t f = m->tensors[net->bufs[i].tensor].flags;
+
+		if (!(net->flags & NNMEM_NET_DEVICE_PLANNED)) {
+			net->dev_offset[i] = net->bufs[i].offset;
+		} else if (f & (NNMEM_TFLITE_T_INPUT | NNMEM_TFLITE_T_OUTPUT)) {
+			net->dev_offset[i] = end;
+			end = align_up(end + net->bufs[i].bytes,
+				       NNMEM_NET_ALIGN);
+		} else {
+			net->dev_offset[i] = UINT64_MAX;
+		}
+	}
+	return net->flags & NNMEM_NET_DEVICE_PLANNED ? end :
+	       net->plan.activation_bytes;
+}
+
+/* The lowered tensors of the device: placements, and the device's own. */
+static void net_device_tensors(struct nnmem_net *net, struct nnmem_tensor *gt)
+{
+	const struct nnmem_tflite_model *m = net->m;
+	uint32_t t, b, gi;
+
+	for (t = 0; t < m->all_tensor_count; t++) {
+		gi = m->tensors[t].graph_index;
+		b = net->tensor_buf[m->tensors[t].buffer];
+		if (gi == NNMEM_TFLITE_NONE || b == NNMEM_TFLITE_NONE ||
+		    net->dev_offset[b] != UINT64_MAX)
+			continue;
+		gt[gi].flags = NNMEM_TENSOR_DEVICE_PLACED;
+		gt[gi].handle = 0;
+		gt[gi].offset = 0;
+	}
+}
+
 int nnmem_net_load(struct nnmem_net *net, struct nnmem_dev *dev, char *err,
 		   size_t errlen)
 {
@@ -372,10 +428,12 @@ int nnmem_net_load(struct nnmem_net *net, struct nnmem_dev *dev, char *err,
 	struct nnmem_node *gn = NULL;
 	char label[NNMEM_LABEL_LEN];
 	long page = sysconf(_SC_PAGESIZE);
+	uint64_t act_bytes;
 	int ret;
 
 	if (net->dev)
 		return net_err(err, errlen, -EBUSY, "already loaded");
+	act_bytes = net_device_layout(net);
 	if (page <= 0)
 		page = 4096;
 	net->dev = dev;
@@ -396,14 +454,13 @@ int nnmem_net_load(struct nnmem_net *net, struct nnmem_dev *dev, char *err,
 		goto fail;
 	}
 	snprintf(label, sizeof(label), "%.18s activations", net->label);
-	ret = nnmem_alloc(dev, align_up(net->plan.activation_bytes ?
-					net->plan.activation_bytes : 1,
+	ret = nnmem_alloc(dev, align_up(act_bytes ? act_bytes : 1,
 					(uint64_t)page),
 			  0, NNMEM_KIND_ACTIVATION, NNMEM_ALLOC_MAPPABLE, label,
 			  &net->act_handle, NULL);
 	if (ret) {
 		net_err(err, errlen, ret, "activations: %" PRIu64 " bytes: %s",
-			net->plan.activation_bytes, nnmem_strerror(ret));
+			act_bytes, nnmem_strerror(ret));
 		goto fail;
 	}
 	ret = nnmem_map(dev, net->act_handle, &net->act_map,
@@ -419,12 +476,17 @@ int nnmem_net_load(struct nnmem_net *net, struct nnmem_dev *dev, char *err,
 		ret = net_err(err, errlen, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	ret = net_lower(net, net->weight_handle, net->act_handle, gt, gn, err,
-			errlen);
+	ret = net_lower(net, net->weight_handle, net->act_handle, true, gt, gn,
+			err, errlen);
 	if (ret)
 		goto fail;
-	ret = nnmem_graph_create(dev, gt, m->graph_tensor_count, gn,
-				 m->node_count, &net->graph, &gerr);
+	net_device_tensors(net, gt);
+	ret = nnmem_graph_create_flags(dev, gt, m->graph_tensor_count, gn,
+				       m->node_count,
+				       net->flags & NNMEM_NET_DEVICE_PLANNED ?
+				       NNMEM_GRAPH_SHARED_SCRATCH : 0,
+				       &net->graph, &net->plan.device_scratch,
+				       &gerr);
 	if (ret) {
 		if (ret == -EINVAL && gerr.reason)
 			net_err(err, errlen, ret,
@@ -464,6 +526,7 @@ void nnmem_net_unload(struct nnmem_net *net)
 	net->act_map_len = 0;
 	net->act_handle = 0;
 	net->weight_handle = 0;
+	net->plan.device_scratch = 0;
 	net->dev = NULL;
 }
 
@@ -471,6 +534,7 @@ void *nnmem_net_tensor(struct nnmem_net *net, uint32_t tensor, size_t *bytes)
 {
 	const struct nnmem_tflite_model *m = net->m;
 	uint8_t *base = net->dev ? net->act_map : net->host_act;
+	uint64_t off;
 	uint32_t b;
 
 	if (tensor >= m->all_tensor_count || !base)
@@ -478,9 +542,12 @@ void *nnmem_net_tensor(struct nnmem_net *net, uint32_t tensor, size_t *bytes)
 	b = net->tensor_buf[m->tensors[tensor].buffer];
 	if (b == NNMEM_TFLITE_NONE)
 		return NULL;
+	off = net->dev ? net->dev_offset[b] : net->bufs[b].offset;
+	if (off == UINT64_MAX)
+		return NULL;	/* on the device, out of reach */
 	if (bytes)
 		*bytes = m->tensors[tensor].bytes;
-	return base + net->bufs[b].offset;
+	return base + off;
 }
 
 int nnmem_net_run(struct nnmem_net *net, uint64_t *duration_ns)

@@ -136,6 +136,18 @@ int nnmem_graph_create(struct nnmem_dev *dev,
 		       const struct nnmem_tensor *tensors, uint32_t tensor_count,
 		       const struct nnmem_node *nodes, uint32_t node_count,
 		       uint32_t *graph, struct nnmem_graph_error *err);
+/*
+ * nnmem_graph_create() with NNMEM_GRAPH_* @flags (e.g. the shared scratch
+ * area for device-placed tensors); stores the bytes the device planned for
+ * those tensors in *@scratch_size (if not NULL).
+ */
+int nnmem_graph_create_flags(struct nnmem_dev *dev,
+			     const struct nnmem_tensor *tensors,
+			     uint32_t tensor_count,
+			     const struct nnmem_node *nodes,
+			     uint32_t node_count, uint32_t flags,
+			     uint32_t *graph, uint64_t *scratch_size,
+			     struct nnmem_graph_error *err);
 int nnmem_graph_create_built(struct nnmem_dev *dev,
 			     const struct nnmem_graph_builder *b,
 			     uint32_t *graph, struct nnmem_graph_error *err);

@@ -46,9 +46,16 @@ extern "C" {
  * nnmem_net_open() flags. %NNMEM_NET_NO_SHARING gives every activation
  * buffer bytes of its own (the plain sum), so that every intermediate
  * tensor can be read after a run: for checking, not for deployment.
+ * %NNMEM_NET_DEVICE_PLANNED leaves the intermediate tensors to the device
+ * (NNMEM_TENSOR_DEVICE_PLACED in the device's shared scratch area, see
+ * "DOC: nnmem device planning" in <linux/nnmem.h>): the activation region
+ * then holds only the model's inputs and outputs, and networks loaded at
+ * once need the largest plan, not the sum. Host runs use the library's
+ * own plan either way.
  */
 #define NNMEM_NET_NO_SHARING	0x1U
-#define NNMEM_NET_VALID_FLAGS	(NNMEM_NET_NO_SHARING)
+#define NNMEM_NET_DEVICE_PLANNED 0x2U
+#define NNMEM_NET_VALID_FLAGS	(NNMEM_NET_NO_SHARING | NNMEM_NET_DEVICE_PLANNED)
 
 /**
  * struct nnmem_net_buf - one activation buffer of the plan
@@ -77,6 +84,9 @@ struct nnmem_net_buf {
  * @arena_bytes: what the two regions reserve in the arena: @weight_bytes
  *	and @activation_bytes each rounded up as the device rounds them
  *	(the activation region to whole pages)
+ * @device_scratch: with %NNMEM_NET_DEVICE_PLANNED, once loaded: the bytes
+ *	the device planned for the intermediates (GRAPH_CREATE's
+ *	scratch_size); else 0
  * @steps: node steps (operators but RESHAPE)
  * @buf_count: entries of @bufs
  * @bufs: the activation buffers, in the model's lifetime order
@@ -87,6 +97,7 @@ struct nnmem_net_plan {
 	uint64_t bound;
 	uint64_t naive_bytes;
 	uint64_t arena_bytes;
+	uint64_t device_scratch;
 	uint32_t steps;
 	uint32_t buf_count;
 	const struct nnmem_net_buf *bufs;
