@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 """Write the seed corpora of the nnmem libFuzzer harnesses, deterministically.
 
-  gen-corpus.py DIR     writes DIR/arena_fuzz/* and DIR/graphval_fuzz/*
+  gen-corpus.py DIR     writes DIR/arena_fuzz/*, DIR/graphval_fuzz/* and
+                        DIR/tflite_fuzz/* (MLPerf Tiny's resnet8.tflite,
+                        from $NNMEM_MODELS or shared/models next to the
+                        repository)
 
 The byte layouts are the harnesses' own decoders (arena_fuzz.c,
 graphval_fuzz.c); each seed is a case that gets far: arenas that fill up
@@ -147,12 +150,22 @@ def graph_seeds():
     return seeds
 
 
+def tflite_seeds():
+    """The real model: every table and option the importer reads."""
+    models = os.environ.get('NNMEM_MODELS') or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), '..', '..', '..',
+        'shared', 'models')
+    with open(os.path.join(models, 'resnet8', 'resnet8.tflite'), 'rb') as f:
+        return {'resnet8.tflite': f.read()}
+
+
 def main(argv):
     if len(argv) != 2:
         print(__doc__, file=sys.stderr)
         return 2
     for name, seeds in (('arena_fuzz', arena_seeds()),
-                        ('graphval_fuzz', graph_seeds())):
+                        ('graphval_fuzz', graph_seeds()),
+                        ('tflite_fuzz', tflite_seeds())):
         d = os.path.join(argv[1], name)
         os.makedirs(d, exist_ok=True)
         for seed, data in sorted(seeds.items()):

@@ -1580,8 +1580,8 @@ static uint32_t build(struct fbb *f, const struct mm *d)
 	sv = fbb_tvec(f, 1);
 	fbb_ref(f, mp[2], sv);
 	fbb_ref(f, sv + 4, fbb_table(f, 4, sf, sp));
-	fbb_ref(f, sp[1], fbb_vec(f, 4, 1, &d->in));
-	fbb_ref(f, sp[2], fbb_vec(f, 4, 1, &d->out));
+	fbb_ref(f, sp[1], fbb_vec(f, 4, d->in >= 0, &d->in));	/* -1: none */
+	fbb_ref(f, sp[2], fbb_vec(f, 4, d->out >= 0, &d->out));
 	tv = fbb_tvec(f, d->nt);
 	fbb_ref(f, sp[0], tv);
 	for (i = 0; i < d->nt; i++) {
@@ -1837,6 +1837,27 @@ static int test_tiny_bad(void)
 	len = build(f, &d);
 	CHECK_OK(expect_err(f->b, len, -EINVAL,
 			    "tensor 0: buffer 7: index out of range (3 buffers)"));
+	/* found by tflite_fuzz: no tensor at all (a 0-byte realloc()) */
+	dw_model(&d);
+	d.nt = 0;
+	d.nops = 0;
+	d.in = -1;
+	d.out = -1;
+	len = build(f, &d);
+	{
+		struct nnmem_tflite_model *m;
+		char err[NNMEM_TFLITE_ERR_LEN];
+		struct nnmem_tensor t;
+		struct nnmem_node n;
+		struct nnmem_tflite_place p;
+
+		CHECK_RET(parse(f->b, len, &m, err), 0);
+		CHECK_EQ(m->node_count + m->all_tensor_count, 0);
+		CHECK_RET(nnmem_tflite_lower(m, &p, &t, &n, err, sizeof(err)),
+			  -EOPNOTSUPP);
+		CHECK(strstr(err, "no node"));
+		nnmem_tflite_free(m);
+	}
 	dw_model(&d);
 	d.o[0].opcode = 1;
 	len = build(f, &d);

@@ -1938,7 +1938,8 @@ static int make_derived(struct parser *ps)
 		if (m->ops[k].params.multiplier)
 			n += 2 + (m->ops[k].builtin ==
 				  NNMEM_TFLITE_OP_DEPTHWISE_CONV_2D);
-	t = realloc(m->tensors, ((size_t)m->tensor_count + n) * sizeof(*t));
+	/* never 0 bytes: realloc() would free the array */
+	t = realloc(m->tensors, ((size_t)m->tensor_count + n + 1) * sizeof(*t));
 	if (!t)
 		return fail(&ps->c, -ENOMEM, "out of memory");
 	m->tensors = t;
