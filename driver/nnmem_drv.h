@@ -106,7 +106,7 @@ struct nnmem_device {
 	void *cpu_addr;
 	dma_addr_t dma_addr;
 	u64 size;
-	struct mutex lock; /* protects arena, deferred_*, session counters, region map state, scratch, scratch_users */
+	struct mutex lock; /* protects arena, scratch*, deferred_*, session counters, region map */
 	struct nnmem_arena arena;
 	struct nnmem_scratch *scratch;
 	u32 scratch_users;

@@ -110,7 +110,6 @@ struct nnmem_graphval_err {
 	u32 tensor2;
 };
 
-
 /* An absent optional tensor in a plan (conv2d without bias). */
 #define NNMEM_PLAN_NO_TENSOR	U64_MAX
 /*
@@ -119,7 +118,7 @@ struct nnmem_graphval_err {
  * runs (&nnmem_exec_hooks.scratch): far above any arena, so that they
  * never overlap a region's bytes in the validator's checks.
  */
-#define NNMEM_PLAN_SCRATCH	(1ULL << 62)
+#define NNMEM_PLAN_SCRATCH	BIT_ULL(62)
 /* Alignment of device-placed tensors in their scratch area. */
 #define NNMEM_GRAPHVAL_PLACE_ALIGN	16
 

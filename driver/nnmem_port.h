@@ -47,6 +47,10 @@ typedef __s8 s8;
 #define U64_MAX		((u64)~0ULL)
 #endif
 
+#ifndef BIT_ULL
+#define BIT_ULL(nr)	(1ULL << (nr))
+#endif
+
 #ifndef EUCLEAN
 #define EUCLEAN		117
 #endif

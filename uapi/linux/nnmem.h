@@ -674,7 +674,7 @@ enum nnmem_graph_err {
 	NNMEM_GERR_NODE_GROUPS,		/* groups 0 or not dividing both channel counts */
 	NNMEM_GERR_GRAPH_MACS,		/* more MACs than nnmem_info.max_graph_macs */
 	NNMEM_GERR_TENSOR_LIVE,		/* shares bytes with err_tensor2 while both live */
-	NNMEM_GERR_TENSOR_PLACED,	/* device-placed: handle/offset set, or not an intermediate */
+	NNMEM_GERR_TENSOR_PLACED,	/* device-placed: has handle/offset, or not intermediate */
 	NNMEM_GERR_MAX,
 };
 

@@ -571,10 +571,11 @@ static const char *fb_table_field(const struct ctx *c, const struct fbt *t,
 /* round() (half away from zero) of |v| < 2^62, without libm. */
 static int64_t round_away(double v)
 {
+	const double two52 = 4503599627370496.0;	/* 2^52 */
 	int64_t t = (int64_t)v;		/* toward zero */
 	double frac = v - (double)t;	/* exact for |v| < 2^52 */
 
-	if (v >= 0x1p52 || v <= -0x1p52)
+	if (v >= two52 || -v >= two52)
 		return t;		/* already an integer */
 	if (frac >= 0.5)
 		t++;
@@ -1178,6 +1179,7 @@ static int parse_options(struct parser *ps, uint32_t k)
 	uint8_t type;
 	uint32_t wf;
 	uint64_t u;
+	uint32_t bits;
 	int err = 0;
 
 	why = fb_vec_table(c, ps->ops, k, &ot);
@@ -1268,7 +1270,8 @@ static int parse_options(struct parser *ps, uint32_t k)
 			return fail(c, -EINVAL,
 				    "operator %u (%s): options: beta: %s", k,
 				    opname(op), why);
-		memcpy(&o->beta, &(uint32_t){ (uint32_t)u }, sizeof(o->beta));
+		bits = (uint32_t)u;
+		memcpy(&o->beta, &bits, sizeof(o->beta));
 		if (!__builtin_isfinite(o->beta) || !(o->beta > 0))
 			return fail(c, -EINVAL,
 				    "operator %u (%s): options: beta is %g",
