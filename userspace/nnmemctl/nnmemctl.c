@@ -4,7 +4,7 @@
  * host, and demonstrate it.
  *
  *   nnmemctl [-d N] info                       device information and usage
- *   nnmemctl [-d N] run [--out DIR] [--check] GRAPH.json
+ *   nnmemctl [-d N] run [--out DIR] [--check] [--plan] GRAPH.json
  *                                               run a JSON graph on the device
  *   nnmemctl run --host [--out DIR] GRAPH.json  ... or on the host
  *   nnmemctl check GRAPH.json                  validate a JSON graph
@@ -123,9 +123,11 @@ static const struct nnmemctl_cmd nnmemctl_cmds[] = {
 		"demo", "[-d N] demo",
 		"run the built-in residual block on the device",
 		"Run the built-in Conv0 -> Conv1 -> Add(Conv1, skip) block\n"
-		"(examples/residual_block.json), draw the arena, check the device's\n"
-		"output against the host reference, free everything and check that\n"
-		"the usage is back where it was.\n"
+		"(examples/residual_block.json) with its activations planned by\n"
+		"lifetime (as run --plan), draw the arena and the plan, check the\n"
+		"device's output against the host reference and the recorded\n"
+		"SHA-256, free everything and check that the usage is back where\n"
+		"it was.\n"
 		"\nOptions:\n" HELP_DEVICE HELP_HELP,
 		cmd_demo,
 	}, {
