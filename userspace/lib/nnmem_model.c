@@ -1589,7 +1589,7 @@ out:
 		snprintf(msg, msg_len, "out of memory");
 	if (err == -E2BIG && msg && msg_len)
 		snprintf(msg, msg_len, "more than %u activation tensors",
-			 NNMEM_PLANNER_MAX_BUFS);
+			 (unsigned int)NNMEM_PLANNER_MAX_BUFS);
 	if (p)
 		free(p->bufs);
 	free(p);

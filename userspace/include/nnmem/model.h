@@ -94,7 +94,7 @@ struct nnmem_model_output {
 };
 
 /* Alignment of every activation tensor nnmem_model_plan() places. */
-#define NNMEM_MODEL_PLAN_ALIGN	16
+#define NNMEM_MODEL_PLAN_ALIGN	16U
 
 /* One activation tensor of a planned model. */
 struct nnmem_model_plan_buf {
