@@ -24,16 +24,22 @@
  *      64-byte pair; from the difference, the rate the driver zeroes at,
  *      against memset() of as many bytes in this process. A region
  *      allocated where a pattern was freed must read as zeros.
+ *  (e) ResNet-8 end to end (MLPerf Tiny, <models>/resnet8/resnet8.tflite)
+ *      through libnnmem's networks: loaded and run on the device against
+ *      nnmem_net_run_host() in this process, medians of interleaved runs;
+ *      every output must equal TFLM's.
  *
  * Output is TAP: the figures are "#" comment lines; the results are the
  * correctness checks only (device output equals userspace output, offsets
  * agree, no ioctl failed). It never fails on time: the exit status is
  * nonzero only for a mismatch or an error.
  *
- * Usage: device_bench [-d INDEX] [-s SECONDS] [-r REPS]
+ * Usage: device_bench [-d INDEX] [-s SECONDS] [-r REPS] [-n RUNS] [-m DIR]
  *   -d  device /dev/nnmemINDEX (default 0)
  *   -s  seconds per timed round trip / allocation case (default 1)
  *   -r  conv2d repetitions per shape (default 7)
+ *   -n  ResNet-8 runs on each side (default 15)
+ *   -m  the reference models' root (default $NNMEM_MODELS, else /models)
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -45,6 +51,7 @@
 #include <unistd.h>
 
 #include <nnmem/libnnmem.h>
+#include <nnmem/net.h>
 
 #include "graph_kit.h"
 #include "nnmem_arena.h"
@@ -1006,15 +1013,180 @@ out:
 
 /* ------------------------------------------------------------- main */
 
+/* ------------------------------------------- (e) ResNet-8 end to end */
+
+/* The case whose input and TFLM output the runs use (unsaturated softmax). */
+#define NET_CASE	"gradient"
+
+/* The whole file at @path, malloc'ed, its size in *@len; NULL if unreadable. */
+static uint8_t *file_slurp(const char *path, size_t *len)
+{
+	uint8_t *buf = NULL;
+	long size;
+	FILE *f;
+
+	f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	if (!fseek(f, 0, SEEK_END) && (size = ftell(f)) >= 0 &&
+	    !fseek(f, 0, SEEK_SET)) {
+		buf = malloc(size ? (size_t)size : 1);
+		if (buf && fread(buf, 1, (size_t)size, f) != (size_t)size) {
+			free(buf);
+			buf = NULL;
+		}
+		*len = (size_t)size;
+	}
+	fclose(f);
+	return buf;
+}
+
+/*
+ * MLPerf Tiny's ResNet-8 (<models>/resnet8/resnet8.tflite) through
+ * libnnmem's networks (<nnmem/net.h>): one network loaded on the device
+ * and run with nnmem_net_run(), one not loaded and run with
+ * nnmem_net_run_host() (the driver's validator and executor over host
+ * memory), interleaved, @reps runs each, timed from this process (the
+ * device's own execution time in brackets). Every output must equal
+ * TFLM's output0.bin of case NET_CASE.
+ */
+static void net_section(int index, unsigned int reps, const char *models)
+{
+	struct nnmem_net *dev_net = NULL, *host_net = NULL;
+	uint64_t *dev_ns = NULL, *exec_ns = NULL, *host_ns = NULL;
+	uint8_t *in = NULL, *want = NULL, *x;
+	const struct nnmem_tflite_model *m;
+	const struct nnmem_net_plan *p;
+	size_t in_len = 0, want_len = 0, len;
+	char path[512], err[NNMEM_TFLITE_ERR_LEN];
+	struct nnmem_dev *dev = NULL;
+	unsigned int i, bad = 0;
+	uint64_t t, d, e, h;
+	int ret;
+
+	printf("# (e) ResNet-8 (MLPerf Tiny, int8, 16 operators) end to end through "
+	       "libnnmem's networks:\n");
+	printf("#     device: nnmem_net_run() (sync RUN of the whole graph; its own "
+	       "execution time in brackets);\n");
+	printf("#     host: nnmem_net_run_host() in this process (the driver's "
+	       "validator and executor);\n");
+	printf("#     median of %u interleaved runs each; input and output: "
+	       "TFLM's case %s\n", reps, NET_CASE);
+	snprintf(path, sizeof(path), "%s/resnet8/%s/input0.bin", models,
+		 NET_CASE);
+	in = file_slurp(path, &in_len);
+	snprintf(path, sizeof(path), "%s/resnet8/%s/output0.bin", models,
+		 NET_CASE);
+	want = file_slurp(path, &want_len);
+	snprintf(path, sizeof(path), "%s/resnet8/resnet8.tflite", models);
+	if (!in || !want || access(path, R_OK)) {
+		tap(true, "resnet8 end to end # SKIP no %s/resnet8 (-m DIR)",
+		    models);
+		goto out;
+	}
+	ret = nnmem_net_open(path, 0, &dev_net, err, sizeof(err));
+	if (!ret)
+		ret = nnmem_net_open(path, 0, &host_net, err, sizeof(err));
+	if (ret) {
+		loud("%s: %s", path, err);
+		tap(false, "resnet8 end to end: open: %s", strerror(-ret));
+		goto out;
+	}
+	ret = nnmem_open(index, &dev);
+	if (!ret)
+		ret = nnmem_net_load(dev_net, dev, err, sizeof(err));
+	if (ret) {
+		loud("resnet8: load: %s", err);
+		tap(false, "resnet8 end to end: load: %s", strerror(-ret));
+		goto out;
+	}
+	m = nnmem_net_model(dev_net);
+	p = nnmem_net_plan(dev_net);
+	dev_ns = calloc(reps, sizeof(*dev_ns));
+	exec_ns = calloc(reps, sizeof(*exec_ns));
+	host_ns = calloc(reps, sizeof(*host_ns));
+	if (!dev_ns || !exec_ns || !host_ns) {
+		tap(false, "resnet8 end to end: out of memory");
+		goto out;
+	}
+	for (i = 0; i < reps; i++) {
+		x = nnmem_net_tensor(dev_net, m->inputs[0], &len);
+		if (!x || len != in_len) {
+			loud("resnet8: input is %zu bytes, %s has %zu", len,
+			     NET_CASE "/input0.bin", in_len);
+			bad++;
+			break;
+		}
+		memcpy(x, in, len);
+		t = nt_now_ns();
+		ret = nnmem_net_run(dev_net, &exec_ns[i]);
+		dev_ns[i] = nt_now_ns() - t;
+		if (ret) {
+			loud("resnet8: device run: %s", strerror(-ret));
+			bad++;
+			break;
+		}
+		x = nnmem_net_tensor(dev_net, m->outputs[0], &len);
+		if (!x || len != want_len || memcmp(x, want, len)) {
+			loud("resnet8: device run %u: output != TFLM's", i);
+			bad++;
+		}
+
+		t = nt_now_ns();
+		ret = nnmem_net_run_host(host_net, in, in_len);
+		host_ns[i] = nt_now_ns() - t;
+		if (ret) {
+			loud("resnet8: host run: %s", strerror(-ret));
+			bad++;
+			break;
+		}
+		x = nnmem_net_tensor(host_net, m->outputs[0], &len);
+		if (!x || len != want_len || memcmp(x, want, len)) {
+			loud("resnet8: host run %u: output != TFLM's", i);
+			bad++;
+		}
+	}
+	if (bad) {
+		tap(false, "resnet8 end to end: device and host outputs equal TFLM's");
+		goto out;
+	}
+	d = median(dev_ns, reps);
+	e = median(exec_ns, reps);
+	h = median(host_ns, reps);
+	printf("#     weights %" PRIu64 " bytes, activations %" PRIu64
+	       " bytes planned (bound %" PRIu64 ", plain sum %" PRIu64 ")\n",
+	       p->weight_bytes, p->activation_bytes, p->bound, p->naive_bytes);
+	printf("# %-26s %12s %12s %12s %10s\n", "model", "device ms",
+	       "(exec ms)", "host ms", "host/dev");
+	printf("# %-26s %12.3f %12.3f %12.3f %9.2fx\n", "resnet8 (" NET_CASE ")",
+	       d / 1e6, e / 1e6, h / 1e6, ratio((double)h, (double)d));
+	tap(true, "resnet8 end to end: %u device and %u host runs, every output equal to TFLM's",
+	    reps, reps);
+out:
+	fflush(stdout);
+	free(dev_ns);
+	free(exec_ns);
+	free(host_ns);
+	nnmem_net_close(dev_net);
+	nnmem_net_close(host_net);
+	if (dev)
+		nnmem_close(dev);
+	free(in);
+	free(want);
+}
+
 int main(int argc, char **argv)
 {
-	unsigned int reps = 7;
+	const char *models = getenv("NNMEM_MODELS");
+	unsigned int reps = 7, net_reps = 15;
 	double secs = 1.0;
 	int index = 0, opt, fd;
 	cpu_set_t cpus;
 	char *end;
 
-	while ((opt = getopt(argc, argv, "d:s:r:")) != -1) {
+	if (!models || !*models)
+		models = "/models";
+	while ((opt = getopt(argc, argv, "d:s:r:n:m:")) != -1) {
 		switch (opt) {
 		case 'd':
 			index = (int)strtol(optarg, &end, 10);
@@ -1030,6 +1202,14 @@ int main(int argc, char **argv)
 			reps = (unsigned int)strtoul(optarg, &end, 10);
 			if (*end || !reps || reps > 1000)
 				goto usage;
+			break;
+		case 'n':
+			net_reps = (unsigned int)strtoul(optarg, &end, 10);
+			if (*end || !net_reps || net_reps > 1000)
+				goto usage;
+			break;
+		case 'm':
+			models = optarg;
 			break;
 		default:
 			goto usage;
@@ -1057,15 +1237,16 @@ int main(int argc, char **argv)
 	}
 	/*
 	 * One result per conv shape, one for the round trips, one per count,
-	 * one for zeroing.
+	 * one for zeroing, one for ResNet-8.
 	 */
 	printf("1..%zu\n",
-	       ARRAY_SIZE(conv_cases) + 1 + ARRAY_SIZE(alloc_lives) + 1);
+	       ARRAY_SIZE(conv_cases) + 1 + ARRAY_SIZE(alloc_lives) + 2);
 	conv_section(fd, reps);
 	rt_section(fd, secs);
 	close(fd);
 	alloc_section(index, secs);
 	zero_section(index, secs);
+	net_section(index, net_reps, models);
 
 	if (tap_failed)
 		printf("# *** %u correctness check(s) FAILED: the figures above "
@@ -1078,7 +1259,7 @@ int main(int argc, char **argv)
 	return tap_failed ? 1 : 0;
 
 usage:
-	fprintf(stderr, "usage: %s [-d INDEX] [-s SECONDS] [-r REPS]\n",
+	fprintf(stderr, "usage: %s [-d INDEX] [-s SECONDS] [-r REPS] [-n RUNS] [-m DIR]\n",
 		argv[0]);
 	return 2;
 }

@@ -29,9 +29,11 @@ CTL_CFLAGS := $(CTL_SAN) -Wall -Wextra -Werror -I$(CTL_USER)/include \
 CTL_LIBS := $(CTL_BUILD)/libnnmem_model.a $(CTL_BUILD)/libnnmem.a
 CTL_LDLIBS := $(shell pkg-config --libs json-c) -lm
 CTL_SRCS := $(CTL_DIR)/nnmemctl_test.c $(CTL_USER)/nnmemctl/map_svg.c \
-	$(CTL_USER)/nnmemctl/svg.c $(CTL_USER)/nnmemctl/plan_chart.c
+	$(CTL_USER)/nnmemctl/svg.c $(CTL_USER)/nnmemctl/plan_chart.c \
+	$(CTL_USER)/nnmemctl/sha256.c
 CTL_HDRS := $(CTL_USER)/nnmemctl/map.h $(CTL_USER)/nnmemctl/nl.h \
 	$(CTL_USER)/nnmemctl/svg.h $(CTL_USER)/nnmemctl/plan_chart.h \
+	$(CTL_USER)/nnmemctl/sha256.h \
 	$(CTL_USER)/include/nnmem/model.h $(CTL_USER)/include/nnmem/libnnmem.h
 
 .PHONY: nnmemctl_test run_nnmemctl_test clean_nnmemctl_test ctl_userspace

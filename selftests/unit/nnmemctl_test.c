@@ -9,7 +9,9 @@
  *   and outputs: every shared/testdata case (TFLite's expected outputs,
  *   an independent oracle) run through a graph file, and the residual
  *   block example against the SHA-256 of its output recorded in
- *   userspace/examples/residual_block.sha256;
+ *   userspace/examples/residual_block.sha256, also planned (run --plan,
+ *   nnmem_model_plan(): lifetimes derived by hand) as the demo runs it;
+ * - the demo's SHA-256 against FIPS 180-2's examples and sha256sum(1);
  * - the SVG arena map rendered from fixed snapshots, parsed back: every
  *   text inside its box and inside the picture, the title included;
  * - "nnmemctl --help" and "nnmemctl CMD --help" against the man page: the
@@ -39,6 +41,7 @@
 
 #include "map.h"
 #include "plan_chart.h"
+#include "sha256.h"
 
 extern char **environ;
 
@@ -683,6 +686,208 @@ static bool test_run_host_example(void)
 
 	/* an output that cannot be written: another failure */
 	CHECK(ctl_expect(bad, 5, "no/such/dir/add_out.bin", NULL));
+	return true;
+}
+
+/* ------------------------------------------------ planned layout (--plan) */
+
+/*
+ * The residual block's lifetimes, derived by hand from the JSON: nodes
+ * conv0 (step 0), conv1 (1), add (2). "input" is written by no node (a
+ * graph input: from step 0) and read last by add; conv0_out is written by
+ * conv0 and read by conv1; conv1_out written by conv1, read by add;
+ * add_out written by add and read by none (a graph output: to the last
+ * step). Each is int8 1x16x16x16, 4096 bytes.
+ */
+static const struct {
+	const char *name;
+	uint32_t first, last;
+} example_lifetimes[] = {
+	{ "input", 0, 2 },
+	{ "conv0_out", 0, 1 },
+	{ "conv1_out", 1, 2 },
+	{ "add_out", 2, 2 },
+};
+
+/*
+ * nnmem_model_plan() of the example: the lifetimes above; live at step 0
+ * are input and conv0_out (8192 bytes), at step 1 all but add_out (12288),
+ * at step 2 all but conv0_out (12288): the bound is 12288, and the plan
+ * reaches it (conv0_out and add_out share bytes) against 16384 in the
+ * file's four regions. Tensors whose lifetimes meet share no byte, the
+ * input's data moved along, the validator accepts it, a second call is
+ * refused.
+ */
+static bool test_example_plan(void)
+{
+	struct nnmem_model *m = NULL, *orig = NULL;
+	const struct nnmem_model_plan *p;
+	struct nnmem_graph_error ge;
+	uint32_t off[4], i, j, r;
+	char msg[512];
+	int t, in0;
+
+	CHECK(!nnmem_model_load(example(), &m, msg, sizeof(msg)));
+	CHECK(!nnmem_model_load(example(), &orig, msg, sizeof(msg)));
+	if (nnmem_model_plan(m, msg, sizeof(msg))) {
+		diag("plan: %s", msg);
+		return false;
+	}
+	p = m->plan;
+	CHECK(p && p->steps == 3 && p->buf_count == 4);
+	CHECK(p->bound == 12288);
+	CHECK(p->activation_bytes == 12288);
+	CHECK(p->unplanned_bytes == 16384 && p->unplanned_regions == 4);
+	/* 8 weight regions as they were, then the one activation region */
+	CHECK(m->region_count == 9 && p->region == 8);
+	CHECK(!strcmp(m->regions[8].name, "activations"));
+	CHECK(m->regions[8].kind == NNMEM_KIND_ACTIVATION);
+	CHECK(m->regions[8].size == 12288);
+	for (r = 0; r < 8; r++)
+		CHECK(!strcmp(m->regions[r].name, orig->regions[r].name) &&
+		      m->regions[r].size == orig->regions[r].size);
+	for (i = 0; i < 4; i++) {
+		const struct nnmem_model_plan_buf *b = &p->bufs[i];
+
+		t = nnmem_model_tensor_find(m, example_lifetimes[i].name);
+		CHECK(t >= 0 && b->tensor == (uint32_t)t);
+		if (b->first != example_lifetimes[i].first ||
+		    b->last != example_lifetimes[i].last) {
+			diag("%s: live [%u, %u], expected [%u, %u]",
+			     example_lifetimes[i].name, b->first, b->last,
+			     example_lifetimes[i].first,
+			     example_lifetimes[i].last);
+			return false;
+		}
+		CHECK(b->bytes == 4096 && m->mtensors[t].region == 8);
+		CHECK(m->tensors[t].offset == b->offset);
+		CHECK(b->offset % 16 == 0 && b->offset + 4096 <= 12288);
+		off[i] = (uint32_t)b->offset;
+	}
+	/* pairs whose hand-derived lifetimes meet share no byte */
+	for (i = 0; i < 4; i++)
+		for (j = i + 1; j < 4; j++)
+			if (example_lifetimes[i].first <= example_lifetimes[j].last &&
+			    example_lifetimes[j].first <= example_lifetimes[i].last)
+				CHECK(off[i] + 4096 <= off[j] ||
+				      off[j] + 4096 <= off[i]);
+	/* only conv0_out [0, 1] and add_out [2, 2] may share: they must */
+	CHECK(off[1] == off[3]);
+	/* the input's LCG fill moved along; the weights did not change */
+	t = nnmem_model_tensor_find(m, "input");
+	in0 = nnmem_model_tensor_find(orig, "input");
+	CHECK(!memcmp(m->regions[8].image + off[0],
+		      orig->regions[orig->mtensors[in0].region].image +
+		      orig->tensors[in0].offset, 4096));
+	for (r = 0; r < 8; r++)
+		CHECK(!memcmp(m->regions[r].image, orig->regions[r].image,
+			      m->regions[r].size));
+	memset(&ge, 0, sizeof(ge));
+	CHECK(nnmem_model_check(m, &ge) == 0);
+	CHECK(nnmem_model_plan(m, msg, sizeof(msg)) == -EBUSY);
+	CHECK(strstr(msg, "already planned"));
+	nnmem_model_free(m);
+
+	/* an unknown op is named */
+	orig->nodes[1].op = 99;
+	CHECK(nnmem_model_plan(orig, msg, sizeof(msg)) == -EINVAL);
+	if (!strstr(msg, "node \"conv1\": unknown op 99")) {
+		diag("message: %s", msg);
+		return false;
+	}
+	CHECK(!orig->plan && orig->region_count == 12);
+	nnmem_model_free(orig);
+	return true;
+}
+
+/*
+ * run --host --plan of the example: the plan's numbers and the same
+ * output bytes, the SHA-256 recorded in userspace/examples.
+ */
+static bool test_run_host_plan(void)
+{
+	const char *out = tmp_path("plan-out");
+	const char *args[] = { "run", "--host", "--plan", "--out", out,
+			       example(), NULL };
+	char cmd[1024];
+	struct ctl_result r;
+	FILE *p;
+
+	CHECK(!mkdir(out, 0755) || errno == EEXIST);
+	CHECK(ctl_expect(args, 0, NULL, &r));
+	if (!strstr(r.out, "4 tensors in one region of 12288 bytes instead of 4 regions of 16384 bytes") ||
+	    !strstr(r.out, "the liveness lower bound is 12288 bytes") ||
+	    !strstr(r.out, "add_out.bin (add_out, 4096 bytes)")) {
+		diag("stdout: %s", r.out);
+		ctl_result_free(&r);
+		return false;
+	}
+	ctl_result_free(&r);
+	snprintf(cmd, sizeof(cmd), "cd '%s' && sha256sum -c '%s/residual_block.sha256'",
+		 out, examples_dir);
+	p = popen(cmd, "r");
+	CHECK(p);
+	while (fgets(cmd, sizeof(cmd), p))
+		diag("%s", strtok(cmd, "\n"));
+	CHECK(pclose(p) == 0);
+	return true;
+}
+
+/*
+ * The demo's SHA-256 against FIPS 180-2's examples (one block, two
+ * blocks, a million 'a') and the empty message, and against sha256sum(1)
+ * at every length around the padding's block boundaries.
+ */
+static bool test_sha256(void)
+{
+	static const struct {
+		const char *msg;
+		const char *hex;
+	} fips[] = {
+		{ "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" },
+		{ "abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
+		{ "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+		  "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1" },
+	};
+	static const size_t lens[] = { 1, 55, 56, 57, 63, 64, 65, 119, 120, 4096 };
+	char hex[NNMEMCTL_SHA256_HEX], want[80], cmd[600];
+	uint8_t *buf;
+	size_t i, k;
+	FILE *p;
+
+	for (i = 0; i < sizeof(fips) / sizeof(fips[0]); i++) {
+		nnmemctl_sha256_hex(fips[i].msg, strlen(fips[i].msg), hex);
+		if (strcmp(hex, fips[i].hex)) {
+			diag("\"%s\": %s, expected %s", fips[i].msg, hex,
+			     fips[i].hex);
+			return false;
+		}
+	}
+	buf = malloc(1000000);
+	CHECK(buf);
+	memset(buf, 'a', 1000000);
+	nnmemctl_sha256_hex(buf, 1000000, hex);
+	CHECK(!strcmp(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+	for (k = 0; k < 4096; k++)
+		buf[k] = (uint8_t)(k * 37 + 11);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		CHECK(file_write(tmp_path("sha.bin"), buf, lens[i]));
+		snprintf(cmd, sizeof(cmd), "sha256sum '%s'",
+			 tmp_path("sha.bin"));
+		p = popen(cmd, "r");
+		CHECK(p);
+		want[0] = '\0';
+		CHECK(fscanf(p, "%64s", want) == 1);
+		CHECK(pclose(p) == 0);
+		nnmemctl_sha256_hex(buf, lens[i], hex);
+		if (strcmp(hex, want)) {
+			diag("%zu bytes: %s, sha256sum says %s", lens[i], hex,
+			     want);
+			free(buf);
+			return false;
+		}
+	}
+	free(buf);
 	return true;
 }
 
@@ -1514,6 +1719,9 @@ static const struct named_test tests[] = {
 	{ "usage errors: status 2, saying what is missing or wrong", test_usage_errors },
 	{ "no device: status 4, which module to load; -d N map parses", test_no_device },
 	{ "run --host: the example's output has its recorded SHA-256", test_run_host_example },
+	{ "plan: the example's lifetimes by hand, 12288 bytes (bound) not 16384", test_example_plan },
+	{ "run --host --plan: the plan's numbers, the recorded SHA-256", test_run_host_plan },
+	{ "sha256: FIPS 180-2 examples and sha256sum at block boundaries", test_sha256 },
 	{ "svg: netlink_test's five regions", test_svg_five },
 	{ "svg: long labels, XML characters, a 1 TiB arena", test_svg_long },
 	{ "svg: 40 tiny regions", test_svg_tiny },

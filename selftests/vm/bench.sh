@@ -3,16 +3,18 @@
 #
 # make bench (the VM part): boot the Debian 6.12 kernel in QEMU (TCG,
 # -smp 2) with nnmem.ko loaded and run device_bench there: the device's
-# conv2d, round trips and allocations against the same C in userspace,
-# side by side in the one VM; once scheduled freely, once with the bench
+# conv2d, round trips, allocations and ResNet-8 end to end (the MLPerf Tiny
+# model from $NNMEM_MODELS, default ../shared/models, which mkinitramfs.sh
+# puts in /models) against the same C in userspace, side by side in the
+# one VM; once scheduled freely, once with the bench
 # and the device's worker on vCPU 0 (see run-bench.sh). Prints its
 # figures. Never fails on time: fails only if something did not build or
 # boot, a correctness check of the bench failed, or the kernel logged a
 # warning, splat or leak (report.py checklog).
 #
 # Environment: NNMEM_BENCH_KERNEL (default debian-6.12), NNMEM_BENCH_ARGS
-# (device_bench options, e.g. "-s 2 -r 9"), NNMEM_VM_TIMEOUT (seconds,
-# default 900).
+# (device_bench options, e.g. "-s 2 -r 9 -n 31"), NNMEM_VM_TIMEOUT
+# (seconds, default 900), NNMEM_MODELS (the reference models).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -34,6 +36,9 @@ make -C "$REPO_ROOT/selftests/bench" OUT="$bin" device_bench \
 tdir=$(mktemp -d "${TMPDIR:-/tmp}/nnmem-bench.XXXXXX")
 trap 'rm -rf "$tdir"' EXIT
 cp "$bin/device_bench" "$tdir/"
+models=${NNMEM_MODELS:-$REPO_ROOT/../shared/models}
+[ -f "$models/resnet8/resnet8.tflite" ] ||
+	log "warning: no $models/resnet8/resnet8.tflite: the ResNet-8 figures will be skipped"
 NNMEM_BENCH_ARGS=${NNMEM_BENCH_ARGS:-} \
 	"$VM_DIR/mkinitramfs.sh" bench "$k" "$ko" "$tdir" "" \
 	"$out/bench.cpio.gz" >/dev/null

@@ -3,7 +3,8 @@
 #
 # make demo: boot the Debian 6.12 kernel in QEMU with nnmem.ko loaded and
 # run `nnmemctl demo` there; print its output. Fails if the demo fails or
-# the kernel logged a warning, splat or leak.
+# the kernel logged a warning, splat or leak, or its output lacks the
+# planned activations (12288 bytes, the bound, not 16384) and the checks.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -38,4 +39,19 @@ if ! python3 "$VM_DIR/report.py" checklog "$k" "$out/demo.log" >"$out/demo-check
 	die "kernel log of the demo VM is not clean (see $out/demo.log)"
 fi
 [ "$rc" = 0 ] || die "nnmemctl demo exited with status $rc"
+# What the demo must show: the activations planned by lifetime (12288
+# bytes, the liveness bound, instead of 16384 in the file's four regions),
+# the plan chart, and the output checked two ways.
+sum=$(cut -c1-64 "$REPO_ROOT/userspace/examples/residual_block.sha256")
+for want in \
+	"4 tensors in one region of 12288 bytes instead of 4 regions of 16384 bytes" \
+	"the liveness lower bound is 12288 bytes" \
+	"activations    activation    12288 bytes" \
+	"residual block: 12288 activation bytes (lower bound 12288), 3 steps" \
+	"device output == host reference (" \
+	"add_out SHA-256 $sum == examples/residual_block.sha256" \
+	"freed everything: "; do
+	grep -qF -- "$want" "$out/demo.log" ||
+		die "the demo's output lacks: $want (see $out/demo.log)"
+done
 log "demo passed"

@@ -12,9 +12,11 @@
 # Each run's TAP goes to a file and is printed between the test markers
 # once it is done (so kernel messages cannot tear its lines and report.py
 # checks its results). NNMEM_BENCH_ARGS (from /etc/nnmem.env) is passed
-# to device_bench.
+# to device_bench; its ResNet-8 section reads the reference models the
+# initramfs carries in /models (mkinitramfs.sh).
 # shellcheck disable=SC1091
 . /etc/nnmem.env
+export NNMEM_MODELS=/models
 echo "NNMEM-KERNEL $(uname -r)"
 
 # run_bench NAME [COMMAND PREFIX...]

@@ -32,6 +32,8 @@
  *
  * Regions are allocated in file order, so weight regions go bottom-up and
  * activation regions top-down in the order they are listed.
+ * nnmem_model_plan() replaces the activation regions by one, with every
+ * activation tensor placed by its lifetime (driver/nnmem_planner.c).
  *
  * The file is strict JSON (no comments, no trailing commas); a syntax error
  * is reported with its line and column. Every object accepts only the keys
@@ -53,6 +55,8 @@
 #include <json-c/json.h>
 
 #include <nnmem/model.h>
+
+#include "nnmem_planner.h"
 
 /* Region sizes and tensor offsets past this are surely mistakes. */
 #define NNMEM_MODEL_MAX_BYTES	(1ULL << 48)
@@ -1317,7 +1321,282 @@ void nnmem_model_free(struct nnmem_model *m)
 	free(m->nodes);
 	free(m->node_names);
 	free(m->outputs);
+	if (m->plan)
+		free(m->plan->bufs);
+	free(m->plan);
 	free(m);
+}
+
+/* ------------------------------------------------------ planned layout */
+
+/*
+ * The tensors node @n reads into @in (at most 5) and the one it writes
+ * into *@out; returns how many it reads, or -1 for an unknown op.
+ */
+static int nnmem_node_operands(const struct nnmem_node *n, uint32_t in[5],
+			       uint32_t *out)
+{
+	int k = 0;
+
+	switch (n->op) {
+	case NNMEM_OP_CONV2D:
+		in[k++] = n->conv2d.input;
+		in[k++] = n->conv2d.filter;
+		if (n->conv2d.bias != NNMEM_INDEX_NONE)
+			in[k++] = n->conv2d.bias;
+		in[k++] = n->conv2d.multiplier;
+		in[k++] = n->conv2d.shift;
+		*out = n->conv2d.output;
+		return k;
+	case NNMEM_OP_ADD:
+		in[k++] = n->add.input1;
+		in[k++] = n->add.input2;
+		*out = n->add.output;
+		return k;
+	case NNMEM_OP_FULLY_CONNECTED:
+		in[k++] = n->fully_connected.input;
+		in[k++] = n->fully_connected.filter;
+		if (n->fully_connected.bias != NNMEM_INDEX_NONE)
+			in[k++] = n->fully_connected.bias;
+		in[k++] = n->fully_connected.multiplier;
+		in[k++] = n->fully_connected.shift;
+		*out = n->fully_connected.output;
+		return k;
+	case NNMEM_OP_AVG_POOL2D:
+	case NNMEM_OP_MAX_POOL2D:
+		in[k++] = n->pool2d.input;
+		*out = n->pool2d.output;
+		return k;
+	case NNMEM_OP_SOFTMAX:
+		in[k++] = n->softmax.input;
+		*out = n->softmax.output;
+		return k;
+	default:
+		return -1;
+	}
+}
+
+/*
+ * Each tensor's writer and last reader (NNMEM_INDEX_NONE if none) into
+ * @writer and @last, tensor_count entries each.
+ */
+static int nnmem_model_uses(const struct nnmem_model *m, uint32_t *writer,
+			    uint32_t *last, char *msg, size_t msg_len)
+{
+	uint32_t i, in[5], out;
+	int k, j;
+
+	for (i = 0; i < m->tensor_count; i++)
+		writer[i] = last[i] = NNMEM_INDEX_NONE;
+	for (i = 0; i < m->node_count; i++) {
+		k = nnmem_node_operands(&m->nodes[i], in, &out);
+		if (k < 0) {
+			if (msg && msg_len)
+				snprintf(msg, msg_len,
+					 "node \"%s\": unknown op %u",
+					 m->node_names[i], m->nodes[i].op);
+			return -EINVAL;
+		}
+		for (j = 0; j <= k; j++) {
+			uint32_t t = j < k ? in[j] : out;
+
+			if (t >= m->tensor_count) {
+				if (msg && msg_len)
+					snprintf(msg, msg_len,
+						 "node \"%s\": tensor index %u out of range",
+						 m->node_names[i], t);
+				return -EINVAL;
+			}
+			if (j < k)
+				last[t] = i;
+			else if (writer[t] == NNMEM_INDEX_NONE)
+				writer[t] = i;
+		}
+	}
+	return 0;
+}
+
+/* The planned model's region array, old activation regions dropped. */
+static int nnmem_model_plan_regions(struct nnmem_model *m,
+				    struct nnmem_model_plan *p,
+				    const uint32_t *writer)
+{
+	struct nnmem_model_region *regions, *a = NULL;
+	uint32_t *map, i, n = 0;
+
+	regions = calloc(m->region_count, sizeof(*regions));
+	map = calloc(m->region_count, sizeof(*map));
+	if (!regions || !map)
+		goto err_free;
+	p->region = NNMEM_INDEX_NONE;
+	for (i = 0; i < m->region_count; i++) {
+		const struct nnmem_model_region *r = &m->regions[i];
+
+		if (r->kind != NNMEM_KIND_ACTIVATION) {
+			map[i] = n;
+			regions[n++] = *r;
+			continue;
+		}
+		if (p->region == NNMEM_INDEX_NONE) {
+			p->region = n++;
+			a = &regions[p->region];
+			a->kind = NNMEM_KIND_ACTIVATION;
+			a->size = p->activation_bytes;
+			a->name = strdup("activations");
+			a->image = calloc(1, a->size);
+			if (!a->name || !a->image) {
+				free(a->name);
+				free(a->image);
+				goto err_free;
+			}
+		}
+		map[i] = p->region;
+		if (r->align > a->align)
+			a->align = r->align;
+		a->flags |= r->flags;
+	}
+
+	/* the bytes of graph inputs: no node writes them, none overlap */
+	for (i = 0; i < p->buf_count; i++) {
+		const struct nnmem_model_plan_buf *b = &p->bufs[i];
+		const struct nnmem_model_tensor *mt = &m->mtensors[b->tensor];
+
+		if (a && writer[b->tensor] == NNMEM_INDEX_NONE)
+			memcpy(a->image + b->offset,
+			       m->regions[mt->region].image +
+			       m->tensors[b->tensor].offset, mt->bytes);
+	}
+	for (i = 0; i < m->tensor_count; i++)
+		m->mtensors[i].region = map[m->mtensors[i].region];
+	for (i = 0; i < p->buf_count; i++)
+		m->tensors[p->bufs[i].tensor].offset = p->bufs[i].offset;
+	for (i = 0; i < m->region_count; i++) {
+		if (m->regions[i].kind != NNMEM_KIND_ACTIVATION)
+			continue;
+		free(m->regions[i].name);
+		free(m->regions[i].image);
+	}
+	free(m->regions);
+	m->regions = regions;
+	m->region_count = n;
+	free(map);
+	return 0;
+
+err_free:
+	free(regions);
+	free(map);
+	return -ENOMEM;
+}
+
+int nnmem_model_plan(struct nnmem_model *m, char *msg, size_t msg_len)
+{
+	struct nnmem_planner_buf *pb = NULL;
+	struct nnmem_model_plan *p = NULL;
+	uint32_t *writer, *last, i, n = 0;
+	__u64 footprint = 0, bound = 0;
+	void *work = NULL;
+	int err;
+
+	if (msg && msg_len)
+		msg[0] = '\0';
+	for (i = 0; i < m->region_count; i++)
+		if (m->regions[i].allocated)
+			break;
+	if (m->plan || i < m->region_count || m->graph_created) {
+		if (msg && msg_len)
+			snprintf(msg, msg_len, "%s",
+				 m->plan ? "already planned" :
+				 "plan before allocating");
+		return -EBUSY;
+	}
+	writer = calloc(m->tensor_count ? m->tensor_count : 1,
+			2 * sizeof(*writer));
+	if (!writer)
+		return -ENOMEM;
+	last = writer + m->tensor_count;
+	err = nnmem_model_uses(m, writer, last, msg, msg_len);
+	if (err)
+		goto out;
+	for (i = 0; i < m->tensor_count; i++)
+		if (m->regions[m->mtensors[i].region].kind ==
+		    NNMEM_KIND_ACTIVATION)
+			n++;
+	err = -E2BIG;
+	if (n > NNMEM_PLANNER_MAX_BUFS)
+		goto out;
+	err = -ENOMEM;
+	p = calloc(1, sizeof(*p));
+	pb = calloc(n ? n : 1, sizeof(*pb));
+	work = malloc(nnmem_planner_work_size(n) ? nnmem_planner_work_size(n) : 1);
+	if (!p || !pb || !work)
+		goto out;
+	p->bufs = calloc(n ? n : 1, sizeof(*p->bufs));
+	if (!p->bufs)
+		goto out;
+	p->steps = m->node_count;
+	p->buf_count = n;
+	n = 0;
+	for (i = 0; i < m->tensor_count; i++) {
+		const struct nnmem_model_region *r =
+			&m->regions[m->mtensors[i].region];
+		struct nnmem_model_plan_buf *b = &p->bufs[n];
+		uint32_t end = m->node_count ? m->node_count - 1 : 0;
+
+		if (r->kind != NNMEM_KIND_ACTIVATION)
+			continue;
+		b->tensor = i;
+		b->bytes = m->mtensors[i].bytes;
+		b->first = writer[i] == NNMEM_INDEX_NONE ? 0 : writer[i];
+		b->last = last[i] == NNMEM_INDEX_NONE ? end : last[i];
+		/* read before written: the validator's NODE_ORDER */
+		if (b->last < b->first)
+			b->last = b->first;
+		pb[n].size = b->bytes;
+		pb[n].first = b->first;
+		pb[n].last = b->last;
+		n++;
+	}
+	for (i = 0; i < m->region_count; i++) {
+		if (m->regions[i].kind != NNMEM_KIND_ACTIVATION)
+			continue;
+		p->unplanned_bytes += m->regions[i].size;
+		p->unplanned_regions++;
+	}
+	err = nnmem_planner_bound(pb, n, NNMEM_MODEL_PLAN_ALIGN, work, &bound);
+	if (!err)
+		err = nnmem_planner_plan(pb, n, NNMEM_MODEL_PLAN_ALIGN, work,
+					 &footprint);
+	if (err) {
+		if (msg && msg_len)
+			snprintf(msg, msg_len, "planner: %s", strerror(-err));
+		goto out;
+	}
+	p->bound = bound;
+	p->activation_bytes = footprint;
+	for (i = 0; i < n; i++)
+		p->bufs[i].offset = pb[i].offset;
+	if (n) {
+		err = nnmem_model_plan_regions(m, p, writer);
+		if (err)
+			goto out;
+	} else {
+		p->region = NNMEM_INDEX_NONE;
+	}
+	m->plan = p;
+	p = NULL;
+out:
+	if (err == -ENOMEM && msg && msg_len && !msg[0])
+		snprintf(msg, msg_len, "out of memory");
+	if (err == -E2BIG && msg && msg_len)
+		snprintf(msg, msg_len, "more than %u activation tensors",
+			 (unsigned int)NNMEM_PLANNER_MAX_BUFS);
+	if (p)
+		free(p->bufs);
+	free(p);
+	free(work);
+	free(pb);
+	free(writer);
+	return err;
 }
 
 int nnmem_model_alloc(struct nnmem_dev *dev, struct nnmem_model *m,

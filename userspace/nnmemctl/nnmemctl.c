@@ -4,7 +4,7 @@
  * host, and demonstrate it.
  *
  *   nnmemctl [-d N] info                       device information and usage
- *   nnmemctl [-d N] run [--out DIR] [--check] GRAPH.json
+ *   nnmemctl [-d N] run [--out DIR] [--check] [--plan] GRAPH.json
  *                                               run a JSON graph on the device
  *   nnmemctl run --host [--out DIR] GRAPH.json  ... or on the host
  *   nnmemctl check GRAPH.json                  validate a JSON graph
@@ -36,7 +36,9 @@
 
 #include "nl.h"
 #include "nnmemctl_cmds.h"
+#include "plan_chart.h"
 #include "residual_block.json.h"
+#include "sha256.h"
 
 #define BOX_WIDTH	56
 #define MSG_LEN		512
@@ -72,7 +74,7 @@ static const struct nnmemctl_cmd nnmemctl_cmds[] = {
 		"\nOptions:\n" HELP_DEVICE HELP_HELP,
 		cmd_info,
 	}, {
-		"run", "[-d N] run [--out DIR] [--check] [--host] GRAPH.json\n"
+		"run", "[-d N] run [--out DIR] [--check] [--host] [--plan] GRAPH.json\n"
 		"       nnmemctl [-d N] run --input IN.bin [--output OUT.bin] [--check] [--host] MODEL.tflite",
 		"run a JSON graph or a .tflite model on the device, or on the host",
 		"Load GRAPH.json and check it with the driver's validator on the\n"
@@ -93,6 +95,8 @@ static const struct nnmemctl_cmd nnmemctl_cmds[] = {
 		"                  if they differ)\n"
 		"  --host          run on the host with the driver's portable\n"
 		"                  executor: no device, same output files\n"
+		"  --plan          put GRAPH.json's activation tensors in one\n"
+		"                  region, sharing bytes by lifetime (as the demo)\n"
 		HELP_HELP,
 		cmd_run,
 	}, {
@@ -119,9 +123,11 @@ static const struct nnmemctl_cmd nnmemctl_cmds[] = {
 		"demo", "[-d N] demo",
 		"run the built-in residual block on the device",
 		"Run the built-in Conv0 -> Conv1 -> Add(Conv1, skip) block\n"
-		"(examples/residual_block.json), draw the arena, check the device's\n"
-		"output against the host reference, free everything and check that\n"
-		"the usage is back where it was.\n"
+		"(examples/residual_block.json) with its activations planned by\n"
+		"lifetime (as run --plan), draw the arena and the plan, check the\n"
+		"device's output against the host reference and the recorded\n"
+		"SHA-256, free everything and check that the usage is back where\n"
+		"it was.\n"
 		"\nOptions:\n" HELP_DEVICE HELP_HELP,
 		cmd_demo,
 	}, {
@@ -265,7 +271,7 @@ int nnmemctl_getopt(const char *cmd, int argc, char **argv,
 		      const struct option *more, bool with_dev,
 		      struct nnmemctl_global *g)
 {
-	struct option longopts[8];
+	struct option longopts[12];
 	size_t n = 0;
 	int opt;
 
@@ -979,7 +985,81 @@ static int run_host(struct nnmem_model *m, const char *out_dir)
 	return err ? NNMEMCTL_EXIT_FAILED : NNMEMCTL_EXIT_OK;
 }
 
-enum { OPT_OUT = 256, OPT_CHECK, OPT_HOST, OPT_JSON, OPT_INPUT, OPT_OUTPUT };
+/* Text chart rows: 12288 bytes in slices of 2048, each tensor two rows. */
+#define DEMO_CHART_ROWS	6
+
+/* The plan's numbers, as nnmem_model_plan() left them. */
+static void plan_summary(const struct nnmem_model *m)
+{
+	const struct nnmem_model_plan *p = m->plan;
+
+	printf("activations planned by lifetime (driver/nnmem_planner.c, %u-byte alignment):\n",
+	       NNMEM_MODEL_PLAN_ALIGN);
+	printf("  %u tensors in one region of %" PRIu64 " bytes instead of %u regions of %" PRIu64 " bytes;\n",
+	       p->buf_count, p->activation_bytes, p->unplanned_regions,
+	       p->unplanned_bytes);
+	printf("  the liveness lower bound is %" PRIu64 " bytes\n", p->bound);
+}
+
+/* The plan as an offset-over-time chart (plan_chart.h). */
+static int plan_draw(const struct nnmem_model *m, const char *title)
+{
+	const struct nnmem_model_plan *p = m->plan;
+	struct nnmemctl_plan_buf *bufs;
+	struct nnmemctl_plan_view v;
+	uint32_t i;
+	int ret;
+
+	bufs = calloc(p->buf_count ? p->buf_count : 1, sizeof(*bufs));
+	if (!bufs)
+		return -ENOMEM;
+	for (i = 0; i < p->buf_count; i++)
+		bufs[i] = (struct nnmemctl_plan_buf){
+			.name = m->mtensors[p->bufs[i].tensor].name,
+			.offset = p->bufs[i].offset,
+			.size = (p->bufs[i].bytes + NNMEM_MODEL_PLAN_ALIGN - 1) /
+				NNMEM_MODEL_PLAN_ALIGN * NNMEM_MODEL_PLAN_ALIGN,
+			.first = p->bufs[i].first,
+			.last = p->bufs[i].last,
+		};
+	v = (struct nnmemctl_plan_view){ title, bufs, p->buf_count, p->steps,
+					 p->activation_bytes, p->bound };
+	printf("the activation region, offset over node steps (");
+	for (i = 0; i < m->node_count; i++)
+		printf("%s%u %s", i ? ", " : "", i, m->node_names[i]);
+	printf("):\n\n");
+	ret = nnmemctl_plan_text(stdout, &v, DEMO_CHART_ROWS);
+	free(bufs);
+	return ret;
+}
+
+/*
+ * The output of the run against the SHA-256 recorded in
+ * examples/residual_block.sha256 (compiled in).
+ */
+static int demo_sha256(const struct nnmem_model *m, uint8_t **images)
+{
+	char hex[NNMEMCTL_SHA256_HEX];
+	int t;
+
+	t = nnmem_model_tensor_find(m, "add_out");
+	if (t < 0)
+		return -ENOENT;
+	nnmemctl_sha256_hex(nnmem_model_tensor_data(m, images, (uint32_t)t),
+			    m->mtensors[t].bytes, hex);
+	if (strcmp(hex, residual_block_sha256)) {
+		fprintf(stderr, "nnmemctl: add_out SHA-256 %s, examples/residual_block.sha256 says %s\n",
+			hex, residual_block_sha256);
+		return -EBADMSG;
+	}
+	printf("add_out SHA-256 %s == examples/residual_block.sha256\n", hex);
+	return 0;
+}
+
+enum {
+	OPT_OUT = 256, OPT_CHECK, OPT_HOST, OPT_JSON, OPT_INPUT, OPT_OUTPUT,
+	OPT_PLAN,
+};
 
 static int cmd_run(int argc, char **argv, const struct nnmemctl_global *gl)
 {
@@ -989,11 +1069,13 @@ static int cmd_run(int argc, char **argv, const struct nnmemctl_global *gl)
 		{ "host", no_argument, NULL, OPT_HOST },
 		{ "input", required_argument, NULL, OPT_INPUT },
 		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "plan", no_argument, NULL, OPT_PLAN },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct nnmemctl_global g = *gl;
 	const char *out_dir = ".", *path, *input = NULL, *output = NULL;
-	bool check = false, host = false;
+	bool check = false, host = false, plan = false;
+	char msg[MSG_LEN];
 	struct nnmem_model *m;
 	int opt, ret;
 
@@ -1011,6 +1093,8 @@ static int cmd_run(int argc, char **argv, const struct nnmemctl_global *gl)
 			input = optarg;
 		else if (opt == OPT_OUTPUT)
 			output = optarg;
+		else if (opt == OPT_PLAN)
+			plan = true;
 	}
 	if (optind >= argc)
 		return nnmemctl_usage_error("run", "missing GRAPH.json, the graph to run");
@@ -1022,6 +1106,8 @@ static int cmd_run(int argc, char **argv, const struct nnmemctl_global *gl)
 	if (host && check)
 		return nnmemctl_usage_error("run", "--check compares the device with the host: drop --host or --check");
 	path = argv[optind];
+	if (nnmemctl_is_tflite(path) && plan)
+		return nnmemctl_usage_error("run", "--plan is for GRAPH.json: a .tflite model is always planned");
 	if (nnmemctl_is_tflite(path))
 		return nnmemctl_run_tflite(&g, path, input, output, check,
 					   host);
@@ -1032,6 +1118,16 @@ static int cmd_run(int argc, char **argv, const struct nnmemctl_global *gl)
 	ret = graph_load(path, &m);
 	if (ret)
 		return ret;
+	if (plan) {
+		ret = nnmem_model_plan(m, msg, sizeof(msg));
+		if (ret) {
+			fprintf(stderr, "nnmemctl: %s: plan: %s\n", path, msg);
+			nnmem_model_free(m);
+			return ret == -ENOMEM ? NNMEMCTL_EXIT_FAILED :
+						NNMEMCTL_EXIT_REJECTED;
+		}
+		plan_summary(m);
+	}
 	if (host)
 		ret = run_host(m, out_dir);
 	else
@@ -1081,9 +1177,10 @@ static int demo_usage_same(const struct nnmem_usage *a,
 
 static int demo_run(struct nnmem_dev *dev)
 {
+	const struct nnmem_model_region *act;
 	struct nnmem_usage before, after;
+	struct nnmem_model *m = NULL;
 	uint8_t **images = NULL;
-	struct nnmem_model *m;
 	struct nnmem_info info;
 	char msg[MSG_LEN];
 	uint32_t i;
@@ -1102,10 +1199,23 @@ static int demo_run(struct nnmem_dev *dev)
 		fprintf(stderr, "nnmemctl: built-in example: %s\n", msg);
 		return NNMEMCTL_EXIT_FAILED;
 	}
+	err = nnmem_model_plan(m, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "nnmemctl: built-in example: plan: %s\n", msg);
+		goto out_model;
+	}
 
 	printf("nnmem%u: residual block Conv0 -> Conv1 -> Add(Conv1, skip)\n",
 	       info.dev_index);
 	printf("  (examples/residual_block.json, built in)\n\n");
+	plan_summary(m);
+	if (m->plan->region == NNMEM_INDEX_NONE ||
+	    m->plan->activation_bytes > m->plan->unplanned_bytes) {
+		fprintf(stderr, "nnmemctl: the plan is no smaller than the example's own layout\n");
+		goto out_model;
+	}
+	act = &m->regions[m->plan->region];
+	printf("\n");
 	err = nnmem_model_alloc(dev, m, msg, sizeof(msg));
 	if (err) {
 		fprintf(stderr, "nnmemctl: %s\n", msg);
@@ -1120,17 +1230,32 @@ static int demo_run(struct nnmem_dev *dev)
 	}
 	if (arena_draw(m, info.arena_size))
 		goto out_release;
+	if (plan_draw(m, "residual block"))
+		goto out_release;
 	err = nnmem_usage(dev, &after);
 	if (err) {
 		fprintf(stderr, "nnmemctl: usage: %s\n", nnmem_strerror(err));
 		goto out_release;
 	}
+	printf("\n");
 	usage_show(&after);
+	if (after.activation_bytes - before.activation_bytes !=
+	    act->info.span) {
+		fprintf(stderr, "nnmemctl: activation bytes in use grew by %" PRIu64 ", the region spans %" PRIu64 "\n",
+			(uint64_t)(after.activation_bytes -
+				   before.activation_bytes),
+			(uint64_t)act->info.span);
+		goto out_release;
+	}
 	printf("\n");
 
 	ret = model_execute(dev, "built-in example", m, true, NULL, &images);
 	if (ret)
 		goto out_release;
+	if (demo_sha256(m, images)) {
+		ret = NNMEMCTL_EXIT_MISMATCH;
+		goto out_release;
+	}
 	ret = NNMEMCTL_EXIT_FAILED;
 	t = nnmem_model_tensor_find(m, "add_out");
 	if (t < 0 ||

@@ -93,6 +93,30 @@ struct nnmem_model_output {
 	char *file;
 };
 
+/* Alignment of every activation tensor nnmem_model_plan() places. */
+#define NNMEM_MODEL_PLAN_ALIGN	16U
+
+/* One activation tensor of a planned model. */
+struct nnmem_model_plan_buf {
+	uint32_t tensor;	/* index into nnmem_model.mtensors */
+	uint32_t first;		/* first node step it is live */
+	uint32_t last;		/* last node step it is live (inclusive) */
+	uint64_t offset;	/* in the activation region */
+	uint64_t bytes;		/* its size (not rounded) */
+};
+
+/* What nnmem_model_plan() did. */
+struct nnmem_model_plan {
+	uint64_t activation_bytes;	/* the plan's footprint: the region */
+	uint64_t bound;		/* most bytes (rounded) live at one step */
+	uint64_t unplanned_bytes;	/* the activation regions' sizes before */
+	uint32_t unplanned_regions;	/* ... and their number */
+	uint32_t steps;		/* node steps, 0 .. steps - 1 */
+	uint32_t region;	/* index of the activation region */
+	uint32_t buf_count;	/* entries of @bufs */
+	struct nnmem_model_plan_buf *bufs;	/* in tensor order */
+};
+
 struct nnmem_model {
 	struct nnmem_model_region *regions;
 	struct nnmem_model_tensor *mtensors;
@@ -106,6 +130,7 @@ struct nnmem_model {
 	uint32_t output_count;
 	uint32_t graph;
 	bool graph_created;
+	struct nnmem_model_plan *plan;	/* NULL until nnmem_model_plan() */
 };
 
 /*
@@ -120,6 +145,25 @@ int nnmem_model_load(const char *path, struct nnmem_model **modelp,
 		     char *msg, size_t msg_len);
 /* Free the host side; call nnmem_model_release() first if on a device. */
 void nnmem_model_free(struct nnmem_model *m);
+
+/*
+ * Place every activation tensor by its lifetime, before nnmem_model_alloc():
+ * the model's activation regions become one region named "activations"
+ * (where the first of them was; the largest align and the union of the
+ * flags of all of them), as large as the liveness planner's footprint
+ * (driver/nnmem_planner.c, %NNMEM_MODEL_PLAN_ALIGN), each activation tensor
+ * at its planned offset in it. A tensor is live from the node writing it
+ * (step 0 if none: a graph input) to the last node reading it (the last
+ * step if none: a graph output), the rule of the driver validator's
+ * TENSOR_LIVE check; a tensor no node uses is live throughout. Tensors
+ * live at the same time never share a byte; others may, so a node's output
+ * may be overwritten by a later node. Initial data of tensors no node
+ * writes (graph inputs) is kept. On success m->plan says what was done.
+ * Returns 0; -EBUSY if allocated or already planned, -EINVAL for an
+ * unknown op or a tensor index out of range (with @msg), -E2BIG for more
+ * than %NNMEM_PLANNER_MAX_BUFS activation tensors, -ENOMEM.
+ */
+int nnmem_model_plan(struct nnmem_model *m, char *msg, size_t msg_len);
 
 /* Index of the tensor named @name, or -ENOENT. */
 int nnmem_model_tensor_find(const struct nnmem_model *m, const char *name);
