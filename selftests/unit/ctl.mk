@@ -27,7 +27,7 @@ CTL_CFLAGS := $(CTL_SAN) -Wall -Wextra -Werror -I$(CTL_USER)/include \
 	-I$(CTL_ROOT)/uapi -I$(CTL_USER)/nnmemctl -I$(CTL_DIR) \
 	$(shell pkg-config --cflags json-c)
 CTL_LIBS := $(CTL_BUILD)/libnnmem_model.a $(CTL_BUILD)/libnnmem.a
-CTL_LDLIBS := $(shell pkg-config --libs json-c) -lm
+CTL_LDLIBS := $(shell pkg-config --libs json-c libcrypto) -lm
 CTL_SRCS := $(CTL_DIR)/nnmemctl_test.c $(CTL_USER)/nnmemctl/map_svg.c \
 	$(CTL_USER)/nnmemctl/svg.c $(CTL_USER)/nnmemctl/plan_chart.c \
 	$(CTL_USER)/nnmemctl/sha256.c

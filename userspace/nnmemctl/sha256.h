@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * SHA-256 (FIPS 180-4) of a buffer, for "nnmemctl demo" to check the
- * example's output against examples/residual_block.sha256 with no tools.
+ * SHA-256 (FIPS 180-4, OpenSSL's libcrypto) of a buffer, for "nnmemctl demo" to
+ * check the example's output against examples/residual_block.sha256.
  */
 #ifndef NNMEMCTL_SHA256_H
 #define NNMEMCTL_SHA256_H
