@@ -16,7 +16,10 @@
  * 4. After hwm_reset, a load and a run of the planned model, the device's
  *    high-water marks are the plan's: weights and activations.
  * 5. nnmemctl plan / run --check on the model, as a user would.
- * 6. Device planning: two processes load the model with its intermediates
+ * 6. The weightless operators (ADD, AVERAGE_POOL_2D, SOFTMAX) on the host
+ *    between device segments, in place through the activation mapping:
+ *    the same output and logits as TFLM's.
+ * 7. Device planning: two processes load the model with its intermediates
  *    left to the device in the shared scratch area (NNMEM_NET_DEVICE_PLANNED)
  *    and run it in turns on different inputs; every output equals TFLM's,
  *    and the arena holds one scratch area for both, not two.
@@ -284,6 +287,27 @@ fail:
 	return false;
 }
 
+/* ADD, the pool and SOFTMAX on the host, the convs and FC on the device. */
+static bool test_host_segments(struct nnmem_dev *dev, const char *c)
+{
+	struct nnmem_net *net = net_open(0);
+	bool ok;
+
+	if (!net)
+		return false;
+	ok = nnmem_net_host_ops(net, 1ULL << NNMEM_TFLITE_OP_ADD |
+				     1ULL << NNMEM_TFLITE_OP_AVERAGE_POOL_2D |
+				     1ULL << NNMEM_TFLITE_OP_SOFTMAX) == 0;
+	/* CONV_2D has weights: the host cannot run it in place */
+	ok = ok && nnmem_net_host_ops(net, 1ULL << NNMEM_TFLITE_OP_CONV_2D) ==
+		   -EINVAL;
+	ok = ok && net_load(net, dev) && case_run(net, c) &&
+	     tensor_same(net, c, RESNET8_OUTPUT) &&
+	     tensor_same(net, c, RESNET8_LOGITS);
+	nnmem_net_close(net);
+	return ok && session_empty(dev);
+}
+
 static int hwm_reset(void)
 {
 	int fd = open("/sys/class/nnmem/nnmem0/hwm_reset", O_WRONLY);
@@ -523,7 +547,7 @@ int main(int argc, char **argv)
 	snprintf(model_path, sizeof(model_path), "%s/resnet8/resnet8.tflite",
 		 root);
 	printf("TAP version 13\n");
-	printf("1..%zu\n", 4 + 2 * sizeof(cases) / sizeof(cases[0]));
+	printf("1..%zu\n", 4 + 3 * sizeof(cases) / sizeof(cases[0]));
 	diag("models: %s", root);
 
 	tap_result(test_plan(), "model: resnet8 plan: %d activation bytes (the bound), plain sum %d",
@@ -539,6 +563,10 @@ int main(int argc, char **argv)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		tap_result(dev && test_planned(dev, cases[i]),
 			   "model: resnet8/%s planned (device: output and logits as TFLM's, as the host's)",
+			   cases[i]);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		tap_result(dev && test_host_segments(dev, cases[i]),
+			   "model: resnet8/%s with ADD, AVERAGE_POOL_2D, SOFTMAX on the host between device segments (output and logits as TFLM's)",
 			   cases[i]);
 	tap_result(dev && test_hwm(dev),
 		   "model: resnet8 device high-water marks after hwm_reset, load and run equal the plan");

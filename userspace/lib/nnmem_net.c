@@ -16,6 +16,8 @@
 #include <nnmem/model.h>
 #include <nnmem/net.h>
 
+#include "../../driver/nnmem_exec.h"
+#include "../../driver/nnmem_graphval.h"
 #include "../../driver/nnmem_planner.h"
 
 /* Handles of the two regions in the host's virtual arena. */
@@ -38,13 +40,51 @@ struct nnmem_net {
 	struct nnmem_node *gn;
 	/* host runs */
 	uint8_t *host_act;
+	/* operators run on the host between device segments (bit: builtin) */
+	uint64_t host_ops;
 	/* loaded */
 	struct nnmem_dev *dev;
 	uint32_t weight_handle;
 	uint32_t act_handle;
-	uint32_t graph;
+	uint32_t graph;			/* the whole graph, or 0 with segments */
+	uint32_t seg_count;
+	struct net_segment *segs;
+	struct nnmem_plan_node *host_plan;	/* node -> host step */
 	void *act_map;
 	size_t act_map_len;
+};
+
+/*
+ * A run of consecutive nodes on one side: a device graph, or host steps
+ * over the activation region's mapping.
+ */
+struct net_segment {
+	uint32_t first;		/* node */
+	uint32_t count;
+	bool host;
+	uint32_t graph;		/* device segments */
+};
+
+/*
+ * The op table: where each supported operator runs. Every operator of the
+ * MLPerf Tiny int8 models runs on the device: they are integer-only and
+ * bounded, and one job per inference costs one round trip. RESHAPE is a
+ * view (no node, no bytes). The operators without weights (ADD, the
+ * pools, SOFTMAX) can also run on the host between device segments,
+ * reading and writing the activation region in place through its mapping
+ * (nnmem_net_host_ops()); an operator a device lacks would run there.
+ */
+static const struct {
+	uint32_t builtin;
+	bool host_capable;
+} net_op_table[] = {
+	{ NNMEM_TFLITE_OP_CONV_2D, false },
+	{ NNMEM_TFLITE_OP_DEPTHWISE_CONV_2D, false },
+	{ NNMEM_TFLITE_OP_FULLY_CONNECTED, false },
+	{ NNMEM_TFLITE_OP_ADD, true },
+	{ NNMEM_TFLITE_OP_AVERAGE_POOL_2D, true },
+	{ NNMEM_TFLITE_OP_MAX_POOL_2D, true },
+	{ NNMEM_TFLITE_OP_SOFTMAX, true },
 };
 
 static uint64_t align_up(uint64_t v, uint64_t a)
@@ -373,6 +413,122 @@ const struct nnmem_net_plan *nnmem_net_plan(const struct nnmem_net *net)
 	return &net->plan;
 }
 
+int nnmem_net_host_ops(struct nnmem_net *net, uint64_t builtins)
+{
+	uint64_t capable = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(net_op_table) / sizeof(net_op_table[0]); i++)
+		if (net_op_table[i].host_capable)
+			capable |= 1ULL << net_op_table[i].builtin;
+	if (net->dev || (builtins & ~capable) ||
+	    (builtins && (net->flags & NNMEM_NET_DEVICE_PLANNED)))
+		return -EINVAL;
+	net->host_ops = builtins;
+	return 0;
+}
+
+static bool net_node_on_host(const struct nnmem_net *net, uint32_t node)
+{
+	const struct nnmem_tflite_model *m = net->m;
+	uint32_t k;
+
+	for (k = 0; k < m->op_count; k++)
+		if (m->ops[k].node == node)
+			return m->ops[k].builtin < 64 &&
+			       (net->host_ops >> m->ops[k].builtin) & 1;
+	return false;
+}
+
+/*
+ * The host steps: the lowered graph validated over a virtual arena in
+ * which the activation region starts at 0 (its offsets are then offsets
+ * into the mapping) and the weights lie past it (host steps read none).
+ */
+static int net_host_plan(struct nnmem_net *net, const struct nnmem_tensor *gt,
+			 const struct nnmem_node *gn)
+{
+	const struct nnmem_tflite_model *m = net->m;
+	const struct nnmem_graphval_limits lim = {
+		.max_tensors = NNMEM_GRAPH_MAX_TENSORS,
+		.max_nodes = NNMEM_GRAPH_MAX_NODES,
+		.max_macs = NNMEM_GRAPH_MAX_MACS_DEFAULT,
+	};
+	struct nnmem_graphval_region *facts;
+	struct nnmem_graphval_err gerr;
+	void *scratch;
+	uint32_t i;
+	int ret = -ENOMEM;
+
+	facts = calloc(m->graph_tensor_count + 1, sizeof(*facts));
+	scratch = malloc(nnmem_graphval_scratch_size(m->graph_tensor_count) + 8);
+	net->host_plan = calloc(m->node_count + 1, sizeof(*net->host_plan));
+	if (!facts || !scratch || !net->host_plan)
+		goto out;
+	for (i = 0; i < m->graph_tensor_count; i++) {
+		bool w = gt[i].handle == net->weight_handle;
+
+		facts[i].present = true;
+		facts[i].kind = w ? NNMEM_KIND_WEIGHT : NNMEM_KIND_ACTIVATION;
+		facts[i].size = w ? net->plan.weight_bytes : net->act_map_len;
+		facts[i].arena_offset = w ? net->act_map_len : 0;
+	}
+	ret = nnmem_graphval_check(gt, m->graph_tensor_count, gn,
+				   m->node_count, facts, &lim, scratch,
+				   net->host_plan, &gerr);
+out:
+	free(scratch);
+	free(facts);
+	return ret;
+}
+
+/* Device graphs for the runs of device nodes, host steps between them. */
+static int net_segments(struct nnmem_net *net, const struct nnmem_tensor *gt,
+			const struct nnmem_node *gn, char *err, size_t errlen)
+{
+	const struct nnmem_tflite_model *m = net->m;
+	struct nnmem_graph_error gerr;
+	uint32_t i;
+	int ret;
+
+	net->segs = calloc(m->node_count + 1, sizeof(*net->segs));
+	if (!net->segs)
+		return -ENOMEM;
+	for (i = 0; i < m->node_count; i++) {
+		bool host = net_node_on_host(net, i);
+		struct net_segment *sg = &net->segs[net->seg_count];
+
+		if (net->seg_count && sg[-1].host == host) {
+			sg[-1].count++;
+			continue;
+		}
+		*sg = (struct net_segment){ .first = i, .count = 1,
+					    .host = host };
+		net->seg_count++;
+	}
+	for (i = 0; i < net->seg_count; i++) {
+		struct net_segment *sg = &net->segs[i];
+
+		if (sg->host)
+			continue;
+		ret = nnmem_graph_create(net->dev, gt, m->graph_tensor_count,
+					 gn + sg->first, sg->count, &sg->graph,
+					 &gerr);
+		if (ret)
+			return net_err(err, errlen, ret,
+				       "segment of nodes %u-%u rejected: %s",
+				       sg->first, sg->first + sg->count - 1,
+				       ret == -EINVAL ?
+				       nnmem_graph_strerror(gerr.reason) :
+				       nnmem_strerror(ret));
+	}
+	ret = net_host_plan(net, gt, gn);
+	if (ret)
+		return net_err(err, errlen, ret,
+			       "host steps: the graph is invalid");
+	return 0;
+}
+
 /*
  * Where the buffers go on the device: as planned; or, with the device
  * planning, the model's inputs and outputs one after another and the rest
@@ -481,6 +637,14 @@ int nnmem_net_load(struct nnmem_net *net, struct nnmem_dev *dev, char *err,
 	if (ret)
 		goto fail;
 	net_device_tensors(net, gt);
+	if (net->host_ops) {
+		ret = net_segments(net, gt, gn, err, errlen);
+		if (ret)
+			goto fail;
+		free(gt);
+		free(gn);
+		return 0;
+	}
 	ret = nnmem_graph_create_flags(dev, gt, m->graph_tensor_count, gn,
 				       m->node_count,
 				       net->flags & NNMEM_NET_DEVICE_PLANNED ?
@@ -511,10 +675,20 @@ fail:
 
 void nnmem_net_unload(struct nnmem_net *net)
 {
+	uint32_t i;
+
 	if (!net->dev)
 		return;
 	if (net->graph)
 		nnmem_graph_destroy(net->dev, net->graph);
+	for (i = 0; i < net->seg_count; i++)
+		if (net->segs[i].graph)
+			nnmem_graph_destroy(net->dev, net->segs[i].graph);
+	free(net->segs);
+	free(net->host_plan);
+	net->segs = NULL;
+	net->host_plan = NULL;
+	net->seg_count = 0;
 	if (net->act_map)
 		nnmem_unmap(net->act_map, net->act_map_len);
 	if (net->act_handle)
@@ -552,9 +726,35 @@ void *nnmem_net_tensor(struct nnmem_net *net, uint32_t tensor, size_t *bytes)
 
 int nnmem_net_run(struct nnmem_net *net, uint64_t *duration_ns)
 {
+	uint64_t total = 0, ns;
+	uint32_t i, k;
+	int ret;
+
 	if (!net->dev)
 		return -ENODEV;
-	return nnmem_graph_run(net->dev, net->graph, duration_ns, NULL);
+	if (!net->seg_count)
+		return nnmem_graph_run(net->dev, net->graph, duration_ns, NULL);
+	for (i = 0; i < net->seg_count; i++) {
+		const struct net_segment *sg = &net->segs[i];
+
+		if (!sg->host) {
+			ret = nnmem_graph_run(net->dev, sg->graph, &ns, NULL);
+			if (ret)
+				return ret;
+			total += ns;
+			continue;
+		}
+		/* in place, zero copy: the activation region's mapping */
+		for (k = sg->first; k < sg->first + sg->count; k++) {
+			ret = nnmem_exec_node(net->act_map,
+					      &net->host_plan[k], NULL);
+			if (ret)
+				return ret;
+		}
+	}
+	if (duration_ns)
+		*duration_ns = total;
+	return 0;
 }
 
 int nnmem_net_run_host(struct nnmem_net *net, const void *input, size_t len)

@@ -158,6 +158,25 @@ int nnmem_net_load(struct nnmem_net *net, struct nnmem_dev *dev, char *err,
 void nnmem_net_unload(struct nnmem_net *net);
 
 /**
+ * nnmem_net_host_ops() - run some operators on the host, between device
+ *	segments
+ * @net: an opened network, not loaded, without %NNMEM_NET_DEVICE_PLANNED
+ * @builtins: a mask of TFLite BuiltinOperator values (bit b for
+ *	builtin b): ADD, AVERAGE_POOL_2D, MAX_POOL_2D and SOFTMAX may be
+ *	given (the operators without weights)
+ *
+ * By default every operator runs on the device (the op table in
+ * nnmem_net.c). With some on the host, nnmem_net_load() creates one
+ * device graph per run of consecutive device nodes, and nnmem_net_run()
+ * runs the host's nodes between them with the driver's executor and
+ * kernels, reading and writing the activation region in place through its
+ * mapping: the same bytes, no copies.
+ *
+ * Return: 0; -EINVAL for another operator or a loaded network.
+ */
+int nnmem_net_host_ops(struct nnmem_net *net, uint64_t builtins);
+
+/**
  * nnmem_net_tensor() - where an activation tensor's bytes are
  * @net: a loaded network (or one with host memory, see nnmem_net_run_host())
  * @tensor: a model tensor index
@@ -174,7 +193,8 @@ void *nnmem_net_tensor(struct nnmem_net *net, uint32_t tensor, size_t *bytes);
 /**
  * nnmem_net_run() - run a loaded network on its device and wait
  * @net: the network
- * @duration_ns: receives the device's execution time (may be NULL)
+ * @duration_ns: receives the device's execution time, of all its
+ *	segments (may be NULL)
  *
  * Return: 0 or the job's negative errno.
  */
