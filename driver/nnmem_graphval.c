@@ -712,8 +712,6 @@ static int nnmem_gv_node(struct nnmem_gv *gv, u32 ni,
 	if (sc->writer[out] != NNMEM_GV_NONE)
 		return nnmem_gv_fail(gv, NNMEM_GERR_NODE_WRITER, ni, out);
 	sc->writer[out] = ni;
-	for (i = 0; i < k; i++)
-		sc->last[in[i]] = ni;
 	/* gv->macs <= max_macs here, so the subtraction cannot wrap */
 	if (pn->macs > gv->lim->max_macs - gv->macs)
 		return nnmem_gv_fail(gv, NNMEM_GERR_GRAPH_MACS, ni,
@@ -768,8 +766,8 @@ static int nnmem_gv_lifetimes(struct nnmem_gv *gv,
 		    (writer == NNMEM_GV_NONE && last == NNMEM_GV_NONE))
 			continue;
 		sc->buf[n].size = nnmem_gv_bytes(gv, t);
-		sc->buf[n].first = writer == NNMEM_GV_NONE ? 0 : writer;
-		sc->buf[n].last = last == NNMEM_GV_NONE ? gv->nn - 1 : last;
+		nnmem_graphval_lifetime(writer, last, gv->nn,
+					&sc->buf[n].first, &sc->buf[n].last);
 		sc->buf[n].offset = nnmem_gv_arena_start(gv, t);
 		sc->tensor[n] = t;
 		n++;
@@ -782,6 +780,42 @@ static int nnmem_gv_lifetimes(struct nnmem_gv *gv,
 	gv->err->tensor = sc->tensor[a];
 	gv->err->tensor2 = sc->tensor[b];
 	return -EINVAL;
+}
+
+/**
+ * nnmem_graphval_uses() - the nodes writing and last reading each tensor
+ * @nodes: @node_count nodes (need not be validated)
+ * @node_count: number of nodes
+ * @tensor_count: number of tensors
+ * @writer: @tensor_count entries: the first node writing the tensor, or
+ *	%NNMEM_INDEX_NONE
+ * @last: @tensor_count entries: the last node reading it, or
+ *	%NNMEM_INDEX_NONE
+ *
+ * Nodes of unknown ops and indices out of range are skipped. With
+ * nnmem_graphval_lifetime() this is the one definition of a tensor's
+ * lifetime: the validator's %NNMEM_GERR_TENSOR_LIVE, the driver's device
+ * planning and libnnmem's planned models all use it.
+ */
+void nnmem_graphval_uses(const struct nnmem_node *nodes, u32 node_count,
+			 u32 tensor_count, u32 *writer, u32 *last)
+{
+	u32 in[5], out, k, i, t;
+
+	for (t = 0; t < tensor_count; t++) {
+		writer[t] = NNMEM_GV_NONE;
+		last[t] = NNMEM_GV_NONE;
+	}
+	for (i = 0; i < node_count; i++) {
+		if (!nnmem_gv_op_size(&nodes[i]))
+			continue;
+		k = nnmem_gv_operands(&nodes[i], in, &out);
+		if (out < tensor_count && writer[out] == NNMEM_GV_NONE)
+			writer[out] = i;
+		while (k--)
+			if (in[k] < tensor_count)
+				last[in[k]] = i;
+	}
 }
 
 static size_t nnmem_gv_round8(size_t n)
@@ -823,32 +857,18 @@ int nnmem_graphval_place(const struct nnmem_tensor *tensors, u32 tensor_count,
 	u32 *first = (u32 *)(buf + tensor_count);
 	u32 *last = first + tensor_count;
 	u32 *which = last + tensor_count;
-	u32 in[5], out, k, i, t, n = 0;
+	u32 i, t, n = 0;
 	__u64 footprint = 0;
 	int ret;
 
 	*scratch_size = 0;
-	for (t = 0; t < tensor_count; t++) {
-		first[t] = NNMEM_GV_NONE;
-		last[t] = NNMEM_GV_NONE;
-	}
-	for (i = 0; i < node_count; i++) {
-		if (!nnmem_gv_op_size(&nodes[i]))
-			continue;
-		k = nnmem_gv_operands(&nodes[i], in, &out);
-		if (out < tensor_count && first[out] == NNMEM_GV_NONE)
-			first[out] = i;
-		while (k--)
-			if (in[k] < tensor_count)
-				last[in[k]] = i;
-	}
+	nnmem_graphval_uses(nodes, node_count, tensor_count, first, last);
 	for (t = 0; t < tensor_count; t++) {
 		if (!(tensors[t].flags & NNMEM_TENSOR_DEVICE_PLACED))
 			continue;
 		buf[n].size = nnmem_shape_tensor_bytes(&tensors[t]);
-		buf[n].first = first[t] == NNMEM_GV_NONE ? 0 : first[t];
-		buf[n].last = last[t] == NNMEM_GV_NONE ||
-			      last[t] < buf[n].first ? buf[n].first : last[t];
+		nnmem_graphval_lifetime(first[t], last[t], node_count,
+					&buf[n].first, &buf[n].last);
 		which[n++] = t;
 	}
 	if (!n)
@@ -957,10 +977,8 @@ int nnmem_graphval_check(const struct nnmem_tensor *tensors, u32 tensor_count,
 			return ret;
 	}
 	nnmem_gv_scratch_init(&sc, scratch, tensor_count);
-	for (i = 0; i < tensor_count; i++) {
+	for (i = 0; i < tensor_count; i++)
 		sc.writer[i] = NNMEM_GV_NONE;
-		sc.last[i] = NNMEM_GV_NONE;
-	}
 	for (i = 0; i < node_count; i++) {
 		ret = nnmem_gv_node(&gv, i, &sc, &plan[i]);
 		if (ret)
@@ -971,5 +989,8 @@ int nnmem_graphval_check(const struct nnmem_tensor *tensors, u32 tensor_count,
 		if (ret)
 			return ret;
 	}
+	/* every node valid now: the same writers, and the last readers */
+	nnmem_graphval_uses(nodes, node_count, tensor_count, sc.writer,
+			    sc.last);
 	return nnmem_gv_lifetimes(&gv, &sc);
 }

@@ -234,6 +234,28 @@ struct nnmem_plan_node {
 	};
 };
 
+/**
+ * nnmem_graphval_lifetime() - a tensor's lifetime, in node steps
+ * @writer: the first node writing it, or %NNMEM_INDEX_NONE
+ * @last: the last node reading it, or %NNMEM_INDEX_NONE
+ * @node_count: nodes of the graph, at least 1
+ * @first: its first step: @writer, or 0 (a graph input)
+ * @lastp: its last step: @last, or the last node (a graph output); never
+ *	before @first (a tensor read before it is written is an error the
+ *	validator reports as %NNMEM_GERR_NODE_ORDER)
+ */
+static inline void nnmem_graphval_lifetime(u32 writer, u32 last,
+					   u32 node_count, __u32 *first,
+					   __u32 *lastp)
+{
+	*first = writer == NNMEM_INDEX_NONE ? 0 : writer;
+	*lastp = last == NNMEM_INDEX_NONE ? node_count - 1 : last;
+	if (*lastp < *first)
+		*lastp = *first;
+}
+
+void nnmem_graphval_uses(const struct nnmem_node *nodes, u32 node_count,
+			 u32 tensor_count, u32 *writer, u32 *last);
 size_t nnmem_graphval_scratch_size(u32 tensor_count);
 size_t nnmem_graphval_place_work_size(u32 tensor_count);
 int nnmem_graphval_place(const struct nnmem_tensor *tensors, u32 tensor_count,

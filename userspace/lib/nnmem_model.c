@@ -56,6 +56,7 @@
 
 #include <nnmem/model.h>
 
+#include "nnmem_graphval.h"
 #include "nnmem_planner.h"
 
 /* Region sizes and tensor offsets past this are surely mistakes. */
@@ -1329,93 +1330,6 @@ void nnmem_model_free(struct nnmem_model *m)
 
 /* ------------------------------------------------------ planned layout */
 
-/*
- * The tensors node @n reads into @in (at most 5) and the one it writes
- * into *@out; returns how many it reads, or -1 for an unknown op.
- */
-static int nnmem_node_operands(const struct nnmem_node *n, uint32_t in[5],
-			       uint32_t *out)
-{
-	int k = 0;
-
-	switch (n->op) {
-	case NNMEM_OP_CONV2D:
-		in[k++] = n->conv2d.input;
-		in[k++] = n->conv2d.filter;
-		if (n->conv2d.bias != NNMEM_INDEX_NONE)
-			in[k++] = n->conv2d.bias;
-		in[k++] = n->conv2d.multiplier;
-		in[k++] = n->conv2d.shift;
-		*out = n->conv2d.output;
-		return k;
-	case NNMEM_OP_ADD:
-		in[k++] = n->add.input1;
-		in[k++] = n->add.input2;
-		*out = n->add.output;
-		return k;
-	case NNMEM_OP_FULLY_CONNECTED:
-		in[k++] = n->fully_connected.input;
-		in[k++] = n->fully_connected.filter;
-		if (n->fully_connected.bias != NNMEM_INDEX_NONE)
-			in[k++] = n->fully_connected.bias;
-		in[k++] = n->fully_connected.multiplier;
-		in[k++] = n->fully_connected.shift;
-		*out = n->fully_connected.output;
-		return k;
-	case NNMEM_OP_AVG_POOL2D:
-	case NNMEM_OP_MAX_POOL2D:
-		in[k++] = n->pool2d.input;
-		*out = n->pool2d.output;
-		return k;
-	case NNMEM_OP_SOFTMAX:
-		in[k++] = n->softmax.input;
-		*out = n->softmax.output;
-		return k;
-	default:
-		return -1;
-	}
-}
-
-/*
- * Each tensor's writer and last reader (NNMEM_INDEX_NONE if none) into
- * @writer and @last, tensor_count entries each.
- */
-static int nnmem_model_uses(const struct nnmem_model *m, uint32_t *writer,
-			    uint32_t *last, char *msg, size_t msg_len)
-{
-	uint32_t i, in[5], out;
-	int k, j;
-
-	for (i = 0; i < m->tensor_count; i++)
-		writer[i] = last[i] = NNMEM_INDEX_NONE;
-	for (i = 0; i < m->node_count; i++) {
-		k = nnmem_node_operands(&m->nodes[i], in, &out);
-		if (k < 0) {
-			if (msg && msg_len)
-				snprintf(msg, msg_len,
-					 "node \"%s\": unknown op %u",
-					 m->node_names[i], m->nodes[i].op);
-			return -EINVAL;
-		}
-		for (j = 0; j <= k; j++) {
-			uint32_t t = j < k ? in[j] : out;
-
-			if (t >= m->tensor_count) {
-				if (msg && msg_len)
-					snprintf(msg, msg_len,
-						 "node \"%s\": tensor index %u out of range",
-						 m->node_names[i], t);
-				return -EINVAL;
-			}
-			if (j < k)
-				last[t] = i;
-			else if (writer[t] == NNMEM_INDEX_NONE)
-				writer[t] = i;
-		}
-	}
-	return 0;
-}
-
 /* The planned model's region array, old activation regions dropped. */
 static int nnmem_model_plan_regions(struct nnmem_model *m,
 				    struct nnmem_model_plan *p,
@@ -1492,6 +1406,7 @@ int nnmem_model_plan(struct nnmem_model *m, char *msg, size_t msg_len)
 {
 	struct nnmem_planner_buf *pb = NULL;
 	struct nnmem_model_plan *p = NULL;
+	struct nnmem_graph_error ge;
 	uint32_t *writer, *last, i, n = 0;
 	__u64 footprint = 0, bound = 0;
 	void *work = NULL;
@@ -1509,14 +1424,28 @@ int nnmem_model_plan(struct nnmem_model *m, char *msg, size_t msg_len)
 				 "plan before allocating");
 		return -EBUSY;
 	}
+	/* plan valid graphs only: the validator's verdict otherwise */
+	err = nnmem_model_check(m, &ge);
+	if (err) {
+		if (msg && msg_len && ge.reason == NNMEM_GERR_NODE_OP &&
+		    ge.node < m->node_count)
+			snprintf(msg, msg_len, "node \"%s\": unknown op %u",
+				 m->node_names[ge.node],
+				 m->nodes[ge.node].op);
+		else if (msg && msg_len)
+			snprintf(msg, msg_len, "invalid graph: %s",
+				 ge.reason ? nnmem_graph_strerror(ge.reason) :
+				 strerror(-err));
+		return err;
+	}
 	writer = calloc(m->tensor_count ? m->tensor_count : 1,
 			2 * sizeof(*writer));
 	if (!writer)
 		return -ENOMEM;
 	last = writer + m->tensor_count;
-	err = nnmem_model_uses(m, writer, last, msg, msg_len);
-	if (err)
-		goto out;
+	/* the validator's own rule (driver/nnmem_graphval.h) */
+	nnmem_graphval_uses(m->nodes, m->node_count, m->tensor_count, writer,
+			    last);
 	for (i = 0; i < m->tensor_count; i++)
 		if (m->regions[m->mtensors[i].region].kind ==
 		    NNMEM_KIND_ACTIVATION)
@@ -1540,17 +1469,13 @@ int nnmem_model_plan(struct nnmem_model *m, char *msg, size_t msg_len)
 		const struct nnmem_model_region *r =
 			&m->regions[m->mtensors[i].region];
 		struct nnmem_model_plan_buf *b = &p->bufs[n];
-		uint32_t end = m->node_count ? m->node_count - 1 : 0;
 
 		if (r->kind != NNMEM_KIND_ACTIVATION)
 			continue;
 		b->tensor = i;
 		b->bytes = m->mtensors[i].bytes;
-		b->first = writer[i] == NNMEM_INDEX_NONE ? 0 : writer[i];
-		b->last = last[i] == NNMEM_INDEX_NONE ? end : last[i];
-		/* read before written: the validator's NODE_ORDER */
-		if (b->last < b->first)
-			b->last = b->first;
+		nnmem_graphval_lifetime(writer[i], last[i], m->node_count,
+					&b->first, &b->last);
 		pb[n].size = b->bytes;
 		pb[n].first = b->first;
 		pb[n].last = b->last;
