@@ -105,12 +105,13 @@ static const struct fz_opdesc fz_ops[FZ_NR_OPS] = {
 		       { 0 } },
 	/*
 	 * uapi struct nnmem_graph_create (a graph over max_graph_macs is
-	 * -EINVAL too), "DOC: nnmem kernel memory" (-EDQUOT),
+	 * -EINVAL too), "DOC: nnmem kernel memory" (-EDQUOT), "DOC: nnmem
+	 * device planning" (-ENOSPC: no room for a scratch area),
 	 * nnmem_graph_create_ioctl()
 	 */
 	[FZ_GRAPH_CREATE] = { "GRAPH_CREATE", NNMEM_IOCTL_GRAPH_CREATE,
 			      NNMEM_GRAPH_CREATE_SIZE_VER0,
-			      { EINVAL, EDQUOT, ENOMEM, EMFILE, 0 } },
+			      { EINVAL, EDQUOT, ENOMEM, EMFILE, ENOSPC, 0 } },
 	/* nnmem_graph_destroy_ioctl() */
 	[FZ_GRAPH_DESTROY] = { "GRAPH_DESTROY", NNMEM_IOCTL_GRAPH_DESTROY,
 			       NNMEM_GRAPH_DESTROY_SIZE_VER0,
