@@ -901,8 +901,12 @@ TEST_F(nnmem, struct_sizes_match_the_published_ver0_sizes)
 		  NNMEM_REGION_INFO_SIZE_VER0);
 	ASSERT_EQ(NNMEM_TENSOR_SIZE_VER0, sizeof(struct nnmem_tensor));
 	ASSERT_EQ(NNMEM_NODE_SIZE_VER0, sizeof(struct nnmem_node));
-	ASSERT_EQ(NNMEM_GRAPH_CREATE_SIZE_VER0,
+	ASSERT_EQ(72, sizeof(struct nnmem_graph_create));
+	ASSERT_EQ(56, NNMEM_GRAPH_CREATE_SIZE_VER0);
+	ASSERT_EQ(NNMEM_GRAPH_CREATE_SIZE_VER1,
 		  sizeof(struct nnmem_graph_create));
+	ASSERT_EQ(offsetof(struct nnmem_graph_create, err_tensor2),
+		  NNMEM_GRAPH_CREATE_SIZE_VER0);
 	ASSERT_EQ(NNMEM_GRAPH_DESTROY_SIZE_VER0,
 		  sizeof(struct nnmem_graph_destroy));
 	ASSERT_EQ(NNMEM_RUN_SIZE_VER0, sizeof(struct nnmem_run));
