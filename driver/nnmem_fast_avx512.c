@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nnmem fast int8 kernels, x86-64 AVX-512 path (F, BW, VL and VNNI); built
+ * with those flags and called only after nnmem_fast_cpu_levels() found
+ * them (see nnmem_fast.c).
+ *
+ * Dense: tiles of up to 6 pixels x 64 output channels (four registers of
+ * 16); the filter is packed as 4 input channels of each output channel
+ * per 32-bit lane, and vpdpbusd adds the four exact u8 x s8 products of a
+ * lane to its s32 accumulator without saturating. The input is made u8 by
+ * flipping its sign bit (x + 128); the packed bias takes the 128 * sum of
+ * the filter back out. Depthwise: 16 channels per register, vpmulld.
+ */
+
+#include <immintrin.h>
+
+#include "nnmem_fast.h"
+
+#define MR	NNMEM_FAST_AVX512_MR
+#define NR	NNMEM_FAST_AVX512_NR
+
+typedef u32 nnmem_u32_unaligned __attribute__((aligned(1), may_alias));
+
+/* As nnmem_avx2_requant(), for 16 channels from padded channel @i. */
+static __always_inline __m512i
+nnmem_avx512_requant(const struct nnmem_fast_job *job, __m512i x, u32 i)
+{
+	const struct nnmem_conv2d_params *p = &job->plan->p;
+	__m512i m, ls, rs, even, odd, rnd, mask, rem, thr, q;
+	const __m512i one = _mm512_set1_epi32(1);
+	__mmask16 sat, up;
+
+	x = _mm512_add_epi32(x, _mm512_loadu_si512(
+			nnmem_fast_qarray(job, NNMEM_FAST_Q_BIAS) + i));
+	m = _mm512_loadu_si512(nnmem_fast_qarray(job, NNMEM_FAST_Q_MULT) + i);
+	ls = _mm512_loadu_si512(nnmem_fast_qarray(job,
+						  NNMEM_FAST_Q_LSHIFT) + i);
+	rs = _mm512_loadu_si512(nnmem_fast_qarray(job,
+						  NNMEM_FAST_Q_RSHIFT) + i);
+	x = _mm512_sllv_epi32(x, ls);
+
+	rnd = _mm512_set1_epi64(1LL << 30);
+	even = _mm512_add_epi64(_mm512_mul_epi32(x, m), rnd);
+	odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32),
+						_mm512_srli_epi64(m, 32)),
+			       rnd);
+	even = _mm512_srli_epi64(even, 31);
+	odd = _mm512_slli_epi64(odd, 1);
+	q = _mm512_mask_blend_epi32(0xaaaa, even, odd);
+	sat = _mm512_cmpeq_epi32_mask(x, _mm512_set1_epi32(S32_MIN)) &
+	      _mm512_cmpeq_epi32_mask(m, _mm512_set1_epi32(S32_MIN));
+	q = _mm512_mask_mov_epi32(q, sat, _mm512_set1_epi32(S32_MAX));
+
+	mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, rs), one);
+	rem = _mm512_and_si512(q, mask);
+	thr = _mm512_add_epi32(_mm512_srli_epi32(mask, 1),
+			       _mm512_srli_epi32(q, 31));
+	up = _mm512_cmpgt_epi32_mask(rem, thr);
+	q = _mm512_srav_epi32(q, rs);
+	q = _mm512_mask_add_epi32(q, up, q, one);
+
+	q = _mm512_max_epi32(q, _mm512_set1_epi32(-512));
+	q = _mm512_min_epi32(q, _mm512_set1_epi32(512));
+	q = _mm512_add_epi32(q, _mm512_set1_epi32(p->output_zero_point));
+	q = _mm512_max_epi32(q, _mm512_set1_epi32(p->act_min));
+	return _mm512_min_epi32(q, _mm512_set1_epi32(p->act_max));
+}
+
+static __always_inline __mmask16 nnmem_avx512_mask(u32 n)
+{
+	return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1U << n) - 1);
+}
+
+/* 4 input bytes at @a, @n of them wanted, as u8 (sign bit flipped). */
+static __always_inline u32 nnmem_avx512_load4(const s8 *a, u32 n,
+					      const s8 *end)
+{
+	u32 v = 0, k;
+
+	if (a + 4 <= end)
+		return *(const nnmem_u32_unaligned *)a ^ 0x80808080U;
+	for (k = 0; k < n; k++)
+		v |= (u32)(u8)a[k] << (8 * k);
+	return v ^ 0x80808080U;
+}
+
+/* A tile of @n pixels x @nv registers of 16 channels of column @j. */
+static __always_inline void
+nnmem_avx512_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
+		  const u32 nv, u32 j)
+{
+	const struct nnmem_fast_plan *pl = job->plan;
+	const struct nnmem_conv2d_params *p = &pl->p;
+	u32 nblk = pl->ncols / p->groups, g = j / nblk, nb = j % nblk;
+	u32 gofs = g * pl->cpg, nreal = pl->opg - nb * NR;
+	const s8 *wcol = (const s8 *)job->packed + pl->off_w +
+			 (size_t)j * pl->wcol_bytes;
+	u32 kfull = pl->cpg / 4, ktail = pl->cpg % 4, b[MR], i, v, kc, ky, kx;
+	s8 zpbuf[4] __aligned(4);
+	__m512i acc[MR][4], w[4];
+	const s8 *a[MR];
+	int y0[MR], x0[MR];
+	size_t st[MR];
+
+	for (i = 0; i < 4; i++)
+		zpbuf[i] = (s8)p->input_zero_point;
+	for (i = 0; i < n; i++) {
+		nnmem_fast_pixel(pl, pix + i, &b[i], &y0[i], &x0[i]);
+		for (v = 0; v < nv; v++)
+			acc[i][v] = _mm512_setzero_si512();
+	}
+	for (ky = 0; ky < p->k_h; ky++) {
+		for (kx = 0; kx < p->k_w; kx++) {
+			const s8 *wt = wcol + ((size_t)ky * p->k_w + kx) *
+					      pl->kpad * NR;
+
+			for (i = 0; i < n; i++) {
+				a[i] = nnmem_fast_tap_ptr(job, b[i], y0[i],
+							  x0[i], ky, kx, gofs);
+				st[i] = a[i] ? 4 : 0;
+				if (!a[i])
+					a[i] = zpbuf;
+			}
+			for (kc = 0; kc < kfull; kc++) {
+				for (v = 0; v < nv; v++)
+					w[v] = _mm512_load_si512(wt + 64 * v);
+				wt += 4 * NR;
+				for (i = 0; i < n; i++) {
+					__m512i va = _mm512_set1_epi32((int)
+						(*(const nnmem_u32_unaligned *)
+						 a[i] ^ 0x80808080U));
+
+					a[i] += st[i];
+					for (v = 0; v < nv; v++)
+						acc[i][v] = _mm512_dpbusd_epi32(
+							acc[i][v], va, w[v]);
+				}
+			}
+			if (!ktail)
+				continue;
+			for (v = 0; v < nv; v++)
+				w[v] = _mm512_load_si512(wt + 64 * v);
+			for (i = 0; i < n; i++) {
+				__m512i va = _mm512_set1_epi32((int)
+					nnmem_avx512_load4(a[i], ktail,
+							   st[i] ? job->in_end :
+							   zpbuf + 4));
+
+				for (v = 0; v < nv; v++)
+					acc[i][v] = _mm512_dpbusd_epi32(
+						acc[i][v], va, w[v]);
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
+		s8 *out = job->output + (size_t)(pix + i) * p->out_c +
+			  g * pl->opg + nb * NR;
+
+		for (v = 0; v < nv; v++) {
+			__m512i q = nnmem_avx512_requant(job, acc[i][v],
+							 j * NR + v * 16);
+
+			_mm_mask_storeu_epi8(out + v * 16,
+					     nnmem_avx512_mask(nreal - v * 16),
+					     _mm512_cvtsepi32_epi8(q));
+		}
+	}
+}
+
+static __always_inline void
+nnmem_avx512_col(const struct nnmem_fast_job *job, u32 p0, u32 p1,
+		 const u32 nv, u32 j)
+{
+	u32 pix;
+
+	for (pix = p0; pix + MR <= p1; pix += MR)
+		nnmem_avx512_tile(job, pix, MR, nv, j);
+	switch (p1 - pix) {
+	case 5:
+		nnmem_avx512_tile(job, pix, 5, nv, j);
+		break;
+	case 4:
+		nnmem_avx512_tile(job, pix, 4, nv, j);
+		break;
+	case 3:
+		nnmem_avx512_tile(job, pix, 3, nv, j);
+		break;
+	case 2:
+		nnmem_avx512_tile(job, pix, 2, nv, j);
+		break;
+	case 1:
+		nnmem_avx512_tile(job, pix, 1, nv, j);
+		break;
+	}
+}
+
+/**
+ * nnmem_fast_avx512_dense() - AVX-512 VNNI dense chunk
+ * @job: the run
+ * @p0: first output pixel
+ * @p1: one past the last
+ * @j0: first column (a group's block of 64 output channels)
+ * @j1: one past the last
+ */
+void nnmem_fast_avx512_dense(const struct nnmem_fast_job *job, u32 p0,
+			     u32 p1, u32 j0, u32 j1)
+{
+	const struct nnmem_fast_plan *pl = job->plan;
+	u32 nblk = pl->ncols / pl->p.groups, j, left;
+
+	for (j = j0; j < j1; j++) {
+		left = pl->opg - (j % nblk) * NR;
+		if (left > 48)
+			nnmem_avx512_col(job, p0, p1, 4, j);
+		else if (left > 32)
+			nnmem_avx512_col(job, p0, p1, 3, j);
+		else if (left > 16)
+			nnmem_avx512_col(job, p0, p1, 2, j);
+		else
+			nnmem_avx512_col(job, p0, p1, 1, j);
+	}
+}
+
+/**
+ * nnmem_fast_avx512_dw() - AVX-512 depthwise chunk
+ * @job: the run
+ * @p0: first output pixel
+ * @p1: one past the last
+ * @j0: first column (block of 16 channels)
+ * @j1: one past the last
+ */
+void nnmem_fast_avx512_dw(const struct nnmem_fast_job *job, u32 p0, u32 p1,
+			  u32 j0, u32 j1)
+{
+	const struct nnmem_fast_plan *pl = job->plan;
+	const struct nnmem_conv2d_params *p = &pl->p;
+	const s32 *wt = (const s32 *)(job->packed + pl->off_w);
+	const __m128i zp = _mm_set1_epi8((char)p->input_zero_point);
+	u32 pix, j, c0, ky, kx, b;
+	__mmask16 k;
+	__m512i acc;
+	int y0, x0;
+
+	for (pix = p0; pix < p1; pix++) {
+		nnmem_fast_pixel(pl, pix, &b, &y0, &x0);
+		for (j = j0; j < j1; j++) {
+			c0 = j * NNMEM_FAST_DW_NR;
+			k = nnmem_avx512_mask(p->out_c - c0);
+			acc = _mm512_setzero_si512();
+			for (ky = 0; ky < p->k_h; ky++) {
+				for (kx = 0; kx < p->k_w; kx++) {
+					const s8 *a = nnmem_fast_tap_ptr(job, b,
+							y0, x0, ky, kx, c0);
+					const s32 *w = wt + ((size_t)ky *
+							     p->k_w + kx) *
+							    pl->ocpad + c0;
+					__m128i in = a ?
+						_mm_maskz_loadu_epi8(k, a) : zp;
+
+					acc = _mm512_add_epi32(acc,
+						_mm512_mullo_epi32(
+						_mm512_cvtepi8_epi32(in),
+						_mm512_loadu_si512(w)));
+				}
+			}
+			acc = nnmem_avx512_requant(job, acc, c0);
+			_mm_mask_storeu_epi8(job->output + (size_t)pix *
+					     p->out_c + c0, k,
+					     _mm512_cvtsepi32_epi8(acc));
+		}
+	}
+}
