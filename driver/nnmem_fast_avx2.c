@@ -124,8 +124,10 @@ nnmem_avx2_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 
 	for (i = 0; i < 16; i++)
 		zpbuf[i] = (s8)p->input_zero_point;
+	_Pragma("GCC unroll 8")
 	for (i = 0; i < n; i++) {
 		nnmem_fast_pixel(pl, pix + i, &b[i], &y0[i], &x0[i]);
+		_Pragma("GCC unroll 8")
 		for (m = 0; m < 4; m++)
 			acc[i][m] = _mm256_setzero_si256();
 	}
@@ -134,6 +136,7 @@ nnmem_avx2_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 			const __s16 *wt = wcol + ((size_t)ky * p->k_w + kx) *
 						 pl->kpad * NR;
 
+			_Pragma("GCC unroll 8")
 			for (i = 0; i < n; i++) {
 				a[i] = nnmem_fast_tap_ptr(job, b[i], y0[i],
 							  x0[i], ky, kx, gofs);
@@ -142,6 +145,7 @@ nnmem_avx2_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 					a[i] = zpbuf;
 			}
 			for (kc = 0; kc < kfull; kc++) {
+				_Pragma("GCC unroll 8")
 				for (i = 0; i < n; i++) {
 					va[i] = _mm256_cvtepi8_epi16(
 						_mm_broadcastq_epi64(
@@ -149,11 +153,14 @@ nnmem_avx2_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 								a[i])));
 					a[i] += st[i];
 				}
+				_Pragma("GCC unroll 8")
 				for (m = 0; m < 4; m++)
 					w[m] = _mm256_load_si256(
 						(const __m256i *)wt + m);
 				wt += 8 * NR;
+				_Pragma("GCC unroll 8")
 				for (i = 0; i < n; i++)
+					_Pragma("GCC unroll 8")
 					for (m = 0; m < 4; m++)
 						acc[i][m] = _mm256_add_epi32(
 							acc[i][m],
@@ -162,16 +169,20 @@ nnmem_avx2_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 			}
 			if (!ktail)
 				continue;
+			_Pragma("GCC unroll 8")
 			for (i = 0; i < n; i++)
 				va[i] = _mm256_cvtepi8_epi16(
 					_mm_broadcastq_epi64(
 					nnmem_avx2_load8(a[i], ktail,
 							 st[i] ? job->in_end :
 							 zpbuf + 16)));
+			_Pragma("GCC unroll 8")
 			for (m = 0; m < 4; m++)
 				w[m] = _mm256_load_si256((const __m256i *)wt +
 							 m);
+			_Pragma("GCC unroll 8")
 			for (i = 0; i < n; i++)
+				_Pragma("GCC unroll 8")
 				for (m = 0; m < 4; m++)
 					acc[i][m] = _mm256_add_epi32(acc[i][m],
 						_mm256_madd_epi16(va[i], w[m]));
@@ -179,6 +190,7 @@ nnmem_avx2_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 	}
 	if (nreal > NR)
 		nreal = NR;
+	_Pragma("GCC unroll 8")
 	for (i = 0; i < n; i++) {
 		s8 *out = job->output + (size_t)(pix + i) * p->out_c +
 			  g * pl->opg + nb * NR;
@@ -218,6 +230,87 @@ void nnmem_fast_avx2_dense(const struct nnmem_fast_job *job, u32 p0, u32 p1,
 	}
 }
 
+/* 16 input channels at @a, @n of them wanted, safely (see load8). */
+static __always_inline __m128i nnmem_avx2_load16(const s8 *a, u32 n,
+						 const s8 *end)
+{
+	u8 buf[16] = { 0 };
+	u32 k;
+
+	if (a + 16 <= end)
+		return _mm_loadu_si128((const __m128i *)a);
+	for (k = 0; k < n && k < 16; k++)
+		buf[k] = (u8)a[k];
+	return _mm_loadu_si128((const __m128i *)buf);
+}
+
+/*
+ * Depthwise: one pixel, @nv columns of 16 channels from column @j (two
+ * registers each); the tap's address is computed once for all of them.
+ */
+static __always_inline void
+nnmem_avx2_dw_tile(const struct nnmem_fast_job *job, u32 pix, u32 j,
+		   const u32 nv)
+{
+	const struct nnmem_fast_plan *pl = job->plan;
+	const struct nnmem_conv2d_params *p = &pl->p;
+	const s32 *wt = (const s32 *)(job->packed + pl->off_w);
+	const __m128i zp = _mm_set1_epi8((char)p->input_zero_point);
+	u32 c0 = j * NNMEM_FAST_DW_NR, ky, kx, b, v, k_h = p->k_h;
+	u32 k_w = p->k_w, ocpad = pl->ocpad, out_c = p->out_c;
+	const s8 *end = job->in_end;
+	__m256i acc[2][2];
+	int y0, x0;
+
+	nnmem_fast_pixel(pl, pix, &b, &y0, &x0);
+	_Pragma("GCC unroll 2")
+	for (v = 0; v < nv; v++) {
+		acc[v][0] = _mm256_setzero_si256();
+		acc[v][1] = _mm256_setzero_si256();
+	}
+	for (ky = 0; ky < k_h; ky++) {
+		for (kx = 0; kx < k_w; kx++) {
+			const s8 *a = nnmem_fast_tap_ptr(job, b, y0, x0, ky,
+							 kx, c0);
+			const s32 *w = wt + ((size_t)ky * k_w + kx) * ocpad +
+				       c0;
+
+			_Pragma("GCC unroll 2")
+			for (v = 0; v < nv; v++) {
+				__m128i in = a ? nnmem_avx2_load16(a + 16 * v,
+						out_c - c0 - 16 * v, end) : zp;
+
+				acc[v][0] = _mm256_add_epi32(acc[v][0],
+					_mm256_mullo_epi32(
+					_mm256_cvtepi8_epi32(in),
+					_mm256_loadu_si256((const __m256i *)
+							   (w + 16 * v))));
+				acc[v][1] = _mm256_add_epi32(acc[v][1],
+					_mm256_mullo_epi32(
+					_mm256_cvtepi8_epi32(
+						_mm_srli_si128(in, 8)),
+					_mm256_loadu_si256((const __m256i *)
+							   (w + 16 * v + 8))));
+			}
+		}
+	}
+	_Pragma("GCC unroll 2")
+	for (v = 0; v < nv; v++) {
+		u32 c = c0 + 16 * v, n = out_c - c;
+		__m256i lo = nnmem_avx2_requant(job, acc[v][0], c);
+		__m256i hi = nnmem_avx2_requant(job, acc[v][1], c + 8);
+
+		/* packs works per 128-bit lane: reorder after */
+		lo = _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi),
+					      0xd8);
+		nnmem_avx2_store(job->output + (size_t)pix * out_c + c,
+				 _mm_packs_epi16(_mm256_castsi256_si128(lo),
+						 _mm256_extracti128_si256(lo,
+									  1)),
+				 n < 16 ? n : 16);
+	}
+}
+
 /**
  * nnmem_fast_avx2_dw() - AVX2 depthwise chunk
  * @job: the run
@@ -229,70 +322,12 @@ void nnmem_fast_avx2_dense(const struct nnmem_fast_job *job, u32 p0, u32 p1,
 void nnmem_fast_avx2_dw(const struct nnmem_fast_job *job, u32 p0, u32 p1,
 			u32 j0, u32 j1)
 {
-	const struct nnmem_fast_plan *pl = job->plan;
-	const struct nnmem_conv2d_params *p = &pl->p;
-	const s32 *wt = (const s32 *)(job->packed + pl->off_w);
-	u32 pix, j, c0, n, ky, kx, b, k;
-	s8 zpbuf[16] __aligned(16);
-	__m256i acc0, acc1, x;
-	__m128i v;
-	int y0, x0;
+	u32 pix, j;
 
-	for (k = 0; k < 16; k++)
-		zpbuf[k] = (s8)p->input_zero_point;
 	for (pix = p0; pix < p1; pix++) {
-		nnmem_fast_pixel(pl, pix, &b, &y0, &x0);
-		for (j = j0; j < j1; j++) {
-			c0 = j * NNMEM_FAST_DW_NR;
-			n = p->out_c - c0;
-			if (n > NNMEM_FAST_DW_NR)
-				n = NNMEM_FAST_DW_NR;
-			acc0 = _mm256_setzero_si256();
-			acc1 = _mm256_setzero_si256();
-			for (ky = 0; ky < p->k_h; ky++) {
-				for (kx = 0; kx < p->k_w; kx++) {
-					const s8 *a = nnmem_fast_tap_ptr(job, b,
-							y0, x0, ky, kx, c0);
-					const s32 *w = wt + ((size_t)ky *
-							     p->k_w + kx) *
-							    pl->ocpad + c0;
-
-					if (!a) {
-						v = _mm_load_si128((const __m128i *)
-								   zpbuf);
-					} else if (a + 16 <= job->in_end) {
-						v = _mm_loadu_si128((const __m128i *)
-								    a);
-					} else {
-						u8 buf[16] = { 0 };
-
-						for (k = 0; k < n; k++)
-							buf[k] = (u8)a[k];
-						v = _mm_loadu_si128((const __m128i *)
-								    buf);
-					}
-					x = _mm256_cvtepi8_epi32(v);
-					acc0 = _mm256_add_epi32(acc0,
-						_mm256_mullo_epi32(x,
-						_mm256_loadu_si256((const __m256i *)
-								   w)));
-					x = _mm256_cvtepi8_epi32(
-						_mm_srli_si128(v, 8));
-					acc1 = _mm256_add_epi32(acc1,
-						_mm256_mullo_epi32(x,
-						_mm256_loadu_si256((const __m256i *)
-								   (w + 8))));
-				}
-			}
-			acc0 = nnmem_avx2_requant(job, acc0, c0);
-			acc1 = nnmem_avx2_requant(job, acc1, c0 + 8);
-			/* packs works per 128-bit lane: reorder after */
-			acc0 = _mm256_packs_epi32(acc0, acc1);
-			acc0 = _mm256_permute4x64_epi64(acc0, 0xd8);
-			v = _mm_packs_epi16(_mm256_castsi256_si128(acc0),
-					    _mm256_extracti128_si256(acc0, 1));
-			nnmem_avx2_store(job->output + (size_t)pix * p->out_c +
-					 c0, v, n);
-		}
+		for (j = j0; j + 2 <= j1; j += 2)
+			nnmem_avx2_dw_tile(job, pix, j, 2);
+		if (j < j1)
+			nnmem_avx2_dw_tile(job, pix, j, 1);
 	}
 }

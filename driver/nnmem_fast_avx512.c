@@ -102,10 +102,13 @@ nnmem_avx512_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 	int y0[MR], x0[MR];
 	size_t st[MR];
 
+	_Pragma("GCC unroll 8")
 	for (i = 0; i < 4; i++)
 		zpbuf[i] = (s8)p->input_zero_point;
+	_Pragma("GCC unroll 8")
 	for (i = 0; i < n; i++) {
 		nnmem_fast_pixel(pl, pix + i, &b[i], &y0[i], &x0[i]);
+		_Pragma("GCC unroll 8")
 		for (v = 0; v < nv; v++)
 			acc[i][v] = _mm512_setzero_si512();
 	}
@@ -114,6 +117,7 @@ nnmem_avx512_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 			const s8 *wt = wcol + ((size_t)ky * p->k_w + kx) *
 					      pl->kpad * NR;
 
+			_Pragma("GCC unroll 8")
 			for (i = 0; i < n; i++) {
 				a[i] = nnmem_fast_tap_ptr(job, b[i], y0[i],
 							  x0[i], ky, kx, gofs);
@@ -122,15 +126,18 @@ nnmem_avx512_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 					a[i] = zpbuf;
 			}
 			for (kc = 0; kc < kfull; kc++) {
+				_Pragma("GCC unroll 8")
 				for (v = 0; v < nv; v++)
 					w[v] = _mm512_load_si512(wt + 64 * v);
 				wt += 4 * NR;
+				_Pragma("GCC unroll 8")
 				for (i = 0; i < n; i++) {
 					__m512i va = _mm512_set1_epi32((int)
 						(*(const nnmem_u32_unaligned *)
 						 a[i] ^ 0x80808080U));
 
 					a[i] += st[i];
+					_Pragma("GCC unroll 8")
 					for (v = 0; v < nv; v++)
 						acc[i][v] = _mm512_dpbusd_epi32(
 							acc[i][v], va, w[v]);
@@ -138,24 +145,29 @@ nnmem_avx512_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 			}
 			if (!ktail)
 				continue;
+			_Pragma("GCC unroll 8")
 			for (v = 0; v < nv; v++)
 				w[v] = _mm512_load_si512(wt + 64 * v);
+			_Pragma("GCC unroll 8")
 			for (i = 0; i < n; i++) {
 				__m512i va = _mm512_set1_epi32((int)
 					nnmem_avx512_load4(a[i], ktail,
 							   st[i] ? job->in_end :
 							   zpbuf + 4));
 
+				_Pragma("GCC unroll 8")
 				for (v = 0; v < nv; v++)
 					acc[i][v] = _mm512_dpbusd_epi32(
 						acc[i][v], va, w[v]);
 			}
 		}
 	}
+	_Pragma("GCC unroll 8")
 	for (i = 0; i < n; i++) {
 		s8 *out = job->output + (size_t)(pix + i) * p->out_c +
 			  g * pl->opg + nb * NR;
 
+		_Pragma("GCC unroll 8")
 		for (v = 0; v < nv; v++) {
 			__m512i q = nnmem_avx512_requant(job, acc[i][v],
 							 j * NR + v * 16);
@@ -221,6 +233,59 @@ void nnmem_fast_avx512_dense(const struct nnmem_fast_job *job, u32 p0,
 	}
 }
 
+/*
+ * Depthwise: one pixel, @nv registers of 16 channels from column @j; the
+ * tap's address is computed once for all of them.
+ */
+static __always_inline void
+nnmem_avx512_dw_tile(const struct nnmem_fast_job *job, u32 pix, u32 j,
+		     const u32 nv)
+{
+	const struct nnmem_fast_plan *pl = job->plan;
+	const struct nnmem_conv2d_params *p = &pl->p;
+	const s32 *wt = (const s32 *)(job->packed + pl->off_w);
+	const __m128i zp = _mm_set1_epi8((char)p->input_zero_point);
+	u32 c0 = j * NNMEM_FAST_DW_NR, ky, kx, b, v, k_h = p->k_h;
+	u32 k_w = p->k_w, ocpad = pl->ocpad, out_c = p->out_c;
+	__mmask16 k[4];
+	__m512i acc[4];
+	int y0, x0;
+
+	nnmem_fast_pixel(pl, pix, &b, &y0, &x0);
+	_Pragma("GCC unroll 4")
+	for (v = 0; v < nv; v++) {
+		k[v] = nnmem_avx512_mask(out_c - c0 - 16 * v);
+		acc[v] = _mm512_setzero_si512();
+	}
+	for (ky = 0; ky < k_h; ky++) {
+		for (kx = 0; kx < k_w; kx++) {
+			const s8 *a = nnmem_fast_tap_ptr(job, b, y0, x0, ky,
+							 kx, c0);
+			const s32 *w = wt + ((size_t)ky * k_w + kx) * ocpad +
+				       c0;
+
+			_Pragma("GCC unroll 4")
+			for (v = 0; v < nv; v++) {
+				__m128i in = a ? _mm_maskz_loadu_epi8(k[v],
+								a + 16 * v) :
+						 zp;
+
+				acc[v] = _mm512_add_epi32(acc[v],
+					_mm512_mullo_epi32(
+					_mm512_cvtepi8_epi32(in),
+					_mm512_loadu_si512(w + 16 * v)));
+			}
+		}
+	}
+	_Pragma("GCC unroll 4")
+	for (v = 0; v < nv; v++) {
+		__m512i q = nnmem_avx512_requant(job, acc[v], c0 + 16 * v);
+
+		_mm_mask_storeu_epi8(job->output + (size_t)pix * out_c + c0 +
+				     16 * v, k[v], _mm512_cvtsepi32_epi8(q));
+	}
+}
+
 /**
  * nnmem_fast_avx512_dw() - AVX-512 depthwise chunk
  * @job: the run
@@ -232,41 +297,21 @@ void nnmem_fast_avx512_dense(const struct nnmem_fast_job *job, u32 p0,
 void nnmem_fast_avx512_dw(const struct nnmem_fast_job *job, u32 p0, u32 p1,
 			  u32 j0, u32 j1)
 {
-	const struct nnmem_fast_plan *pl = job->plan;
-	const struct nnmem_conv2d_params *p = &pl->p;
-	const s32 *wt = (const s32 *)(job->packed + pl->off_w);
-	const __m128i zp = _mm_set1_epi8((char)p->input_zero_point);
-	u32 pix, j, c0, ky, kx, b;
-	__mmask16 k;
-	__m512i acc;
-	int y0, x0;
+	u32 pix, j;
 
 	for (pix = p0; pix < p1; pix++) {
-		nnmem_fast_pixel(pl, pix, &b, &y0, &x0);
-		for (j = j0; j < j1; j++) {
-			c0 = j * NNMEM_FAST_DW_NR;
-			k = nnmem_avx512_mask(p->out_c - c0);
-			acc = _mm512_setzero_si512();
-			for (ky = 0; ky < p->k_h; ky++) {
-				for (kx = 0; kx < p->k_w; kx++) {
-					const s8 *a = nnmem_fast_tap_ptr(job, b,
-							y0, x0, ky, kx, c0);
-					const s32 *w = wt + ((size_t)ky *
-							     p->k_w + kx) *
-							    pl->ocpad + c0;
-					__m128i in = a ?
-						_mm_maskz_loadu_epi8(k, a) : zp;
-
-					acc = _mm512_add_epi32(acc,
-						_mm512_mullo_epi32(
-						_mm512_cvtepi8_epi32(in),
-						_mm512_loadu_si512(w)));
-				}
-			}
-			acc = nnmem_avx512_requant(job, acc, c0);
-			_mm_mask_storeu_epi8(job->output + (size_t)pix *
-					     p->out_c + c0, k,
-					     _mm512_cvtsepi32_epi8(acc));
+		for (j = j0; j + 4 <= j1; j += 4)
+			nnmem_avx512_dw_tile(job, pix, j, 4);
+		switch (j1 - j) {
+		case 3:
+			nnmem_avx512_dw_tile(job, pix, j, 3);
+			break;
+		case 2:
+			nnmem_avx512_dw_tile(job, pix, j, 2);
+			break;
+		case 1:
+			nnmem_avx512_dw_tile(job, pix, j, 1);
+			break;
 		}
 	}
 }
