@@ -586,7 +586,8 @@ static int nnmem_fast_ref(const struct nnmem_fast_plan *pl,
 		};
 
 		return nnmem_fc_run(&pl->fc_p, &t, prog);
-	} else {
+	}
+	{
 		struct nnmem_conv2d_tensors t = {
 			.input = input, .filter = w->filter, .bias = w->bias,
 			.multiplier = w->multiplier, .shift = w->shift,

@@ -105,6 +105,33 @@ static __always_inline __m128i nnmem_avx2_load8(const s8 *a, u32 n,
 	return _mm_loadl_epi64((const __m128i *)buf);
 }
 
+/* 8 input bytes at @a as s16, in both 128-bit halves */
+static __always_inline __m256i nnmem_avx2_bcast8(__m128i v)
+{
+	return _mm256_cvtepi8_epi16(_mm_broadcastq_epi64(v));
+}
+
+/* one pixel's 8 input channels into its 4 accumulators */
+static __always_inline void nnmem_avx2_row(__m256i *acc, __m256i va,
+					   const __m256i *w)
+{
+	unsigned int m;
+
+	#pragma GCC unroll 4
+	for (m = 0; m < 4; m++)
+		acc[m] = _mm256_add_epi32(acc[m], _mm256_madd_epi16(va, w[m]));
+}
+
+/* 8 channels of a depthwise tap: @in's s8 times @w's s32 */
+static __always_inline __m256i nnmem_avx2_dwmac(__m256i acc, __m128i in,
+						const s32 *w)
+{
+	__m256i x = _mm256_cvtepi8_epi32(in);
+
+	x = _mm256_mullo_epi32(x, _mm256_loadu_si256((const __m256i *)w));
+	return _mm256_add_epi32(acc, x);
+}
+
 static __always_inline void
 nnmem_avx2_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 		u32 j)
@@ -124,10 +151,10 @@ nnmem_avx2_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 
 	for (i = 0; i < 16; i++)
 		zpbuf[i] = (s8)p->input_zero_point;
-	_Pragma("GCC unroll 8")
+	#pragma GCC unroll 8
 	for (i = 0; i < n; i++) {
 		nnmem_fast_pixel(pl, pix + i, &b[i], &y0[i], &x0[i]);
-		_Pragma("GCC unroll 8")
+		#pragma GCC unroll 8
 		for (m = 0; m < 4; m++)
 			acc[i][m] = _mm256_setzero_si256();
 	}
@@ -136,7 +163,7 @@ nnmem_avx2_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 			const __s16 *wt = wcol + ((size_t)ky * p->k_w + kx) *
 						 pl->kpad * NR;
 
-			_Pragma("GCC unroll 8")
+			#pragma GCC unroll 8
 			for (i = 0; i < n; i++) {
 				a[i] = nnmem_fast_tap_ptr(job, b[i], y0[i],
 							  x0[i], ky, kx, gofs);
@@ -145,59 +172,52 @@ nnmem_avx2_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 					a[i] = zpbuf;
 			}
 			for (kc = 0; kc < kfull; kc++) {
-				_Pragma("GCC unroll 8")
+				#pragma GCC unroll 8
 				for (i = 0; i < n; i++) {
-					va[i] = _mm256_cvtepi8_epi16(
-						_mm_broadcastq_epi64(
-						_mm_loadl_epi64((const __m128i *)
-								a[i])));
+					__m128i x = _mm_loadl_epi64((const void *)
+								    a[i]);
+
+					va[i] = nnmem_avx2_bcast8(x);
 					a[i] += st[i];
 				}
-				_Pragma("GCC unroll 8")
+				#pragma GCC unroll 8
 				for (m = 0; m < 4; m++)
-					w[m] = _mm256_load_si256(
-						(const __m256i *)wt + m);
+					w[m] = _mm256_load_si256((const void *)
+								 (wt + 16 * m));
 				wt += 8 * NR;
-				_Pragma("GCC unroll 8")
+				#pragma GCC unroll 8
 				for (i = 0; i < n; i++)
-					_Pragma("GCC unroll 8")
-					for (m = 0; m < 4; m++)
-						acc[i][m] = _mm256_add_epi32(
-							acc[i][m],
-							_mm256_madd_epi16(va[i],
-									  w[m]));
+					nnmem_avx2_row(acc[i], va[i], w);
 			}
 			if (!ktail)
 				continue;
-			_Pragma("GCC unroll 8")
-			for (i = 0; i < n; i++)
-				va[i] = _mm256_cvtepi8_epi16(
-					_mm_broadcastq_epi64(
-					nnmem_avx2_load8(a[i], ktail,
-							 st[i] ? job->in_end :
-							 zpbuf + 16)));
-			_Pragma("GCC unroll 8")
+			#pragma GCC unroll 8
+			for (i = 0; i < n; i++) {
+				const s8 *end = st[i] ? job->in_end :
+					       zpbuf + 16;
+				__m128i x = nnmem_avx2_load8(a[i], ktail, end);
+
+				va[i] = nnmem_avx2_bcast8(x);
+			}
+			#pragma GCC unroll 8
 			for (m = 0; m < 4; m++)
-				w[m] = _mm256_load_si256((const __m256i *)wt +
-							 m);
-			_Pragma("GCC unroll 8")
+				w[m] = _mm256_load_si256((const void *)
+							 (wt + 16 * m));
+			#pragma GCC unroll 8
 			for (i = 0; i < n; i++)
-				_Pragma("GCC unroll 8")
-				for (m = 0; m < 4; m++)
-					acc[i][m] = _mm256_add_epi32(acc[i][m],
-						_mm256_madd_epi16(va[i], w[m]));
+				nnmem_avx2_row(acc[i], va[i], w);
 		}
 	}
 	if (nreal > NR)
 		nreal = NR;
-	_Pragma("GCC unroll 8")
+	#pragma GCC unroll 8
 	for (i = 0; i < n; i++) {
 		s8 *out = job->output + (size_t)(pix + i) * p->out_c +
 			  g * pl->opg + nb * NR;
 		/* lanes: channels 0-3 | 4-7 */
-		__m256i h = _mm256_hadd_epi32(
-			_mm256_hadd_epi32(acc[i][0], acc[i][1]),
-			_mm256_hadd_epi32(acc[i][2], acc[i][3]));
+		__m256i h01 = _mm256_hadd_epi32(acc[i][0], acc[i][1]);
+		__m256i h23 = _mm256_hadd_epi32(acc[i][2], acc[i][3]);
+		__m256i h = _mm256_hadd_epi32(h01, h23);
 		__m128i v16;
 
 		h = nnmem_avx2_requant(job, h, j * NR);
@@ -263,7 +283,7 @@ nnmem_avx2_dw_tile(const struct nnmem_fast_job *job, u32 pix, u32 j,
 	int y0, x0;
 
 	nnmem_fast_pixel(pl, pix, &b, &y0, &x0);
-	_Pragma("GCC unroll 2")
+	#pragma GCC unroll 2
 	for (v = 0; v < nv; v++) {
 		acc[v][0] = _mm256_setzero_si256();
 		acc[v][1] = _mm256_setzero_si256();
@@ -275,26 +295,21 @@ nnmem_avx2_dw_tile(const struct nnmem_fast_job *job, u32 pix, u32 j,
 			const s32 *w = wt + ((size_t)ky * k_w + kx) * ocpad +
 				       c0;
 
-			_Pragma("GCC unroll 2")
+			#pragma GCC unroll 2
 			for (v = 0; v < nv; v++) {
 				__m128i in = a ? nnmem_avx2_load16(a + 16 * v,
 						out_c - c0 - 16 * v, end) : zp;
 
-				acc[v][0] = _mm256_add_epi32(acc[v][0],
-					_mm256_mullo_epi32(
-					_mm256_cvtepi8_epi32(in),
-					_mm256_loadu_si256((const __m256i *)
-							   (w + 16 * v))));
-				acc[v][1] = _mm256_add_epi32(acc[v][1],
-					_mm256_mullo_epi32(
-					_mm256_cvtepi8_epi32(
-						_mm_srli_si128(in, 8)),
-					_mm256_loadu_si256((const __m256i *)
-							   (w + 16 * v + 8))));
+				acc[v][0] = nnmem_avx2_dwmac(acc[v][0], in,
+							     w + 16 * v);
+				acc[v][1] = nnmem_avx2_dwmac(acc[v][1],
+							     _mm_srli_si128(in,
+									    8),
+							     w + 16 * v + 8);
 			}
 		}
 	}
-	_Pragma("GCC unroll 2")
+	#pragma GCC unroll 2
 	for (v = 0; v < nv; v++) {
 		u32 c = c0 + 16 * v, n = out_c - c;
 		__m256i lo = nnmem_avx2_requant(job, acc[v][0], c);

@@ -19,7 +19,7 @@
 #define MR	NNMEM_FAST_AVX512_MR
 #define NR	NNMEM_FAST_AVX512_NR
 
-typedef u32 nnmem_u32_unaligned __attribute__((aligned(1), may_alias));
+typedef u32 nnmem_u32_unaligned __aligned(1) __attribute__((may_alias));
 
 /* As nnmem_avx2_requant(), for 16 channels from padded channel @i. */
 static __always_inline __m512i
@@ -30,8 +30,8 @@ nnmem_avx512_requant(const struct nnmem_fast_job *job, __m512i x, u32 i)
 	const __m512i one = _mm512_set1_epi32(1);
 	__mmask16 sat, up;
 
-	x = _mm512_add_epi32(x, _mm512_loadu_si512(
-			nnmem_fast_qarray(job, NNMEM_FAST_Q_BIAS) + i));
+	m = _mm512_loadu_si512(nnmem_fast_qarray(job, NNMEM_FAST_Q_BIAS) + i);
+	x = _mm512_add_epi32(x, m);
 	m = _mm512_loadu_si512(nnmem_fast_qarray(job, NNMEM_FAST_Q_MULT) + i);
 	ls = _mm512_loadu_si512(nnmem_fast_qarray(job,
 						  NNMEM_FAST_Q_LSHIFT) + i);
@@ -84,6 +84,17 @@ static __always_inline u32 nnmem_avx512_load4(const s8 *a, u32 n,
 	return v ^ 0x80808080U;
 }
 
+/* one pixel's 4 input channels (@va, u8) into its @nv accumulators */
+static __always_inline void nnmem_avx512_row(__m512i *acc, __m512i va,
+					     const __m512i *w, const u32 nv)
+{
+	u32 v;
+
+	#pragma GCC unroll 4
+	for (v = 0; v < nv; v++)
+		acc[v] = _mm512_dpbusd_epi32(acc[v], va, w[v]);
+}
+
 /* A tile of @n pixels x @nv registers of 16 channels of column @j. */
 static __always_inline void
 nnmem_avx512_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
@@ -102,13 +113,13 @@ nnmem_avx512_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 	int y0[MR], x0[MR];
 	size_t st[MR];
 
-	_Pragma("GCC unroll 8")
+	#pragma GCC unroll 8
 	for (i = 0; i < 4; i++)
 		zpbuf[i] = (s8)p->input_zero_point;
-	_Pragma("GCC unroll 8")
+	#pragma GCC unroll 8
 	for (i = 0; i < n; i++) {
 		nnmem_fast_pixel(pl, pix + i, &b[i], &y0[i], &x0[i]);
-		_Pragma("GCC unroll 8")
+		#pragma GCC unroll 8
 		for (v = 0; v < nv; v++)
 			acc[i][v] = _mm512_setzero_si512();
 	}
@@ -117,7 +128,7 @@ nnmem_avx512_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 			const s8 *wt = wcol + ((size_t)ky * p->k_w + kx) *
 					      pl->kpad * NR;
 
-			_Pragma("GCC unroll 8")
+			#pragma GCC unroll 8
 			for (i = 0; i < n; i++) {
 				a[i] = nnmem_fast_tap_ptr(job, b[i], y0[i],
 							  x0[i], ky, kx, gofs);
@@ -126,48 +137,43 @@ nnmem_avx512_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 					a[i] = zpbuf;
 			}
 			for (kc = 0; kc < kfull; kc++) {
-				_Pragma("GCC unroll 8")
+				#pragma GCC unroll 8
 				for (v = 0; v < nv; v++)
 					w[v] = _mm512_load_si512(wt + 64 * v);
 				wt += 4 * NR;
-				_Pragma("GCC unroll 8")
+				#pragma GCC unroll 8
 				for (i = 0; i < n; i++) {
 					__m512i va = _mm512_set1_epi32((int)
 						(*(const nnmem_u32_unaligned *)
 						 a[i] ^ 0x80808080U));
 
 					a[i] += st[i];
-					_Pragma("GCC unroll 8")
-					for (v = 0; v < nv; v++)
-						acc[i][v] = _mm512_dpbusd_epi32(
-							acc[i][v], va, w[v]);
+					nnmem_avx512_row(acc[i], va, w, nv);
 				}
 			}
 			if (!ktail)
 				continue;
-			_Pragma("GCC unroll 8")
+			#pragma GCC unroll 8
 			for (v = 0; v < nv; v++)
 				w[v] = _mm512_load_si512(wt + 64 * v);
-			_Pragma("GCC unroll 8")
+			#pragma GCC unroll 8
 			for (i = 0; i < n; i++) {
-				__m512i va = _mm512_set1_epi32((int)
-					nnmem_avx512_load4(a[i], ktail,
-							   st[i] ? job->in_end :
-							   zpbuf + 4));
+				const s8 *end = st[i] ? job->in_end :
+					       zpbuf + 4;
+				u32 x = nnmem_avx512_load4(a[i], ktail, end);
 
-				_Pragma("GCC unroll 8")
-				for (v = 0; v < nv; v++)
-					acc[i][v] = _mm512_dpbusd_epi32(
-						acc[i][v], va, w[v]);
+				nnmem_avx512_row(acc[i],
+						 _mm512_set1_epi32((int)x), w,
+						 nv);
 			}
 		}
 	}
-	_Pragma("GCC unroll 8")
+	#pragma GCC unroll 8
 	for (i = 0; i < n; i++) {
 		s8 *out = job->output + (size_t)(pix + i) * p->out_c +
 			  g * pl->opg + nb * NR;
 
-		_Pragma("GCC unroll 8")
+		#pragma GCC unroll 8
 		for (v = 0; v < nv; v++) {
 			__m512i q = nnmem_avx512_requant(job, acc[i][v],
 							 j * NR + v * 16);
@@ -252,7 +258,7 @@ nnmem_avx512_dw_tile(const struct nnmem_fast_job *job, u32 pix, u32 j,
 	int y0, x0;
 
 	nnmem_fast_pixel(pl, pix, &b, &y0, &x0);
-	_Pragma("GCC unroll 4")
+	#pragma GCC unroll 4
 	for (v = 0; v < nv; v++) {
 		k[v] = nnmem_avx512_mask(out_c - c0 - 16 * v);
 		acc[v] = _mm512_setzero_si512();
@@ -264,20 +270,23 @@ nnmem_avx512_dw_tile(const struct nnmem_fast_job *job, u32 pix, u32 j,
 			const s32 *w = wt + ((size_t)ky * k_w + kx) * ocpad +
 				       c0;
 
-			_Pragma("GCC unroll 4")
+			#pragma GCC unroll 4
 			for (v = 0; v < nv; v++) {
-				__m128i in = a ? _mm_maskz_loadu_epi8(k[v],
-								a + 16 * v) :
-						 zp;
+				__m128i in = zp;
+				__m512i x;
 
-				acc[v] = _mm512_add_epi32(acc[v],
-					_mm512_mullo_epi32(
-					_mm512_cvtepi8_epi32(in),
-					_mm512_loadu_si512(w + 16 * v)));
+				if (a)
+					in = _mm_maskz_loadu_epi8(k[v],
+								  a + 16 * v);
+				x = _mm512_mullo_epi32(_mm512_cvtepi8_epi32(in),
+						       _mm512_loadu_si512(w +
+									  16 *
+									  v));
+				acc[v] = _mm512_add_epi32(acc[v], x);
 			}
 		}
 	}
-	_Pragma("GCC unroll 4")
+	#pragma GCC unroll 4
 	for (v = 0; v < nv; v++) {
 		__m512i q = nnmem_avx512_requant(job, acc[v], c0 + 16 * v);
 
