@@ -8,7 +8,7 @@ set -euo pipefail
 PKGS="build-essential qemu-system-x86 busybox-static cpio kmod bc bison flex
 libelf-dev libssl-dev dwarves python3 linux-source-6.12 sparse libnl-3-dev
 libnl-genl-3-dev libjson-c-dev pkg-config xz-utils gzip
-cppcheck clang clang-tidy libclang-rt-14-dev"
+cppcheck clang clang-tidy libclang-rt-14-dev libxnnpack-dev libpthreadpool-dev"
 # Header packages are resolved from the metapackages, never hard-coded.
 METAS="linux-headers-amd64 linux-headers-6.12-amd64"
 
