@@ -31,9 +31,9 @@
  *
  * Data structures. Every byte of the arena is in exactly one free extent
  * or one region's reservation. Free extents live in one rbtree ordered by
- * address and augmented with the size of the largest extent in each
- * subtree: the kernel's augmented rbtree (<linux/rbtree_augmented.h>,
- * RB_DECLARE_CALLBACKS_MAX), kept the way drm_mm.c keeps its holes for
+ * address and augmented with the largest fit in each subtree (below):
+ * the kernel's augmented rbtree (<linux/rbtree_augmented.h>,
+ * RB_DECLARE_CALLBACKS), kept the way drm_mm.c keeps its holes for
  * DRM_MM_INSERT_LOW/HIGH. Userspace builds use the kernel tree's own
  * userspace copy of that code (tools/lib/rbtree.c), so the unit tests, the
  * fuzz harness and the benchmark run the rbtree the module runs. An
@@ -42,25 +42,44 @@
  * coalesced, which never moves it in the address order) recomputes its
  * ancestors' maxima up to the first that does not change.
  *
- * Descending the tree and skipping subtrees whose largest extent is too
- * small finds the lowest (or highest) extent of at least the requested
- * size in O(log n), and the next such extent after (or before) a given
- * one, also in O(log n). Alignment can make an extent that is large
- * enough useless, so the search checks each candidate exactly and moves on
- * to the next; the answer is exactly the lowest (highest) fitting
- * position. Each candidate skipped that way costs O(log n), so a search is
- * O((k + 1) log n) for k skipped extents; an extent at least
- * size + align - 1 long is never skipped, and in practice k is small
- * (about 2.5 on average at 100,000 live regions with the benchmark's mix
- * of 64- and 4096-byte alignments).
+ * The augmentation is kept at three alignment levels (1, 64 and 4096
+ * bytes): at each, the largest size that fits in an extent at an offset
+ * of that alignment, and the largest such over each subtree. A request
+ * aligned to A searches at the highest level whose alignment divides A:
+ * descending the tree and skipping subtrees whose maximum at that level is
+ * too small finds the lowest (or highest) extent where the request may
+ * fit in O(log n), and the next such extent after (or before) a given
+ * one, also in O(log n). At the level of exactly A (the 64-byte default,
+ * the page alignment of mappable regions, or 1) every candidate fits.
+ * Otherwise alignment can still make a candidate useless, so the search
+ * checks each candidate exactly and moves on to the next; the answer is
+ * exactly the lowest (highest) fitting position either way. Each
+ * candidate skipped costs O(log n); an extent at least size + align - 1
+ * long is never skipped. (With one level, plain sizes, the benchmark's
+ * page-aligned requests skipped about 57 candidates each at 100,000 live
+ * regions, most of the search time.)
  * The search stops at the first extent beyond the other end's boundary,
  * since no extent straddles it.
  *
- * Live regions of each kind sit in their own (plain) rbtree by position,
- * so weight_top and activation_bottom are O(log n) lookups. A weight's
- * reservation ends where the weight ends and an activation's starts where
- * the activation starts, so both are the same whether counted by region or
- * by reservation.
+ * All pieces, free extents and regions alike, also sit in one doubly
+ * linked list in address order (struct nnmem_arena_link, embedded in
+ * both). Freeing a region finds its neighbours there in O(1) instead of
+ * descending the tree, and placing one links it in next to the extent it
+ * came from, also in O(1): no per-kind tree of regions to descend and
+ * rebalance (at 100,000 live regions those two trees cost about as much
+ * as everything else together, mostly cache misses). The tree is descended
+ * only to search and to insert an extent freed between two regions.
+ *
+ * weight_top and activation_bottom are cached. Placing a region can only
+ * raise weight_top (lower activation_bottom). Freeing the highest weight
+ * lowers weight_top to the start of the extent that then holds its space:
+ * everything below that extent is a weight or free (activations all lie
+ * above the freed weight), so the piece just below it is the next highest
+ * weight, or the extent starts at 0 when no weight is left. Likewise for
+ * the lowest activation and the end of its extent. A weight's reservation
+ * ends where the weight ends and an activation's starts where the
+ * activation starts, so both are the same whether counted by region or by
+ * reservation.
  *
  * Memory. Extent nodes come from the caller's ops->zalloc. There are at
  * most (live regions + 1) free extents, since two extents always have a
@@ -76,8 +95,8 @@
  * is bounded by the end of an extent, which is at most the arena size.
  *
  * nnmem_arena_check() verifies all of this, the red-black rules of the
- * three trees included, in O(n) and without recursion; debugfs and the
- * tests run it.
+ * tree and the list's links included, in O(n) and without recursion;
+ * debugfs and the tests run it.
  *
  * Nothing here sleeps, locks, recurses or uses floating point; the caller
  * serialises calls on one arena and chooses what ops->zalloc may do.
@@ -87,20 +106,46 @@
 
 #include <linux/rbtree_augmented.h>
 
+/*
+ * Alignment levels of the free tree's maxima: at level i, an extent
+ * offers the largest size that fits in it at an offset aligned to
+ * 1 << nnmem_arena_level_shift[i] (level 0 is its plain size). A request
+ * aligned to A searches at the highest level whose alignment divides A,
+ * so that the 64-byte default and page-aligned (mappable) requests never
+ * meet an extent that is large enough but useless to them.
+ */
+#define NNMEM_ARENA_LEVELS	3	/* nnmem_arena_extent_fit() spells them out */
+static const u8 nnmem_arena_level_shift[NNMEM_ARENA_LEVELS] = { 0, 6, 12 };
+
+/**
+ * struct nnmem_arena_fit - what the largest fitting request is, per level
+ * @max: at each alignment level, the largest size that fits
+ */
+struct nnmem_arena_fit {
+	u64 max[NNMEM_ARENA_LEVELS];
+};
+
 /**
  * struct nnmem_arena_extent - a free extent
  * @node: link in &nnmem_arena.free_tree, by @start
  * @start: first free byte
  * @size: free bytes, never 0
- * @subtree_max: largest @size in the subtree rooted at @node
+ * @subtree: in the tree: the largest fit at each level over the subtree
+ *	rooted at @node
  * @next_spare: next node on &nnmem_arena.spare while unused
+ * @link: its place among the arena's pieces, while in the tree
+ *
+ * The search reads only the first 64 bytes, one cache line on most CPUs.
  */
 struct nnmem_arena_extent {
 	struct rb_node node;
 	u64 start;
 	u64 size;
-	u64 subtree_max;
-	struct nnmem_arena_extent *next_spare;
+	union {
+		struct nnmem_arena_fit subtree;
+		struct nnmem_arena_extent *next_spare;
+	};
+	struct nnmem_arena_link link;
 };
 
 static inline struct nnmem_arena_extent *
@@ -109,47 +154,171 @@ nnmem_arena_extent_of(const struct rb_node *node)
 	return node ? rb_entry(node, struct nnmem_arena_extent, node) : NULL;
 }
 
-static inline u64 nnmem_arena_extent_size(const struct nnmem_arena_extent *e)
+/* The largest size that fits in @e at an offset aligned to 1 << @shift. */
+static inline u64 nnmem_arena_extent_avail(const struct nnmem_arena_extent *e,
+					   unsigned int shift)
 {
-	return e->size;
+	u64 pad = (0 - e->start) & ((1ULL << shift) - 1);
+
+	return pad < e->size ? e->size - pad : 0;
+}
+
+static inline u64 nnmem_arena_max(u64 a, u64 b)
+{
+	return a > b ? a : b;
+}
+
+/* Raise @fit to @child's subtree maxima, if there is a child. */
+static inline void nnmem_arena_fit_raise(struct nnmem_arena_fit *fit,
+					 const struct rb_node *child)
+{
+	const struct nnmem_arena_extent *c = nnmem_arena_extent_of(child);
+
+	if (!c)
+		return;
+	fit->max[0] = nnmem_arena_max(fit->max[0], c->subtree.max[0]);
+	fit->max[1] = nnmem_arena_max(fit->max[1], c->subtree.max[1]);
+	fit->max[2] = nnmem_arena_max(fit->max[2], c->subtree.max[2]);
+}
+
+/* @e's own fits at each level, raised to its children's maxima. */
+static inline void nnmem_arena_extent_fit(const struct nnmem_arena_extent *e,
+					  struct nnmem_arena_fit *fit)
+{
+	fit->max[0] = e->size;
+	fit->max[1] = nnmem_arena_extent_avail(e, nnmem_arena_level_shift[1]);
+	fit->max[2] = nnmem_arena_extent_avail(e, nnmem_arena_level_shift[2]);
+	nnmem_arena_fit_raise(fit, e->node.rb_left);
+	nnmem_arena_fit_raise(fit, e->node.rb_right);
+}
+
+static inline bool nnmem_arena_fit_equal(const struct nnmem_arena_fit *a,
+					 const struct nnmem_arena_fit *b)
+{
+	return !((a->max[0] ^ b->max[0]) | (a->max[1] ^ b->max[1]) |
+		 (a->max[2] ^ b->max[2]));
 }
 
 /*
- * nnmem_arena_extent_cb: keeps @subtree_max right through the rbtree's
+ * Recompute @e's subtree maxima; with @exit, return true (and change
+ * nothing) if they are unchanged, so that propagation stops there.
+ */
+static inline bool nnmem_arena_extent_compute(struct nnmem_arena_extent *e,
+					      bool exit)
+{
+	struct nnmem_arena_fit fit;
+
+	nnmem_arena_extent_fit(e, &fit);
+	if (exit && nnmem_arena_fit_equal(&fit, &e->subtree))
+		return true;
+	e->subtree = fit;
+	return false;
+}
+
+/*
+ * nnmem_arena_extent_cb: keeps @subtree right through the rbtree's
  * rotations; nnmem_arena_extent_cb_propagate() after an in-place resize.
  */
-RB_DECLARE_CALLBACKS_MAX(static, nnmem_arena_extent_cb,
-			 struct nnmem_arena_extent, node,
-			 u64, subtree_max, nnmem_arena_extent_size)
+RB_DECLARE_CALLBACKS(static, nnmem_arena_extent_cb,
+		     struct nnmem_arena_extent, node, subtree,
+		     nnmem_arena_extent_compute)
 
 static inline u64 nnmem_arena_extent_end(const struct nnmem_arena_extent *e)
 {
 	return e->start + e->size;
 }
 
-/* Largest extent in the subtree at @node, 0 for an empty subtree. */
-static inline u64 nnmem_arena_subtree_max(const struct rb_node *node)
+/* Largest fit at level @lvl in the subtree at @node, 0 if empty. */
+static inline u64 nnmem_arena_subtree_max(const struct rb_node *node, int lvl)
 {
-	return node ? nnmem_arena_extent_of(node)->subtree_max : 0;
+	return node ? nnmem_arena_extent_of(node)->subtree.max[lvl] : 0;
 }
 
-static inline u64 nnmem_arena_max3(u64 a, u64 b, u64 c)
+/* Largest fit at level @lvl in the extent at @node itself. */
+static inline u64 nnmem_arena_node_avail(const struct rb_node *node, int lvl)
 {
-	u64 m = a > b ? a : b;
+	return nnmem_arena_extent_avail(nnmem_arena_extent_of(node),
+					nnmem_arena_level_shift[lvl]);
+}
 
-	return m > c ? m : c;
+/* The highest level whose alignment divides @align, a power of two. */
+static inline int nnmem_arena_level(u64 align)
+{
+	int lvl = NNMEM_ARENA_LEVELS - 1;
+
+	while (lvl && align < (1ULL << nnmem_arena_level_shift[lvl]))
+		lvl--;
+	return lvl;
+}
+
+static inline struct nnmem_arena_extent *
+nnmem_arena_link_extent(const struct nnmem_arena_link *l)
+{
+	return container_of(l, struct nnmem_arena_extent, link);
 }
 
 static inline struct nnmem_arena_region *
-nnmem_arena_region_of(const struct rb_node *node)
+nnmem_arena_link_region(const struct nnmem_arena_link *l)
 {
-	return node ? rb_entry(node, struct nnmem_arena_region, node) : NULL;
+	return container_of(l, struct nnmem_arena_region, link);
 }
 
-static bool nnmem_arena_region_less(struct rb_node *a, const struct rb_node *b)
+/* The free extent @l is, or NULL if it is a region or no piece at all. */
+static inline struct nnmem_arena_extent *
+nnmem_arena_link_free(const struct nnmem_arena_link *l)
 {
-	return nnmem_arena_region_of(a)->res_start <
-	       nnmem_arena_region_of(b)->res_start;
+	return l && l->free ? nnmem_arena_link_extent(l) : NULL;
+}
+
+/* Put piece @n in @old's place in the address order. */
+static void nnmem_arena_link_replace(struct nnmem_arena *arena,
+				     struct nnmem_arena_link *old,
+				     struct nnmem_arena_link *n)
+{
+	n->prev = old->prev;
+	n->next = old->next;
+	if (n->prev)
+		n->prev->next = n;
+	else
+		arena->first = n;
+	if (n->next)
+		n->next->prev = n;
+}
+
+/* Link piece @n in just below piece @at. */
+static void nnmem_arena_link_before(struct nnmem_arena *arena,
+				    struct nnmem_arena_link *n,
+				    struct nnmem_arena_link *at)
+{
+	n->prev = at->prev;
+	n->next = at;
+	if (at->prev)
+		at->prev->next = n;
+	else
+		arena->first = n;
+	at->prev = n;
+}
+
+/* Link piece @n in just above piece @at. */
+static void nnmem_arena_link_after(struct nnmem_arena_link *n,
+				   struct nnmem_arena_link *at)
+{
+	n->prev = at;
+	n->next = at->next;
+	if (at->next)
+		at->next->prev = n;
+	at->next = n;
+}
+
+static void nnmem_arena_unlink(struct nnmem_arena *arena,
+			       struct nnmem_arena_link *n)
+{
+	if (n->prev)
+		n->prev->next = n->next;
+	else
+		arena->first = n->next;
+	if (n->next)
+		n->next->prev = n->prev;
 }
 
 static inline bool nnmem_arena_is_pow2(u64 x)
@@ -178,100 +347,82 @@ nnmem_arena_spare_pop(struct nnmem_arena *arena)
 	return e;
 }
 
-static u64 nnmem_arena_weight_top(const struct nnmem_arena *arena)
-{
-	struct rb_node *node;
-	struct nnmem_arena_region *r;
-
-	node = rb_last(&arena->regions[NNMEM_ARENA_WEIGHT]);
-	if (!node)
-		return 0;
-	r = nnmem_arena_region_of(node);
-	return r->res_start + r->res_size;
-}
-
-static u64 nnmem_arena_activation_bottom(const struct nnmem_arena *arena)
-{
-	struct rb_node *node;
-
-	node = rb_first(&arena->regions[NNMEM_ARENA_ACTIVATION]);
-	return node ? nnmem_arena_region_of(node)->res_start : arena->size;
-}
-
 /*
  * The searches below differ from drm_mm's in one respect: they return
- * exactly the lowest (highest) extent of at least @size, and the next one
- * after (before) it, never an extent that is too small.
+ * exactly the lowest (highest) extent where @size fits at level @lvl, and
+ * the next one after (before) it, never an extent that is too small.
  */
 
-/* Lowest extent in the subtree at @node at least @size long, or NULL. */
+/* Lowest extent in the subtree at @node where @size fits, or NULL. */
 static struct rb_node *nnmem_arena_subtree_first_fit(struct rb_node *node,
-						     u64 size)
+						     u64 size, int lvl)
 {
-	if (nnmem_arena_subtree_max(node) < size)
+	if (nnmem_arena_subtree_max(node, lvl) < size)
 		return NULL;
 	for (;;) {
-		if (nnmem_arena_subtree_max(node->rb_left) >= size) {
+		if (nnmem_arena_subtree_max(node->rb_left, lvl) >= size) {
 			node = node->rb_left;
 			continue;
 		}
-		if (nnmem_arena_extent_of(node)->size >= size)
+		if (nnmem_arena_node_avail(node, lvl) >= size)
 			return node;
 		node = node->rb_right;
 	}
 }
 
-/* Highest extent in the subtree at @node at least @size long, or NULL. */
+/* Highest extent in the subtree at @node where @size fits, or NULL. */
 static struct rb_node *nnmem_arena_subtree_last_fit(struct rb_node *node,
-						    u64 size)
+						    u64 size, int lvl)
 {
-	if (nnmem_arena_subtree_max(node) < size)
+	if (nnmem_arena_subtree_max(node, lvl) < size)
 		return NULL;
 	for (;;) {
-		if (nnmem_arena_subtree_max(node->rb_right) >= size) {
+		if (nnmem_arena_subtree_max(node->rb_right, lvl) >= size) {
 			node = node->rb_right;
 			continue;
 		}
-		if (nnmem_arena_extent_of(node)->size >= size)
+		if (nnmem_arena_node_avail(node, lvl) >= size)
 			return node;
 		node = node->rb_left;
 	}
 }
 
-/* Next extent after @node at least @size long, or NULL. */
-static struct rb_node *nnmem_arena_next_fit(struct rb_node *node, u64 size)
+/* Next extent after @node where @size fits, or NULL. */
+static struct rb_node *nnmem_arena_next_fit(struct rb_node *node, u64 size,
+					    int lvl)
 {
 	struct rb_node *parent;
 
-	if (nnmem_arena_subtree_max(node->rb_right) >= size)
-		return nnmem_arena_subtree_first_fit(node->rb_right, size);
+	if (nnmem_arena_subtree_max(node->rb_right, lvl) >= size)
+		return nnmem_arena_subtree_first_fit(node->rb_right, size, lvl);
 	for (; (parent = rb_parent(node)); node = parent) {
 		if (parent->rb_left != node)
 			continue;
-		if (nnmem_arena_extent_of(parent)->size >= size)
+		if (nnmem_arena_node_avail(parent, lvl) >= size)
 			return parent;
-		if (nnmem_arena_subtree_max(parent->rb_right) >= size)
+		if (nnmem_arena_subtree_max(parent->rb_right, lvl) >= size)
 			return nnmem_arena_subtree_first_fit(parent->rb_right,
-							     size);
+							     size, lvl);
 	}
 	return NULL;
 }
 
-/* Previous extent before @node at least @size long, or NULL. */
-static struct rb_node *nnmem_arena_prev_fit(struct rb_node *node, u64 size)
+/* Previous extent before @node where @size fits, or NULL. */
+static struct rb_node *nnmem_arena_prev_fit(struct rb_node *node, u64 size,
+					    int lvl)
 {
 	struct rb_node *parent;
 
-	if (nnmem_arena_subtree_max(node->rb_left) >= size)
-		return nnmem_arena_subtree_last_fit(node->rb_left, size);
+	if (nnmem_arena_subtree_max(node->rb_left, lvl) >= size)
+		return nnmem_arena_subtree_last_fit(node->rb_left, size, lvl);
 	for (; (parent = rb_parent(node)); node = parent) {
 		if (parent->rb_right != node)
 			continue;
-		if (nnmem_arena_extent_of(parent)->size >= size)
+		if (nnmem_arena_node_avail(parent, lvl) >= size)
 			return parent;
-		if (nnmem_arena_subtree_max(parent->rb_left) >= size)
+		if (nnmem_arena_subtree_max(parent->rb_left, lvl) >= size)
 			return nnmem_arena_subtree_last_fit(parent->rb_left,
-							    size);
+							    size, lvl);
 	}
 	return NULL;
 }
@@ -285,11 +436,13 @@ static struct nnmem_arena_extent *
 nnmem_arena_find_low(const struct nnmem_arena *arena, u64 size, u64 align,
 		     u64 *offset)
 {
-	u64 limit = nnmem_arena_activation_bottom(arena);
+	u64 limit = arena->activation_bottom;
+	int lvl = nnmem_arena_level(align);
 	struct rb_node *node;
 
-	node = nnmem_arena_subtree_first_fit(arena->free_tree.rb_node, size);
-	for (; node; node = nnmem_arena_next_fit(node, size)) {
+	node = nnmem_arena_subtree_first_fit(arena->free_tree.rb_node, size,
+					     lvl);
+	for (; node; node = nnmem_arena_next_fit(node, size, lvl)) {
 		struct nnmem_arena_extent *e = nnmem_arena_extent_of(node);
 		u64 pad = (align - (e->start & (align - 1))) & (align - 1);
 
@@ -316,11 +469,13 @@ static struct nnmem_arena_extent *
 nnmem_arena_find_high(const struct nnmem_arena *arena, u64 size, u64 align,
 		      u64 *offset)
 {
-	u64 floor = nnmem_arena_weight_top(arena);
+	u64 floor = arena->weight_top;
+	int lvl = nnmem_arena_level(align);
 	struct rb_node *node;
 
-	node = nnmem_arena_subtree_last_fit(arena->free_tree.rb_node, size);
-	for (; node; node = nnmem_arena_prev_fit(node, size)) {
+	node = nnmem_arena_subtree_last_fit(arena->free_tree.rb_node, size,
+					    lvl);
+	for (; node; node = nnmem_arena_prev_fit(node, size, lvl)) {
 		struct nnmem_arena_extent *e = nnmem_arena_extent_of(node);
 		u64 end = nnmem_arena_extent_end(e);
 		/* e->size >= size, so end - size >= e->start. */
@@ -348,15 +503,20 @@ static void nnmem_arena_extent_insert(struct nnmem_arena *arena,
 				      struct nnmem_arena_extent *e)
 {
 	struct rb_node **link = &arena->free_tree.rb_node, *parent = NULL;
+	int i;
 
-	e->subtree_max = e->size;
+	e->node.rb_left = NULL;
+	e->node.rb_right = NULL;
+	nnmem_arena_extent_fit(e, &e->subtree);
 	while (*link) {
 		struct nnmem_arena_extent *p;
 
 		parent = *link;
 		p = nnmem_arena_extent_of(parent);
-		if (p->subtree_max < e->size)
-			p->subtree_max = e->size;
+		for (i = 0; i < NNMEM_ARENA_LEVELS; i++) {
+			if (p->subtree.max[i] < e->subtree.max[i])
+				p->subtree.max[i] = e->subtree.max[i];
+		}
 		if (e->start < p->start)
 			link = &parent->rb_left;
 		else
@@ -384,33 +544,28 @@ static inline void nnmem_arena_extent_resized(struct nnmem_arena_extent *e)
 	nnmem_arena_extent_cb_propagate(&e->node, NULL);
 }
 
-/* Take [@offset, @offset + @size) out of extent @e, which holds it. */
+/*
+ * Put region @r in the address order in extent @e's place: its
+ * reservation lies in @e, flush with one end of it (placing a region never
+ * splits an extent). @e shrinks from that end, or goes if nothing is left.
+ */
 static void nnmem_arena_carve(struct nnmem_arena *arena,
-			      struct nnmem_arena_extent *e, u64 offset,
-			      u64 size)
+			      struct nnmem_arena_extent *e,
+			      struct nnmem_arena_region *r)
 {
-	u64 e_end = nnmem_arena_extent_end(e);
-	u64 end = offset + size;
-	struct nnmem_arena_extent *tail;
-
-	if (offset > e->start && end < e_end) {
-		tail = nnmem_arena_spare_pop(arena);
-		e->size = offset - e->start;
-		nnmem_arena_extent_resized(e);
-		if (WARN_ON(!tail))
-			return;
-		tail->start = end;
-		tail->size = e_end - end;
-		nnmem_arena_extent_insert(arena, tail);
-	} else if (offset > e->start) {
-		e->size = offset - e->start;
-		nnmem_arena_extent_resized(e);
-	} else if (end < e_end) {
-		e->start = end;
-		e->size = e_end - end;
+	r->link.free = false;
+	if (r->res_size == e->size) {
+		nnmem_arena_link_replace(arena, &e->link, &r->link);
+		nnmem_arena_extent_erase(arena, e);
+	} else if (r->res_start == e->start) {
+		nnmem_arena_link_before(arena, &r->link, &e->link);
+		e->start += r->res_size;
+		e->size -= r->res_size;
 		nnmem_arena_extent_resized(e);
 	} else {
-		nnmem_arena_extent_erase(arena, e);
+		nnmem_arena_link_after(&r->link, &e->link);
+		e->size -= r->res_size;
+		nnmem_arena_extent_resized(e);
 	}
 }
 
@@ -438,8 +593,9 @@ int nnmem_arena_init(struct nnmem_arena *arena, u64 size,
 
 	arena->size = size;
 	arena->free_tree = RB_ROOT;
+	arena->weight_top = 0;
+	arena->activation_bottom = size;
 	for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++) {
-		arena->regions[k] = RB_ROOT;
 		arena->bytes[k] = 0;
 		arena->hwm[k] = 0;
 		arena->count[k] = 0;
@@ -452,6 +608,10 @@ int nnmem_arena_init(struct nnmem_arena *arena, u64 size,
 
 	e->start = 0;
 	e->size = size;
+	e->link.prev = NULL;
+	e->link.next = NULL;
+	e->link.free = true;
+	arena->first = &e->link;
 	nnmem_arena_extent_insert(arena, e);
 	return 0;
 }
@@ -483,8 +643,10 @@ void nnmem_arena_fini(struct nnmem_arena *arena)
 		e = nnmem_arena_spare_pop(arena);
 		arena->ops->free(e, arena->priv);
 	}
+	arena->first = NULL;
+	arena->weight_top = 0;
+	arena->activation_bottom = arena->size;
 	for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++) {
-		arena->regions[k] = RB_ROOT;
 		arena->count[k] = 0;
 		arena->bytes[k] = 0;
 	}
@@ -544,7 +706,6 @@ int nnmem_arena_alloc(struct nnmem_arena *arena, struct nnmem_arena_region *r,
 	}
 
 	nnmem_arena_spare_push(arena, spare);
-	nnmem_arena_carve(arena, e, res_start, res_end - res_start);
 
 	r->offset = offset;
 	r->size = size;
@@ -552,7 +713,12 @@ int nnmem_arena_alloc(struct nnmem_arena *arena, struct nnmem_arena_region *r,
 	r->kind = kind;
 	r->res_start = res_start;
 	r->res_size = res_end - res_start;
-	rb_add(&r->node, &arena->regions[kind], nnmem_arena_region_less);
+	nnmem_arena_carve(arena, e, r);
+	if (kind == NNMEM_ARENA_WEIGHT && res_end > arena->weight_top)
+		arena->weight_top = res_end;
+	if (kind == NNMEM_ARENA_ACTIVATION &&
+	    res_start < arena->activation_bottom)
+		arena->activation_bottom = res_start;
 	arena->count[kind]++;
 	arena->bytes[kind] += r->res_size;
 	if (arena->bytes[kind] > arena->hwm[kind])
@@ -565,16 +731,15 @@ int nnmem_arena_alloc(struct nnmem_arena *arena, struct nnmem_arena_region *r,
  * @arena: the arena
  * @r: a region live in @arena (allocated and not yet freed)
  *
- * The space it reserved coalesces with any free neighbour at once. Never allocates and
- * cannot fail; a region that is not live in @arena is a caller bug.
+ * The space it reserved coalesces with any free neighbour at once. Never
+ * allocates and cannot fail; a region that is not live in @arena is a
+ * caller bug.
  */
 void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r)
 {
-	struct nnmem_arena_extent *prev = NULL, *next = NULL, *e;
+	struct nnmem_arena_extent *prev, *next, *e;
 	u64 start = r->res_start;
-	u64 end = r->res_start + r->res_size;
 	u64 size = r->res_size;
-	struct rb_node *node;
 
 	if (WARN_ON(r->kind != NNMEM_ARENA_WEIGHT &&
 		    r->kind != NNMEM_ARENA_ACTIVATION))
@@ -582,53 +747,54 @@ void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r)
 	if (WARN_ON(!arena->count[r->kind]))
 		return;
 
-	rb_erase(&r->node, &arena->regions[r->kind]);
 	arena->count[r->kind]--;
 	arena->bytes[r->kind] -= size;
 
-	/*
-	 * The last extent starting below the region and the first one
-	 * starting after it, in one descent: the last nodes where it turned
-	 * right and left.
-	 */
-	node = arena->free_tree.rb_node;
-	while (node) {
-		e = nnmem_arena_extent_of(node);
-		if (e->start < start) {
-			prev = e;
-			node = node->rb_right;
-		} else {
-			next = e;
-			node = node->rb_left;
-		}
-	}
-	if (prev && nnmem_arena_extent_end(prev) != start)
-		prev = NULL;
-	if (next && next->start != end)
-		next = NULL;
-
+	/* Its neighbours in the address order, if they are free. */
+	prev = nnmem_arena_link_free(r->link.prev);
+	next = nnmem_arena_link_free(r->link.next);
 	if (prev && next) {
+		/* Out of the tree first, so that the maxima stay consistent. */
 		u64 next_size = next->size;
 
-		/* Out of the tree first, so that the maxima stay consistent. */
+		nnmem_arena_unlink(arena, &r->link);
+		nnmem_arena_unlink(arena, &next->link);
 		nnmem_arena_extent_erase(arena, next);
 		prev->size += size + next_size;
 		nnmem_arena_extent_resized(prev);
+		e = prev;
 	} else if (prev) {
+		nnmem_arena_unlink(arena, &r->link);
 		prev->size += size;
 		nnmem_arena_extent_resized(prev);
+		e = prev;
 	} else if (next) {
+		nnmem_arena_unlink(arena, &r->link);
 		next->start = start;
 		next->size += size;
 		nnmem_arena_extent_resized(next);
+		e = next;
 	} else {
 		e = nnmem_arena_spare_pop(arena);
-		if (!WARN_ON(!e)) {
-			e->start = start;
-			e->size = size;
-			nnmem_arena_extent_insert(arena, e);
-		}
+		if (WARN_ON(!e))
+			return;
+		e->start = start;
+		e->size = size;
+		e->link.free = true;
+		nnmem_arena_link_replace(arena, &r->link, &e->link);
+		nnmem_arena_extent_insert(arena, e);
 	}
+
+	/*
+	 * If @r was the highest weight, the next highest ends where the
+	 * extent now holding @r's space starts (every region below it is a
+	 * weight; 0 if none is left); likewise for the lowest activation.
+	 */
+	if (r->kind == NNMEM_ARENA_WEIGHT && start + size == arena->weight_top)
+		arena->weight_top = e->start;
+	if (r->kind == NNMEM_ARENA_ACTIVATION &&
+	    start == arena->activation_bottom)
+		arena->activation_bottom = nnmem_arena_extent_end(e);
 
 	/* Keep exactly one extent node per live region, plus one. */
 	e = nnmem_arena_spare_pop(arena);
@@ -649,9 +815,10 @@ void nnmem_arena_usage(const struct nnmem_arena *arena,
 	usage->activation_bytes = arena->bytes[NNMEM_ARENA_ACTIVATION];
 	usage->free_bytes = arena->size - usage->weight_bytes -
 			    usage->activation_bytes;
-	usage->largest_free = nnmem_arena_subtree_max(arena->free_tree.rb_node);
-	usage->weight_top = nnmem_arena_weight_top(arena);
-	usage->activation_bottom = nnmem_arena_activation_bottom(arena);
+	usage->largest_free = nnmem_arena_subtree_max(arena->free_tree.rb_node,
+						      0);
+	usage->weight_top = arena->weight_top;
+	usage->activation_bottom = arena->activation_bottom;
 	usage->weight_hwm = arena->hwm[NNMEM_ARENA_WEIGHT];
 	usage->activation_hwm = arena->hwm[NNMEM_ARENA_ACTIVATION];
 	usage->weight_regions = arena->count[NNMEM_ARENA_WEIGHT];
@@ -672,6 +839,42 @@ void nnmem_arena_hwm_reset(struct nnmem_arena *arena)
 
 	for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++)
 		arena->hwm[k] = arena->bytes[k];
+}
+
+/**
+ * nnmem_arena_walk() - visit every piece of the arena in address order
+ * @arena: the arena
+ * @fn: called with each region (NULL for a free extent) and the piece's
+ *	start and size (a region's reservation); nonzero stops the walk
+ * @arg: passed to @fn
+ *
+ * Return: 0 after visiting every piece, else the first nonzero value
+ * returned by @fn.
+ */
+int nnmem_arena_walk(const struct nnmem_arena *arena,
+		     int (*fn)(const struct nnmem_arena_region *r, u64 start,
+			       u64 size, void *arg),
+		     void *arg)
+{
+	const struct nnmem_arena_link *l;
+	int ret;
+
+	for (l = arena->first; l; l = l->next) {
+		if (l->free) {
+			const struct nnmem_arena_extent *e =
+				nnmem_arena_link_extent(l);
+
+			ret = fn(NULL, e->start, e->size, arg);
+		} else {
+			const struct nnmem_arena_region *r =
+				nnmem_arena_link_region(l);
+
+			ret = fn(r, r->res_start, r->res_size, arg);
+		}
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /**
@@ -762,6 +965,7 @@ static int nnmem_arena_check_rbtree(const struct rb_root *root, u64 max,
 /* Check the free extents: shape, order, gaps, sizes and maxima. */
 static int nnmem_arena_check_extents(const struct nnmem_arena *arena)
 {
+	struct nnmem_arena_fit fit;
 	const struct rb_node *node;
 	u64 count, prev_end = 0;
 	bool first = true;
@@ -780,10 +984,8 @@ static int nnmem_arena_check_extents(const struct nnmem_arena *arena)
 		/* Strictly after the previous end: no overlap, coalesced. */
 		if (!first && e->start <= prev_end)
 			return -EUCLEAN;
-		if (e->subtree_max !=
-		    nnmem_arena_max3(e->size,
-				     nnmem_arena_subtree_max(node->rb_left),
-				     nnmem_arena_subtree_max(node->rb_right)))
+		nnmem_arena_extent_fit(e, &fit);
+		if (!nnmem_arena_fit_equal(&fit, &e->subtree))
 			return -EUCLEAN;
 		prev_end = nnmem_arena_extent_end(e);
 		first = false;
@@ -791,115 +993,129 @@ static int nnmem_arena_check_extents(const struct nnmem_arena *arena)
 	return 0;
 }
 
-/* Check the live regions of one kind: shape, fields, order, counters. */
-static int nnmem_arena_check_regions(const struct nnmem_arena *arena,
-				     enum nnmem_arena_kind kind)
+/* Check one region's own fields: kind, size, alignment, reservation. */
+static int nnmem_arena_check_region(const struct nnmem_arena *arena,
+				    const struct nnmem_arena_region *r)
 {
-	const struct rb_root *tree = &arena->regions[kind];
-	const struct rb_node *node;
-	u64 count, bytes = 0, prev_end = 0;
+	u64 res_end = r->res_start + r->res_size;
 
-	if (nnmem_arena_check_rbtree(tree, arena->count[kind], &count))
+	if ((r->kind != NNMEM_ARENA_WEIGHT &&
+	     r->kind != NNMEM_ARENA_ACTIVATION) || !r->size ||
+	    r->res_size > arena->size ||
+	    r->res_start > arena->size - r->res_size)
 		return -EUCLEAN;
-	if (count != arena->count[kind])
+	if (!nnmem_arena_is_pow2(r->align) || (r->offset & (r->align - 1)))
 		return -EUCLEAN;
-	for (node = rb_first(tree); node; node = rb_next(node)) {
-		const struct nnmem_arena_region *r = nnmem_arena_region_of(node);
-		u64 res_end = r->res_start + r->res_size;
-
-		if (r->kind != kind || !r->size ||
-		    r->res_size > arena->size ||
-		    r->res_start > arena->size - r->res_size)
-			return -EUCLEAN;
-		if (!nnmem_arena_is_pow2(r->align) ||
-		    (r->offset & (r->align - 1)))
-			return -EUCLEAN;
-		/* The region lies in its reservation, flush with one end. */
-		if (r->offset < r->res_start || r->size > r->res_size ||
-		    r->offset - r->res_start > r->res_size - r->size)
-			return -EUCLEAN;
-		if (kind == NNMEM_ARENA_WEIGHT &&
-		    (r->offset + r->size != res_end ||
-		     r->offset - r->res_start >= r->align))
-			return -EUCLEAN;
-		if (kind == NNMEM_ARENA_ACTIVATION &&
-		    (r->offset != r->res_start ||
-		     r->res_size - r->size >= r->align))
-			return -EUCLEAN;
-		if (r->res_start < prev_end)
-			return -EUCLEAN;
-		prev_end = res_end;
-		bytes += r->res_size;
-	}
-	if (bytes != arena->bytes[kind] || arena->hwm[kind] < bytes)
+	/* The region lies in its reservation, flush with one end. */
+	if (r->offset < r->res_start || r->size > r->res_size ||
+	    r->offset - r->res_start > r->res_size - r->size)
+		return -EUCLEAN;
+	if (r->kind == NNMEM_ARENA_WEIGHT &&
+	    (r->offset + r->size != res_end ||
+	     r->offset - r->res_start >= r->align))
+		return -EUCLEAN;
+	if (r->kind == NNMEM_ARENA_ACTIVATION &&
+	    (r->offset != r->res_start || r->res_size - r->size >= r->align))
 		return -EUCLEAN;
 	return 0;
 }
 
 /*
- * The next piece of the arena in address order during the tiling check:
- * the lower of the next extent and the next region (weights, then
- * activations). Sets *@start and *@end and advances the chosen cursor.
+ * Walk the pieces in address order: linked both ways; tiling [0, size)
+ * exactly, so disjoint; the free ones exactly the free tree's extents, in
+ * order, never two in a row (coalesced); the regions sound, every weight
+ * below every activation; counters and boundaries right. Gives up past
+ * as many pieces as the counters allow, so a damaged list cannot loop it.
  */
-static bool nnmem_arena_check_next(const struct nnmem_arena *arena,
-				   const struct rb_node **ext,
-				   const struct rb_node **reg,
-				   int *kind, u64 *start, u64 *end)
+static int nnmem_arena_check_pieces(const struct nnmem_arena *arena)
 {
-	const struct nnmem_arena_extent *e = nnmem_arena_extent_of(*ext);
-	const struct nnmem_arena_region *r;
+	u64 max = (u64)arena->free_extents + arena->count[NNMEM_ARENA_WEIGHT] +
+		  arena->count[NNMEM_ARENA_ACTIVATION];
+	u64 bytes[NNMEM_ARENA_NR_KINDS] = { 0 };
+	u64 count[NNMEM_ARENA_NR_KINDS] = { 0 };
+	u64 weight_top = 0, activation_bottom = arena->size;
+	const struct rb_node *ext = rb_first(&arena->free_tree);
+	const struct nnmem_arena_link *l, *prev = NULL;
+	u64 n = 0, cursor = 0, start, size;
+	bool activations = false;
+	int k;
 
-	while (!*reg && *kind < NNMEM_ARENA_NR_KINDS - 1) {
-		(*kind)++;
-		*reg = rb_first(&arena->regions[*kind]);
+	for (l = arena->first; l; prev = l, l = l->next) {
+		if (++n > max || l->prev != prev)
+			return -EUCLEAN;
+		if (l->free) {
+			const struct nnmem_arena_extent *e =
+				nnmem_arena_link_extent(l);
+
+			if ((prev && prev->free) || ext != &e->node)
+				return -EUCLEAN;
+			ext = rb_next(ext);
+			start = e->start;
+			size = e->size;
+		} else {
+			const struct nnmem_arena_region *r =
+				nnmem_arena_link_region(l);
+
+			if (nnmem_arena_check_region(arena, r))
+				return -EUCLEAN;
+			start = r->res_start;
+			size = r->res_size;
+			if (r->kind == NNMEM_ARENA_WEIGHT) {
+				if (activations)
+					return -EUCLEAN;
+				weight_top = start + size;
+			} else if (!activations) {
+				activations = true;
+				activation_bottom = start;
+			}
+			count[r->kind]++;
+			bytes[r->kind] += size;
+		}
+		/* Both checked to end inside the arena. */
+		if (start != cursor)
+			return -EUCLEAN;
+		cursor = start + size;
 	}
-	r = nnmem_arena_region_of(*reg);
-	if (!e && !r)
-		return false;
-	if (e && (!r || e->start < r->res_start)) {
-		*start = e->start;
-		*end = nnmem_arena_extent_end(e);
-		*ext = rb_next(*ext);
-	} else {
-		*start = r->res_start;
-		*end = r->res_start + r->res_size;
-		*reg = rb_next(*reg);
+	if (cursor != arena->size || ext)
+		return -EUCLEAN;
+	for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++) {
+		if (count[k] != arena->count[k] || bytes[k] != arena->bytes[k] ||
+		    arena->hwm[k] < bytes[k])
+			return -EUCLEAN;
 	}
-	return true;
+	if (weight_top != arena->weight_top ||
+	    activation_bottom != arena->activation_bottom)
+		return -EUCLEAN;
+	return 0;
 }
 
 /**
  * nnmem_arena_check() - verify every invariant of the arena
  * @arena: the arena
  *
- * In O(n): the three rbtrees are sound (links, colours, equal black
- * heights, so balanced); free extents are sorted,
- * non-empty, non-overlapping, never adjacent (fully coalesced) and carry
- * correct subtree maxima; regions are sorted, aligned, inside their
- * reservations (flush with the inner end, padding below one alignment)
- * and counted right;
- * every weight lies below every activation; extents and regions together
- * tile [0, size) exactly, so they are disjoint and their sizes sum to the
- * arena size; the spare node count matches the region count.
+ * In O(n): the free tree is sound (links, colours, equal black heights,
+ * so balanced); free extents are sorted, non-empty, non-overlapping,
+ * never adjacent (fully coalesced) and carry correct subtree maxima at
+ * every level; the list of pieces is linked both ways and holds exactly
+ * the free tree's extents and the live regions; regions are aligned,
+ * inside their reservations (flush with the inner end, padding below one
+ * alignment) and counted right; every weight lies below every activation
+ * and the cached boundaries are right; extents and regions together tile
+ * [0, size) exactly in the list's order, so they are disjoint and their
+ * sizes sum to the arena size; the spare node count matches the region
+ * count.
  *
  * Return: 0 if all hold, -EUCLEAN otherwise.
  */
 int nnmem_arena_check(const struct nnmem_arena *arena)
 {
-	const struct rb_node *ext, *reg;
 	const struct nnmem_arena_extent *s;
-	u64 start, end, cursor = 0;
 	u32 nr_spare = 0;
-	int kind;
 
 	if (!arena->size)
 		return -EUCLEAN;
 	if (nnmem_arena_check_extents(arena) ||
-	    nnmem_arena_check_regions(arena, NNMEM_ARENA_WEIGHT) ||
-	    nnmem_arena_check_regions(arena, NNMEM_ARENA_ACTIVATION))
-		return -EUCLEAN;
-	if (nnmem_arena_weight_top(arena) >
-	    nnmem_arena_activation_bottom(arena))
+	    nnmem_arena_check_pieces(arena))
 		return -EUCLEAN;
 	if (arena->bytes[NNMEM_ARENA_WEIGHT] >
 	    arena->size - arena->bytes[NNMEM_ARENA_ACTIVATION])
@@ -914,18 +1130,6 @@ int nnmem_arena_check(const struct nnmem_arena *arena)
 	if ((u64)arena->free_extents + arena->nr_spare !=
 	    (u64)arena->count[NNMEM_ARENA_WEIGHT] +
 	    arena->count[NNMEM_ARENA_ACTIVATION] + 1)
-		return -EUCLEAN;
-
-	/* Extents and regions, in address order, must tile [0, size). */
-	ext = rb_first(&arena->free_tree);
-	kind = NNMEM_ARENA_WEIGHT;
-	reg = rb_first(&arena->regions[kind]);
-	while (nnmem_arena_check_next(arena, &ext, &reg, &kind, &start, &end)) {
-		if (start != cursor)
-			return -EUCLEAN;
-		cursor = end;
-	}
-	if (cursor != arena->size)
 		return -EUCLEAN;
 	return 0;
 }

@@ -22,8 +22,23 @@ enum nnmem_arena_kind {
 };
 
 /**
+ * struct nnmem_arena_link - a piece's place in the arena's address order
+ * @prev: the piece just below (ending where this one starts), NULL at 0
+ * @next: the piece just above, NULL at the end of the arena
+ * @free: the piece is a free extent, not a region
+ *
+ * Every byte of the arena is in exactly one piece: a free extent or a
+ * region's reservation. The pieces form one list in address order.
+ */
+struct nnmem_arena_link {
+	struct nnmem_arena_link *prev;
+	struct nnmem_arena_link *next;
+	bool free;
+};
+
+/**
  * struct nnmem_arena_region - one allocated region, embedded by the caller
- * @node: link in the arena's rbtree of regions of this kind, by @res_start
+ * @link: its place among the arena's pieces, by @res_start
  * @offset: first byte of the region in the arena, a multiple of @align
  * @size: bytes asked for (the caller rounds up before asking, if it wants)
  * @align: alignment it was placed with
@@ -38,7 +53,7 @@ enum nnmem_arena_kind {
  *	writes it)
  */
 struct nnmem_arena_region {
-	struct rb_node node;
+	struct nnmem_arena_link link;
 	u64 offset;
 	u64 size;
 	u64 align;
@@ -94,8 +109,10 @@ struct nnmem_arena_extent;	/* private to nnmem_arena.c */
  * struct nnmem_arena - the two-ended allocator state
  * @size: bytes in the arena, offsets [0, @size)
  * @free_tree: free extents by address, an rbtree augmented with the
- *	largest extent in each subtree
- * @regions: live regions of each kind, rbtrees by offset
+ *	largest fit in each subtree at a few alignments
+ * @first: the piece at offset 0 (see &struct nnmem_arena_link)
+ * @weight_top: end of the highest weight region, 0 if none
+ * @activation_bottom: start of the lowest activation region, @size if none
  * @bytes: bytes reserved by the live regions of each kind
  * @hwm: high-water mark of @bytes since init
  * @count: live regions of each kind
@@ -111,7 +128,9 @@ struct nnmem_arena_extent;	/* private to nnmem_arena.c */
 struct nnmem_arena {
 	u64 size;
 	struct rb_root free_tree;
-	struct rb_root regions[NNMEM_ARENA_NR_KINDS];
+	struct nnmem_arena_link *first;
+	u64 weight_top;
+	u64 activation_bottom;
 	u64 bytes[NNMEM_ARENA_NR_KINDS];
 	u64 hwm[NNMEM_ARENA_NR_KINDS];
 	u32 count[NNMEM_ARENA_NR_KINDS];
@@ -133,6 +152,10 @@ void nnmem_arena_usage(const struct nnmem_arena *arena,
 void nnmem_arena_hwm_reset(struct nnmem_arena *arena);
 int nnmem_arena_check(const struct nnmem_arena *arena);
 
+int nnmem_arena_walk(const struct nnmem_arena *arena,
+		     int (*fn)(const struct nnmem_arena_region *r, u64 start,
+			       u64 size, void *arg),
+		     void *arg);
 int nnmem_arena_walk_extents(const struct nnmem_arena *arena,
 			     int (*fn)(u64 start, u64 size, void *arg),
 			     void *arg);

@@ -52,16 +52,6 @@ static const char * const nnmem_debugfs_kind[NNMEM_ARENA_NR_KINDS] = {
 	[NNMEM_ARENA_ACTIVATION] = "activation",
 };
 
-/**
- * struct nnmem_debugfs_walk - merging the free extents and both region trees
- * @m: where the lines go
- * @next: of each kind, the region not printed yet with the lowest address
- */
-struct nnmem_debugfs_walk {
-	struct seq_file *m;
-	struct rb_node *next[NNMEM_ARENA_NR_KINDS];
-};
-
 static void nnmem_debugfs_region_show(struct seq_file *m,
 				      const struct nnmem_arena_region *ar)
 {
@@ -81,54 +71,27 @@ static void nnmem_debugfs_region_show(struct seq_file *m,
 		   (const char *)r->label, r->deferred ? " deferred" : "");
 }
 
-/* Prints, in address order, the regions not printed yet below @end. */
-static void nnmem_debugfs_regions_below(struct nnmem_debugfs_walk *w, u64 end)
+/* One piece of the arena: a region, or a free extent if @ar is NULL. */
+static int nnmem_debugfs_piece_show(const struct nnmem_arena_region *ar,
+				    u64 start, u64 size, void *arg)
 {
-	const struct nnmem_arena_region *ar, *pick;
-	int k;
+	struct seq_file *m = arg;
 
-	for (;;) {
-		pick = NULL;
-		for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++) {
-			if (!w->next[k])
-				continue;
-			ar = rb_entry(w->next[k], struct nnmem_arena_region,
-				      node);
-			if (ar->res_start < end &&
-			    (!pick || ar->res_start < pick->res_start))
-				pick = ar;
-		}
-		if (!pick)
-			return;
-		w->next[pick->kind] = rb_next(&pick->node);
-		nnmem_debugfs_region_show(w->m, pick);
-	}
-}
-
-static int nnmem_debugfs_extent_show(u64 start, u64 size, void *arg)
-{
-	struct nnmem_debugfs_walk *w = arg;
-
-	nnmem_debugfs_regions_below(w, start);
-	seq_printf(w->m, "0x%016llx 0x%016llx free\n", start, size);
+	if (ar)
+		nnmem_debugfs_region_show(m, ar);
+	else
+		seq_printf(m, "0x%016llx 0x%016llx free\n", start, size);
 	return 0;
 }
 
 static void nnmem_debugfs_extents_show_locked(struct seq_file *m,
 					      struct nnmem_device *ndev)
 {
-	struct nnmem_debugfs_walk w = { .m = m };
 	struct nnmem_arena_usage au;
-	int k;
 
 	lockdep_assert_held(&ndev->lock);
-	for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++)
-		w.next[k] = rb_first(&ndev->arena.regions[k]);
-
 	seq_puts(m, "# start size kind [offset span align handle label]\n");
-	nnmem_arena_for_each_extent(&ndev->arena, nnmem_debugfs_extent_show,
-				    &w);
-	nnmem_debugfs_regions_below(&w, U64_MAX);
+	nnmem_arena_walk(&ndev->arena, nnmem_debugfs_piece_show, m);
 
 	nnmem_arena_usage(&ndev->arena, &au);
 	seq_printf(m, "summary size=%llu free_bytes=%llu free_extents=%u largest_free=%llu weight_regions=%u weight_bytes=%llu activation_regions=%u activation_bytes=%llu deferred_regions=%u check=%s\n",

@@ -278,7 +278,6 @@ static int test_rbtree_sequential(void)
 		for (i = 0; i < N; i++)
 			CHECK_RET(nnmem_arena_alloc(&arena, &r[i], kind, 64, 64),
 				  0);
-		CHECK_OK(expect_balanced(&arena.regions[kind], N));
 		ARENA_OK(&arena);
 		/* Frees in address order: ascending for weights. */
 		for (i = 0; i < N; i += 2) {
@@ -290,7 +289,6 @@ static int test_rbtree_sequential(void)
 		CHECK_EQ(u.free_extents, N / 2);
 		CHECK_EQ(u.largest_free, 64);
 		CHECK_OK(expect_balanced(&arena.free_tree, N / 2));
-		CHECK_OK(expect_balanced(&arena.regions[kind], N / 2));
 		ARENA_OK(&arena);
 		/* The rest back to front: every free merges two extents. */
 		for (i = N - 1; i >= 0; i -= 2) {
@@ -336,10 +334,11 @@ static void rb_repoint(struct rb_node *n, const struct rb_node *p)
 static int test_rbtree_check_detects_damage(void)
 {
 	enum { N = 64 };
-	struct nnmem_arena_region r[N], extra;
+	struct nnmem_arena_region r[N];
+	struct nnmem_arena_link *saved_link;
 	struct test_mem m = { 0 };
 	struct nnmem_arena arena;
-	struct rb_node *root, *child, *saved;
+	struct rb_node *root, *child, *saved, extra, *ea, *eb, *ec;
 	int i;
 
 	CHECK_RET(nnmem_arena_init(&arena, 64 * N, &test_ops, &m), 0);
@@ -364,39 +363,82 @@ static int test_rbtree_check_detects_damage(void)
 	ARENA_OK(&arena);
 
 	/*
-	 * Each region tree: a recoloured node; a child whose parent link
+	 * The free tree: a recoloured node; a child whose parent link
 	 * points at its sibling; a node that is both children of its parent.
 	 */
-	for (i = W; i <= A; i++) {
-		root = arena.regions[i].rb_node;
-		CHECK(root && root->rb_left && root->rb_right);
-		child = root->rb_right;
-		rb_flip_colour(child);
-		CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
-		rb_flip_colour(child);
-		ARENA_OK(&arena);
-		rb_repoint(child, root->rb_left);
-		CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
-		rb_repoint(child, root);
-		ARENA_OK(&arena);
-		saved = root->rb_left;
-		root->rb_left = child;
-		CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
-		root->rb_left = saved;
-		ARENA_OK(&arena);
-	}
+	root = arena.free_tree.rb_node;
+	CHECK(root && root->rb_left && root->rb_right);
+	child = root->rb_right;
+	rb_flip_colour(child);
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	rb_flip_colour(child);
+	ARENA_OK(&arena);
+	rb_repoint(child, root->rb_left);
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	rb_repoint(child, root);
+	ARENA_OK(&arena);
+	saved = root->rb_left;
+	root->rb_left = child;
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	root->rb_left = saved;
+	ARENA_OK(&arena);
 
 	/*
-	 * One more region hung (red, as rb_link_node() leaves it) where a
+	 * The list of pieces: a back link that skips a piece; a forward
+	 * link that skips one (r[1] vanishes from the list: the tiling
+	 * breaks); the list cut short after r[1]; a region linked twice in
+	 * a row (a loop the walk must not follow forever).
+	 */
+	saved_link = r[3].link.prev;
+	r[3].link.prev = r[1].link.prev;
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	r[3].link.prev = saved_link;
+	ARENA_OK(&arena);
+	saved_link = r[1].link.prev->next;
+	r[1].link.prev->next = r[1].link.next;
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	r[1].link.prev->next = saved_link;
+	ARENA_OK(&arena);
+	saved_link = r[1].link.next;
+	r[1].link.next = NULL;
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	r[1].link.next = saved_link;
+	ARENA_OK(&arena);
+	r[1].link.next = &r[1].link;
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	r[1].link.next = saved_link;
+	ARENA_OK(&arena);
+	/* r[1] marked free: it is no extent of the free tree. */
+	r[1].link.free = true;
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	r[1].link.free = false;
+	ARENA_OK(&arena);
+	/* The cached boundaries. */
+	arena.weight_top += 64;
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	arena.weight_top -= 64;
+	arena.activation_bottom -= 64;
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	arena.activation_bottom += 64;
+	ARENA_OK(&arena);
+	/* A weight and an activation swapped in the list (kinds mixed). */
+	r[N / 2 - 1].kind = A;	/* the highest weight, at 64 * (N / 2 - 1) */
+	r[N - 1].kind = W;	/* the lowest activation, just above it */
+	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
+	r[N / 2 - 1].kind = W;
+	r[N - 1].kind = A;
+	ARENA_OK(&arena);
+
+	/*
+	 * One more extent hung (red, as rb_link_node() leaves it) where a
 	 * black node has no right child: colours and black heights stay
 	 * right, but the tree holds a node more than the counters know of.
 	 */
-	for (child = rb_first(&arena.regions[A]); child; child = rb_next(child))
+	for (child = rb_first(&arena.free_tree); child; child = rb_next(child))
 		if ((child->__rb_parent_color & 1) && !child->rb_right)
 			break;
 	CHECK(child);
-	extra = *rb_entry(child, struct nnmem_arena_region, node);
-	rb_link_node(&extra.node, child, &child->rb_right);
+	rb_link_node(&extra, child, &child->rb_right);
 	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
 	child->rb_right = NULL;
 	ARENA_OK(&arena);
@@ -406,35 +448,50 @@ static int test_rbtree_check_detects_damage(void)
 	for (i = N / 2; i < N; i++)
 		nnmem_arena_free(&arena, &r[i]);
 	CHECK_OK(expect_one_extent(&arena));
+	nnmem_arena_fini(&arena);
 
 	/*
-	 * Red under red and nothing else wrong: three weights a < b < c
-	 * re-linked by hand as c (black root) with left child a (red) whose
-	 * right child is b (red). Every path meets one black node and the
-	 * in-order walk is still a, b, c.
+	 * Red under red and nothing else wrong: three free extents a < b < c
+	 * of 64 bytes at page-aligned starts (so that every subtree's maxima
+	 * are 64 at every level, whatever the shape) re-linked by hand as c
+	 * (black root) with left child a (red) whose right child is b (red).
+	 * Every path meets one black node and the in-order walk is still
+	 * a, b, c.
 	 */
+	CHECK_RET(nnmem_arena_init(&arena, 3 * 4096, &test_ops, &m), 0);
 	ALLOC_AT(&arena, &r[0], W, 64, 64, 0);
-	ALLOC_AT(&arena, &r[1], W, 64, 64, 64);
-	ALLOC_AT(&arena, &r[2], W, 64, 64, 128);
-	rb_set(&r[2].node, NULL, 1);
-	rb_set(&r[0].node, &r[2].node, 0);
-	rb_set(&r[1].node, &r[0].node, 0);
-	r[2].node.rb_left = &r[0].node;
-	r[0].node.rb_right = &r[1].node;
-	arena.regions[W].rb_node = &r[2].node;
+	ALLOC_AT(&arena, &r[1], W, 4096 - 64, 64, 64);
+	ALLOC_AT(&arena, &r[2], W, 64, 64, 4096);
+	ALLOC_AT(&arena, &r[3], W, 4096 - 64, 64, 4096 + 64);
+	ALLOC_AT(&arena, &r[4], W, 64, 64, 8192);
+	ALLOC_AT(&arena, &r[5], A, 4096 - 64, 64, 8192 + 64);
+	nnmem_arena_free(&arena, &r[0]);
+	nnmem_arena_free(&arena, &r[2]);
+	nnmem_arena_free(&arena, &r[4]);
+	ARENA_OK(&arena);
+	ea = rb_first(&arena.free_tree);
+	eb = rb_next(ea);
+	ec = rb_next(eb);
+	CHECK(ec && !rb_next(ec));
+	rb_set(ec, NULL, 1);
+	rb_set(ea, ec, 0);
+	rb_set(eb, ea, 0);
+	ec->rb_left = ea;
+	ea->rb_right = eb;
+	arena.free_tree.rb_node = ec;
 	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
 	/* a black instead: no red under red, but 2 black nodes vs 1. */
-	r[0].node.__rb_parent_color |= 1;
+	ea->__rb_parent_color |= 1;
 	CHECK_RET(nnmem_arena_check(&arena), -EUCLEAN);
 	/* The shape the rbtree itself makes: b black, a and c red. */
-	rb_set(&r[1].node, NULL, 1);
-	rb_set(&r[0].node, &r[1].node, 0);
-	rb_set(&r[2].node, &r[1].node, 0);
-	r[1].node.rb_left = &r[0].node;
-	r[1].node.rb_right = &r[2].node;
-	arena.regions[W].rb_node = &r[1].node;
+	rb_set(eb, NULL, 1);
+	rb_set(ea, eb, 0);
+	rb_set(ec, eb, 0);
+	eb->rb_left = ea;
+	eb->rb_right = ec;
+	arena.free_tree.rb_node = eb;
 	ARENA_OK(&arena);
-	for (i = 0; i < 3; i++)
+	for (i = 1; i < 6; i += 2)
 		nnmem_arena_free(&arena, &r[i]);
 	CHECK_OK(expect_one_extent(&arena));
 	nnmem_arena_fini(&arena);
