@@ -22,12 +22,6 @@
 
 #include "nnmem_kernels.h"
 
-#ifndef __KERNEL__
-#ifndef __aligned
-#define __aligned(x)	__attribute__((aligned(x)))
-#endif
-#endif
-
 /**
  * enum nnmem_fast_level - the code paths
  * @NNMEM_FAST_REF: the reference kernels of nnmem_kernels.c (nothing

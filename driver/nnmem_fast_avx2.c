@@ -143,7 +143,7 @@ nnmem_avx2_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 	const __s16 *wcol = (const __s16 *)(job->packed + pl->off_w +
 					     (size_t)j * pl->wcol_bytes);
 	u32 kfull = pl->cpg / 8, ktail = pl->cpg % 8, b[MR], i, m, kc, ky, kx;
-	s8 zpbuf[16] __aligned(16);
+	s8 zpbuf[16];	/* read with unaligned loads only */
 	__m256i acc[MR][4], va[MR], w[4];
 	const s8 *a[MR];
 	int y0[MR], x0[MR];

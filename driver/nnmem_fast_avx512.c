@@ -19,7 +19,14 @@
 #define MR	NNMEM_FAST_AVX512_MR
 #define NR	NNMEM_FAST_AVX512_NR
 
-typedef u32 nnmem_u32_unaligned __aligned(1) __attribute__((may_alias));
+/* 4 bytes at any address, as one load (memcpy folds into a mov). */
+static __always_inline u32 nnmem_avx512_u32(const s8 *p)
+{
+	u32 v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
 
 /* As nnmem_avx2_requant(), for 16 channels from padded channel @i. */
 static __always_inline __m512i
@@ -78,7 +85,7 @@ static __always_inline u32 nnmem_avx512_load4(const s8 *a, u32 n,
 	u32 v = 0, k;
 
 	if (a + 4 <= end)
-		return *(const nnmem_u32_unaligned *)a ^ 0x80808080U;
+		return nnmem_avx512_u32(a) ^ 0x80808080U;
 	for (k = 0; k < n; k++)
 		v |= (u32)(u8)a[k] << (8 * k);
 	return v ^ 0x80808080U;
@@ -107,7 +114,7 @@ nnmem_avx512_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 	const s8 *wcol = (const s8 *)job->packed + pl->off_w +
 			 (size_t)j * pl->wcol_bytes;
 	u32 kfull = pl->cpg / 4, ktail = pl->cpg % 4, b[MR], i, v, kc, ky, kx;
-	s8 zpbuf[4] __aligned(4);
+	s8 zpbuf[4];	/* read with unaligned loads only */
 	__m512i acc[MR][4], w[4];
 	const s8 *a[MR];
 	int y0[MR], x0[MR];
@@ -144,8 +151,8 @@ nnmem_avx512_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 				#pragma GCC unroll 8
 				for (i = 0; i < n; i++) {
 					__m512i va = _mm512_set1_epi32((int)
-						(*(const nnmem_u32_unaligned *)
-						 a[i] ^ 0x80808080U));
+						(nnmem_avx512_u32(a[i]) ^
+						 0x80808080U));
 
 					a[i] += st[i];
 					nnmem_avx512_row(acc[i], va, w, nv);

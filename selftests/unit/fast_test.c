@@ -901,7 +901,7 @@ int main(int argc, char **argv)
 	if (argc > 3)
 		nconfigs = (unsigned int)strtoul(argv[3], NULL, 0);
 	printf("TAP version 13\n");
-	printf("1..%u\n", 2 + 1 + 2 * (NNMEM_FAST_LEVELS - 1));
+	printf("1..%d\n", 2 + 1 + 2 * (NNMEM_FAST_LEVELS - 1));
 	printf("# levels this CPU runs:%s%s%s\n", " scalar",
 	       levels & (1U << NNMEM_FAST_AVX2) ? " avx2" : "",
 	       levels & (1U << NNMEM_FAST_AVX512) ? " avx512-vnni" : "");
