@@ -91,6 +91,7 @@ struct nnmem_job_stats {
  * @kmem: kernel memory charged by the graphs and jobs of all sessions
  *	(nnmem_session_kmem_charge(); under @lock, like the session counters)
  * @wq: ordered workqueue running the jobs of all sessions, FIFO
+ * @exec_lock: see the declaration (nnmem_job.c)
  * @stats: job counters
  * @sessions_lock: see the declaration
  * @sessions: open sessions, in ascending id order (netlink walks them)
@@ -114,6 +115,7 @@ struct nnmem_device {
 	u64 deferred_bytes;
 	u64 kmem;
 	struct workqueue_struct *wq;
+	struct mutex exec_lock; /* held while a job runs: worker or inline sync RUN */
 	struct nnmem_job_stats stats;
 	struct mutex sessions_lock; /* protects sessions, nr_sessions, session ids */
 	struct list_head sessions;

@@ -6,9 +6,15 @@
  * at a time, in submission order. A job holds a reference to its graph
  * (so to its regions, which stay busy) until it is reaped.
  *
- * A sync RUN submits the job and sleeps interruptibly until it is done; a
- * signal cancels the job, waits (uninterruptibly, but only until the
- * worker's next check) until it no longer runs, frees it and gives -EINTR.
+ * A sync RUN on an idle device (no job queued, none running) runs the job
+ * itself, in the caller's context, under the device's exec_lock, which
+ * the worker also holds while it runs a job: runs stay one at a time and
+ * in submission order, and the caller skips the handoff to the worker and
+ * back (two wakeups). Otherwise it queues the job and sleeps interruptibly
+ * until it is done. Either way a signal cancels the job (the inline run
+ * sees it at its next progress check; a queued one is stopped, waiting
+ * uninterruptibly only until the worker's next check), frees it and gives
+ * -EINTR.
  * An async RUN gives the job an id (1, 2, ... cyclic over u32, never 0),
  * published only once the id has reached userspace; the job is queued
  * then. WAIT reaps a finished job; CANCEL marks a job cancelled and takes
@@ -112,6 +118,9 @@ static int nnmem_job_progress(void *ctx, u64 done, u64 total)
 	struct nnmem_job *job = ctx;
 
 	cond_resched();
+	/* an inline sync RUN: a signal to its caller cancels it */
+	if (job->inline_run && signal_pending(current))
+		WRITE_ONCE(job->cancel, true);
 	return READ_ONCE(job->cancel) ? -ECANCELED : 0;
 }
 
@@ -148,15 +157,16 @@ static int nnmem_job_execute(struct nnmem_job *job)
 	return ret;
 }
 
-static void nnmem_job_work(struct work_struct *work)
+/* Runs a queued job: the worker's, or an inline sync RUN's. */
+static void nnmem_job_run_locked(struct nnmem_job *job)
 {
-	struct nnmem_job *job = container_of(work, struct nnmem_job, work);
 	struct nnmem_session *s = job->s;
 	struct nnmem_device *ndev = s->ndev;
 	struct nnmem_event *ev;
 	bool cancelled;
 	int status;
 
+	lockdep_assert_held(&ndev->exec_lock);
 	atomic64_dec(&ndev->stats.queued);
 	spin_lock(&s->job_lock);
 	cancelled = job->cancel;
@@ -181,6 +191,35 @@ static void nnmem_job_work(struct work_struct *work)
 	ev = nnmem_event_job(s, job, NNMEM_EV_JOB_FINISH);
 	spin_unlock(&s->job_lock);
 	nnmem_event_send(ev);
+}
+
+static void nnmem_job_work(struct work_struct *work)
+{
+	struct nnmem_job *job = container_of(work, struct nnmem_job, work);
+	struct nnmem_device *ndev = job->s->ndev;
+
+	mutex_lock(&ndev->exec_lock);
+	nnmem_job_run_locked(job);
+	mutex_unlock(&ndev->exec_lock);
+}
+
+/*
+ * A sync RUN's job on an idle device, run here and now: true if it ran
+ * (it is DONE), false if the device is busy (queue it).
+ */
+static bool nnmem_job_run_inline(struct nnmem_job *job)
+{
+	struct nnmem_device *ndev = job->s->ndev;
+
+	if (atomic64_read(&ndev->stats.queued) ||
+	    !mutex_trylock(&ndev->exec_lock))
+		return false;
+	/* a job queued since is behind this one, as if it came later */
+	job->inline_run = true;
+	atomic64_inc(&ndev->stats.queued);
+	nnmem_job_run_locked(job);
+	mutex_unlock(&ndev->exec_lock);
+	return true;
 }
 
 static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
@@ -320,11 +359,19 @@ int nnmem_job_run_ioctl(struct nnmem_session *s, void *data,
 		return 0;
 	}
 
-	nnmem_job_queue(job);
-	if (wait_event_interruptible(s->job_wq, nnmem_job_done(job))) {
-		nnmem_job_stop(job);
-		nnmem_job_destroy(job);
-		return -EINTR;
+	if (nnmem_job_run_inline(job)) {
+		if (job->status == -ECANCELED) {
+			/* only a signal cancels a sync job */
+			nnmem_job_destroy(job);
+			return -EINTR;
+		}
+	} else {
+		nnmem_job_queue(job);
+		if (wait_event_interruptible(s->job_wq, nnmem_job_done(job))) {
+			nnmem_job_stop(job);
+			nnmem_job_destroy(job);
+			return -EINTR;
+		}
 	}
 	run->duration_ns = job->duration_ns;
 	run->macs = job->macs;
@@ -580,6 +627,7 @@ void nnmem_job_session_fini(struct nnmem_session *s)
  */
 int nnmem_job_device_init(struct nnmem_device *ndev)
 {
+	mutex_init(&ndev->exec_lock);
 	ndev->wq = alloc_ordered_workqueue(NNMEM_NAME "%u", 0, ndev->index);
 	return ndev->wq ? 0 : -ENOMEM;
 }
@@ -593,4 +641,5 @@ void nnmem_job_device_fini(struct nnmem_device *ndev)
 	WARN_ON(atomic64_read(&ndev->stats.queued) ||
 		atomic64_read(&ndev->stats.running));
 	destroy_workqueue(ndev->wq);
+	mutex_destroy(&ndev->exec_lock);
 }

@@ -29,6 +29,8 @@ enum nnmem_job_state {
  * @graph: the graph run, referenced until the job is freed
  * @id: the session's id for an async job, 0 for a sync one
  * @async: started with %NNMEM_RUN_ASYNC (counted in nr_done when done)
+ * @inline_run: a sync RUN running it in its caller's context (a signal to
+ *	the caller cancels it)
  * @state: &enum nnmem_job_state (under @s->job_lock)
  * @cancel: stop as soon as possible (set under @s->job_lock, read by the
  *	worker with READ_ONCE())
@@ -47,6 +49,7 @@ struct nnmem_job {
 	struct nnmem_graph *graph;
 	u32 id;
 	bool async;
+	bool inline_run;
 	enum nnmem_job_state state;
 	bool cancel;
 	int status;
