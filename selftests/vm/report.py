@@ -453,9 +453,14 @@ def check_log(name, path, manifest=None, only=None):
     if not any(l.startswith('NNMEM-END') for l in body):
         bad.add(FAIL, '%s: log: no end-of-run marker (VM died or hung)' %
                 name, diag=['  ' + l for l in lines[-30:]])
+    # boot.sh boots again when the kernel died before /init (not ours)
+    retried = [l for l in lines if l.startswith('NNMEM-BOOT-RETRIED')]
     if not bad.items:
         bad.add(PASS, '%s: log: %d CPUs; no kernel warnings, splats, leaks '
-                'or unload failures' % (name, cpus))
+                'or unload failures%s' %
+                (name, cpus, '; booted twice: the kernel died before /init '
+                 'the first time' if retried else ''),
+                diag=['  ' + l for l in retried])
     res.extend(bad)
     return res
 
