@@ -334,13 +334,26 @@ nnmem_conv2d_acc(const struct nnmem_conv2d_params *p,
 	return false;
 }
 
-/* How finely nnmem_conv2d_run() charges its work to the meter. */
+/* How finely a kernel charges its work to the meter. */
 enum nnmem_conv2d_grain {
 	NNMEM_GRAIN_NONE,	/* no hook: nothing to charge */
 	NNMEM_GRAIN_ROW,	/* an output row's MACs fit in the budget */
 	NNMEM_GRAIN_ELEM,	/* an output element's do */
 	NNMEM_GRAIN_TAP,	/* neither: every filter tap */
 };
+
+/* The coarsest grain whose work fits in the meter's budget. */
+static enum nnmem_conv2d_grain nnmem_meter_grain(const struct nnmem_meter *m,
+						 u64 row_macs, u64 elem_macs)
+{
+	if (!m->prog)
+		return NNMEM_GRAIN_NONE;
+	if (row_macs <= m->budget)
+		return NNMEM_GRAIN_ROW;
+	if (elem_macs <= m->budget)
+		return NNMEM_GRAIN_ELEM;
+	return NNMEM_GRAIN_TAP;
+}
 
 static s8 nnmem_conv2d_requant(const struct nnmem_conv2d_params *p,
 			       const struct nnmem_conv2d_tensors *t,
@@ -400,14 +413,7 @@ int nnmem_conv2d_run(const struct nnmem_conv2d_params *p,
 	/* out_w * out_c <= output_elems < 2^31 */
 	row_macs = nnmem_shape_conv_macs((u64)shape.out_w * p->out_c, p->k_h,
 					 p->k_w, p->in_c / p->groups);
-	if (!meter.prog)
-		grain = NNMEM_GRAIN_NONE;
-	else if (row_macs <= meter.budget)
-		grain = NNMEM_GRAIN_ROW;
-	else if (elem_macs <= meter.budget)
-		grain = NNMEM_GRAIN_ELEM;
-	else
-		grain = NNMEM_GRAIN_TAP;
+	grain = nnmem_meter_grain(&meter, row_macs, elem_macs);
 
 	for (b = 0; b < p->batch; b++) {
 		for (oy = 0; oy < shape.out_h; oy++) {
@@ -669,14 +675,7 @@ int nnmem_fc_run(const struct nnmem_fc_params *p,
 		if (!nnmem_shift_ok(t->shift[ch]))
 			return -ERANGE;
 	nnmem_meter_init(&meter, prog, macs);
-	if (!meter.prog)
-		grain = NNMEM_GRAIN_NONE;
-	else if ((u64)p->out_c * p->depth <= meter.budget)
-		grain = NNMEM_GRAIN_ROW;
-	else if (p->depth <= meter.budget)
-		grain = NNMEM_GRAIN_ELEM;
-	else
-		grain = NNMEM_GRAIN_TAP;
+	grain = nnmem_meter_grain(&meter, (u64)p->out_c * p->depth, p->depth);
 
 	for (r = 0; r < p->rows; r++) {
 		in = t->input + (size_t)r * p->depth;
@@ -864,14 +863,7 @@ static int nnmem_pool2d_run(const struct nnmem_pool2d_params *p,
 	elem_macs = (u64)p->filter_h * p->filter_w;
 	/* out_w * channels <= output_elems < 2^31 */
 	row_macs = (u64)shape.out_w * p->channels * elem_macs;
-	if (!meter.prog)
-		grain = NNMEM_GRAIN_NONE;
-	else if (row_macs <= meter.budget)
-		grain = NNMEM_GRAIN_ROW;
-	else if (elem_macs <= meter.budget)
-		grain = NNMEM_GRAIN_ELEM;
-	else
-		grain = NNMEM_GRAIN_TAP;
+	grain = nnmem_meter_grain(&meter, row_macs, elem_macs);
 
 	for (b = 0; b < p->batch; b++) {
 		for (oy = 0; oy < shape.out_h; oy++) {
