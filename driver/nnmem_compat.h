@@ -40,4 +40,14 @@ static inline void nnmem_vm_flags_set(struct vm_area_struct *vma,
 #endif
 }
 
+static inline void nnmem_vm_flags_clear(struct vm_area_struct *vma,
+					vm_flags_t flags)
+{
+#ifdef NNMEM_HAVE_VM_FLAGS_SET
+	vm_flags_clear(vma, flags);
+#else
+	vma->vm_flags &= ~flags;
+#endif
+}
+
 #endif /* __NNMEM_COMPAT_H__ */

@@ -56,8 +56,12 @@ static_assert(sizeof(struct nnmem_tensor) == NNMEM_TENSOR_SIZE_VER0);
 static_assert(sizeof(struct nnmem_node) == NNMEM_NODE_SIZE_VER0);
 static_assert(offsetof(struct nnmem_graph_create, err_tensor2) ==
 	      NNMEM_GRAPH_CREATE_SIZE_VER0);
-static_assert(sizeof(struct nnmem_graph_create) ==
+static_assert(offsetof(struct nnmem_graph_create, fast_size) ==
 	      NNMEM_GRAPH_CREATE_SIZE_VER1);
+static_assert(sizeof(struct nnmem_graph_create) ==
+	      NNMEM_GRAPH_CREATE_SIZE_VER2);
+static_assert(offsetof(struct nnmem_usage, path_nodes) ==
+	      NNMEM_USAGE_SIZE_VER1);
 static_assert(sizeof(struct nnmem_graph_destroy) ==
 	      NNMEM_GRAPH_DESTROY_SIZE_VER0);
 static_assert(sizeof(struct nnmem_run) == NNMEM_RUN_SIZE_VER0);

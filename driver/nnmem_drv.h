@@ -42,6 +42,7 @@
 #include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
+#include <linux/nnmem.h>
 
 #include "nnmem_arena.h"
 
@@ -70,6 +71,8 @@ struct nnmem_job_stats {
 	atomic64_t cancelled;
 	atomic64_t macs;
 	atomic64_t busy_ns;
+	atomic64_t path_nodes[NNMEM_PATH_COUNT];
+	atomic64_t path_macs[NNMEM_PATH_COUNT];
 };
 
 /**

@@ -97,6 +97,180 @@ static int nnmem_exec_softmax(void *arena, const struct nnmem_plan_node *pn,
 				 (s8 *)(base + ps->output), prog);
 }
 
+/* Round up to the packed buffers' alignment. */
+static u64 nnmem_exec_align(u64 v)
+{
+	return (v + NNMEM_FAST_ALIGN - 1) & ~(u64)(NNMEM_FAST_ALIGN - 1);
+}
+
+/* The bytes of a fast plan's filter and per-channel arrays, unpacked. */
+static u64 nnmem_exec_weight_bytes(const struct nnmem_fast_plan *pl)
+{
+	return (u64)pl->p.out_c * pl->taps * pl->cpg +
+	       (u64)pl->p.out_c * 3 * sizeof(s32);
+}
+
+/**
+ * nnmem_exec_fast_plan() - choose the fast path of every step of a plan
+ * @plan: @node_count steps from nnmem_graphval_check()
+ * @node_count: steps in @plan
+ * @level: an &enum nnmem_fast_level for every conv2d and fully connected
+ *	step (%NNMEM_FAST_REF: none), or %NNMEM_FAST_AUTO for the best one
+ *	this CPU has; a level this CPU lacks gives the reference kernels
+ * @budget: the MACs between two progress calls of the runs (the
+ *	&nnmem_exec_hooks.budget they will have; 0: the default)
+ * @fast: @node_count entries, filled in; none is ready yet
+ *
+ * A step stays on the reference kernel when the fast path could not cut
+ * it into chunks of @budget (it would fall back at every run), or when
+ * its packed weights would take more than %NNMEM_EXEC_FAST_BLOWUP times
+ * its weights (a layer of few output channels, padded to the path's
+ * register width).
+ *
+ * Return: the bytes of the packed buffer the steps need, 0 when every
+ * step runs on the reference kernels.
+ */
+u64 nnmem_exec_fast_plan(const struct nnmem_plan_node *plan, u32 node_count,
+			 int level, u64 budget, struct nnmem_exec_fast *fast)
+{
+	u64 bytes = 0;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < node_count; i++) {
+		struct nnmem_exec_fast *f = &fast[i];
+
+		ret = -EOPNOTSUPP;
+		if (level != NNMEM_FAST_REF &&
+		    plan[i].op == NNMEM_OP_CONV2D)
+			ret = nnmem_fast_conv2d_plan(&plan[i].conv2d.p, level,
+						     &f->plan);
+		else if (level != NNMEM_FAST_REF &&
+			 plan[i].op == NNMEM_OP_FULLY_CONNECTED)
+			ret = nnmem_fast_fc_plan(&plan[i].fc.p, level,
+						 &f->plan);
+		if (!ret && (f->plan.col_macs > (budget ? budget :
+				NNMEM_KERNEL_BUDGET_DEFAULT) ||
+			     f->plan.packed_bytes > NNMEM_EXEC_FAST_BLOWUP *
+				nnmem_exec_weight_bytes(&f->plan) +
+				NNMEM_EXEC_FAST_SLACK))
+			ret = -E2BIG;
+		if (ret) {
+			f->plan.level = NNMEM_FAST_REF;
+			f->plan.packed_bytes = 0;
+		}
+		f->ready = false;
+		f->off = bytes;
+		bytes = nnmem_exec_align(bytes + f->plan.packed_bytes);
+	}
+	return bytes;
+}
+
+/* The weights of a conv2d or fully connected step, in the arena. */
+static void nnmem_exec_weights(const void *arena,
+			       const struct nnmem_plan_node *pn,
+			       struct nnmem_fast_tensors *w)
+{
+	const u8 *base = arena;
+	u64 filter, bias, mult, shift;
+
+	if (pn->op == NNMEM_OP_CONV2D) {
+		filter = pn->conv2d.filter;
+		bias = pn->conv2d.bias;
+		mult = pn->conv2d.multiplier;
+		shift = pn->conv2d.shift;
+	} else {
+		filter = pn->fc.filter;
+		bias = pn->fc.bias;
+		mult = pn->fc.multiplier;
+		shift = pn->fc.shift;
+	}
+	w->filter = (const s8 *)(base + filter);
+	w->bias = bias == NNMEM_PLAN_NO_TENSOR ? NULL :
+		  (const s32 *)(const void *)(base + bias);
+	w->multiplier = (const s32 *)(const void *)(base + mult);
+	w->shift = (const s32 *)(const void *)(base + shift);
+}
+
+/**
+ * nnmem_exec_fast_pack() - pack the weights of a plan's fast steps
+ * @arena: base address of the arena the plan's offsets refer to
+ * @plan: @node_count steps from nnmem_graphval_check()
+ * @node_count: steps in @plan
+ * @fast: from nnmem_exec_fast_plan() for @plan; the steps packed are
+ *	marked ready
+ * @packed: the packed buffer, as many bytes as nnmem_exec_fast_plan()
+ *	said, %NNMEM_FAST_ALIGN aligned
+ * @hooks: the progress hook is called between columns, after at most
+ *	about @hooks->budget bytes of packing work (with the MACs done so
+ *	far as 0), so the work between two calls is bounded; may be NULL
+ *
+ * The weights are read from the arena as they are now: call it again
+ * whenever they may have changed. A step whose weights the kernels would
+ * refuse (a shift out of range) stays not ready: it runs on the reference
+ * kernel, which fails it at its turn, as without a fast path.
+ *
+ * Return: 0; the error of the progress hook (-EINTR for a positive
+ * value), with the steps packed before it ready.
+ */
+int nnmem_exec_fast_pack(const void *arena, const struct nnmem_plan_node *plan,
+			 u32 node_count, struct nnmem_exec_fast *fast,
+			 void *packed, const struct nnmem_exec_hooks *hooks)
+{
+	u64 budget = hooks && hooks->budget ? hooks->budget :
+		     NNMEM_KERNEL_BUDGET_DEFAULT;
+	u64 work = 0, total = 0;
+	struct nnmem_fast_tensors w;
+	u32 i, j;
+	int ret;
+
+	for (i = 0; i < node_count; i++)
+		total += plan[i].macs;
+	for (i = 0; i < node_count; i++) {
+		struct nnmem_exec_fast *f = &fast[i];
+		const struct nnmem_fast_plan *pl = &f->plan;
+		u64 col = pl->wcol_bytes + (u64)pl->nr * pl->taps * pl->cpg;
+
+		f->ready = false;
+		if (pl->level == NNMEM_FAST_REF)
+			continue;
+		nnmem_exec_weights(arena, &plan[i], &w);
+		if (nnmem_fast_pack_check(pl, &w))
+			continue;
+		for (j = 0; j < pl->ncols; j++) {
+			nnmem_fast_pack_cols(pl, &w, (u8 *)packed + f->off,
+					     j, j + 1);
+			work += col;
+			if (work < budget || !hooks || !hooks->progress)
+				continue;
+			work = 0;
+			ret = hooks->progress(hooks->ctx, 0, total);
+			if (ret)
+				return ret < 0 ? ret : -EINTR;
+		}
+		f->ready = true;
+	}
+	return 0;
+}
+
+/* A conv2d or fully connected step on its fast path. */
+static int nnmem_exec_fast_step(void *arena, const struct nnmem_plan_node *pn,
+				const struct nnmem_exec_fast *f,
+				const void *packed,
+				const struct nnmem_kernel_progress *prog,
+				const struct nnmem_fast_env *env)
+{
+	struct nnmem_fast_tensors w;
+	u64 in, out;
+
+	nnmem_exec_weights(arena, pn, &w);
+	in = pn->op == NNMEM_OP_CONV2D ? pn->conv2d.input : pn->fc.input;
+	out = pn->op == NNMEM_OP_CONV2D ? pn->conv2d.output : pn->fc.output;
+	return nnmem_fast_run(&f->plan, (const u8 *)packed + f->off, &w,
+			      (const s8 *)arena + in, (s8 *)arena + out, prog,
+			      env);
+}
+
 /**
  * nnmem_exec_node() - execute one plan step on the CPU
  * @arena: base address of the arena the plan's offsets refer to
@@ -227,6 +401,14 @@ int nnmem_exec_run(void *arena, const struct nnmem_plan_node *plan,
 		.ctx = &run,
 		.budget = hooks->budget,
 	};
+	u32 ran = NNMEM_FAST_REF;
+	struct nnmem_fast_env env = {
+		.simd_begin = hooks->simd_begin,
+		.simd_end = hooks->simd_end,
+		.ctx = hooks->ctx,
+		.ran = &ran,
+	};
+	const struct nnmem_plan_node *pn;
 	struct nnmem_plan_node tmp;
 	u64 start, t0;
 	int ret = 0;
@@ -239,6 +421,10 @@ int nnmem_exec_run(void *arena, const struct nnmem_plan_node *plan,
 			node_ns[i] = 0;
 	res->macs = 0;
 	res->nodes_done = 0;
+	for (i = 0; i < NNMEM_FAST_LEVELS; i++) {
+		res->path_nodes[i] = 0;
+		res->path_macs[i] = 0;
+	}
 	start = nnmem_exec_now(hooks);
 
 	for (i = 0; i < node_count; i++) {
@@ -251,16 +437,26 @@ int nnmem_exec_run(void *arena, const struct nnmem_plan_node *plan,
 			}
 		}
 		t0 = nnmem_exec_now(hooks);
-		ret = nnmem_exec_node(arena,
-				      nnmem_exec_resolve(&plan[i],
-							 hooks->scratch, &tmp),
-				      hooks->progress ? &prog : NULL);
+		pn = nnmem_exec_resolve(&plan[i], hooks->scratch, &tmp);
+		ran = NNMEM_FAST_REF;
+		if (hooks->fast && hooks->fast[i].ready)
+			ret = nnmem_exec_fast_step(arena, pn, &hooks->fast[i],
+						   hooks->packed,
+						   hooks->progress ? &prog :
+								     NULL,
+						   &env);
+		else
+			ret = nnmem_exec_node(arena, pn,
+					      hooks->progress ? &prog : NULL);
 		if (node_ns)
 			node_ns[i] = nnmem_exec_now(hooks) - t0;
 		if (ret)
 			break;
 		res->macs = nnmem_exec_add_sat(res->macs, plan[i].macs);
 		res->nodes_done++;
+		res->path_nodes[ran]++;
+		res->path_macs[ran] = nnmem_exec_add_sat(res->path_macs[ran],
+							 plan[i].macs);
 		run.before = res->macs;
 	}
 	res->duration_ns = nnmem_exec_now(hooks) - start;

@@ -263,38 +263,99 @@ static s32 nnmem_fast_w(const struct nnmem_fast_plan *pl, const s8 *filter,
 }
 
 /**
- * nnmem_fast_pack() - pack a node's weights for its plan
+ * nnmem_fast_pack_check() - check a node's weights before packing them
  * @plan: from nnmem_fast_conv2d_plan() or nnmem_fast_fc_plan()
- * @w: the weights; @w->multiplier and @w->shift have one entry per
- *	output channel, or one for a per-tensor fully connected layer
- * @packed: &nnmem_fast_plan.packed_bytes bytes, %NNMEM_FAST_ALIGN
- *	aligned; all written
+ * @w: the weights; @w->shift has one entry per output channel, or one for
+ *	a per-tensor fully connected layer
  *
- * Done once, when the graph is created; O(filter) work, which the caller
- * bounds with the graph's size limits.
- *
- * Return: 0 on success; -EINVAL if @packed is misaligned; -ERANGE if a
- * shift is outside [%NNMEM_SHIFT_MIN, %NNMEM_SHIFT_MAX].
+ * Return: 0; -ERANGE if a shift is outside [%NNMEM_SHIFT_MIN,
+ * %NNMEM_SHIFT_MAX] (the error the reference kernel would return).
  */
-int nnmem_fast_pack(const struct nnmem_fast_plan *plan,
-		    const struct nnmem_fast_tensors *w, void *packed)
+int nnmem_fast_pack_check(const struct nnmem_fast_plan *plan,
+			  const struct nnmem_fast_tensors *w)
+{
+	u32 nq = plan->fc ? plan->fc_p.channels : plan->p.out_c, i;
+
+	for (i = 0; i < nq; i++)
+		if (w->shift[i] < NNMEM_SHIFT_MIN ||
+		    w->shift[i] > NNMEM_SHIFT_MAX)
+			return -ERANGE;
+	return 0;
+}
+
+/* Pack the filter of dense column @j. */
+static void nnmem_fast_pack_dense_col(const struct nnmem_fast_plan *pl,
+				      const s8 *filter, u8 *col, u32 j)
+{
+	u32 t, k, c;
+	int oc;
+
+	for (t = 0; t < pl->taps; t++) {
+		for (k = 0; k < pl->kpad; k++) {
+			for (c = 0; c < pl->nr; c++) {
+				s32 v = 0;
+				size_t at;
+
+				oc = nnmem_fast_channel(pl, j * pl->nr + c);
+				if (oc >= 0 && k < pl->cpg)
+					v = nnmem_fast_w(pl, filter, (u32)oc,
+							 t, k);
+				switch (pl->level) {
+				case NNMEM_FAST_AVX2: {
+					/* [kc][c0 c4 c1 c5 ...][8] */
+					u32 pos = (c % 4) * 2 + c / 4;
+
+					at = ((size_t)t * pl->kpad +
+					      k / 8 * 8) * 8 + pos * 8 + k % 8;
+					((__s16 *)col)[at] = (__s16)v;
+					break;
+				}
+				case NNMEM_FAST_AVX512:
+					/* [kc][64 channels][4] */
+					at = ((size_t)t * pl->kpad +
+					      k / 4 * 4) * pl->nr + c * 4 +
+					     k % 4;
+					col[at] = (u8)v;
+					break;
+				default:
+					/* [k][4 channels] */
+					at = ((size_t)t * pl->kpad + k) *
+					     pl->nr + c;
+					col[at] = (u8)v;
+					break;
+				}
+			}
+		}
+	}
+}
+
+/**
+ * nnmem_fast_pack_cols() - pack columns of a node's weights
+ * @plan: from nnmem_fast_conv2d_plan() or nnmem_fast_fc_plan(), not at
+ *	level %NNMEM_FAST_REF
+ * @w: the weights, which passed nnmem_fast_pack_check()
+ * @packed: &nnmem_fast_plan.packed_bytes bytes, %NNMEM_FAST_ALIGN aligned
+ * @j0: first column
+ * @j1: one past the last column, at most &nnmem_fast_plan.ncols
+ *
+ * Writes the entries of columns [@j0, @j1) (bias, requantisation and
+ * filter); packing every column, in any number of calls, fills @packed.
+ * The work is O(&nnmem_fast_plan.wcol_bytes) per column, so a caller that
+ * must bound its work between preemption points packs a few columns at a
+ * time.
+ */
+void nnmem_fast_pack_cols(const struct nnmem_fast_plan *plan,
+			  const struct nnmem_fast_tensors *w, void *packed,
+			  u32 j0, u32 j1)
 {
 	const struct nnmem_fast_plan *pl = plan;
 	u32 nq = pl->fc ? pl->fc_p.channels : pl->p.out_c;
 	s32 zp = pl->p.input_zero_point;
 	s32 *bias, *mult, *lsh, *rsh;
 	u8 *wp = (u8 *)packed + pl->off_w;
-	u32 i, t, k, q, j, c;
+	u32 i, t, k, q, j;
 	int oc;
 
-	for (i = 0; i < nq; i++)
-		if (w->shift[i] < NNMEM_SHIFT_MIN ||
-		    w->shift[i] > NNMEM_SHIFT_MAX)
-			return -ERANGE;
-	if (pl->level == NNMEM_FAST_REF)
-		return 0;
-	if ((uintptr_t)packed % NNMEM_FAST_ALIGN)
-		return -EINVAL;
 	/* the AVX-512 dense path reads the input as u8: x + 128 */
 	if (pl->level == NNMEM_FAST_AVX512 && pl->kind == NNMEM_FAST_DENSE)
 		zp += 128;
@@ -303,7 +364,7 @@ int nnmem_fast_pack(const struct nnmem_fast_plan *plan,
 	mult = bias + pl->ocpad;
 	lsh = mult + pl->ocpad;
 	rsh = lsh + pl->ocpad;
-	for (i = 0; i < pl->ocpad; i++) {
+	for (i = j0 * pl->nr; i < j1 * pl->nr; i++) {
 		u32 sum = 0;
 		s32 s;
 
@@ -332,56 +393,43 @@ int nnmem_fast_pack(const struct nnmem_fast_plan *plan,
 		s32 *wd = (s32 *)wp;
 
 		for (t = 0; t < pl->taps; t++)
-			for (i = 0; i < pl->ocpad; i++)
-				*wd++ = i < pl->p.out_c ?
+			for (i = j0 * pl->nr; i < j1 * pl->nr; i++)
+				wd[(size_t)t * pl->ocpad + i] =
+					i < pl->p.out_c ?
 					nnmem_fast_w(pl, w->filter, i, t, 0) :
 					0;
-		return 0;
+		return;
 	}
+	for (j = j0; j < j1; j++)
+		nnmem_fast_pack_dense_col(pl, w->filter,
+					  wp + (size_t)j * pl->wcol_bytes, j);
+}
 
-	for (j = 0; j < pl->ncols; j++) {
-		u8 *col = wp + (size_t)j * pl->wcol_bytes;
+/**
+ * nnmem_fast_pack() - pack a node's weights for its plan
+ * @plan: from nnmem_fast_conv2d_plan() or nnmem_fast_fc_plan()
+ * @w: the weights; @w->multiplier and @w->shift have one entry per
+ *	output channel, or one for a per-tensor fully connected layer
+ * @packed: &nnmem_fast_plan.packed_bytes bytes, %NNMEM_FAST_ALIGN
+ *	aligned; all written
+ *
+ * All columns at once: nnmem_fast_pack_check(), then
+ * nnmem_fast_pack_cols() over every column. O(filter) work.
+ *
+ * Return: 0 on success; -EINVAL if @packed is misaligned; -ERANGE if a
+ * shift is outside [%NNMEM_SHIFT_MIN, %NNMEM_SHIFT_MAX].
+ */
+int nnmem_fast_pack(const struct nnmem_fast_plan *plan,
+		    const struct nnmem_fast_tensors *w, void *packed)
+{
+	int ret;
 
-		for (t = 0; t < pl->taps; t++) {
-			for (k = 0; k < pl->kpad; k++) {
-				for (c = 0; c < pl->nr; c++) {
-					s32 v = 0;
-					size_t at;
-
-					oc = nnmem_fast_channel(pl, j * pl->nr +
-								c);
-					if (oc >= 0 && k < pl->cpg)
-						v = nnmem_fast_w(pl, w->filter,
-								 (u32)oc, t, k);
-					switch (pl->level) {
-					case NNMEM_FAST_AVX2: {
-						/* [kc][c0 c4 c1 c5 ...][8] */
-						u32 pos = (c % 4) * 2 + c / 4;
-
-						at = ((size_t)t * pl->kpad +
-						      k / 8 * 8) * 8 +
-						     pos * 8 + k % 8;
-						((__s16 *)col)[at] = (__s16)v;
-						break;
-					}
-					case NNMEM_FAST_AVX512:
-						/* [kc][64 channels][4] */
-						at = ((size_t)t * pl->kpad +
-						      k / 4 * 4) * pl->nr +
-						     c * 4 + k % 4;
-						col[at] = (u8)v;
-						break;
-					default:
-						/* [k][4 channels] */
-						at = ((size_t)t * pl->kpad + k) *
-						     pl->nr + c;
-						col[at] = (u8)v;
-						break;
-					}
-				}
-			}
-		}
-	}
+	ret = nnmem_fast_pack_check(plan, w);
+	if (ret || plan->level == NNMEM_FAST_REF)
+		return ret;
+	if ((uintptr_t)packed % NNMEM_FAST_ALIGN)
+		return -EINVAL;
+	nnmem_fast_pack_cols(plan, w, packed, 0, plan->ncols);
 	return 0;
 }
 
@@ -598,6 +646,18 @@ static int nnmem_fast_ref(const struct nnmem_fast_plan *pl,
 	}
 }
 
+/* The reference kernel, saying so in @env. */
+static int nnmem_fast_ref_env(const struct nnmem_fast_plan *pl,
+			      const struct nnmem_fast_tensors *w,
+			      const s8 *input, s8 *output,
+			      const struct nnmem_kernel_progress *prog,
+			      const struct nnmem_fast_env *env)
+{
+	if (env && env->ran)
+		*env->ran = NNMEM_FAST_REF;
+	return nnmem_fast_ref(pl, w, input, output, prog);
+}
+
 /**
  * nnmem_fast_run() - run a conv2d or fully connected layer on its plan
  * @plan: from nnmem_fast_conv2d_plan() or nnmem_fast_fc_plan()
@@ -640,8 +700,10 @@ int nnmem_fast_run(const struct nnmem_fast_plan *plan, const void *packed,
 	u32 npix, ncol, p0, p1, j0, j1;
 	int ret;
 
+	if (env && env->ran)
+		*env->ran = pl->level;
 	if (!fn)
-		return nnmem_fast_ref(pl, w, input, output, prog);
+		return nnmem_fast_ref_env(pl, w, input, output, prog, env);
 	job.in_end = input + (size_t)pl->pixels / pl->out_h / pl->out_w *
 			     pl->p.in_h * pl->p.in_w * pl->p.in_c;
 	if (hook)
@@ -652,7 +714,7 @@ int nnmem_fast_run(const struct nnmem_fast_plan *plan, const void *packed,
 	else
 		budget = U64_MAX;
 	if (pl->col_macs > budget)
-		return nnmem_fast_ref(pl, w, input, output, prog);
+		return nnmem_fast_ref_env(pl, w, input, output, prog, env);
 
 	/* chunk: whole pixels if they fit, else tiles or single pixels */
 	all = pl->col_macs * pl->ncols;
@@ -673,8 +735,8 @@ int nnmem_fast_run(const struct nnmem_fast_plan *plan, const void *packed,
 		for (j0 = 0; j0 < pl->ncols; j0 = j1) {
 			j1 = pl->ncols - j0 < ncol ? pl->ncols : j0 + ncol;
 			if (simd && !env->simd_begin(env->ctx))
-				return nnmem_fast_ref(pl, w, input, output,
-						      prog);
+				return nnmem_fast_ref_env(pl, w, input, output,
+							  prog, env);
 			fn(&job, p0, p1, j0, j1);
 			if (simd && env->simd_end)
 				env->simd_end(env->ctx);

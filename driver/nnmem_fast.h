@@ -120,6 +120,9 @@ struct nnmem_fast_plan {
  *	makes the run finish on the reference kernel instead
  * @simd_end: called after every such chunk (kernel_fpu_end())
  * @ctx: passed to both
+ * @ran: if not NULL, set by nnmem_fast_run() to the level that computed
+ *	the node: the plan's, or %NNMEM_FAST_REF when the reference kernel
+ *	did (refused section, too coarse a chunk, or the plan's level)
  *
  * A chunk is at most the progress budget of work (or
  * %NNMEM_FAST_CHUNK_DEFAULT without a hook), and the progress hook is
@@ -130,6 +133,7 @@ struct nnmem_fast_env {
 	bool (*simd_begin)(void *ctx);
 	void (*simd_end)(void *ctx);
 	void *ctx;
+	u32 *ran;
 };
 
 /**
@@ -152,6 +156,11 @@ int nnmem_fast_conv2d_plan(const struct nnmem_conv2d_params *p, int level,
 			   struct nnmem_fast_plan *plan);
 int nnmem_fast_fc_plan(const struct nnmem_fc_params *p, int level,
 		       struct nnmem_fast_plan *plan);
+int nnmem_fast_pack_check(const struct nnmem_fast_plan *plan,
+			  const struct nnmem_fast_tensors *w);
+void nnmem_fast_pack_cols(const struct nnmem_fast_plan *plan,
+			  const struct nnmem_fast_tensors *w, void *packed,
+			  u32 j0, u32 j1);
 int nnmem_fast_pack(const struct nnmem_fast_plan *plan,
 		    const struct nnmem_fast_tensors *w, void *packed);
 int nnmem_fast_run(const struct nnmem_fast_plan *plan, const void *packed,
@@ -183,6 +192,27 @@ struct nnmem_fast_job {
  */
 typedef void (*nnmem_fast_chunk_fn)(const struct nnmem_fast_job *job,
 				    u32 p0, u32 p1, u32 j0, u32 j1);
+
+/*
+ * For the register tiles of the SIMD paths: the kernel's
+ * -ftrivial-auto-var-init=zero would keep them in memory (2.5 KiB of
+ * stack and stores in the inner loop); they are written before read.
+ */
+#if defined(__has_attribute)
+#if __has_attribute(__uninitialized__)
+#define NNMEM_FAST_NOINIT	__attribute__((__uninitialized__))
+#endif
+#endif
+#ifndef NNMEM_FAST_NOINIT
+#define NNMEM_FAST_NOINIT
+#endif
+
+/* Functions that must keep a stack frame of their own. */
+#ifdef __KERNEL__
+#define NNMEM_FAST_NOINLINE	noinline
+#else
+#define NNMEM_FAST_NOINLINE	__attribute__((__noinline__))
+#endif
 
 /* Pixels a path's dense chunk computes together; its chunks use this. */
 #define NNMEM_FAST_SCALAR_MR	4

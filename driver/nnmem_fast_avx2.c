@@ -11,9 +11,24 @@
  * vpmulld per tap.
  */
 
+#ifdef __KERNEL__
+/*
+ * Kbuild compiles this file with the instruction set's flags; the
+ * compiler's <immintrin.h> would pull in <mm_malloc.h>, which needs libc.
+ */
+#define _MM_MALLOC_H_INCLUDED
+#endif
 #include <immintrin.h>
 
 #include "nnmem_fast.h"
+
+/* In userspace, any build of this file gets the instruction set. */
+#if !defined(__KERNEL__) && defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2"))), \
+			     apply_to = function)
+#elif !defined(__KERNEL__)
+#pragma GCC target("avx2")
+#endif
 
 #define MR	NNMEM_FAST_AVX2_MR
 #define NR	NNMEM_FAST_AVX2_NR
@@ -142,12 +157,14 @@ nnmem_avx2_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 	u32 gofs = g * pl->cpg, nreal = pl->opg - nb * NR;
 	const __s16 *wcol = (const __s16 *)(job->packed + pl->off_w +
 					     (size_t)j * pl->wcol_bytes);
-	u32 kfull = pl->cpg / 8, ktail = pl->cpg % 8, b[MR], i, m, kc, ky, kx;
+	u32 kfull = pl->cpg / 8, ktail = pl->cpg % 8, i, m, kc, ky, kx;
+	u32 b[MR] NNMEM_FAST_NOINIT;
 	s8 zpbuf[16];	/* read with unaligned loads only */
-	__m256i acc[MR][4], va[MR], w[4];
-	const s8 *a[MR];
-	int y0[MR], x0[MR];
-	size_t st[MR];
+	__m256i acc[MR][4] NNMEM_FAST_NOINIT, va[MR] NNMEM_FAST_NOINIT;
+	__m256i w[4] NNMEM_FAST_NOINIT;
+	const s8 *a[MR] NNMEM_FAST_NOINIT;
+	int y0[MR] NNMEM_FAST_NOINIT, x0[MR] NNMEM_FAST_NOINIT;
+	size_t st[MR] NNMEM_FAST_NOINIT;
 
 	for (i = 0; i < 16; i++)
 		zpbuf[i] = (s8)p->input_zero_point;
@@ -279,7 +296,7 @@ nnmem_avx2_dw_tile(const struct nnmem_fast_job *job, u32 pix, u32 j,
 	u32 c0 = j * NNMEM_FAST_DW_NR, ky, kx, b, v, k_h = p->k_h;
 	u32 k_w = p->k_w, ocpad = pl->ocpad, out_c = p->out_c;
 	const s8 *end = job->in_end;
-	__m256i acc[2][2];
+	__m256i acc[2][2] NNMEM_FAST_NOINIT;
 	int y0, x0;
 
 	nnmem_fast_pixel(pl, pix, &b, &y0, &x0);
@@ -346,3 +363,7 @@ void nnmem_fast_avx2_dw(const struct nnmem_fast_job *job, u32 p0, u32 p1,
 			nnmem_avx2_dw_tile(job, pix, j, 1);
 	}
 }
+
+#if !defined(__KERNEL__) && defined(__clang__)
+#pragma clang attribute pop
+#endif

@@ -12,9 +12,24 @@
  * the filter back out. Depthwise: 16 channels per register, vpmulld.
  */
 
+#ifdef __KERNEL__
+/*
+ * Kbuild compiles this file with the instruction set's flags; the
+ * compiler's <immintrin.h> would pull in <mm_malloc.h>, which needs libc.
+ */
+#define _MM_MALLOC_H_INCLUDED
+#endif
 #include <immintrin.h>
 
 #include "nnmem_fast.h"
+
+/* In userspace, any build of this file gets the instruction set. */
+#if !defined(__KERNEL__) && defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni"))), \
+			     apply_to = function)
+#elif !defined(__KERNEL__)
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512vnni")
+#endif
 
 #define MR	NNMEM_FAST_AVX512_MR
 #define NR	NNMEM_FAST_AVX512_NR
@@ -113,12 +128,13 @@ nnmem_avx512_tile(const struct nnmem_fast_job *job, u32 pix, const u32 n,
 	u32 gofs = g * pl->cpg, nreal = pl->opg - nb * NR;
 	const s8 *wcol = (const s8 *)job->packed + pl->off_w +
 			 (size_t)j * pl->wcol_bytes;
-	u32 kfull = pl->cpg / 4, ktail = pl->cpg % 4, b[MR], i, v, kc, ky, kx;
+	u32 kfull = pl->cpg / 4, ktail = pl->cpg % 4, i, v, kc, ky, kx;
+	u32 b[MR] NNMEM_FAST_NOINIT;
 	s8 zpbuf[4];	/* read with unaligned loads only */
-	__m512i acc[MR][4], w[4];
-	const s8 *a[MR];
-	int y0[MR], x0[MR];
-	size_t st[MR];
+	__m512i acc[MR][4] NNMEM_FAST_NOINIT, w[4] NNMEM_FAST_NOINIT;
+	const s8 *a[MR] NNMEM_FAST_NOINIT;
+	int y0[MR] NNMEM_FAST_NOINIT, x0[MR] NNMEM_FAST_NOINIT;
+	size_t st[MR] NNMEM_FAST_NOINIT;
 
 	#pragma GCC unroll 8
 	for (i = 0; i < 4; i++)
@@ -219,6 +235,22 @@ nnmem_avx512_col(const struct nnmem_fast_job *job, u32 p0, u32 p1,
 	}
 }
 
+/*
+ * One function per register count, so that each keeps its own stack
+ * frame (inlined together they took 2.8 KiB of a kernel stack).
+ */
+#define NNMEM_AVX512_COL(nv)						\
+static NNMEM_FAST_NOINLINE void						\
+nnmem_avx512_col##nv(const struct nnmem_fast_job *job, u32 p0, u32 p1,	\
+		     u32 j)						\
+{									\
+	nnmem_avx512_col(job, p0, p1, nv, j);				\
+}
+NNMEM_AVX512_COL(1)
+NNMEM_AVX512_COL(2)
+NNMEM_AVX512_COL(3)
+NNMEM_AVX512_COL(4)
+
 /**
  * nnmem_fast_avx512_dense() - AVX-512 VNNI dense chunk
  * @job: the run
@@ -236,13 +268,13 @@ void nnmem_fast_avx512_dense(const struct nnmem_fast_job *job, u32 p0,
 	for (j = j0; j < j1; j++) {
 		left = pl->opg - (j % nblk) * NR;
 		if (left > 48)
-			nnmem_avx512_col(job, p0, p1, 4, j);
+			nnmem_avx512_col4(job, p0, p1, j);
 		else if (left > 32)
-			nnmem_avx512_col(job, p0, p1, 3, j);
+			nnmem_avx512_col3(job, p0, p1, j);
 		else if (left > 16)
-			nnmem_avx512_col(job, p0, p1, 2, j);
+			nnmem_avx512_col2(job, p0, p1, j);
 		else
-			nnmem_avx512_col(job, p0, p1, 1, j);
+			nnmem_avx512_col1(job, p0, p1, j);
 	}
 }
 
@@ -261,7 +293,7 @@ nnmem_avx512_dw_tile(const struct nnmem_fast_job *job, u32 pix, u32 j,
 	u32 c0 = j * NNMEM_FAST_DW_NR, ky, kx, b, v, k_h = p->k_h;
 	u32 k_w = p->k_w, ocpad = pl->ocpad, out_c = p->out_c;
 	__mmask16 k[4];
-	__m512i acc[4];
+	__m512i acc[4] NNMEM_FAST_NOINIT;
 	int y0, x0;
 
 	nnmem_fast_pixel(pl, pix, &b, &y0, &x0);
@@ -331,3 +363,7 @@ void nnmem_fast_avx512_dw(const struct nnmem_fast_job *job, u32 p0, u32 p1,
 		}
 	}
 }
+
+#if !defined(__KERNEL__) && defined(__clang__)
+#pragma clang attribute pop
+#endif

@@ -55,8 +55,14 @@
 #include <linux/xarray.h>
 #include <linux/nnmem.h>
 
+#ifdef CONFIG_X86
+#include <asm/fpu/api.h>
+#include <asm/simd.h>
+#endif
+
 #include "nnmem_event.h"
 #include "nnmem_graph.h"
+#include "nnmem_job.h"
 #include "nnmem_scratch.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
@@ -65,6 +71,37 @@ static unsigned long long nnmem_max_graph_macs = NNMEM_GRAPH_MAX_MACS_DEFAULT;
 module_param_named(max_graph_macs, nnmem_max_graph_macs, ullong, 0644);
 MODULE_PARM_DESC(max_graph_macs,
 		 "most multiply-accumulates of one graph (default 2^36)");
+
+/*
+ * fast_path: the kernel path of the conv2d and fully connected nodes of
+ * the graphs created from now on: -1 the best the CPU has, else an
+ * &enum nnmem_fast_level (0, the reference kernels, always works; a path
+ * the CPU lacks is refused).
+ */
+static int nnmem_fast_path = NNMEM_FAST_AUTO;
+
+static int nnmem_fast_path_set(const char *val, const struct kernel_param *kp)
+{
+	int v, ret;
+
+	ret = kstrtoint(val, 0, &v);
+	if (ret)
+		return ret;
+	if (v != NNMEM_FAST_AUTO &&
+	    (v < 0 || v >= NNMEM_FAST_LEVELS ||
+	     !(nnmem_fast_cpu_levels() & BIT(v))))
+		return -EINVAL;
+	WRITE_ONCE(nnmem_fast_path, v);
+	return 0;
+}
+
+static const struct kernel_param_ops nnmem_fast_path_ops = {
+	.set = nnmem_fast_path_set,
+	.get = param_get_int,
+};
+module_param_cb(fast_path, &nnmem_fast_path_ops, &nnmem_fast_path, 0644);
+MODULE_PARM_DESC(fast_path,
+		 "kernel path of new graphs: -1 best (default), 0 reference, 1 scalar, 2 AVX2, 3 AVX-512 VNNI");
 
 /**
  * nnmem_graph_max_macs - the current MAC limit of a graph
@@ -93,6 +130,8 @@ static void nnmem_graph_free(struct nnmem_graph *g)
 	if (g->shared_scratch)
 		nnmem_scratch_shared_unuse(s->ndev);
 	nnmem_scratch_put(g->scratch);
+	kvfree(g->packed_mem);
+	kvfree(g->fast);
 	kvfree(g->plan);
 	kvfree(g->regions);
 	kfree(g);
@@ -331,6 +370,114 @@ static int nnmem_graph_scratch_get(struct nnmem_session *s,
 	return 0;
 }
 
+/*
+ * Choose the fast path of each step, and charge and allocate what they
+ * need: nothing if every step runs on the reference kernels.
+ */
+static int nnmem_graph_fast_init(struct nnmem_session *s,
+				 struct nnmem_graph *g, u32 flags)
+{
+	int level = READ_ONCE(nnmem_fast_path);
+	u64 packed, bytes;
+	int ret;
+
+	if (flags & NNMEM_GRAPH_REFERENCE)
+		return 0;
+	g->fast = nnmem_graph_array_alloc(g->node_count, sizeof(*g->fast));
+	if (!g->fast)
+		return -ENOMEM;
+	packed = nnmem_exec_fast_plan(g->plan, g->node_count, level,
+				      NNMEM_JOB_BUDGET, g->fast);
+	if (!packed) {
+		kvfree(g->fast);
+		g->fast = NULL;
+		return 0;
+	}
+	bytes = (u64)g->node_count * sizeof(*g->fast) + packed +
+		NNMEM_FAST_ALIGN;
+	ret = nnmem_session_kmem_charge(s, bytes);
+	if (ret)
+		return ret;
+	/* from here freeing the graph gives the charge back */
+	g->kmem += bytes;
+	g->fast_size = bytes;
+	g->packed_mem = kvmalloc(packed + NNMEM_FAST_ALIGN, GFP_KERNEL_ACCOUNT);
+	if (!g->packed_mem)
+		return -ENOMEM;
+	g->packed = PTR_ALIGN(g->packed_mem, NNMEM_FAST_ALIGN);
+	return 0;
+}
+
+#ifdef CONFIG_X86
+/* A bounded section of SIMD work (see struct nnmem_fast_env). */
+static bool nnmem_graph_simd_begin(void *ctx)
+{
+	if (!may_use_simd())
+		return false;
+	kernel_fpu_begin();
+	return true;
+}
+
+static void nnmem_graph_simd_end(void *ctx)
+{
+	kernel_fpu_end();
+}
+#endif
+
+/**
+ * nnmem_graph_fast_prepare - make a graph's fast paths ready for a run
+ * @g: the graph, about to run
+ * @hooks: the run's hooks: their progress hook is called while packing;
+ *	the fast paths and the SIMD section hooks are set in them
+ *
+ * Packs the weights again if a region of the graph was written since the
+ * last packing, or has a writable mapping (see "DOC: nnmem kernel paths").
+ * Called under the device's exec_lock, which serialises the graph's runs.
+ *
+ * Return: 0, or the progress hook's error (the job was cancelled while
+ * packing; the next run packs again).
+ */
+int nnmem_graph_fast_prepare(struct nnmem_graph *g,
+			     struct nnmem_exec_hooks *hooks)
+{
+	u64 gen = 0;
+	bool writers = false;
+	u32 i;
+	int ret;
+
+	lockdep_assert_held(&g->s->ndev->exec_lock);
+	if (!g->fast)
+		return 0;
+	for (i = 0; i < g->nr_regions; i++) {
+		struct nnmem_region *r = g->regions[i];
+
+		if (r->kind != NNMEM_KIND_WEIGHT)
+			continue;
+		if (atomic_read(&r->wmaps))
+			writers = true;
+		gen += atomic64_read(&r->wgen);
+	}
+	/* the counts before the bytes (see nnmem_region_written()) */
+	smp_rmb();
+	if (!g->fast_fresh || writers || gen != g->fast_gen) {
+		g->fast_fresh = false;
+		ret = nnmem_exec_fast_pack(g->s->ndev->cpu_addr, g->plan,
+					   g->node_count, g->fast, g->packed,
+					   hooks);
+		if (ret)
+			return ret;
+		g->fast_gen = gen;
+		g->fast_fresh = !writers;
+	}
+	hooks->fast = g->fast;
+	hooks->packed = g->packed;
+#ifdef CONFIG_X86
+	hooks->simd_begin = nnmem_graph_simd_begin;
+	hooks->simd_end = nnmem_graph_simd_end;
+#endif
+	return 0;
+}
+
 /**
  * nnmem_graph_create_ioctl - NNMEM_IOCTL_GRAPH_CREATE
  * @s: calling session
@@ -368,6 +515,7 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 	gc->err_tensor = NNMEM_INDEX_NONE;
 	gc->err_tensor2 = NNMEM_INDEX_NONE;
 	gc->scratch_size = 0;
+	gc->fast_size = 0;
 	ret = nnmem_graph_check_header(gc, ctx);
 	if (ret)
 		return ret;
@@ -440,6 +588,10 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 	if (ret)
 		goto err_free_graph;
 	gc->scratch_size = g->scratch_size;
+	ret = nnmem_graph_fast_init(s, g, gc->flags);
+	if (ret)
+		goto err_free_graph;
+	gc->fast_size = g->fast_size;
 
 	ret = xa_alloc(&s->graphs, &handle, NULL,
 		       XA_LIMIT(1, NNMEM_SESSION_MAX_GRAPHS), GFP_KERNEL);

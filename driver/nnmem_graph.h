@@ -10,6 +10,7 @@
 #include <linux/types.h>
 
 #include "nnmem_drv.h"
+#include "nnmem_exec.h"
 #include "nnmem_graphval.h"
 
 /*
@@ -40,8 +41,20 @@ struct nnmem_session;
  * @scratch: its private scratch area, with a reference held; NULL when it
  *	has no device-placed tensors or uses the shared area
  * @shared_scratch: it counts among the device's shared area's users
+ * @fast: each step's fast path; NULL when every step runs on the
+ *	reference kernels
+ * @packed: the packed weights of @fast, %NNMEM_FAST_ALIGN aligned in
+ *	@packed_mem
+ * @packed_mem: the allocation holding @packed
+ * @fast_size: kernel memory @fast and @packed take, part of @kmem
+ * @fast_gen: sum of the write generations of its regions when @packed was
+ *	last packed
+ * @fast_fresh: @packed holds the weights of @fast_gen (no region had a
+ *	writable mapping then)
  *
- * Everything is fixed once the graph is published.
+ * Everything is fixed once the graph is published but @fast's ready
+ * flags, @packed, @fast_gen and @fast_fresh, which only a running job of
+ * the graph changes, under the device's exec_lock.
  */
 struct nnmem_graph {
 	struct kref ref;
@@ -56,6 +69,12 @@ struct nnmem_graph {
 	u64 scratch_size;
 	struct nnmem_scratch *scratch;
 	bool shared_scratch;
+	struct nnmem_exec_fast *fast;
+	void *packed;
+	void *packed_mem;
+	u64 fast_size;
+	u64 fast_gen;
+	bool fast_fresh;
 };
 
 int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
@@ -68,5 +87,7 @@ struct nnmem_graph *nnmem_graph_get(struct nnmem_session *s, u32 handle);
 void nnmem_graph_put(struct nnmem_graph *g);
 void nnmem_graph_destroy_all(struct nnmem_session *s);
 u64 nnmem_graph_max_macs(void);
+int nnmem_graph_fast_prepare(struct nnmem_graph *g,
+			     struct nnmem_exec_hooks *hooks);
 
 #endif /* __NNMEM_GRAPH_H__ */

@@ -72,7 +72,6 @@
  * costs 0.3% more instructions on its shapes (1.8% on a 3x3 depthwise
  * conv, where an output element is 9 MACs).
  */
-#define NNMEM_JOB_BUDGET	NNMEM_KERNEL_BUDGET_DEFAULT
 
 static void nnmem_job_account(struct nnmem_device *ndev, int status)
 {
@@ -127,7 +126,7 @@ static int nnmem_job_progress(void *ctx, u64 done, u64 total)
 static int nnmem_job_execute(struct nnmem_job *job)
 {
 	struct nnmem_device *ndev = job->s->ndev;
-	const struct nnmem_graph *g = job->graph;
+	struct nnmem_graph *g = job->graph;
 	struct nnmem_exec_hooks hooks = {
 		.now_ns = nnmem_job_now,
 		.progress = nnmem_job_progress,
@@ -136,7 +135,10 @@ static int nnmem_job_execute(struct nnmem_job *job)
 	};
 	struct nnmem_exec_result res = { 0 };
 	struct nnmem_scratch *sc;
+	unsigned int i;
 	int ret;
+
+	BUILD_BUG_ON(NNMEM_PATH_COUNT != NNMEM_FAST_LEVELS);
 
 	/* Held until the run ends, even if a larger area replaces it. */
 	sc = g->shared_scratch ? nnmem_scratch_shared_get(ndev) :
@@ -147,13 +149,19 @@ static int nnmem_job_execute(struct nnmem_job *job)
 	}
 	if (sc)
 		hooks.scratch = sc->ar.offset;
-	ret = nnmem_exec_run(ndev->cpu_addr, g->plan, g->node_count, &hooks,
-			     job->node_ns, &res);
+	ret = nnmem_graph_fast_prepare(g, &hooks);
+	if (!ret)
+		ret = nnmem_exec_run(ndev->cpu_addr, g->plan, g->node_count,
+				     &hooks, job->node_ns, &res);
 	nnmem_scratch_put(sc);
 	job->duration_ns = res.duration_ns;
 	job->macs = res.macs;
 	atomic64_add(job->duration_ns, &ndev->stats.busy_ns);
 	atomic64_add(job->macs, &ndev->stats.macs);
+	for (i = 0; i < NNMEM_PATH_COUNT; i++) {
+		atomic64_add(res.path_nodes[i], &ndev->stats.path_nodes[i]);
+		atomic64_add(res.path_macs[i], &ndev->stats.path_macs[i]);
+	}
 	return ret;
 }
 

@@ -9,6 +9,13 @@
 #include <linux/workqueue.h>
 
 #include "nnmem_drv.h"
+#include "nnmem_kernels.h"
+
+/*
+ * MACs a job does between two scheduling and cancel points (the
+ * executor's progress hook), fast paths' SIMD sections included.
+ */
+#define NNMEM_JOB_BUDGET	NNMEM_KERNEL_BUDGET_DEFAULT
 
 /* Unreaped jobs per session, reported in struct nnmem_info. */
 #define NNMEM_SESSION_MAX_JOBS	64

@@ -387,6 +387,17 @@ int nnmem_region_info_ioctl(struct nnmem_session *s, void *data,
  * reference keeps the region's arena space allocated. A fault anywhere
  * fails the whole call with -EFAULT.
  */
+/*
+ * The region's bytes may have changed (a WRITE, a writable mapping made
+ * or gone): graphs reading it as weights pack them again at their next
+ * run (see nnmem_graph_fast_prepare()). Ordered after the writes.
+ */
+static void nnmem_region_written(struct nnmem_region *r)
+{
+	smp_mb__before_atomic();
+	atomic64_inc(&r->wgen);
+}
+
 static int nnmem_region_rw(struct nnmem_session *s, struct nnmem_rw *rw,
 			   bool write)
 {
@@ -425,6 +436,9 @@ static int nnmem_region_rw(struct nnmem_session *s, struct nnmem_rw *rw,
 		left -= n;
 		cond_resched();
 	}
+	/* after the bytes: a run that sees the new count sees them too */
+	if (write)
+		nnmem_region_written(r);
 
 out_put:
 	nnmem_region_put(r);
@@ -469,12 +483,19 @@ static void nnmem_region_vm_open(struct vm_area_struct *vma)
 	mutex_lock(&r->ndev->lock);
 	r->map_count++;
 	mutex_unlock(&r->ndev->lock);
+	if (vma->vm_flags & VM_MAYWRITE)
+		atomic_inc(&r->wmaps);
 }
 
 static void nnmem_region_vm_close(struct vm_area_struct *vma)
 {
 	struct nnmem_region *r = vma->vm_private_data;
 
+	if (vma->vm_flags & VM_MAYWRITE) {
+		/* what it wrote is in: a later run packs it */
+		nnmem_region_written(r);
+		atomic_dec(&r->wmaps);
+	}
 	mutex_lock(&r->ndev->lock);
 	r->map_count--;
 	mutex_unlock(&r->ndev->lock);
@@ -538,6 +559,9 @@ int nnmem_region_mmap(struct file *file, struct vm_area_struct *vma)
 	mutex_unlock(&ndev->lock);
 
 	nnmem_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	/* a read-only mapping stays so, so that it never counts as a writer */
+	if (!(vma->vm_flags & VM_WRITE))
+		nnmem_vm_flags_clear(vma, VM_MAYWRITE);
 	/* dma_mmap_coherent() takes the page offset into the whole arena. */
 	vma->vm_pgoff = (r->ar.offset >> PAGE_SHIFT) + first;
 	ret = dma_mmap_coherent(&ndev->pdev->dev, vma, ndev->cpu_addr,
@@ -552,6 +576,10 @@ int nnmem_region_mmap(struct file *file, struct vm_area_struct *vma)
 	 */
 	vma->vm_private_data = r;
 	vma->vm_ops = &nnmem_region_vm_ops;
+	if (vma->vm_flags & VM_MAYWRITE) {
+		atomic_inc(&r->wmaps);
+		nnmem_region_written(r);
+	}
 	return 0;
 
 err_uncount:

@@ -53,6 +53,10 @@ extern unsigned int nnmem_max_regions;
  * @label: NUL-terminated, zero-padded printable ASCII
  * @map_count: live mappings, and mmap() calls past their check of
  *	@unlinked (under @ndev->lock)
+ * @wmaps: live mappings that may write (atomic)
+ * @wgen: bumped after every change of the bytes the driver can see (a
+ *	WRITE, a writable mapping made or gone; atomic): the fast paths'
+ *	packed weights are stale when it moved or while @wmaps is nonzero
  * @unlinked: the handle is gone; mmap() no longer maps the region (under
  *	@ndev->lock)
  * @deferred: handle is gone while mapped, counted in the device's
@@ -60,8 +64,8 @@ extern unsigned int nnmem_max_regions;
  * @busy: graphs using the region; FREE fails with -EBUSY while nonzero
  *	(under the owning session's regions xa_lock)
  *
- * Everything but @ref, @map_count, @unlinked, @deferred and @busy is fixed
- * once allocated.
+ * Everything but @ref, @map_count, @wmaps, @wgen, @unlinked, @deferred and
+ * @busy is fixed once allocated.
  */
 struct nnmem_region {
 	struct nnmem_arena_region ar;
@@ -75,6 +79,8 @@ struct nnmem_region {
 	u64 span;
 	u8 label[NNMEM_LABEL_LEN];
 	unsigned int map_count;
+	atomic_t wmaps;
+	atomic64_t wgen;
 	bool unlinked;
 	bool deferred;
 	unsigned int busy;

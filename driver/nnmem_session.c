@@ -288,6 +288,7 @@ int nnmem_session_usage_ioctl(struct nnmem_session *s, void *data,
 	struct nnmem_device *ndev = s->ndev;
 	struct nnmem_usage *u = data;
 	struct nnmem_arena_usage au;
+	unsigned int i;
 
 	memset(u, 0, sizeof(*u));
 	mutex_lock(&ndev->lock);
@@ -312,5 +313,9 @@ int nnmem_session_usage_ioctl(struct nnmem_session *s, void *data,
 	u->weight_regions = au.weight_regions;
 	u->activation_regions = au.activation_regions;
 	u->free_extents = au.free_extents;
+	for (i = 0; i < NNMEM_PATH_COUNT; i++) {
+		u->path_nodes[i] = atomic64_read(&ndev->stats.path_nodes[i]);
+		u->path_macs[i] = atomic64_read(&ndev->stats.path_macs[i]);
+	}
 	return 0;
 }

@@ -318,7 +318,9 @@ int gk_reference(struct gk *g, uint8_t ***ref)
 		rr[i].data = img[i];
 		rr[i].size = g->reg[i].size;
 	}
-	err = nnmem_host_run(g->t, g->nt, g->n, g->nn, rr, g->nr, NULL);
+	/* the reference kernels: an independent check of the fast paths */
+	err = nnmem_host_run_path(g->t, g->nt, g->n, g->nn, rr, g->nr,
+				  NNMEM_PATH_REFERENCE, NULL);
 	if (err) {
 		gk_images_free(g, img);
 		return err;

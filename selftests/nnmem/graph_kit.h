@@ -77,7 +77,8 @@ uint32_t gk_node_output(const struct gk *g, int n);
 int gk_upload(struct gk *g);
 int gk_create(struct gk *g, uint32_t *graph);
 /*
- * Run the graph on the host (nnmem_host_run()) over copies of the host
+ * Run the graph on the host, on the reference kernels
+ * (nnmem_host_run_path(), NNMEM_PATH_REFERENCE) over copies of the host
  * regions; @ref[r] receives the copies (free with gk_images_free()).
  */
 int gk_reference(struct gk *g, uint8_t ***ref);

@@ -1075,4 +1075,125 @@ TEST_F(graph, close_destroys_graphs_and_frees_their_regions)
 	ASSERT_USAGE_UNCHANGED(self->fd, &self->before);
 }
 
+/*
+ * See "DOC: nnmem kernel paths": the fast paths pack the weights at the
+ * first run and again whenever they may have changed. Each step changes
+ * the filter (or the bias) one way and checks the run against the
+ * reference kernels on the host: a stale packing would fail it.
+ */
+TEST_F(graph, fast_path_packs_weights_again_after_write_and_through_mappings)
+{
+	uint64_t fb = gk_bytes(&self->g, T_F);
+	struct nnmem_usage a, b;
+	struct nnmem_graph_create r;
+	struct nnmem_region_info ri;
+	int best = nt_best_path();
+	uint8_t *map, *ro;
+	uint32_t h;
+	char msg[160];
+
+	/* the filter in a mappable region of its own, as the kit's copy */
+	ASSERT_EQ(0, nt_alloc(self->fd, 4096, 0, NNMEM_KIND_WEIGHT,
+			      NNMEM_ALLOC_MAPPABLE, NULL, &h, NULL));
+	ASSERT_EQ(0, nt_region_info(self->fd, h, &ri));
+	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd,
+		   (off_t)ri.mmap_offset);
+	ASSERT_NE(MAP_FAILED, map);
+	memcpy(map, gk_host(&self->g, T_F), fb);
+	self->t[T_F].handle = h;
+	self->t[T_F].offset = 0;
+	ASSERT_EQ(0, nt_usage(self->fd, &a));
+	ASSERT_EQ(0, nt_graph_create(self->fd, self->t, T_COUNT, self->n,
+				     N_COUNT, &r));
+	/* the scalar path at least takes any conv2d */
+	ASSERT_NE(0, r.fast_size);
+
+	ASSERT_EQ(0, nt_run(self->fd, r.graph, NULL));
+	ASSERT_EQ(0, gk_check(&self->g, msg, sizeof(msg))) TH_LOG("%s", msg);
+	/* written through the mapping, which stays: packed at every run */
+	gk_fill(&self->g, T_F, 99, -128, 127);
+	memcpy(map, gk_host(&self->g, T_F), fb);
+	ASSERT_EQ(0, nt_run(self->fd, r.graph, NULL));
+	ASSERT_EQ(0, gk_check(&self->g, msg, sizeof(msg))) TH_LOG("%s", msg);
+	gk_fill(&self->g, T_F, 100, -128, 127);
+	memcpy(map, gk_host(&self->g, T_F), fb);
+	ASSERT_EQ(0, munmap(map, 4096));
+	ASSERT_EQ(0, nt_run(self->fd, r.graph, NULL));
+	ASSERT_EQ(0, gk_check(&self->g, msg, sizeof(msg))) TH_LOG("%s", msg);
+	/* WRITE, with no mapping left */
+	gk_fill(&self->g, T_F, 101, -128, 127);
+	ASSERT_EQ(0, nt_write(self->fd, h, 0, gk_host(&self->g, T_F), fb));
+	ASSERT_EQ(0, nt_run(self->fd, r.graph, NULL));
+	ASSERT_EQ(0, gk_check(&self->g, msg, sizeof(msg))) TH_LOG("%s", msg);
+	/* the bias, in the kit's region, by WRITE */
+	gk_fill(&self->g, T_B, 102, -5000, 5000);
+	ASSERT_EQ(0, gk_upload(&self->g));
+	ASSERT_EQ(0, nt_run(self->fd, r.graph, NULL));
+	ASSERT_EQ(0, gk_check(&self->g, msg, sizeof(msg))) TH_LOG("%s", msg);
+
+	/* a read-only mapping cannot become writable */
+	ro = mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->fd,
+		  (off_t)ri.mmap_offset);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_EQ(-1, mprotect(ro, 4096, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(EACCES, errno);
+	ASSERT_EQ(0, memcmp(ro, gk_host(&self->g, T_F), fb));
+	ASSERT_EQ(0, munmap(ro, 4096));
+
+	/* five runs: the conv2d on the best path, the add on the reference */
+	ASSERT_EQ(0, nt_usage(self->fd, &b));
+	ASSERT_EQ(5, b.path_nodes[best] - a.path_nodes[best]);
+	ASSERT_EQ(5, b.path_nodes[NNMEM_PATH_REFERENCE] -
+		     a.path_nodes[NNMEM_PATH_REFERENCE]);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, r.graph));
+	ASSERT_EQ(0, nt_free(self->fd, h));
+}
+
+/*
+ * NNMEM_GRAPH_REFERENCE: no packed weights, nothing charged for them, and
+ * every node on the reference kernels; without it the graph is charged
+ * its fast_size on top of the documented count-based charge.
+ */
+TEST_F(graph, reference_flag_and_fast_size_charge)
+{
+	uint64_t charge = 64 + 8 * T_COUNT + 144 * N_COUNT;
+	struct nnmem_graph_create r;
+	struct nnmem_usage a, b, c;
+	char msg[160];
+
+	ASSERT_EQ(0, nt_usage(self->fd, &a));
+	memset(&r, 0, sizeof(r));
+	r.tensors = (uintptr_t)self->t;
+	r.nodes = (uintptr_t)self->n;
+	r.tensor_count = T_COUNT;
+	r.tensor_size = sizeof(self->t[0]);
+	r.node_count = N_COUNT;
+	r.node_size = sizeof(self->n[0]);
+	r.flags = NNMEM_GRAPH_REFERENCE;
+	ASSERT_EQ(0, nt_ioctl(self->fd, NNMEM_IOCTL_GRAPH_CREATE, &r));
+	ASSERT_EQ(0, r.fast_size);
+	ASSERT_EQ(0, nt_usage(self->fd, &b));
+	ASSERT_EQ(charge, b.session_kmem - a.session_kmem);
+	ASSERT_EQ(0, nt_run(self->fd, r.graph, NULL));
+	ASSERT_EQ(0, gk_check(&self->g, msg, sizeof(msg))) TH_LOG("%s", msg);
+	ASSERT_EQ(0, nt_usage(self->fd, &c));
+	ASSERT_EQ(2, c.path_nodes[NNMEM_PATH_REFERENCE] -
+		     b.path_nodes[NNMEM_PATH_REFERENCE]);
+	ASSERT_EQ(c.path_macs[NNMEM_PATH_REFERENCE] -
+		  b.path_macs[NNMEM_PATH_REFERENCE],
+		  /* 8 x 8 x 6 outputs of 3 x 3 x 4 taps, 8 x 8 x 6 adds */
+		  8 * 8 * 6 * 36 + 8 * 8 * 6);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, r.graph));
+
+	/* without the flag: fast_size charged on top */
+	ASSERT_EQ(0, nt_graph_create(self->fd, self->t, T_COUNT, self->n,
+				     N_COUNT, &r));
+	ASSERT_NE(0, r.fast_size);
+	ASSERT_EQ(0, nt_usage(self->fd, &b));
+	ASSERT_EQ(charge + r.fast_size, b.session_kmem - a.session_kmem);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, r.graph));
+	ASSERT_EQ(0, nt_usage(self->fd, &b));
+	ASSERT_EQ(a.session_kmem, b.session_kmem);
+}
+
 TEST_HARNESS_MAIN

@@ -893,18 +893,24 @@ TEST_F(nnmem, struct_sizes_match_the_published_ver0_sizes)
 	ASSERT_EQ(NNMEM_FREE_SIZE_VER0, sizeof(struct nnmem_free));
 	ASSERT_EQ(88, sizeof(struct nnmem_region_info));
 	ASSERT_EQ(NNMEM_RW_SIZE_VER0, sizeof(struct nnmem_rw));
-	ASSERT_EQ(128, sizeof(struct nnmem_usage));
+	ASSERT_EQ(192, sizeof(struct nnmem_usage));
 	ASSERT_EQ(offsetof(struct nnmem_usage, session_kmem),
 		  NNMEM_USAGE_SIZE_VER0);
+	ASSERT_EQ(128, NNMEM_USAGE_SIZE_VER1);
+	ASSERT_EQ(offsetof(struct nnmem_usage, path_nodes),
+		  NNMEM_USAGE_SIZE_VER1);
 	ASSERT_EQ(offsetof(struct nnmem_alloc, label), NNMEM_ALLOC_SIZE_VER0);
 	ASSERT_EQ(offsetof(struct nnmem_region_info, label),
 		  NNMEM_REGION_INFO_SIZE_VER0);
 	ASSERT_EQ(NNMEM_TENSOR_SIZE_VER0, sizeof(struct nnmem_tensor));
 	ASSERT_EQ(NNMEM_NODE_SIZE_VER0, sizeof(struct nnmem_node));
-	ASSERT_EQ(72, sizeof(struct nnmem_graph_create));
+	ASSERT_EQ(80, sizeof(struct nnmem_graph_create));
 	ASSERT_EQ(56, NNMEM_GRAPH_CREATE_SIZE_VER0);
-	ASSERT_EQ(NNMEM_GRAPH_CREATE_SIZE_VER1,
+	ASSERT_EQ(72, NNMEM_GRAPH_CREATE_SIZE_VER1);
+	ASSERT_EQ(NNMEM_GRAPH_CREATE_SIZE_VER2,
 		  sizeof(struct nnmem_graph_create));
+	ASSERT_EQ(offsetof(struct nnmem_graph_create, fast_size),
+		  NNMEM_GRAPH_CREATE_SIZE_VER1);
 	ASSERT_EQ(offsetof(struct nnmem_graph_create, err_tensor2),
 		  NNMEM_GRAPH_CREATE_SIZE_VER0);
 	ASSERT_EQ(NNMEM_GRAPH_DESTROY_SIZE_VER0,

@@ -9,7 +9,10 @@
  *    activation bytes, the liveness bound; 117,920 as a plain sum).
  * 2. Each case with every activation tensor in bytes of its own
  *    (NNMEM_NET_NO_SHARING): after one device run, every intermediate
- *    tensor and the output equal TFLM's, byte for byte.
+ *    tensor and the output equal TFLM's, byte for byte; once on the best
+ *    kernel path of the CPU (read from /proc/cpuinfo; AVX2 in the VM) and
+ *    once on the reference kernels (fast_path=0), the USAGE path counters
+ *    showing which path ran the convs and the fully connected layer.
  * 3. Each case as planned (tensors sharing bytes by lifetime): the output
  *    and the logits before the softmax (tensor 36) equal TFLM's, and the
  *    host executor gives the same output.
@@ -54,6 +57,13 @@
 #define RESNET8_CONST_BYTES	78752
 #define RESNET8_ACT_TENSORS	17	/* tensor 0 and 22..37 */
 #define RESNET8_LOGITS		36
+/*
+ * Its nodes (README: 9 CONV_2D, 3 ADD, AVERAGE_POOL_2D, RESHAPE, which is
+ * a view, FULLY_CONNECTED and SOFTMAX): on a fast path the convs and the
+ * fully connected layer, on the reference kernels the rest.
+ */
+#define RESNET8_FAST_NODES	10
+#define RESNET8_OTHER_NODES	5
 #define RESNET8_OUTPUT		37
 
 static const char *const cases[] = {
@@ -250,6 +260,45 @@ static bool test_every_tensor(struct nnmem_dev *dev, const char *c)
 	}
 	nnmem_net_close(net);
 	return ok && session_empty(dev);
+}
+
+/*
+ * test_every_tensor() with the module's fast_path at @param: the USAGE
+ * path counters must show the conv2d and fully connected nodes on @path,
+ * the other nodes on the reference kernels, and nothing else.
+ */
+static bool test_path(struct nnmem_dev *dev, const char *c, int param,
+		      int path)
+{
+	struct nnmem_usage a, b;
+	uint64_t n, want;
+	bool ok;
+	int k, err;
+
+	err = nt_fast_path_set(param);
+	if (err) {
+		diag("fast_path=%d: %s", param, strerror(-err));
+		return false;
+	}
+	ok = !nnmem_usage(dev, &a) && test_every_tensor(dev, c) &&
+	     !nnmem_usage(dev, &b);
+	for (k = 0; ok && k < NNMEM_PATH_COUNT; k++) {
+		n = b.path_nodes[k] - a.path_nodes[k];
+		want = k == path ? RESNET8_FAST_NODES : 0;
+		if (k == NNMEM_PATH_REFERENCE)
+			want += RESNET8_OTHER_NODES;
+		if (n != want) {
+			diag("%s: path %d ran %" PRIu64 " nodes, want %" PRIu64,
+			     c, k, n, want);
+			ok = false;
+		}
+		if ((b.path_macs[k] - a.path_macs[k] > 0) != (want > 0)) {
+			diag("%s: path %d MACs do not match its nodes", c, k);
+			ok = false;
+		}
+	}
+	nt_fast_path_set(-1);
+	return ok;
 }
 
 /* As planned: the output and the logits equal TFLM's and the host's. */
@@ -538,6 +587,7 @@ static bool test_nnmemctl(void)
 int main(int argc, char **argv)
 {
 	struct nnmem_dev *dev = NULL;
+	int best = nt_best_path();
 	size_t i;
 	int ret;
 
@@ -547,8 +597,8 @@ int main(int argc, char **argv)
 	snprintf(model_path, sizeof(model_path), "%s/resnet8/resnet8.tflite",
 		 root);
 	printf("TAP version 13\n");
-	printf("1..%zu\n", 4 + 3 * sizeof(cases) / sizeof(cases[0]));
-	diag("models: %s", root);
+	printf("1..%zu\n", 4 + 4 * sizeof(cases) / sizeof(cases[0]));
+	diag("models: %s; best kernel path of this CPU: %d", root, best);
 
 	tap_result(test_plan(), "model: resnet8 plan: %d activation bytes (the bound), plain sum %d",
 		   RESNET8_ACT_BOUND, RESNET8_PLAIN_SUM);
@@ -557,8 +607,14 @@ int main(int argc, char **argv)
 		diag("/dev/nnmem0: %s", strerror(-ret));
 	/* Every case fails without a device: none is skipped as a pass. */
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		tap_result(dev && test_every_tensor(dev, cases[i]),
-			   "model: resnet8/%s (device, every tensor bit-exact with TFLM)",
+		tap_result(dev && test_path(dev, cases[i], -1, best),
+			   "model: resnet8/%s (device, best path %d: every tensor bit-exact with TFLM, path counters)",
+			   cases[i], best);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		tap_result(dev && test_path(dev, cases[i],
+					    NNMEM_PATH_REFERENCE,
+					    NNMEM_PATH_REFERENCE),
+			   "model: resnet8/%s (device, fast_path=0: every tensor bit-exact with TFLM on the reference kernels)",
 			   cases[i]);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		tap_result(dev && test_planned(dev, cases[i]),

@@ -281,6 +281,69 @@ static inline bool nt_usage_empty(const struct nnmem_usage *u)
 	       u->session_kmem == 0 && u->device_kmem == 0;
 }
 
+/* The module parameter choosing the kernel path of new graphs. */
+#define NT_FAST_PATH_PARAM	"/sys/module/nnmem/parameters/fast_path"
+
+/* Set fast_path to @path (-1: the best): 0 or the write's -errno. */
+static inline int nt_fast_path_set(int path)
+{
+	char buf[16];
+	ssize_t n;
+	int fd, len;
+
+	fd = open(NT_FAST_PATH_PARAM, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = snprintf(buf, sizeof(buf), "%d\n", path);
+	n = write(fd, buf, (size_t)len);
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+/* Whether /proc/cpuinfo's first "flags" line has the word @flag. */
+static inline bool nt_cpu_flag(const char *flag)
+{
+	static char line[8192];
+	bool found = false;
+	size_t fl = strlen(flag);
+	char *p;
+	FILE *f;
+
+	f = fopen("/proc/cpuinfo", "re");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "flags", 5))
+			continue;
+		for (p = strchr(line, ':'); p && *p; p++) {
+			if ((p[-1] == ' ' || p[-1] == ':') &&
+			    !strncmp(p, flag, fl) &&
+			    (p[fl] == ' ' || p[fl] == '\n' || !p[fl])) {
+				found = true;
+				break;
+			}
+		}
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * The best kernel path of this CPU (an NNMEM_PATH_*), from the CPU flags
+ * the kernel reports, not from the driver.
+ */
+static inline int nt_best_path(void)
+{
+	if (nt_cpu_flag("avx512f") && nt_cpu_flag("avx512bw") &&
+	    nt_cpu_flag("avx512vl") && nt_cpu_flag("avx512_vnni"))
+		return NNMEM_PATH_AVX512;
+	if (nt_cpu_flag("avx2"))
+		return NNMEM_PATH_AVX2;
+	return NNMEM_PATH_SCALAR;
+}
+
 static inline void nt_pattern(void *buf, size_t len, unsigned int seed)
 {
 	unsigned char *p = buf;

@@ -10,8 +10,15 @@
  * 2. Our own cases (batch > 1, grouped and depthwise, a large layer,
  *    saturation, extreme shifts, broadcasting adds, a chained block),
  *    whose expected bytes come from the userspace reference: the driver's
- *    portable kernels run over host copies (the unit suite checks those
- *    kernels against the same TFLite vectors and an __int128 reference).
+ *    portable reference kernels run over host copies (the unit suite
+ *    checks those kernels against the same TFLite vectors and an __int128
+ *    reference).
+ * 3. All of it three times: on the CPU's best kernel path (the module
+ *    parameter fast_path at -1; the best path is read from /proc/cpuinfo,
+ *    and in the VM must be AVX2 at least), on the reference kernels
+ *    (fast_path=0) and on the portable blocked path (fast_path=1); after
+ *    each pass, USAGE's path counters must show that the conv2d nodes ran
+ *    on that path and nothing on any other but the reference.
  *
  * Usage: vectors_test [TESTDATA_ROOT]; the root defaults to
  * $NNMEM_TESTDATA, then to the shared/testdata next to the repository at
@@ -278,14 +285,14 @@ out:
 
 static void testdata_case(const char *dir, const char *name, void *ctx)
 {
+	const char *pass = ctx;
 	struct json_object *j;
 	const char *op;
 	char tname[300];
 	bool ok = false;
 
-	(void)ctx;
-	snprintf(tname, sizeof(tname), "vectors/%s (device, bit-exact with TFLite)",
-		 name);
+	snprintf(tname, sizeof(tname), "vectors%s/%s (device, bit-exact with TFLite)",
+		 pass, name);
 	j = td_params(dir, &op);
 	if (!j) {
 		tap_result(false, tname);
@@ -591,9 +598,64 @@ static void count_case(const char *dir, const char *name, void *ctx)
 	(*(int *)ctx)++;
 }
 
+/*
+ * The passes over every case: the fast_path parameter, the path the
+ * conv2d nodes must take, and a name.
+ */
+struct pass {
+	int param;
+	int path;
+	const char *name;
+};
+
+/* Every case, then the path counters: only @p's path and the reference. */
+static void run_pass(const char *root, const struct pass *p)
+{
+	struct nnmem_usage before, after;
+	char name[200];
+	bool ok;
+	size_t i;
+	int k, err;
+
+	err = nt_fast_path_set(p->param);
+	if (err)
+		diag("fast_path=%d: %s", p->param, strerror(-err));
+	ok = !err && !nt_usage(dev_fd, &before);
+	td_walk(root, testdata_case, (void *)p->name);
+	for (i = 0; i < ARRAY_SIZE(own_cases); i++) {
+		snprintf(name, sizeof(name), "vectors%s/own/%s (device == userspace reference)",
+			 p->name, own_cases[i].name);
+		tap_result(own_cases[i].fn(), name);
+	}
+	ok = ok && !nt_usage(dev_fd, &after);
+	for (k = 0; ok && k < NNMEM_PATH_COUNT; k++) {
+		uint64_t n = after.path_nodes[k] - before.path_nodes[k];
+		uint64_t m = after.path_macs[k] - before.path_macs[k];
+
+		diag("pass%s: path %d ran %" PRIu64 " nodes, %" PRIu64 " MACs",
+		     p->name, k, n, m);
+		if (k == p->path || k == NNMEM_PATH_REFERENCE)
+			ok = n > 0 && m > 0;
+		else
+			ok = n == 0 && m == 0;
+	}
+	snprintf(name, sizeof(name), "vectors%s: conv2d nodes on path %d, the rest on the reference (USAGE path counters)",
+		 p->name, p->path);
+	tap_result(ok, name);
+}
+
 int main(int argc, char **argv)
 {
 	const char *root = argc > 1 ? argv[1] : getenv("NNMEM_TESTDATA");
+	/*
+	 * The default is the best path of the CPU (in the VM, QEMU's -cpu
+	 * max gives AVX2); then the reference and the portable blocked one.
+	 */
+	const struct pass passes[] = {
+		{ -1, nt_best_path(), "" },
+		{ NNMEM_PATH_REFERENCE, NNMEM_PATH_REFERENCE, "[reference]" },
+		{ NNMEM_PATH_SCALAR, NNMEM_PATH_SCALAR, "[scalar]" },
+	};
 	struct nnmem_usage u;
 	int cases = 0, found;
 	size_t i;
@@ -602,27 +664,33 @@ int main(int argc, char **argv)
 		root = NNMEM_TESTDATA_DEFAULT;
 	printf("TAP version 13\n");
 	found = td_walk(root, count_case, &cases);
-	printf("1..%zu\n", (size_t)cases + ARRAY_SIZE(own_cases) + 1);
-	diag("testdata: %s (%d cases)", root, cases);
+	printf("1..%zu\n", 1 + ARRAY_SIZE(passes) *
+	       ((size_t)cases + ARRAY_SIZE(own_cases) + 1));
+	diag("testdata: %s (%d cases); best path of this CPU: %d", root,
+	     cases, passes[0].path);
+	/* the VM's rig asks for AVX2 (run-tests.sh): without, it fails */
+	if (getenv("NNMEM_REQUIRE_PATH") &&
+	    passes[0].path < atoi(getenv("NNMEM_REQUIRE_PATH"))) {
+		diag("best path %d, below NNMEM_REQUIRE_PATH=%s: QEMU must run with -cpu max",
+		     passes[0].path, getenv("NNMEM_REQUIRE_PATH"));
+		found = 0;
+	}
 
 	dev_fd = nt_open(0);
 	if (dev_fd < 0)
 		diag("/dev/nnmem0: %s", strerror(-dev_fd));
 	/* Every case fails without a device: none is skipped as a pass. */
 	tap_result(found > 0 && cases > 0, "vectors/testdata_root_has_cases");
-	if (dev_fd >= 0) {
-		td_walk(root, testdata_case, NULL);
-		for (i = 0; i < ARRAY_SIZE(own_cases); i++) {
-			char name[128];
-
-			snprintf(name, sizeof(name), "vectors/own/%s (device == userspace reference)",
-				 own_cases[i].name);
-			tap_result(own_cases[i].fn(), name);
+	for (i = 0; i < ARRAY_SIZE(passes); i++) {
+		if (dev_fd >= 0) {
+			run_pass(root, &passes[i]);
+			continue;
 		}
-	} else {
-		for (i = 0; i < (size_t)cases + ARRAY_SIZE(own_cases); i++)
+		for (size_t c = 0; c <= (size_t)cases +
+					 ARRAY_SIZE(own_cases); c++)
 			tap_result(false, "vectors/no_device");
 	}
+	nt_fast_path_set(-1);
 	if (dev_fd >= 0 && (nt_usage(dev_fd, &u) || !nt_usage_empty(&u)))
 		diag("warning: arena not empty at the end");
 	printf("# %d passed, %d failed\n", tap_num - tap_failed, tap_failed);

@@ -540,6 +540,14 @@ struct env_count {
 	int begins, ends, refuse_at;
 };
 
+static int go_fn(void *ctx, u64 done, u64 total)
+{
+	(void)ctx;
+	(void)done;
+	(void)total;
+	return 0;
+}
+
 static bool env_begin(void *ctx)
 {
 	struct env_count *e = ctx;
@@ -577,8 +585,10 @@ static int test_abort_and_env(void)
 	u32 levels = nnmem_fast_cpu_levels();
 	u64 done = 0;
 	struct nnmem_kernel_progress prog = { abort_fn, &done, 4096 };
+	struct nnmem_kernel_progress go = { go_fn, NULL, 16384 };
 	struct env_count e;
-	struct nnmem_fast_env env = { env_begin, env_end, &e };
+	u32 ran = NNMEM_FAST_LEVELS;
+	struct nnmem_fast_env env = { env_begin, env_end, &e, &ran };
 	struct nnmem_fast_plan plan;
 	void *packed;
 	unsigned int i;
@@ -613,6 +623,7 @@ static int test_abort_and_env(void)
 		CHECK_OK(nnmem_fast_run(&plan, packed, &w, in, out, NULL,
 					&env));
 		CHECK(!memcmp(out, ref, sizeof(out)));
+		CHECK_EQ(ran, (u32)l);	/* the path says it ran */
 		if (l > NNMEM_FAST_SCALAR) {
 			CHECK(e.begins >= 1);
 			CHECK_EQ(e.begins, e.ends);
@@ -624,9 +635,14 @@ static int test_abort_and_env(void)
 		e.refuse_at = 1;
 		memset(out, 0, sizeof(out));
 		p.out_c = 32;
-		CHECK_OK(nnmem_fast_run(&plan, packed, &w, in, out, NULL,
+		/* chunks of 16 Ki MACs, so that there is a second section */
+		CHECK_OK(nnmem_fast_run(&plan, packed, &w, in, out, &go,
 					&env));
 		CHECK(!memcmp(out, ref, sizeof(out)));
+		/* a refused section: the reference computed it */
+		CHECK_EQ(ran, (l > NNMEM_FAST_SCALAR ? (u32)NNMEM_FAST_REF :
+						      (u32)l));
+		CHECK_EQ(e.begins, (l > NNMEM_FAST_SCALAR ? 1 : 0));
 		free(packed);
 	}
 	return 0;

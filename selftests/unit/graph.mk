@@ -27,10 +27,12 @@ GRAPH_CFLAGS := -O1 -g -fsanitize=address,undefined \
 GRAPH_SRCS := $(GRAPH_DIR)/graph_test.c $(GRAPH_DRIVER)/nnmem_graphval.c \
 	$(GRAPH_DRIVER)/nnmem_kernels.c $(GRAPH_DRIVER)/nnmem_exec.c \
 	$(GRAPH_LIB)/lib/nnmem_host.c $(GRAPH_LIB)/lib/libnnmem.c \
-	$(GRAPH_DRIVER)/nnmem_planner.c
+	$(GRAPH_DRIVER)/nnmem_planner.c $(GRAPH_DRIVER)/nnmem_fast.c \
+	$(GRAPH_DRIVER)/nnmem_fast_avx2.c $(GRAPH_DRIVER)/nnmem_fast_avx512.c
 GRAPH_HDRS := $(GRAPH_DIR)/tap.h $(GRAPH_DRIVER)/nnmem_graphval.h \
 	$(GRAPH_DRIVER)/nnmem_kernels.h $(GRAPH_DRIVER)/nnmem_port.h \
 	$(GRAPH_DRIVER)/nnmem_shape.h $(GRAPH_DRIVER)/nnmem_exec.h \
+	$(GRAPH_DRIVER)/nnmem_fast.h \
 	$(GRAPH_LIB)/include/nnmem/model.h $(GRAPH_UAPI)/linux/nnmem.h \
 	$(GRAPH_LIB)/include/nnmem/libnnmem.h
 

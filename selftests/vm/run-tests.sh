@@ -7,6 +7,8 @@
 export NNMEM_KO=/lib/modules/nnmem.ko
 export NNMEM_TESTDATA=/testdata
 export NNMEM_MODELS=/models
+# QEMU runs with -cpu max (boot.sh): the AVX2 path must be there and run
+export NNMEM_REQUIRE_PATH=2
 
 echo "NNMEM-KERNEL $(uname -r)"
 # What the initramfs holds, for report.py's manifest check.

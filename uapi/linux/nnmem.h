@@ -83,7 +83,7 @@
  * region is freed or its file closed, until the last mapping of it goes.
  */
 
-#define NNMEM_UAPI_VERSION		2
+#define NNMEM_UAPI_VERSION		3
 
 #define NNMEM_IOC_MAGIC			0xB4
 
@@ -289,6 +289,10 @@ struct nnmem_rw {
  *	struct).
  * @device_kmem: kernel memory charged for the graphs and jobs of all
  *	sessions of the device (since version 1).
+ * @path_nodes: nodes of graphs the device's jobs computed since the module
+ *	was loaded, per kernel path: indexed by ``NNMEM_PATH_*`` (since
+ *	version 2; see "DOC: nnmem kernel paths").
+ * @path_macs: their multiply-accumulates, per path (since version 2).
  */
 struct nnmem_usage {
 	__u64 arena_size;
@@ -310,9 +314,51 @@ struct nnmem_usage {
 	__u64 deferred_bytes;
 	__u64 session_kmem;
 	__u64 device_kmem;
+	__u64 path_nodes[4];
+	__u64 path_macs[4];
 };
 
 #define NNMEM_USAGE_SIZE_VER0		112
+#define NNMEM_USAGE_SIZE_VER1		128
+
+/**
+ * DOC: nnmem kernel paths
+ *
+ * The device computes conv2d (depthwise and grouped included) and fully
+ * connected nodes on the fastest path the CPU has, and every other node on
+ * the portable reference kernels. Each path gives the same bytes as the
+ * reference kernels, which are TensorFlow Lite's (its double-rounding
+ * requantisation, in integers); they differ only in speed:
+ *
+ *  - %NNMEM_PATH_REFERENCE: the reference kernels;
+ *  - %NNMEM_PATH_SCALAR: blocked portable C, on any CPU;
+ *  - %NNMEM_PATH_AVX2: x86-64 AVX2;
+ *  - %NNMEM_PATH_AVX512: x86-64 AVX-512 F/BW/VL with VNNI.
+ *
+ * The fast paths use the weights packed into their own layout, in kernel
+ * memory charged with the graph (&nnmem_graph_create.fast_size). The
+ * driver packs them at the first run of the graph, and again at a run
+ * after a weight region of the graph was written (%NNMEM_IOCTL_WRITE) or
+ * while one has a writable mapping: writes through a mapping cannot be
+ * seen, so every run of such a graph packs anew. Map weights read-only,
+ * or unmap them once written, to pack once.
+ *
+ * SIMD registers are used in bounded sections between the scheduling
+ * points of a job; when the CPU cannot give them (a kernel context that
+ * may not use them), the node runs on the reference kernel instead.
+ *
+ * The module parameter ``fast_path`` chooses the path of the graphs
+ * created afterwards: -1 (the default) the best one, or a path number to
+ * force it (0 forces the reference kernels; a path the CPU lacks is
+ * refused). %NNMEM_GRAPH_REFERENCE does the same for one graph. What ran
+ * is counted per path in &nnmem_usage.path_nodes and
+ * &nnmem_usage.path_macs.
+ */
+#define NNMEM_PATH_REFERENCE		0
+#define NNMEM_PATH_SCALAR		1
+#define NNMEM_PATH_AVX2			2
+#define NNMEM_PATH_AVX512		3
+#define NNMEM_PATH_COUNT		4
 
 /**
  * DOC: nnmem kernel memory
@@ -329,7 +375,10 @@ struct nnmem_usage {
  * A graph of T tensors and N nodes is charged 64 + 8 * T + 144 * N bytes,
  * from %NNMEM_IOCTL_GRAPH_CREATE until the graph is freed: when its handle
  * is gone (%NNMEM_IOCTL_GRAPH_DESTROY or close()) and every job of it has
- * been reaped. A job of a graph of N nodes is charged 64 + 8 * N bytes
+ * been reaped; a graph with nodes on a fast path is charged its
+ * &nnmem_graph_create.fast_size on top (the packed weights, whose size
+ * depends on the shapes, see "DOC: nnmem kernel paths"). A job of a
+ * graph of N nodes is charged 64 + 8 * N bytes
  * from %NNMEM_IOCTL_RUN until it is reaped (%NNMEM_IOCTL_WAIT, the end of
  * a synchronous RUN, or close()). These fixed functions of the counts are
  * the bytes the driver asks for to keep the object (its struct, and an
@@ -691,7 +740,8 @@ enum nnmem_graph_err {
  * @node_size: in: sizeof(struct nnmem_node) of the caller, from
  *	%NNMEM_NODE_SIZE_VER0 to 4096 (else %NNMEM_GERR_ELEM_SIZE); a longer
  *	element's tail must be zero (else %NNMEM_GERR_NODE_RESERVED).
- * @flags: in: 0 or %NNMEM_GRAPH_SHARED_SCRATCH.
+ * @flags: in: 0, or %NNMEM_GRAPH_SHARED_SCRATCH and
+ *	%NNMEM_GRAPH_REFERENCE ORed.
  * @graph: out: the session's handle for the graph.
  * @err_reason: out: an &enum nnmem_graph_err when the graph is rejected,
  *	%NNMEM_GERR_NONE otherwise.
@@ -706,6 +756,10 @@ enum nnmem_graph_err {
  * @scratch_size: out: bytes of the plan of the graph's device-placed
  *	tensors, 0 if it has none (see "DOC: nnmem device planning"; since
  *	version 1).
+ * @fast_size: out: bytes of kernel memory the graph's fast paths take
+ *	(their packed weights and plans), charged with the graph on top of
+ *	its count-based charge; 0 when every node runs on the reference
+ *	kernels (see "DOC: nnmem kernel paths"; since version 2).
  *
  * The struct is written back on ``-EINVAL`` too. Unknown @flags, nonzero
  * @__pad or @__pad2 give ``-EINVAL`` with reason %NNMEM_GERR_NONE.
@@ -718,7 +772,8 @@ enum nnmem_graph_err {
  *
  * Errors: ``-EINVAL`` (reason filled in), ``-EDQUOT`` when the graph's
  * charge would go past a kernel memory budget (see "DOC: nnmem kernel
- * memory"; checked once the header is valid, before the arrays are read),
+ * memory"; checked once the header is valid, before the arrays are read,
+ * and for &nnmem_graph_create.fast_size once the graph is validated),
  * ``-EFAULT``, ``-ENOMEM``, ``-EMFILE`` when the session holds
  * &nnmem_info.max_graphs graphs, ``-ENOSPC`` when the scratch area of its
  * device-placed tensors does not fit in the arena.
@@ -739,14 +794,22 @@ struct nnmem_graph_create {
 	__u32 err_tensor2;
 	__u32 __pad2;
 	__u64 scratch_size;
+	__u64 fast_size;
 };
 
 #define NNMEM_GRAPH_CREATE_SIZE_VER0	56
 #define NNMEM_GRAPH_CREATE_SIZE_VER1	72
+#define NNMEM_GRAPH_CREATE_SIZE_VER2	80
 
-/* Graph flags (&nnmem_graph_create.flags; since uapi version 2). */
+/*
+ * Graph flags (&nnmem_graph_create.flags): SHARED_SCRATCH since uapi
+ * version 2, REFERENCE (every node on the reference kernels, see "DOC:
+ * nnmem kernel paths") since version 3.
+ */
 #define NNMEM_GRAPH_SHARED_SCRATCH	0x1U
-#define NNMEM_GRAPH_VALID_FLAGS		(NNMEM_GRAPH_SHARED_SCRATCH)
+#define NNMEM_GRAPH_REFERENCE		0x2U
+#define NNMEM_GRAPH_VALID_FLAGS		(NNMEM_GRAPH_SHARED_SCRATCH | \
+					 NNMEM_GRAPH_REFERENCE)
 
 /**
  * struct nnmem_graph_destroy - destroy a graph (%NNMEM_IOCTL_GRAPH_DESTROY)

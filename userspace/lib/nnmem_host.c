@@ -261,15 +261,55 @@ static u64 nnmem_host_now(void *ctx)
 	return (u64)ts.tv_sec * 1000000000ULL + (u64)ts.tv_nsec;
 }
 
-int nnmem_host_run(const struct nnmem_tensor *tensors, uint32_t tensor_count,
-		   const struct nnmem_node *nodes, uint32_t node_count,
-		   struct nnmem_ref_region *regions, uint32_t region_count,
-		   struct nnmem_graph_error *err)
+/* The fast paths of @hg's plan at @path, their weights packed from @arena. */
+static int nnmem_host_fast(const struct nnmem_host_graph *hg,
+			   uint32_t node_count, int path, const void *arena,
+			   struct nnmem_exec_fast **fastp, void **packedp)
 {
-	const struct nnmem_exec_hooks hooks = { .now_ns = nnmem_host_now };
+	struct nnmem_exec_fast *fast;
+	void *packed = NULL;
+	u64 bytes;
+
+	*fastp = NULL;
+	*packedp = NULL;
+	if (path == NNMEM_PATH_REFERENCE)
+		return 0;
+	if (path != NNMEM_HOST_PATH_BEST &&
+	    (path < 0 || path >= NNMEM_PATH_COUNT ||
+	     !(nnmem_fast_cpu_levels() & (1U << path))))
+		return -EOPNOTSUPP;
+	fast = calloc(node_count, sizeof(*fast));
+	if (!fast)
+		return -ENOMEM;
+	/* no progress hook: nnmem_fast_run() cuts chunks of its default */
+	bytes = nnmem_exec_fast_plan(hg->plan, node_count, path,
+				     NNMEM_FAST_CHUNK_DEFAULT, fast);
+	if (bytes) {
+		packed = aligned_alloc(NNMEM_FAST_ALIGN, bytes);
+		if (!packed) {
+			free(fast);
+			return -ENOMEM;
+		}
+		nnmem_exec_fast_pack(arena, hg->plan, node_count, fast, packed,
+				     NULL);
+	}
+	*fastp = fast;
+	*packedp = packed;
+	return 0;
+}
+
+int nnmem_host_run_path(const struct nnmem_tensor *tensors,
+			uint32_t tensor_count, const struct nnmem_node *nodes,
+			uint32_t node_count, struct nnmem_ref_region *regions,
+			uint32_t region_count, int path,
+			struct nnmem_graph_error *err)
+{
+	struct nnmem_exec_hooks hooks = { .now_ns = nnmem_host_now };
+	struct nnmem_exec_fast *fast = NULL;
 	struct nnmem_graphval_err gerr;
 	struct nnmem_exec_result res;
 	struct nnmem_host_graph hg;
+	void *packed = NULL;
 	uint8_t *arena;
 	uint32_t i;
 	int ret;
@@ -293,14 +333,32 @@ int nnmem_host_run(const struct nnmem_tensor *tensors, uint32_t tensor_count,
 		if (regions[i].size)
 			memcpy(arena + hg.offset[i], regions[i].data,
 			       regions[i].size);
+	ret = nnmem_host_fast(&hg, node_count, path, arena, &fast, &packed);
+	if (ret)
+		goto out_free;
+	hooks.fast = fast;
+	hooks.packed = packed;
 	ret = nnmem_exec_run(arena, hg.plan, node_count, &hooks, NULL, &res);
 	/* a failed run leaves what it wrote, as on a device */
 	for (i = 0; i < region_count; i++)
 		if (regions[i].size)
 			memcpy(regions[i].data, arena + hg.offset[i],
 			       regions[i].size);
+out_free:
+	free(packed);
+	free(fast);
 	free(arena);
 out:
 	nnmem_host_graph_fini(&hg);
 	return ret;
+}
+
+int nnmem_host_run(const struct nnmem_tensor *tensors, uint32_t tensor_count,
+		   const struct nnmem_node *nodes, uint32_t node_count,
+		   struct nnmem_ref_region *regions, uint32_t region_count,
+		   struct nnmem_graph_error *err)
+{
+	return nnmem_host_run_path(tensors, tensor_count, nodes, node_count,
+				   regions, region_count, NNMEM_HOST_PATH_BEST,
+				   err);
 }

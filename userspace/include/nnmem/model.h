@@ -52,15 +52,32 @@ int nnmem_host_check(const struct nnmem_tensor *tensors, uint32_t tensor_count,
 /*
  * nnmem_host_check(), then the driver's portable executor
  * (driver/nnmem_exec.c) over the regions' host memory: the same plan and
- * kernels as a device job, so the same bytes. Returns 0, an error of
- * nnmem_host_check() (nothing written), -EINVAL for a region with a size
- * but no data, or the error the run met (-ERANGE: a shift value outside
- * [-31, 30]; the nodes before it wrote their outputs, as on a device).
+ * kernels as a device job, so the same bytes. Conv2d and fully connected
+ * nodes run on the CPU's best kernel path (see "DOC: nnmem kernel paths"
+ * in <linux/nnmem.h>; every path gives the same bytes). Returns 0, an
+ * error of nnmem_host_check() (nothing written), -EINVAL for a region with
+ * a size but no data, or the error the run met (-ERANGE: a shift value
+ * outside [-31, 30]; the nodes before it wrote their outputs, as on a
+ * device).
  */
 int nnmem_host_run(const struct nnmem_tensor *tensors, uint32_t tensor_count,
 		   const struct nnmem_node *nodes, uint32_t node_count,
 		   struct nnmem_ref_region *regions, uint32_t region_count,
 		   struct nnmem_graph_error *err);
+
+/* nnmem_host_run()'s path argument: the best one this CPU has. */
+#define NNMEM_HOST_PATH_BEST	(-1)
+
+/*
+ * nnmem_host_run() on a given kernel path: NNMEM_HOST_PATH_BEST, or an
+ * NNMEM_PATH_* (NNMEM_PATH_REFERENCE: the reference kernels for every
+ * node). -EOPNOTSUPP for a path this CPU or build lacks.
+ */
+int nnmem_host_run_path(const struct nnmem_tensor *tensors,
+			uint32_t tensor_count, const struct nnmem_node *nodes,
+			uint32_t node_count, struct nnmem_ref_region *regions,
+			uint32_t region_count, int path,
+			struct nnmem_graph_error *err);
 
 /*
  * The generator of a JSON "fill": {"lcg": SEED, ...}: advances *@state
