@@ -269,8 +269,10 @@ int gk_create(struct gk *g, uint32_t *graph)
 		fprintf(stderr, "# graph rejected: %s (reason %u node %d tensor %d)\n",
 			nnmem_graph_strerror(req.err_reason), req.err_reason,
 			(int)req.err_node, (int)req.err_tensor);
-	if (!err)
+	if (!err) {
 		*graph = req.graph;
+		g->fast_size = req.fast_size;
+	}
 	return err;
 }
 

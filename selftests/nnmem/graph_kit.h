@@ -35,6 +35,7 @@ struct gk {
 	int treg[GK_MAX_TENSORS];	/* region index of each tensor */
 	struct nnmem_tensor t[GK_MAX_TENSORS];
 	struct nnmem_node n[GK_MAX_NODES];
+	uint64_t fast_size;	/* of the graph gk_create() made last */
 };
 
 /* One conv2d and the data it gets; gk_conv() builds it. */

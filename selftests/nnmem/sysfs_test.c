@@ -350,9 +350,12 @@ TEST_F(nnmem, sysfs_graph_and_job_counters_follow_a_run)
 	ASSERT_EQ(0, st_small_graph(&g, &graph));
 	ASSERT_EQ(0, st_attrs_read(0, v));
 	ASSERT_EQ(st_val(before, "graphs") + 1, st_val(v, "graphs"));
-	/* The graph's charge (uapi: 64 + 8 * tensors + 144 * nodes). */
+	/*
+	 * The graph's charge (uapi: 64 + 8 * tensors + 144 * nodes, and
+	 * the fast paths' fast_size).
+	 */
 	ASSERT_EQ(1, g.nn);
-	ASSERT_EQ(64 + 8 * g.nt + 144 * 1, st_val(v, "kmem"));
+	ASSERT_EQ(64 + 8 * g.nt + 144 * 1 + g.fast_size, st_val(v, "kmem"));
 
 	ASSERT_EQ(0, nt_run(self->fd, graph, &run));
 	ASSERT_NE(0, run.macs);
@@ -370,7 +373,8 @@ TEST_F(nnmem, sysfs_graph_and_job_counters_follow_a_run)
 		  st_val(after, "busy_ns"));
 
 	/* The sync job's charge went with the job. */
-	ASSERT_EQ(64 + 8 * g.nt + 144 * 1, st_val(after, "kmem"));
+	ASSERT_EQ(64 + 8 * g.nt + 144 * 1 + g.fast_size,
+		  st_val(after, "kmem"));
 
 	ASSERT_EQ(0, nt_graph_destroy(self->fd, graph));
 	ASSERT_EQ(0, gk_fini(&g));
