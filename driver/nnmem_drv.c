@@ -495,6 +495,7 @@ struct nnmem_device *nnmem_device_find(unsigned int index)
 void nnmem_device_stats(struct nnmem_device *ndev, struct nnmem_dev_stats *st)
 {
 	struct nnmem_job_stats *js = &ndev->stats;
+	unsigned int i;
 
 	memset(st, 0, sizeof(*st));
 	mutex_lock(&ndev->lock);
@@ -515,6 +516,10 @@ void nnmem_device_stats(struct nnmem_device *ndev, struct nnmem_dev_stats *st)
 	st->jobs_cancelled = atomic64_read(&js->cancelled);
 	st->macs = atomic64_read(&js->macs);
 	st->busy_ns = atomic64_read(&js->busy_ns);
+	for (i = 0; i < NNMEM_PATH_COUNT; i++) {
+		st->path_nodes[i] = atomic64_read(&js->path_nodes[i]);
+		st->path_macs[i] = atomic64_read(&js->path_macs[i]);
+	}
 }
 
 /**

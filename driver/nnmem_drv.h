@@ -59,6 +59,8 @@
  * @cancelled: jobs finished with -ECANCELED
  * @macs: multiply-accumulates executed by all jobs
  * @busy_ns: time the worker spent executing jobs
+ * @path_nodes: nodes the jobs computed, per kernel path (``NNMEM_PATH_*``)
+ * @path_macs: their multiply-accumulates, per kernel path
  *
  * All atomics, updated without any lock; a reader gets each counter
  * exact, not a snapshot of all of them at one instant.
@@ -155,6 +157,8 @@ struct nnmem_ioctl_ctx {
  * @macs: multiply-accumulates executed
  * @busy_ns: time the worker spent executing jobs
  * @kmem: kernel memory charged by the graphs and jobs of all sessions
+ * @path_nodes: nodes computed per kernel path (``NNMEM_PATH_*``)
+ * @path_macs: their multiply-accumulates
  *
  * Each counter is exact when read; they are not one instant's snapshot.
  */
@@ -171,6 +175,8 @@ struct nnmem_dev_stats {
 	u64 macs;
 	u64 busy_ns;
 	u64 kmem;
+	u64 path_nodes[NNMEM_PATH_COUNT];
+	u64 path_macs[NNMEM_PATH_COUNT];
 };
 
 /**

@@ -207,13 +207,6 @@ typedef void (*nnmem_fast_chunk_fn)(const struct nnmem_fast_job *job,
 #define NNMEM_FAST_NOINIT
 #endif
 
-/* Functions that must keep a stack frame of their own. */
-#ifdef __KERNEL__
-#define NNMEM_FAST_NOINLINE	noinline
-#else
-#define NNMEM_FAST_NOINLINE	__attribute__((__noinline__))
-#endif
-
 /* Pixels a path's dense chunk computes together; its chunks use this. */
 #define NNMEM_FAST_SCALAR_MR	4
 #define NNMEM_FAST_SCALAR_NR	4

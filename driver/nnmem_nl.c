@@ -122,7 +122,28 @@ static size_t nnmem_nl_dev_size(void)
 	       7 * nla_total_size_64bit(sizeof(u64)) +	/* arena bytes */
 	       6 * nla_total_size(sizeof(u32)) +	/* counts */
 	       7 * nla_total_size_64bit(sizeof(u64)) +	/* jobs */
-	       nla_total_size_64bit(sizeof(u64));	/* kmem */
+	       nla_total_size_64bit(sizeof(u64)) +	/* kmem */
+	       2 * NNMEM_PATH_COUNT *			/* per path */
+	       nla_total_size_64bit(sizeof(u64));
+}
+
+/* The per-path counters: NNMEM_PATH_* order, nodes then MACs. */
+static int nnmem_nl_dev_paths(struct sk_buff *skb,
+			      const struct nnmem_dev_stats *st)
+{
+	unsigned int i;
+
+	BUILD_BUG_ON(NNMEM_A_DEV_NODES_AVX512 - NNMEM_A_DEV_NODES_REFERENCE !=
+		     NNMEM_PATH_COUNT - 1);
+	BUILD_BUG_ON(NNMEM_A_DEV_MACS_AVX512 - NNMEM_A_DEV_MACS_REFERENCE !=
+		     NNMEM_PATH_COUNT - 1);
+	for (i = 0; i < NNMEM_PATH_COUNT; i++)
+		if (nla_put_u64_64bit(skb, NNMEM_A_DEV_NODES_REFERENCE + i,
+				      st->path_nodes[i], NNMEM_A_DEV_PAD) ||
+		    nla_put_u64_64bit(skb, NNMEM_A_DEV_MACS_REFERENCE + i,
+				      st->path_macs[i], NNMEM_A_DEV_PAD))
+			return -EMSGSIZE;
+	return 0;
 }
 
 static int nnmem_nl_dev_fill(struct sk_buff *skb, struct nnmem_device *ndev,
@@ -178,7 +199,8 @@ static int nnmem_nl_dev_fill(struct sk_buff *skb, struct nnmem_device *ndev,
 			      NNMEM_A_DEV_PAD) ||
 	    nla_put_u64_64bit(skb, NNMEM_A_DEV_BUSY_NS, st.busy_ns,
 			      NNMEM_A_DEV_PAD) ||
-	    nla_put_u64_64bit(skb, NNMEM_A_DEV_KMEM, st.kmem, NNMEM_A_DEV_PAD))
+	    nla_put_u64_64bit(skb, NNMEM_A_DEV_KMEM, st.kmem, NNMEM_A_DEV_PAD) ||
+	    nnmem_nl_dev_paths(skb, &st))
 		goto err_cancel_msg;
 
 	genlmsg_end(skb, hdr);

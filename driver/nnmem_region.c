@@ -394,6 +394,7 @@ int nnmem_region_info_ioctl(struct nnmem_session *s, void *data,
  */
 static void nnmem_region_written(struct nnmem_region *r)
 {
+	/* the bytes before the count: pairs with nnmem_graph_fast_prepare() */
 	smp_mb__before_atomic();
 	atomic64_inc(&r->wgen);
 }

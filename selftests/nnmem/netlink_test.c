@@ -371,6 +371,7 @@ struct nlt_dev {
 	uint32_t weight_regions, activation_regions, free_extents;
 	uint32_t deferred_regions, sessions, graphs;
 	uint64_t jobs_completed, macs, kmem;
+	uint64_t path_nodes[NNMEM_PATH_COUNT], path_macs[NNMEM_PATH_COUNT];
 	bool complete;	/* every attribute was there */
 };
 
@@ -405,6 +406,10 @@ static void nlt_dev_parse(const struct nlmsghdr *nlh, void *arg)
 	d->jobs_completed = nlt_u64(tb, NNMEM_A_DEV_JOBS_COMPLETED);
 	d->macs = nlt_u64(tb, NNMEM_A_DEV_MACS);
 	d->kmem = nlt_u64(tb, NNMEM_A_DEV_KMEM);
+	for (i = 0; i < NNMEM_PATH_COUNT; i++) {
+		d->path_nodes[i] = nlt_u64(tb, NNMEM_A_DEV_NODES_REFERENCE + i);
+		d->path_macs[i] = nlt_u64(tb, NNMEM_A_DEV_MACS_REFERENCE + i);
+	}
 	d->complete = true;
 	for (i = NNMEM_A_DEV_DEV_INDEX; i <= NNMEM_A_DEV_MAX; i++)
 		if (i != NNMEM_A_DEV_PAD && !tb[i])
@@ -701,6 +706,10 @@ TEST_F(nl, netlink_dev_get_agrees_with_ioctl_usage_after_operations)
 	ASSERT_EQ(0, d.graphs);
 	ASSERT_EQ(u.device_kmem, d.kmem);
 	ASSERT_EQ(0, d.kmem);
+	for (i = 0; i < NNMEM_PATH_COUNT; i++) {
+		ASSERT_EQ(u.path_nodes[i], d.path_nodes[i]);
+		ASSERT_EQ(u.path_macs[i], d.path_macs[i]);
+	}
 
 	/* A second session counts; the dump has every device, in order. */
 	fd2 = nt_open(0);

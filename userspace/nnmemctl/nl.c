@@ -283,6 +283,7 @@ static uint32_t get_u32(struct nlattr **tb, int type)
 static int dev_parse(struct nlmsghdr *nlh, struct nnmemctl_dev *d)
 {
 	struct nlattr *tb[NNMEM_A_DEV_MAX + 1];
+	unsigned int i;
 
 	if (genlmsg_parse(nlh, 0, tb, NNMEM_A_DEV_MAX, NULL) < 0 ||
 	    !tb[NNMEM_A_DEV_DEV_INDEX])
@@ -311,6 +312,10 @@ static int dev_parse(struct nlmsghdr *nlh, struct nnmemctl_dev *d)
 	d->macs = get_u64(tb, NNMEM_A_DEV_MACS);
 	d->busy_ns = get_u64(tb, NNMEM_A_DEV_BUSY_NS);
 	d->kmem = get_u64(tb, NNMEM_A_DEV_KMEM);
+	for (i = 0; i < NNMEM_PATH_COUNT; i++) {
+		d->path_nodes[i] = get_u64(tb, NNMEM_A_DEV_NODES_REFERENCE + i);
+		d->path_macs[i] = get_u64(tb, NNMEM_A_DEV_MACS_REFERENCE + i);
+	}
 	return 0;
 }
 

@@ -43,6 +43,9 @@ struct nnmemctl_dev {
 	uint64_t macs;
 	uint64_t busy_ns;
 	uint64_t kmem;
+	/* per kernel path, NNMEM_PATH_* order */
+	uint64_t path_nodes[NNMEM_PATH_COUNT];
+	uint64_t path_macs[NNMEM_PATH_COUNT];
 };
 
 /* One region (region-get, region-ntf), or a failed request (alloc-failed). */

@@ -60,6 +60,14 @@ static json_object *status_dev_json(const struct nnmemctl_dev *d)
 		{ "macs", d->macs },
 		{ "busy_ns", d->busy_ns },
 		{ "kmem", d->kmem },
+		{ "nodes_reference", d->path_nodes[NNMEM_PATH_REFERENCE] },
+		{ "nodes_scalar", d->path_nodes[NNMEM_PATH_SCALAR] },
+		{ "nodes_avx2", d->path_nodes[NNMEM_PATH_AVX2] },
+		{ "nodes_avx512", d->path_nodes[NNMEM_PATH_AVX512] },
+		{ "macs_reference", d->path_macs[NNMEM_PATH_REFERENCE] },
+		{ "macs_scalar", d->path_macs[NNMEM_PATH_SCALAR] },
+		{ "macs_avx2", d->path_macs[NNMEM_PATH_AVX2] },
+		{ "macs_avx512", d->path_macs[NNMEM_PATH_AVX512] },
 	};
 	json_object *o, *name;
 	size_t i;
@@ -136,6 +144,12 @@ static void status_text(const struct nnmemctl_dev *devs, size_t count)
 		       d->jobs_queued, d->jobs_running, d->jobs_completed,
 		       d->jobs_failed, d->jobs_cancelled);
 		printf("  macs              %12" PRIu64 "\n", d->macs);
+		printf("  paths (nodes)     %12" PRIu64 " reference, %" PRIu64
+		       " scalar, %" PRIu64 " AVX2, %" PRIu64 " AVX-512\n",
+		       d->path_nodes[NNMEM_PATH_REFERENCE],
+		       d->path_nodes[NNMEM_PATH_SCALAR],
+		       d->path_nodes[NNMEM_PATH_AVX2],
+		       d->path_nodes[NNMEM_PATH_AVX512]);
 		printf("  busy              %12.3f ms\n", d->busy_ns / 1e6);
 		printf("  kmem              %12" PRIu64 "  (graphs and jobs)\n",
 		       d->kmem);
