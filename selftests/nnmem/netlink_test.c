@@ -29,7 +29,7 @@
 #endif
 
 #define NLT_BUF			(64 * 1024)
-#define NLT_MAX_ATTR		32
+#define NLT_MAX_ATTR		48
 #define NLT_NOBODY		65534
 
 /* ---- raw generic netlink ---- */
