@@ -705,7 +705,7 @@ static void conv_section(int fd, unsigned int reps)
 		d = r->macs * 1e9 / r->fdev_ns;
 		de = r->fdev_exec_ns ? r->macs * 1e9 / r->fdev_exec_ns : 0;
 		u = r->macs * 1e9 / r->fuser_ns;
-		printf("# %-26s %7s %7s [%5s] %9s %10.2fx %10.2fx %7.1fx\n",
+		printf("# %-26s %7s %7s [%5s] %9s %10.2fx %10.2fx %7.2fx\n",
 		       cc->name, path_name((int)r->dev_path),
 		       si(d, b1, sizeof(b1)), si(de, b2, sizeof(b2)),
 		       si(u, b3, sizeof(b3)),
