@@ -691,10 +691,12 @@ static void conv_section(int fd, unsigned int reps)
 	printf("#     device's RUN time over the user time (1.00x: no "
 	       "overhead), t exec/user: its own execution\n");
 	printf("#     time over the user time; speedup: the device's "
-	       "reference graph's time over its fast one's\n");
-	printf("# %-26s %7s %15s %9s %11s %11s %8s\n", "shape", "path",
+	       "reference graph's time over its fast\n");
+	printf("#     one's; user speedup: the same in this process "
+	       "(reference kernel, kernel flags)\n");
+	printf("# %-26s %7s %15s %9s %11s %11s %8s %8s\n", "shape", "path",
 	       "device MAC/s", "user", "t dev/user", "t exec/user",
-	       "speedup");
+	       "speedup", "user sp.");
 	for (i = 0; i < ARRAY_SIZE(conv_cases); i++) {
 		const struct conv_case *cc = &conv_cases[i];
 		struct conv_result *r = &res[i];
@@ -705,13 +707,14 @@ static void conv_section(int fd, unsigned int reps)
 		d = r->macs * 1e9 / r->fdev_ns;
 		de = r->fdev_exec_ns ? r->macs * 1e9 / r->fdev_exec_ns : 0;
 		u = r->macs * 1e9 / r->fuser_ns;
-		printf("# %-26s %7s %7s [%5s] %9s %10.2fx %10.2fx %7.2fx\n",
+		printf("# %-26s %7s %7s [%5s] %9s %10.2fx %10.2fx %7.2fx %7.2fx\n",
 		       cc->name, path_name((int)r->dev_path),
 		       si(d, b1, sizeof(b1)), si(de, b2, sizeof(b2)),
 		       si(u, b3, sizeof(b3)),
 		       ratio((double)r->fdev_ns, (double)r->fuser_ns),
 		       ratio((double)r->fdev_exec_ns, (double)r->fuser_ns),
-		       ratio((double)r->dev_ns, (double)r->fdev_ns));
+		       ratio((double)r->dev_ns, (double)r->fdev_ns),
+		       ratio((double)r->user_ns, (double)r->fuser_ns));
 	}
 	fflush(stdout);
 }
