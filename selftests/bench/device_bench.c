@@ -6,12 +6,17 @@
  * point):
  *
  *  (a) conv2d MAC/s on ResNet-like shapes: a synchronous RUN of a
- *      one-node graph on the device, against the driver's own kernel
- *      (driver/nnmem_kernels.c) called in userspace on the same data,
- *      built once with the kernel's code generation flags (-O2, no
- *      SSE/MMX/AVX, no red zone) and once with plain userspace -O2.
- *      Repetitions are interleaved (device, user, user-plain, ...) and
- *      the median of each is reported; the outputs must be equal.
+ *      one-node graph on the device, created with NNMEM_GRAPH_REFERENCE,
+ *      against the driver's own kernel (driver/nnmem_kernels.c) called
+ *      in userspace on the same data, built once with the kernel's code
+ *      generation flags (-O2, no SSE/MMX/AVX, no red zone) and once with
+ *      plain userspace -O2; and a default graph of the same node (the
+ *      device's fast path: driver/nnmem_fast*.c) against the same fast
+ *      kernel planned, packed and run in userspace with the jobs'
+ *      progress budget, and against the reference graph (the speedup).
+ *      Repetitions are interleaved (device, user, device fast, user
+ *      fast, ...) and the median of each is reported; the outputs must
+ *      be equal, and USAGE's path counters must show the paths asked for.
  *  (b) round trips: a one-node tiny graph's synchronous RUN, and its
  *      asynchronous RUN + WAIT, against an empty ioctl (NNMEM_IOCTL_INFO),
  *      medians over many iterations.
@@ -25,9 +30,11 @@
  *      against memset() of as many bytes in this process. A region
  *      allocated where a pattern was freed must read as zeros.
  *  (e) ResNet-8 end to end (MLPerf Tiny, <models>/resnet8/resnet8.tflite)
- *      through libnnmem's networks: loaded and run on the device against
- *      nnmem_net_run_host() in this process, medians of interleaved runs;
- *      every output must equal TFLM's.
+ *      through libnnmem's networks: loaded and run on the device (fast
+ *      path; and a second copy loaded with the module parameter
+ *      fast_path=0, every node on the reference kernels, which needs
+ *      root) against nnmem_net_run_host() in this process, medians of
+ *      interleaved runs; every output must equal TFLM's.
  *
  * Output is TAP: the figures are "#" comment lines; the results are the
  * correctness checks only (device output equals userspace output, offsets
@@ -55,6 +62,7 @@
 
 #include "graph_kit.h"
 #include "nnmem_arena.h"
+#include "nnmem_fast.h"
 #include "nnmem_graphval.h"
 #include "nnmem_kernels.h"
 #include "nnmem_test.h"
@@ -170,6 +178,9 @@ static const struct conv_case conv_cases[] = {
 struct conv_result {
 	uint64_t macs;
 	uint64_t dev_ns, dev_exec_ns, user_ns, plain_ns, hook_ns;
+	/* the device's default graph (fast path) and the same code here */
+	uint64_t fdev_ns, fdev_exec_ns, fuser_ns;
+	uint32_t dev_path, user_path;	/* NNMEM_PATH_* that computed */
 };
 
 /* The job worker's progress hook without its body: the metering's cost. */
@@ -179,6 +190,18 @@ static int bench_progress(void *ctx, u64 done, u64 total)
 	(void)total;
 	++*(uint64_t *)ctx;
 	return 0;
+}
+
+/* The SIMD section hooks: free here, kernel_fpu_begin()/end() there. */
+static bool bench_simd_begin(void *ctx)
+{
+	(void)ctx;
+	return true;
+}
+
+static void bench_simd_end(void *ctx)
+{
+	(void)ctx;
 }
 
 /* The kernel's parameters and host tensors of node @n of @g. */
@@ -220,26 +243,13 @@ static int conv_setup(struct gk *g, const struct gk_conv_spec *spec,
 	return gk_create(g, graph);
 }
 
-/* Compare the device's output of node @n with @want; true if equal. */
-static bool conv_output_equal(struct gk *g, int n, const s8 *want,
-			      const char *what, const char *name)
+/* Compare @dev (device bytes) with @want; true if equal. */
+static bool conv_bytes_equal(const uint8_t *dev, const s8 *want,
+			     uint64_t bytes, const char *what,
+			     const char *name)
 {
-	int out = (int)gk_node_output(g, n);
-	uint64_t i, bytes = gk_bytes(g, out), diffs = 0, first = 0;
-	uint8_t *dev = malloc(bytes);
-	int err;
+	uint64_t i, diffs = 0, first = 0;
 
-	if (!dev) {
-		loud("%s: out of memory", name);
-		return false;
-	}
-	err = nt_read(g->fd, g->reg[g->treg[out]].handle, g->t[out].offset,
-		      dev, bytes);
-	if (err) {
-		loud("%s: READ of the output: %s", name, strerror(-err));
-		free(dev);
-		return false;
-	}
 	for (i = 0; i < bytes; i++) {
 		if (dev[i] == (uint8_t)want[i])
 			continue;
@@ -252,10 +262,135 @@ static bool conv_output_equal(struct gk *g, int n, const s8 *want,
 		     PRIu64 " bytes; first at byte %" PRIu64
 		     ": device %d, userspace %d", name, what, diffs, bytes,
 		     first, (int8_t)dev[first], want[first]);
-	free(dev);
 	return !diffs;
 }
 
+/* Read the device's output of node @n into @dev: 0 or a negative errno. */
+static int conv_output_read(struct gk *g, int n, uint8_t *dev)
+{
+	int out = (int)gk_node_output(g, n);
+
+	return nt_read(g->fd, g->reg[g->treg[out]].handle, g->t[out].offset,
+		       dev, gk_bytes(g, out));
+}
+
+/* Compare the device's output of node @n with @want; true if equal. */
+static bool conv_output_equal(struct gk *g, int n, const s8 *want,
+			      const char *what, const char *name)
+{
+	uint64_t bytes = gk_bytes(g, (int)gk_node_output(g, n));
+	uint8_t *dev = malloc(bytes);
+	bool ok;
+	int err;
+
+	if (!dev) {
+		loud("%s: out of memory", name);
+		return false;
+	}
+	err = conv_output_read(g, n, dev);
+	if (err) {
+		loud("%s: READ of the output: %s", name, strerror(-err));
+		free(dev);
+		return false;
+	}
+	ok = conv_bytes_equal(dev, want, bytes, what, name);
+	free(dev);
+	return ok;
+}
+
+/* Fill the device's output of node @n with GK_POISON. */
+static int conv_output_poison(struct gk *g, int n)
+{
+	int out = (int)gk_node_output(g, n);
+	uint64_t bytes = gk_bytes(g, out);
+	uint8_t *buf = malloc(bytes);
+	int err;
+
+	if (!buf)
+		return -ENOMEM;
+	memset(buf, GK_POISON, bytes);
+	err = nt_write(g->fd, g->reg[g->treg[out]].handle, g->t[out].offset,
+		       buf, bytes);
+	free(buf);
+	return err;
+}
+
+/* The NNMEM_PATH_* that ran the MACs between two USAGEs, or -1 if mixed. */
+static int usage_path(const struct nnmem_usage *a,
+		      const struct nnmem_usage *b, uint64_t macs)
+{
+	int i, path = -1;
+
+	for (i = 0; i < NNMEM_PATH_COUNT; i++) {
+		uint64_t d = b->path_macs[i] - a->path_macs[i];
+
+		if (!d)
+			continue;
+		if (path >= 0 || d != macs)
+			return -1;
+		path = i;
+	}
+	return path;
+}
+
+static const char *path_name(int path)
+{
+	static const char *const names[NNMEM_PATH_COUNT] = {
+		"reference", "scalar", "avx2", "avx512",
+	};
+
+	return path >= 0 && path < NNMEM_PATH_COUNT ? names[path] : "mixed";
+}
+
+/*
+ * One device RUN of @graph, timed into *@ns (its execution time in
+ * *@exec_ns); with @path, the NNMEM_PATH_* that computed it (USAGE's
+ * counters before and after). Returns 0 or a negative errno.
+ */
+static int conv_dev_run(int fd, uint32_t graph, uint64_t macs,
+			const char *name, uint64_t *ns, uint64_t *exec_ns,
+			int *path)
+{
+	struct nnmem_usage u0, u1;
+	struct nnmem_run run;
+	uint64_t t0;
+	int err;
+
+	if (path) {
+		err = nt_usage(fd, &u0);
+		if (err)
+			return err;
+	}
+	t0 = nt_now_ns();
+	err = nt_run(fd, graph, &run);
+	*ns = nt_now_ns() - t0;
+	*exec_ns = run.duration_ns;
+	if (err) {
+		loud("%s: RUN: %s", name, strerror(-err));
+		return err;
+	}
+	if (run.macs != macs) {
+		loud("%s: RUN reports %" PRIu64 " MACs, the kernel's shape %"
+		     PRIu64, name, (uint64_t)run.macs, macs);
+		return -EPROTO;
+	}
+	if (path) {
+		err = nt_usage(fd, &u1);
+		if (err)
+			return err;
+		*path = usage_path(&u0, &u1, macs);
+	}
+	return 0;
+}
+
+/*
+ * One shape: a reference graph (NNMEM_GRAPH_REFERENCE) and a default one
+ * (the fast path) on the same tensors, and in this process the reference
+ * kernel (kernel flags, with and without a progress hook, plain -O2) and
+ * the fast kernel as the device's jobs run it: interleaved, @reps times.
+ * The last repetition poisons the device output before each RUN and
+ * checks every output; the device's paths are read from USAGE.
+ */
 static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
 		      uint64_t seed, struct conv_result *res)
 {
@@ -264,23 +399,37 @@ static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
 	uint64_t *user = calloc(reps, sizeof(*user));
 	uint64_t *plain = calloc(reps, sizeof(*plain));
 	uint64_t *hook = calloc(reps, sizeof(*hook)), calls = 0;
+	uint64_t *fdev = calloc(reps, sizeof(*fdev));
+	uint64_t *fexec = calloc(reps, sizeof(*fexec));
+	uint64_t *fuser = calloc(reps, sizeof(*fuser));
 	struct nnmem_kernel_progress prog = {
 		.fn = bench_progress, .ctx = &calls,
 		.budget = NNMEM_KERNEL_BUDGET_DEFAULT,
 	};
+	u32 ran = NNMEM_FAST_REF;
+	struct nnmem_fast_env env = {
+		.simd_begin = bench_simd_begin, .simd_end = bench_simd_end,
+		.ran = &ran,
+	};
 	struct nnmem_conv2d_params p;
 	struct nnmem_conv2d_tensors t;
 	struct nnmem_conv2d_shape shape;
+	struct nnmem_fast_tensors w;
+	struct nnmem_fast_plan plan;
 	struct gk_conv_spec s;
 	s8 *out_user = NULL, *out_plain = NULL, *out_hook = NULL;
-	uint32_t graph = 0;
-	bool have_graph = false, ok;
+	s8 *out_fast = NULL;
+	uint8_t *dev_fast = NULL, *dev_ref = NULL;
+	void *packed = NULL;
+	uint32_t graph = 0, ref_graph = 0;
+	bool have_graph = false, have_ref = false, ok;
+	int node, err = -ENOMEM, fpath = -1, rpath = -1;
 	unsigned int r;
-	int node, err = -ENOMEM;
 	struct gk g;
 
 	gk_init(&g, fd);
-	if (!dev || !exec || !user || !plain || !hook)
+	if (!dev || !exec || !user || !plain || !hook || !fdev || !fexec ||
+	    !fuser)
 		goto out;
 	memset(&s, 0, sizeof(s));
 	s.n = 1;
@@ -309,6 +458,12 @@ static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
 		goto out;
 	}
 	have_graph = true;
+	err = gk_create_flags(&g, NNMEM_GRAPH_REFERENCE, &ref_graph);
+	if (err) {
+		loud("%s: reference graph: %s", cc->name, strerror(-err));
+		goto out;
+	}
+	have_ref = true;
 
 	conv_params(&g, node, &p, &t, NULL);
 	err = nnmem_conv2d_shape_get(&p, &shape);
@@ -316,36 +471,55 @@ static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
 		loud("%s: shape: %s", cc->name, strerror(-err));
 		goto out;
 	}
+	/* The fast kernel as the device's executor plans and packs it. */
+	err = nnmem_fast_conv2d_plan(&p, NNMEM_FAST_AUTO, &plan);
+	if (err) {
+		loud("%s: fast plan: %s", cc->name, strerror(-err));
+		goto out;
+	}
+	err = -ENOMEM;
+	packed = aligned_alloc(NNMEM_FAST_ALIGN,
+			       (plan.packed_bytes + NNMEM_FAST_ALIGN - 1) &
+			       ~(uint64_t)(NNMEM_FAST_ALIGN - 1));
+	if (!packed)
+		goto out;
+	w.filter = t.filter;
+	w.bias = t.bias;
+	w.multiplier = t.multiplier;
+	w.shift = t.shift;
+	err = nnmem_fast_pack(&plan, &w, packed);
+	if (err) {
+		loud("%s: fast pack: %s", cc->name, strerror(-err));
+		goto out;
+	}
 	err = -ENOMEM;
 	out_user = malloc(shape.output_elems);
 	out_plain = malloc(shape.output_elems);
 	out_hook = malloc(shape.output_elems);
-	if (!out_user || !out_plain || !out_hook)
+	out_fast = malloc(shape.output_elems);
+	dev_fast = malloc(shape.output_elems);
+	dev_ref = malloc(shape.output_elems);
+	if (!out_user || !out_plain || !out_hook || !out_fast || !dev_fast ||
+	    !dev_ref)
 		goto out;
 	memset(out_user, 0x11, shape.output_elems);
 	memset(out_plain, 0x22, shape.output_elems);
+	memset(out_fast, 0x33, shape.output_elems);
 	res->macs = shape.macs;
 
-	/* Interleaved, so that any drift of the machine hits all three. */
+	/* Interleaved, so that any drift of the machine hits all of them. */
 	for (r = 0; r < reps; r++) {
-		struct nnmem_run run;
+		bool last = r == reps - 1;
 		uint64_t t0;
 
-		t0 = nt_now_ns();
-		err = nt_run(fd, graph, &run);
-		dev[r] = nt_now_ns() - t0;
-		exec[r] = run.duration_ns;
-		if (err) {
-			loud("%s: RUN: %s", cc->name, strerror(-err));
+		if (last && (err = conv_output_poison(&g, node)))
+			goto io_err;
+		err = conv_dev_run(fd, ref_graph, shape.macs, cc->name,
+				   &dev[r], &exec[r], last ? &rpath : NULL);
+		if (err)
 			goto out;
-		}
-		if (run.macs != shape.macs) {
-			loud("%s: RUN reports %" PRIu64 " MACs, the kernel's "
-			     "shape %" PRIu64, cc->name, (uint64_t)run.macs,
-			     (uint64_t)shape.macs);
-			err = -EPROTO;
-			goto out;
-		}
+		if (last && (err = conv_output_read(&g, node, dev_ref)))
+			goto io_err;
 
 		t.output = out_user;
 		t0 = nt_now_ns();
@@ -353,6 +527,25 @@ static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
 		user[r] = nt_now_ns() - t0;
 		if (err) {
 			loud("%s: userspace conv2d: %s", cc->name,
+			     strerror(-err));
+			goto out;
+		}
+
+		if (last && (err = conv_output_poison(&g, node)))
+			goto io_err;
+		err = conv_dev_run(fd, graph, shape.macs, cc->name, &fdev[r],
+				   &fexec[r], last ? &fpath : NULL);
+		if (err)
+			goto out;
+		if (last && (err = conv_output_read(&g, node, dev_fast)))
+			goto io_err;
+
+		t0 = nt_now_ns();
+		err = nnmem_fast_run(&plan, packed, &w, t.input, out_fast,
+				     &prog, &env);
+		fuser[r] = nt_now_ns() - t0;
+		if (err) {
+			loud("%s: userspace fast conv2d: %s", cc->name,
 			     strerror(-err));
 			goto out;
 		}
@@ -382,30 +575,63 @@ static int conv_bench(int fd, const struct conv_case *cc, unsigned int reps,
 	res->user_ns = median(user, reps);
 	res->plain_ns = median(plain, reps);
 	res->hook_ns = median(hook, reps);
+	res->fdev_ns = median(fdev, reps);
+	res->fdev_exec_ns = median(fexec, reps);
+	res->fuser_ns = median(fuser, reps);
+	res->dev_path = (uint32_t)fpath;
+	res->user_path = ran;
 
-	ok = conv_output_equal(&g, node, out_user, "userspace (kernel flags)",
+	ok = conv_bytes_equal(dev_ref, out_user, shape.output_elems,
+			      "userspace (kernel flags)", cc->name);
+	ok &= conv_bytes_equal(dev_ref, out_hook, shape.output_elems,
+			       "userspace (kernel flags, progress hook)",
 			       cc->name);
-	ok &= conv_output_equal(&g, node, out_hook,
-				"userspace (kernel flags, progress hook)",
-				cc->name);
-	ok &= conv_output_equal(&g, node, out_plain, "userspace (plain -O2)",
-				cc->name);
-	tap(ok, "conv %s: device output equals the userspace kernel's "
-	    "(kernel flags and plain -O2), %" PRIu64 " bytes", cc->name,
+	ok &= conv_bytes_equal(dev_ref, out_plain, shape.output_elems,
+			       "userspace (plain -O2)", cc->name);
+	ok &= conv_bytes_equal(dev_fast, out_user, shape.output_elems,
+			       "userspace (kernel flags; device fast path)",
+			       cc->name);
+	ok &= conv_bytes_equal(dev_fast, out_fast, shape.output_elems,
+			       "userspace fast path (device fast path)",
+			       cc->name);
+	if (rpath != NNMEM_PATH_REFERENCE)
+		loud("%s: the reference graph ran on path %s", cc->name,
+		     path_name(rpath));
+	if (fpath != (int)plan.level || ran != plan.level)
+		loud("%s: the fast path planned here is %s; the device ran "
+		     "%s, this process %s", cc->name, path_name(plan.level),
+		     path_name(fpath), path_name(ran));
+	ok &= rpath == NNMEM_PATH_REFERENCE && fpath == (int)plan.level &&
+	      ran == plan.level;
+	tap(ok, "conv %s: device outputs (reference graph, fast path %s) "
+	    "equal the userspace kernels' (reference: kernel flags and plain "
+	    "-O2; fast), %" PRIu64 " bytes", cc->name, path_name(plan.level),
 	    (uint64_t)shape.output_elems);
 	err = 0;
+	goto out;
+io_err:
+	loud("%s: output WRITE/READ or USAGE: %s", cc->name, strerror(-err));
 out:
 	if (have_graph)
 		nt_graph_destroy(fd, graph);
+	if (have_ref)
+		nt_graph_destroy(fd, ref_graph);
 	gk_fini(&g);
+	free(packed);
 	free(out_user);
 	free(out_plain);
 	free(out_hook);
+	free(out_fast);
+	free(dev_fast);
+	free(dev_ref);
 	free(hook);
 	free(dev);
 	free(exec);
 	free(user);
 	free(plain);
+	free(fdev);
+	free(fexec);
+	free(fuser);
 	return err;
 }
 
@@ -413,17 +639,19 @@ static void conv_section(int fd, unsigned int reps)
 {
 	struct conv_result res[ARRAY_SIZE(conv_cases)];
 	char b1[32], b2[32], b3[32], b4[32];
+	bool done[ARRAY_SIZE(conv_cases)];
 	unsigned int i;
 	int err;
 
 	printf("# (a) conv2d, int8 per-channel, stride 1, SAME padding; "
 	       "median of %u interleaved repetitions\n", reps);
-	printf("#     device: sync RUN round trip (its own execution time in "
-	       "brackets); user: the same C\n");
-	printf("#     (driver/nnmem_kernels.c) in this process, built with the "
-	       "kernel's flags / plain -O2;\n");
-	printf("#     hook/user: the kernel-flags build with a progress hook "
-	       "every %u MACs, as jobs run, over none\n",
+	printf("#     reference kernels: device: sync RUN round trip of a "
+	       "NNMEM_GRAPH_REFERENCE graph (its own\n");
+	printf("#     execution time in brackets); user: the same C "
+	       "(driver/nnmem_kernels.c) in this process,\n");
+	printf("#     built with the kernel's flags / plain -O2; hook/user: "
+	       "the kernel-flags build with a\n");
+	printf("#     progress hook every %u MACs, as jobs run, over none\n",
 	       NNMEM_KERNEL_BUDGET_DEFAULT);
 	printf("# %-26s %8s %15s %9s %9s %10s %10s %9s\n", "shape", "MMACs",
 	       "device MAC/s", "user", "user -O2", "dev/user", "dev/user-O2",
@@ -435,6 +663,7 @@ static void conv_section(int fd, unsigned int reps)
 
 		memset(r, 0, sizeof(*r));
 		err = conv_bench(fd, cc, reps, 1000 + i * 16, r);
+		done[i] = !err;
 		if (err) {
 			tap(false, "conv %s: %s", cc->name, strerror(-err));
 			continue;
@@ -449,6 +678,43 @@ static void conv_section(int fd, unsigned int reps)
 		       si(de, b2, sizeof(b2)), si(u, b3, sizeof(b3)),
 		       si(pl, b4, sizeof(b4)), ratio(d, u), ratio(d, pl),
 		       ratio(u, h));
+	}
+
+	printf("# (a') the same shapes on the fast path, same repetitions "
+	       "(interleaved with the above):\n");
+	printf("#     device: sync RUN of a default graph (its own execution "
+	       "time in brackets); user: the\n");
+	printf("#     same fast kernel (driver/nnmem_fast*.c: "
+	       "nnmem_fast_conv2d_plan(AUTO), _pack(), _run())\n");
+	printf("#     in this process with a progress hook every %u MACs as "
+	       "jobs run; t dev/user: the\n", NNMEM_KERNEL_BUDGET_DEFAULT);
+	printf("#     device's RUN time over the user time (1.00x: no "
+	       "overhead), t exec/user: its own execution\n");
+	printf("#     time over the user time; speedup: the device's "
+	       "reference graph's time over its fast\n");
+	printf("#     one's; user speedup: the same in this process "
+	       "(reference kernel, kernel flags)\n");
+	printf("# %-26s %7s %15s %9s %11s %11s %8s %8s\n", "shape", "path",
+	       "device MAC/s", "user", "t dev/user", "t exec/user",
+	       "speedup", "user sp.");
+	for (i = 0; i < ARRAY_SIZE(conv_cases); i++) {
+		const struct conv_case *cc = &conv_cases[i];
+		struct conv_result *r = &res[i];
+		double d, de, u;
+
+		if (!done[i])
+			continue;
+		d = r->macs * 1e9 / r->fdev_ns;
+		de = r->fdev_exec_ns ? r->macs * 1e9 / r->fdev_exec_ns : 0;
+		u = r->macs * 1e9 / r->fuser_ns;
+		printf("# %-26s %7s %7s [%5s] %9s %10.2fx %10.2fx %7.2fx %7.2fx\n",
+		       cc->name, path_name((int)r->dev_path),
+		       si(d, b1, sizeof(b1)), si(de, b2, sizeof(b2)),
+		       si(u, b3, sizeof(b3)),
+		       ratio((double)r->fdev_ns, (double)r->fuser_ns),
+		       ratio((double)r->fdev_exec_ns, (double)r->fuser_ns),
+		       ratio((double)r->dev_ns, (double)r->fdev_ns),
+		       ratio((double)r->user_ns, (double)r->fuser_ns));
 	}
 	fflush(stdout);
 }
@@ -1042,18 +1308,96 @@ static uint8_t *file_slurp(const char *path, size_t *len)
 }
 
 /*
+ * The NNMEM_PATH_* of the fast nodes of one run between two USAGEs: the
+ * one fast path with MACs, -1 if several; NNMEM_PATH_REFERENCE if none.
+ */
+static int net_fast_path(const struct nnmem_usage *a,
+			 const struct nnmem_usage *b)
+{
+	int i, path = NNMEM_PATH_REFERENCE;
+
+	for (i = NNMEM_PATH_SCALAR; i < NNMEM_PATH_COUNT; i++) {
+		if (b->path_macs[i] == a->path_macs[i])
+			continue;
+		if (path != NNMEM_PATH_REFERENCE)
+			return -1;
+		path = i;
+	}
+	return path;
+}
+
+/*
+ * One device run of @net from @in, timed into *@ns and *@exec_ns; with
+ * @dev and @path, the fast path it ran on (see net_fast_path()). Counts a
+ * failure or an output other than TFLM's @want in *@bad.
+ */
+static void net_dev_run(struct nnmem_net *net, struct nnmem_dev *dev,
+			const uint8_t *in, size_t in_len, const uint8_t *want,
+			size_t want_len, const char *what, unsigned int i,
+			uint64_t *ns, uint64_t *exec_ns, int *path,
+			unsigned int *bad)
+{
+	const struct nnmem_tflite_model *m = nnmem_net_model(net);
+	struct nnmem_usage u0, u1;
+	uint64_t t;
+	size_t len;
+	uint8_t *x;
+	int ret;
+
+	x = nnmem_net_tensor(net, m->inputs[0], &len);
+	if (!x || len != in_len) {
+		loud("resnet8: input is %zu bytes, %s has %zu", len,
+		     NET_CASE "/input0.bin", in_len);
+		++*bad;
+		return;
+	}
+	memcpy(x, in, len);
+	if (path && nnmem_usage(dev, &u0)) {
+		loud("resnet8: USAGE failed");
+		++*bad;
+		return;
+	}
+	t = nt_now_ns();
+	ret = nnmem_net_run(net, exec_ns);
+	*ns = nt_now_ns() - t;
+	if (ret) {
+		loud("resnet8: %s run: %s", what, strerror(-ret));
+		++*bad;
+		return;
+	}
+	if (path) {
+		if (nnmem_usage(dev, &u1)) {
+			loud("resnet8: USAGE failed");
+			++*bad;
+			return;
+		}
+		*path = net_fast_path(&u0, &u1);
+	}
+	x = nnmem_net_tensor(net, m->outputs[0], &len);
+	if (!x || len != want_len || memcmp(x, want, len)) {
+		loud("resnet8: %s run %u: output != TFLM's", what, i);
+		++*bad;
+	}
+}
+
+/*
  * MLPerf Tiny's ResNet-8 (<models>/resnet8/resnet8.tflite) through
  * libnnmem's networks (<nnmem/net.h>): one network loaded on the device
- * and run with nnmem_net_run(), one not loaded and run with
- * nnmem_net_run_host() (the driver's validator and executor over host
- * memory), interleaved, @reps runs each, timed from this process (the
- * device's own execution time in brackets). Every output must equal
- * TFLM's output0.bin of case NET_CASE.
+ * (its graph on the fast path), one loaded while the module parameter
+ * fast_path is 0 (every node on the reference kernels; needs root; -1 is
+ * restored), both run with nnmem_net_run(), and one not loaded and run
+ * with nnmem_net_run_host() (the driver's validator and executor over
+ * host memory, on this CPU's best path), interleaved, @reps runs each,
+ * timed from this process (the device's own execution time in brackets).
+ * Every output must equal TFLM's output0.bin of case NET_CASE, and the
+ * device's USAGE counters must show the paths: the fast graph's conv2d
+ * and fully connected nodes on one fast path, the reference graph on none.
  */
 static void net_section(int index, unsigned int reps, const char *models)
 {
-	struct nnmem_net *dev_net = NULL, *host_net = NULL;
+	struct nnmem_net *dev_net = NULL, *host_net = NULL, *ref_net = NULL;
 	uint64_t *dev_ns = NULL, *exec_ns = NULL, *host_ns = NULL;
+	uint64_t *ref_ns = NULL, *rexec_ns = NULL;
 	uint8_t *in = NULL, *want = NULL, *x;
 	const struct nnmem_tflite_model *m;
 	const struct nnmem_net_plan *p;
@@ -1061,17 +1405,20 @@ static void net_section(int index, unsigned int reps, const char *models)
 	char path[512], err[NNMEM_TFLITE_ERR_LEN];
 	struct nnmem_dev *dev = NULL;
 	unsigned int i, bad = 0;
-	uint64_t t, d, e, h;
-	int ret;
+	int ret, fpath = -1, rpath = -1;
+	uint64_t t, d, e, h, rd = 0, re = 0;
 
 	printf("# (e) ResNet-8 (MLPerf Tiny, int8, 16 operators) end to end through "
 	       "libnnmem's networks:\n");
 	printf("#     device: nnmem_net_run() (sync RUN of the whole graph; its own "
-	       "execution time in brackets);\n");
-	printf("#     host: nnmem_net_run_host() in this process (the driver's "
-	       "validator and executor);\n");
-	printf("#     median of %u interleaved runs each; input and output: "
-	       "TFLM's case %s\n", reps, NET_CASE);
+	       "execution time in brackets),\n");
+	printf("#     its conv2d and fully connected nodes on the fast path, "
+	       "or, loaded with fast_path=0,\n");
+	printf("#     every node on the reference kernels; host: "
+	       "nnmem_net_run_host() in this process (the\n");
+	printf("#     driver's validator and executor, fast path); median of "
+	       "%u interleaved runs each;\n", reps);
+	printf("#     input and output: TFLM's case %s\n", NET_CASE);
 	snprintf(path, sizeof(path), "%s/resnet8/%s/input0.bin", models,
 		 NET_CASE);
 	in = file_slurp(path, &in_len);
@@ -1087,6 +1434,8 @@ static void net_section(int index, unsigned int reps, const char *models)
 	ret = nnmem_net_open(path, 0, &dev_net, err, sizeof(err));
 	if (!ret)
 		ret = nnmem_net_open(path, 0, &host_net, err, sizeof(err));
+	if (!ret)
+		ret = nnmem_net_open(path, 0, &ref_net, err, sizeof(err));
 	if (ret) {
 		loud("%s: %s", path, err);
 		tap(false, "resnet8 end to end: open: %s", strerror(-ret));
@@ -1100,37 +1449,48 @@ static void net_section(int index, unsigned int reps, const char *models)
 		tap(false, "resnet8 end to end: load: %s", strerror(-ret));
 		goto out;
 	}
+	/* The reference network: its graph is created with fast_path=0. */
+	ret = nt_fast_path_set(NNMEM_PATH_REFERENCE);
+	if (ret) {
+		printf("#     no device reference run: cannot write %s: %s\n",
+		       NT_FAST_PATH_PARAM, strerror(-ret));
+		nnmem_net_close(ref_net);
+		ref_net = NULL;
+	} else {
+		ret = nnmem_net_load(ref_net, dev, err, sizeof(err));
+		if (nt_fast_path_set(-1)) {
+			loud("resnet8: cannot restore fast_path=-1");
+			bad++;
+		}
+		if (ret) {
+			loud("resnet8: load with fast_path=0: %s", err);
+			tap(false, "resnet8 end to end: load with fast_path=0: %s",
+			    strerror(-ret));
+			goto out;
+		}
+	}
 	m = nnmem_net_model(dev_net);
 	p = nnmem_net_plan(dev_net);
 	dev_ns = calloc(reps, sizeof(*dev_ns));
 	exec_ns = calloc(reps, sizeof(*exec_ns));
 	host_ns = calloc(reps, sizeof(*host_ns));
-	if (!dev_ns || !exec_ns || !host_ns) {
+	ref_ns = calloc(reps, sizeof(*ref_ns));
+	rexec_ns = calloc(reps, sizeof(*rexec_ns));
+	if (!dev_ns || !exec_ns || !host_ns || !ref_ns || !rexec_ns) {
 		tap(false, "resnet8 end to end: out of memory");
 		goto out;
 	}
-	for (i = 0; i < reps; i++) {
-		x = nnmem_net_tensor(dev_net, m->inputs[0], &len);
-		if (!x || len != in_len) {
-			loud("resnet8: input is %zu bytes, %s has %zu", len,
-			     NET_CASE "/input0.bin", in_len);
-			bad++;
-			break;
-		}
-		memcpy(x, in, len);
-		t = nt_now_ns();
-		ret = nnmem_net_run(dev_net, &exec_ns[i]);
-		dev_ns[i] = nt_now_ns() - t;
-		if (ret) {
-			loud("resnet8: device run: %s", strerror(-ret));
-			bad++;
-			break;
-		}
-		x = nnmem_net_tensor(dev_net, m->outputs[0], &len);
-		if (!x || len != want_len || memcmp(x, want, len)) {
-			loud("resnet8: device run %u: output != TFLM's", i);
-			bad++;
-		}
+	for (i = 0; i < reps && !bad; i++) {
+		/* the paths from the counters of the last run of each */
+		bool last = i == reps - 1;
+
+		net_dev_run(dev_net, dev, in, in_len, want, want_len,
+			    "device", i, &dev_ns[i], &exec_ns[i],
+			    last ? &fpath : NULL, &bad);
+		if (ref_net)
+			net_dev_run(ref_net, dev, in, in_len, want, want_len,
+				    "device reference", i, &ref_ns[i],
+				    &rexec_ns[i], last ? &rpath : NULL, &bad);
 
 		t = nt_now_ns();
 		ret = nnmem_net_run_host(host_net, in, in_len);
@@ -1146,29 +1506,56 @@ static void net_section(int index, unsigned int reps, const char *models)
 			bad++;
 		}
 	}
+	if (!bad && (fpath <= NNMEM_PATH_REFERENCE ||
+		     (ref_net && rpath != NNMEM_PATH_REFERENCE))) {
+		loud("resnet8: the device's fast graph ran its fast nodes on "
+		     "%s, the reference graph on %s", path_name(fpath),
+		     ref_net ? path_name(rpath) : "-");
+		bad++;
+	}
 	if (bad) {
-		tap(false, "resnet8 end to end: device and host outputs equal TFLM's");
+		tap(false, "resnet8 end to end: device (fast and reference) "
+		    "and host outputs equal TFLM's, paths as asked");
 		goto out;
 	}
 	d = median(dev_ns, reps);
 	e = median(exec_ns, reps);
 	h = median(host_ns, reps);
+	if (ref_net) {
+		rd = median(ref_ns, reps);
+		re = median(rexec_ns, reps);
+	}
 	printf("#     weights %" PRIu64 " bytes, activations %" PRIu64
 	       " bytes planned (bound %" PRIu64 ", plain sum %" PRIu64 ")\n",
 	       p->weight_bytes, p->activation_bytes, p->bound, p->naive_bytes);
-	printf("# %-26s %12s %12s %12s %10s\n", "model", "device ms",
-	       "(exec ms)", "host ms", "host/dev");
-	printf("# %-26s %12.3f %12.3f %12.3f %9.2fx\n", "resnet8 (" NET_CASE ")",
-	       d / 1e6, e / 1e6, h / 1e6, ratio((double)h, (double)d));
-	tap(true, "resnet8 end to end: %u device and %u host runs, every output equal to TFLM's",
-	    reps, reps);
+	printf("# %-34s %10s %10s %14s\n", "resnet8 (" NET_CASE ")", "ms",
+	       "(exec ms)", "time/dev fast");
+	printf("# %-34s %10.3f %10.3f %13.2fx\n", "device, fast path",
+	       d / 1e6, e / 1e6, 1.0);
+	if (ref_net)
+		printf("# %-34s %10.3f %10.3f %13.2fx\n",
+		       "device, reference (fast_path=0)", rd / 1e6, re / 1e6,
+		       ratio((double)rd, (double)d));
+	printf("# %-34s %10.3f %10s %13.2fx\n", "host (this process), fast path",
+	       h / 1e6, "", ratio((double)h, (double)d));
+	if (ref_net)
+		printf("#     device fast path (%s) vs reference: %.2fx faster "
+		       "(execution times: %.2fx)\n", path_name(fpath),
+		       ratio((double)rd, (double)d),
+		       ratio((double)re, (double)e));
+	tap(true, "resnet8 end to end: %u device (fast path %s), %u device "
+	    "reference and %u host runs, every output equal to TFLM's",
+	    reps, path_name(fpath), ref_net ? reps : 0, reps);
 out:
 	fflush(stdout);
 	free(dev_ns);
 	free(exec_ns);
 	free(host_ns);
+	free(ref_ns);
+	free(rexec_ns);
 	nnmem_net_close(dev_net);
 	nnmem_net_close(host_net);
+	nnmem_net_close(ref_net);
 	if (dev)
 		nnmem_close(dev);
 	free(in);

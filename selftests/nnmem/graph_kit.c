@@ -261,10 +261,23 @@ int gk_upload(struct gk *g)
 
 int gk_create(struct gk *g, uint32_t *graph)
 {
+	return gk_create_flags(g, 0, graph);
+}
+
+int gk_create_flags(struct gk *g, uint32_t flags, uint32_t *graph)
+{
 	struct nnmem_graph_create req;
 	int err;
 
-	err = nt_graph_create(g->fd, g->t, g->nt, g->n, g->nn, &req);
+	memset(&req, 0, sizeof(req));
+	req.tensors = (uint64_t)(uintptr_t)g->t;
+	req.nodes = (uint64_t)(uintptr_t)g->n;
+	req.tensor_count = g->nt;
+	req.tensor_size = sizeof(g->t[0]);
+	req.node_count = g->nn;
+	req.node_size = sizeof(g->n[0]);
+	req.flags = flags;
+	err = nt_ioctl(g->fd, NNMEM_IOCTL_GRAPH_CREATE, &req);
 	if (err == -EINVAL)
 		fprintf(stderr, "# graph rejected: %s (reason %u node %d tensor %d)\n",
 			nnmem_graph_strerror(req.err_reason), req.err_reason,

@@ -77,6 +77,8 @@ uint32_t gk_node_output(const struct gk *g, int n);
 /* Write every region's host copy to the device. */
 int gk_upload(struct gk *g);
 int gk_create(struct gk *g, uint32_t *graph);
+/* gk_create() with &nnmem_graph_create.flags (NNMEM_GRAPH_*). */
+int gk_create_flags(struct gk *g, uint32_t flags, uint32_t *graph);
 /*
  * Run the graph on the host, on the reference kernels
  * (nnmem_host_run_path(), NNMEM_PATH_REFERENCE) over copies of the host
