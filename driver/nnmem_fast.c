@@ -94,7 +94,10 @@ u32 nnmem_fast_cpu_levels(void)
 	return levels;
 }
 
-/* The best level in @levels. */
+/*
+ * The best level in @levels: a SIMD one, else the reference kernels (the
+ * blocked scalar path is slower than they are; tests force it).
+ */
 static u32 nnmem_fast_best(u32 levels)
 {
 	u32 l;
@@ -102,7 +105,7 @@ static u32 nnmem_fast_best(u32 levels)
 	for (l = NNMEM_FAST_LEVELS - 1; l > NNMEM_FAST_SCALAR; l--)
 		if (levels & (1U << l))
 			return l;
-	return NNMEM_FAST_SCALAR;
+	return NNMEM_FAST_REF;
 }
 
 /**

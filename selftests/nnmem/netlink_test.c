@@ -1301,7 +1301,8 @@ TEST_F(nl, netlink_events_arrive_in_order_for_alloc_free_and_run)
 
 			ASSERT_EQ(0, nlt_dev_get(&self->nl, 0, &d));
 			ASSERT_EQ(0, nt_usage(fd, &u));
-			ASSERT_EQ(64 + 8 * g.nt + 144 * g.nn, d.kmem);
+			ASSERT_EQ(64 + 8 * g.nt + 144 * g.nn + g.fast_size,
+				  d.kmem);
 			ASSERT_EQ(u.device_kmem, d.kmem);
 			ASSERT_EQ(u.session_kmem, d.kmem);
 		}

@@ -341,7 +341,7 @@ static inline int nt_best_path(void)
 		return NNMEM_PATH_AVX512;
 	if (nt_cpu_flag("avx2"))
 		return NNMEM_PATH_AVX2;
-	return NNMEM_PATH_SCALAR;
+	return NNMEM_PATH_REFERENCE;	/* the scalar path only when forced */
 }
 
 static inline void nt_pattern(void *buf, size_t len, unsigned int seed)

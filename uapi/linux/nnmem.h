@@ -331,7 +331,8 @@ struct nnmem_usage {
  * requantisation, in integers); they differ only in speed:
  *
  *  - %NNMEM_PATH_REFERENCE: the reference kernels;
- *  - %NNMEM_PATH_SCALAR: blocked portable C, on any CPU;
+ *  - %NNMEM_PATH_SCALAR: blocked portable C, on any CPU (slower than the
+ *    reference kernels; only chosen when forced, for testing);
  *  - %NNMEM_PATH_AVX2: x86-64 AVX2;
  *  - %NNMEM_PATH_AVX512: x86-64 AVX-512 F/BW/VL with VNNI.
  *
@@ -348,7 +349,8 @@ struct nnmem_usage {
  * may not use them), the node runs on the reference kernel instead.
  *
  * The module parameter ``fast_path`` chooses the path of the graphs
- * created afterwards: -1 (the default) the best one, or a path number to
+ * created afterwards: -1 (the default) the best one (AVX-512, else AVX2,
+ * else the reference kernels), or a path number to
  * force it (0 forces the reference kernels; a path the CPU lacks is
  * refused). %NNMEM_GRAPH_REFERENCE does the same for one graph. What ran
  * is counted per path in &nnmem_usage.path_nodes and
