@@ -1313,7 +1313,7 @@ static int test_host_run(void)
 	struct nnmem_conv2d_tensors ct;
 	u8 w[W_SIZE], a[A_SIZE];
 	struct host h;
-	int ret = -1;
+	int ret = -1, path, rc;
 
 	host_init(&h, 0, NNMEM_KIND_ACTIVATION);
 	if (host_check(&h, 2) || expect_ok(&h.g))	/* h.g.plan: the kernels' */
@@ -1341,6 +1341,24 @@ static int test_host_run(void)
 	if (memcmp(h.w, w, W_SIZE) || memcmp(h.a, a, A_SIZE)) {
 		printf("# host run differs from the kernels\n");
 		goto out;
+	}
+	/* every kernel path this CPU has: the same bytes; others refused */
+	for (path = 0; path < NNMEM_PATH_COUNT + 1; path++) {
+		bool have = path < NNMEM_PATH_COUNT &&
+			    (nnmem_fast_cpu_levels() & (1U << path));
+
+		memset(h.a + 256, 0x5a, A_SIZE - 256);
+		rc = nnmem_host_run_path(h.g.t, h.g.nt, h.g.n, h.g.nn, h.r, 2,
+					 path, NULL);
+		if (rc != (have ? 0 : -EOPNOTSUPP)) {
+			printf("# path %d: %d\n", path, rc);
+			goto out;
+		}
+		if (have && (memcmp(h.w, w, W_SIZE) ||
+			     memcmp(h.a, a, A_SIZE))) {
+			printf("# path %d differs from the kernels\n", path);
+			goto out;
+		}
 	}
 	/* a shift out of range is the kernel's -ERANGE at run time */
 	((s32 *)(void *)(h.w + 368))[2] = 31;
