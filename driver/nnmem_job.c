@@ -302,7 +302,10 @@ static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 	return job;
 }
 
-/* Frees a job that is done or was never queued. */
+/*
+ * Releases a job that is done or was never queued: its count, graph and
+ * charge; frees an async one (a sync one is its caller's stack).
+ */
 static void nnmem_job_destroy(struct nnmem_job *job)
 {
 	struct nnmem_session *s = job->s;
