@@ -14,7 +14,9 @@
  * until it is done. Either way a signal cancels the job (the inline run
  * sees it at its next progress check; a queued one is stopped, waiting
  * uninterruptibly only until the worker's next check), frees it and gives
- * -EINTR.
+ * -EINTR. A sync job never outlives its RUN, so it lives on the caller's
+ * stack, without node times (a sync RUN returns none); it is charged and
+ * counted against the session's limits all the same.
  * An async RUN gives the job an id (1, 2, ... cyclic over u32, never 0),
  * published only once the id has reached userspace; the job is queued
  * then. WAIT reaps a finished job; CANCEL marks a job cancelled and takes
@@ -84,16 +86,15 @@ static void nnmem_job_account(struct nnmem_device *ndev, int status)
 }
 
 /*
- * Publish the result and wake waiters; the job is the reaper's now. A job
- * whose cancel flag is set finishes with -ECANCELED whatever it did: CANCEL
- * sets the flag under the same lock and returns 0 only while the job is
- * not done. The counters are updated before anyone can see the job done.
+ * Record the result. A job whose cancel flag is set finishes with
+ * -ECANCELED whatever it did: CANCEL sets the flag under job_lock and
+ * returns 0 only while the job is not done. The counters are updated
+ * before anyone can see the job done.
  */
-static void nnmem_job_finish_locked(struct nnmem_job *job, int status)
+static void nnmem_job_end(struct nnmem_job *job, int status)
 {
 	struct nnmem_session *s = job->s;
 
-	lockdep_assert_held(&s->job_lock);
 	if (job->cancel)
 		status = -ECANCELED;
 	nnmem_job_account(s->ndev, status);
@@ -101,6 +102,15 @@ static void nnmem_job_finish_locked(struct nnmem_job *job, int status)
 	job->state = NNMEM_JOB_DONE;
 	trace_nnmem_job_end(s->ndev->index, s->id, job->id, status,
 			    job->duration_ns, job->macs);
+}
+
+/* Publish the result and wake waiters; the job is the reaper's now. */
+static void nnmem_job_finish_locked(struct nnmem_job *job, int status)
+{
+	struct nnmem_session *s = job->s;
+
+	lockdep_assert_held(&s->job_lock);
+	nnmem_job_end(job, status);
 	if (job->async)
 		s->nr_done++;
 	wake_up_all(&s->job_wq);
@@ -165,7 +175,24 @@ static int nnmem_job_execute(struct nnmem_job *job)
 	return ret;
 }
 
-/* Runs a queued job: the worker's, or an inline sync RUN's. */
+/* Executes a RUNNING job under exec_lock, counted as running. */
+static int nnmem_job_execute_counted(struct nnmem_job *job)
+{
+	struct nnmem_session *s = job->s;
+	struct nnmem_device *ndev = s->ndev;
+	int status;
+
+	lockdep_assert_held(&ndev->exec_lock);
+	atomic64_inc(&ndev->stats.running);
+	trace_nnmem_job_start(ndev->index, s->id, job->id, job->graph->handle,
+			      job->node_count);
+	nnmem_event_notify_job(s, job, NNMEM_EV_JOB_START);
+	status = nnmem_job_execute(job);
+	atomic64_dec(&ndev->stats.running);
+	return status;
+}
+
+/* Runs a queued job on the worker. */
 static void nnmem_job_run_locked(struct nnmem_job *job)
 {
 	struct nnmem_session *s = job->s;
@@ -182,16 +209,7 @@ static void nnmem_job_run_locked(struct nnmem_job *job)
 		job->state = NNMEM_JOB_RUNNING;
 	spin_unlock(&s->job_lock);
 
-	if (cancelled) {
-		status = -ECANCELED;
-	} else {
-		atomic64_inc(&ndev->stats.running);
-		trace_nnmem_job_start(ndev->index, s->id, job->id,
-				      job->graph->handle, job->node_count);
-		nnmem_event_notify_job(s, job, NNMEM_EV_JOB_START);
-		status = nnmem_job_execute(job);
-		atomic64_dec(&ndev->stats.running);
-	}
+	status = cancelled ? -ECANCELED : nnmem_job_execute_counted(job);
 
 	/* After the unlock the session may be released: touch nothing more. */
 	spin_lock(&s->job_lock);
@@ -213,7 +231,11 @@ static void nnmem_job_work(struct work_struct *work)
 
 /*
  * A sync RUN's job on an idle device, run here and now: true if it ran
- * (it is DONE), false if the device is busy (queue it).
+ * (it is DONE), false if the device is busy (queue it). A job queued
+ * meanwhile waits for exec_lock, behind this one, as if it came later.
+ * Nothing else sees the job (a sync job has no id), so its state needs
+ * no job_lock and nobody waits for it; its finish event is sent before
+ * the next job can start.
  */
 static bool nnmem_job_run_inline(struct nnmem_job *job)
 {
@@ -222,26 +244,34 @@ static bool nnmem_job_run_inline(struct nnmem_job *job)
 	if (atomic64_read(&ndev->stats.queued) ||
 	    !mutex_trylock(&ndev->exec_lock))
 		return false;
-	/* a job queued since is behind this one, as if it came later */
 	job->inline_run = true;
-	atomic64_inc(&ndev->stats.queued);
-	nnmem_job_run_locked(job);
+	job->state = NNMEM_JOB_RUNNING;
+	nnmem_job_end(job, nnmem_job_execute_counted(job));
+	nnmem_event_notify_job(job->s, job, NNMEM_EV_JOB_FINISH);
 	mutex_unlock(&ndev->exec_lock);
 	return true;
 }
 
+/*
+ * Charges and counts a job of @g in @s: an async one in a new allocation,
+ * a sync one in @sync, on its caller's stack (it never outlives the RUN).
+ */
 static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
-					  struct nnmem_graph *g, bool async)
+					  struct nnmem_graph *g,
+					  struct nnmem_job *sync)
 {
 	u64 charge = nnmem_kmem_job(g->node_count);
-	struct nnmem_job *job;
+	struct nnmem_job *job = sync;
 	int ret;
 
 	ret = nnmem_session_kmem_charge(s, charge);
 	if (ret)
 		return ERR_PTR(ret);
-	job = kzalloc(struct_size(job, node_ns, g->node_count),
-		      GFP_KERNEL_ACCOUNT);
+	if (sync)
+		memset(sync, 0, sizeof(*sync));
+	else
+		job = kzalloc(struct_size(job, times, g->node_count),
+			      GFP_KERNEL_ACCOUNT);
 	if (!job) {
 		nnmem_session_kmem_uncharge(s, charge);
 		return ERR_PTR(-ENOMEM);
@@ -253,20 +283,29 @@ static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 		s->nr_jobs++;
 	spin_unlock(&s->job_lock);
 	if (ret) {
-		kfree(job);
+		if (!sync)
+			kfree(job);
 		nnmem_session_kmem_uncharge(s, charge);
 		return ERR_PTR(ret);
 	}
-	INIT_WORK(&job->work, nnmem_job_work);
+	if (sync) {
+		INIT_WORK_ONSTACK(&job->work, nnmem_job_work);
+	} else {
+		INIT_WORK(&job->work, nnmem_job_work);
+		job->async = true;
+		job->node_ns = job->times;
+	}
 	job->s = s;
 	job->graph = g;
-	job->async = async;
 	job->state = NNMEM_JOB_QUEUED;
 	job->node_count = g->node_count;
 	return job;
 }
 
-/* Frees a job that is done or was never queued. */
+/*
+ * Releases a job that is done or was never queued: its count, graph and
+ * charge; frees an async one (a sync one is its caller's stack).
+ */
 static void nnmem_job_destroy(struct nnmem_job *job)
 {
 	struct nnmem_session *s = job->s;
@@ -276,7 +315,10 @@ static void nnmem_job_destroy(struct nnmem_job *job)
 	spin_unlock(&s->job_lock);
 	nnmem_graph_put(job->graph);
 	nnmem_session_kmem_uncharge(s, nnmem_kmem_job(job->node_count));
-	kfree(job);
+	if (job->async)
+		kfree(job);
+	else
+		destroy_work_on_stack(&job->work);
 }
 
 static void nnmem_job_queue(struct nnmem_job *job)
@@ -335,8 +377,8 @@ int nnmem_job_run_ioctl(struct nnmem_session *s, void *data,
 {
 	struct nnmem_run *run = data;
 	bool async = run->flags & NNMEM_RUN_ASYNC;
+	struct nnmem_job *job, sync;
 	struct nnmem_graph *g;
-	struct nnmem_job *job;
 	u32 id;
 	int ret;
 
@@ -345,7 +387,7 @@ int nnmem_job_run_ioctl(struct nnmem_session *s, void *data,
 	g = nnmem_graph_get(s, run->graph);
 	if (!g)
 		return -ENOENT;
-	job = nnmem_job_create(s, g, async);
+	job = nnmem_job_create(s, g, async ? NULL : &sync);
 	if (IS_ERR(job)) {
 		nnmem_graph_put(g);
 		return PTR_ERR(job);

@@ -44,8 +44,12 @@ enum nnmem_job_state {
  * @status: 0, -ECANCELED or the kernels' error, once done
  * @duration_ns: execution time, once done
  * @macs: multiply-accumulates of the nodes that completed, once done
- * @node_count: entries in @node_ns (the graph's nodes)
- * @node_ns: execution time of each node (0 for nodes that did not run)
+ * @node_count: the graph's nodes
+ * @node_ns: execution time of each of the @node_count nodes (0 for nodes
+ *	that did not run): @times for an async job; NULL for a sync RUN's
+ *	job, which lives on its caller's stack and whose node times nobody
+ *	reads
+ * @times: an async job's @node_ns (a sync job has no room here)
  *
  * The worker writes the results before it sets @state to DONE under
  * @s->job_lock; readers look at them only after seeing DONE under it.
@@ -63,7 +67,8 @@ struct nnmem_job {
 	u64 duration_ns;
 	u64 macs;
 	u32 node_count;
-	u64 node_ns[];
+	u64 *node_ns;
+	u64 times[];
 };
 
 int nnmem_job_run_ioctl(struct nnmem_session *s, void *data,

@@ -668,6 +668,122 @@ TEST_F(job, signal_during_a_sync_run_cancels_it_with_eintr)
 	ASSERT_EQ(0, nt_weight(self->fd, 64, 0, &self->g.reg[0].handle, NULL));
 }
 
+/*
+ * Forks a child that waits until a job of the device is queued behind the
+ * running one, then cancels @job of the shared file (with @sig 0) or sends
+ * @sig to the parent; it exits 0 if it got to do so.
+ */
+static pid_t fork_once_queued(struct __test_metadata *_metadata, int fd,
+			      uint64_t job, int sig)
+{
+	uint64_t end;
+	pid_t pid;
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid)
+		return pid;
+	end = nt_now_ns() + START_MS * MS;
+	while (dev_stat("jobs_queued") != 1) {
+		if (nt_now_ns() > end)
+			_exit(1);
+		usleep(1000);
+	}
+	usleep(50000);
+	if (sig)
+		_exit(kill(getppid(), sig) ? 1 : 0);
+	_exit(nt_cancel(fd, job) ? 1 : 0);
+}
+
+/* A sync RUN on a busy device queues and runs once the worker is free. */
+TEST_F(job, sync_run_queued_behind_a_running_job_runs_after_it)
+{
+	struct nnmem_run r;
+	struct nnmem_wait w;
+	uint64_t first;
+	uint32_t long_g, add;
+	char msg[160];
+	int status;
+	struct gk g;
+	pid_t pid;
+
+	ASSERT_EQ(0, long_graph(&self->g, 4));
+	ASSERT_EQ(0, gk_create(&self->g, &long_g));
+	gk_init(&g, self->fd);
+	ASSERT_EQ(0, tiny_add_graph(&g));
+	ASSERT_EQ(0, gk_create(&g, &add));
+	ASSERT_EQ(0, nt_submit(self->fd, long_g, &first));
+	ASSERT_TRUE(job_running_within(self->fd, first, START_MS));
+
+	pid = fork_once_queued(_metadata, self->fd, first, 0);
+	ASSERT_EQ(0, nt_run(self->fd, add, &r));
+	ASSERT_EQ(16, r.macs);
+	ASSERT_EQ(0, r.job);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("the sync RUN was never seen queued");
+	}
+	ASSERT_EQ(0, gk_check(&g, msg, sizeof(msg))) {
+		TH_LOG("%s", msg);
+	}
+	ASSERT_EQ(0, nt_wait(self->fd, first, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(-ECANCELED, w.status);
+	ASSERT_EQ(0, dev_stat("jobs_queued"));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, add));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, long_g));
+	ASSERT_EQ(0, gk_fini(&g));
+}
+
+/* A signal to a sync RUN queued behind another job takes it off the queue. */
+TEST_F(job, signal_to_a_queued_sync_run_cancels_it_with_eintr)
+{
+	struct sigaction sa;
+	struct nnmem_wait w;
+	uint32_t long_g, add;
+	uint8_t **img = NULL;
+	const uint8_t *p;
+	uint64_t first, k;
+	int status, t;
+	struct gk g;
+	pid_t pid;
+
+	ASSERT_EQ(0, long_graph(&self->g, 4));
+	ASSERT_EQ(0, gk_create(&self->g, &long_g));
+	gk_init(&g, self->fd);
+	ASSERT_EQ(0, tiny_add_graph(&g));
+	ASSERT_EQ(0, gk_create(&g, &add));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;	/* no SA_RESTART */
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, nt_submit(self->fd, long_g, &first));
+	ASSERT_TRUE(job_running_within(self->fd, first, START_MS));
+
+	pid = fork_once_queued(_metadata, self->fd, first, SIGALRM);
+	ASSERT_EQ(-EINTR, nt_run(self->fd, add, NULL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status)) {
+		TH_LOG("the sync RUN was never seen queued");
+	}
+	/* off the queue at once, while the first job still runs */
+	ASSERT_EQ(0, dev_stat("jobs_queued"));
+	ASSERT_EQ(-ETIME, nt_wait(self->fd, first, 0, &w));
+	ASSERT_EQ(0, nt_cancel(self->fd, first));
+	ASSERT_EQ(0, nt_wait(self->fd, first, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(-ECANCELED, w.status);
+	/* the add never ran: its output is still the poison */
+	ASSERT_EQ(0, gk_read(&g, &img));
+	t = (int)gk_node_output(&g, 0);
+	p = img[g.treg[t]] + g.t[t].offset;
+	for (k = 0; k < gk_bytes(&g, t); k++)
+		ASSERT_EQ(GK_POISON, p[k]);
+	gk_images_free(&g, img);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, add));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, long_g));
+	ASSERT_EQ(0, gk_fini(&g));
+}
+
 TEST_F(job, killed_process_mid_job_leaves_a_working_empty_device)
 {
 	int status;
