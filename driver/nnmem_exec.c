@@ -125,7 +125,10 @@ static u64 nnmem_exec_weight_bytes(const struct nnmem_fast_plan *pl)
  * it into chunks of @budget (it would fall back at every run), or when
  * its packed weights would take more than %NNMEM_EXEC_FAST_BLOWUP times
  * its weights (a layer of few output channels, padded to the path's
- * register width).
+ * register width); and, with %NNMEM_FAST_AUTO, when it has fewer than
+ * %NNMEM_EXEC_FAST_MIN_MACS MACs (the SIMD section and the packed data
+ * cost more than such a node: a forced level takes every step, for
+ * tests).
  *
  * Return: the bytes of the packed buffer the steps need, 0 when every
  * step runs on the reference kernels.
@@ -139,14 +142,15 @@ u64 nnmem_exec_fast_plan(const struct nnmem_plan_node *plan, u32 node_count,
 
 	for (i = 0; i < node_count; i++) {
 		struct nnmem_exec_fast *f = &fast[i];
+		bool want = level != NNMEM_FAST_REF &&
+			    (level != NNMEM_FAST_AUTO ||
+			     plan[i].macs >= NNMEM_EXEC_FAST_MIN_MACS);
 
 		ret = -EOPNOTSUPP;
-		if (level != NNMEM_FAST_REF &&
-		    plan[i].op == NNMEM_OP_CONV2D)
+		if (want && plan[i].op == NNMEM_OP_CONV2D)
 			ret = nnmem_fast_conv2d_plan(&plan[i].conv2d.p, level,
 						     &f->plan);
-		else if (level != NNMEM_FAST_REF &&
-			 plan[i].op == NNMEM_OP_FULLY_CONNECTED)
+		else if (want && plan[i].op == NNMEM_OP_FULLY_CONNECTED)
 			ret = nnmem_fast_fc_plan(&plan[i].fc.p, level,
 						 &f->plan);
 		if (!ret && (f->plan.col_macs > (budget ? budget :

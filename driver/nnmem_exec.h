@@ -17,6 +17,8 @@
  */
 #define NNMEM_EXEC_FAST_BLOWUP	8
 #define NNMEM_EXEC_FAST_SLACK	4096
+/* Fewest MACs of a step the automatic choice puts on a fast path. */
+#define NNMEM_EXEC_FAST_MIN_MACS	512
 
 /**
  * struct nnmem_exec_fast - a plan step's fast path

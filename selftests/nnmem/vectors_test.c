@@ -13,12 +13,14 @@
  *    portable reference kernels run over host copies (the unit suite
  *    checks those kernels against the same TFLite vectors and an __int128
  *    reference).
- * 3. All of it three times: on the CPU's best kernel path (the module
+ * 3. All of it four times: on the CPU's best kernel path (the module
  *    parameter fast_path at -1; the best path is read from /proc/cpuinfo,
- *    and in the VM must be AVX2 at least), on the reference kernels
- *    (fast_path=0) and on the portable blocked path (fast_path=1); after
- *    each pass, USAGE's path counters must show that the conv2d nodes ran
- *    on that path and nothing on any other but the reference.
+ *    and in the VM must be AVX2 at least; the smallest nodes stay on the
+ *    reference kernels), on the reference kernels (fast_path=0), on the
+ *    portable blocked path (fast_path=1) and forced on AVX2 (fast_path=2,
+ *    every conv2d; refused with EINVAL on a CPU without AVX2); after each
+ *    pass, USAGE's path counters must show that the conv2d nodes ran on
+ *    that path and nothing on any other but the reference.
  *
  * Usage: vectors_test [TESTDATA_ROOT]; the root defaults to
  * $NNMEM_TESTDATA, then to the shared/testdata next to the repository at
@@ -655,17 +657,22 @@ int main(int argc, char **argv)
 		{ -1, nt_best_path(), "" },
 		{ NNMEM_PATH_REFERENCE, NNMEM_PATH_REFERENCE, "[reference]" },
 		{ NNMEM_PATH_SCALAR, NNMEM_PATH_SCALAR, "[scalar]" },
+		/* forced: every conv2d, the smallest too */
+		{ NNMEM_PATH_AVX2, NNMEM_PATH_AVX2, "[avx2]" },
 	};
 	struct nnmem_usage u;
 	int cases = 0, found;
-	size_t i;
+	size_t i, plan;
 
 	if (!root || !*root)
 		root = NNMEM_TESTDATA_DEFAULT;
 	printf("TAP version 13\n");
 	found = td_walk(root, count_case, &cases);
-	printf("1..%zu\n", 1 + ARRAY_SIZE(passes) *
-	       ((size_t)cases + ARRAY_SIZE(own_cases) + 1));
+	plan = 1;
+	for (i = 0; i < ARRAY_SIZE(passes); i++)
+		plan += passes[i].param > passes[0].path ? 1 :
+			(size_t)cases + ARRAY_SIZE(own_cases) + 1;
+	printf("1..%zu\n", plan);
 	diag("testdata: %s (%d cases); best path of this CPU: %d", root,
 	     cases, passes[0].path);
 	/* the VM's rig asks for AVX2 (run-tests.sh): without, it fails */
@@ -682,6 +689,12 @@ int main(int argc, char **argv)
 	/* Every case fails without a device: none is skipped as a pass. */
 	tap_result(found > 0 && cases > 0, "vectors/testdata_root_has_cases");
 	for (i = 0; i < ARRAY_SIZE(passes); i++) {
+		/* a forced path the CPU lacks: refused (the best one ran) */
+		if (passes[i].param > passes[0].path) {
+			tap_result(nt_fast_path_set(passes[i].param) == -EINVAL,
+				   "vectors: fast_path for a path the CPU lacks is refused with EINVAL");
+			continue;
+		}
 		if (dev_fd >= 0) {
 			run_pass(root, &passes[i]);
 			continue;
