@@ -277,8 +277,17 @@ int main(int argc, char **argv)
 		shift = malloc(s->out_c * sizeof(*shift));
 		kscale = malloc(s->out_c * sizeof(*kscale));
 		if (!b.in || !filt || !b.ref || !xout || !bias || !mult ||
-		    !shift || !kscale)
+		    !shift || !kscale) {
+			free(b.in);
+			free(filt);
+			free(b.ref);
+			free(xout);
+			free(bias);
+			free(mult);
+			free(shift);
+			free(kscale);
 			return 1;
+		}
 		for (j = 0; j < in_n; j++)
 			b.in[j] = rnd8();
 		for (j = 0; j < f_n; j++)
