@@ -115,7 +115,7 @@ struct nnmem_device {
 	void *cpu_addr;
 	dma_addr_t dma_addr;
 	u64 size;
-	struct mutex lock; /* protects arena, scratch*, deferred_*, session counters, region map, quota */
+	struct mutex lock; /* protects arena, scratch*, deferred_*, quota, session ctrs, regions */
 	struct nnmem_arena arena;
 	struct nnmem_scratch *scratch;
 	u32 scratch_users;

@@ -75,26 +75,47 @@ static ssize_t hwm_reset_store(struct device *dev,
 }
 static DEVICE_ATTR_WO(hwm_reset);
 
-/* Arena quotas (nnmem_quota.c): root writes, the session ones all read. */
-#define NNMEM_QUOTA_SESSION_ATTR(_name, _kind)				\
-static ssize_t _name##_show(struct device *dev,				\
-			    struct device_attribute *attr, char *buf)	\
-{									\
-	return nnmem_quota_session_show(dev_get_drvdata(dev), _kind,	\
-					buf);				\
-}									\
-static ssize_t _name##_store(struct device *dev,			\
-			     struct device_attribute *attr,		\
-			     const char *buf, size_t count)		\
-{									\
-	return nnmem_quota_session_store(dev_get_drvdata(dev), _kind,	\
-					 buf, count);			\
-}									\
-static DEVICE_ATTR_RW(_name)
+/*
+ * Arena quotas (nnmem_quota.c): the session quota of one kind (root
+ * writes, all read), and quota_uid.
+ */
+struct nnmem_quota_attribute {
+	struct device_attribute attr;
+	enum nnmem_arena_kind kind;
+};
 
-NNMEM_QUOTA_SESSION_ATTR(quota_session_weight_bytes, NNMEM_ARENA_WEIGHT);
-NNMEM_QUOTA_SESSION_ATTR(quota_session_activation_bytes,
-			 NNMEM_ARENA_ACTIVATION);
+static enum nnmem_arena_kind nnmem_quota_attr_kind(struct device_attribute *a)
+{
+	return container_of(a, struct nnmem_quota_attribute, attr)->kind;
+}
+
+static ssize_t quota_session_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return nnmem_quota_session_show(dev_get_drvdata(dev),
+					nnmem_quota_attr_kind(attr), buf);
+}
+
+static ssize_t quota_session_store(struct device *dev,
+				   struct device_attribute *attr,
+				   const char *buf, size_t count)
+{
+	return nnmem_quota_session_store(dev_get_drvdata(dev),
+					 nnmem_quota_attr_kind(attr), buf,
+					 count);
+}
+
+static struct nnmem_quota_attribute dev_attr_quota_session_weight_bytes = {
+	.attr = __ATTR(quota_session_weight_bytes, 0644, quota_session_show,
+		       quota_session_store),
+	.kind = NNMEM_ARENA_WEIGHT,
+};
+
+static struct nnmem_quota_attribute dev_attr_quota_session_activation_bytes = {
+	.attr = __ATTR(quota_session_activation_bytes, 0644,
+		       quota_session_show, quota_session_store),
+	.kind = NNMEM_ARENA_ACTIVATION,
+};
 
 static ssize_t quota_uid_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
@@ -108,6 +129,7 @@ static ssize_t quota_uid_store(struct device *dev,
 {
 	return nnmem_quota_uid_store(dev_get_drvdata(dev), buf, count);
 }
+
 /* root only, reads included: it shows every user's usage */
 static DEVICE_ATTR_ADMIN_RW(quota_uid);
 
@@ -132,8 +154,8 @@ static struct attribute *nnmem_dev_attrs[] = {
 	&dev_attr_busy_ns.attr,
 	&dev_attr_kmem.attr,
 	&dev_attr_hwm_reset.attr,
-	&dev_attr_quota_session_weight_bytes.attr,
-	&dev_attr_quota_session_activation_bytes.attr,
+	&dev_attr_quota_session_weight_bytes.attr.attr,
+	&dev_attr_quota_session_activation_bytes.attr.attr,
 	&dev_attr_quota_uid.attr,
 	NULL
 };

@@ -33,10 +33,10 @@
 #define QT_UID		QT_SYSFS "quota_uid"
 
 /* Test uids: no account needed, nobody else uses them. */
-#define QT_UID_A	4242
-#define QT_UID_B	4243
+#define QT_UID_A	4242U
+#define QT_UID_B	4243U
 /* The uids of the table-size test: QT_UID_BASE .. QT_UID_BASE + 64. */
-#define QT_UID_BASE	5000
+#define QT_UID_BASE	5000U
 #define QT_UIDS_MAX	64
 
 /* Whole small file into @buf (NUL-terminated): length or -errno. */
