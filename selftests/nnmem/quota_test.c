@@ -19,7 +19,9 @@
  * uids; every test puts the quotas and the device's mode back).
  */
 #include <grp.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -174,12 +176,15 @@ FIXTURE_SETUP(quota)
 	NT_SETUP_SESSION(self->fd, &self->info, &u);
 }
 
-FIXTURE_TEARDOWN(quota)
+/*
+ * In the parent: it runs even when the test process ended on a failed
+ * ASSERT (the test process's exit closed its session), so that a failing
+ * test leaves no quota behind for the next.
+ */
+FIXTURE_TEARDOWN_PARENT(quota)
 {
 	uint32_t i;
 
-	if (self->fd >= 0)
-		close(self->fd);
 	if (geteuid() != 0)
 		return;
 	qt_write(QT_SESSION_W, self->session_w);
@@ -323,6 +328,11 @@ qt_uid_child(int wfd, int go, uint32_t uid, uint64_t each)
 
 	memset(&res, 0, sizeof(res));
 	res.step = 1;
+	/* gone with the test process, if that ends on a failed ASSERT */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() == 1) {
+		res.err = errno;
+		goto out;
+	}
 	if (setgroups(0, NULL) || setresgid(uid, uid, uid) ||
 	    setresuid(uid, uid, uid)) {
 		res.err = errno;
