@@ -372,6 +372,7 @@ static int nnmem_device_init(struct nnmem_device *ndev, unsigned int index)
 	mutex_init(&ndev->sessions_lock);
 	INIT_LIST_HEAD(&ndev->sessions);
 	atomic_set(&ndev->nr_graphs, 0);
+	nnmem_quota_init(&ndev->quota);
 
 	ndev->pdev = platform_device_register_full(&info);
 	if (IS_ERR(ndev->pdev)) {
@@ -442,6 +443,7 @@ err_free_dma:
 err_unregister_pdev:
 	platform_device_unregister(ndev->pdev);
 err_destroy_mutex:
+	nnmem_quota_fini(&ndev->quota);
 	mutex_destroy(&ndev->sessions_lock);
 	mutex_destroy(&ndev->lock);
 	return ret;
@@ -467,6 +469,7 @@ static void nnmem_device_fini(struct nnmem_device *ndev)
 	dma_free_coherent(&ndev->pdev->dev, ndev->size, ndev->cpu_addr,
 			  ndev->dma_addr);
 	platform_device_unregister(ndev->pdev);
+	nnmem_quota_fini(&ndev->quota);
 	mutex_destroy(&ndev->sessions_lock);
 	mutex_destroy(&ndev->lock);
 }

@@ -5,7 +5,7 @@
  *
  * Lock order (outermost first; "->" means "may take while holding"):
  *
- *   mm->mmap_lock  ->  nnmem_device.lock
+ *   mm->mmap_lock  ->  nnmem_device.lock  ->  nnmem_quota.users xa_lock
  *   nnmem_device.sessions_lock  ->  nnmem_session.regions xa_lock
  *   nnmem_session.job_lock  ->  nnmem_session.jobs xa_lock
  *   nnmem_session.job_lock  ->  nnmem_session.job_wq's lock (wake_up_all())
@@ -45,6 +45,7 @@
 #include <linux/nnmem.h>
 
 #include "nnmem_arena.h"
+#include "nnmem_quota.h"
 
 #define NNMEM_NAME		"nnmem"
 #define NNMEM_DEVICES_MAX	16
@@ -95,6 +96,8 @@ struct nnmem_job_stats {
  * @deferred_bytes: arena bytes those regions hold
  * @kmem: kernel memory charged by the graphs and jobs of all sessions
  *	(nnmem_session_kmem_charge(); under @lock, like the session counters)
+ * @quota: arena quotas and the charges against them (nnmem_quota.c;
+ *	under @lock)
  * @wq: ordered workqueue running the jobs of all sessions, FIFO
  * @exec_lock: see the declaration (nnmem_job.c)
  * @stats: job counters
@@ -112,13 +115,14 @@ struct nnmem_device {
 	void *cpu_addr;
 	dma_addr_t dma_addr;
 	u64 size;
-	struct mutex lock; /* protects arena, scratch*, deferred_*, session counters, region map */
+	struct mutex lock; /* protects arena, scratch*, deferred_*, quota, session ctrs, regions */
 	struct nnmem_arena arena;
 	struct nnmem_scratch *scratch;
 	u32 scratch_users;
 	u32 deferred_regions;
 	u64 deferred_bytes;
 	u64 kmem;
+	struct nnmem_quota quota;
 	struct workqueue_struct *wq;
 	struct mutex exec_lock; /* held while a job runs: worker or inline sync RUN */
 	struct nnmem_job_stats stats;

@@ -13,6 +13,9 @@
  * a handle, and the mmap offset made from it, means one region for a long
  * time; the session's limit on regions is a count (nr_regions).
  *
+ * ALLOC charges the region's span to the session's quota account before
+ * placing it; the charge goes with the span (nnmem_region_release()).
+ *
  * ALLOC zeroes the region's span before anyone can see it: whatever READ,
  * a mapping or a graph can reach was written by the session or is zero.
  * Zeroing on allocation rather than on free keeps the cost with the caller
@@ -66,6 +69,7 @@ static void nnmem_region_release(struct kref *ref)
 	mutex_lock(&ndev->lock);
 	trace_nnmem_region_free(ndev->index, r->ar.offset, r->size);
 	nnmem_arena_free(&ndev->arena, &r->ar);
+	nnmem_quota_uncharge_locked(ndev, r->quota, r->ar.kind, r->span);
 	if (r->deferred) {
 		ndev->deferred_regions--;
 		ndev->deferred_bytes -= r->ar.res_size;
@@ -196,8 +200,9 @@ static int nnmem_region_clear(struct nnmem_region *r)
  * reached userspace. The region's span is zeroed before that.
  *
  * Return: 0, -EINVAL for a bad field, -EMFILE at the session's limit,
- * -ENOSPC if the arena has no room, -ENOMEM, -EINTR if the caller was
- * killed while the region was being zeroed.
+ * -EDQUOT past an arena quota (nnmem_quota.c), -ENOSPC if the arena has
+ * no room, -ENOMEM, -EINTR if the caller was killed while the region was
+ * being zeroed.
  */
 int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
 			     struct nnmem_ioctl_ctx *ctx)
@@ -244,8 +249,14 @@ int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
 	if (s->nr_regions >= nnmem_max_regions)
 		ret = -EMFILE;
 	else
+		ret = nnmem_quota_charge_locked(ndev, s->quota, akind, r->span);
+	if (!ret) {
 		ret = nnmem_arena_alloc(&ndev->arena, &r->ar, akind, r->span,
 					r->align);
+		if (ret)
+			nnmem_quota_uncharge_locked(ndev, s->quota, akind,
+						    r->span);
+	}
 	if (ret) {
 		mutex_unlock(&ndev->lock);
 		if (ret == -ENOSPC)
@@ -253,6 +264,7 @@ int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
 							a->kind, ret);
 		goto err_erase_handle;
 	}
+	r->quota = s->quota;
 	s->nr_regions++;
 	s->bytes += r->ar.res_size;
 	trace_nnmem_region_alloc(ndev->index, handle, r->kind, r->ar.offset,

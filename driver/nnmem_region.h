@@ -63,6 +63,8 @@ extern unsigned int nnmem_max_regions;
  *	deferred_* (under @ndev->lock)
  * @busy: graphs using the region; FREE fails with -EBUSY while nonzero
  *	(under the owning session's regions xa_lock)
+ * @quota: the account its span is charged to, from ALLOC until the span
+ *	goes back to the arena (a reference, see nnmem_quota.c)
  *
  * Everything but @ref, @map_count, @wmaps, @wgen, @unlinked, @deferred and
  * @busy is fixed once allocated.
@@ -84,6 +86,7 @@ struct nnmem_region {
 	bool unlinked;
 	bool deferred;
 	unsigned int busy;
+	struct nnmem_quota_acct *quota;
 };
 
 int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,

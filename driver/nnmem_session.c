@@ -11,6 +11,9 @@
  * (GFP_KERNEL_ACCOUNT). Graphs and jobs, which userspace can make large,
  * are also counted against two budgets, the session's and the device's
  * (nnmem_session_kmem_charge()); going past either gives -EDQUOT.
+ *
+ * Arena bytes: the session's quota account (nnmem_quota.c) is charged to
+ * the opener's euid in the initial user namespace.
  */
 
 #include <linux/atomic.h>
@@ -24,6 +27,8 @@
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 #include <linux/xarray.h>
 #include <linux/nnmem.h>
 
@@ -52,6 +57,10 @@ static_assert(sizeof(struct nnmem_plan_node) <= NNMEM_KMEM_GRAPH_PER_NODE);
 static_assert(sizeof(struct nnmem_region *) <= NNMEM_KMEM_GRAPH_PER_TENSOR);
 static_assert(sizeof_field(struct nnmem_job, node_ns[0]) <=
 	      NNMEM_KMEM_JOB_PER_NODE);
+
+/* USAGE's version 3 (the arena quotas) starts after version 2. */
+static_assert(offsetof(struct nnmem_usage, quota_uid) ==
+	      NNMEM_USAGE_SIZE_VER2);
 
 /**
  * nnmem_session_kmem_charge - count an object against the budgets
@@ -160,6 +169,12 @@ int nnmem_session_open(struct inode *inode, struct file *file)
 	spin_lock_init(&s->job_lock);
 	init_waitqueue_head(&s->job_wq);
 	s->uid = file->f_cred->uid;
+	s->quota = nnmem_quota_acct_new(ndev, from_kuid(&init_user_ns,
+							current_euid()));
+	if (IS_ERR(s->quota)) {
+		kfree(s);
+		return -ENOMEM;
+	}
 	s->pid = get_pid(task_tgid(current));
 
 	mutex_lock(&ndev->sessions_lock);
@@ -200,6 +215,8 @@ int nnmem_session_release(struct inode *inode, struct file *file)
 	nnmem_region_free_all(s);
 	WARN_ON(s->nr_regions || s->bytes || s->kmem);
 	WARN_ON(s->nr_jobs || s->nr_done);
+	/* regions freed while mapped keep the account until they go */
+	nnmem_quota_acct_put(ndev, s->quota);
 	ev = nnmem_event_session(s, NNMEM_EV_SESSION_CLOSE);
 	xa_destroy(&s->jobs);
 	xa_destroy(&s->graphs);
@@ -299,6 +316,7 @@ int nnmem_session_usage_ioctl(struct nnmem_session *s, void *data,
 	u->session_bytes = s->bytes;
 	u->session_kmem = s->kmem;
 	u->device_kmem = ndev->kmem;
+	nnmem_quota_usage_locked(ndev, s->quota, u);
 	mutex_unlock(&ndev->lock);
 
 	u->arena_size = au.size;

@@ -48,6 +48,8 @@
  *	585 years)
  * @uid: uid of the credentials the file was opened with
  * @pid: thread group that opened the file (a reference)
+ * @quota: its arena quota account (nnmem_quota.c), charged to the
+ *	opener's euid
  */
 struct nnmem_session {
 	struct nnmem_device *ndev;
@@ -67,6 +69,7 @@ struct nnmem_session {
 	u64 id;
 	kuid_t uid;
 	struct pid *pid;
+	struct nnmem_quota_acct *quota;
 };
 
 /*

@@ -3,7 +3,8 @@
  * nnmem sysfs: one read-only file per device counter in
  * /sys/class/nnmem/nnmemN/, one decimal value and a newline each; and
  * hwm_reset (root, write-only): writing 1 restarts weight_hwm and
- * activation_hwm from the bytes in use now.
+ * activation_hwm from the bytes in use now; and the arena quotas
+ * (quota_session_*_bytes, quota_uid; see nnmem_quota.c).
  *
  * Every read takes a fresh nnmem_device_stats(), the fill netlink's
  * dev-get uses too, so both interfaces always agree. Each file is exact
@@ -19,6 +20,7 @@
 #include <linux/sysfs.h>
 
 #include "nnmem_drv.h"
+#include "nnmem_quota.h"
 #include "nnmem_sysfs.h"
 
 /*
@@ -73,6 +75,64 @@ static ssize_t hwm_reset_store(struct device *dev,
 }
 static DEVICE_ATTR_WO(hwm_reset);
 
+/*
+ * Arena quotas (nnmem_quota.c): the session quota of one kind (root
+ * writes, all read), and quota_uid.
+ */
+struct nnmem_quota_attribute {
+	struct device_attribute attr;
+	enum nnmem_arena_kind kind;
+};
+
+static enum nnmem_arena_kind nnmem_quota_attr_kind(struct device_attribute *a)
+{
+	return container_of(a, struct nnmem_quota_attribute, attr)->kind;
+}
+
+static ssize_t quota_session_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return nnmem_quota_session_show(dev_get_drvdata(dev),
+					nnmem_quota_attr_kind(attr), buf);
+}
+
+static ssize_t quota_session_store(struct device *dev,
+				   struct device_attribute *attr,
+				   const char *buf, size_t count)
+{
+	return nnmem_quota_session_store(dev_get_drvdata(dev),
+					 nnmem_quota_attr_kind(attr), buf,
+					 count);
+}
+
+static struct nnmem_quota_attribute dev_attr_quota_session_weight_bytes = {
+	.attr = __ATTR(quota_session_weight_bytes, 0644, quota_session_show,
+		       quota_session_store),
+	.kind = NNMEM_ARENA_WEIGHT,
+};
+
+static struct nnmem_quota_attribute dev_attr_quota_session_activation_bytes = {
+	.attr = __ATTR(quota_session_activation_bytes, 0644,
+		       quota_session_show, quota_session_store),
+	.kind = NNMEM_ARENA_ACTIVATION,
+};
+
+static ssize_t quota_uid_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return nnmem_quota_uid_show(dev_get_drvdata(dev), buf);
+}
+
+static ssize_t quota_uid_store(struct device *dev,
+			       struct device_attribute *attr, const char *buf,
+			       size_t count)
+{
+	return nnmem_quota_uid_store(dev_get_drvdata(dev), buf, count);
+}
+
+/* root only, reads included: it shows every user's usage */
+static DEVICE_ATTR_ADMIN_RW(quota_uid);
+
 static struct attribute *nnmem_dev_attrs[] = {
 	&dev_attr_arena_size.attr,
 	&dev_attr_weight_bytes.attr,
@@ -94,6 +154,9 @@ static struct attribute *nnmem_dev_attrs[] = {
 	&dev_attr_busy_ns.attr,
 	&dev_attr_kmem.attr,
 	&dev_attr_hwm_reset.attr,
+	&dev_attr_quota_session_weight_bytes.attr.attr,
+	&dev_attr_quota_session_activation_bytes.attr.attr,
+	&dev_attr_quota_uid.attr,
 	NULL
 };
 

@@ -893,12 +893,15 @@ TEST_F(nnmem, struct_sizes_match_the_published_ver0_sizes)
 	ASSERT_EQ(NNMEM_FREE_SIZE_VER0, sizeof(struct nnmem_free));
 	ASSERT_EQ(88, sizeof(struct nnmem_region_info));
 	ASSERT_EQ(NNMEM_RW_SIZE_VER0, sizeof(struct nnmem_rw));
-	ASSERT_EQ(192, sizeof(struct nnmem_usage));
+	ASSERT_EQ(264, sizeof(struct nnmem_usage));
 	ASSERT_EQ(offsetof(struct nnmem_usage, session_kmem),
 		  NNMEM_USAGE_SIZE_VER0);
 	ASSERT_EQ(128, NNMEM_USAGE_SIZE_VER1);
 	ASSERT_EQ(offsetof(struct nnmem_usage, path_nodes),
 		  NNMEM_USAGE_SIZE_VER1);
+	ASSERT_EQ(192, NNMEM_USAGE_SIZE_VER2);
+	ASSERT_EQ(offsetof(struct nnmem_usage, quota_uid),
+		  NNMEM_USAGE_SIZE_VER2);
 	ASSERT_EQ(offsetof(struct nnmem_alloc, label), NNMEM_ALLOC_SIZE_VER0);
 	ASSERT_EQ(offsetof(struct nnmem_region_info, label),
 		  NNMEM_REGION_INFO_SIZE_VER0);

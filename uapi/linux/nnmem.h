@@ -174,7 +174,9 @@ struct nnmem_info {
  *
  * Errors: ``-EINVAL`` for a bad field, ``-ENOSPC`` when the region cannot be
  * placed, ``-EMFILE`` when the session holds %nnmem_info.max_regions,
- * ``-EBADF`` on a read-only file.
+ * ``-EDQUOT`` when its span would take the session or its uid past an
+ * arena quota (see "DOC: nnmem arena quotas"), ``-EBADF`` on a read-only
+ * file.
  */
 struct nnmem_alloc {
 	__u64 size;
@@ -293,6 +295,22 @@ struct nnmem_rw {
  *	was loaded, per kernel path: indexed by ``NNMEM_PATH_*`` (since
  *	version 2; see "DOC: nnmem kernel paths").
  * @path_macs: their multiply-accumulates, per path (since version 2).
+ * @quota_uid: the uid the calling session is charged to: its opener's
+ *	effective uid in the initial user namespace (since version 3; see
+ *	"DOC: nnmem arena quotas").
+ * @__pad2: zero.
+ * @session_weight_span: bytes of weight region spans charged to the
+ *	calling session (since version 3).
+ * @session_activation_span: the same for activation regions.
+ * @uid_weight_span: bytes of weight region spans charged to all sessions
+ *	of @quota_uid on this device (since version 3).
+ * @uid_activation_span: the same for activation regions.
+ * @session_weight_quota: the device's weight quota per session,
+ *	%NNMEM_QUOTA_NONE for none (since version 3).
+ * @session_activation_quota: the same for activation regions.
+ * @uid_weight_quota: the weight quota of @quota_uid on this device,
+ *	%NNMEM_QUOTA_NONE for none (since version 3).
+ * @uid_activation_quota: the same for activation regions.
  */
 struct nnmem_usage {
 	__u64 arena_size;
@@ -316,10 +334,48 @@ struct nnmem_usage {
 	__u64 device_kmem;
 	__u64 path_nodes[4];
 	__u64 path_macs[4];
+	__u32 quota_uid;
+	__u32 __pad2;
+	__u64 session_weight_span;
+	__u64 session_activation_span;
+	__u64 uid_weight_span;
+	__u64 uid_activation_span;
+	__u64 session_weight_quota;
+	__u64 session_activation_quota;
+	__u64 uid_weight_quota;
+	__u64 uid_activation_quota;
 };
 
 #define NNMEM_USAGE_SIZE_VER0		112
 #define NNMEM_USAGE_SIZE_VER1		128
+#define NNMEM_USAGE_SIZE_VER2		192
+
+/**
+ * DOC: nnmem arena quotas
+ *
+ * Root may limit the arena bytes that sessions hold, for each device and
+ * each kind (weights and activations) separately: per session
+ * (``/sys/class/nnmem/nnmemN/quota_session_weight_bytes`` and
+ * ``quota_session_activation_bytes``) and per user, for all sessions of
+ * one uid together (``quota_uid``, at most 64 uids per device); see
+ * driver/sysfs-class-nnmem. There is no quota by default.
+ *
+ * A session is charged to the effective uid of the process that opened it,
+ * in the initial user namespace, for as long as it lives. What is counted
+ * is each region's span (&nnmem_region_info.span: the size, rounded up to
+ * whole pages for a mappable region), not the alignment padding that
+ * &nnmem_usage.session_bytes also counts. The charge follows the span: it
+ * is taken by %NNMEM_IOCTL_ALLOC and given back when the span goes back to
+ * the arena, so a region freed while mapped stays charged (to its session
+ * and uid) until its last mapping goes.
+ *
+ * An ALLOC whose span would take its session or its uid past a quota of
+ * the region's kind fails with ``-EDQUOT`` and changes nothing. Quotas may
+ * change at any time: one lowered below what is held refuses new
+ * allocations of that kind but frees nothing. &nnmem_usage shows the
+ * calling session's charges, its uid's and the quotas that apply.
+ */
+#define NNMEM_QUOTA_NONE		(~(__u64)0)
 
 /**
  * DOC: nnmem kernel paths
