@@ -93,6 +93,7 @@ struct nnmem_job_stats {
  * @scratch_users: graphs using @scratch
  * @deferred_regions: regions whose handle is gone but which are still mapped
  * @deferred_bytes: arena bytes those regions hold
+ * @dmabufs: live dma-bufs exported from its regions (nnmem_dmabuf.c)
  * @kmem: kernel memory charged by the graphs and jobs of all sessions
  *	(nnmem_session_kmem_charge(); under @lock, like the session counters)
  * @wq: ordered workqueue running the jobs of all sessions, FIFO
@@ -112,12 +113,13 @@ struct nnmem_device {
 	void *cpu_addr;
 	dma_addr_t dma_addr;
 	u64 size;
-	struct mutex lock; /* protects arena, scratch*, deferred_*, session counters, region map */
+	struct mutex lock; /* protects arena, scratch*, deferred_*, dmabufs, session counters, region map */
 	struct nnmem_arena arena;
 	struct nnmem_scratch *scratch;
 	u32 scratch_users;
 	u32 deferred_regions;
 	u64 deferred_bytes;
+	u32 dmabufs;
 	u64 kmem;
 	struct workqueue_struct *wq;
 	struct mutex exec_lock; /* held while a job runs: worker or inline sync RUN */
