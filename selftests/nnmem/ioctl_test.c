@@ -37,7 +37,7 @@ TEST_F(nnmem, info_reports_version_caps_and_module_defaults)
 	ASSERT_EQ(NNMEM_UAPI_VERSION, i->uapi_version);
 	ASSERT_EQ(0, i->dev_index);
 	ASSERT_EQ(NNMEM_CAP_MMAP | NNMEM_CAP_RW | NNMEM_CAP_LABELS |
-		  NNMEM_CAP_GRAPH, i->caps);
+		  NNMEM_CAP_GRAPH | NNMEM_CAP_DMABUF, i->caps);
 	ASSERT_EQ(NNMEM_TEST_ARENA_DEFAULT, i->arena_size);
 	ASSERT_EQ(NNMEM_ALIGN_DEFAULT, i->default_align);
 	ASSERT_EQ(NNMEM_ALIGN_MAX, i->max_align);
