@@ -113,7 +113,8 @@ struct nnmem_device {
 	void *cpu_addr;
 	dma_addr_t dma_addr;
 	u64 size;
-	struct mutex lock; /* protects arena, scratch*, deferred_*, dmabufs, session counters, region map */
+	/* protects arena, scratch*, deferred_*, dmabufs, session counters, region map */
+	struct mutex lock;
 	struct nnmem_arena arena;
 	struct nnmem_scratch *scratch;
 	u32 scratch_users;
