@@ -10,6 +10,7 @@
  *   nnmem_session.job_lock  ->  nnmem_session.jobs xa_lock
  *   nnmem_session.job_lock  ->  nnmem_session.job_wq's lock (wake_up_all())
  *   nnmem_session.job_lock  ->  workqueue pool lock (cancel_work())
+ *   a dma-buf's dma_resv lock  ->  nnmem_dmabuf.lock (nnmem_dmabuf.c)
  *
  * nnmem_device.lock is a mutex and a leaf: nothing is copied to or from user
  * memory and no region reference is dropped while it is held (user copies
