@@ -4,9 +4,9 @@
  *
  * Module setup, one platform device + DMA arena + /dev/nnmemN per device,
  * the file operations and the ioctl table. The objects behind the ioctls
- * live in nnmem_session.c, nnmem_region.c, nnmem_graph.c and nnmem_job.c;
- * the device's sysfs attributes in nnmem_sysfs.c, its debugfs files in
- * nnmem_debugfs.c, the tracepoints in nnmem_trace.h.
+ * live in nnmem_session.c, nnmem_region.c, nnmem_dmabuf.c, nnmem_graph.c
+ * and nnmem_job.c; the device's sysfs attributes in nnmem_sysfs.c, its
+ * debugfs files in nnmem_debugfs.c, the tracepoints in nnmem_trace.h.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -32,6 +32,7 @@
 
 #include "nnmem_compat.h"
 #include "nnmem_debugfs.h"
+#include "nnmem_dmabuf.h"
 #include "nnmem_drv.h"
 #include "nnmem_graph.h"
 #include "nnmem_job.h"
@@ -67,6 +68,9 @@ static_assert(sizeof(struct nnmem_graph_destroy) ==
 static_assert(sizeof(struct nnmem_run) == NNMEM_RUN_SIZE_VER0);
 static_assert(sizeof(struct nnmem_wait) == NNMEM_WAIT_SIZE_VER0);
 static_assert(sizeof(struct nnmem_cancel) == NNMEM_CANCEL_SIZE_VER0);
+static_assert(offsetof(struct nnmem_usage, dmabufs) ==
+	      NNMEM_USAGE_SIZE_VER2 + 4);
+static_assert(sizeof(struct nnmem_export) == NNMEM_EXPORT_SIZE_VER0);
 
 static unsigned int devices = 1;
 module_param(devices, uint, 0444);
@@ -130,7 +134,7 @@ static int nnmem_info_ioctl(struct nnmem_session *s, void *data,
 	info->uapi_version = NNMEM_UAPI_VERSION;
 	info->dev_index = s->ndev->index;
 	info->caps = NNMEM_CAP_MMAP | NNMEM_CAP_RW | NNMEM_CAP_LABELS |
-		     NNMEM_CAP_GRAPH;
+		     NNMEM_CAP_GRAPH | NNMEM_DMABUF_CAPS;
 	info->arena_size = s->ndev->size;
 	info->default_align = NNMEM_ALIGN_DEFAULT;
 	info->max_align = NNMEM_ALIGN_MAX;
@@ -245,6 +249,13 @@ static const struct nnmem_ioctl_desc nnmem_ioctls[] = {
 		.ver0 = NNMEM_CANCEL_SIZE_VER0,
 		.fn = nnmem_job_cancel_ioctl,
 	},
+	[_IOC_NR(NNMEM_IOCTL_EXPORT)] = {
+		.cmd = NNMEM_IOCTL_EXPORT,
+		.flags = NNMEM_IOCTL_F_WRITER,
+		.ver0 = NNMEM_EXPORT_SIZE_VER0,
+		.fn = nnmem_dmabuf_export_ioctl,
+		.commit = nnmem_dmabuf_export_commit,
+	},
 };
 
 /* Big enough for the kernel's version of every ioctl struct. */
@@ -260,6 +271,7 @@ union nnmem_ioctl_data {
 	struct nnmem_run run;
 	struct nnmem_wait wait;
 	struct nnmem_cancel cancel;
+	struct nnmem_export export;
 };
 
 /* Write back min(usize, ksize) bytes and zero the rest of a longer struct. */

@@ -10,6 +10,7 @@
  *   nnmem_session.job_lock  ->  nnmem_session.jobs xa_lock
  *   nnmem_session.job_lock  ->  nnmem_session.job_wq's lock (wake_up_all())
  *   nnmem_session.job_lock  ->  workqueue pool lock (cancel_work())
+ *   a dma-buf's dma_resv lock  ->  nnmem_dmabuf.lock (nnmem_dmabuf.c)
  *
  * nnmem_device.lock is a mutex and a leaf: nothing is copied to or from user
  * memory and no region reference is dropped while it is held (user copies
@@ -94,6 +95,7 @@ struct nnmem_job_stats {
  * @scratch_users: graphs using @scratch
  * @deferred_regions: regions whose handle is gone but which are still mapped
  * @deferred_bytes: arena bytes those regions hold
+ * @dmabufs: live dma-bufs exported from its regions (nnmem_dmabuf.c)
  * @kmem: kernel memory charged by the graphs and jobs of all sessions
  *	(nnmem_session_kmem_charge(); under @lock, like the session counters)
  * @quota: arena quotas and the charges against them (nnmem_quota.c;
@@ -115,12 +117,14 @@ struct nnmem_device {
 	void *cpu_addr;
 	dma_addr_t dma_addr;
 	u64 size;
-	struct mutex lock; /* protects arena, scratch*, deferred_*, quota, session ctrs, regions */
+	/* protects arena, scratch*, deferred_*, dmabufs, quota, session counters, region map */
+	struct mutex lock;
 	struct nnmem_arena arena;
 	struct nnmem_scratch *scratch;
 	u32 scratch_users;
 	u32 deferred_regions;
 	u64 deferred_bytes;
+	u32 dmabufs;
 	u64 kmem;
 	struct nnmem_quota quota;
 	struct workqueue_struct *wq;

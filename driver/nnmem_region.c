@@ -7,7 +7,9 @@
  * it runs, so user copies happen without the device lock. Freeing the handle
  * (FREE or close) only drops the handle's reference; the arena space goes
  * back when the last reference does. A region whose handle is gone while a
- * mapping still exists is "deferred" and counted as such in USAGE.
+ * mapping still exists is "deferred" and counted as such in USAGE. An
+ * exported dma-buf (nnmem_dmabuf.c) holds a reference and counts as a
+ * mapping.
  *
  * Handles are given cyclically from 1 to NNMEM_REGION_HANDLE_MAX, so that
  * a handle, and the mmap offset made from it, means one region for a long
@@ -394,23 +396,26 @@ int nnmem_region_info_ioctl(struct nnmem_session *s, void *data,
 	return 0;
 }
 
-/*
- * Copy between user memory and the region without the device lock: the
- * reference keeps the region's arena space allocated. A fault anywhere
- * fails the whole call with -EFAULT.
+/**
+ * nnmem_region_written - the region's bytes may have changed
+ * @r: the region
+ *
+ * After a WRITE, or when a writable mapping or dma-buf was made or went:
+ * graphs reading the region as weights pack them again at their next run
+ * (see nnmem_graph_fast_prepare()). Ordered after the writes.
  */
-/*
- * The region's bytes may have changed (a WRITE, a writable mapping made
- * or gone): graphs reading it as weights pack them again at their next
- * run (see nnmem_graph_fast_prepare()). Ordered after the writes.
- */
-static void nnmem_region_written(struct nnmem_region *r)
+void nnmem_region_written(struct nnmem_region *r)
 {
 	/* the bytes before the count: pairs with nnmem_graph_fast_prepare() */
 	smp_mb__before_atomic();
 	atomic64_inc(&r->wgen);
 }
 
+/*
+ * Copy between user memory and the region without the device lock: the
+ * reference keeps the region's arena space allocated. A fault anywhere
+ * fails the whole call with -EFAULT.
+ */
 static int nnmem_region_rw(struct nnmem_session *s, struct nnmem_rw *rw,
 			   bool write)
 {

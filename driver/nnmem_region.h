@@ -51,9 +51,9 @@ extern unsigned int nnmem_max_regions;
  * @size: bytes as requested
  * @span: bytes reserved in the arena
  * @label: NUL-terminated, zero-padded printable ASCII
- * @map_count: live mappings, and mmap() calls past their check of
- *	@unlinked (under @ndev->lock)
- * @wmaps: live mappings that may write (atomic)
+ * @map_count: live mappings and exported dma-bufs, and mmap() and
+ *	EXPORT calls past their check of @unlinked (under @ndev->lock)
+ * @wmaps: live mappings and dma-bufs that may write (atomic)
  * @wgen: bumped after every change of the bytes the driver can see (a
  *	WRITE, a writable mapping made or gone; atomic): the fast paths'
  *	packed weights are stale when it moved or while @wmaps is nonzero
@@ -104,6 +104,7 @@ int nnmem_region_read_ioctl(struct nnmem_session *s, void *data,
 struct nnmem_region *nnmem_region_get(struct nnmem_session *s,
 				      unsigned long handle);
 void nnmem_region_put(struct nnmem_region *r);
+void nnmem_region_written(struct nnmem_region *r);
 int nnmem_region_mmap(struct file *file, struct vm_area_struct *vma);
 void nnmem_region_free_all(struct nnmem_session *s);
 

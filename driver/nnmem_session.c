@@ -312,6 +312,7 @@ int nnmem_session_usage_ioctl(struct nnmem_session *s, void *data,
 	nnmem_arena_usage(&ndev->arena, &au);
 	u->deferred_regions = ndev->deferred_regions;
 	u->deferred_bytes = ndev->deferred_bytes;
+	u->dmabufs = ndev->dmabufs;
 	u->session_regions = s->nr_regions;
 	u->session_bytes = s->bytes;
 	u->session_kmem = s->kmem;

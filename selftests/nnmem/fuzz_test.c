@@ -757,7 +757,7 @@ static void fz_badcmd(struct fz_rng *r, uint8_t *buf)
 	switch (fz_below(r, 3)) {
 	case 0:		/* unknown number */
 		cmd = _IOC(fz_below(r, 4), NNMEM_IOC_MAGIC,
-			   0x0c + fz_below(r, 244), fz_below(r, 256));
+			   0x0d + fz_below(r, 243), fz_below(r, 256));
 		break;
 	case 1:		/* another magic, none the VFS itself handles */
 		cmd = _IOC(fz_below(r, 4), fz_magics[fz_below(r, 6)],

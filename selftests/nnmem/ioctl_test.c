@@ -37,7 +37,7 @@ TEST_F(nnmem, info_reports_version_caps_and_module_defaults)
 	ASSERT_EQ(NNMEM_UAPI_VERSION, i->uapi_version);
 	ASSERT_EQ(0, i->dev_index);
 	ASSERT_EQ(NNMEM_CAP_MMAP | NNMEM_CAP_RW | NNMEM_CAP_LABELS |
-		  NNMEM_CAP_GRAPH, i->caps);
+		  NNMEM_CAP_GRAPH | NNMEM_CAP_DMABUF, i->caps);
 	ASSERT_EQ(NNMEM_TEST_ARENA_DEFAULT, i->arena_size);
 	ASSERT_EQ(NNMEM_ALIGN_DEFAULT, i->default_align);
 	ASSERT_EQ(NNMEM_ALIGN_MAX, i->max_align);
@@ -480,11 +480,13 @@ TEST_F(nnmem, unknown_commands_get_enotty)
 	static const unsigned long cmds[] = {
 		_IOR('x', 0x00, struct nnmem_info),
 		_IOR(NNMEM_IOC_MAGIC + 1, 0x00, struct nnmem_info),
-		/* 0x0c is the first number after the last command. */
-		_IOWR(NNMEM_IOC_MAGIC, 0x0c, struct nnmem_alloc),
+		/* 0x0d is the first number after the last command. */
+		_IOWR(NNMEM_IOC_MAGIC, 0x0d, struct nnmem_alloc),
 		_IOWR(NNMEM_IOC_MAGIC, 0x40, struct nnmem_alloc),
 		_IOWR(NNMEM_IOC_MAGIC, 0xff, struct nnmem_alloc),
-		_IO(NNMEM_IOC_MAGIC, 0x0c),
+		_IO(NNMEM_IOC_MAGIC, 0x0d),
+		/* EXPORT (0x0c) with the wrong direction */
+		_IOW(NNMEM_IOC_MAGIC, 0x0c, struct nnmem_export),
 		_IO(NNMEM_IOC_MAGIC, 0x07),
 		_IOR(NNMEM_IOC_MAGIC, 0x07, struct nnmem_graph_create),
 		_IOR(NNMEM_IOC_MAGIC, 0x09, struct nnmem_run),
@@ -875,6 +877,8 @@ static const struct {
 	  sizeof(struct nnmem_wait) },
 	{ "CANCEL", NNMEM_IOCTL_CANCEL, NNMEM_CANCEL_SIZE_VER0,
 	  sizeof(struct nnmem_cancel) },
+	{ "EXPORT", NNMEM_IOCTL_EXPORT, NNMEM_EXPORT_SIZE_VER0,
+	  sizeof(struct nnmem_export) },
 };
 
 #define NR_IOCTLS	(ARRAY_SIZE(ioctls))
@@ -902,6 +906,10 @@ TEST_F(nnmem, struct_sizes_match_the_published_ver0_sizes)
 	ASSERT_EQ(192, NNMEM_USAGE_SIZE_VER2);
 	ASSERT_EQ(offsetof(struct nnmem_usage, quota_uid),
 		  NNMEM_USAGE_SIZE_VER2);
+	ASSERT_EQ(offsetof(struct nnmem_usage, dmabufs),
+		  NNMEM_USAGE_SIZE_VER2 + 4);
+	ASSERT_EQ(32, sizeof(struct nnmem_export));
+	ASSERT_EQ(NNMEM_EXPORT_SIZE_VER0, sizeof(struct nnmem_export));
 	ASSERT_EQ(offsetof(struct nnmem_alloc, label), NNMEM_ALLOC_SIZE_VER0);
 	ASSERT_EQ(offsetof(struct nnmem_region_info, label),
 		  NNMEM_REGION_INFO_SIZE_VER0);

@@ -119,6 +119,33 @@ TEST_F(lib, map_shows_written_data_and_refuses_plain_regions)
 	ASSERT_EQ(0, nnmem_unmap(p, len));
 }
 
+TEST_F(lib, export_returns_a_dmabuf_fd_or_a_negative_errno)
+{
+	unsigned char in[64], *p;
+	uint32_t hm, hp;
+	int dfd;
+
+	ASSERT_EQ(0, nnmem_alloc(self->dev, 100, 0, NNMEM_KIND_WEIGHT,
+				 NNMEM_ALLOC_MAPPABLE, "m", &hm, NULL));
+	ASSERT_EQ(0, nnmem_alloc(self->dev, 100, 0, NNMEM_KIND_WEIGHT, 0,
+				 "p", &hp, NULL));
+	nt_pattern(in, sizeof(in), 9);
+	ASSERT_EQ(0, nnmem_write(self->dev, hm, 0, in, sizeof(in)));
+	dfd = nnmem_export(self->dev, hm, NNMEM_EXPORT_CLOEXEC);
+	ASSERT_LE(0, dfd);
+	ASSERT_EQ(FD_CLOEXEC, fcntl(dfd, F_GETFD) & FD_CLOEXEC);
+	p = mmap(NULL, self->info.page_size, PROT_READ, MAP_SHARED, dfd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	ASSERT_EQ(0, memcmp(p, in, sizeof(in)));
+	ASSERT_EQ(0, munmap(p, self->info.page_size));
+	ASSERT_EQ(0, close(dfd));
+	ASSERT_EQ(-EACCES, nnmem_export(self->dev, hp, 0));
+	ASSERT_EQ(-ENOENT, nnmem_export(self->dev, 77, 0));
+	ASSERT_EQ(-EINVAL, nnmem_export(self->dev, hm, 0x4));
+	ASSERT_EQ(0, nnmem_free(self->dev, hm));
+	ASSERT_EQ(0, nnmem_free(self->dev, hp));
+}
+
 TEST_F(lib, errors_are_negative_errnos_with_nnmem_wording)
 {
 	static const int errs[] = {

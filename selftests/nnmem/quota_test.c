@@ -209,7 +209,7 @@ TEST_F(quota, quota_none_by_default_and_usage_shows_the_root_uid)
 	ASSERT_STREQ("max\n", buf);
 	ASSERT_EQ(0, qt_usage(self->fd, &u));
 	ASSERT_EQ(0, u.quota_uid);
-	ASSERT_EQ(0, u.__pad2);
+	ASSERT_EQ(0, u.dmabufs);
 	ASSERT_EQ(0, u.session_weight_span);
 	ASSERT_EQ(0, u.session_activation_span);
 	ASSERT_EQ(0, u.uid_weight_span);

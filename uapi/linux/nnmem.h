@@ -33,8 +33,8 @@
  * %NNMEM_IOCTL_WAIT and ``PROT_READ`` mappings. The ioctls that change
  * state (%NNMEM_IOCTL_ALLOC, %NNMEM_IOCTL_FREE, %NNMEM_IOCTL_WRITE,
  * %NNMEM_IOCTL_GRAPH_CREATE, %NNMEM_IOCTL_GRAPH_DESTROY, %NNMEM_IOCTL_RUN,
- * %NNMEM_IOCTL_CANCEL) give ``-EBADF`` before looking at their argument,
- * as write(2) does, and ``PROT_WRITE`` mappings give ``-EACCES``. Such a
+ * %NNMEM_IOCTL_CANCEL, %NNMEM_IOCTL_EXPORT) give ``-EBADF`` before looking
+ * at their argument, as write(2) does, and ``PROT_WRITE`` mappings give ``-EACCES``. Such a
  * session holds no region or job, so its READ, REGION_INFO and WAIT calls
  * can only get ``-ENOENT``: it is for INFO and USAGE.
  *
@@ -83,7 +83,7 @@
  * region is freed or its file closed, until the last mapping of it goes.
  */
 
-#define NNMEM_UAPI_VERSION		3
+#define NNMEM_UAPI_VERSION		4
 
 #define NNMEM_IOC_MAGIC			0xB4
 
@@ -92,6 +92,8 @@
 #define NNMEM_CAP_RW			_BITULL(1)
 #define NNMEM_CAP_LABELS		_BITULL(2)
 #define NNMEM_CAP_GRAPH			_BITULL(3)
+/* %NNMEM_IOCTL_EXPORT works (the kernel has CONFIG_DMA_SHARED_BUFFER). */
+#define NNMEM_CAP_DMABUF		_BITULL(4)
 
 /* Region kinds (&nnmem_alloc.kind). */
 #define NNMEM_KIND_WEIGHT		1
@@ -280,8 +282,9 @@ struct nnmem_rw {
  * @weight_regions: live weight regions, all sessions.
  * @activation_regions: live activation regions, all sessions.
  * @free_extents: number of free extents.
- * @deferred_regions: regions freed but still mapped; their space is
- *	counted in @weight_bytes/@activation_bytes until the last mapping goes.
+ * @deferred_regions: regions freed but still mapped (or exported, a
+ *	live dma-buf counting as a mapping); their space is counted in
+ *	@weight_bytes/@activation_bytes until the last mapping goes.
  * @session_regions: regions held by the calling session.
  * @__pad: zero.
  * @session_bytes: bytes reserved by the calling session's regions.
@@ -298,7 +301,8 @@ struct nnmem_rw {
  * @quota_uid: the uid the calling session is charged to: its opener's
  *	effective uid in the initial user namespace (since version 3; see
  *	"DOC: nnmem arena quotas").
- * @__pad2: zero.
+ * @dmabufs: live dma-bufs exported from the device's regions, all sessions
+ *	(%NNMEM_IOCTL_EXPORT; since version 3).
  * @session_weight_span: bytes of weight region spans charged to the
  *	calling session (since version 3).
  * @session_activation_span: the same for activation regions.
@@ -335,7 +339,7 @@ struct nnmem_usage {
 	__u64 path_nodes[4];
 	__u64 path_macs[4];
 	__u32 quota_uid;
-	__u32 __pad2;
+	__u32 dmabufs;
 	__u64 session_weight_span;
 	__u64 session_activation_span;
 	__u64 uid_weight_span;
@@ -970,6 +974,57 @@ struct nnmem_cancel {
 #define NNMEM_CANCEL_SIZE_VER0		16
 
 /**
+ * DOC: nnmem dma-buf export
+ *
+ * %NNMEM_IOCTL_EXPORT makes a dma-buf of a %NNMEM_ALLOC_MAPPABLE region, so
+ * that another process (given the file descriptor, e.g. over a unix socket)
+ * or another driver can use the region's bytes. The dma-buf is the
+ * region's whole span (&nnmem_region_info.span). mmap() of it maps the
+ * region (%MAP_SHARED only, else ``-EINVAL``), and ``DMA_BUF_IOCTL_SYNC``
+ * brackets CPU access as for any dma-buf. The dma-buf counts as a mapping
+ * of the region: it keeps the region's arena space reserved after the
+ * region is freed or its session closed (USAGE counts it as deferred),
+ * until the dma-buf and every mapping of it are gone. A region may be
+ * exported any number of times. While a dma-buf lives the module cannot
+ * be unloaded.
+ *
+ * Without %NNMEM_EXPORT_RDWR the dma-buf is read-only: its file is opened
+ * ``O_RDONLY``, so %PROT_WRITE mappings of it fail with ``-EACCES``, and a
+ * driver importing it may only map it for %DMA_TO_DEVICE.
+ */
+
+/* Export flags (&nnmem_export.flags). */
+#define NNMEM_EXPORT_RDWR		0x1U
+#define NNMEM_EXPORT_CLOEXEC		0x2U
+#define NNMEM_EXPORT_VALID_FLAGS	(NNMEM_EXPORT_RDWR | NNMEM_EXPORT_CLOEXEC)
+
+/**
+ * struct nnmem_export - export a region as a dma-buf (%NNMEM_IOCTL_EXPORT)
+ * @handle: in: the region's handle.
+ * @flags: in: %NNMEM_EXPORT_* bits. %NNMEM_EXPORT_RDWR makes the dma-buf
+ *	writable, %NNMEM_EXPORT_CLOEXEC sets close-on-exec on @fd.
+ * @fd: out: the dma-buf's file descriptor (ignored on input); it exists
+ *	only once the struct has reached userspace.
+ * @__pad: must be zero.
+ * @reserved: must be zero.
+ *
+ * See "DOC: nnmem dma-buf export". Errors: ``-EINVAL`` for an unknown flag
+ * or a nonzero @__pad or @reserved, ``-ENOENT`` for an unknown handle,
+ * ``-EACCES`` for a region that is not mappable, ``-EMFILE`` when the
+ * process has no free file descriptor, ``-EBADF`` on a read-only file.
+ * Nothing changes on error.
+ */
+struct nnmem_export {
+	__u32 handle;
+	__u32 flags;
+	__s32 fd;
+	__u32 __pad;
+	__u64 reserved[2];
+};
+
+#define NNMEM_EXPORT_SIZE_VER0		32
+
+/**
  * DOC: nnmem ioctls
  *
  * %NNMEM_IOCTL_INFO: fill &struct nnmem_info.
@@ -996,6 +1051,9 @@ struct nnmem_cancel {
  * %NNMEM_IOCTL_WAIT: wait for a job and reap it, see &struct nnmem_wait.
  *
  * %NNMEM_IOCTL_CANCEL: cancel a job.
+ *
+ * %NNMEM_IOCTL_EXPORT: export a region as a dma-buf, see
+ * &struct nnmem_export.
  */
 #define NNMEM_IOCTL_INFO	_IOR(NNMEM_IOC_MAGIC, 0x00, struct nnmem_info)
 #define NNMEM_IOCTL_ALLOC	_IOWR(NNMEM_IOC_MAGIC, 0x01, struct nnmem_alloc)
@@ -1009,5 +1067,6 @@ struct nnmem_cancel {
 #define NNMEM_IOCTL_RUN		_IOWR(NNMEM_IOC_MAGIC, 0x09, struct nnmem_run)
 #define NNMEM_IOCTL_WAIT	_IOWR(NNMEM_IOC_MAGIC, 0x0a, struct nnmem_wait)
 #define NNMEM_IOCTL_CANCEL	_IOW(NNMEM_IOC_MAGIC, 0x0b, struct nnmem_cancel)
+#define NNMEM_IOCTL_EXPORT	_IOWR(NNMEM_IOC_MAGIC, 0x0c, struct nnmem_export)
 
 #endif /* _UAPI_LINUX_NNMEM_H */

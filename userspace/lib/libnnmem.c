@@ -121,6 +121,17 @@ int nnmem_free(struct nnmem_dev *dev, uint32_t handle)
 	return nnmem_ioctl(dev, NNMEM_IOCTL_FREE, &req);
 }
 
+int nnmem_export(struct nnmem_dev *dev, uint32_t handle, uint32_t flags)
+{
+	struct nnmem_export req = { .handle = handle, .flags = flags };
+	int err;
+
+	err = nnmem_ioctl(dev, NNMEM_IOCTL_EXPORT, &req);
+	if (err)
+		return err;
+	return req.fd;
+}
+
 int nnmem_region_info(struct nnmem_dev *dev, uint32_t handle,
 		      struct nnmem_region_info *info)
 {

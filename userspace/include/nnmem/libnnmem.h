@@ -56,6 +56,15 @@ int nnmem_map(struct nnmem_dev *dev, uint32_t handle, void **addrp,
 	      size_t *lenp);
 int nnmem_unmap(void *addr, size_t len);
 
+/*
+ * Export a NNMEM_ALLOC_MAPPABLE region as a dma-buf, with NNMEM_EXPORT_*
+ * @flags (NNMEM_EXPORT_RDWR for a writable one, NNMEM_EXPORT_CLOEXEC).
+ * Returns the dma-buf's file descriptor (the caller closes it) or a
+ * negative errno. The dma-buf keeps the region's space reserved after
+ * nnmem_free() and nnmem_close() until it and its mappings are gone.
+ */
+int nnmem_export(struct nnmem_dev *dev, uint32_t handle, uint32_t flags);
+
 /* Copy between user memory and a region, at @offset inside the region. */
 int nnmem_write(struct nnmem_dev *dev, uint32_t handle, uint64_t offset,
 		const void *buf, size_t len);
