@@ -97,6 +97,24 @@ static int nnmem_exec_softmax(void *arena, const struct nnmem_plan_node *pn,
 				 (s8 *)(base + ps->output), prog);
 }
 
+/* a + b, saturated at U64_MAX (a validated plan's sum never gets there) */
+static u64 nnmem_exec_add_sat(u64 a, u64 b)
+{
+	return a + b < a ? U64_MAX : a + b;
+}
+
+/* The MACs of a whole plan, as the progress hook reports its total. */
+static u64 nnmem_exec_total(const struct nnmem_plan_node *plan,
+			    u32 node_count)
+{
+	u64 total = 0;
+	u32 i;
+
+	for (i = 0; i < node_count; i++)
+		total = nnmem_exec_add_sat(total, plan[i].macs);
+	return total;
+}
+
 /* Round up to the packed buffers' alignment. */
 static u64 nnmem_exec_align(u64 v)
 {
@@ -223,13 +241,11 @@ int nnmem_exec_fast_pack(const void *arena, const struct nnmem_plan_node *plan,
 {
 	u64 budget = hooks && hooks->budget ? hooks->budget :
 		     NNMEM_KERNEL_BUDGET_DEFAULT;
-	u64 work = 0, total = 0;
+	u64 work = 0, total = nnmem_exec_total(plan, node_count);
 	struct nnmem_fast_tensors w;
 	u32 i, j;
 	int ret;
 
-	for (i = 0; i < node_count; i++)
-		total += plan[i].macs;
 	for (i = 0; i < node_count; i++) {
 		struct nnmem_exec_fast *f = &fast[i];
 		const struct nnmem_fast_plan *pl = &f->plan;
@@ -366,11 +382,6 @@ static int nnmem_exec_progress(void *ctx, u64 done, u64 node_total)
 				    run->total);
 }
 
-/* a + b, saturated at U64_MAX (a validated plan's sum never gets there) */
-static u64 nnmem_exec_add_sat(u64 a, u64 b)
-{
-	return a + b < a ? U64_MAX : a + b;
-}
 
 static u64 nnmem_exec_now(const struct nnmem_exec_hooks *hooks)
 {
@@ -418,8 +429,7 @@ int nnmem_exec_run(void *arena, const struct nnmem_plan_node *plan,
 	int ret = 0;
 	u32 i;
 
-	for (i = 0; i < node_count; i++)
-		run.total = nnmem_exec_add_sat(run.total, plan[i].macs);
+	run.total = nnmem_exec_total(plan, node_count);
 	if (node_ns)
 		for (i = 0; i < node_count; i++)
 			node_ns[i] = 0;
