@@ -382,7 +382,6 @@ static int nnmem_exec_progress(void *ctx, u64 done, u64 node_total)
 				    run->total);
 }
 
-
 static u64 nnmem_exec_now(const struct nnmem_exec_hooks *hooks)
 {
 	return hooks->now_ns ? hooks->now_ns(hooks->ctx) : 0;
