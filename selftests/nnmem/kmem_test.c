@@ -46,51 +46,6 @@ static uint64_t kt_job_cost(uint64_t nodes)
 	return 64 + 8 * nodes;
 }
 
-/* A small file's number (decimal, then a newline): 0 or -errno. */
-static int kt_read_u64(const char *path, uint64_t *v)
-{
-	char buf[64], *end;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	errno = 0;
-	*v = strtoull(buf, &end, 10);
-	if (errno || end == buf || *end != '\n')
-		return -EBADMSG;
-	return 0;
-}
-
-/* Write @s to @path in one write(): 0, or the -errno it failed with. */
-static int kt_write(const char *path, const char *s)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return n;
-}
-
-static int kt_write_u64(const char *path, uint64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)v);
-	return kt_write(path, buf);
-}
-
 /* /sys/class/nnmem/nnmem@dev/@name, or UINT64_MAX if unreadable. */
 static uint64_t kt_sysfs(int dev, const char *name)
 {
@@ -98,7 +53,7 @@ static uint64_t kt_sysfs(int dev, const char *name)
 	uint64_t v;
 
 	snprintf(path, sizeof(path), KT_SYSFS "%d/%s", dev, name);
-	return kt_read_u64(path, &v) ? UINT64_MAX : v;
+	return nt_file_read_u64(path, &v) ? UINT64_MAX : v;
 }
 
 /*
@@ -176,8 +131,8 @@ FIXTURE_SETUP(kmem)
 	struct nnmem_usage u;
 
 	self->fd = -1;
-	ASSERT_EQ(0, kt_read_u64(KT_SESSION_PARAM, &self->session_param));
-	ASSERT_EQ(0, kt_read_u64(KT_DEVICE_PARAM, &self->device_param));
+	ASSERT_EQ(0, nt_file_read_u64(KT_SESSION_PARAM, &self->session_param));
+	ASSERT_EQ(0, nt_file_read_u64(KT_DEVICE_PARAM, &self->device_param));
 	NT_SETUP_SESSION(self->fd, &self->info, &u);
 	ASSERT_EQ(0, u.session_kmem);
 	ASSERT_EQ(0, u.device_kmem);
@@ -187,8 +142,8 @@ FIXTURE_SETUP(kmem)
 
 FIXTURE_TEARDOWN(kmem)
 {
-	kt_write_u64(KT_SESSION_PARAM, self->session_param);
-	kt_write_u64(KT_DEVICE_PARAM, self->device_param);
+	nt_file_write_u64(KT_SESSION_PARAM, self->session_param);
+	nt_file_write_u64(KT_DEVICE_PARAM, self->device_param);
 	free(self->g);
 	if (self->fd >= 0)
 		close(self->fd);
@@ -206,18 +161,18 @@ TEST_F(kmem, kmem_info_reports_the_budgets_root_may_change)
 	ASSERT_EQ(KT_SESSION_DEFAULT, self->info.max_session_kmem);
 	ASSERT_EQ(KT_DEVICE_DEFAULT, self->info.max_device_kmem);
 
-	ASSERT_EQ(0, kt_write_u64(KT_SESSION_PARAM, 123456));
-	ASSERT_EQ(0, kt_write_u64(KT_DEVICE_PARAM, 7654321));
+	ASSERT_EQ(0, nt_file_write_u64(KT_SESSION_PARAM, 123456));
+	ASSERT_EQ(0, nt_file_write_u64(KT_DEVICE_PARAM, 7654321));
 	ASSERT_EQ(0, nt_info(self->fd, &info));
 	ASSERT_EQ(123456, info.max_session_kmem);
 	ASSERT_EQ(7654321, info.max_device_kmem);
 
 	/* 0 and words are refused and change nothing. */
-	ASSERT_EQ(-EINVAL, kt_write(KT_SESSION_PARAM, "0\n"));
-	ASSERT_EQ(-EINVAL, kt_write(KT_DEVICE_PARAM, "lots\n"));
-	ASSERT_EQ(0, kt_read_u64(KT_SESSION_PARAM, &v));
+	ASSERT_EQ(-EINVAL, nt_file_write(KT_SESSION_PARAM, "0\n"));
+	ASSERT_EQ(-EINVAL, nt_file_write(KT_DEVICE_PARAM, "lots\n"));
+	ASSERT_EQ(0, nt_file_read_u64(KT_SESSION_PARAM, &v));
 	ASSERT_EQ(123456, v);
-	ASSERT_EQ(0, kt_read_u64(KT_DEVICE_PARAM, &v));
+	ASSERT_EQ(0, nt_file_read_u64(KT_DEVICE_PARAM, &v));
 	ASSERT_EQ(7654321, v);
 
 	/* A caller from before the budgets still gets its INFO. */
@@ -250,7 +205,7 @@ TEST_F(kmem, kmem_session_budget_refuses_the_predicted_graph_and_job)
 	ASSERT_GT(self->info.max_jobs, j + 1);
 
 	ASSERT_EQ(0, kt_graph_init(g, self->fd, nodes));
-	ASSERT_EQ(0, kt_write_u64(KT_SESSION_PARAM, budget));
+	ASSERT_EQ(0, nt_file_write_u64(KT_SESSION_PARAM, budget));
 	for (i = 0; i < k; i++) {
 		ASSERT_EQ(0, kt_create(self->fd, g, &graphs[i]));
 		ASSERT_EQ((i + 1) * cost, kt_session_kmem(self->fd));
@@ -336,7 +291,7 @@ TEST_F(kmem, kmem_device_budget_is_shared_by_the_devices_sessions)
 	const uint64_t budget = 5 * cost + cost / 2;
 	int fds[3], other, i;
 
-	ASSERT_EQ(0, kt_write_u64(KT_DEVICE_PARAM, budget));
+	ASSERT_EQ(0, nt_file_write_u64(KT_DEVICE_PARAM, budget));
 	for (i = 0; i < 3; i++) {
 		fds[i] = nt_open(0);
 		ASSERT_LE(0, fds[i]);
@@ -390,7 +345,7 @@ TEST_F(kmem, kmem_budget_lowered_below_use_refuses_only_new_charges)
 	ASSERT_EQ(0, kt_graph_init(g, self->fd, nodes));
 	ASSERT_EQ(0, kt_create(self->fd, g, &a));
 	ASSERT_EQ(0, kt_create(self->fd, g, &b));
-	ASSERT_EQ(0, kt_write_u64(KT_SESSION_PARAM, cost));
+	ASSERT_EQ(0, nt_file_write_u64(KT_SESSION_PARAM, cost));
 	ASSERT_EQ(-EDQUOT, kt_create(self->fd, g, NULL));
 	ASSERT_EQ(-EDQUOT, nt_run(self->fd, a, &run));
 	ASSERT_EQ(2 * cost, kt_session_kmem(self->fd));
@@ -476,7 +431,7 @@ static int kt_cgroup_child(const char *cg, int ready, int go)
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cg);
 	snprintf(pid, sizeof(pid), "%d\n", getpid());
-	if (kt_write(path, pid))
+	if (nt_file_write(path, pid))
 		return 11;
 	fd = nt_open(0);
 	if (fd < 0)
@@ -516,12 +471,12 @@ TEST_F_TIMEOUT(kmem, kmem_graphs_are_charged_to_the_callers_memory_cgroup, 120)
 		SKIP(return, "no memory cgroup controller (CONFIG_MEMCG)");
 	}
 	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", root);
-	ASSERT_EQ(0, kt_write(path, "+memory\n"));
+	ASSERT_EQ(0, nt_file_write(path, "+memory\n"));
 	snprintf(cg, sizeof(cg), "%s/nnmem-kmem-%d", root, getpid());
 	ASSERT_EQ(0, mkdir(cg, 0755));
 	/* Nothing was charged to it yet: no stock, no page of anyone's. */
 	snprintf(path, sizeof(path), "%s/memory.current", cg);
-	ASSERT_EQ(0, kt_read_u64(path, &before));
+	ASSERT_EQ(0, nt_file_read_u64(path, &before));
 
 	ASSERT_EQ(0, pipe(ready));
 	ASSERT_EQ(0, pipe(go));
@@ -536,7 +491,7 @@ TEST_F_TIMEOUT(kmem, kmem_graphs_are_charged_to_the_callers_memory_cgroup, 120)
 	close(go[0]);
 	if (read(ready[0], &n, sizeof(n)) == sizeof(n) &&
 	    read(ready[0], &err, sizeof(err)) == sizeof(err)) {
-		EXPECT_EQ(0, kt_read_u64(path, &after));
+		EXPECT_EQ(0, nt_file_read_u64(path, &after));
 	}
 	EXPECT_EQ(1, write(go[1], &c, 1));
 	close(go[1]);

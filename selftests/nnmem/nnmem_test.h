@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -281,6 +282,81 @@ static inline bool nt_usage_empty(const struct nnmem_usage *u)
 	       u->session_kmem == 0 && u->device_kmem == 0;
 }
 
+/*
+ * A whole small file (sysfs, procfs) into @buf, NUL-terminated: its length
+ * or -errno.
+ */
+static inline ssize_t nt_file_read(const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while (len < size - 1) {
+		n = read(fd, buf + len, size - 1 - len);
+		if (n < 0) {
+			n = -errno;
+			close(fd);
+			return n;
+		}
+		if (!n)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+/*
+ * A file holding one decimal number and a newline, nothing else: 0 or
+ * -errno (-EBADMSG for any other content).
+ */
+static inline int nt_file_read_u64(const char *path, uint64_t *v)
+{
+	char buf[64], *end;
+	ssize_t n;
+
+	*v = 0;
+	n = nt_file_read(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	if (n < 2 || buf[n - 1] != '\n' || buf[0] < '0' || buf[0] > '9')
+		return -EBADMSG;
+	errno = 0;
+	*v = strtoull(buf, &end, 10);
+	if (errno || end != buf + n - 1)
+		return -EBADMSG;
+	return 0;
+}
+
+/* Write @s to @path in one write(): 0 or the -errno it failed with. */
+static inline int nt_file_write(const char *path, const char *s)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+/* Write @v and a newline to @path: 0 or the -errno it failed with. */
+static inline int nt_file_write_u64(const char *path, uint64_t v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)v);
+	return nt_file_write(path, buf);
+}
+
 /* The module parameter choosing the kernel path of new graphs. */
 #define NT_FAST_PATH_PARAM	"/sys/module/nnmem/parameters/fast_path"
 
@@ -288,17 +364,9 @@ static inline bool nt_usage_empty(const struct nnmem_usage *u)
 static inline int nt_fast_path_set(int path)
 {
 	char buf[16];
-	ssize_t n;
-	int fd, len;
 
-	fd = open(NT_FAST_PATH_PARAM, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = snprintf(buf, sizeof(buf), "%d\n", path);
-	n = write(fd, buf, (size_t)len);
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
+	snprintf(buf, sizeof(buf), "%d\n", path);
+	return nt_file_write(NT_FAST_PATH_PARAM, buf);
 }
 
 /* Whether /proc/cpuinfo's first "flags" line has the word @flag. */

@@ -41,61 +41,12 @@
 #define QT_UID_BASE	5000U
 #define QT_UIDS_MAX	64
 
-/* Whole small file into @buf (NUL-terminated): length or -errno. */
-static ssize_t qt_read(const char *path, char *buf, size_t size)
-{
-	size_t len = 0;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (len < size - 1) {
-		n = read(fd, buf + len, size - 1 - len);
-		if (n < 0) {
-			n = -errno;
-			close(fd);
-			return n;
-		}
-		if (!n)
-			break;
-		len += n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return len;
-}
-
-/* Write @s in one write(): 0 or the -errno it failed with. */
-static int qt_write(const char *path, const char *s)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return n;
-}
-
-static int qt_set(const char *path, uint64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)v);
-	return qt_write(path, buf);
-}
-
 static int qt_set_uid(uint32_t uid, const char *w, const char *a)
 {
 	char buf[256];
 
 	snprintf(buf, sizeof(buf), "%u %s %s\n", uid, w, a);
-	return qt_write(QT_UID, buf);
+	return nt_file_write(QT_UID, buf);
 }
 
 /* The line of @uid in quota_uid into @line (no newline): 0 or -errno. */
@@ -105,7 +56,7 @@ static int qt_uid_line(uint32_t uid, char *line, size_t size)
 	char key[16], *p;
 	size_t n;
 
-	if (qt_read(QT_UID, buf, sizeof(buf)) < 0)
+	if (nt_file_read(QT_UID, buf, sizeof(buf)) < 0)
 		return -EIO;
 	n = (size_t)snprintf(key, sizeof(key), "%u ", uid);
 	for (p = buf; *p; p = strchr(p, '\n') + 1) {
@@ -131,7 +82,7 @@ static int qt_uid_lines(void)
 	int n = 0;
 	char *p;
 
-	if (qt_read(QT_UID, buf, sizeof(buf)) < 0)
+	if (nt_file_read(QT_UID, buf, sizeof(buf)) < 0)
 		return -EIO;
 	for (p = buf; *p; p++)
 		n += *p == '\n';
@@ -169,9 +120,9 @@ FIXTURE_SETUP(quota)
 	if (geteuid() != 0)
 		SKIP(return, "needs root to set quotas");
 	self->page = (uint64_t)sysconf(_SC_PAGESIZE);
-	ASSERT_LT(0, qt_read(QT_SESSION_W, self->session_w,
+	ASSERT_LT(0, nt_file_read(QT_SESSION_W, self->session_w,
 			     sizeof(self->session_w)));
-	ASSERT_LT(0, qt_read(QT_SESSION_A, self->session_a,
+	ASSERT_LT(0, nt_file_read(QT_SESSION_A, self->session_a,
 			     sizeof(self->session_a)));
 	NT_SETUP_SESSION(self->fd, &self->info, &u);
 }
@@ -187,8 +138,8 @@ FIXTURE_TEARDOWN_PARENT(quota)
 
 	if (geteuid() != 0)
 		return;
-	qt_write(QT_SESSION_W, self->session_w);
-	qt_write(QT_SESSION_A, self->session_a);
+	nt_file_write(QT_SESSION_W, self->session_w);
+	nt_file_write(QT_SESSION_A, self->session_a);
 	qt_set_uid(0, "max", "max");
 	qt_set_uid(QT_UID_A, "max", "max");
 	qt_set_uid(QT_UID_B, "max", "max");
@@ -203,9 +154,9 @@ TEST_F(quota, quota_none_by_default_and_usage_shows_the_root_uid)
 	struct nnmem_usage u;
 	char buf[64];
 
-	ASSERT_LT(0, qt_read(QT_SESSION_W, buf, sizeof(buf)));
+	ASSERT_LT(0, nt_file_read(QT_SESSION_W, buf, sizeof(buf)));
 	ASSERT_STREQ("max\n", buf);
-	ASSERT_LT(0, qt_read(QT_SESSION_A, buf, sizeof(buf)));
+	ASSERT_LT(0, nt_file_read(QT_SESSION_A, buf, sizeof(buf)));
 	ASSERT_STREQ("max\n", buf);
 	ASSERT_EQ(0, qt_usage(self->fd, &u));
 	ASSERT_EQ(0, u.quota_uid);
@@ -230,8 +181,8 @@ TEST_F(quota, quota_session_exactly_at_quota_succeeds_one_byte_over_fails)
 	uint32_t h1, h2, h3;
 	char buf[32];
 
-	ASSERT_EQ(0, qt_set(QT_SESSION_W, q));
-	ASSERT_LT(0, qt_read(QT_SESSION_W, buf, sizeof(buf)));
+	ASSERT_EQ(0, nt_file_write_u64(QT_SESSION_W, q));
+	ASSERT_LT(0, nt_file_read(QT_SESSION_W, buf, sizeof(buf)));
 	ASSERT_EQ(q, strtoull(buf, NULL, 10));
 
 	/* one byte over in one piece */
@@ -258,7 +209,7 @@ TEST_F(quota, quota_session_exactly_at_quota_succeeds_one_byte_over_fails)
 				    NNMEM_ALLOC_MAPPABLE, NULL, &h3, NULL));
 	ASSERT_EQ(0, qt_usage(self->fd, &u));
 	ASSERT_EQ(q - 100, u.session_weight_span);
-	ASSERT_EQ(0, qt_set(QT_SESSION_W, q - 100 + self->page));
+	ASSERT_EQ(0, nt_file_write_u64(QT_SESSION_W, q - 100 + self->page));
 	ASSERT_EQ(0, nt_alloc(self->fd, 100, 0, NNMEM_KIND_WEIGHT,
 			      NNMEM_ALLOC_MAPPABLE, NULL, &h3, NULL));
 	ASSERT_EQ(0, qt_usage(self->fd, &u));
@@ -271,8 +222,8 @@ TEST_F(quota, quota_kinds_are_independent)
 	struct nnmem_usage before, u;
 	uint32_t h;
 
-	ASSERT_EQ(0, qt_set(QT_SESSION_W, 0));
-	ASSERT_EQ(0, qt_set(QT_SESSION_A, 2 * self->page));
+	ASSERT_EQ(0, nt_file_write_u64(QT_SESSION_W, 0));
+	ASSERT_EQ(0, nt_file_write_u64(QT_SESSION_A, 2 * self->page));
 	ASSERT_EQ(0, qt_usage(self->fd, &before));
 	ASSERT_EQ(-EDQUOT, nt_weight(self->fd, 1, 0, &h, NULL));
 	ASSERT_USAGE_SAME(self->fd, &before);
@@ -282,7 +233,7 @@ TEST_F(quota, quota_kinds_are_independent)
 	ASSERT_EQ(-EDQUOT, nt_activation(self->fd, 1, 0, &h, NULL));
 	ASSERT_USAGE_SAME(self->fd, &before);
 	/* the other way round */
-	ASSERT_EQ(0, qt_write(QT_SESSION_W, "max\n"));
+	ASSERT_EQ(0, nt_file_write(QT_SESSION_W, "max\n"));
 	ASSERT_EQ(0, nt_weight(self->fd, 16 * self->page, 0, &h, NULL));
 	ASSERT_EQ(0, qt_usage(self->fd, &u));
 	ASSERT_EQ(16 * self->page, u.session_weight_span);
@@ -291,7 +242,7 @@ TEST_F(quota, quota_kinds_are_independent)
 	ASSERT_EQ(2 * self->page, u.session_activation_quota);
 
 	/* per uid too: root's weights limited, its activations not */
-	ASSERT_EQ(0, qt_write(QT_SESSION_A, "max"));
+	ASSERT_EQ(0, nt_file_write(QT_SESSION_A, "max"));
 	ASSERT_EQ(0, qt_set_uid(0, "0", "max"));
 	ASSERT_EQ(0, qt_usage(self->fd, &before));
 	ASSERT_EQ(0, before.uid_weight_quota);
@@ -481,7 +432,7 @@ TEST_F(quota, quota_lowered_below_use_refuses_but_frees_nothing)
 	char five[32];
 
 	ASSERT_EQ(0, nt_activation(self->fd, 4 * self->page, 0, &h1, NULL));
-	ASSERT_EQ(0, qt_set(QT_SESSION_A, self->page));
+	ASSERT_EQ(0, nt_file_write_u64(QT_SESSION_A, self->page));
 	ASSERT_EQ(0, qt_usage(self->fd, &before));
 	ASSERT_EQ(4 * self->page, before.session_activation_span);
 	ASSERT_EQ(4 * self->page, before.activation_bytes);
@@ -490,7 +441,7 @@ TEST_F(quota, quota_lowered_below_use_refuses_but_frees_nothing)
 	ASSERT_EQ(0, nt_region_info(self->fd, h1, &ri));
 	ASSERT_EQ(4 * self->page, ri.size);
 	/* the same with the uid's quota */
-	ASSERT_EQ(0, qt_write(QT_SESSION_A, "max"));
+	ASSERT_EQ(0, nt_file_write(QT_SESSION_A, "max"));
 	ASSERT_EQ(0, qt_set_uid(0, "max", "4096"));
 	ASSERT_EQ(0, qt_usage(self->fd, &before));
 	ASSERT_EQ(-EDQUOT, nt_activation(self->fd, 1, 0, &h2, NULL));
@@ -517,7 +468,7 @@ TEST_F(quota, quota_free_and_close_give_the_charge_back)
 	uint32_t h;
 	int fd2, i;
 
-	ASSERT_EQ(0, qt_set(QT_SESSION_W, q));
+	ASSERT_EQ(0, nt_file_write_u64(QT_SESSION_W, q));
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, nt_weight(self->fd, q, 0, &h, NULL));
 		ASSERT_EQ(-EDQUOT, nt_weight(self->fd, 1, 0, NULL, NULL));
@@ -528,7 +479,7 @@ TEST_F(quota, quota_free_and_close_give_the_charge_back)
 	ASSERT_EQ(0, u.uid_weight_span);
 
 	/* the uid's quota comes back when a session holding it closes */
-	ASSERT_EQ(0, qt_write(QT_SESSION_W, "max"));
+	ASSERT_EQ(0, nt_file_write(QT_SESSION_W, "max"));
 	ASSERT_EQ(0, qt_set_uid(0, "40960", "max"));
 	fd2 = nt_open(0);
 	ASSERT_LE(0, fd2);
@@ -551,7 +502,7 @@ TEST_F(quota, quota_region_freed_while_mapped_is_charged_until_munmap)
 	uint32_t h;
 	void *p;
 
-	ASSERT_EQ(0, qt_set(QT_SESSION_A, len));
+	ASSERT_EQ(0, nt_file_write_u64(QT_SESSION_A, len));
 	ASSERT_EQ(0, nt_alloc(self->fd, len - 1, 0, NNMEM_KIND_ACTIVATION,
 			      NNMEM_ALLOC_MAPPABLE, NULL, &h, NULL));
 	ASSERT_EQ(0, nt_region_info(self->fd, h, &ri));
@@ -590,37 +541,37 @@ TEST_F(quota, quota_bad_writes_give_einval_and_change_nothing)
 
 	snprintf(over, sizeof(over), "%llu",
 		 (unsigned long long)self->info.arena_size + 1);
-	ASSERT_EQ(0, qt_set(QT_SESSION_W, 12345));
+	ASSERT_EQ(0, nt_file_write_u64(QT_SESSION_W, 12345));
 	for (i = 0; i < sizeof(bad_session) / sizeof(bad_session[0]); i++) {
-		ASSERT_EQ(-EINVAL, qt_write(QT_SESSION_W, bad_session[i])) {
+		ASSERT_EQ(-EINVAL, nt_file_write(QT_SESSION_W, bad_session[i])) {
 			TH_LOG("\"%s\"", bad_session[i]);
 		}
 	}
-	ASSERT_EQ(-EINVAL, qt_write(QT_SESSION_W, over));
-	ASSERT_LT(0, qt_read(QT_SESSION_W, buf, sizeof(buf)));
+	ASSERT_EQ(-EINVAL, nt_file_write(QT_SESSION_W, over));
+	ASSERT_LT(0, nt_file_read(QT_SESSION_W, buf, sizeof(buf)));
 	ASSERT_STREQ("12345\n", buf);
 	/* the arena size itself is a quota */
 	snprintf(over, sizeof(over), "%llu",
 		 (unsigned long long)self->info.arena_size);
-	ASSERT_EQ(0, qt_write(QT_SESSION_A, over));
+	ASSERT_EQ(0, nt_file_write(QT_SESSION_A, over));
 
 	ASSERT_EQ(0, qt_set_uid(QT_UID_A, "777", "max"));
 	for (i = 0; i < sizeof(bad_uid) / sizeof(bad_uid[0]); i++) {
-		ASSERT_EQ(-EINVAL, qt_write(QT_UID, bad_uid[i])) {
+		ASSERT_EQ(-EINVAL, nt_file_write(QT_UID, bad_uid[i])) {
 			TH_LOG("\"%s\"", bad_uid[i]);
 		}
 	}
 	snprintf(line, sizeof(line), "%u 1 %llu", QT_UID_A,
 		 (unsigned long long)self->info.arena_size + 1);
-	ASSERT_EQ(-EINVAL, qt_write(QT_UID, line));
+	ASSERT_EQ(-EINVAL, nt_file_write(QT_UID, line));
 	/* a good line, but longer than the 79 bytes a line may have */
 	snprintf(line, sizeof(line), "%u 1 %75s", QT_UID_A, "1");
-	ASSERT_EQ(-EINVAL, qt_write(QT_UID, line));
+	ASSERT_EQ(-EINVAL, nt_file_write(QT_UID, line));
 	ASSERT_EQ(0, qt_uid_line(QT_UID_A, line, sizeof(line)));
 	ASSERT_STREQ("4242 777 max 0 0", line);
 	ASSERT_EQ(-ENOENT, qt_uid_line(QT_UID_B, line, sizeof(line)));
 	/* blanks and a newline are fine */
-	ASSERT_EQ(0, qt_write(QT_UID, "  4242\t1  max \n"));
+	ASSERT_EQ(0, nt_file_write(QT_UID, "  4242\t1  max \n"));
 	ASSERT_EQ(0, qt_uid_line(QT_UID_A, line, sizeof(line)));
 	ASSERT_STREQ("4242 1 max 0 0", line);
 	/* removing a quota nobody has is no error */

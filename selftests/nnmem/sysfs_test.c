@@ -35,66 +35,13 @@ static const char * const st_attrs[] = {
 
 #define ST_NR_ATTRS	(sizeof(st_attrs) / sizeof(st_attrs[0]))
 
-/* Whole small file into @buf (NUL-terminated): length or -errno. */
-static ssize_t st_read_file(const char *path, char *buf, size_t size)
-{
-	size_t len = 0;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while (len < size - 1) {
-		n = read(fd, buf + len, size - 1 - len);
-		if (n < 0) {
-			n = -errno;
-			close(fd);
-			return n;
-		}
-		if (!n)
-			break;
-		len += n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return len;
-}
-
-static int st_write_file(const char *path, const char *s)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, s, strlen(s));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return n;
-}
-
-/*
- * An attribute's value: one decimal number and a newline, nothing else.
- * Returns 0 or -errno (-EBADMSG for any other content).
- */
+/* An attribute's value (one decimal number and a newline): 0 or -errno. */
 static int st_attr(int dev, const char *name, uint64_t *val)
 {
-	char path[128], buf[64], *end;
-	ssize_t n;
+	char path[128];
 
 	snprintf(path, sizeof(path), SYSFS_DEV "%d/%s", dev, name);
-	n = st_read_file(path, buf, sizeof(buf));
-	if (n < 0)
-		return n;
-	if (n < 2 || buf[n - 1] != '\n' || buf[0] < '0' || buf[0] > '9')
-		return -EBADMSG;
-	errno = 0;
-	*val = strtoull(buf, &end, 10);
-	if (errno || end != buf + n - 1)
-		return -EBADMSG;
-	return 0;
+	return nt_file_read_u64(path, val);
 }
 
 /* All attributes of a device, in st_attrs order. */
@@ -199,7 +146,7 @@ TEST_F(nnmem, sysfs_every_attribute_is_one_read_only_number)
 				TH_LOG("%s: not one decimal number", path);
 			}
 			/* No store method: even root cannot open it to write. */
-			ASSERT_EQ(-EACCES, st_write_file(path, "0\n"));
+			ASSERT_EQ(-EACCES, nt_file_write(path, "0\n"));
 		}
 		ASSERT_EQ(0, st_attr(dev, "arena_size", &val));
 		ASSERT_EQ(self->arena, val);
@@ -282,11 +229,11 @@ TEST_F(nnmem, sysfs_hwm_reset_restarts_the_peaks_from_the_bytes_in_use)
 	ASSERT_EQ(0, st_attrs_read(0, v));
 	ASSERT_LE(8192, st_val(v, "activation_hwm"));
 	/* Only "1" (or another true word) resets; nothing changes otherwise. */
-	ASSERT_EQ(-EINVAL, st_write_file(path, "0\n"));
-	ASSERT_EQ(-EINVAL, st_write_file(path, "x\n"));
+	ASSERT_EQ(-EINVAL, nt_file_write(path, "0\n"));
+	ASSERT_EQ(-EINVAL, nt_file_write(path, "x\n"));
 	ASSERT_EQ(0, st_attrs_read(0, v));
 	ASSERT_LE(8192, st_val(v, "activation_hwm"));
-	ASSERT_EQ(0, st_write_file(path, "1\n"));
+	ASSERT_EQ(0, nt_file_write(path, "1\n"));
 	ASSERT_EQ(0, st_attrs_read(0, v));
 	ASSERT_EQ(8192, st_val(v, "weight_hwm"));
 	ASSERT_EQ(0, st_val(v, "activation_hwm"));
@@ -410,7 +357,7 @@ static int st_map_read(int dev, struct st_map *m)
 	int pos;
 
 	snprintf(path, sizeof(path), DEBUGFS_DEV "%d/extents", dev);
-	len = st_read_file(path, buf, sizeof(buf));
+	len = nt_file_read(path, buf, sizeof(buf));
 	if (len < 0)
 		return len;
 	memset(m, 0, sizeof(*m));
@@ -625,7 +572,7 @@ static int st_trace_events(struct st_ev *ev, int max)
 	char *line, *save, *p, *colon;
 	int n = 0;
 
-	if (st_read_file(TRACEFS "/trace", buf, sizeof(buf)) < 0)
+	if (nt_file_read(TRACEFS "/trace", buf, sizeof(buf)) < 0)
 		return -EIO;
 	for (line = strtok_r(buf, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
@@ -685,10 +632,10 @@ TEST_F(nnmem, trace_events_mark_alloc_free_and_job_in_order)
 	ASSERT_EQ(0, stat(TRACEFS "/events/nnmem/nnmem_job_start", &st));
 	ASSERT_EQ(0, stat(TRACEFS "/events/nnmem/nnmem_job_end", &st));
 
-	ASSERT_EQ(0, st_write_file(TRACEFS "/tracing_on", "0"));
-	ASSERT_EQ(0, st_write_file(TRACEFS "/trace", ""));
-	ASSERT_EQ(0, st_write_file(TRACEFS "/events/nnmem/enable", "1"));
-	ASSERT_EQ(0, st_write_file(TRACEFS "/tracing_on", "1"));
+	ASSERT_EQ(0, nt_file_write(TRACEFS "/tracing_on", "0"));
+	ASSERT_EQ(0, nt_file_write(TRACEFS "/trace", ""));
+	ASSERT_EQ(0, nt_file_write(TRACEFS "/events/nnmem/enable", "1"));
+	ASSERT_EQ(0, nt_file_write(TRACEFS "/tracing_on", "1"));
 
 	ASSERT_EQ(0, nt_weight(self->fd, 4096, 64, &wh, &woff));
 	/* Mappable: placed page-aligned with a page-rounded span (8 KiB). */
@@ -702,11 +649,11 @@ TEST_F(nnmem, trace_events_mark_alloc_free_and_job_in_order)
 	ASSERT_EQ(0, gk_fini(&g));
 	ASSERT_EQ(0, nt_free(self->fd, ah));
 
-	ASSERT_EQ(0, st_write_file(TRACEFS "/tracing_on", "0"));
-	ASSERT_EQ(0, st_write_file(TRACEFS "/events/nnmem/enable", "0"));
+	ASSERT_EQ(0, nt_file_write(TRACEFS "/tracing_on", "0"));
+	ASSERT_EQ(0, nt_file_write(TRACEFS "/events/nnmem/enable", "0"));
 	n = st_trace_events(ev, ST_MAX_EVENTS);
-	ASSERT_EQ(0, st_write_file(TRACEFS "/trace", ""));
-	ASSERT_EQ(0, st_write_file(TRACEFS "/tracing_on", "1"));
+	ASSERT_EQ(0, nt_file_write(TRACEFS "/trace", ""));
+	ASSERT_EQ(0, nt_file_write(TRACEFS "/tracing_on", "1"));
 	if (mounted == 1)
 		umount(TRACEFS);
 	ASSERT_LE(4, n);
