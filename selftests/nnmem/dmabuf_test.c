@@ -5,7 +5,10 @@
  * region's space reserved while a dma-buf or a mapping of it lives, after
  * FREE and after the exporter closed; DMA_BUF_IOCTL_SYNC; several exports
  * of one region; read-only exports; every bad input with its errno and
- * nothing changed; the module reference a dma-buf holds. Expects nnmem
+ * nothing changed; the module reference a dma-buf holds; a device driver
+ * importing it (vgem, as the kernel's dma-buf heap selftest does: its
+ * PRIME import attaches and maps the dma-buf for its device, so it runs
+ * the exporter's attach, map_dma_buf, unmap_dma_buf and detach). Expects nnmem
  * loaded and nothing allocated when each test starts. The expected bytes
  * are nt_pattern()'s, written through one path and read through another.
  */
@@ -16,11 +19,14 @@
 #include <sys/wait.h>
 
 #include <linux/dma-buf.h>
+#include <drm/drm.h>
 
 #include "kselftest_harness.h"
 #include "nnmem_test.h"
 
 #define REFCNT_PATH	"/sys/module/nnmem/refcnt"
+/* Set by the VM rig, which loads vgem: its absence is then a failure. */
+#define REQUIRE_VGEM	"NNMEM_REQUIRE_VGEM"
 
 FIXTURE(dmabuf) {
 	int fd;
@@ -640,6 +646,123 @@ TEST_F(dmabuf, read_only_session_cannot_export)
  * with the last of them. The unload is only tried while the count shows a
  * reference, so the module stays loaded for the next suites.
  */
+/* An open vgem device (DRM driver name "vgem"), or -1. */
+static int db_open_vgem(void)
+{
+	char path[32], name[8];
+	struct drm_version v;
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(&v, 0, sizeof(v));
+		memset(name, 0, sizeof(name));
+		v.name = name;
+		v.name_len = sizeof(name) - 1;
+		if (!ioctl(fd, DRM_IOCTL_VERSION, &v) && !strcmp(name, "vgem"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+/* Imports @dfd into vgem (attach + map for its device): 0 or -errno. */
+static int db_vgem_import(int vgem, int dfd, uint32_t *gem)
+{
+	struct drm_prime_handle ph = { .fd = dfd };
+
+	if (ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &ph))
+		return -errno;
+	*gem = ph.handle;
+	return 0;
+}
+
+static int db_vgem_close(int vgem, uint32_t gem)
+{
+	struct drm_gem_close gc = { .handle = gem };
+
+	return ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gc) ? -errno : 0;
+}
+
+/*
+ * A driver imports the dma-buf: the import maps it for the vgem device
+ * (the exporter's map_dma_buf: an sg_table of the region, DMA-mapped) and
+ * holds it (a read-only export refuses that mapping). With the fd
+ * closed, the region freed and the exporting session closed, the
+ * importer alone keeps the region's space deferred and the module
+ * loaded; closing its GEM handle unmaps, detaches and releases all of it.
+ */
+TEST_F(dmabuf, importing_driver_maps_it_and_alone_keeps_the_region)
+{
+	const size_t span = 2 * self->page;
+	struct nnmem_region_info ri;
+	struct nnmem_usage u;
+	uint32_t h, gem = 0, gem2 = 0;
+	unsigned char *buf;
+	long base, held;
+	int vgem, dfd, obs;
+
+	vgem = db_open_vgem();
+	if (vgem < 0) {
+		if (getenv(REQUIRE_VGEM))
+			ASSERT_LE(0, vgem) TH_LOG("no vgem device, but %s is set",
+						  REQUIRE_VGEM);
+		SKIP(return, "no vgem device (modprobe vgem)");
+	}
+	base = db_refcnt();
+	ASSERT_LT(0, base);
+	buf = malloc(span);
+	ASSERT_NE(NULL, buf);
+	nt_pattern(buf, span, 21);
+	ASSERT_EQ(0, db_alloc(self->fd, span, &h, &ri));
+	ASSERT_EQ(0, nt_write(self->fd, h, 0, buf, span));
+	free(buf);
+	/*
+	 * A read-only export refuses the import's bidirectional mapping in
+	 * map_dma_buf (the device could write it): the import fails whole.
+	 */
+	dfd = db_export(self->fd, h, 0);
+	ASSERT_LE(0, dfd);
+	ASSERT_EQ(-EACCES, db_vgem_import(vgem, dfd, &gem));
+	ASSERT_EQ(0, close(dfd));
+
+	dfd = db_export(self->fd, h, NNMEM_EXPORT_RDWR);
+	ASSERT_LE(0, dfd);
+	ASSERT_EQ(0, db_vgem_import(vgem, dfd, &gem));
+	/* The same dma-buf again: DRM's import cache, the same object. */
+	ASSERT_EQ(0, db_vgem_import(vgem, dfd, &gem2));
+	ASSERT_EQ(gem, gem2);
+
+	obs = nt_open(0);
+	ASSERT_LE(0, obs);
+	ASSERT_EQ(0, close(dfd));
+	ASSERT_EQ(0, nt_free(self->fd, h));
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+
+	ASSERT_EQ(0, nt_usage(obs, &u));
+	ASSERT_EQ(1, u.dmabufs);
+	ASSERT_EQ(1, u.deferred_regions);
+	ASSERT_EQ(span, u.deferred_bytes);
+	ASSERT_EQ(span, u.weight_bytes);
+	held = db_refcnt();
+	ASSERT_LT(0, held);
+	ASSERT_EQ(-1, syscall(__NR_delete_module, "nnmem", O_NONBLOCK));
+	ASSERT_EQ(EWOULDBLOCK, errno);
+
+	/* The importer lets go: unmap, detach, release. */
+	ASSERT_EQ(0, db_vgem_close(vgem, gem));
+	ASSERT_USAGE_EMPTY(obs);
+	ASSERT_EQ(0, nt_usage(obs, &u));
+	ASSERT_EQ(0, u.dmabufs);
+	ASSERT_EQ(held - 1, db_refcnt());
+	close(obs);
+	close(vgem);
+}
+
 TEST_F(dmabuf, module_stays_while_a_dmabuf_lives)
 {
 	struct nnmem_region_info ri;

@@ -57,6 +57,26 @@ copy_bin() {
 }
 
 cp "$ko" "$root/lib/modules/nnmem.ko"
+# vgem, a DRM driver that imports dma-bufs (dmabuf_test), with what it
+# needs, in load order: modules of the Debian kernels (decompressed, for
+# busybox insmod); the debug kernel has them built in.
+case $name in
+debian-*)
+	rel=$("$VM_DIR/kernels.sh" release "$name")
+	drm=$NNMEM_CACHE/debian/$rel/root/lib/modules/$rel/kernel/drivers/gpu/drm
+	mkdir -p "$root/lib/modules/importer"
+	for m in drm drm_kms_helper drm_shmem_helper vgem/vgem; do
+		if [ -f "$drm/$m.ko.xz" ]; then
+			xz -dc "$drm/$m.ko.xz" >"$root/lib/modules/importer/${m#*/}.ko"
+		elif [ -f "$drm/$m.ko" ]; then
+			cp "$drm/$m.ko" "$root/lib/modules/importer/${m#*/}.ko"
+		else
+			die "$drm/$m.ko missing"
+		fi
+		echo "${m#*/}" >>"$root/lib/modules/importer/order"
+	done
+	;;
+esac
 if [ -n "$testdir" ]; then
 	for t in "$testdir"/*_test "$testdir"/*_bench; do
 		if [ ! -f "$t" ] || [ ! -x "$t" ]; then
