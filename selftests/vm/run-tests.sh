@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Runs inside the VM: load_test first (it loads and unloads the module
-# itself), then every other /tests/*_test with the module loaded.
+# Runs inside the VM: load_test and large_test first (they load and unload
+# the module themselves), then every other /tests/*_test with the module
+# loaded.
 # Each test's TAP goes to a file and is printed between markers once the
 # test is done, so kernel messages cannot tear its lines.
 export NNMEM_KO=/lib/modules/nnmem.ko
@@ -28,16 +29,18 @@ run_test() {
 	echo "NNMEM-TEST-END $name rc=$rc seconds=$(( $(cut -d. -f1 /proc/uptime) - t0 ))"
 }
 
-if [ -x /tests/load_test ]; then
-	run_test /tests/load_test
-fi
+# The suites that load the module themselves, with their own parameters.
+selfload="/tests/load_test /tests/large_test"
+for t in $selfload; do
+	[ -x "$t" ] && run_test "$t"
+done
 
 if ! insmod "$NNMEM_KO" devices=2; then
 	echo "NNMEM-INSMOD-FAILED insmod failed"
 fi
 
 for t in /tests/*_test; do
-	[ "$t" = /tests/load_test ] && continue
+	case " $selfload " in *" $t "*) continue ;; esac
 	[ -x "$t" ] || continue
 	run_test "$t"
 done
