@@ -8,7 +8,8 @@
  * (run-tests.sh runs both before its insmod): each test loads the module
  * with its own parameters and unloads it.
  *
- * Expected values are derived by hand from the allocator's rules: weights
+ * The tests that move a lot of memory may take minutes on the debug
+ * kernel under TCG (TEST_F_TIMEOUT). Expected values are derived by hand from the allocator's rules: weights
  * pack upward from offset 0, activations downward from the arena's end, a
  * region of size == align leaves no padding; data is a function of the
  * byte's offset, written through one path and read back through another.
@@ -109,6 +110,9 @@ FIXTURE_SETUP(mod)
 	ASSERT_TRUE(ko && *ko) {
 		TH_LOG("NNMEM_KO must name nnmem.ko");
 	}
+	/* a test killed (timeout) before its teardown leaves it loaded */
+	if (module_loaded() && !module_unload())
+		TH_LOG("unloaded %s left by an earlier test", NNMEM_MODULE);
 	ASSERT_FALSE(module_loaded()) {
 		TH_LOG("%s is loaded; large_test needs it unloaded",
 		       NNMEM_MODULE);
@@ -127,7 +131,7 @@ FIXTURE_TEARDOWN(mod)
  * mmap, spot checks through READ; freed, the whole arena is free again
  * and an activation of the whole arena reads zeros.
  */
-TEST_F(mod, arena_1gib_allocated_filled_checked_freed)
+TEST_F_TIMEOUT(mod, arena_1gib_allocated_filled_checked_freed, 600)
 {
 	const uint64_t size = LT_GIB, seed = 0x1d5;
 	const uint64_t spots[] = { 0, 4096, size / 2 - 8, size / 2,
@@ -227,7 +231,7 @@ TEST_F(mod, arena_1gib_allocated_filled_checked_freed)
  * (256 MiB, 64 MiB); without it they stay within the page allocator's
  * 4 MiB.
  */
-TEST_F(mod, devices_each_with_own_arena_size_and_data)
+TEST_F_TIMEOUT(mod, devices_each_with_own_arena_size_and_data, 600)
 {
 	const bool cma = meminfo_kb("CmaFree") >= (400UL << 10);
 	const uint64_t sizes_cma[] = { 256 * LT_MIB, 64 * LT_MIB, 65536,
@@ -322,6 +326,8 @@ FIXTURE_VARIANT_ADD(badsizes, seventeen_sizes) {
 
 FIXTURE_SETUP(badsizes)
 {
+	if (module_loaded() && !module_unload())
+		TH_LOG("unloaded %s left by an earlier test", NNMEM_MODULE);
 	ASSERT_FALSE(module_loaded());
 }
 
@@ -389,7 +395,7 @@ TEST_F(mod, max_regions_changed_at_run_time)
  * 1,000th region reads back after all are in; half are freed one by one,
  * the other half by close(), and the device ends empty.
  */
-TEST_F(mod, regions_100k_live_in_one_session_then_freed_and_closed)
+TEST_F_TIMEOUT(mod, regions_100k_live_in_one_session_then_freed_and_closed, 600)
 {
 	uint32_t *h = calloc(LT_REGIONS, sizeof(*h));
 	struct nnmem_usage u;
