@@ -81,10 +81,44 @@ module_param(arena_size, ulong, 0444);
 MODULE_PARM_DESC(arena_size,
 		 "bytes of DMA memory per device (page multiple, >= 64 KiB, default 4 MiB)");
 
+/* Per device: arena_sizes=A0,A1,... overrides arena_size for nnmem0, ... */
+static unsigned long arena_sizes[NNMEM_DEVICES_MAX];
+static unsigned int nr_arena_sizes;
+module_param_array(arena_sizes, ulong, &nr_arena_sizes, 0444);
+MODULE_PARM_DESC(arena_sizes,
+		 "bytes of DMA memory of nnmem0, nnmem1, ... (comma-separated, at most devices entries; the others get arena_size)");
+
+/*
+ * Root may change max_regions at any time (e.g. a benchmark that needs
+ * 100,000 regions); a session already above a lowered limit keeps its
+ * regions and cannot allocate more. INFO reports the current value.
+ */
 unsigned int nnmem_max_regions = 4096;
-module_param_named(max_regions, nnmem_max_regions, uint, 0444);
+
+static int nnmem_max_regions_set(const char *val,
+				 const struct kernel_param *kp)
+{
+	unsigned int v;
+	int ret;
+
+	ret = kstrtouint(val, 0, &v);
+	if (ret)
+		return ret;
+	if (v < 1 || v > NNMEM_REGIONS_MAX)
+		return -EINVAL;
+	WRITE_ONCE(*(unsigned int *)kp->arg, v);
+	return 0;
+}
+
+static const struct kernel_param_ops nnmem_max_regions_ops = {
+	.set = nnmem_max_regions_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(max_regions, &nnmem_max_regions_ops, &nnmem_max_regions,
+		0644);
 MODULE_PARM_DESC(max_regions,
-		 "most regions one open file may hold (1..1048576, default 4096)");
+		 "most regions one open file may hold (1..1048576, default 4096; root may change it)");
 
 /*
  * Kernel memory budgets in bytes (nnmem_session_kmem_charge()); root may
@@ -138,7 +172,7 @@ static int nnmem_info_ioctl(struct nnmem_session *s, void *data,
 	info->arena_size = s->ndev->size;
 	info->default_align = NNMEM_ALIGN_DEFAULT;
 	info->max_align = NNMEM_ALIGN_MAX;
-	info->max_regions = nnmem_max_regions;
+	info->max_regions = READ_ONCE(nnmem_max_regions);
 	info->page_size = PAGE_SIZE;
 	info->max_tensors = NNMEM_GRAPH_MAX_TENSORS;
 	info->max_nodes = NNMEM_GRAPH_MAX_NODES;
@@ -368,6 +402,12 @@ static void nnmem_arena_alloc_error(unsigned int index, unsigned long size)
 		       index, size, NNMEM_PAGE_ALLOC_MAX);
 }
 
+/* The arena size of device @index: arena_sizes=, else arena_size=. */
+static unsigned long nnmem_arena_size(unsigned int index)
+{
+	return index < nr_arena_sizes ? arena_sizes[index] : arena_size;
+}
+
 static int nnmem_device_init(struct nnmem_device *ndev, unsigned int index)
 {
 	struct platform_device_info info = {
@@ -379,7 +419,7 @@ static int nnmem_device_init(struct nnmem_device *ndev, unsigned int index)
 	int ret;
 
 	ndev->index = index;
-	ndev->size = arena_size;
+	ndev->size = nnmem_arena_size(index);
 	mutex_init(&ndev->lock);
 	mutex_init(&ndev->sessions_lock);
 	INIT_LIST_HEAD(&ndev->sessions);
@@ -404,7 +444,7 @@ static int nnmem_device_init(struct nnmem_device *ndev, unsigned int index)
 					    &ndev->dma_addr,
 					    GFP_KERNEL | __GFP_NOWARN);
 	if (!ndev->cpu_addr) {
-		nnmem_arena_alloc_error(index, arena_size);
+		nnmem_arena_alloc_error(index, ndev->size);
 		ret = -ENOMEM;
 		goto err_unregister_pdev;
 	}
@@ -550,23 +590,41 @@ void nnmem_device_hwm_reset(struct nnmem_device *ndev)
 	mutex_unlock(&ndev->lock);
 }
 
+static int nnmem_arena_size_check(const char *name, unsigned long size)
+{
+	if (size < NNMEM_ARENA_MIN || !PAGE_ALIGNED(size)) {
+		pr_err("%s=%lu: must be a multiple of %lu and at least %u\n",
+		       name, size, PAGE_SIZE, NNMEM_ARENA_MIN);
+		return -EINVAL;
+	}
+	if (size > NNMEM_MMAP_OFFSET_MAX) {
+		pr_err("%s=%lu: must be at most %llu (mmap offsets)\n",
+		       name, size, NNMEM_MMAP_OFFSET_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int nnmem_params_check(void)
 {
+	unsigned int i;
+	int ret;
+
 	if (devices < 1 || devices > NNMEM_DEVICES_MAX) {
 		pr_err("devices=%u: must be 1..%u\n", devices,
 		       NNMEM_DEVICES_MAX);
 		return -EINVAL;
 	}
-	if (arena_size < NNMEM_ARENA_MIN || !PAGE_ALIGNED(arena_size)) {
-		pr_err("arena_size=%lu: must be a multiple of %lu and at least %u\n",
-		       arena_size, PAGE_SIZE, NNMEM_ARENA_MIN);
+	if (nr_arena_sizes > devices) {
+		pr_err("arena_sizes: %u sizes for %u device(s)\n",
+		       nr_arena_sizes, devices);
 		return -EINVAL;
 	}
-	if (arena_size > NNMEM_MMAP_OFFSET_MAX) {
-		pr_err("arena_size=%lu: must be at most %llu (mmap offsets)\n",
-		       arena_size, NNMEM_MMAP_OFFSET_MAX);
-		return -EINVAL;
-	}
+	ret = nnmem_arena_size_check("arena_size", arena_size);
+	for (i = 0; !ret && i < nr_arena_sizes; i++)
+		ret = nnmem_arena_size_check("arena_sizes", arena_sizes[i]);
+	if (ret)
+		return ret;
 	if (nnmem_max_regions < 1 || nnmem_max_regions > NNMEM_REGIONS_MAX) {
 		pr_err("max_regions=%u: must be 1..%u\n", nnmem_max_regions,
 		       NNMEM_REGIONS_MAX);
@@ -615,8 +673,8 @@ static int __init nnmem_init(void)
 		pr_err("cannot register the netlink family: %d\n", ret);
 		goto err_fini_devices;
 	}
-	pr_info("%u device(s), %lu-byte arena each, max_regions=%u\n",
-		devices, arena_size, nnmem_max_regions);
+	pr_info("%u device(s), %lu-byte arena each (%u set by arena_sizes), max_regions=%u\n",
+		devices, arena_size, nr_arena_sizes, nnmem_max_regions);
 	return 0;
 
 err_fini_devices:

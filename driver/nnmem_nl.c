@@ -42,6 +42,7 @@
 #include "nnmem_job.h"
 #include "nnmem_nl.h"
 #include "nnmem_nl_gen.h"
+#include "nnmem_quota.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
 
@@ -291,7 +292,7 @@ int nnmem_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 static size_t nnmem_nl_region_size(void)
 {
-	return 8 * nla_total_size(sizeof(u32)) +	/* event, ids, counts */
+	return 9 * nla_total_size(sizeof(u32)) +	/* event, ids, counts */
 	       6 * nla_total_size_64bit(sizeof(u64)) +	/* session, offset .. */
 	       nla_total_size(0) +			/* mappable */
 	       nla_total_size(NNMEM_LABEL_LEN);		/* label */
@@ -342,7 +343,9 @@ static int nnmem_nl_region_fill(struct sk_buff *skb,
 	     nla_put_flag(skb, NNMEM_A_REGION_MAPPABLE)) ||
 	    nla_put_string(skb, NNMEM_A_REGION_LABEL,
 			   (const char *)r->label) ||
-	    nla_put_u32(skb, NNMEM_A_REGION_GRAPH_REFS, READ_ONCE(r->busy)))
+	    nla_put_u32(skb, NNMEM_A_REGION_GRAPH_REFS, READ_ONCE(r->busy)) ||
+	    (!event && nla_put_u32(skb, NNMEM_A_REGION_DMABUFS,
+				   READ_ONCE(r->dmabufs))))
 		goto err_cancel_msg;
 
 	genlmsg_end(skb, hdr);
@@ -615,6 +618,188 @@ int nnmem_nl_region_get_dumpit(struct sk_buff *skb,
 	}
 	if (d.err && !skb->len)
 		return d.err;
+	return skb->len;
+}
+
+/* ---- users ---- */
+
+static size_t nnmem_nl_user_size(void)
+{
+	return 4 * nla_total_size(sizeof(u32)) +	/* dev, uid, counts */
+	       4 * nla_total_size_64bit(sizeof(u64));	/* bytes, quotas */
+}
+
+static bool nnmem_nl_user_visible(const struct nnmem_nl_view *view, u32 uid)
+{
+	return view->all || __kuid_val(view->uid) == uid;
+}
+
+/* One user of @ndev as @st has it; a quota of NNMEM_QUOTA_NONE is left out. */
+static int nnmem_nl_user_fill(struct sk_buff *skb, struct nnmem_device *ndev,
+			      const struct nnmem_quota_user *st,
+			      const struct nnmem_nl_view *view,
+			      const struct nnmem_nl_dest *dest)
+{
+	u64 wq = st->limit[NNMEM_ARENA_WEIGHT];
+	u64 aq = st->limit[NNMEM_ARENA_ACTIVATION];
+	void *hdr;
+
+	hdr = genlmsg_put(skb, dest->portid, dest->seq, &nnmem_nl_family,
+			  dest->flags, NNMEM_CMD_USER_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, NNMEM_A_USER_DEV_INDEX, ndev->index) ||
+	    nla_put_u32(skb, NNMEM_A_USER_UID,
+			from_kuid_munged(view->user_ns,
+					 KUIDT_INIT(st->uid))) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_USER_WEIGHT_BYTES,
+			      st->bytes[NNMEM_ARENA_WEIGHT],
+			      NNMEM_A_USER_PAD) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_USER_ACTIVATION_BYTES,
+			      st->bytes[NNMEM_ARENA_ACTIVATION],
+			      NNMEM_A_USER_PAD) ||
+	    (wq != NNMEM_QUOTA_NONE &&
+	     nla_put_u64_64bit(skb, NNMEM_A_USER_WEIGHT_QUOTA, wq,
+			       NNMEM_A_USER_PAD)) ||
+	    (aq != NNMEM_QUOTA_NONE &&
+	     nla_put_u64_64bit(skb, NNMEM_A_USER_ACTIVATION_QUOTA, aq,
+			       NNMEM_A_USER_PAD)) ||
+	    nla_put_u32(skb, NNMEM_A_USER_REGIONS, st->regions) ||
+	    nla_put_u32(skb, NNMEM_A_USER_SESSIONS, st->accts)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+int nnmem_nl_user_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nnmem_nl_dest dest = {
+		.portid = info->snd_portid,
+		.seq = info->snd_seq,
+	};
+	struct nnmem_quota_user st;
+	struct nnmem_device *ndev;
+	struct nnmem_nl_view view;
+	struct sk_buff *rsp;
+	kuid_t kuid;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, NNMEM_A_USER_DEV_INDEX) ||
+	    GENL_REQ_ATTR_CHECK(info, NNMEM_A_USER_UID)) {
+		NL_SET_ERR_MSG(info->extack, "dev-index and uid are required");
+		return -EINVAL;
+	}
+	ndev = nnmem_nl_dev_lookup(info->attrs[NNMEM_A_USER_DEV_INDEX],
+				   info->extack);
+	if (IS_ERR(ndev))
+		return PTR_ERR(ndev);
+	nnmem_nl_view_init(&view, skb);
+	kuid = make_kuid(view.user_ns,
+			 nla_get_u32(info->attrs[NNMEM_A_USER_UID]));
+	/* another user's entry reads as absent, as for region-get */
+	if (!uid_valid(kuid) ||
+	    !nnmem_nl_user_visible(&view, __kuid_val(kuid)) ||
+	    nnmem_quota_user_next(ndev, __kuid_val(kuid), &st) ||
+	    st.uid != __kuid_val(kuid)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "no quota or session of that uid on the device");
+		return -ENOENT;
+	}
+
+	rsp = genlmsg_new(nnmem_nl_user_size(), GFP_KERNEL);
+	if (!rsp)
+		return -ENOMEM;
+	ret = nnmem_nl_user_fill(rsp, ndev, &st, &view, &dest);
+	if (ret) {
+		nlmsg_free(rsp);
+		return ret;
+	}
+	return genlmsg_reply(rsp, info);
+}
+
+/**
+ * struct nnmem_nl_user_dump_ctx - user-get dump cursor, in cb->ctx
+ * @dev: device being dumped
+ * @uid: next uid to look at on it
+ * @started: the request's filter was read
+ * @has_filter_dev: only device @dev
+ * @all: the requester may see every uid ...
+ * @kuid: ... else only this one
+ */
+struct nnmem_nl_user_dump_ctx {
+	u32 dev;
+	u32 uid;
+	bool started;
+	bool has_filter_dev;
+	bool all;
+	kuid_t kuid;
+};
+
+int nnmem_nl_user_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct nnmem_nl_user_dump_ctx *ctx = (void *)cb->ctx;
+	struct nnmem_nl_dest dest = {
+		.portid = NETLINK_CB(cb->skb).portid,
+		.seq = cb->nlh->nlmsg_seq,
+		.flags = NLM_F_MULTI,
+	};
+	struct nnmem_quota_user st;
+	struct nnmem_device *ndev;
+	struct nnmem_nl_view view;
+	int ret = 0;
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+	if (!ctx->started) {
+		struct nlattr **attrs = nnmem_nl_dump_attrs(cb);
+
+		if (attrs[NNMEM_A_USER_UID]) {
+			NL_SET_ERR_MSG_ATTR(cb->extack, attrs[NNMEM_A_USER_UID],
+					    "uid is not a dump filter");
+			return -EINVAL;
+		}
+		if (attrs[NNMEM_A_USER_DEV_INDEX]) {
+			ndev = nnmem_nl_dev_lookup(attrs[NNMEM_A_USER_DEV_INDEX],
+						   cb->extack);
+			if (IS_ERR(ndev))
+				return PTR_ERR(ndev);
+			ctx->dev = ndev->index;
+			ctx->has_filter_dev = true;
+		}
+		ctx->kuid = NETLINK_CREDS(cb->skb)->uid;
+		ctx->all = netlink_capable(cb->skb, CAP_SYS_ADMIN);
+		ctx->started = true;
+	}
+	view.user_ns = sk_user_ns(NETLINK_CB(cb->skb).sk);
+	view.pid_ns = task_active_pid_ns(current);
+	view.uid = ctx->kuid;
+	view.all = ctx->all;
+
+	/* at most NNMEM_QUOTA_UIDS_MAX + one per session per device */
+	while ((ndev = nnmem_device_find(ctx->dev))) {
+		while (!nnmem_quota_user_next(ndev, ctx->uid, &st)) {
+			if (nnmem_nl_user_visible(&view, st.uid)) {
+				ret = nnmem_nl_user_fill(skb, ndev, &st, &view,
+							 &dest);
+				if (ret)
+					goto out;
+			}
+			if (st.uid == U32_MAX)
+				break;
+			ctx->uid = st.uid + 1;
+		}
+		if (ctx->has_filter_dev)
+			break;
+		ctx->dev++;
+		ctx->uid = 0;
+	}
+	/* past the last device: a resumed dump finds nothing more */
+	if (!ndev || ctx->has_filter_dev)
+		ctx->dev = NNMEM_DEVICES_MAX;
+out:
+	if (ret && !skb->len)
+		return ret;
 	return skb->len;
 }
 

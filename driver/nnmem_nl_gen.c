@@ -22,8 +22,14 @@ const struct nla_policy nnmem_region_get_nl_policy[NNMEM_A_REGION_HANDLE + 1] = 
 	[NNMEM_A_REGION_HANDLE] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
+/* NNMEM_CMD_USER_GET - do */
+const struct nla_policy nnmem_user_get_nl_policy[NNMEM_A_USER_UID + 1] = {
+	[NNMEM_A_USER_DEV_INDEX] = { .type = NLA_U32, },
+	[NNMEM_A_USER_UID] = { .type = NLA_U32, },
+};
+
 /* Ops table for nnmem */
-const struct genl_ops nnmem_nl_ops[2] = {
+const struct genl_ops nnmem_nl_ops[3] = {
 	{
 		.cmd		= NNMEM_CMD_DEV_GET,
 		.doit		= nnmem_nl_dev_get_doit,
@@ -37,6 +43,13 @@ const struct genl_ops nnmem_nl_ops[2] = {
 		.dumpit		= nnmem_nl_region_get_dumpit,
 		.policy		= nnmem_region_get_nl_policy,
 		.maxattr	= NNMEM_A_REGION_HANDLE,
+	},
+	{
+		.cmd		= NNMEM_CMD_USER_GET,
+		.doit		= nnmem_nl_user_get_doit,
+		.dumpit		= nnmem_nl_user_get_dumpit,
+		.policy		= nnmem_user_get_nl_policy,
+		.maxattr	= NNMEM_A_USER_UID,
 	},
 };
 

@@ -15,14 +15,18 @@ extern const struct nla_policy nnmem_dev_get_nl_policy[NNMEM_A_DEV_DEV_INDEX + 1
 
 extern const struct nla_policy nnmem_region_get_nl_policy[NNMEM_A_REGION_HANDLE + 1];
 
+extern const struct nla_policy nnmem_user_get_nl_policy[NNMEM_A_USER_UID + 1];
+
 /* Ops table for nnmem */
-extern const struct genl_ops nnmem_nl_ops[2];
+extern const struct genl_ops nnmem_nl_ops[3];
 
 int nnmem_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info);
 int nnmem_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int nnmem_nl_region_get_doit(struct sk_buff *skb, struct genl_info *info);
 int nnmem_nl_region_get_dumpit(struct sk_buff *skb,
 			       struct netlink_callback *cb);
+int nnmem_nl_user_get_doit(struct sk_buff *skb, struct genl_info *info);
+int nnmem_nl_user_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 
 enum {
 	NNMEM_NLGRP_EVENTS,

@@ -211,6 +211,7 @@ int nnmem_quota_charge_locked(struct nnmem_device *ndev,
 		return -EDQUOT;
 	a->bytes[kind] += bytes;
 	u->bytes[kind] += bytes;
+	u->regions++;
 	a->refs++;
 	return 0;
 }
@@ -235,6 +236,8 @@ void nnmem_quota_uncharge_locked(struct nnmem_device *ndev,
 		bytes = min(a->bytes[kind], u->bytes[kind]);
 	a->bytes[kind] -= bytes;
 	u->bytes[kind] -= bytes;
+	if (!WARN_ON(!u->regions))
+		u->regions--;
 	nnmem_quota_acct_put_locked(ndev, a);
 }
 
@@ -473,4 +476,33 @@ out_unlock:
 	mutex_unlock(&ndev->lock);
 	kfree(fresh);
 	return ret ? ret : count;
+}
+
+/**
+ * nnmem_quota_user_next - the user of the lowest uid at or above @from
+ * @ndev: the device
+ * @from: first uid to look at
+ * @st: filled with a copy of the user's entry: its uid, quotas and
+ *	charges
+ *
+ * Users are the uids with a quota or an account on the device. Takes the
+ * device lock.
+ *
+ * Return: 0, or -ENOENT if there is none at or above @from.
+ */
+int nnmem_quota_user_next(struct nnmem_device *ndev, u32 from,
+			  struct nnmem_quota_user *st)
+{
+	struct nnmem_quota_user *u;
+	unsigned long uid = from;
+	int ret = -ENOENT;
+
+	mutex_lock(&ndev->lock);
+	u = xa_find(&ndev->quota.users, &uid, U32_MAX, XA_PRESENT);
+	if (u) {
+		*st = *u;
+		ret = 0;
+	}
+	mutex_unlock(&ndev->lock);
+	return ret;
 }

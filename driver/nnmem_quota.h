@@ -41,6 +41,7 @@ struct nnmem_quota {
  * @limit: most span bytes of each kind the uid's sessions may hold
  *	together, %NNMEM_QUOTA_NONE for no limit
  * @bytes: span bytes of each kind charged to the uid's accounts
+ * @regions: regions charged to the uid's accounts
  * @accts: accounts charging the uid; the entry is freed when there is none
  *	and it has no quota
  */
@@ -48,6 +49,7 @@ struct nnmem_quota_user {
 	u32 uid;
 	u64 limit[NNMEM_ARENA_NR_KINDS];
 	u64 bytes[NNMEM_ARENA_NR_KINDS];
+	u32 regions;
 	u32 accts;
 };
 
@@ -86,6 +88,8 @@ ssize_t nnmem_quota_session_store(struct nnmem_device *ndev,
 				  enum nnmem_arena_kind kind, const char *buf,
 				  size_t count);
 ssize_t nnmem_quota_uid_show(struct nnmem_device *ndev, char *buf);
+int nnmem_quota_user_next(struct nnmem_device *ndev, u32 from,
+			  struct nnmem_quota_user *st);
 ssize_t nnmem_quota_uid_store(struct nnmem_device *ndev, const char *buf,
 			      size_t count);
 

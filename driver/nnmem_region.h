@@ -53,6 +53,8 @@ extern unsigned int nnmem_max_regions;
  * @label: NUL-terminated, zero-padded printable ASCII
  * @map_count: live mappings and exported dma-bufs, and mmap() and
  *	EXPORT calls past their check of @unlinked (under @ndev->lock)
+ * @dmabufs: live dma-bufs exported from it, of @map_count (under
+ *	@ndev->lock; netlink's region-get reads it unlocked)
  * @wmaps: live mappings and dma-bufs that may write (atomic)
  * @wgen: bumped after every change of the bytes the driver can see (a
  *	WRITE, a writable mapping made or gone; atomic): the fast paths'
@@ -66,8 +68,8 @@ extern unsigned int nnmem_max_regions;
  * @quota: the account its span is charged to, from ALLOC until the span
  *	goes back to the arena (a reference, see nnmem_quota.c)
  *
- * Everything but @ref, @map_count, @wmaps, @wgen, @unlinked, @deferred and
- * @busy is fixed once allocated.
+ * Everything but @ref, @map_count, @dmabufs, @wmaps, @wgen, @unlinked,
+ * @deferred and @busy is fixed once allocated.
  */
 struct nnmem_region {
 	struct nnmem_arena_region ar;
@@ -81,6 +83,7 @@ struct nnmem_region {
 	u64 span;
 	u8 label[NNMEM_LABEL_LEN];
 	unsigned int map_count;
+	unsigned int dmabufs;
 	atomic_t wmaps;
 	atomic64_t wgen;
 	bool unlinked;

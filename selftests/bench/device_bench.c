@@ -23,7 +23,10 @@
  *  (c) region ALLOC + FREE pairs per second through the ioctls against
  *      the arena allocator (driver/nnmem_arena.c) linked in directly, with
  *      10 and 1,000 live regions, the same request sequence on both; with
- *      an empty device arena the placements must agree too.
+ *      an empty device arena the placements must agree too. Then tiny
+ *      requests (16 or 32 B) at 10, 1,000 and 100,000 live regions, which
+ *      fit the default 4 MiB arena; the 100,000 case raises the module's
+ *      max_regions for its run (root) and puts it back.
  *  (d) the cost of zeroing: ALLOC and FREE of one weight region of 64 B
  *      to the whole arena (4 MiB by default), medians, each against the
  *      64-byte pair; from the difference, the rate the driver zeroes at,
@@ -863,12 +866,23 @@ struct request {
 	uint64_t size, align;
 };
 
-/* 64 B to 4 KiB in 64-byte steps; mostly 64-aligned, some page-aligned. */
+/*
+ * The mixed workload: 64 B to 4 KiB in 64-byte steps; mostly 64-aligned,
+ * some page-aligned. The tiny one: 16 or 32 B, 16-aligned, so that
+ * 100,000 live regions (2.4 MB on average) fit the default 4 MiB arena.
+ */
+static bool tiny_requests;
+
 static struct request random_request(void)
 {
 	struct request q;
 
 	q.activation = rnd() & 1;
+	if (tiny_requests) {
+		q.size = 16 * (1 + rnd() % 2);
+		q.align = 16;
+		return q;
+	}
 	q.size = 64 * (1 + rnd() % 64);
 	q.align = rnd() % 10 ? 64 : 4096;
 	return q;
@@ -1011,40 +1025,84 @@ out:
 }
 
 static const size_t alloc_lives[] = { 10, 1000 };
+static const size_t tiny_lives[] = { 10, 1000, 100000 };
+#define ALLOC_CASES_MAX	3
 
-static void alloc_section(int index, double secs)
+#define MAX_REGIONS_PARAM	"/sys/module/nnmem/parameters/max_regions"
+
+static long max_regions_get(void)
 {
-	const size_t *lives = alloc_lives;
-	double dev_rate[ARRAY_SIZE(alloc_lives)] = { 0 };
-	double user_rate[ARRAY_SIZE(alloc_lives)] = { 0 };
+	FILE *f = fopen(MAX_REGIONS_PARAM, "r");
+	long v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static bool max_regions_set(long v)
+{
+	FILE *f = fopen(MAX_REGIONS_PARAM, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fprintf(f, "%ld\n", v) > 0;
+	return !fclose(f) && ok;
+}
+
+/*
+ * FREE + ALLOC pairs with @n cases of @lives live regions, @tiny: which
+ * workload (random_request()). A case above max_regions is skipped
+ * unless root can raise the module parameter for it (restored after).
+ */
+static void alloc_section(int index, double secs, const size_t *lives,
+			  size_t n, bool tiny)
+{
+	double dev_rate[ALLOC_CASES_MAX] = { 0 };
+	double user_rate[ALLOC_CASES_MAX] = { 0 };
+	const char *what = tiny ? "tiny " : "";
 	struct nnmem_usage u;
-	struct nnmem_info info;
+	struct nnmem_info info = { 0 };
 	char b1[32], b2[32];
 	unsigned int i;
+	long old_max;
 	int fd, err;
 
-	for (i = 0; i < ARRAY_SIZE(alloc_lives); i++) {
+	tiny_requests = tiny;
+	for (i = 0; i < n; i++) {
 		struct alloc_target dev = { .fd = -1 }, user = { .fd = -1 };
 		uint64_t dsum = 0, usum = 0;
 		bool empty;
 
+		old_max = max_regions_get();
+		if (old_max >= 0 && (size_t)old_max < lives[i] &&
+		    !max_regions_set((long)lives[i])) {
+			tap(true, "%sallocations, %zu live # SKIP max_regions "
+			    "is %ld and cannot be raised (needs root)", what,
+			    lives[i], old_max);
+			continue;
+		}
 		/* A fresh session per case: nothing else of ours is live. */
 		fd = nt_open(index);
 		if (fd < 0) {
 			loud("open /dev/nnmem%d: %s", index, strerror(-fd));
-			tap(false, "allocations, %zu live: open: %s", lives[i],
-			    strerror(-fd));
-			continue;
+			tap(false, "%sallocations, %zu live: open: %s", what,
+			    lives[i], strerror(-fd));
+			goto restore;
 		}
 		err = nt_info(fd, &info);
 		if (!err)
 			err = nt_usage(fd, &u);
 		if (err) {
 			loud("INFO/USAGE: %s", strerror(-err));
-			tap(false, "allocations, %zu live: INFO/USAGE: %s",
-			    lives[i], strerror(-err));
+			tap(false, "%sallocations, %zu live: INFO/USAGE: %s",
+			    what, lives[i], strerror(-err));
 			close(fd);
-			continue;
+			goto restore;
 		}
 		empty = !u.weight_regions && !u.activation_regions &&
 			!u.deferred_regions;
@@ -1056,37 +1114,49 @@ static void alloc_section(int index, double secs)
 			err = alloc_run(&user, lives[i], secs, info.arena_size,
 					&user_rate[i], &usum);
 		if (err) {
-			loud("allocations, %zu live: %s", lives[i],
+			loud("%sallocations, %zu live: %s", what, lives[i],
 			     strerror(-err));
-			tap(false, "allocations, %zu live: %s", lives[i],
-			    strerror(-err));
-			continue;
+			tap(false, "%sallocations, %zu live: %s", what,
+			    lives[i], strerror(-err));
+			goto restore;
 		}
 		if (!empty) {
-			tap(true, "allocations, %zu live: placements equal the "
-			    "userspace arena's # SKIP the device arena was "
-			    "not empty", lives[i]);
-			continue;
+			tap(true, "%sallocations, %zu live: placements equal "
+			    "the userspace arena's # SKIP the device arena "
+			    "was not empty", what, lives[i]);
+			goto restore;
 		}
 		if (dsum != usum)
-			loud("allocations, %zu live: the device placed regions "
-			     "elsewhere than the userspace arena", lives[i]);
-		tap(dsum == usum, "allocations, %zu live: the first %d "
-		    "placements equal the userspace arena's", lives[i],
-		    VERIFY_OPS + (int)lives[i]);
+			loud("%sallocations, %zu live: the device placed "
+			     "regions elsewhere than the userspace arena",
+			     what, lives[i]);
+		tap(dsum == usum, "%sallocations, %zu live: the first %zu "
+		    "placements equal the userspace arena's", what, lives[i],
+		    VERIFY_OPS + lives[i]);
+restore:
+		if (old_max >= 0 && (size_t)old_max < lives[i])
+			max_regions_set(old_max);
 	}
 
-	printf("# (c) FREE + ALLOC pairs per second in steady state "
-	       "(%.1f s each), random 64 B-4 KiB\n", secs);
-	printf("#     requests; device: the ioctls on a %" PRIu64 " KiB "
-	       "arena; user: driver/nnmem_arena.c linked in\n",
+	if (tiny)
+		printf("# (c) FREE + ALLOC pairs per second in steady state "
+		       "(%.1f s each), tiny requests\n#     (16 or 32 B, "
+		       "16-aligned: 100,000 of them fit the arena);", secs);
+	else
+		printf("# (c) FREE + ALLOC pairs per second in steady state "
+		       "(%.1f s each), random 64 B-4 KiB\n#     requests;",
+		       secs);
+	printf(" device: the ioctls on a %" PRIu64 " KiB arena;\n#     user: "
+	       "driver/nnmem_arena.c linked in; ns per pair in brackets\n",
 	       (uint64_t)info.arena_size >> 10);
-	printf("# %-14s %14s %14s %12s\n", "live regions", "device",
+	printf("# %-14s %22s %22s %12s\n", "live regions", "device",
 	       "user arena", "dev/user");
-	for (i = 0; i < ARRAY_SIZE(alloc_lives); i++)
-		printf("# %-14zu %12s/s %12s/s %11.3fx\n", lives[i],
-		       si(dev_rate[i], b1, sizeof(b1)),
+	for (i = 0; i < n; i++)
+		printf("# %-14zu %12s/s [%6.0f] %12s/s [%6.0f] %11.3fx\n",
+		       lives[i], si(dev_rate[i], b1, sizeof(b1)),
+		       dev_rate[i] > 0 ? 1e9 / dev_rate[i] : 0,
 		       si(user_rate[i], b2, sizeof(b2)),
+		       user_rate[i] > 0 ? 1e9 / user_rate[i] : 0,
 		       ratio(dev_rate[i], user_rate[i]));
 	fflush(stdout);
 }
@@ -1627,11 +1697,14 @@ int main(int argc, char **argv)
 	 * one for zeroing, one for ResNet-8.
 	 */
 	printf("1..%zu\n",
-	       ARRAY_SIZE(conv_cases) + 1 + ARRAY_SIZE(alloc_lives) + 2);
+	       ARRAY_SIZE(conv_cases) + 1 + ARRAY_SIZE(alloc_lives) +
+	       ARRAY_SIZE(tiny_lives) + 2);
 	conv_section(fd, reps);
 	rt_section(fd, secs);
 	close(fd);
-	alloc_section(index, secs);
+	alloc_section(index, secs, alloc_lives, ARRAY_SIZE(alloc_lives),
+		      false);
+	alloc_section(index, secs, tiny_lives, ARRAY_SIZE(tiny_lives), true);
 	zero_section(index, secs);
 	net_section(index, net_reps, models);
 

@@ -7,14 +7,17 @@
  * failslab and fail_page_alloc are set to fail GFP_KERNEL allocations of
  * any order, silently (verbose 0), only where fail-nth says. Then for each
  * path (open, ALLOC, FREE, REGION_INFO, WRITE, READ, GRAPH_CREATE, sync
- * RUN, async RUN, WAIT, mmap, netlink dev-get and region-get) the call is
- * made with /proc/thread-self/fail-nth = 1, 2, 3, ... until the n-th
- * allocation point is no longer reached (the call ran with no failure).
- * Each call that met a failure must either fail with -ENOMEM (netlink:
- * also -ENOBUFS) and leave the device's usage exactly as it was, or
- * succeed, its undo leaving usage as it was: a failure the code
- * tolerates. A tolerated failure must be explained: the stack of the
- * failed slab allocation (a "stacktrace if ptr == 0" trigger on the kmem
+ * RUN, async RUN, WAIT, mmap, netlink dev-get and region-get, EXPORT, and
+ * root's writes of the quota_uid and quota_session_weight_bytes sysfs
+ * attributes) the call is made with /proc/thread-self/fail-nth = 1, 2,
+ * 3, ... until the n-th allocation point is no longer reached (the call
+ * ran with no failure). Each call that met a failure must either fail
+ * with -ENOMEM (netlink: also -ENOBUFS) and leave the device's usage
+ * exactly as it was, or succeed, its undo leaving usage as it was: a
+ * failure the code tolerates. Where a path changes more than USAGE shows
+ * (the dma-bufs EXPORT adds, the quotas a sysfs write sets), that state,
+ * read before and after, must be the same too. A tolerated failure must
+ * be explained: the stack of the failed slab allocation (a "stacktrace if ptr == 0" trigger on the kmem
  * tracepoints, which report failures too) must show it was made by one of
  * the callers in ft_tolerances[], each of which handles the failure by
  * design (the reason is printed); an unexplained one fails the path and
@@ -351,6 +354,8 @@ static void ft_print_site(const struct ft_site *site)
 /* ---- the paths: prepare, the call, undo a success ---- */
 
 struct ft_ctx {
+	int qfd;
+	const char *qattr;
 	uint32_t h[3];
 	uint32_t graph;
 	uint64_t job;
@@ -371,6 +376,8 @@ struct ft_path {
 	void (*undo)(struct ft_ctx *c);		/* after a success */
 	void (*fini)(struct ft_ctx *c);		/* after the loop */
 	bool netlink;
+	/* state beyond USAGE that a failed call must leave as it was */
+	int (*snap)(struct ft_ctx *c, char *buf, size_t len);
 };
 
 static int ft_prep_region(struct ft_ctx *c)
@@ -563,6 +570,121 @@ static void ft_undo_mmap(struct ft_ctx *c)
 	munmap(c->map, 4096);
 }
 
+/* EXPORT: a dma-buf of the region; undone by closing it. */
+static int ft_call_export(struct ft_ctx *c)
+{
+	struct nnmem_export e;
+	int err;
+
+	memset(&e, 0, sizeof(e));
+	e.handle = c->h[0];
+	e.flags = NNMEM_EXPORT_RDWR | NNMEM_EXPORT_CLOEXEC;
+	e.fd = -1;
+	err = nt_ioctl(ft_fd, NNMEM_IOCTL_EXPORT, &e);
+	if (!err)
+		c->extra_fd = e.fd;
+	return err;
+}
+
+static void ft_undo_export(struct ft_ctx *c)
+{
+	close(c->extra_fd);
+}
+
+/* The live dma-bufs of the device (USAGE), which EXPORT adds to. */
+static int ft_snap_dmabufs(struct ft_ctx *c, char *buf, size_t len)
+{
+	struct nnmem_usage u;
+	int err = nt_usage(ft_fd, &u);
+
+	(void)c;
+	if (!err)
+		snprintf(buf, len, "dmabufs %u", u.dmabufs);
+	return err;
+}
+
+/*
+ * Quota writes (sysfs, root): the attribute is opened before the fault
+ * (open allocates too) and written at offset 0; undone by "max".
+ */
+#define FT_SYSFS	"/sys/class/nnmem/nnmem0/"
+#define FT_QUOTA_UID	"4242"
+
+static int ft_prep_quota(struct ft_ctx *c, const char *attr)
+{
+	char path[128];
+
+	c->qattr = attr;
+	snprintf(path, sizeof(path), FT_SYSFS "%s", attr);
+	c->qfd = open(path, O_RDWR | O_CLOEXEC);
+	return c->qfd < 0 ? -errno : 0;
+}
+
+static int ft_prep_quota_uid(struct ft_ctx *c)
+{
+	return ft_prep_quota(c, "quota_uid");
+}
+
+static int ft_prep_quota_session(struct ft_ctx *c)
+{
+	return ft_prep_quota(c, "quota_session_weight_bytes");
+}
+
+static void ft_fini_quota(struct ft_ctx *c)
+{
+	if (c->qfd > 0)
+		close(c->qfd);
+	c->qfd = 0;
+}
+
+static int ft_quota_write(struct ft_ctx *c, const char *val)
+{
+	ssize_t n = pwrite(c->qfd, val, strlen(val), 0);
+
+	if (n < 0)
+		return -errno;
+	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+}
+
+static int ft_call_quota_uid(struct ft_ctx *c)
+{
+	return ft_quota_write(c, FT_QUOTA_UID " 65536 max\n");
+}
+
+static void ft_undo_quota_uid(struct ft_ctx *c)
+{
+	ft_quota_write(c, FT_QUOTA_UID " max max\n");
+}
+
+static int ft_call_quota_session(struct ft_ctx *c)
+{
+	return ft_quota_write(c, "65536\n");
+}
+
+static void ft_undo_quota_session(struct ft_ctx *c)
+{
+	ft_quota_write(c, "max\n");
+}
+
+/* What the quota attribute reads back: the quotas in force. */
+static int ft_snap_quota(struct ft_ctx *c, char *buf, size_t len)
+{
+	char path[128];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), FT_SYSFS "%s", c->qattr);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
 /* ---- netlink ---- */
 
 struct ft_nlmsg {
@@ -713,28 +835,37 @@ static int ft_call_region_get(struct ft_ctx *c)
 }
 
 static const struct ft_path ft_paths[] = {
-	{ "open", NULL, ft_call_open, ft_undo_open, NULL, false },
-	{ "ALLOC", NULL, ft_call_alloc, ft_undo_alloc, NULL, false },
+	{ "open", NULL, ft_call_open, ft_undo_open, NULL, false, NULL },
+	{ "ALLOC", NULL, ft_call_alloc, ft_undo_alloc, NULL, false, NULL },
 	{ "FREE", ft_prep_region, ft_call_free, ft_undo_free, ft_fini_region,
-	  false },
+	  false, NULL },
 	{ "REGION_INFO", ft_prep_region, ft_call_info, NULL, ft_fini_region,
-	  false },
-	{ "WRITE", ft_prep_region, ft_call_write, NULL, ft_fini_region, false },
-	{ "READ", ft_prep_region, ft_call_read, NULL, ft_fini_region, false },
+	  false, NULL },
+	{ "WRITE", ft_prep_region, ft_call_write, NULL, ft_fini_region, false,
+	  NULL },
+	{ "READ", ft_prep_region, ft_call_read, NULL, ft_fini_region, false,
+	  NULL },
 	{ "GRAPH_CREATE", ft_prep_graph, ft_call_graph_create,
-	  ft_undo_graph_create, ft_fini_graph, false },
+	  ft_undo_graph_create, ft_fini_graph, false, NULL },
 	{ "RUN (sync)", ft_prep_graph, ft_call_run, NULL, ft_fini_graph,
-	  false },
+	  false, NULL },
 	{ "RUN (async)", ft_prep_graph, ft_call_submit, ft_undo_submit,
-	  ft_fini_graph, false },
+	  ft_fini_graph, false, NULL },
 	{ "WAIT", ft_prep_wait, ft_call_wait, ft_undo_wait, ft_fini_wait,
-	  false },
+	  false, NULL },
 	{ "mmap", ft_prep_region, ft_call_mmap, ft_undo_mmap, ft_fini_region,
-	  false },
+	  false, NULL },
 	{ "netlink dev-get", ft_prep_nl, ft_call_dev_get, NULL, ft_fini_nl,
-	  true },
+	  true, NULL },
 	{ "netlink region-get", ft_prep_nl, ft_call_region_get, NULL,
-	  ft_fini_nl, true },
+	  ft_fini_nl, true, NULL },
+	{ "EXPORT", ft_prep_region, ft_call_export, ft_undo_export,
+	  ft_fini_region, false, ft_snap_dmabufs },
+	{ "quota_uid write", ft_prep_quota_uid, ft_call_quota_uid,
+	  ft_undo_quota_uid, ft_fini_quota, false, ft_snap_quota },
+	{ "quota_session_weight_bytes write", ft_prep_quota_session,
+	  ft_call_quota_session, ft_undo_quota_session, ft_fini_quota, false,
+	  ft_snap_quota },
 };
 
 /* The device still works: a region, a write, a read back. */
@@ -757,6 +888,7 @@ static int ft_path_run(const struct ft_path *p, int num)
 {
 	unsigned int n, failures = 0, tolerated = 0, tol[FT_NR_TOL] = { 0 };
 	struct nnmem_usage before, after;
+	char snap_before[512], snap_after[512];
 	struct ft_site site;
 	struct ft_ctx c;
 	char msg[200] = "";
@@ -776,6 +908,13 @@ static int ft_path_run(const struct ft_path *p, int num)
 		if (err) {
 			snprintf(msg, sizeof(msg),
 				 "USAGE before fault %u failed: %s", n,
+				 strerror(-err));
+			break;
+		}
+		if (p->snap && (err = p->snap(&c, snap_before,
+					      sizeof(snap_before)))) {
+			snprintf(msg, sizeof(msg),
+				 "state before fault %u: %s", n,
 				 strerror(-err));
 			break;
 		}
@@ -849,6 +988,21 @@ static int ft_path_run(const struct ft_path *p, int num)
 				 "fault %u: usage changed by the %s", n,
 				 failed ? "failed call" :
 				 "tolerated call and its undo");
+			break;
+		}
+		if (p->snap && (err = p->snap(&c, snap_after,
+					      sizeof(snap_after)))) {
+			snprintf(msg, sizeof(msg),
+				 "state after fault %u: %s", n,
+				 strerror(-err));
+			break;
+		}
+		if (p->snap && strcmp(snap_before, snap_after)) {
+			snprintf(msg, sizeof(msg),
+				 "fault %u: state changed by the %s: \"%.60s\" became \"%.60s\"",
+				 n, failed ? "failed call" :
+				 "tolerated call and its undo", snap_before,
+				 snap_after);
 			break;
 		}
 		if (!ft_usable()) {

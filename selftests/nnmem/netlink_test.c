@@ -435,9 +435,9 @@ static int nlt_dev_get(struct nlt *nl, uint32_t index, struct nlt_dev *d)
 }
 
 struct nlt_region {
-	uint32_t dev, handle, pid, uid, align, kind, graph_refs;
+	uint32_t dev, handle, pid, uid, align, kind, graph_refs, dmabufs;
 	uint64_t session, offset, size, span, res_start, res_size;
-	bool mappable;
+	bool mappable, has_dmabufs;
 	char label[NNMEM_LABEL_LEN + 1];
 };
 
@@ -457,6 +457,8 @@ static void nlt_region_from(const struct nlattr **tb, struct nlt_region *r)
 	r->align = nlt_u32(tb, NNMEM_A_REGION_ALIGN);
 	r->kind = nlt_u32(tb, NNMEM_A_REGION_KIND);
 	r->graph_refs = nlt_u32(tb, NNMEM_A_REGION_GRAPH_REFS);
+	r->dmabufs = nlt_u32(tb, NNMEM_A_REGION_DMABUFS);
+	r->has_dmabufs = tb[NNMEM_A_REGION_DMABUFS];
 	r->offset = nlt_u64(tb, NNMEM_A_REGION_OFFSET);
 	r->size = nlt_u64(tb, NNMEM_A_REGION_SIZE);
 	r->span = nlt_u64(tb, NNMEM_A_REGION_SPAN);
@@ -495,6 +497,86 @@ static const struct nlt_region *nlt_find_label(const struct nlt_regions *rs,
 	for (i = 0; i < rs->n; i++)
 		if (!strcmp(rs->r[i].label, label))
 			return &rs->r[i];
+	return NULL;
+}
+
+/* ---- users ---- */
+
+struct nlt_user {
+	uint32_t dev, uid, regions, sessions;
+	uint64_t weight_bytes, activation_bytes, weight_quota, activation_quota;
+	bool has_weight_quota, has_activation_quota;
+};
+
+struct nlt_users {
+	struct nlt_user u[16];
+	int n;
+};
+
+static void nlt_user_parse(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nlt_users *us = arg;
+	const struct nlattr *tb[NLT_MAX_ATTR];
+	struct nlt_user *u;
+
+	nlt_parse(nlh, tb);
+	if (us->n >= (int)(sizeof(us->u) / sizeof(us->u[0]))) {
+		us->n++;
+		return;
+	}
+	u = &us->u[us->n++];
+	u->dev = nlt_u32(tb, NNMEM_A_USER_DEV_INDEX);
+	u->uid = nlt_u32(tb, NNMEM_A_USER_UID);
+	u->regions = nlt_u32(tb, NNMEM_A_USER_REGIONS);
+	u->sessions = nlt_u32(tb, NNMEM_A_USER_SESSIONS);
+	u->weight_bytes = nlt_u64(tb, NNMEM_A_USER_WEIGHT_BYTES);
+	u->activation_bytes = nlt_u64(tb, NNMEM_A_USER_ACTIVATION_BYTES);
+	u->weight_quota = nlt_u64(tb, NNMEM_A_USER_WEIGHT_QUOTA);
+	u->activation_quota = nlt_u64(tb, NNMEM_A_USER_ACTIVATION_QUOTA);
+	u->has_weight_quota = tb[NNMEM_A_USER_WEIGHT_QUOTA];
+	u->has_activation_quota = tb[NNMEM_A_USER_ACTIVATION_QUOTA];
+}
+
+/* user-get do of (@dev, @uid) into @u. */
+static int nlt_user_get(struct nlt *nl, uint32_t dev, uint32_t uid,
+			struct nlt_user *u)
+{
+	struct nlt_users us = { .n = 0 };
+	struct nlt_msg m;
+	int err;
+
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_USER_GET);
+	nlt_put_u32(&m, NNMEM_A_USER_DEV_INDEX, dev);
+	nlt_put_u32(&m, NNMEM_A_USER_UID, uid);
+	err = nlt_request(nl, &m, nlt_user_parse, &us);
+	if (err)
+		return err;
+	if (us.n != 1)
+		return -ENODATA;
+	*u = us.u[0];
+	return 0;
+}
+
+/* user-get dump, of device @dev if not negative. */
+static int nlt_users(struct nlt *nl, int dev, struct nlt_users *us)
+{
+	struct nlt_msg m;
+
+	us->n = 0;
+	nlt_msg_init(nl, &m, nl->family, NLM_F_DUMP, NNMEM_CMD_USER_GET);
+	if (dev >= 0)
+		nlt_put_u32(&m, NNMEM_A_USER_DEV_INDEX, (uint32_t)dev);
+	return nlt_request(nl, &m, nlt_user_parse, us);
+}
+
+static const struct nlt_user *nlt_find_user(const struct nlt_users *us,
+					    uint32_t dev, uint32_t uid)
+{
+	int i;
+
+	for (i = 0; i < us->n && i < 16; i++)
+		if (us->u[i].dev == dev && us->u[i].uid == uid)
+			return &us->u[i];
 	return NULL;
 }
 
@@ -854,6 +936,18 @@ static int nobody_child(uint64_t root_session, uint32_t root_handle,
 	nlt_put_u32(&m, NNMEM_A_REGION_HANDLE, root_handle);
 	if (nlt_request(&nl, &m, NULL, NULL) != -ENOENT || !nl.extack[0])
 		return 16;
+	/* user-get: only its own uid, whatever root has */
+	{
+		struct nlt_users us;
+		struct nlt_user u;
+
+		if (nlt_users(&nl, -1, &us) || us.n != 1 ||
+		    us.u[0].uid != NLT_NOBODY || us.u[0].regions != 1 ||
+		    us.u[0].weight_bytes != 4096 || us.u[0].sessions != 1)
+			return 19;
+		if (nlt_user_get(&nl, 0, 0, &u) != -ENOENT)
+			return 20;
+	}
 	/* and the events group is CAP_SYS_ADMIN's */
 	grp = nl.events_grp;
 	if (!setsockopt(nl.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp,
@@ -1383,8 +1477,9 @@ TEST_F(nl, netlink_nnmemctl_status_json_parses_and_matches)
 	struct nnmem_usage u;
 	struct nlt_dev d;
 	char cmd[512], *out;
-	uint32_t h1, h2;
-	int status;
+	uint32_t h1, h2, h3;
+	int status, fd1, dfd;
+	struct nnmem_export e;
 
 	if (!ctl)
 		SKIP(return, "nnmemctl not found (set NNMEMCTL)");
@@ -1392,6 +1487,19 @@ TEST_F(nl, netlink_nnmemctl_status_json_parses_and_matches)
 	ASSERT_EQ(0, nt_activation(self->fd, 54321, 0, &h2, NULL));
 	ASSERT_EQ(0, nt_usage(self->fd, &u));
 	ASSERT_EQ(0, nlt_dev_get(&self->nl, 0, &d));
+	/* nnmem1: one region exported twice over (dmabufs, users) */
+	fd1 = nt_open(1);
+	ASSERT_LE(0, fd1);
+	ASSERT_EQ(0, nt_alloc(fd1, 4096, 0, NNMEM_KIND_WEIGHT,
+			      NNMEM_ALLOC_MAPPABLE, "st-exp", &h3, NULL));
+	memset(&e, 0, sizeof(e));
+	e.handle = h3;
+	e.flags = NNMEM_EXPORT_CLOEXEC;
+	e.fd = -1;
+	ASSERT_EQ(0, nt_ioctl(fd1, NNMEM_IOCTL_EXPORT, &e));
+	dfd = e.fd;
+	e.fd = -1;
+	ASSERT_EQ(0, nt_ioctl(fd1, NNMEM_IOCTL_EXPORT, &e));
 
 	snprintf(cmd, sizeof(cmd), "%s status --json", ctl);
 	out = run_capture(cmd, &status);
@@ -1429,8 +1537,34 @@ TEST_F(nl, netlink_nnmemctl_status_json_parses_and_matches)
 	ASSERT_EQ(d.jobs_completed, JSON_U64("jobs_completed"));
 	ASSERT_EQ(d.macs, JSON_U64("macs"));
 	ASSERT_EQ(d.kmem, JSON_U64("kmem"));
+	ASSERT_EQ(0, JSON_U64("dmabufs"));
+	ASSERT_EQ(0, JSON_U64("exported_regions"));
+	/* root's usage of nnmem0 (uid 0, no quota set here) */
+	{
+		json_object *users, *u0, *q;
+
+		ASSERT_TRUE(json_object_object_get_ex(dev0, "users", &users));
+		ASSERT_EQ(1, json_object_array_length(users));
+		u0 = json_object_array_get_idx(users, 0);
+		dev0 = u0;
+		ASSERT_EQ(0, JSON_U64("uid"));
+		ASSERT_EQ(12345, JSON_U64("weight_bytes"));
+		ASSERT_EQ(54321, JSON_U64("activation_bytes"));
+		ASSERT_EQ(2, JSON_U64("regions"));
+		ASSERT_EQ(1, JSON_U64("sessions"));
+		ASSERT_TRUE(json_object_object_get_ex(u0, "weight_quota",
+						      &q));
+		ASSERT_EQ(NULL, q);
+	}
+	dev0 = json_object_array_get_idx(devs, 1);
+	ASSERT_EQ(1, JSON_U64("index"));
+	ASSERT_EQ(2, JSON_U64("dmabufs"));
+	ASSERT_EQ(1, JSON_U64("exported_regions"));
 #undef JSON_U64
 	json_object_put(root);
+	ASSERT_EQ(0, close(dfd));
+	ASSERT_EQ(0, close(e.fd));
+	ASSERT_EQ(0, close(fd1));
 	ASSERT_EQ(0, nt_free(self->fd, h1));
 	ASSERT_EQ(0, nt_free(self->fd, h2));
 }
@@ -1605,6 +1739,142 @@ TEST_F(nl, netlink_nnmemctl_run_device_equals_host)
 		TH_LOG("%s", out);
 	}
 	free(out);
+}
+
+#define NLT_QUOTA_UID	"/sys/class/nnmem/nnmem0/quota_uid"
+
+static int nlt_write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * user-get: root's sessions of nnmem0 with regions of both kinds and a
+ * weight quota; every figure is derived by hand from the requests (a
+ * region that is not mappable spans its size).
+ */
+TEST_F(nl, netlink_user_get_shows_a_uids_usage_quotas_and_sessions)
+{
+	struct nlt_users us;
+	const struct nlt_user *du;
+	struct nlt_user u;
+	uint32_t h1, h2, h3;
+	int fd2;
+
+	if (geteuid())
+		SKIP(return, "needs root for quota_uid");
+	ASSERT_EQ(0, nlt_write_str(NLT_QUOTA_UID, "0 1048576 max\n"));
+	ASSERT_EQ(0, nt_weight(self->fd, 8192, 0, &h1, NULL));
+	ASSERT_EQ(0, nt_weight(self->fd, 100, 0, &h2, NULL));
+	ASSERT_EQ(0, nt_activation(self->fd, 4096, 0, &h3, NULL));
+	fd2 = nt_open(0);
+	ASSERT_LE(0, fd2);
+
+	ASSERT_EQ(0, nlt_user_get(&self->nl, 0, 0, &u));
+	EXPECT_EQ(0, u.dev);
+	EXPECT_EQ(0, u.uid);
+	EXPECT_EQ(8192 + 100, u.weight_bytes);
+	EXPECT_EQ(4096, u.activation_bytes);
+	EXPECT_TRUE(u.has_weight_quota);
+	EXPECT_EQ(1048576, u.weight_quota);
+	EXPECT_FALSE(u.has_activation_quota);
+	EXPECT_EQ(3, u.regions);
+	EXPECT_EQ(2, u.sessions);
+
+	/* the dump has the same entry; nnmem1 has none of uid 0 */
+	ASSERT_EQ(0, nlt_users(&self->nl, -1, &us));
+	du = nlt_find_user(&us, 0, 0);
+	ASSERT_NE(NULL, du);
+	EXPECT_EQ(u.weight_bytes, du->weight_bytes);
+	EXPECT_EQ(u.activation_bytes, du->activation_bytes);
+	EXPECT_EQ(u.weight_quota, du->weight_quota);
+	EXPECT_EQ(u.has_activation_quota, du->has_activation_quota);
+	EXPECT_EQ(u.regions, du->regions);
+	EXPECT_EQ(u.sessions, du->sessions);
+	ASSERT_EQ(0, nlt_users(&self->nl, 1, &us));
+	EXPECT_EQ(NULL, nlt_find_user(&us, 1, 0));
+
+	/* an unknown uid, a dump by uid, an unknown device */
+	EXPECT_EQ(-ENOENT, nlt_user_get(&self->nl, 0, 4242, &u));
+	EXPECT_NE(0, self->nl.extack[0]);
+	{
+		struct nlt_msg m;
+
+		nlt_msg_init(&self->nl, &m, self->nl.family, NLM_F_DUMP,
+			     NNMEM_CMD_USER_GET);
+		nlt_put_u32(&m, NNMEM_A_USER_UID, 0);
+		EXPECT_EQ(-EINVAL, nlt_request(&self->nl, &m, NULL, NULL));
+	}
+	EXPECT_EQ(-ENODEV, nlt_user_get(&self->nl, 99, 0, &u));
+
+	/* freed and unlimited: still listed while a session is open */
+	ASSERT_EQ(0, nt_free(self->fd, h1));
+	ASSERT_EQ(0, nt_free(self->fd, h2));
+	ASSERT_EQ(0, nt_free(self->fd, h3));
+	ASSERT_EQ(0, nlt_write_str(NLT_QUOTA_UID, "0 max max\n"));
+	ASSERT_EQ(0, close(fd2));
+	ASSERT_EQ(0, nlt_user_get(&self->nl, 0, 0, &u));
+	EXPECT_EQ(0, u.weight_bytes);
+	EXPECT_EQ(0, u.activation_bytes);
+	EXPECT_FALSE(u.has_weight_quota);
+	EXPECT_EQ(0, u.regions);
+	EXPECT_EQ(1, u.sessions);
+}
+
+/* region-get: how many dma-bufs hold each region. */
+TEST_F(nl, netlink_region_get_counts_a_regions_dma_bufs)
+{
+	struct nnmem_export e;
+	struct nlt_regions rs;
+	const struct nlt_region *r;
+	uint32_t h;
+	int d1, d2;
+
+	ASSERT_EQ(0, nt_alloc(self->fd, 4096, 0, NNMEM_KIND_WEIGHT,
+			      NNMEM_ALLOC_MAPPABLE, "exp", &h, NULL));
+	ASSERT_EQ(0, nt_alloc(self->fd, 4096, 0, NNMEM_KIND_WEIGHT,
+			      NNMEM_ALLOC_MAPPABLE, "plain", NULL, NULL));
+	ASSERT_EQ(0, nlt_regions(&self->nl, &rs));
+	r = nlt_find_label(&rs, "exp");
+	ASSERT_NE(NULL, r);
+	EXPECT_TRUE(r->has_dmabufs);
+	EXPECT_EQ(0, r->dmabufs);
+
+	memset(&e, 0, sizeof(e));
+	e.handle = h;
+	e.flags = NNMEM_EXPORT_CLOEXEC;
+	e.fd = -1;
+	ASSERT_EQ(0, nt_ioctl(self->fd, NNMEM_IOCTL_EXPORT, &e));
+	d1 = e.fd;
+	e.fd = -1;
+	e.flags = NNMEM_EXPORT_RDWR | NNMEM_EXPORT_CLOEXEC;
+	ASSERT_EQ(0, nt_ioctl(self->fd, NNMEM_IOCTL_EXPORT, &e));
+	d2 = e.fd;
+	ASSERT_EQ(0, nlt_regions(&self->nl, &rs));
+	r = nlt_find_label(&rs, "exp");
+	ASSERT_NE(NULL, r);
+	EXPECT_EQ(2, r->dmabufs);
+	r = nlt_find_label(&rs, "plain");
+	ASSERT_NE(NULL, r);
+	EXPECT_EQ(0, r->dmabufs);
+
+	ASSERT_EQ(0, close(d1));
+	ASSERT_EQ(0, nlt_regions(&self->nl, &rs));
+	r = nlt_find_label(&rs, "exp");
+	ASSERT_NE(NULL, r);
+	EXPECT_EQ(1, r->dmabufs);
+	ASSERT_EQ(0, close(d2));
+	ASSERT_EQ(0, nlt_regions(&self->nl, &rs));
+	r = nlt_find_label(&rs, "exp");
+	ASSERT_NE(NULL, r);
+	EXPECT_EQ(0, r->dmabufs);
 }
 
 TEST_HARNESS_MAIN

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the VM: load_test first (it loads and unloads the module
-# itself), then every other /tests/*_test with the module loaded.
+# itself), then every other /tests/*_test with the module loaded, then
+# large_test (which loads and unloads it itself too).
 # Each test's TAP goes to a file and is printed between markers once the
 # test is done, so kernel messages cannot tear its lines.
 export NNMEM_KO=/lib/modules/nnmem.ko
@@ -28,6 +29,10 @@ run_test() {
 	echo "NNMEM-TEST-END $name rc=$rc seconds=$(( $(cut -d. -f1 /proc/uptime) - t0 ))"
 }
 
+# The suites that load the module themselves, with their own parameters:
+# load_test first; large_test last, after the rmmod, so that its 1 GiB
+# arena and 100,000 regions do not change the memory the others start in.
+selfload="/tests/load_test /tests/large_test"
 if [ -x /tests/load_test ]; then
 	run_test /tests/load_test
 fi
@@ -37,13 +42,17 @@ if ! insmod "$NNMEM_KO" devices=2; then
 fi
 
 for t in /tests/*_test; do
-	[ "$t" = /tests/load_test ] && continue
+	case " $selfload " in *" $t "*) continue ;; esac
 	[ -x "$t" ] || continue
 	run_test "$t"
 done
 
 if ! rmmod nnmem; then
 	echo "NNMEM-RMMOD-FAILED rmmod failed"
+fi
+
+if [ -x /tests/large_test ]; then
+	run_test /tests/large_test
 fi
 
 if [ -e /sys/kernel/debug/kmemleak ]; then

@@ -370,6 +370,7 @@ static void region_parse(struct nlattr **tb, struct nnmemctl_region *r)
 	r->align = get_u32(tb, NNMEM_A_REGION_ALIGN);
 	r->kind = get_u32(tb, NNMEM_A_REGION_KIND);
 	r->graph_refs = get_u32(tb, NNMEM_A_REGION_GRAPH_REFS);
+	r->dmabufs = get_u32(tb, NNMEM_A_REGION_DMABUFS);
 	r->error = (int32_t)get_u32(tb, NNMEM_A_REGION_ERROR);
 	r->mappable = tb[NNMEM_A_REGION_MAPPABLE] != NULL;
 	if (tb[NNMEM_A_REGION_LABEL])
@@ -404,6 +405,49 @@ int nnmemctl_nl_regions(struct nnmemctl_nl *nl, int64_t dev_index,
 		return ret;
 	}
 	*regions = a.items;
+	*count = a.count;
+	return 0;
+}
+
+static int user_add(struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *tb[NNMEM_A_USER_MAX + 1];
+	struct nnmemctl_user *u;
+
+	if (genlmsg_parse(nlh, 0, tb, NNMEM_A_USER_MAX, NULL) < 0 ||
+	    !tb[NNMEM_A_USER_DEV_INDEX] || !tb[NNMEM_A_USER_UID])
+		return -EBADMSG;
+	u = nl_array_add(arg);
+	if (!u)
+		return -ENOMEM;
+	u->dev_index = get_u32(tb, NNMEM_A_USER_DEV_INDEX);
+	u->uid = get_u32(tb, NNMEM_A_USER_UID);
+	u->weight_bytes = get_u64(tb, NNMEM_A_USER_WEIGHT_BYTES);
+	u->activation_bytes = get_u64(tb, NNMEM_A_USER_ACTIVATION_BYTES);
+	u->weight_quota = tb[NNMEM_A_USER_WEIGHT_QUOTA] ?
+			  get_u64(tb, NNMEM_A_USER_WEIGHT_QUOTA) :
+			  NNMEM_QUOTA_NONE;
+	u->activation_quota = tb[NNMEM_A_USER_ACTIVATION_QUOTA] ?
+			      get_u64(tb, NNMEM_A_USER_ACTIVATION_QUOTA) :
+			      NNMEM_QUOTA_NONE;
+	u->regions = get_u32(tb, NNMEM_A_USER_REGIONS);
+	u->sessions = get_u32(tb, NNMEM_A_USER_SESSIONS);
+	return 0;
+}
+
+int nnmemctl_nl_users(struct nnmemctl_nl *nl, struct nnmemctl_user **users,
+		      size_t *count)
+{
+	struct nl_array a = { .size = sizeof(**users) };
+	int ret;
+
+	ret = nl_request(nl, NNMEM_CMD_USER_GET, NLM_F_DUMP, -1, 0, user_add,
+			 &a);
+	if (ret) {
+		free(a.items);
+		return ret;
+	}
+	*users = a.items;
 	*count = a.count;
 	return 0;
 }

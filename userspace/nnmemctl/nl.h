@@ -63,9 +63,22 @@ struct nnmemctl_region {
 	uint32_t align;
 	uint32_t kind;		/* NNMEM_KIND_* */
 	uint32_t graph_refs;
+	uint32_t dmabufs;	/* region-get: live dma-bufs exported from it */
 	int32_t error;
 	bool mappable;
 	char label[NNMEM_LABEL_LEN];
+};
+
+/* One uid on one device (user-get): what its sessions hold, its quotas. */
+struct nnmemctl_user {
+	uint32_t dev_index;
+	uint32_t uid;
+	uint64_t weight_bytes;
+	uint64_t activation_bytes;
+	uint64_t weight_quota;		/* NNMEM_QUOTA_NONE: none */
+	uint64_t activation_quota;
+	uint32_t regions;
+	uint32_t sessions;
 };
 
 /* One event of the "events" group. */
@@ -103,6 +116,9 @@ int nnmemctl_nl_regions(struct nnmemctl_nl *nl, int64_t dev_index,
 			struct nnmemctl_region **regions, size_t *count);
 
 /* Join the "events" group (CAP_SYS_ADMIN: -EPERM otherwise). */
+/* user-get dump, every device; *users is malloc'd. */
+int nnmemctl_nl_users(struct nnmemctl_nl *nl, struct nnmemctl_user **users,
+		      size_t *count);
 int nnmemctl_nl_subscribe(struct nnmemctl_nl *nl);
 /*
  * Receive events and pass each to @fn until @fn returns nonzero (returned),

@@ -5,7 +5,13 @@
  *
  *   {"devices": [{"index": 0, "name": "nnmem0", "arena_size": ..., ...}]}
  *
- * with the dev-get attributes as members (dashes become underscores).
+ * with the dev-get attributes as members (dashes become underscores),
+ * and per device "dmabufs" and "exported_regions" (the region-get dump:
+ * live dma-bufs of its regions, and how many regions they hold) and
+ * "users" (the user-get dump: one object per uid with weight_bytes,
+ * activation_bytes, weight_quota and activation_quota (null for none),
+ * regions and sessions). Without CAP_SYS_ADMIN both dumps show only the
+ * caller's own uid and sessions.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -28,6 +34,83 @@ static int json_add_u64(json_object *o, const char *key, uint64_t v)
 	if (json_object_object_add(o, key, n)) {
 		json_object_put(n);
 		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* What status shows beside dev-get: dma-bufs and users, per device. */
+struct status_extra {
+	struct nnmemctl_region *regions;
+	size_t nregions;
+	struct nnmemctl_user *users;
+	size_t nusers;
+};
+
+static void status_dmabufs(const struct status_extra *x, uint32_t dev,
+			   uint64_t *dmabufs, uint64_t *exported)
+{
+	size_t i;
+
+	*dmabufs = 0;
+	*exported = 0;
+	for (i = 0; i < x->nregions; i++)
+		if (x->regions[i].dev_index == dev &&
+		    x->regions[i].dmabufs) {
+			*dmabufs += x->regions[i].dmabufs;
+			(*exported)++;
+		}
+}
+
+static int json_add_quota(json_object *o, const char *key, uint64_t v)
+{
+	if (v == NNMEM_QUOTA_NONE)
+		return json_object_object_add(o, key, NULL) ? -ENOMEM : 0;
+	return json_add_u64(o, key, v);
+}
+
+static json_object *status_user_json(const struct nnmemctl_user *u)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (json_add_u64(o, "uid", u->uid) ||
+	    json_add_u64(o, "weight_bytes", u->weight_bytes) ||
+	    json_add_u64(o, "activation_bytes", u->activation_bytes) ||
+	    json_add_quota(o, "weight_quota", u->weight_quota) ||
+	    json_add_quota(o, "activation_quota", u->activation_quota) ||
+	    json_add_u64(o, "regions", u->regions) ||
+	    json_add_u64(o, "sessions", u->sessions)) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int status_extra_json(json_object *o, const struct nnmemctl_dev *d,
+			     const struct status_extra *x)
+{
+	json_object *arr, *u;
+	uint64_t dmabufs, exported;
+	size_t i;
+
+	status_dmabufs(x, d->index, &dmabufs, &exported);
+	if (json_add_u64(o, "dmabufs", dmabufs) ||
+	    json_add_u64(o, "exported_regions", exported))
+		return -ENOMEM;
+	arr = json_object_new_array();
+	if (!arr || json_object_object_add(o, "users", arr)) {
+		json_object_put(arr);
+		return -ENOMEM;
+	}
+	for (i = 0; i < x->nusers; i++) {
+		if (x->users[i].dev_index != d->index)
+			continue;
+		u = status_user_json(&x->users[i]);
+		if (!u || json_object_array_add(arr, u)) {
+			json_object_put(u);
+			return -ENOMEM;
+		}
 	}
 	return 0;
 }
@@ -90,7 +173,8 @@ err_put:
 	return NULL;
 }
 
-static int status_json(const struct nnmemctl_dev *devs, size_t count)
+static int status_json(const struct nnmemctl_dev *devs, size_t count,
+		       const struct status_extra *x)
 {
 	json_object *root, *arr, *o;
 	size_t i;
@@ -104,6 +188,10 @@ static int status_json(const struct nnmemctl_dev *devs, size_t count)
 	}
 	for (i = 0; i < count; i++) {
 		o = status_dev_json(&devs[i]);
+		if (o && status_extra_json(o, &devs[i], x)) {
+			json_object_put(o);
+			o = NULL;
+		}
 		if (!o || json_object_array_add(arr, o)) {
 			json_object_put(o);
 			goto out;
@@ -119,7 +207,40 @@ out:
 	return ret;
 }
 
-static void status_text(const struct nnmemctl_dev *devs, size_t count)
+static void status_quota_text(uint64_t q)
+{
+	if (q == NNMEM_QUOTA_NONE)
+		printf("no quota");
+	else
+		printf("quota %" PRIu64, q);
+}
+
+static void status_extra_text(const struct nnmemctl_dev *d,
+			      const struct status_extra *x)
+{
+	uint64_t dmabufs, exported;
+	size_t i;
+
+	status_dmabufs(x, d->index, &dmabufs, &exported);
+	printf("  dmabufs           %12" PRIu64 "  (of %" PRIu64
+	       " exported regions)\n", dmabufs, exported);
+	for (i = 0; i < x->nusers; i++) {
+		const struct nnmemctl_user *u = &x->users[i];
+
+		if (u->dev_index != d->index)
+			continue;
+		printf("  user %-12u weight %" PRIu64 " (", u->uid,
+		       u->weight_bytes);
+		status_quota_text(u->weight_quota);
+		printf("), activation %" PRIu64 " (", u->activation_bytes);
+		status_quota_text(u->activation_quota);
+		printf("), %u regions, %u sessions\n", u->regions,
+		       u->sessions);
+	}
+}
+
+static void status_text(const struct nnmemctl_dev *devs, size_t count,
+			const struct status_extra *x)
 {
 	size_t i;
 
@@ -153,6 +274,7 @@ static void status_text(const struct nnmemctl_dev *devs, size_t count)
 		printf("  busy              %12.3f ms\n", d->busy_ns / 1e6);
 		printf("  kmem              %12" PRIu64 "  (graphs and jobs)\n",
 		       d->kmem);
+		status_extra_text(d, x);
 	}
 }
 
@@ -163,6 +285,7 @@ int nnmemctl_cmd_status(int argc, char **argv,
 		{ "json", no_argument, NULL, 256 },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct status_extra x = { .regions = NULL };
 	struct nnmemctl_dev *devs = NULL;
 	struct nnmemctl_nl *nl = NULL;
 	int opt, json = 0, ret;
@@ -185,18 +308,26 @@ int nnmemctl_cmd_status(int argc, char **argv,
 	if (ret)
 		return nnmemctl_nl_open_failed("status", nl, ret);
 	ret = nnmemctl_nl_devs(nl, &devs, &count);
+	if (!ret)
+		ret = nnmemctl_nl_regions(nl, -1, &x.regions, &x.nregions);
+	if (!ret)
+		ret = nnmemctl_nl_users(nl, &x.users, &x.nusers);
 	if (ret) {
 		fprintf(stderr, "nnmemctl: status: %s\n",
 			nnmemctl_nl_error(nl));
 		nnmemctl_nl_close(nl);
+		free(devs);
+		free(x.regions);
 		return NNMEMCTL_EXIT_FAILED;
 	}
 	nnmemctl_nl_close(nl);
 
 	if (json)
-		ret = status_json(devs, count);
+		ret = status_json(devs, count, &x);
 	else
-		status_text(devs, count);
+		status_text(devs, count, &x);
 	free(devs);
+	free(x.regions);
+	free(x.users);
 	return ret;
 }
