@@ -16,34 +16,6 @@
 #include "kselftest_harness.h"
 #include "nnmem_test.h"
 
-#define NNMEM_MODULE	"nnmem"
-
-static int module_load(const char *params)
-{
-	const char *ko = getenv("NNMEM_KO");
-	int fd, ret;
-
-	if (!ko || !*ko)
-		return -ENOEXEC;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	ret = ret < 0 ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-static int module_unload(void)
-{
-	return syscall(SYS_delete_module, NNMEM_MODULE, O_NONBLOCK) < 0 ?
-	       -errno : 0;
-}
-
-static bool module_loaded(void)
-{
-	return access("/sys/module/" NNMEM_MODULE, F_OK) == 0;
-}
 
 static bool dev_exists(int index)
 {
@@ -81,9 +53,9 @@ static void __attribute__((constructor)) remember_main(void)
 
 static void __attribute__((destructor)) unload_at_exit(void)
 {
-	if (getpid() == main_pid && module_loaded() && module_unload())
+	if (getpid() == main_pid && nt_module_loaded() && nt_module_unload())
 		fprintf(stderr, "# load_test: could not unload %s at exit\n",
-			NNMEM_MODULE);
+			"nnmem");
 }
 
 FIXTURE(mod) {
@@ -100,16 +72,16 @@ FIXTURE_SETUP(mod)
 	ASSERT_EQ(0, access(ko, R_OK)) {
 		TH_LOG("%s: %s", ko, strerror(errno));
 	}
-	ASSERT_FALSE(module_loaded()) {
+	ASSERT_FALSE(nt_module_loaded()) {
 		TH_LOG("%s is loaded; load_test needs it unloaded",
-		       NNMEM_MODULE);
+		       "nnmem");
 	}
 }
 
 FIXTURE_TEARDOWN(mod)
 {
-	if (module_loaded())
-		EXPECT_EQ(0, module_unload());
+	if (nt_module_loaded())
+		EXPECT_EQ(0, nt_module_unload());
 }
 
 static void check_device(struct __test_metadata *_metadata, int index,
@@ -133,8 +105,8 @@ TEST_F(mod, defaults_create_nnmem0_with_4mib_arena_and_unload)
 	struct nnmem_info info;
 	int fd;
 
-	ASSERT_EQ(0, module_load(""));
-	ASSERT_TRUE(module_loaded());
+	ASSERT_EQ(0, nt_module_load(""));
+	ASSERT_TRUE(nt_module_loaded());
 	ASSERT_TRUE(dev_exists(0));
 	ASSERT_FALSE(dev_exists(1));
 	check_device(_metadata, 0, NNMEM_TEST_ARENA_DEFAULT);
@@ -144,8 +116,8 @@ TEST_F(mod, defaults_create_nnmem0_with_4mib_arena_and_unload)
 	ASSERT_EQ(NNMEM_TEST_MAX_REGIONS_DEFAULT, info.max_regions);
 	close(fd);
 
-	ASSERT_EQ(0, module_unload());
-	ASSERT_FALSE(module_loaded());
+	ASSERT_EQ(0, nt_module_unload());
+	ASSERT_FALSE(nt_module_loaded());
 	ASSERT_FALSE(dev_exists(0));
 }
 
@@ -153,22 +125,22 @@ TEST_F(mod, devices_3_creates_nnmem0_to_nnmem2)
 {
 	int i;
 
-	ASSERT_EQ(0, module_load("devices=3"));
+	ASSERT_EQ(0, nt_module_load("devices=3"));
 	for (i = 0; i < 3; i++)
 		check_device(_metadata, i, NNMEM_TEST_ARENA_DEFAULT);
 	ASSERT_FALSE(dev_exists(3));
-	ASSERT_EQ(0, module_unload());
+	ASSERT_EQ(0, nt_module_unload());
 	for (i = 0; i < 3; i++)
 		ASSERT_FALSE(dev_exists(i));
 }
 
 TEST_F(mod, devices_16_is_the_maximum)
 {
-	ASSERT_EQ(0, module_load("devices=16 arena_size=65536"));
+	ASSERT_EQ(0, nt_module_load("devices=16 arena_size=65536"));
 	check_device(_metadata, 0, 65536);
 	check_device(_metadata, 15, 65536);
 	ASSERT_FALSE(dev_exists(16));
-	ASSERT_EQ(0, module_unload());
+	ASSERT_EQ(0, nt_module_unload());
 }
 
 TEST_F(mod, smallest_arena_and_max_regions_are_used)
@@ -176,7 +148,7 @@ TEST_F(mod, smallest_arena_and_max_regions_are_used)
 	struct nnmem_info info;
 	int fd;
 
-	ASSERT_EQ(0, module_load("arena_size=65536 max_regions=2"));
+	ASSERT_EQ(0, nt_module_load("arena_size=65536 max_regions=2"));
 	fd = nt_open(0);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, nt_info(fd, &info));
@@ -187,7 +159,7 @@ TEST_F(mod, smallest_arena_and_max_regions_are_used)
 	ASSERT_EQ(-EMFILE, nt_weight(fd, 1, 0, NULL, NULL));
 	ASSERT_EQ(-EINVAL, nt_weight(fd, 65537, 0, NULL, NULL));
 	close(fd);
-	ASSERT_EQ(0, module_unload());
+	ASSERT_EQ(0, nt_module_unload());
 }
 
 FIXTURE(badparam) {
@@ -228,42 +200,42 @@ FIXTURE_SETUP(badparam)
 	ASSERT_TRUE(ko && *ko) {
 		TH_LOG("NNMEM_KO must name nnmem.ko");
 	}
-	ASSERT_FALSE(module_loaded());
+	ASSERT_FALSE(nt_module_loaded());
 }
 
 FIXTURE_TEARDOWN(badparam)
 {
-	if (module_loaded())
-		EXPECT_EQ(0, module_unload());
+	if (nt_module_loaded())
+		EXPECT_EQ(0, nt_module_unload());
 }
 
 TEST_F(badparam, load_fails_with_einval_and_leaves_nothing)
 {
-	ASSERT_EQ(-EINVAL, module_load(variant->params)) {
+	ASSERT_EQ(-EINVAL, nt_module_load(variant->params)) {
 		TH_LOG("params '%s'", variant->params);
 	}
-	ASSERT_FALSE(module_loaded());
+	ASSERT_FALSE(nt_module_loaded());
 	ASSERT_FALSE(dev_exists(0));
-	ASSERT_EQ(-ENOENT, module_unload());
+	ASSERT_EQ(-ENOENT, nt_module_unload());
 	/* And a good load still works afterwards. */
-	ASSERT_EQ(0, module_load(""));
-	ASSERT_EQ(0, module_unload());
+	ASSERT_EQ(0, nt_module_load(""));
+	ASSERT_EQ(0, nt_module_unload());
 }
 
 TEST_F(mod, unload_refused_with_ewouldblock_while_a_file_is_open)
 {
 	int fd;
 
-	ASSERT_EQ(0, module_load("devices=2"));
+	ASSERT_EQ(0, nt_module_load("devices=2"));
 	fd = nt_open(1);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(-EWOULDBLOCK, module_unload());
-	ASSERT_TRUE(module_loaded());
+	ASSERT_EQ(-EWOULDBLOCK, nt_module_unload());
+	ASSERT_TRUE(nt_module_loaded());
 	/* The open session still works after the refused unload. */
 	ASSERT_EQ(0, nt_weight(fd, 64, 0, NULL, NULL));
 	ASSERT_EQ(0, close(fd));
-	ASSERT_EQ(0, module_unload());
-	ASSERT_FALSE(module_loaded());
+	ASSERT_EQ(0, nt_module_unload());
+	ASSERT_FALSE(nt_module_loaded());
 }
 
 TEST_F(mod, unload_refused_while_a_mapping_outlives_its_file)
@@ -273,7 +245,7 @@ TEST_F(mod, unload_refused_while_a_mapping_outlives_its_file)
 	uint32_t h;
 	int fd;
 
-	ASSERT_EQ(0, module_load(""));
+	ASSERT_EQ(0, nt_module_load(""));
 	fd = nt_open(0);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, nt_alloc(fd, 4096, 0, NNMEM_KIND_WEIGHT,
@@ -283,10 +255,10 @@ TEST_F(mod, unload_refused_while_a_mapping_outlives_its_file)
 		 (off_t)ri.mmap_offset);
 	ASSERT_NE(MAP_FAILED, p);
 	ASSERT_EQ(0, close(fd));
-	ASSERT_EQ(-EWOULDBLOCK, module_unload());
+	ASSERT_EQ(-EWOULDBLOCK, nt_module_unload());
 	p[0] = 1;
 	ASSERT_EQ(0, munmap(p, ri.span));
-	ASSERT_EQ(0, module_unload());
+	ASSERT_EQ(0, nt_module_unload());
 }
 
 /*
@@ -308,7 +280,7 @@ TEST_F_TIMEOUT(mod, load_unload_loop_with_open_files_mappings_and_killed_holders
 	char c;
 
 	for (round = 0; round < 12; round++) {
-		ASSERT_EQ(0, module_load("devices=2"));
+		ASSERT_EQ(0, nt_module_load("devices=2"));
 		fd = nt_open(0);
 		ASSERT_LE(0, fd);
 		fd1 = nt_open(1);
@@ -331,13 +303,13 @@ TEST_F_TIMEOUT(mod, load_unload_loop_with_open_files_mappings_and_killed_holders
 		case 1:		/* an open file with a region */
 			ASSERT_EQ(0, munmap(p, ri.span));
 			ASSERT_EQ(0, close(fd));
-			ASSERT_EQ(-EWOULDBLOCK, module_unload());
+			ASSERT_EQ(-EWOULDBLOCK, nt_module_unload());
 			ASSERT_EQ(0, close(fd1));
 			break;
 		case 2:		/* a mapping that outlived its file */
 			ASSERT_EQ(0, close(fd));
 			ASSERT_EQ(0, close(fd1));
-			ASSERT_EQ(-EWOULDBLOCK, module_unload());
+			ASSERT_EQ(-EWOULDBLOCK, nt_module_unload());
 			ASSERT_EQ((unsigned char)round, p[ri.span - 1]);
 			ASSERT_EQ(0, munmap(p, ri.span));
 			break;
@@ -360,16 +332,16 @@ TEST_F_TIMEOUT(mod, load_unload_loop_with_open_files_mappings_and_killed_holders
 			ASSERT_EQ(0, munmap(p, ri.span));
 			ASSERT_EQ(0, close(fd));
 			ASSERT_EQ(0, close(fd1));
-			ASSERT_EQ(-EWOULDBLOCK, module_unload());
+			ASSERT_EQ(-EWOULDBLOCK, nt_module_unload());
 			ASSERT_EQ(0, kill(child, SIGKILL));
 			ASSERT_EQ(child, waitpid(child, &status, 0));
 			ASSERT_TRUE(WIFSIGNALED(status));
 			break;
 		}
-		ASSERT_EQ(0, module_unload()) {
+		ASSERT_EQ(0, nt_module_unload()) {
 			TH_LOG("round %d", round);
 		}
-		ASSERT_FALSE(module_loaded());
+		ASSERT_FALSE(nt_module_loaded());
 		ASSERT_FALSE(dev_exists(0));
 	}
 }
@@ -416,8 +388,8 @@ TEST_F(mod, arena_of_64mib_needs_cma_and_says_so)
 		/* No CMA: the page allocator cannot give 64 MiB at once. */
 		kmsg = kmsg_open_at_end();
 		ASSERT_LE(0, kmsg);
-		ASSERT_EQ(-ENOMEM, module_load("arena_size=67108864"));
-		ASSERT_FALSE(module_loaded());
+		ASSERT_EQ(-ENOMEM, nt_module_load("arena_size=67108864"));
+		ASSERT_FALSE(nt_module_loaded());
 		ASSERT_TRUE(kmsg_contains(kmsg, "cma=")) {
 			TH_LOG("no kernel message mentioning cma=");
 		}
@@ -427,7 +399,7 @@ TEST_F(mod, arena_of_64mib_needs_cma_and_says_so)
 
 	/* CMA present (debug kernel booted with cma=): it must work. */
 	TH_LOG("CmaTotal %lu kB", cma_kb);
-	ASSERT_EQ(0, module_load("arena_size=67108864"));
+	ASSERT_EQ(0, nt_module_load("arena_size=67108864"));
 	fd = nt_open(0);
 	ASSERT_LE(0, fd);
 	{
@@ -458,7 +430,7 @@ TEST_F(mod, arena_of_64mib_needs_cma_and_says_so)
 		free(out);
 	}
 	close(fd);
-	ASSERT_EQ(0, module_unload());
+	ASSERT_EQ(0, nt_module_unload());
 }
 
 TEST_HARNESS_MAIN

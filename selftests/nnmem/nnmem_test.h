@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -355,6 +356,38 @@ static inline int nt_file_write_u64(const char *path, uint64_t v)
 
 	snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)v);
 	return nt_file_write(path, buf);
+}
+
+/*
+ * Load the module under test ($NNMEM_KO, set by the rig) with @params:
+ * 0 or -errno (-ENOEXEC without $NNMEM_KO). For the suites that load and
+ * unload it themselves.
+ */
+static inline int nt_module_load(const char *params)
+{
+	const char *ko = getenv("NNMEM_KO");
+	int fd, ret;
+
+	if (!ko || !*ko)
+		return -ENOEXEC;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = (int)syscall(SYS_finit_module, fd, params, 0);
+	ret = ret < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static inline int nt_module_unload(void)
+{
+	return syscall(SYS_delete_module, "nnmem", O_NONBLOCK) < 0 ?
+	       -errno : 0;
+}
+
+static inline bool nt_module_loaded(void)
+{
+	return access("/sys/module/nnmem", F_OK) == 0;
 }
 
 /* The module parameter choosing the kernel path of new graphs. */
