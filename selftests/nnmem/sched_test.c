@@ -385,7 +385,7 @@ struct sample {
 	long long queued;	/* jobs_queued just before the RUN */
 	/* from the trace: */
 	uint64_t start, end;	/* when the job started and ended */
-	unsigned int overtook;	/* flood jobs started after tq, before it */
+	unsigned int overtook;	/* flood jobs that ended after tq, before it */
 };
 
 #define MAX_SAMPLES	400
@@ -403,7 +403,7 @@ struct flood_result {
 /*
  * Finds each sample's job in the trace (in order: the light session's are
  * those of the lower session id, as it was opened before the flood's) and
- * counts the flood jobs that started between its tq and its start.
+ * counts the flood jobs that ended between its tq and its start.
  */
 static int trace_samples(struct flood_result *res, struct tev *ev, int n)
 {
@@ -445,8 +445,9 @@ static int trace_samples(struct flood_result *res, struct tev *ev, int n)
 			continue;
 		s->start = ev[k].ns;
 		s->overtook = 0;
+		/* the one running at tq counts: it ran while the job waited */
 		for (j = k - 1; j >= 0 && ev[j].ns > s->tq; j--)
-			s->overtook += !ev[j].light && !ev[j].end;
+			s->overtook += !ev[j].light && ev[j].end;
 		for (j = k + 1; j < n && !(ev[j].light && ev[j].end); j++)
 			;
 		if (j == n)
@@ -610,14 +611,14 @@ TEST_F(sched, sched_attribute_is_fair_by_default_and_takes_fair_or_fifo)
 }
 
 /*
- * A sample's latency, t0 to its job's end, over one flood job (the median
- * period of the worker's flood jobs, start to the next job's start: the
- * run and the worker's handover) plus its own run.
+ * A sample's latency, tq (its job queued) to its job's end, over one
+ * flood job (the median period of the worker's flood jobs, start to the
+ * next job's start: the run and the worker's handover) plus its own run.
  */
 static double sample_ratio(const struct flood_result *res,
 			   const struct sample *s)
 {
-	return (double)(s->end - s->t0) /
+	return (double)(s->end - s->tq) /
 	       (double)(res->f_period + (s->end - s->start));
 }
 
@@ -638,22 +639,24 @@ static int cmp_double(const void *a, const void *b)
  * machine is shared: single flood jobs were seen taking 100 times their
  * median):
  *
- * - exactly: in every sample, no flood job started between tq (just after
- *   the RUN returned: the job is queued) and the light job's start. (A
- *   plain round-robin that let the flooder go once more gives 1 in
- *   nearly every sample, fifo 30 or more.)
- * - as a ratio of durations: a sample's latency, t0 (just before the RUN)
- *   to the light job's end, over "one flood job plus its own": the flood
- *   jobs' median period (start to the next flood job's start, so the
- *   worker's handover between two jobs counts as the flood job's, as it
- *   does in the latency) plus the light job's run. Asserted on the median
- *   sample at 1.0: t0 falls at a random point of the running job, so the
- *   median is about 0.5 plus the light job's share; the rest is the
- *   tolerance for the RUN's syscall and the light session's own
- *   preemption, while a host hiccup (tens of milliseconds, seen) moves
- *   single samples, not the median. Behind one more flood job the median
- *   is about 1.5; behind the flood (fifo), 30 or more. p90 and max are
- *   logged.
+ * - exactly: in every sample, at most one flood job ended between tq
+ *   (just after the RUN returned: the job is queued) and the light job's
+ *   start: the one running when it was queued (or, if the light job's
+ *   previous run had just ended and the worker had not picked the next
+ *   one yet, the one it picks then: the session served last goes
+ *   behind the others). A plain round-robin that let the flooder go once
+ *   more gives 2 in nearly every sample, fifo 30 or more.
+ * - as a ratio of durations: a sample's latency, tq to the light job's
+ *   end, over "one flood job plus its own": the flood jobs' median period
+ *   (start to the next flood job's start, so the worker's handover between
+ *   two jobs counts as the flood job's, as it does in the latency) plus
+ *   the light job's run. Asserted on the median sample at 1.0: tq falls
+ *   at a random point of the running job, so the median is about 0.5
+ *   plus the light job's share; the rest is the tolerance for the
+ *   handover to the light job, while a host hiccup (tens of milliseconds,
+ *   seen) moves single samples, not the median. Behind one more flood job
+ *   the median is about 1.5; behind the flood (fifo), 30 or more. p90,
+ *   max and the median time from t0 (before the RUN) to tq are logged.
  */
 TEST_F_TIMEOUT(sched, fair_single_job_waits_at_most_one_flood_job, 600)
 {
@@ -671,15 +674,19 @@ TEST_F_TIMEOUT(sched, fair_single_job_waits_at_most_one_flood_job, 600)
 		if (res->smp[i].overtook > most)
 			most = res->smp[i].overtook;
 		seen += res->smp[i].overtook > 0;
-		q[i] = sample_ratio(res, &res->smp[i]);
+		q[i] = (double)(res->smp[i].tq - res->smp[i].t0);
 	}
 	qsort(q, res->nr, sizeof(*q), cmp_double);
-	TH_LOG("fair: %u samples; flood job median %llu us (period %llu us), max %llu us; flood jobs overtaking: at most %u, in %u samples; latency over (flood job + own): p50 %.2f, p90 %.2f, max %.2f",
+	TH_LOG("fair: t0 to tq (the RUN): median %.0f us", q[res->nr / 2] / 1e3);
+	for (i = 0; i < res->nr; i++)
+		q[i] = sample_ratio(res, &res->smp[i]);
+	qsort(q, res->nr, sizeof(*q), cmp_double);
+	TH_LOG("fair: %u samples; flood job median %llu us (period %llu us), max %llu us; flood jobs ended while it waited: at most %u, 1 or more in %u samples; latency over (flood job + own): p50 %.2f, p90 %.2f, max %.2f",
 	       res->nr, (unsigned long long)res->f_med / 1000,
 	       (unsigned long long)res->f_period / 1000,
 	       (unsigned long long)res->f_max / 1000, most, seen,
 	       q[res->nr / 2], q[res->nr * 9 / 10], q[res->nr - 1]);
-	EXPECT_EQ(0, most);
+	EXPECT_GE(1, most);
 	EXPECT_GE(1.0, q[res->nr / 2]);
 	free(q);
 	free(res);
@@ -688,7 +695,7 @@ TEST_F_TIMEOUT(sched, fair_single_job_waits_at_most_one_flood_job, 600)
 /*
  * Fifo: the same job waits behind every job queued before it (at least
  * 32 flood jobs, the sample's precondition): at least 30 flood jobs
- * start between its tq and its start (2 may have started before tq),
+ * end between its tq and its start (2 may have ended before tq),
  * and its latency is at least 16 flood jobs (half of 32: even if those it
  * waits for were the shortest).
  */
@@ -703,7 +710,7 @@ TEST_F_TIMEOUT(sched, fifo_single_job_waits_behind_the_flood, 600)
 	for (i = 0; i < res->nr; i++) {
 		const struct sample *s = &res->smp[i];
 
-		TH_LOG("fifo: latency %.2f (flood job + own), flood job median %llu us; %lld queued before, %u overtook",
+		TH_LOG("fifo: latency %.2f (flood job + own), flood job median %llu us; %lld queued before, %u ended while it waited",
 		       sample_ratio(res, s),
 		       (unsigned long long)res->f_med / 1000, s->queued,
 		       s->overtook);
