@@ -9,7 +9,7 @@
  *   nnmem_device.sessions_lock  ->  nnmem_session.regions xa_lock
  *   nnmem_session.job_lock  ->  nnmem_session.jobs xa_lock
  *   nnmem_session.job_lock  ->  nnmem_session.job_wq's lock (wake_up_all())
- *   nnmem_session.job_lock  ->  workqueue pool lock (cancel_work())
+ *   nnmem_session.job_lock  ->  nnmem_sched.lock (nnmem_job.h)
  *   a dma-buf's dma_resv lock  ->  nnmem_dmabuf.lock (nnmem_dmabuf.c)
  *
  * nnmem_device.lock is a mutex and a leaf: nothing is copied to or from user
@@ -26,9 +26,10 @@
  * region or graph reference is dropped under them. The regions xa_lock
  * also protects every region's busy count and is taken on its own.
  *
- * The job worker (one ordered workqueue per device) takes only job_lock,
- * and only to change a job's state. No lock is held while it runs the
- * kernels, and none across cancel_work_sync(), which waits for it.
+ * The job worker (one work item per device) takes nnmem_sched.lock to
+ * pick the next job and job_lock only to change a job's state, never one
+ * inside the other. It holds exec_lock, and no other lock, while it runs
+ * the kernels.
  */
 #ifndef __NNMEM_DRV_H__
 #define __NNMEM_DRV_H__
@@ -100,7 +101,9 @@ struct nnmem_job_stats {
  *	(nnmem_session_kmem_charge(); under @lock, like the session counters)
  * @quota: arena quotas and the charges against them (nnmem_quota.c;
  *	under @lock)
- * @wq: ordered workqueue running the jobs of all sessions, FIFO
+ * @wq: ordered workqueue of @sched's worker
+ * @sched: the queue of the jobs of all sessions and its policy
+ *	(nnmem_job.h)
  * @exec_lock: see the declaration (nnmem_job.c)
  * @stats: job counters
  * @sessions_lock: see the declaration
@@ -128,6 +131,7 @@ struct nnmem_device {
 	u64 kmem;
 	struct nnmem_quota quota;
 	struct workqueue_struct *wq;
+	struct nnmem_sched *sched;
 	struct mutex exec_lock; /* held while a job runs: worker or inline sync RUN */
 	struct nnmem_job_stats stats;
 	struct mutex sessions_lock; /* protects sessions, nr_sessions, session ids */

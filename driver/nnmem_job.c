@@ -2,9 +2,24 @@
 /*
  * nnmem jobs: RUN, WAIT, CANCEL and the worker.
  *
- * Each device has one ordered workqueue: jobs of all its sessions run one
- * at a time, in submission order. A job holds a reference to its graph
- * (so to its regions, which stay busy) until it is reaped.
+ * Each device has one queue of jobs and one worker (nnmem_sched, a work
+ * item on an ordered workqueue) that runs them one at a time. Each
+ * session queues its jobs in its own list, in submission order; the
+ * device's policy (sysfs attribute "sched") says which session's job the
+ * worker takes next:
+ *
+ * - fair (the default): round-robin across the sessions with queued
+ *   jobs. The session just served is parked until the worker takes the
+ *   next job, so a session whose first job is queued while another's
+ *   runs goes next: a session that floods the queue delays another's job
+ *   by the one job of it that runs, not more.
+ * - fifo: the oldest queued job of any session (the order before fair
+ *   scheduling came; kept to compare against).
+ *
+ * The worker takes one job per run of its work item and queues the item
+ * again while jobs are queued: bounded work per item, and a job queued
+ * meanwhile competes for the next turn. A job holds a reference to its
+ * graph (so to its regions, which stay busy) until it is reaped.
  *
  * A sync RUN on an idle device (no job queued, none running) runs the job
  * itself, in the caller's context, under the device's exec_lock, which
@@ -53,6 +68,8 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -219,14 +236,72 @@ static void nnmem_job_run_locked(struct nnmem_job *job)
 	nnmem_event_send(ev);
 }
 
+/*
+ * Takes @job off its session's queue and the device's FIFO; takes the
+ * session off the round-robin if that was its last queued job.
+ */
+static void nnmem_sched_unlink(struct nnmem_sched *sc, struct nnmem_job *job)
+{
+	struct nnmem_session *s = job->s;
+
+	lockdep_assert_held(&sc->lock);
+	list_del_init(&job->qnode);
+	list_del_init(&job->fnode);
+	if (list_empty(&s->queue))
+		list_del_init(&s->sched_node);
+}
+
+/*
+ * The next job to run, taken off the queue, or NULL if none is queued.
+ * Its session is parked: it goes back to the round-robin's tail (if it
+ * has jobs left) only at the next pick, behind the sessions whose jobs
+ * were queued while this one ran.
+ */
+static struct nnmem_job *nnmem_sched_pick(struct nnmem_sched *sc)
+{
+	struct nnmem_session *s = sc->parked;
+	struct nnmem_job *job;
+
+	lockdep_assert_held(&sc->lock);
+	if (s && !list_empty(&s->queue))
+		list_add_tail(&s->sched_node, &sc->active);
+	sc->parked = NULL;
+	if (list_empty(&sc->fifo))
+		return NULL;
+	if (sc->policy == NNMEM_SCHED_FIFO) {
+		job = list_first_entry(&sc->fifo, struct nnmem_job, fnode);
+	} else {
+		s = list_first_entry(&sc->active, struct nnmem_session,
+				     sched_node);
+		job = list_first_entry(&s->queue, struct nnmem_job, qnode);
+	}
+	nnmem_sched_unlink(sc, job);
+	list_del_init(&job->s->sched_node);
+	sc->parked = job->s;
+	return job;
+}
+
+/* The worker: runs the next job, if any, and comes back for more. */
 static void nnmem_job_work(struct work_struct *work)
 {
-	struct nnmem_job *job = container_of(work, struct nnmem_job, work);
-	struct nnmem_device *ndev = job->s->ndev;
+	struct nnmem_sched *sc = container_of(work, struct nnmem_sched, work);
+	struct nnmem_device *ndev = sc->ndev;
+	struct nnmem_job *job;
+	bool more;
 
 	mutex_lock(&ndev->exec_lock);
-	nnmem_job_run_locked(job);
+	spin_lock(&sc->lock);
+	job = nnmem_sched_pick(sc);
+	spin_unlock(&sc->lock);
+	if (job)
+		nnmem_job_run_locked(job);
 	mutex_unlock(&ndev->exec_lock);
+
+	spin_lock(&sc->lock);
+	more = !list_empty(&sc->fifo);
+	spin_unlock(&sc->lock);
+	if (more)
+		queue_work(ndev->wq, &sc->work);
 }
 
 /*
@@ -288,13 +363,12 @@ static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 		nnmem_session_kmem_uncharge(s, charge);
 		return ERR_PTR(ret);
 	}
-	if (sync) {
-		INIT_WORK_ONSTACK(&job->work, nnmem_job_work);
-	} else {
-		INIT_WORK(&job->work, nnmem_job_work);
+	if (!sync) {
 		job->async = true;
 		job->node_ns = job->times;
 	}
+	INIT_LIST_HEAD(&job->qnode);
+	INIT_LIST_HEAD(&job->fnode);
 	job->s = s;
 	job->graph = g;
 	job->state = NNMEM_JOB_QUEUED;
@@ -317,40 +391,43 @@ static void nnmem_job_destroy(struct nnmem_job *job)
 	nnmem_session_kmem_uncharge(s, nnmem_kmem_job(job->node_count));
 	if (job->async)
 		kfree(job);
-	else
-		destroy_work_on_stack(&job->work);
 }
 
 static void nnmem_job_queue(struct nnmem_job *job)
 {
-	struct nnmem_device *ndev = job->s->ndev;
+	struct nnmem_session *s = job->s;
+	struct nnmem_device *ndev = s->ndev;
+	struct nnmem_sched *sc = ndev->sched;
 
 	atomic64_inc(&ndev->stats.queued);
-	queue_work(ndev->wq, &job->work);
+	spin_lock(&sc->lock);
+	if (list_empty(&s->queue) && sc->parked != s)
+		list_add_tail(&s->sched_node, &sc->active);
+	list_add_tail(&job->qnode, &s->queue);
+	list_add_tail(&job->fnode, &sc->fifo);
+	spin_unlock(&sc->lock);
+	queue_work(ndev->wq, &sc->work);
 }
 
 /*
- * Cancels a queued or running job and waits until the worker is done with
- * it; afterwards the job is DONE. Sleeps (uninterruptibly) at most until
- * the worker's next cancel check.
+ * Takes a cancelled job off the queue if the worker has not taken it yet:
+ * true if it did (the job is the caller's to finish).
  */
-static void nnmem_job_stop(struct nnmem_job *job)
+static bool nnmem_job_unqueue(struct nnmem_job *job)
 {
 	struct nnmem_session *s = job->s;
-	struct nnmem_event *ev;
+	struct nnmem_sched *sc = s->ndev->sched;
+	bool queued;
 
-	spin_lock(&s->job_lock);
-	WRITE_ONCE(job->cancel, true);
-	spin_unlock(&s->job_lock);
-	if (!cancel_work_sync(&job->work))
-		return;
-	/* It was still queued: the worker never saw it. */
-	atomic64_dec(&s->ndev->stats.queued);
-	spin_lock(&s->job_lock);
-	nnmem_job_finish_locked(job, -ECANCELED);
-	ev = nnmem_event_job(s, job, NNMEM_EV_JOB_FINISH);
-	spin_unlock(&s->job_lock);
-	nnmem_event_send(ev);
+	lockdep_assert_held(&s->job_lock);
+	spin_lock(&sc->lock);
+	queued = !list_empty(&job->qnode);
+	if (queued)
+		nnmem_sched_unlink(sc, job);
+	spin_unlock(&sc->lock);
+	if (queued)
+		atomic64_dec(&s->ndev->stats.queued);
+	return queued;
 }
 
 static bool nnmem_job_done(struct nnmem_job *job)
@@ -362,6 +439,33 @@ static bool nnmem_job_done(struct nnmem_job *job)
 	done = job->state == NNMEM_JOB_DONE;
 	spin_unlock(&s->job_lock);
 	return done;
+}
+
+/*
+ * Cancels a queued or running job and waits until the worker is done with
+ * it; afterwards the job is DONE. Sleeps (uninterruptibly) at most until
+ * the worker's next cancel check.
+ */
+static void nnmem_job_stop(struct nnmem_job *job)
+{
+	struct nnmem_session *s = job->s;
+	struct nnmem_event *ev = NULL;
+	bool dequeued = false;
+
+	spin_lock(&s->job_lock);
+	WRITE_ONCE(job->cancel, true);
+	if (job->state == NNMEM_JOB_QUEUED)
+		dequeued = nnmem_job_unqueue(job);
+	if (dequeued) {
+		/* The worker never saw it. */
+		nnmem_job_finish_locked(job, -ECANCELED);
+		ev = nnmem_event_job(s, job, NNMEM_EV_JOB_FINISH);
+	}
+	spin_unlock(&s->job_lock);
+	if (dequeued)
+		nnmem_event_send(ev);
+	else
+		wait_event(s->job_wq, nnmem_job_done(job));
 }
 
 /**
@@ -630,9 +734,9 @@ int nnmem_job_cancel_ioctl(struct nnmem_session *s, void *data,
 		ret = -EALREADY;
 	} else {
 		WRITE_ONCE(job->cancel, true);
-		/* Does not sleep; true only if the worker never picks it. */
+		/* true only if the worker never picks it */
 		dequeued = job->state == NNMEM_JOB_QUEUED &&
-			   cancel_work(&job->work);
+			   nnmem_job_unqueue(job);
 		if (dequeued) {
 			nnmem_job_finish_locked(job, -ECANCELED);
 			ev = nnmem_event_job(s, job, NNMEM_EV_JOB_FINISH);
@@ -640,10 +744,8 @@ int nnmem_job_cancel_ioctl(struct nnmem_session *s, void *data,
 	}
 	spin_unlock(&s->job_lock);
 
-	if (dequeued) {
-		atomic64_dec(&s->ndev->stats.queued);
+	if (dequeued)
 		nnmem_event_send(ev);
-	}
 	return ret;
 }
 
@@ -667,6 +769,12 @@ void nnmem_job_session_fini(struct nnmem_session *s)
 		spin_unlock(&s->job_lock);
 		nnmem_job_destroy(job);
 	}
+	/* Its jobs are all off the queue: forget it was served last. */
+	spin_lock(&s->ndev->sched->lock);
+	WARN_ON(!list_empty(&s->queue) || !list_empty(&s->sched_node));
+	if (s->ndev->sched->parked == s)
+		s->ndev->sched->parked = NULL;
+	spin_unlock(&s->ndev->sched->lock);
 }
 
 /**
@@ -677,9 +785,25 @@ void nnmem_job_session_fini(struct nnmem_session *s)
  */
 int nnmem_job_device_init(struct nnmem_device *ndev)
 {
-	mutex_init(&ndev->exec_lock);
+	struct nnmem_sched *sc;
+
+	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
+	if (!sc)
+		return -ENOMEM;
+	sc->ndev = ndev;
+	spin_lock_init(&sc->lock);
+	INIT_LIST_HEAD(&sc->active);
+	INIT_LIST_HEAD(&sc->fifo);
+	sc->policy = NNMEM_SCHED_FAIR;
+	INIT_WORK(&sc->work, nnmem_job_work);
 	ndev->wq = alloc_ordered_workqueue(NNMEM_NAME "%u", 0, ndev->index);
-	return ndev->wq ? 0 : -ENOMEM;
+	if (!ndev->wq) {
+		kfree(sc);
+		return -ENOMEM;
+	}
+	mutex_init(&ndev->exec_lock);
+	ndev->sched = sc;
+	return 0;
 }
 
 /**
@@ -690,6 +814,57 @@ void nnmem_job_device_fini(struct nnmem_device *ndev)
 {
 	WARN_ON(atomic64_read(&ndev->stats.queued) ||
 		atomic64_read(&ndev->stats.running));
+	/* drains the worker, which queues itself only while jobs are queued */
 	destroy_workqueue(ndev->wq);
+	WARN_ON(!list_empty(&ndev->sched->fifo) ||
+		!list_empty(&ndev->sched->active));
+	kfree(ndev->sched);
+	ndev->sched = NULL;
 	mutex_destroy(&ndev->exec_lock);
+}
+
+static const char * const nnmem_sched_names[] = {
+	[NNMEM_SCHED_FAIR] = "fair",
+	[NNMEM_SCHED_FIFO] = "fifo",
+};
+
+/**
+ * nnmem_job_sched_show - the device's scheduling policy, for sysfs
+ * @ndev: the device
+ * @buf: sysfs' page
+ *
+ * Return: the bytes written: "fair\n" or "fifo\n".
+ */
+ssize_t nnmem_job_sched_show(struct nnmem_device *ndev, char *buf)
+{
+	enum nnmem_sched_policy p;
+
+	spin_lock(&ndev->sched->lock);
+	p = ndev->sched->policy;
+	spin_unlock(&ndev->sched->lock);
+	return sysfs_emit(buf, "%s\n", nnmem_sched_names[p]);
+}
+
+/**
+ * nnmem_job_sched_store - set the device's scheduling policy, from sysfs
+ * @ndev: the device
+ * @buf: "fair" or "fifo", a newline allowed
+ * @count: its length
+ *
+ * Jobs already queued stay queued; the worker's next pick follows the new
+ * policy (every queue is kept in both orders).
+ *
+ * Return: @count, or -EINVAL for any other value (nothing changes).
+ */
+ssize_t nnmem_job_sched_store(struct nnmem_device *ndev, const char *buf,
+			      size_t count)
+{
+	int p = sysfs_match_string(nnmem_sched_names, buf);
+
+	if (p < 0)
+		return -EINVAL;
+	spin_lock(&ndev->sched->lock);
+	ndev->sched->policy = p;
+	spin_unlock(&ndev->sched->lock);
+	return count;
 }

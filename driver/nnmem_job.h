@@ -5,6 +5,8 @@
 #ifndef __NNMEM_JOB_H__
 #define __NNMEM_JOB_H__
 
+#include <linux/list.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
 
@@ -24,14 +26,17 @@ struct nnmem_graph;
 struct nnmem_session;
 
 enum nnmem_job_state {
-	NNMEM_JOB_QUEUED,	/* on the workqueue, not started */
+	NNMEM_JOB_QUEUED,	/* on the device's queue, not started */
 	NNMEM_JOB_RUNNING,	/* the worker executes it */
 	NNMEM_JOB_DONE,		/* finished; result valid until reaped */
 };
 
 /**
  * struct nnmem_job - one run of a graph
- * @work: the worker's item on &nnmem_device.wq
+ * @qnode: link in its session's queue, empty once the worker took it or
+ *	it was taken off (under &nnmem_sched.lock)
+ * @fnode: link in &nnmem_sched.fifo, empty like @qnode (under
+ *	&nnmem_sched.lock)
  * @s: the session (outlives the job: release waits for every job)
  * @graph: the graph run, referenced until the job is freed
  * @id: the session's id for an async job, 0 for a sync one
@@ -55,7 +60,8 @@ enum nnmem_job_state {
  * @s->job_lock; readers look at them only after seeing DONE under it.
  */
 struct nnmem_job {
-	struct work_struct work;
+	struct list_head qnode;
+	struct list_head fnode;
 	struct nnmem_session *s;
 	struct nnmem_graph *graph;
 	u32 id;
@@ -71,6 +77,44 @@ struct nnmem_job {
 	u64 times[];
 };
 
+/* The order in which a device's worker takes queued jobs. */
+enum nnmem_sched_policy {
+	NNMEM_SCHED_FAIR,	/* round-robin across sessions, FIFO in each */
+	NNMEM_SCHED_FIFO,	/* submission order across all sessions */
+};
+
+/**
+ * struct nnmem_sched - a device's queue of jobs and its worker
+ * @ndev: the device
+ * @lock: protects @active, @fifo, @parked, @policy, every session's
+ *	queue and sched_node, and every queued job's qnode and fnode
+ * @active: sessions with queued jobs, in round-robin order (the head is
+ *	served next), but for @parked
+ * @fifo: every queued job of the device, in submission order
+ * @parked: the session served last, off @active (even if it has more
+ *	jobs queued) until the worker takes the next job: a session that
+ *	gets jobs queued meanwhile goes before it. NULL if none, or once that
+ *	session is released.
+ * @policy: &enum nnmem_sched_policy
+ * @work: the worker: runs one job, then queues itself again while jobs
+ *	are queued (on &nnmem_device.wq, ordered: one run at a time)
+ *
+ * A session is on @active if and only if its queue is not empty and it
+ * is not @parked.
+ */
+struct nnmem_sched {
+	struct nnmem_device *ndev;
+	spinlock_t lock; /* see above */
+	struct list_head active;
+	struct list_head fifo;
+	struct nnmem_session *parked;
+	enum nnmem_sched_policy policy;
+	struct work_struct work;
+};
+
+ssize_t nnmem_job_sched_show(struct nnmem_device *ndev, char *buf);
+ssize_t nnmem_job_sched_store(struct nnmem_device *ndev, const char *buf,
+			      size_t count);
 int nnmem_job_run_ioctl(struct nnmem_session *s, void *data,
 			struct nnmem_ioctl_ctx *ctx);
 void nnmem_job_run_commit(struct nnmem_session *s, void *data,

@@ -168,6 +168,8 @@ int nnmem_session_open(struct inode *inode, struct file *file)
 	xa_init_flags(&s->jobs, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	spin_lock_init(&s->job_lock);
 	init_waitqueue_head(&s->job_wq);
+	INIT_LIST_HEAD(&s->queue);
+	INIT_LIST_HEAD(&s->sched_node);
 	s->uid = file->f_cred->uid;
 	s->quota = nnmem_quota_acct_new(ndev, from_kuid(&init_user_ns,
 							current_euid()));

@@ -41,6 +41,10 @@
  * @job_wq: woken whenever a job of the session finishes
  * @nr_jobs: unreaped jobs, sync ones included (under @job_lock)
  * @nr_done: finished, unreaped async jobs, for poll() (under @job_lock)
+ * @queue: its queued jobs, in submission order (under the device's
+ *	&nnmem_sched.lock)
+ * @sched_node: link in &nnmem_sched.active, empty when off it (under
+ *	&nnmem_sched.lock)
  * @node: link in @ndev->sessions (under @ndev->sessions_lock)
  * @id: the number of opens of any nnmem device since load, this one
  *	included: unique per load, ascending along @ndev->sessions, and 64
@@ -65,6 +69,8 @@ struct nnmem_session {
 	wait_queue_head_t job_wq;
 	u32 nr_jobs;
 	u32 nr_done;
+	struct list_head queue;
+	struct list_head sched_node;
 	struct list_head node;
 	u64 id;
 	kuid_t uid;

@@ -4,7 +4,9 @@
  * /sys/class/nnmem/nnmemN/, one decimal value and a newline each; and
  * hwm_reset (root, write-only): writing 1 restarts weight_hwm and
  * activation_hwm from the bytes in use now; and the arena quotas
- * (quota_session_*_bytes, quota_uid; see nnmem_quota.c).
+ * (quota_session_*_bytes, quota_uid; see nnmem_quota.c); and sched (root
+ * writes, all read): the job scheduling policy, "fair" or "fifo" (see
+ * nnmem_job.c).
  *
  * Every read takes a fresh nnmem_device_stats(), the fill netlink's
  * dev-get uses too, so both interfaces always agree. Each file is exact
@@ -20,6 +22,7 @@
 #include <linux/sysfs.h>
 
 #include "nnmem_drv.h"
+#include "nnmem_job.h"
 #include "nnmem_quota.h"
 #include "nnmem_sysfs.h"
 
@@ -133,6 +136,19 @@ static ssize_t quota_uid_store(struct device *dev,
 /* root only, reads included: it shows every user's usage */
 static DEVICE_ATTR_ADMIN_RW(quota_uid);
 
+static ssize_t sched_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return nnmem_job_sched_show(dev_get_drvdata(dev), buf);
+}
+
+static ssize_t sched_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	return nnmem_job_sched_store(dev_get_drvdata(dev), buf, count);
+}
+static DEVICE_ATTR_RW(sched);
+
 static struct attribute *nnmem_dev_attrs[] = {
 	&dev_attr_arena_size.attr,
 	&dev_attr_weight_bytes.attr,
@@ -157,6 +173,7 @@ static struct attribute *nnmem_dev_attrs[] = {
 	&dev_attr_quota_session_weight_bytes.attr.attr,
 	&dev_attr_quota_session_activation_bytes.attr.attr,
 	&dev_attr_quota_uid.attr,
+	&dev_attr_sched.attr,
 	NULL
 };
 

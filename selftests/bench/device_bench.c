@@ -38,6 +38,11 @@
  *      fast_path=0, every node on the reference kernels, which needs
  *      root) against nnmem_net_run_host() in this process, medians of
  *      interleaved runs; every output must equal TFLM's.
+ *  (f) scheduling: the sync RUN latency of a light session (a 64-MAC
+ *      graph) beside a process flooding the device (64 jobs of a 1x16x16
+ *      x16 3x3 conv always queued), under the sched policies fifo and
+ *      fair (sysfs, needs root) in the same run; medians and p90 as
+ *      multiples of a flood job, and fifo's median over fair's.
  *
  * Output is TAP: the figures are "#" comment lines; the results are the
  * correctness checks only (device output equals userspace output, offsets
@@ -58,6 +63,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nnmem/libnnmem.h>
@@ -1632,6 +1640,210 @@ out:
 	free(want);
 }
 
+/* ------------------------------------------------- (f) scheduling */
+
+#define SCHED_WINDOW		64	/* NNMEM_SESSION_MAX_JOBS */
+#define SCHED_MAX_SAMPLES	4096
+#define SCHED_FLOOD_DUR		65536
+
+/* What the flooding child shares with the bench (MAP_SHARED). */
+struct sched_flood {
+	int ready, stop, err;
+	uint32_t n;
+	uint64_t dur[SCHED_FLOOD_DUR];
+};
+
+/* A 3x3 conv, 1xHxHxC -> C, on @g; graph in *@graph. */
+static int sched_graph(struct gk *g, uint32_t h, uint32_t c, uint32_t *graph)
+{
+	struct gk_conv_spec s;
+	int node;
+
+	memset(&s, 0, sizeof(s));
+	s.n = 1;
+	s.h = h;
+	s.w = h;
+	s.c = c;
+	s.oc = c;
+	s.kh = c > 8 ? 3 : 1;
+	s.kw = s.kh;
+	s.pad_top = s.pad_bottom = s.pad_left = s.pad_right = s.kh / 2;
+	s.f_lo = -8;
+	s.f_hi = 8;
+	s.shift_lo = -10;
+	s.shift_hi = -9;
+	s.seed = 31;
+	s.input = -1;
+	return conv_setup(g, &s, &node, graph);
+}
+
+/* The flooder: keeps SCHED_WINDOW jobs queued until told to stop. */
+static void sched_flood_child(int index, struct sched_flood *f)
+{
+	uint64_t ring[SCHED_WINDOW];
+	uint32_t head = 0, out = 0, graph;
+	struct nnmem_wait w;
+	struct gk g;
+	int fd, err;
+
+	fd = nt_open(index);
+	if (fd < 0)
+		_exit(1);
+	gk_init(&g, fd);
+	err = sched_graph(&g, 16, 16, &graph);
+	while (!err && out < SCHED_WINDOW) {
+		err = nt_submit(fd, graph, &ring[out]);
+		out++;
+	}
+	__atomic_store_n(&f->ready, 1, __ATOMIC_RELEASE);
+	while (!err && !__atomic_load_n(&f->stop, __ATOMIC_ACQUIRE)) {
+		err = nt_wait(fd, ring[head], NNMEM_WAIT_FOREVER, &w);
+		if (!err)
+			err = w.status;
+		if (err)
+			break;
+		if (f->n < SCHED_FLOOD_DUR)
+			f->dur[f->n++] = w.duration_ns;
+		err = nt_submit(fd, graph, &ring[head]);
+		head = (head + 1) % SCHED_WINDOW;
+	}
+	f->err = err;
+	_exit(err ? 1 : 0);	/* the close cancels what is still queued */
+}
+
+static int sched_policy_set(int index, const char *policy)
+{
+	char path[64];
+	FILE *fp;
+	int err;
+
+	snprintf(path, sizeof(path), "/sys/class/nnmem/nnmem%d/sched", index);
+	fp = fopen(path, "w");
+	if (!fp)
+		return -errno;
+	err = fputs(policy, fp) < 0 ? -EIO : 0;
+	if (fclose(fp) && !err)
+		err = -errno;
+	return err;
+}
+
+struct sched_result {
+	size_t n;
+	uint64_t med, p90, flood_med;
+};
+
+/*
+ * Under @policy: light sync RUNs of @graph on @fd for about @secs beside
+ * a flooding child. Returns 0 or a negative errno.
+ */
+static int sched_measure(int index, int fd, uint32_t graph,
+			 const char *policy, double secs, uint64_t *v,
+			 struct sched_result *r)
+{
+	struct sched_flood *f;
+	uint64_t start, t0, limit = (uint64_t)(secs * 1e9);
+	int err, status;
+	pid_t pid;
+
+	memset(r, 0, sizeof(*r));
+	err = sched_policy_set(index, policy);
+	if (err)
+		return err;
+	f = mmap(NULL, sizeof(*f), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (f == MAP_FAILED)
+		return -ENOMEM;
+	memset(f, 0, sizeof(*f));
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		munmap(f, sizeof(*f));
+		return -errno;
+	}
+	if (pid == 0)
+		sched_flood_child(index, f);
+	start = nt_now_ns();
+	while (!__atomic_load_n(&f->ready, __ATOMIC_ACQUIRE) &&
+	       nt_now_ns() - start < 60 * 1000000000ULL)
+		usleep(1000);
+	start = nt_now_ns();
+	while (!err && f->ready && r->n < SCHED_MAX_SAMPLES &&
+	       (r->n < 10 || nt_now_ns() - start < limit)) {
+		t0 = nt_now_ns();
+		err = nt_run(fd, graph, NULL);
+		v[r->n++] = nt_now_ns() - t0;
+	}
+	__atomic_store_n(&f->stop, 1, __ATOMIC_RELEASE);
+	if (waitpid(pid, &status, 0) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status))
+		err = err ? err : (f->err ? f->err : -ECHILD);
+	if (!f->ready)
+		err = err ? err : -ETIMEDOUT;
+	r->med = median(v, r->n);
+	r->p90 = percentile(v, r->n, 90);
+	r->flood_med = median(f->dur, f->n);
+	munmap(f, sizeof(*f));
+	return err;
+}
+
+static void sched_section(int index, double secs)
+{
+	static const char *const policies[] = { "fifo", "fair" };
+	struct sched_result r[2];
+	uint64_t *v = calloc(SCHED_MAX_SAMPLES, sizeof(*v));
+	uint32_t graph = 0;
+	unsigned int k;
+	int fd, err;
+	struct gk g;
+
+	if (!v) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	fd = nt_open(index);
+	if (fd < 0) {
+		err = fd;
+		goto fail;
+	}
+	gk_init(&g, fd);
+	/* the light job: a 1x1x1x8 input through a 1x1 conv, 64 MACs */
+	err = sched_graph(&g, 1, 8, &graph);
+	for (k = 0; !err && k < 2; k++)
+		err = sched_measure(index, fd, graph, policies[k], secs, v,
+				    &r[k]);
+	sched_policy_set(index, "fair");
+	if (graph)
+		nt_graph_destroy(fd, graph);
+	gk_fini(&g);
+	close(fd);
+	if (err)
+		goto fail;
+	free(v);
+	tap(true, "scheduling: every light RUN and flood job succeeded under "
+	    "fifo and fair");
+	printf("# (f) sync RUN latency of a light session (64 MACs) beside a "
+	       "flooding one (64 jobs\n#     of 590 k MACs queued), in "
+	       "flood jobs (the flood's median job time)\n");
+	printf("# %-6s %8s %12s %12s %12s %10s %10s\n", "policy", "samples",
+	       "flood job", "median", "p90", "median/", "p90/");
+	printf("# %-6s %8s %12s %12s %12s %10s %10s\n", "", "", "", "", "",
+	       "flood job", "flood job");
+	for (k = 0; k < 2; k++)
+		printf("# %-6s %8zu %9.1f us %9.1f us %9.1f us %9.2fx %9.2fx\n",
+		       policies[k], r[k].n, r[k].flood_med / 1e3,
+		       r[k].med / 1e3, r[k].p90 / 1e3,
+		       ratio((double)r[k].med, (double)r[k].flood_med),
+		       ratio((double)r[k].p90, (double)r[k].flood_med));
+	printf("# fifo's median latency over fair's: %.1fx\n",
+	       ratio((double)r[0].med, (double)r[1].med));
+	fflush(stdout);
+	return;
+fail:
+	free(v);
+	loud("scheduling: %s", strerror(-err));
+	tap(false, "scheduling: %s", strerror(-err));
+}
+
 int main(int argc, char **argv)
 {
 	const char *models = getenv("NNMEM_MODELS");
@@ -1694,11 +1906,11 @@ int main(int argc, char **argv)
 	}
 	/*
 	 * One result per conv shape, one for the round trips, one per count,
-	 * one for zeroing, one for ResNet-8.
+	 * one for zeroing, one for ResNet-8, one for scheduling.
 	 */
 	printf("1..%zu\n",
 	       ARRAY_SIZE(conv_cases) + 1 + ARRAY_SIZE(alloc_lives) +
-	       ARRAY_SIZE(tiny_lives) + 2);
+	       ARRAY_SIZE(tiny_lives) + 3);
 	conv_section(fd, reps);
 	rt_section(fd, secs);
 	close(fd);
@@ -1707,6 +1919,7 @@ int main(int argc, char **argv)
 	alloc_section(index, secs, tiny_lives, ARRAY_SIZE(tiny_lives), true);
 	zero_section(index, secs);
 	net_section(index, net_reps, models);
+	sched_section(index, secs);
 
 	if (tap_failed)
 		printf("# *** %u correctness check(s) FAILED: the figures above "
