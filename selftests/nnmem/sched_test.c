@@ -49,67 +49,25 @@ static const uint32_t conv_sizes[][2] = {
 /* A counter of /sys/class/nnmem/nnmem0/, or -1 if it cannot be read. */
 static long long dev_stat(const char *name)
 {
-	char path[128], buf[32];
-	ssize_t n;
-	int fd;
+	char path[128];
+	uint64_t v;
 
 	snprintf(path, sizeof(path), SYSFS_DEV0 "%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	return strtoll(buf, NULL, 10);
+	return nt_file_read_u64(path, &v) ? -1 : (long long)v;
 }
 
 /* Writes @val to the sched attribute: 0 or -errno. */
 static int sched_set(const char *val)
 {
-	ssize_t n;
-	int fd;
-
-	fd = open(SCHED_PATH, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
+	return nt_file_write(SCHED_PATH, val);
 }
 
 /* Reads the sched attribute into @buf (its newline kept): 0 or -errno. */
 static int sched_get(char *buf, size_t len)
 {
-	ssize_t n;
-	int fd;
+	ssize_t n = nt_file_read(SCHED_PATH, buf, len);
 
-	fd = open(SCHED_PATH, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	return 0;
-}
-
-/* Writes @val to @path: 0 or -errno. */
-static int write_file(const char *path, const char *val)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY | O_TRUNC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
+	return n < 0 ? (int)n : 0;
 }
 
 /*
@@ -152,7 +110,7 @@ static int trace_begin(void)
 		return -errno;
 	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++) {
 		snprintf(path, sizeof(path), TRACEFS "/%s", w[i][0]);
-		err = write_file(path, w[i][1]);
+		err = nt_file_write(path, w[i][1]);
 		if (err)
 			return err;
 	}
@@ -171,7 +129,7 @@ static int trace_end(struct tev **ev)
 	int n = 0, max = 0, fd;
 	ssize_t r;
 
-	write_file(TRACEFS "/tracing_on", "0");
+	nt_file_write(TRACEFS "/tracing_on", "0");
 	*ev = NULL;
 	if (!buf)
 		return -ENOMEM;
@@ -184,11 +142,11 @@ static int trace_end(struct tev **ev)
 		len += (size_t)r;
 	close(fd);
 	buf[len] = 0;
-	write_file(TRACEFS "/events/nnmem/nnmem_job_start/enable", "0");
-	write_file(TRACEFS "/events/nnmem/nnmem_job_end/enable", "0");
-	write_file(TRACEFS "/trace", "");
-	write_file(TRACEFS "/trace_clock", "local");
-	write_file(TRACEFS "/tracing_on", "1");
+	nt_file_write(TRACEFS "/events/nnmem/nnmem_job_start/enable", "0");
+	nt_file_write(TRACEFS "/events/nnmem/nnmem_job_end/enable", "0");
+	nt_file_write(TRACEFS "/trace", "");
+	nt_file_write(TRACEFS "/trace_clock", "local");
+	nt_file_write(TRACEFS "/tracing_on", "1");
 	if (len == cap) {
 		free(buf);
 		return -EFBIG;
