@@ -232,6 +232,7 @@ static void nnmem_dmabuf_free(struct nnmem_dmabuf *nb)
 	}
 	mutex_lock(&ndev->lock);
 	r->map_count--;
+	r->exports--;
 	ndev->dmabufs--;
 	mutex_unlock(&ndev->lock);
 	nnmem_region_put(r);
@@ -322,6 +323,7 @@ int nnmem_dmabuf_export_ioctl(struct nnmem_session *s, void *data,
 		goto err_put_fd;
 	}
 	r->map_count++;
+	r->exports++;	/* pins it: compaction leaves it in place */
 	ndev->dmabufs++;
 	mutex_unlock(&ndev->lock);
 	if (nb->writable) {

@@ -62,12 +62,17 @@ extern unsigned int nnmem_max_regions;
  * @deferred: handle is gone while mapped, counted in the device's
  *	deferred_* (under @ndev->lock)
  * @busy: graphs using the region; FREE fails with -EBUSY while nonzero
- *	(under the owning session's regions xa_lock)
+ *	(under the owning session's regions xa_lock); pins it (compaction)
+ * @exports: live dma-bufs of it (under @ndev->lock); pins it
+ * @mapping: the address_space its mappings are in, once mapped (under
+ *	@ndev->lock): compaction unmaps them there before it moves the region
  * @quota: the account its span is charged to, from ALLOC until the span
  *	goes back to the arena (a reference, see nnmem_quota.c)
  *
- * Everything but @ref, @map_count, @wmaps, @wgen, @unlinked, @deferred and
- * @busy is fixed once allocated.
+ * Everything but @ar, @ref, @map_count, @wmaps, @wgen, @unlinked,
+ * @deferred, @busy, @exports and @mapping is fixed once allocated. @ar
+ * (the offset) changes only under @ndev->lock with @ndev->compact_rwsem
+ * held for writing (nnmem_compact.c); read it under either.
  */
 struct nnmem_region {
 	struct nnmem_arena_region ar;
@@ -86,6 +91,8 @@ struct nnmem_region {
 	bool unlinked;
 	bool deferred;
 	unsigned int busy;
+	unsigned int exports;
+	struct address_space *mapping;
 	struct nnmem_quota_acct *quota;
 };
 
