@@ -955,12 +955,13 @@ nnmem_arena_compact_step(struct nnmem_arena *arena,
  * @arg: passed to @pinned
  * @mv: filled in with the move made
  *
- * Visits regions until one changes offset, and updates the bookkeeping
- * for that move at once (free extents, padding, counters, boundaries):
- * the arena already shows the region at @mv->to, and the caller copies
- * its @mv->size bytes from @mv->from there (the ranges may overlap, as
- * for memmove()) before anything else uses them. A region that only takes
- * the free bytes next to it as padding, without moving, is not reported.
+ * Visits regions until one changes, and updates the bookkeeping for that
+ * change at once (free extents, padding, counters, boundaries): the arena
+ * already shows the region at @mv->to, and the caller copies its
+ * @mv->size bytes from @mv->from there (the ranges may overlap, as for
+ * memmove()) before anything else uses them. A region that only takes the
+ * free bytes next to it as padding, without moving, is reported too
+ * (@mv->from == @mv->to): its reservation grew from @mv->old_res_size.
  * Never allocates; each call visits each region at most once, and all
  * calls of one compaction together visit each region at most once.
  *
@@ -974,7 +975,7 @@ int nnmem_arena_compact_next(struct nnmem_arena *arena,
 {
 	struct nnmem_arena_region *r;
 	struct nnmem_arena_extent *e;
-	u64 from;
+	u64 from, res_size;
 
 	while (c->kinds) {
 		r = nnmem_arena_compact_step(arena, c);
@@ -988,6 +989,7 @@ int nnmem_arena_compact_next(struct nnmem_arena *arena,
 		if (pinned && pinned(r, arg))
 			continue;
 		from = r->offset;
+		res_size = r->res_size;
 		if (r->kind == NNMEM_ARENA_WEIGHT) {
 			e = nnmem_arena_link_free(r->link.prev);
 			if (!e)
@@ -999,12 +1001,13 @@ int nnmem_arena_compact_next(struct nnmem_arena *arena,
 				continue;
 			nnmem_arena_slide_up(arena, r, e);
 		}
-		if (r->offset == from)
+		if (r->offset == from && r->res_size == res_size)
 			continue;
 		mv->r = r;
 		mv->from = from;
 		mv->to = r->offset;
 		mv->size = r->size;
+		mv->old_res_size = res_size;
 		return 1;
 	}
 	return 0;

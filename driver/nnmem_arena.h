@@ -168,17 +168,21 @@ struct nnmem_arena_compact {
 };
 
 /**
- * struct nnmem_arena_move - one region moved by compaction
+ * struct nnmem_arena_move - one region changed by compaction
  * @r: the region (its @offset is already @to)
  * @from: offset its bytes are at now
- * @to: offset they must be copied to (the ranges may overlap)
+ * @to: offset they must be copied to (the ranges may overlap); equal to
+ *	@from when only the reservation changed
  * @size: bytes to copy (the region's @size)
+ * @old_res_size: the region's @res_size before (the padding it reserves
+ *	may change even when it does not move)
  */
 struct nnmem_arena_move {
 	struct nnmem_arena_region *r;
 	u64 from;
 	u64 to;
 	u64 size;
+	u64 old_res_size;
 };
 
 void nnmem_arena_compact_start(struct nnmem_arena_compact *c, u32 kinds);

@@ -116,7 +116,15 @@ int nnmem_compact_run(struct nnmem_device *ndev, u32 kinds,
 					NULL, &mv)) {
 		struct nnmem_region *r =
 			container_of(mv.r, struct nnmem_region, ar);
+		/* its padding may have changed: count it where it is counted */
+		u64 grown = r->ar.res_size - mv.old_res_size;
 
+		if (!r->unlinked)
+			r->session->bytes += grown;
+		else if (r->deferred)
+			ndev->deferred_bytes += grown;
+		if (mv.from == mv.to)
+			continue;
 		if (r->mapping)
 			unmap_mapping_range(r->mapping,
 					    (loff_t)r->handle <<

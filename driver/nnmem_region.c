@@ -242,6 +242,7 @@ int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
 		return -ENOMEM;
 	kref_init(&r->ref);
 	r->ndev = ndev;
+	r->session = s;
 	r->kind = a->kind;
 	r->flags = a->flags;
 	r->align = a->align ? a->align : NNMEM_ALIGN_DEFAULT;

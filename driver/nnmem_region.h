@@ -43,6 +43,8 @@ extern unsigned int nnmem_max_regions;
  * @ref: one for the session's handle, one per mapping, one per ioctl using
  *	it; the last put gives the span back to the arena
  * @ndev: device whose arena holds it
+ * @session: the session whose handle it is; valid while !@unlinked (read
+ *	under @ndev->lock): compaction re-counts its bytes there
  * @handle: handle it was given (stale once the handle is freed); handles
  *	are given cyclically from 1 to %NNMEM_REGION_HANDLE_MAX
  * @kind: %NNMEM_KIND_*
@@ -78,6 +80,7 @@ struct nnmem_region {
 	struct nnmem_arena_region ar;
 	struct kref ref;
 	struct nnmem_device *ndev;
+	struct nnmem_session *session;
 	u32 handle;
 	u32 kind;
 	u32 flags;

@@ -1720,20 +1720,30 @@ static bool pin_by_owner(const struct nnmem_arena_region *r, void *arg)
 static int compact_all(struct nnmem_arena *arena, u32 kinds, u8 *mem,
 		       long *moves)
 {
+	struct nnmem_arena_usage u0, u1;
 	struct nnmem_arena_compact c;
 	struct nnmem_arena_move mv;
+	u64 grown = 0;
 
 	*moves = 0;
+	nnmem_arena_usage(arena, &u0);
 	nnmem_arena_compact_start(&c, kinds);
 	while (nnmem_arena_compact_next(arena, &c, pin_by_owner, NULL, &mv)) {
 		CHECK_OK(nnmem_arena_check(arena));
+		/* what the caller must re-count: reservations changed */
+		grown += mv.r->res_size - mv.old_res_size;
 		CHECK_EQ(mv.r->offset, mv.to);
-		CHECK(mv.from != mv.to);
+		CHECK(mv.from != mv.to || mv.old_res_size != mv.r->res_size);
+		if (mv.from == mv.to)
+			continue;
 		if (mem)
 			memmove(mem + mv.to, mem + mv.from, mv.size);
 		(*moves)++;
 	}
 	CHECK_OK(nnmem_arena_check(arena));
+	nnmem_arena_usage(arena, &u1);
+	CHECK_EQ(u1.weight_bytes + u1.activation_bytes,
+		 u0.weight_bytes + u0.activation_bytes + grown);
 	return 0;
 }
 
