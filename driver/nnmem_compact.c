@@ -45,9 +45,13 @@
 #include <linux/sizes.h>
 #include <linux/string.h>
 #include <linux/nnmem.h>
+#include <linux/nnmem_nl.h>
+#include <net/genetlink.h>
 
 #include "nnmem_compact.h"
 #include "nnmem_drv.h"
+#include "nnmem_event.h"
+#include "nnmem_nl_gen.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
 
@@ -85,10 +89,44 @@ static void nnmem_compact_copy(struct nnmem_device *ndev, u64 to, u64 from,
 	}
 }
 
+/* The compact-ntf of one compaction, or NULL if nobody listens. */
+static struct nnmem_event *
+nnmem_compact_event(struct nnmem_device *ndev, u32 kinds, bool automatic,
+		    const struct nnmem_compact_result *res, int status)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = nnmem_nl_event_new(5 * nla_total_size(sizeof(u32)) +
+				 3 * nla_total_size_64bit(sizeof(u64)) +
+				 nla_total_size(0));
+	if (!skb)
+		return NULL;
+	hdr = genlmsg_put(skb, 0, 0, &nnmem_nl_family, 0,
+			  NNMEM_CMD_COMPACT_NTF);
+	if (!hdr ||
+	    nla_put_u32(skb, NNMEM_A_COMPACT_EVENT, NNMEM_EVENT_TYPE_COMPACT) ||
+	    nla_put_u32(skb, NNMEM_A_COMPACT_DEV_INDEX, ndev->index) ||
+	    nla_put_u32(skb, NNMEM_A_COMPACT_KINDS, kinds) ||
+	    nla_put_u32(skb, NNMEM_A_COMPACT_REGIONS, res->regions) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_COMPACT_BYTES, res->bytes,
+			      NNMEM_A_COMPACT_PAD) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_COMPACT_LARGEST_FREE,
+			      res->largest_free, NNMEM_A_COMPACT_PAD) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_COMPACT_FREE_BYTES,
+			      res->free_bytes, NNMEM_A_COMPACT_PAD) ||
+	    nla_put_s32(skb, NNMEM_A_COMPACT_STATUS, status) ||
+	    (automatic && nla_put_flag(skb, NNMEM_A_COMPACT_AUTO)))
+		return nnmem_nl_event_done(skb, -EMSGSIZE);
+	genlmsg_end(skb, hdr);
+	return nnmem_nl_event_done(skb, 0);
+}
+
 /**
  * nnmem_compact_run - compact a device's arena
  * @ndev: the device
  * @kinds: %NNMEM_COMPACT_WEIGHTS and/or %NNMEM_COMPACT_ACTIVATIONS
+ * @automatic: an ALLOC asked (sysfs auto_compact), for the event
  * @res: filled in (also on -EINTR, with what moved), or NULL
  *
  * Sleeps; takes compact_rwsem and the device lock (the caller holds
@@ -97,7 +135,7 @@ static void nnmem_compact_copy(struct nnmem_device *ndev, u64 to, u64 from,
  * Return: 0, or -EINTR if a signal stopped it (before or between moves).
  */
 int nnmem_compact_run(struct nnmem_device *ndev, u32 kinds,
-		      struct nnmem_compact_result *res)
+		      bool automatic, struct nnmem_compact_result *res)
 {
 	struct nnmem_compact_result out = { 0 };
 	struct nnmem_arena_usage usage;
@@ -144,9 +182,8 @@ int nnmem_compact_run(struct nnmem_device *ndev, u32 kinds,
 
 	out.largest_free = usage.largest_free;
 	out.free_bytes = usage.free_bytes;
-	if (out.regions)
-		pr_debug("nnmem%u: compacted %u regions, %llu bytes\n",
-			 ndev->index, out.regions, out.bytes);
+	nnmem_event_send(nnmem_compact_event(ndev, kinds, automatic, &out,
+					     ret));
 	if (res)
 		*res = out;
 	return ret;
@@ -192,7 +229,7 @@ int nnmem_compact_ioctl(struct nnmem_session *s, void *data,
 		return -EINVAL;
 	if (!kinds)
 		kinds = NNMEM_COMPACT_VALID_KINDS;
-	ret = nnmem_compact_run(s->ndev, kinds, &res);
+	ret = nnmem_compact_run(s->ndev, kinds, false, &res);
 	if (ret)
 		return ret;
 	cp->regions_moved = res.regions;

@@ -27,7 +27,7 @@ struct nnmem_compact_result {
 };
 
 int nnmem_compact_run(struct nnmem_device *ndev, u32 kinds,
-		      struct nnmem_compact_result *res);
+		      bool automatic, struct nnmem_compact_result *res);
 bool nnmem_compact_would_fit_locked(struct nnmem_device *ndev, u64 size);
 int nnmem_compact_ioctl(struct nnmem_session *s, void *data,
 			struct nnmem_ioctl_ctx *ctx);

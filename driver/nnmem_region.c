@@ -277,7 +277,8 @@ int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
 								     r->span)) {
 			/* fragmented: compact once (sysfs auto_compact) */
 			mutex_unlock(&ndev->lock);
-			nnmem_compact_run(ndev, NNMEM_COMPACT_VALID_KINDS, NULL);
+			nnmem_compact_run(ndev, NNMEM_COMPACT_VALID_KINDS, true,
+					  NULL);
 			mutex_lock(&ndev->lock);
 			ret = nnmem_arena_alloc(&ndev->arena, &r->ar, akind,
 						r->span, r->align);

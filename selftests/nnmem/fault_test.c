@@ -7,7 +7,7 @@
  * failslab and fail_page_alloc are set to fail GFP_KERNEL allocations of
  * any order, silently (verbose 0), only where fail-nth says. Then for each
  * path (open, ALLOC, FREE, REGION_INFO, WRITE, READ, GRAPH_CREATE, sync
- * RUN, async RUN, WAIT, mmap, netlink dev-get and region-get) the call is
+ * RUN, async RUN, WAIT, mmap, COMPACT, netlink dev-get and region-get) the call is
  * made with /proc/thread-self/fail-nth = 1, 2, 3, ... until the n-th
  * allocation point is no longer reached (the call ran with no failure).
  * Each call that met a failure must either fail with -ENOMEM (netlink:
@@ -563,6 +563,59 @@ static void ft_undo_mmap(struct ft_ctx *c)
 	munmap(c->map, 4096);
 }
 
+/*
+ * COMPACT of a mapped region with a hole below it: the call moves it.
+ * Compaction allocates nothing, so no fault is expected to be reached
+ * (if one were, the usage check would catch a partial move); the call
+ * checks what moved through the mapping and READ (-EIO if it differs).
+ */
+static int ft_prep_compact(struct ft_ctx *c)
+{
+	int err;
+
+	err = nt_weight(ft_fd, 8192, 4096, &c->h[1], NULL);
+	if (!err)
+		err = nt_alloc(ft_fd, 4096, 0, NNMEM_KIND_WEIGHT,
+			       NNMEM_ALLOC_MAPPABLE, "compact", &c->h[0],
+			       NULL);
+	if (err)
+		return err;
+	c->map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ft_fd,
+		      (off_t)c->h[0] << 32);
+	if (c->map == MAP_FAILED)
+		return -errno;
+	nt_pattern(c->map, 4096, 9);
+	return nt_free(ft_fd, c->h[1]);
+}
+
+static int ft_call_compact(struct ft_ctx *c)
+{
+	struct nnmem_compact cp;
+	uint8_t want[4096];
+	int err;
+
+	memset(&cp, 0, sizeof(cp));
+	err = nt_ioctl(ft_fd, NNMEM_IOCTL_COMPACT, &cp);
+	if (err)
+		return err;
+	/* it moved, and its bytes with it (mapping and READ) */
+	nt_pattern(want, sizeof(want), 9);
+	if (cp.regions_moved != 1 || memcmp(want, c->map, sizeof(want)) ||
+	    nt_read(ft_fd, c->h[0], 0, c->buf, sizeof(want)) ||
+	    memcmp(want, c->buf, sizeof(want)))
+		return -EIO;
+	return 0;
+}
+
+static void ft_fini_compact(struct ft_ctx *c)
+{
+	if (c->map && c->map != MAP_FAILED)
+		munmap(c->map, 4096);
+	if (c->h[0])
+		nt_free(ft_fd, c->h[0]);
+	c->h[0] = 0;
+}
+
 /* ---- netlink ---- */
 
 struct ft_nlmsg {
@@ -730,6 +783,8 @@ static const struct ft_path ft_paths[] = {
 	{ "WAIT", ft_prep_wait, ft_call_wait, ft_undo_wait, ft_fini_wait,
 	  false },
 	{ "mmap", ft_prep_region, ft_call_mmap, ft_undo_mmap, ft_fini_region,
+	  false },
+	{ "COMPACT", ft_prep_compact, ft_call_compact, NULL, ft_fini_compact,
 	  false },
 	{ "netlink dev-get", ft_prep_nl, ft_call_dev_get, NULL, ft_fini_nl,
 	  true },
