@@ -7,14 +7,19 @@
  * region pinned; all free space in one extent when nothing is pinned; a
  * writer thread storing through a mapping while its region moves loses
  * nothing; bad input errnos with nothing changed; automatic compaction
- * off and on. Expects nnmem loaded, run as root (sysfs), and nothing
+ * off and on; the compact-ntf netlink event of each. Expects nnmem loaded, run as root (sysfs), and nothing
  * allocated when each test starts. The expected bytes are nt_pattern()'s
  * or the writer's own counter, written through one path, read through
  * another.
  */
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/nnmem_nl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "kselftest_harness.h"
 #include "nnmem_test.h"
@@ -435,7 +440,7 @@ struct ct_writer {
 	size_t n;
 	atomic_int stop;
 	uint32_t last;		/* the iteration written completely last */
-	unsigned long iters;
+	atomic_ulong iters;
 };
 
 /*
@@ -453,7 +458,7 @@ static void *ct_writer_fn(void *arg)
 		for (i = 0; i < w->n; i++)
 			w->words[i] = k * (uint32_t)w->n + (uint32_t)i;
 		w->last = k;
-		w->iters++;
+		atomic_fetch_add(&w->iters, 1);
 		if (atomic_load(&w->stop))
 			break;
 	}
@@ -462,7 +467,9 @@ static void *ct_writer_fn(void *arg)
 
 /*
  * A thread stores through a mapping continuously while the region moves
- * down a page at a time, 16 times: no store is lost.
+ * down a page at a time, 16 times: no store is lost. Before each move the
+ * test waits until the writer has finished another pass, so that it is
+ * storing when the move starts, however slow the kernel.
  */
 TEST_F(compact, concurrent_writer_through_mapping_loses_nothing)
 {
@@ -490,8 +497,11 @@ TEST_F(compact, concurrent_writer_through_mapping_loses_nothing)
 	prev = ct_offset(self->fd, h);
 	ASSERT_EQ(HOLES * p, prev);
 	for (k = HOLES - 1; k >= 0; k--) {
+		unsigned long seen = atomic_load(&w.iters);
+
 		ASSERT_EQ(0, nt_free(self->fd, hole[k]));
-		usleep(1000);
+		while (atomic_load(&w.iters) == seen)
+			usleep(100);
 		ASSERT_EQ(0, ct_compact(self->fd, NNMEM_COMPACT_WEIGHTS, &c));
 		ASSERT_EQ(1, c.regions_moved);
 		ASSERT_EQ(size, c.bytes_moved);
@@ -500,8 +510,8 @@ TEST_F(compact, concurrent_writer_through_mapping_loses_nothing)
 	}
 	atomic_store(&w.stop, 1);
 	ASSERT_EQ(0, pthread_join(th, NULL));
-	TH_LOG("%lu writer passes over 16 moves", w.iters);
-	ASSERT_LT(HOLES, w.iters);
+	TH_LOG("%lu writer passes over 16 moves", atomic_load(&w.iters));
+	ASSERT_LE(HOLES, atomic_load(&w.iters));
 
 	check = malloc(size);
 	ASSERT_NE(NULL, check);
@@ -555,6 +565,232 @@ TEST_F(compact, auto_compact_off_then_on)
 		ASSERT_EQ(0, nt_free(self->fd, h[i]));
 	ASSERT_EQ(0, nt_free(self->fd, big));
 	free(h);
+}
+
+/* ---- the compact-ntf event (raw generic netlink) ---- */
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK	270
+#endif
+
+struct ct_nl {
+	int fd;
+	uint16_t family;
+	uint32_t grp;
+	char buf[16384];
+};
+
+static const struct nlattr *ct_nla_next(const struct nlattr *a, int *rem)
+{
+	*rem -= NLA_ALIGN(a->nla_len);
+	return (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len));
+}
+
+#define ct_nla_for_each(a, start, len, rem) \
+	for ((rem) = (len), (a) = (start); (rem) >= NLA_HDRLEN && \
+	     (a)->nla_len >= NLA_HDRLEN && (a)->nla_len <= (rem); \
+	     (a) = ct_nla_next((a), &(rem)))
+
+static const void *ct_nla_data(const struct nlattr *a)
+{
+	return (const char *)a + NLA_HDRLEN;
+}
+
+/* Resolve the family and join its events group: 0 or -errno. */
+static int ct_nl_open(struct ct_nl *nl)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct {
+		struct nlmsghdr nlh;
+		struct genlmsghdr g;
+		char attrs[64];
+	} req;
+	const struct nlattr *a, *grp, *g;
+	struct nlattr *name;
+	struct nlmsghdr *nlh;
+	int rem, grem, frem;
+	ssize_t n;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (nl->fd < 0 || bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return -errno;
+	memset(&req, 0, sizeof(req));
+	req.nlh.nlmsg_type = GENL_ID_CTRL;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST;
+	req.nlh.nlmsg_seq = 1;
+	req.g.cmd = CTRL_CMD_GETFAMILY;
+	req.g.version = 1;
+	name = (struct nlattr *)req.attrs;
+	name->nla_type = CTRL_ATTR_FAMILY_NAME;
+	name->nla_len = NLA_HDRLEN + sizeof(NNMEM_FAMILY_NAME);
+	memcpy(name + 1, NNMEM_FAMILY_NAME, sizeof(NNMEM_FAMILY_NAME));
+	req.nlh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN) +
+			    NLA_ALIGN(name->nla_len);
+	if (send(nl->fd, &req, req.nlh.nlmsg_len, 0) < 0)
+		return -errno;
+	n = recv(nl->fd, nl->buf, sizeof(nl->buf), 0);
+	if (n < 0)
+		return -errno;
+	nlh = (struct nlmsghdr *)nl->buf;
+	if (!NLMSG_OK(nlh, n) || nlh->nlmsg_type == NLMSG_ERROR)
+		return -ENOENT;
+	ct_nla_for_each(a, (const struct nlattr *)((char *)NLMSG_DATA(nlh) +
+						   GENL_HDRLEN),
+			(int)nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), rem) {
+		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+			memcpy(&nl->family, ct_nla_data(a), 2);
+		if (a->nla_type != CTRL_ATTR_MCAST_GROUPS)
+			continue;
+		ct_nla_for_each(grp, (const struct nlattr *)ct_nla_data(a),
+				a->nla_len - NLA_HDRLEN, grem) {
+			uint32_t id = 0;
+			bool events = false;
+
+			ct_nla_for_each(g, (const struct nlattr *)
+					ct_nla_data(grp),
+					grp->nla_len - NLA_HDRLEN, frem) {
+				if (g->nla_type == CTRL_ATTR_MCAST_GRP_ID)
+					memcpy(&id, ct_nla_data(g), 4);
+				if (g->nla_type == CTRL_ATTR_MCAST_GRP_NAME &&
+				    !strcmp(ct_nla_data(g), NNMEM_MCGRP_EVENTS))
+					events = true;
+			}
+			if (events)
+				nl->grp = id;
+		}
+	}
+	if (!nl->family || !nl->grp)
+		return -ENOENT;
+	if (setsockopt(nl->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nl->grp,
+		       sizeof(nl->grp)))
+		return -errno;
+	return 0;
+}
+
+struct ct_event {
+	uint32_t event, dev, kinds, regions;
+	int32_t status;
+	uint64_t bytes, largest_free, free_bytes;
+	bool automatic;
+};
+
+/* The next compact-ntf within a second (others skipped): 0 or -errno. */
+static int ct_nl_compact_event(struct ct_nl *nl, struct ct_event *ev)
+{
+	struct pollfd pfd = { .fd = nl->fd, .events = POLLIN };
+	const struct nlattr *a;
+	struct nlmsghdr *nlh;
+	ssize_t n;
+	int rem;
+
+	for (;;) {
+		if (poll(&pfd, 1, 1000) != 1)
+			return -ETIMEDOUT;
+		n = recv(nl->fd, nl->buf, sizeof(nl->buf), 0);
+		if (n < 0)
+			return -errno;
+		nlh = (struct nlmsghdr *)nl->buf;
+		if (NLMSG_OK(nlh, n) && nlh->nlmsg_type == nl->family &&
+		    ((struct genlmsghdr *)NLMSG_DATA(nlh))->cmd ==
+		    NNMEM_CMD_COMPACT_NTF)
+			break;
+	}
+	memset(ev, 0, sizeof(*ev));
+	ct_nla_for_each(a, (const struct nlattr *)((char *)NLMSG_DATA(nlh) +
+						   GENL_HDRLEN),
+			(int)nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), rem) {
+		const void *d = ct_nla_data(a);
+
+		switch (a->nla_type) {
+		case NNMEM_A_COMPACT_EVENT:
+			memcpy(&ev->event, d, 4);
+			break;
+		case NNMEM_A_COMPACT_DEV_INDEX:
+			memcpy(&ev->dev, d, 4);
+			break;
+		case NNMEM_A_COMPACT_KINDS:
+			memcpy(&ev->kinds, d, 4);
+			break;
+		case NNMEM_A_COMPACT_REGIONS:
+			memcpy(&ev->regions, d, 4);
+			break;
+		case NNMEM_A_COMPACT_STATUS:
+			memcpy(&ev->status, d, 4);
+			break;
+		case NNMEM_A_COMPACT_BYTES:
+			memcpy(&ev->bytes, d, 8);
+			break;
+		case NNMEM_A_COMPACT_LARGEST_FREE:
+			memcpy(&ev->largest_free, d, 8);
+			break;
+		case NNMEM_A_COMPACT_FREE_BYTES:
+			memcpy(&ev->free_bytes, d, 8);
+			break;
+		case NNMEM_A_COMPACT_AUTO:
+			ev->automatic = true;
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * COMPACT sends a compact-ntf with what its struct says; an ALLOC that
+ * compacts (auto_compact) sends one with the auto flag.
+ */
+TEST_F(compact, netlink_event_says_what_moved)
+{
+	uint64_t p = self->page;
+	uint32_t a, b, c, t, big;
+	struct nnmem_compact cp;
+	struct ct_event ev;
+	struct ct_nl nl;
+
+	ASSERT_EQ(0, ct_nl_open(&nl));
+	ASSERT_EQ(0, nt_weight(self->fd, 2 * p, p, &a, NULL));
+	ASSERT_EQ(0, nt_weight(self->fd, 3 * p, p, &b, NULL));
+	ASSERT_EQ(0, nt_free(self->fd, a));
+	ASSERT_EQ(0, ct_compact(self->fd, NNMEM_COMPACT_WEIGHTS, &cp));
+	ASSERT_EQ(0, ct_nl_compact_event(&nl, &ev));
+	ASSERT_EQ(NNMEM_EVENT_TYPE_COMPACT, ev.event);
+	ASSERT_EQ(self->info.dev_index, ev.dev);
+	ASSERT_EQ(NNMEM_COMPACT_WEIGHTS, ev.kinds);
+	ASSERT_EQ(1, ev.regions);
+	ASSERT_EQ(3 * p, ev.bytes);
+	ASSERT_EQ(cp.largest_free, ev.largest_free);
+	ASSERT_EQ(cp.free_bytes, ev.free_bytes);
+	ASSERT_EQ(0, ev.status);
+	ASSERT_FALSE(ev.automatic);
+
+	/*
+	 * b [0,3p) freed, c [3p,4p), a [7p,S-p), t [S-p,S) freed: holes of
+	 * 3p, 3p and p. A 4-page weight compacts: c down 3 pages, a up one,
+	 * leaving 7 pages in one piece.
+	 */
+	ASSERT_EQ(0, nt_weight(self->fd, p, p, &c, NULL));
+	ASSERT_EQ(0, nt_activation(self->fd, p, p, &t, NULL));
+	ASSERT_EQ(0, nt_activation(self->fd, self->info.arena_size - 8 * p,
+				   p, &a, NULL));
+	ASSERT_EQ(0, nt_free(self->fd, b));
+	ASSERT_EQ(0, nt_free(self->fd, t));
+	ASSERT_EQ(0, ct_sysfs_write(CT_AUTO_COMPACT, "1"));
+	ASSERT_EQ(0, nt_weight(self->fd, 4 * p, p, &big, NULL));
+	ASSERT_EQ(0, ct_sysfs_write(CT_AUTO_COMPACT, "0"));
+	ASSERT_EQ(0, ct_nl_compact_event(&nl, &ev));
+	ASSERT_TRUE(ev.automatic);
+	ASSERT_EQ(NNMEM_COMPACT_VALID_KINDS, ev.kinds);
+	ASSERT_EQ(2, ev.regions);
+	ASSERT_EQ(p + self->info.arena_size - 8 * p, ev.bytes);
+	ASSERT_EQ(7 * p, ev.largest_free);
+	ASSERT_EQ(7 * p, ev.free_bytes);
+	ASSERT_EQ(p, ct_offset(self->fd, big));
+	ASSERT_EQ(0, ct_offset(self->fd, c));
+	ASSERT_EQ(8 * p, ct_offset(self->fd, a));
+	ASSERT_EQ(0, nt_free(self->fd, big));
+	ASSERT_EQ(0, nt_free(self->fd, c));
+	ASSERT_EQ(0, nt_free(self->fd, a));
+	close(nl.fd);
 }
 
 TEST_HARNESS_MAIN

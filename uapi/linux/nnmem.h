@@ -1039,9 +1039,11 @@ struct nnmem_export {
  * Pinned regions do not move, and the others pack against them: a region
  * that a graph names (its graphs keep the arena offsets they were
  * validated with; this also covers queued and running jobs, which hold
- * their graph), every region that has ever been exported as a dma-buf
- * while a dma-buf of it lives, and a region a READ, WRITE or ALLOC is
- * copying into or out of at that moment. Regions freed while still mapped
+ * their graph) and a region with a live dma-buf exported from it
+ * (importers and dma-buf mappings keep its address), as well as the
+ * driver's scratch areas for device-placed tensors. READ, WRITE and the
+ * zeroing of a new region wait for a running compaction (and it for
+ * them), so they never see a region half moved. Regions freed while still mapped
  * (deferred) move like any other. With nothing pinned, all the free space
  * of the compacted kinds ends up in one piece between the weights and the
  * activations.
