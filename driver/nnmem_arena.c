@@ -802,6 +802,217 @@ void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r)
 		arena->ops->free(e, arena->priv);
 }
 
+/*
+ * Slide weight @r down into the free extent @p just below it: it then
+ * reserves from @p's start, at the lowest aligned offset there, and what
+ * it no longer reserves above its new end frees up (joining the extent
+ * above, if any). Allocates nothing: @p's node is reused if needed.
+ */
+static void nnmem_arena_slide_down(struct nnmem_arena *arena,
+				   struct nnmem_arena_region *r,
+				   struct nnmem_arena_extent *p)
+{
+	u64 old_end = r->res_start + r->res_size;
+	u64 start = p->start;
+	u64 offset = (start + r->align - 1) & ~(r->align - 1);
+	u64 end = offset + r->size;
+	u64 freed = old_end - end;
+	struct nnmem_arena_extent *n;
+
+	nnmem_arena_unlink(arena, &p->link);
+	nnmem_arena_extent_erase(arena, p);
+	if (freed) {
+		n = nnmem_arena_link_free(r->link.next);
+		if (n) {
+			n->start = end;
+			n->size += freed;
+			nnmem_arena_extent_resized(n);
+		} else {
+			n = nnmem_arena_spare_pop(arena);
+			n->start = end;
+			n->size = freed;
+			n->link.free = true;
+			nnmem_arena_link_after(&n->link, &r->link);
+			nnmem_arena_extent_insert(arena, n);
+		}
+	}
+	arena->bytes[r->kind] += (end - start) - r->res_size;
+	if (arena->bytes[r->kind] > arena->hwm[r->kind])
+		arena->hwm[r->kind] = arena->bytes[r->kind];
+	if (old_end == arena->weight_top)
+		arena->weight_top = end;
+	r->offset = offset;
+	r->res_start = start;
+	r->res_size = end - start;
+}
+
+/*
+ * Slide activation @r up into the free extent @n just above it: it then
+ * reserves up to @n's end, at the highest aligned offset there, and what
+ * it no longer reserves below its new start frees up (joining the extent
+ * below, if any).
+ */
+static void nnmem_arena_slide_up(struct nnmem_arena *arena,
+				 struct nnmem_arena_region *r,
+				 struct nnmem_arena_extent *n)
+{
+	u64 old_start = r->res_start;
+	u64 end = nnmem_arena_extent_end(n);
+	u64 offset = (end - r->size) & ~(r->align - 1);
+	u64 freed = offset - old_start;
+	struct nnmem_arena_extent *p;
+
+	nnmem_arena_unlink(arena, &n->link);
+	nnmem_arena_extent_erase(arena, n);
+	if (freed) {
+		p = nnmem_arena_link_free(r->link.prev);
+		if (p) {
+			p->size += freed;
+			nnmem_arena_extent_resized(p);
+		} else {
+			p = nnmem_arena_spare_pop(arena);
+			p->start = old_start;
+			p->size = freed;
+			p->link.free = true;
+			nnmem_arena_link_before(arena, &p->link, &r->link);
+			nnmem_arena_extent_insert(arena, p);
+		}
+	}
+	arena->bytes[r->kind] += (end - offset) - r->res_size;
+	if (arena->bytes[r->kind] > arena->hwm[r->kind])
+		arena->hwm[r->kind] = arena->bytes[r->kind];
+	if (old_start == arena->activation_bottom)
+		arena->activation_bottom = offset;
+	r->offset = offset;
+	r->res_start = offset;
+	r->res_size = end - offset;
+}
+
+/**
+ * nnmem_arena_compact_start() - begin a compaction
+ * @c: the compaction's state, filled in
+ * @kinds: bit (1 << kind) for each &enum nnmem_arena_kind to compact
+ *
+ * Compaction slides every weight that is not pinned down and every such
+ * activation up, in address order (weights from the bottom, activations
+ * from the top), each into the free extent next to it, at the first
+ * offset there its alignment allows; that extent's bytes below the weight
+ * (above the activation) become its padding, so no gap is left behind it.
+ * A pinned region stays where it is and the regions beyond it pack
+ * against it. With nothing pinned, all the free space ends up in one
+ * extent between the weights and the activations. Regions keep their
+ * order, so weights still lie below activations.
+ *
+ * The caller must not change the arena in any other way until
+ * nnmem_arena_compact_next() returned 0 (it may stop calling it earlier:
+ * every state in between is consistent).
+ */
+void nnmem_arena_compact_start(struct nnmem_arena_compact *c, u32 kinds)
+{
+	c->kinds = kinds & ((1U << NNMEM_ARENA_WEIGHT) |
+			    (1U << NNMEM_ARENA_ACTIVATION));
+	c->kind = (c->kinds & (1U << NNMEM_ARENA_WEIGHT)) ? NNMEM_ARENA_WEIGHT :
+							 NNMEM_ARENA_ACTIVATION;
+	c->pos = NULL;
+	c->started = false;
+}
+
+/* The next region of @c's kind to visit, or NULL past the last one. */
+static struct nnmem_arena_region *
+nnmem_arena_compact_step(struct nnmem_arena *arena,
+			 struct nnmem_arena_compact *c)
+{
+	struct nnmem_arena_link *l;
+
+	if (c->kind == NNMEM_ARENA_WEIGHT) {
+		l = c->started ? (c->pos ? c->pos->link.next : NULL) :
+				 arena->first;
+		while (l && l->free)
+			l = l->next;
+	} else if (c->started) {
+		l = c->pos ? c->pos->link.prev : NULL;
+		while (l && l->free)
+			l = l->prev;
+	} else {
+		/* The top piece: one walk per compaction. */
+		for (l = arena->first; l->next; l = l->next)
+			;
+		while (l && l->free)
+			l = l->prev;
+	}
+	c->started = true;
+	c->pos = l ? nnmem_arena_link_region(l) : NULL;
+	if (c->pos && c->pos->kind != c->kind)
+		c->pos = NULL;
+	return c->pos;
+}
+
+/**
+ * nnmem_arena_compact_next() - make the next move of a compaction
+ * @arena: the arena
+ * @c: state from nnmem_arena_compact_start()
+ * @pinned: returns true for a region that must not move
+ * @arg: passed to @pinned
+ * @mv: filled in with the move made
+ *
+ * Visits regions until one changes, and updates the bookkeeping for that
+ * change at once (free extents, padding, counters, boundaries): the arena
+ * already shows the region at @mv->to, and the caller copies its
+ * @mv->size bytes from @mv->from there (the ranges may overlap, as for
+ * memmove()) before anything else uses them. A region that only takes the
+ * free bytes next to it as padding, without moving, is reported too
+ * (@mv->from == @mv->to): its reservation grew from @mv->old_res_size.
+ * Never allocates; each call visits each region at most once, and all
+ * calls of one compaction together visit each region at most once.
+ *
+ * Return: 1 with @mv filled in, or 0 when the compaction is complete.
+ */
+int nnmem_arena_compact_next(struct nnmem_arena *arena,
+			     struct nnmem_arena_compact *c,
+			     bool (*pinned)(const struct nnmem_arena_region *r,
+					    void *arg),
+			     void *arg, struct nnmem_arena_move *mv)
+{
+	struct nnmem_arena_region *r;
+	struct nnmem_arena_extent *e;
+	u64 from, res_size;
+
+	while (c->kinds) {
+		r = nnmem_arena_compact_step(arena, c);
+		if (!r) {
+			c->kinds &= ~(1U << c->kind);
+			c->kind = NNMEM_ARENA_ACTIVATION;
+			c->pos = NULL;
+			c->started = false;
+			continue;
+		}
+		if (pinned && pinned(r, arg))
+			continue;
+		from = r->offset;
+		res_size = r->res_size;
+		if (r->kind == NNMEM_ARENA_WEIGHT) {
+			e = nnmem_arena_link_free(r->link.prev);
+			if (!e)
+				continue;
+			nnmem_arena_slide_down(arena, r, e);
+		} else {
+			e = nnmem_arena_link_free(r->link.next);
+			if (!e)
+				continue;
+			nnmem_arena_slide_up(arena, r, e);
+		}
+		if (r->offset == from && r->res_size == res_size)
+			continue;
+		mv->r = r;
+		mv->from = from;
+		mv->to = r->offset;
+		mv->size = r->size;
+		mv->old_res_size = res_size;
+		return 1;
+	}
+	return 0;
+}
+
 /**
  * nnmem_arena_usage() - report the arena's counters
  * @arena: the arena

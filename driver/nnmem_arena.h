@@ -152,6 +152,46 @@ void nnmem_arena_usage(const struct nnmem_arena *arena,
 void nnmem_arena_hwm_reset(struct nnmem_arena *arena);
 int nnmem_arena_check(const struct nnmem_arena *arena);
 
+/**
+ * struct nnmem_arena_compact - a compaction in progress (see
+ * nnmem_arena_compact_next())
+ * @kinds: bit (1 << kind) set for each kind to compact
+ * @kind: the kind being compacted now
+ * @pos: the last region visited, NULL before the first of @kind
+ * @started: @pos is meaningful for @kind
+ */
+struct nnmem_arena_compact {
+	u32 kinds;
+	enum nnmem_arena_kind kind;
+	struct nnmem_arena_region *pos;
+	bool started;
+};
+
+/**
+ * struct nnmem_arena_move - one region changed by compaction
+ * @r: the region (its @offset is already @to)
+ * @from: offset its bytes are at now
+ * @to: offset they must be copied to (the ranges may overlap); equal to
+ *	@from when only the reservation changed
+ * @size: bytes to copy (the region's @size)
+ * @old_res_size: the region's @res_size before (the padding it reserves
+ *	may change even when it does not move)
+ */
+struct nnmem_arena_move {
+	struct nnmem_arena_region *r;
+	u64 from;
+	u64 to;
+	u64 size;
+	u64 old_res_size;
+};
+
+void nnmem_arena_compact_start(struct nnmem_arena_compact *c, u32 kinds);
+int nnmem_arena_compact_next(struct nnmem_arena *arena,
+			     struct nnmem_arena_compact *c,
+			     bool (*pinned)(const struct nnmem_arena_region *r,
+					    void *arg),
+			     void *arg, struct nnmem_arena_move *mv);
+
 int nnmem_arena_walk(const struct nnmem_arena *arena,
 		     int (*fn)(const struct nnmem_arena_region *r, u64 start,
 			       u64 size, void *arg),

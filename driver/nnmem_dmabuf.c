@@ -323,7 +323,7 @@ int nnmem_dmabuf_export_ioctl(struct nnmem_session *s, void *data,
 		goto err_put_fd;
 	}
 	r->map_count++;
-	WRITE_ONCE(r->dmabufs, r->dmabufs + 1);
+	WRITE_ONCE(r->dmabufs, r->dmabufs + 1); /* also pins it (compaction) */
 	ndev->dmabufs++;
 	mutex_unlock(&ndev->lock);
 	if (nb->writable) {

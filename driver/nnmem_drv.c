@@ -30,6 +30,7 @@
 #include <linux/uaccess.h>
 #include <linux/nnmem.h>
 
+#include "nnmem_compact.h"
 #include "nnmem_compat.h"
 #include "nnmem_debugfs.h"
 #include "nnmem_dmabuf.h"
@@ -71,6 +72,7 @@ static_assert(sizeof(struct nnmem_cancel) == NNMEM_CANCEL_SIZE_VER0);
 static_assert(offsetof(struct nnmem_usage, dmabufs) ==
 	      NNMEM_USAGE_SIZE_VER2 + 4);
 static_assert(sizeof(struct nnmem_export) == NNMEM_EXPORT_SIZE_VER0);
+static_assert(sizeof(struct nnmem_compact) == NNMEM_COMPACT_SIZE_VER0);
 
 static unsigned int devices = 1;
 module_param(devices, uint, 0444);
@@ -168,7 +170,7 @@ static int nnmem_info_ioctl(struct nnmem_session *s, void *data,
 	info->uapi_version = NNMEM_UAPI_VERSION;
 	info->dev_index = s->ndev->index;
 	info->caps = NNMEM_CAP_MMAP | NNMEM_CAP_RW | NNMEM_CAP_LABELS |
-		     NNMEM_CAP_GRAPH | NNMEM_DMABUF_CAPS;
+		     NNMEM_CAP_GRAPH | NNMEM_DMABUF_CAPS | NNMEM_CAP_COMPACT;
 	info->arena_size = s->ndev->size;
 	info->default_align = NNMEM_ALIGN_DEFAULT;
 	info->max_align = NNMEM_ALIGN_MAX;
@@ -290,6 +292,12 @@ static const struct nnmem_ioctl_desc nnmem_ioctls[] = {
 		.fn = nnmem_dmabuf_export_ioctl,
 		.commit = nnmem_dmabuf_export_commit,
 	},
+	[_IOC_NR(NNMEM_IOCTL_COMPACT)] = {
+		.cmd = NNMEM_IOCTL_COMPACT,
+		.flags = NNMEM_IOCTL_F_WRITER,
+		.ver0 = NNMEM_COMPACT_SIZE_VER0,
+		.fn = nnmem_compact_ioctl,
+	},
 };
 
 /* Big enough for the kernel's version of every ioctl struct. */
@@ -306,6 +314,7 @@ union nnmem_ioctl_data {
 	struct nnmem_wait wait;
 	struct nnmem_cancel cancel;
 	struct nnmem_export export;
+	struct nnmem_compact compact;
 };
 
 /* Write back min(usize, ksize) bytes and zero the rest of a longer struct. */
@@ -421,6 +430,7 @@ static int nnmem_device_init(struct nnmem_device *ndev, unsigned int index)
 	ndev->index = index;
 	ndev->size = nnmem_arena_size(index);
 	mutex_init(&ndev->lock);
+	init_rwsem(&ndev->compact_rwsem);
 	mutex_init(&ndev->sessions_lock);
 	INIT_LIST_HEAD(&ndev->sessions);
 	atomic_set(&ndev->nr_graphs, 0);

@@ -12,9 +12,16 @@
  *   nnmem_session.job_lock  ->  nnmem_sched.lock (nnmem_job.h)
  *   a dma-buf's dma_resv lock  ->  nnmem_dmabuf.lock (nnmem_dmabuf.c)
  *
- * nnmem_device.lock is a mutex and a leaf: nothing is copied to or from user
+ *   nnmem_device.compact_rwsem  ->  mm->mmap_lock (READ/WRITE user copies)
+ *   nnmem_device.compact_rwsem  ->  nnmem_device.lock
+ *   nnmem_device.lock  ->  i_mmap_rwsem (compaction's unmap_mapping_range())
+ *
+ * nnmem_device.lock is a mutex: nothing is copied to or from user
  * memory and no region reference is dropped while it is held (user copies
  * may fault and take mmap_lock; the last region put takes the lock itself).
+ * The mmap fault handler takes it to read a region's offset and map it;
+ * compaction holds it while it unmaps and copies a region, so a fault on
+ * a moving region waits for the copy (nnmem_compact.c).
  * The debugfs extents read holds it while it prints into the seq_file's
  * buffer (kernel memory); tracepoints fire under it.
  * ALLOC zeroes a new region with no lock held (the region is reachable
@@ -41,6 +48,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
+#include <linux/rwsem.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 #include <linux/workqueue.h>
@@ -90,6 +98,9 @@ struct nnmem_job_stats {
  * @dma_addr: bus address of the arena
  * @size: bytes in the arena
  * @lock: see the declaration
+ * @compact_rwsem: see the declaration (nnmem_compact.c)
+ * @auto_compact: compact when an ALLOC fails only for fragmentation
+ *	(sysfs auto_compact)
  * @arena: allocator state
  * @scratch: the shared scratch area of device-placed tensors, NULL when no
  *	graph uses it (nnmem_scratch.c)
@@ -123,6 +134,9 @@ struct nnmem_device {
 	/* protects arena, scratch*, deferred_*, dmabufs, quota, session counters, region map */
 	struct mutex lock;
 	struct nnmem_arena arena;
+	/* write: a compaction; read: READ/WRITE/ALLOC copies, GRAPH_CREATE */
+	struct rw_semaphore compact_rwsem;
+	bool auto_compact;
 	struct nnmem_scratch *scratch;
 	u32 scratch_users;
 	u32 deferred_regions;

@@ -70,6 +70,9 @@ struct nnmem_event *nnmem_event_job(const struct nnmem_session *s,
 struct nnmem_event *nnmem_event_session(const struct nnmem_session *s,
 					enum nnmem_ev ev);
 void nnmem_event_send(struct nnmem_event *ev);
+/* For builders outside nnmem_nl.c (nnmem_compact.c): see nnmem_nl.c. */
+struct sk_buff *nnmem_nl_event_new(size_t size);
+struct nnmem_event *nnmem_nl_event_done(struct sk_buff *skb, int err);
 
 static inline void nnmem_event_notify_region(const struct nnmem_session *s,
 					     const struct nnmem_region *r,

@@ -569,11 +569,13 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 	if (!g->regions || !g->plan)
 		goto err_free_graph;
 
+	/* no compaction moves a region between its lookup and busy++ */
+	down_read(&s->ndev->compact_rwsem);
 	nnmem_graph_regions_get(s, g, tensors, gc->tensor_count, facts);
 	ret = nnmem_graph_place(gc, ctx, tensors, nodes, facts,
 				&g->scratch_size);
 	if (ret)
-		goto err_free_graph;
+		goto err_unlock;
 	ret = nnmem_graphval_check(tensors, gc->tensor_count, nodes,
 				   gc->node_count, facts, &limits, scratch,
 				   g->plan, &err);
@@ -581,16 +583,16 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 		ret = nnmem_graph_reject(gc, ctx, err.reason, err.node,
 					 err.tensor);
 		gc->err_tensor2 = err.tensor2;
-		goto err_free_graph;
+		goto err_unlock;
 	}
 
 	ret = nnmem_graph_scratch_get(s, g, gc->flags);
 	if (ret)
-		goto err_free_graph;
+		goto err_unlock;
 	gc->scratch_size = g->scratch_size;
 	ret = nnmem_graph_fast_init(s, g, gc->flags);
 	if (ret)
-		goto err_free_graph;
+		goto err_unlock;
 	gc->fast_size = g->fast_size;
 
 	ret = xa_alloc(&s->graphs, &handle, NULL,
@@ -598,9 +600,10 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 	if (ret == -EBUSY)
 		ret = -EMFILE;
 	if (ret)
-		goto err_free_graph;
+		goto err_unlock;
 
 	bad = nnmem_graph_regions_busy(s, g, tensors, gc->tensor_count);
+	up_read(&s->ndev->compact_rwsem);
 	if (bad != NNMEM_INDEX_NONE) {
 		ret = nnmem_graph_reject(gc, ctx, NNMEM_GERR_TENSOR_HANDLE,
 					 NNMEM_INDEX_NONE, bad);
@@ -615,6 +618,9 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 
 err_erase_handle:
 	xa_erase(&s->graphs, handle);
+	goto err_free_graph;
+err_unlock:
+	up_read(&s->ndev->compact_rwsem);
 err_free_graph:
 	nnmem_graph_free(g);
 out_free:

@@ -837,7 +837,8 @@ void nnmem_event_send(struct nnmem_event *ev)
 			  NNMEM_NL_EVENT_GFP);
 }
 
-static struct sk_buff *nnmem_nl_event_new(size_t size)
+/* A new event of @size bytes, or NULL (none listens, or no memory). */
+struct sk_buff *nnmem_nl_event_new(size_t size)
 {
 	if (!genl_has_listeners(&nnmem_nl_family, &init_net,
 				NNMEM_NLGRP_EVENTS))
@@ -846,7 +847,7 @@ static struct sk_buff *nnmem_nl_event_new(size_t size)
 }
 
 /* Finish building an event: on failure (a bug: sizes are exact) drop it. */
-static struct nnmem_event *nnmem_nl_event_done(struct sk_buff *skb, int err)
+struct nnmem_event *nnmem_nl_event_done(struct sk_buff *skb, int err)
 {
 	if (WARN_ON_ONCE(err)) {
 		nlmsg_free(skb);

@@ -25,6 +25,13 @@
  * under mmap_lock, close() or the job worker; the arena is zero when
  * allocated. It runs with no lock held, in pieces with cond_resched().
  *
+ * Compaction (nnmem_compact.c) may move a region: its offset is read under
+ * the device lock or with compact_rwsem held for reading (READ, WRITE, the
+ * zeroing in ALLOC), which keeps it still. Mappings are filled page by
+ * page by nnmem_region_vm_fault() under the device lock; compaction
+ * unmaps them before it moves the region, so they fault again and find
+ * the new place.
+ *
  * mmap(): the offset is &nnmem_region_info.mmap_offset (handle << 32), plus
  * optionally a page-aligned byte offset inside the region. Errors: unknown
  * handle -ENOENT (as for every other use of a handle, a freed one included),
@@ -49,8 +56,10 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <linux/xarray.h>
 
+#include "nnmem_compact.h"
 #include "nnmem_compat.h"
 #include "nnmem_event.h"
 #include "nnmem_region.h"
@@ -176,20 +185,28 @@ static int nnmem_alloc_check(const struct nnmem_device *ndev,
  */
 static int nnmem_region_clear(struct nnmem_region *r)
 {
-	u8 *p = (u8 *)r->ndev->cpu_addr + r->ar.offset;
+	struct nnmem_device *ndev = r->ndev;
 	u64 left = r->span;
+	int ret = 0;
+	u8 *p;
 
+	/* not moved while we write it */
+	down_read(&ndev->compact_rwsem);
+	p = (u8 *)ndev->cpu_addr + r->ar.offset;
 	while (left) {
 		size_t n = min_t(u64, left, NNMEM_CLEAR_CHUNK);
 
-		if (fatal_signal_pending(current))
-			return -EINTR;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		memset(p, 0, n);
 		p += n;
 		left -= n;
 		cond_resched();
 	}
-	return 0;
+	up_read(&ndev->compact_rwsem);
+	return ret;
 }
 
 /**
@@ -225,6 +242,7 @@ int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
 		return -ENOMEM;
 	kref_init(&r->ref);
 	r->ndev = ndev;
+	r->session = s;
 	r->kind = a->kind;
 	r->flags = a->flags;
 	r->align = a->align ? a->align : NNMEM_ALIGN_DEFAULT;
@@ -255,6 +273,16 @@ int nnmem_region_alloc_ioctl(struct nnmem_session *s, void *data,
 	if (!ret) {
 		ret = nnmem_arena_alloc(&ndev->arena, &r->ar, akind, r->span,
 					r->align);
+		if (ret == -ENOSPC && nnmem_compact_would_fit_locked(ndev,
+								     r->span)) {
+			/* fragmented: compact once (sysfs auto_compact) */
+			mutex_unlock(&ndev->lock);
+			nnmem_compact_run(ndev, NNMEM_COMPACT_VALID_KINDS, true,
+					  NULL);
+			mutex_lock(&ndev->lock);
+			ret = nnmem_arena_alloc(&ndev->arena, &r->ar, akind,
+						r->span, r->align);
+		}
 		if (ret)
 			nnmem_quota_uncharge_locked(ndev, s->quota, akind,
 						    r->span);
@@ -436,6 +464,8 @@ static int nnmem_region_rw(struct nnmem_session *s, struct nnmem_rw *rw,
 		goto out_put;
 	}
 
+	/* not moved while we copy (user faults on our mappings are fine) */
+	down_read(&s->ndev->compact_rwsem);
 	kbuf = s->ndev->cpu_addr + r->ar.offset + rw->offset;
 	while (left) {
 		size_t n = min_t(u64, left, NNMEM_RW_CHUNK);
@@ -454,6 +484,7 @@ static int nnmem_region_rw(struct nnmem_session *s, struct nnmem_rw *rw,
 		left -= n;
 		cond_resched();
 	}
+	up_read(&s->ndev->compact_rwsem);
 	/* after the bytes: a run that sees the new count sees them too */
 	if (write)
 		nnmem_region_written(r);
@@ -520,9 +551,46 @@ static void nnmem_region_vm_close(struct vm_area_struct *vma)
 	nnmem_region_put(r);
 }
 
+/* The page frame of the arena byte at @offset. */
+static unsigned long nnmem_region_pfn(struct nnmem_device *ndev, u64 offset)
+{
+	void *addr = ndev->cpu_addr + offset;
+
+	/* dma_alloc_coherent() memory: the direct map, or a remapping */
+	if (is_vmalloc_addr(addr))
+		return vmalloc_to_pfn(addr);
+	return page_to_pfn(virt_to_page(addr));
+}
+
+/*
+ * Map one page where the region is now. Under the device lock, which a
+ * compaction holds while it unmaps and copies a region: a fault on a
+ * region being moved waits for the copy and maps the new place.
+ */
+static vm_fault_t nnmem_region_vm_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct nnmem_region *r = vma->vm_private_data;
+	struct nnmem_device *ndev = r->ndev;
+	unsigned long page = vmf->pgoff &
+			     ((NNMEM_MMAP_OFFSET_MAX >> PAGE_SHIFT) - 1);
+	vm_fault_t ret;
+
+	/* mmap() checked the range and VM_DONTEXPAND keeps it */
+	if (page >= r->span >> PAGE_SHIFT)
+		return VM_FAULT_SIGBUS;
+	mutex_lock(&ndev->lock);
+	ret = vmf_insert_pfn(vma, vmf->address,
+			     nnmem_region_pfn(ndev, r->ar.offset +
+					      ((u64)page << PAGE_SHIFT)));
+	mutex_unlock(&ndev->lock);
+	return ret;
+}
+
 static const struct vm_operations_struct nnmem_region_vm_ops = {
 	.open = nnmem_region_vm_open,
 	.close = nnmem_region_vm_close,
+	.fault = nnmem_region_vm_fault,
 };
 
 /**
@@ -574,19 +642,18 @@ int nnmem_region_mmap(struct file *file, struct vm_area_struct *vma)
 		goto err_put;
 	}
 	r->map_count++;
+	r->mapping = file->f_mapping;
 	mutex_unlock(&ndev->lock);
 
-	nnmem_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
+	/*
+	 * Filled by nnmem_region_vm_fault() with the pages dma_mmap_coherent()
+	 * would map (x86 dma-direct: the coherent prot is the plain one).
+	 */
+	nnmem_vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND |
+			   VM_DONTDUMP);
 	/* a read-only mapping stays so, so that it never counts as a writer */
 	if (!(vma->vm_flags & VM_WRITE))
 		nnmem_vm_flags_clear(vma, VM_MAYWRITE);
-	/* dma_mmap_coherent() takes the page offset into the whole arena. */
-	vma->vm_pgoff = (r->ar.offset >> PAGE_SHIFT) + first;
-	ret = dma_mmap_coherent(&ndev->pdev->dev, vma, ndev->cpu_addr,
-				ndev->dma_addr, ndev->size);
-	vma->vm_pgoff = pgoff;
-	if (ret)
-		goto err_uncount;
 
 	/*
 	 * The reference taken by the lookup now belongs to the vma. On
@@ -600,10 +667,6 @@ int nnmem_region_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 	return 0;
 
-err_uncount:
-	mutex_lock(&ndev->lock);
-	r->map_count--;
-	mutex_unlock(&ndev->lock);
 err_put:
 	nnmem_region_put(r);
 	return ret;

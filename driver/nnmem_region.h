@@ -43,6 +43,8 @@ extern unsigned int nnmem_max_regions;
  * @ref: one for the session's handle, one per mapping, one per ioctl using
  *	it; the last put gives the span back to the arena
  * @ndev: device whose arena holds it
+ * @session: the session whose handle it is; valid while !@unlinked (read
+ *	under @ndev->lock): compaction re-counts its bytes there
  * @handle: handle it was given (stale once the handle is freed); handles
  *	are given cyclically from 1 to %NNMEM_REGION_HANDLE_MAX
  * @kind: %NNMEM_KIND_*
@@ -54,7 +56,8 @@ extern unsigned int nnmem_max_regions;
  * @map_count: live mappings and exported dma-bufs, and mmap() and
  *	EXPORT calls past their check of @unlinked (under @ndev->lock)
  * @dmabufs: live dma-bufs exported from it, of @map_count (under
- *	@ndev->lock; netlink's region-get reads it unlocked)
+ *	@ndev->lock; netlink's region-get reads it unlocked); pins it
+ *	(compaction: importers and dma-buf mappings hold its address)
  * @wmaps: live mappings and dma-bufs that may write (atomic)
  * @wgen: bumped after every change of the bytes the driver can see (a
  *	WRITE, a writable mapping made or gone; atomic): the fast paths'
@@ -64,17 +67,22 @@ extern unsigned int nnmem_max_regions;
  * @deferred: handle is gone while mapped, counted in the device's
  *	deferred_* (under @ndev->lock)
  * @busy: graphs using the region; FREE fails with -EBUSY while nonzero
- *	(under the owning session's regions xa_lock)
+ *	(under the owning session's regions xa_lock); pins it (compaction)
+ * @mapping: the address_space its mappings are in, once mapped (under
+ *	@ndev->lock): compaction unmaps them there before it moves the region
  * @quota: the account its span is charged to, from ALLOC until the span
  *	goes back to the arena (a reference, see nnmem_quota.c)
  *
- * Everything but @ref, @map_count, @dmabufs, @wmaps, @wgen, @unlinked,
- * @deferred and @busy is fixed once allocated.
+ * Everything but @ar, @ref, @map_count, @dmabufs, @wmaps, @wgen,
+ * @unlinked, @deferred, @busy and @mapping is fixed once allocated. @ar
+ * (the offset) changes only under @ndev->lock with @ndev->compact_rwsem
+ * held for writing (nnmem_compact.c); read it under either.
  */
 struct nnmem_region {
 	struct nnmem_arena_region ar;
 	struct kref ref;
 	struct nnmem_device *ndev;
+	struct nnmem_session *session;
 	u32 handle;
 	u32 kind;
 	u32 flags;
@@ -89,6 +97,7 @@ struct nnmem_region {
 	bool unlinked;
 	bool deferred;
 	unsigned int busy;
+	struct address_space *mapping;
 	struct nnmem_quota_acct *quota;
 };
 

@@ -78,6 +78,31 @@ static ssize_t hwm_reset_store(struct device *dev,
 }
 static DEVICE_ATTR_WO(hwm_reset);
 
+/* Compact and retry when an ALLOC fails only for fragmentation. */
+static ssize_t auto_compact_show(struct device *dev,
+				 struct device_attribute *attr, char *buf)
+{
+	struct nnmem_device *ndev = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(ndev->auto_compact));
+}
+
+static ssize_t auto_compact_store(struct device *dev,
+				  struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	struct nnmem_device *ndev = dev_get_drvdata(dev);
+	bool on;
+	int ret;
+
+	ret = kstrtobool(buf, &on);
+	if (ret)
+		return ret;
+	WRITE_ONCE(ndev->auto_compact, on);
+	return count;
+}
+static DEVICE_ATTR_RW(auto_compact);
+
 /*
  * Arena quotas (nnmem_quota.c): the session quota of one kind (root
  * writes, all read), and quota_uid.
@@ -170,6 +195,7 @@ static struct attribute *nnmem_dev_attrs[] = {
 	&dev_attr_busy_ns.attr,
 	&dev_attr_kmem.attr,
 	&dev_attr_hwm_reset.attr,
+	&dev_attr_auto_compact.attr,
 	&dev_attr_quota_session_weight_bytes.attr.attr,
 	&dev_attr_quota_session_activation_bytes.attr.attr,
 	&dev_attr_quota_uid.attr,

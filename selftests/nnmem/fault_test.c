@@ -7,17 +7,18 @@
  * failslab and fail_page_alloc are set to fail GFP_KERNEL allocations of
  * any order, silently (verbose 0), only where fail-nth says. Then for each
  * path (open, ALLOC, FREE, REGION_INFO, WRITE, READ, GRAPH_CREATE, sync
- * RUN, async RUN, WAIT, mmap, netlink dev-get and region-get, EXPORT, and
- * root's writes of the quota_uid and quota_session_weight_bytes sysfs
- * attributes) the call is made with /proc/thread-self/fail-nth = 1, 2,
- * 3, ... until the n-th allocation point is no longer reached (the call
- * ran with no failure). Each call that met a failure must either fail
- * with -ENOMEM (netlink: also -ENOBUFS) and leave the device's usage
- * exactly as it was, or succeed, its undo leaving usage as it was: a
- * failure the code tolerates. Where a path changes more than USAGE shows
- * (the dma-bufs EXPORT adds, the quotas a sysfs write sets), that state,
- * read before and after, must be the same too. A tolerated failure must
- * be explained: the stack of the failed slab allocation (a "stacktrace if ptr == 0" trigger on the kmem
+ * RUN, async RUN, WAIT, mmap, COMPACT, netlink dev-get and region-get,
+ * EXPORT, and root's writes of the quota_uid and
+ * quota_session_weight_bytes sysfs attributes) the call is made with
+ * /proc/thread-self/fail-nth = 1, 2, 3, ... until the n-th allocation
+ * point is no longer reached (the call ran with no failure). Each call
+ * that met a failure must either fail with -ENOMEM (netlink: also
+ * -ENOBUFS) and leave the device's usage exactly as it was, or succeed,
+ * its undo leaving usage as it was: a failure the code tolerates. Where a
+ * path changes more than USAGE shows (the dma-bufs EXPORT adds, the
+ * quotas a sysfs write sets), that state, read before and after, must be
+ * the same too. A tolerated failure must be explained: the stack of the
+ * failed slab allocation (a "stacktrace if ptr == 0" trigger on the kmem
  * tracepoints, which report failures too) must show it was made by one of
  * the callers in ft_tolerances[], each of which handles the failure by
  * design (the reason is printed); an unexplained one fails the path and
@@ -685,6 +686,77 @@ static int ft_snap_quota(struct ft_ctx *c, char *buf, size_t len)
 	return 0;
 }
 
+
+/*
+ * COMPACT of a mapped region with a hole below it: the call moves it.
+ * Compaction allocates nothing, so no fault is expected to be reached
+ * (if one were, the usage check would catch a partial move); the call
+ * checks what moved through READ (-EIO if it differs), the undo through
+ * the mapping.
+ */
+static int ft_prep_compact(struct ft_ctx *c)
+{
+	int err;
+
+	err = nt_weight(ft_fd, 8192, 4096, &c->h[1], NULL);
+	if (!err)
+		err = nt_alloc(ft_fd, 4096, 0, NNMEM_KIND_WEIGHT,
+			       NNMEM_ALLOC_MAPPABLE, "compact", &c->h[0],
+			       NULL);
+	if (err)
+		return err;
+	c->map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, ft_fd,
+		      (off_t)c->h[0] << 32);
+	if (c->map == MAP_FAILED)
+		return -errno;
+	nt_pattern(c->map, 4096, 9);
+	return nt_free(ft_fd, c->h[1]);
+}
+
+static int ft_call_compact(struct ft_ctx *c)
+{
+	struct nnmem_compact cp;
+	uint8_t want[4096];
+	int err;
+
+	memset(&cp, 0, sizeof(cp));
+	err = nt_ioctl(ft_fd, NNMEM_IOCTL_COMPACT, &cp);
+	if (err)
+		return err;
+	/* it moved, and its bytes with it (READ allocates nothing) */
+	nt_pattern(want, sizeof(want), 9);
+	if (cp.regions_moved != 1 ||
+	    nt_read(ft_fd, c->h[0], 0, c->buf, sizeof(want)) ||
+	    memcmp(want, c->buf, sizeof(want)))
+		return -EIO;
+	return 0;
+}
+
+/*
+ * Through the mapping, with no fault injection: touching it refaults the
+ * page, and a page table allocation there may be injected (the process
+ * then retries the fault), which is not compaction's.
+ */
+static void ft_undo_compact(struct ft_ctx *c)
+{
+	uint8_t want[4096];
+
+	nt_pattern(want, sizeof(want), 9);
+	if (memcmp(want, c->map, sizeof(want))) {
+		printf("# COMPACT: the mapping does not show the moved bytes\n");
+		abort();
+	}
+}
+
+static void ft_fini_compact(struct ft_ctx *c)
+{
+	if (c->map && c->map != MAP_FAILED)
+		munmap(c->map, 4096);
+	if (c->h[0])
+		nt_free(ft_fd, c->h[0]);
+	c->h[0] = 0;
+}
+
 /* ---- netlink ---- */
 
 struct ft_nlmsg {
@@ -855,6 +927,8 @@ static const struct ft_path ft_paths[] = {
 	  false, NULL },
 	{ "mmap", ft_prep_region, ft_call_mmap, ft_undo_mmap, ft_fini_region,
 	  false, NULL },
+	{ "COMPACT", ft_prep_compact, ft_call_compact, ft_undo_compact,
+	  ft_fini_compact, false, NULL },
 	{ "netlink dev-get", ft_prep_nl, ft_call_dev_get, NULL, ft_fini_nl,
 	  true, NULL },
 	{ "netlink region-get", ft_prep_nl, ft_call_region_get, NULL,

@@ -1708,6 +1708,319 @@ static int test_large_scale(void)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Compaction.                                                              */
+
+static bool pin_by_owner(const struct nnmem_arena_region *r, void *arg)
+{
+	(void)arg;
+	return r->owner != 0;
+}
+
+/* Run a whole compaction; count the moves, check the arena after each. */
+static int compact_all(struct nnmem_arena *arena, u32 kinds, u8 *mem,
+		       long *moves)
+{
+	struct nnmem_arena_usage u0, u1;
+	struct nnmem_arena_compact c;
+	struct nnmem_arena_move mv;
+	u64 grown = 0;
+
+	*moves = 0;
+	nnmem_arena_usage(arena, &u0);
+	nnmem_arena_compact_start(&c, kinds);
+	while (nnmem_arena_compact_next(arena, &c, pin_by_owner, NULL, &mv)) {
+		CHECK_OK(nnmem_arena_check(arena));
+		/* what the caller must re-count: reservations changed */
+		grown += mv.r->res_size - mv.old_res_size;
+		CHECK_EQ(mv.r->offset, mv.to);
+		CHECK(mv.from != mv.to || mv.old_res_size != mv.r->res_size);
+		if (mv.from == mv.to)
+			continue;
+		if (mem)
+			memmove(mem + mv.to, mem + mv.from, mv.size);
+		(*moves)++;
+	}
+	CHECK_OK(nnmem_arena_check(arena));
+	nnmem_arena_usage(arena, &u1);
+	CHECK_EQ(u1.weight_bytes + u1.activation_bytes,
+		 u0.weight_bytes + u0.activation_bytes + grown);
+	return 0;
+}
+
+/*
+ * Hand-derived: weights A [0,100) B [100,200) C [200,300), activations
+ * X [900,1000) Y [800,900) Z [700,800) in a 1000-byte arena; free B and
+ * Y. Compacting weights moves C to 100 only; activations then move Z to
+ * 800 only, leaving one extent [200, 800).
+ */
+static int test_compact_hand(void)
+{
+	struct test_mem m = { 0 };
+	struct nnmem_arena arena;
+	struct nnmem_arena_region a, b, c, x, y, z;
+	struct nnmem_arena_compact cs;
+	struct nnmem_arena_move mv;
+	static const u64 ext1[] = { 100, 100, 300, 400, 800, 100 };
+	static const u64 ext2[] = { 200, 600 };
+	long moves;
+
+	memset(&a, 0, sizeof(a));
+	b = c = x = y = z = a;
+	CHECK_OK(nnmem_arena_init(&arena, 1000, &test_ops, &m));
+	CHECK_OK(nnmem_arena_alloc(&arena, &a, NNMEM_ARENA_WEIGHT, 100, 1));
+	CHECK_OK(nnmem_arena_alloc(&arena, &b, NNMEM_ARENA_WEIGHT, 100, 1));
+	CHECK_OK(nnmem_arena_alloc(&arena, &c, NNMEM_ARENA_WEIGHT, 100, 1));
+	CHECK_OK(nnmem_arena_alloc(&arena, &x, NNMEM_ARENA_ACTIVATION, 100, 1));
+	CHECK_OK(nnmem_arena_alloc(&arena, &y, NNMEM_ARENA_ACTIVATION, 100, 1));
+	CHECK_OK(nnmem_arena_alloc(&arena, &z, NNMEM_ARENA_ACTIVATION, 100, 1));
+	nnmem_arena_free(&arena, &b);
+	nnmem_arena_free(&arena, &y);
+	CHECK_OK(expect_extents(&arena, ext1, 3));
+
+	nnmem_arena_compact_start(&cs, 1U << NNMEM_ARENA_WEIGHT);
+	CHECK_EQ(nnmem_arena_compact_next(&arena, &cs, NULL, NULL, &mv), 1);
+	CHECK(mv.r == &c);
+	CHECK_EQ(mv.from, 200);
+	CHECK_EQ(mv.to, 100);
+	CHECK_EQ(mv.size, 100);
+	CHECK_EQ(c.offset, 100);
+	CHECK_EQ(c.res_start, 100);
+	CHECK_EQ(c.res_size, 100);
+	CHECK_EQ(nnmem_arena_compact_next(&arena, &cs, NULL, NULL, &mv), 0);
+	CHECK_OK(nnmem_arena_check(&arena));
+	CHECK_EQ(z.offset, 700);
+
+	nnmem_arena_compact_start(&cs, 1U << NNMEM_ARENA_ACTIVATION);
+	CHECK_EQ(nnmem_arena_compact_next(&arena, &cs, NULL, NULL, &mv), 1);
+	CHECK(mv.r == &z);
+	CHECK_EQ(mv.from, 700);
+	CHECK_EQ(mv.to, 800);
+	CHECK_EQ(nnmem_arena_compact_next(&arena, &cs, NULL, NULL, &mv), 0);
+	CHECK_OK(expect_extents(&arena, ext2, 1));
+	CHECK_OK(nnmem_arena_check(&arena));
+
+	/* Nothing left to do: a second compaction moves nothing. */
+	CHECK_OK(compact_all(&arena, 3, NULL, &moves));
+	CHECK_EQ(moves, 0);
+	CHECK_OK(expect_extents(&arena, ext2, 1));
+
+	nnmem_arena_free(&arena, &a);
+	nnmem_arena_free(&arena, &c);
+	nnmem_arena_free(&arena, &x);
+	nnmem_arena_free(&arena, &z);
+	CHECK_OK(expect_one_extent(&arena));
+	nnmem_arena_fini(&arena);
+	CHECK_EQ(m.live, 0);
+	return 0;
+}
+
+/*
+ * Alignment, hand-derived: W1 10 bytes align 1 at [0,10); W2 100 bytes
+ * align 64 at 64 reserving [10,164); P pinned 10 bytes align 1 at
+ * [164,174); W3 20 bytes align 256 at 256 reserving [174,276). Free W1:
+ * W2 slides to 0 ([0,100)), the freed [100,164) stays a hole below the
+ * pinned P, W3 stays (its padding already starts at P's end).
+ */
+static int test_compact_align_pinned(void)
+{
+	struct test_mem m = { 0 };
+	struct nnmem_arena arena;
+	struct nnmem_arena_region w1, w2, p, w3;
+	static const u64 ext[] = { 100, 64, 276, 4096 - 276 };
+	long moves;
+
+	memset(&w1, 0, sizeof(w1));
+	w2 = p = w3 = w1;
+	CHECK_OK(nnmem_arena_init(&arena, 4096, &test_ops, &m));
+	CHECK_OK(nnmem_arena_alloc(&arena, &w1, NNMEM_ARENA_WEIGHT, 10, 1));
+	CHECK_OK(nnmem_arena_alloc(&arena, &w2, NNMEM_ARENA_WEIGHT, 100, 64));
+	CHECK_EQ(w2.offset, 64);
+	CHECK_OK(nnmem_arena_alloc(&arena, &p, NNMEM_ARENA_WEIGHT, 10, 1));
+	CHECK_EQ(p.offset, 164);
+	p.owner = 1;
+	CHECK_OK(nnmem_arena_alloc(&arena, &w3, NNMEM_ARENA_WEIGHT, 20, 256));
+	CHECK_EQ(w3.offset, 256);
+	nnmem_arena_free(&arena, &w1);
+	CHECK_OK(compact_all(&arena, 3, NULL, &moves));
+	CHECK_EQ(moves, 1);
+	CHECK_EQ(w2.offset, 0);
+	CHECK_EQ(w2.res_start, 0);
+	CHECK_EQ(w2.res_size, 100);
+	CHECK_EQ(p.offset, 164);
+	CHECK_EQ(w3.offset, 256);
+	CHECK_OK(expect_extents(&arena, ext, 2));
+
+	/* Unpinned, P goes to 100 and W3 to 256 still (align_up(110)). */
+	p.owner = 0;
+	CHECK_OK(compact_all(&arena, 3, NULL, &moves));
+	CHECK_EQ(moves, 1);
+	CHECK_EQ(p.offset, 100);
+	CHECK_EQ(w3.offset, 256);
+	CHECK_EQ(w3.res_start, 110);
+	/* The 146 bytes [110,256) are W3's padding now, not free. */
+	{
+		static const u64 ext2[] = { 276, 4096 - 276 };
+
+		CHECK_OK(expect_extents(&arena, ext2, 1));
+	}
+	nnmem_arena_free(&arena, &w2);
+	nnmem_arena_free(&arena, &p);
+	nnmem_arena_free(&arena, &w3);
+	CHECK_OK(expect_one_extent(&arena));
+	nnmem_arena_fini(&arena);
+	CHECK_EQ(m.live, 0);
+	return 0;
+}
+
+struct creg {
+	struct nnmem_arena_region ar;
+	bool live;
+	u8 fill;
+};
+
+static int creg_by_offset(const void *a, const void *b)
+{
+	const struct creg *x = *(const struct creg * const *)a;
+	const struct creg *y = *(const struct creg * const *)b;
+
+	return x->ar.offset < y->ar.offset ? -1 : x->ar.offset > y->ar.offset;
+}
+
+/*
+ * Random fragmentation, random pins, compaction; against an independent
+ * model of where each region must end up: in address order, a weight
+ * goes to the first offset of its alignment at or above the end of the
+ * region below it (0 for the first), an activation to the last aligned
+ * offset ending at or below the start of the region above it (the arena
+ * size for the first); pinned ones stay. Every byte of every region is
+ * checked after the moves (a memory image moved with memmove()).
+ */
+static int test_compact_random(void)
+{
+	enum { ROUNDS = 400, NREG = 256 };
+	struct creg *regs = calloc(NREG, sizeof(*regs));
+	struct creg **order = calloc(NREG, sizeof(*order));
+	u64 *want = calloc(NREG, sizeof(*want));
+	long round, total_moves = 0, checked_one = 0;
+
+	CHECK(regs && order && want);
+	rng_reseed(0xc0);
+	for (round = 0; round < ROUNDS; round++) {
+		struct test_mem m = { 0 };
+		struct nnmem_arena arena;
+		struct nnmem_arena_usage u;
+		u64 size = 4096 + rnd_below(1 << 16), lo, hi;
+		u8 *mem = malloc(size);
+		bool any_pinned = false;
+		long moves, i, n = 0, ops = rnd_below(4 * NREG);
+		int pin_pct = round % 3 ? (int)rnd_below(30) : 0;
+
+		CHECK(mem);
+		memset(mem, 0xee, size);
+		memset(regs, 0, NREG * sizeof(*regs));
+		CHECK_OK(nnmem_arena_init(&arena, size, &test_ops, &m));
+		for (i = 0; i < ops; i++) {
+			struct creg *c = &regs[rnd_below(NREG)];
+
+			if (c->live) {
+				nnmem_arena_free(&arena, &c->ar);
+				c->live = false;
+				continue;
+			}
+			if (nnmem_arena_alloc(&arena, &c->ar, rnd_below(2),
+					      1 + rnd_below(size / 32),
+					      1ULL << rnd_below(10)))
+				continue;
+			c->live = true;
+			c->fill = (u8)rnd();
+			memset(mem + c->ar.offset, c->fill, c->ar.size);
+		}
+		for (i = 0; i < NREG; i++) {
+			regs[i].ar.owner = 0;
+			if (!regs[i].live)
+				continue;
+			if ((int)rnd_below(100) < pin_pct) {
+				regs[i].ar.owner = 1;
+				any_pinned = true;
+			}
+			order[n++] = &regs[i];
+		}
+		qsort(order, n, sizeof(*order), creg_by_offset);
+		/* The model: weights upwards, then activations downwards. */
+		lo = 0;
+		for (i = 0; i < n && order[i]->ar.kind == NNMEM_ARENA_WEIGHT;
+		     i++) {
+			const struct nnmem_arena_region *r = &order[i]->ar;
+
+			want[i] = r->owner ? r->offset :
+				  (lo + r->align - 1) / r->align * r->align;
+			lo = want[i] + r->size;
+		}
+		hi = size;
+		for (i = n - 1; i >= 0 &&
+		     order[i]->ar.kind == NNMEM_ARENA_ACTIVATION; i--) {
+			const struct nnmem_arena_region *r = &order[i]->ar;
+
+			want[i] = r->owner ? r->offset :
+				  (hi - r->size) / r->align * r->align;
+			hi = want[i];
+		}
+		CHECK_OK(compact_all(&arena, 3, mem, &moves));
+		total_moves += moves;
+		for (i = 0; i < n; i++) {
+			struct creg *c = order[i];
+			u64 j;
+
+			if (c->ar.offset != want[i]) {
+				printf("# round %ld: region %ld at %" PRIu64
+				       ", model %" PRIu64 "\n", round, i,
+				       (uint64_t)c->ar.offset,
+				       (uint64_t)want[i]);
+				return -1;
+			}
+			for (j = 0; j < c->ar.size; j++)
+				CHECK_EQ(mem[c->ar.offset + j], c->fill);
+		}
+		nnmem_arena_usage(&arena, &u);
+		/* The free space lies between the model's two ends. */
+		if (!any_pinned) {
+			CHECK_EQ(u.free_bytes, hi - lo);
+			CHECK_EQ(u.largest_free, hi - lo);
+			CHECK(u.free_extents <= 1);
+			checked_one++;
+		}
+		/* All the free space in one piece: one weight takes it. */
+		if (!any_pinned && hi > lo) {
+			struct nnmem_arena_region big = { 0 };
+
+			CHECK_OK(nnmem_arena_alloc(&arena, &big,
+						   NNMEM_ARENA_WEIGHT,
+						   hi - lo, 1));
+			CHECK_EQ(big.offset, lo);
+			nnmem_arena_free(&arena, &big);
+		}
+		/* Everything frees back to one extent. */
+		for (i = 0; i < NREG; i++) {
+			if (regs[i].live)
+				nnmem_arena_free(&arena, &regs[i].ar);
+			CHECK_OK(i % 64 ? 0 : nnmem_arena_check(&arena));
+		}
+		CHECK_OK(expect_one_extent(&arena));
+		nnmem_arena_fini(&arena);
+		CHECK_EQ(m.live, 0);
+		free(mem);
+	}
+	printf("# %ld moves in %d rounds, %ld unpinned rounds\n",
+	       total_moves, ROUNDS, checked_one);
+	CHECK(total_moves > ROUNDS);
+	CHECK(checked_one > ROUNDS / 4);
+	free(regs);
+	free(order);
+	free(want);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------- */
 
 static const struct tap_test tests[] = {
 	{ "rbtree: extents made in address order stay balanced and checked",
@@ -1745,6 +2058,12 @@ static const struct tap_test tests[] = {
 	  test_random_model },
 	{ "arena: 100000 live regions, checked every 50000 ops",
 	  test_large_scale },
+	{ "arena: compaction moves only what a hole lets slide, hand-derived",
+	  test_compact_hand },
+	{ "arena: compaction keeps alignment and packs against pinned regions",
+	  test_compact_align_pinned },
+	{ "arena: random compaction matches the model, bytes kept, one extent",
+	  test_compact_random },
 };
 
 int main(int argc, char **argv)

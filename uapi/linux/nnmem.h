@@ -33,7 +33,7 @@
  * %NNMEM_IOCTL_WAIT and ``PROT_READ`` mappings. The ioctls that change
  * state (%NNMEM_IOCTL_ALLOC, %NNMEM_IOCTL_FREE, %NNMEM_IOCTL_WRITE,
  * %NNMEM_IOCTL_GRAPH_CREATE, %NNMEM_IOCTL_GRAPH_DESTROY, %NNMEM_IOCTL_RUN,
- * %NNMEM_IOCTL_CANCEL, %NNMEM_IOCTL_EXPORT) give ``-EBADF`` before looking
+ * %NNMEM_IOCTL_CANCEL, %NNMEM_IOCTL_EXPORT, %NNMEM_IOCTL_COMPACT) give ``-EBADF`` before looking
  * at their argument, as write(2) does, and ``PROT_WRITE`` mappings give ``-EACCES``. Such a
  * session holds no region or job, so its READ, REGION_INFO and WAIT calls
  * can only get ``-ENOENT``: it is for INFO and USAGE.
@@ -83,7 +83,7 @@
  * region is freed or its file closed, until the last mapping of it goes.
  */
 
-#define NNMEM_UAPI_VERSION		4
+#define NNMEM_UAPI_VERSION		5
 
 #define NNMEM_IOC_MAGIC			0xB4
 
@@ -94,6 +94,8 @@
 #define NNMEM_CAP_GRAPH			_BITULL(3)
 /* %NNMEM_IOCTL_EXPORT works (the kernel has CONFIG_DMA_SHARED_BUFFER). */
 #define NNMEM_CAP_DMABUF		_BITULL(4)
+/* %NNMEM_IOCTL_COMPACT works (since version 5). */
+#define NNMEM_CAP_COMPACT		_BITULL(5)
 
 /* Region kinds (&nnmem_alloc.kind). */
 #define NNMEM_KIND_WEIGHT		1
@@ -1025,6 +1027,79 @@ struct nnmem_export {
 #define NNMEM_EXPORT_SIZE_VER0		32
 
 /**
+ * DOC: nnmem compaction
+ *
+ * %NNMEM_IOCTL_COMPACT slides the device's live regions (of every session)
+ * to close the holes between them: weights down towards offset 0,
+ * activations up towards the top, each region of a kind in address order
+ * into the hole beside it at the first offset its alignment allows, so
+ * regions keep their order. Every handle stays valid and every mapping
+ * keeps working; %NNMEM_IOCTL_REGION_INFO reports the new offset.
+ *
+ * Pinned regions do not move, and the others pack against them: a region
+ * that a graph names (its graphs keep the arena offsets they were
+ * validated with; this also covers queued and running jobs, which hold
+ * their graph) and a region with a live dma-buf exported from it
+ * (importers and dma-buf mappings keep its address), as well as the
+ * driver's scratch areas for device-placed tensors. READ, WRITE and the
+ * zeroing of a new region wait for a running compaction (and it for
+ * them), so they never see a region half moved. Regions freed while still mapped
+ * (deferred) move like any other. With nothing pinned, all the free space
+ * of the compacted kinds ends up in one piece between the weights and the
+ * activations.
+ *
+ * Mappings are filled page by page on fault. While a region moves, its
+ * mappings (every process's) are unmapped and faults on them wait until
+ * the copy is done, then map the new place: a thread writing through a
+ * mapping during compaction stalls for the copy of that one region and
+ * continues at the new place; no write is lost. A move copies at most
+ * 1 MiB between rescheduling points and a pending signal stops the
+ * compaction between two moves with ``-EINTR`` (what moved so far stays
+ * moved and consistent, and is reported in the netlink event).
+ *
+ * A netlink ``compact`` event on the ``events`` group tells how many
+ * regions and bytes moved. Writing 1 to the device's sysfs attribute
+ * ``auto_compact`` (root only) makes an ALLOC that fails with ``-ENOSPC``
+ * although the free space (as counted by USAGE) would hold it compact both
+ * kinds once and try again.
+ */
+
+/* Kinds to compact (&nnmem_compact.kinds). */
+#define NNMEM_COMPACT_WEIGHTS		0x1U
+#define NNMEM_COMPACT_ACTIVATIONS	0x2U
+#define NNMEM_COMPACT_VALID_KINDS	(NNMEM_COMPACT_WEIGHTS | \
+					 NNMEM_COMPACT_ACTIVATIONS)
+
+/**
+ * struct nnmem_compact - compact the arena (%NNMEM_IOCTL_COMPACT)
+ * @flags: in: must be zero (no flag is defined yet).
+ * @kinds: in: %NNMEM_COMPACT_WEIGHTS, %NNMEM_COMPACT_ACTIVATIONS or both;
+ *	0 means both.
+ * @regions_moved: out: regions whose offset changed.
+ * @__pad: must be zero.
+ * @bytes_moved: out: bytes copied (the moved regions' spans).
+ * @largest_free: out: the largest free extent of the arena afterwards, in
+ *	bytes.
+ * @free_bytes: out: all free bytes of the arena afterwards.
+ *
+ * See "DOC: nnmem compaction". Errors: ``-EINVAL`` for a nonzero @flags or
+ * @__pad or an unknown bit in @kinds (nothing moves), ``-EBADF`` on a
+ * read-only file, ``-EINTR`` if a signal stopped it (the out fields then
+ * are not written back; what moved stays moved).
+ */
+struct nnmem_compact {
+	__u32 flags;
+	__u32 kinds;
+	__u32 regions_moved;
+	__u32 __pad;
+	__u64 bytes_moved;
+	__u64 largest_free;
+	__u64 free_bytes;
+};
+
+#define NNMEM_COMPACT_SIZE_VER0		40
+
+/**
  * DOC: nnmem ioctls
  *
  * %NNMEM_IOCTL_INFO: fill &struct nnmem_info.
@@ -1054,6 +1129,8 @@ struct nnmem_export {
  *
  * %NNMEM_IOCTL_EXPORT: export a region as a dma-buf, see
  * &struct nnmem_export.
+ *
+ * %NNMEM_IOCTL_COMPACT: compact the arena, see &struct nnmem_compact.
  */
 #define NNMEM_IOCTL_INFO	_IOR(NNMEM_IOC_MAGIC, 0x00, struct nnmem_info)
 #define NNMEM_IOCTL_ALLOC	_IOWR(NNMEM_IOC_MAGIC, 0x01, struct nnmem_alloc)
@@ -1068,5 +1145,6 @@ struct nnmem_export {
 #define NNMEM_IOCTL_WAIT	_IOWR(NNMEM_IOC_MAGIC, 0x0a, struct nnmem_wait)
 #define NNMEM_IOCTL_CANCEL	_IOW(NNMEM_IOC_MAGIC, 0x0b, struct nnmem_cancel)
 #define NNMEM_IOCTL_EXPORT	_IOWR(NNMEM_IOC_MAGIC, 0x0c, struct nnmem_export)
+#define NNMEM_IOCTL_COMPACT	_IOWR(NNMEM_IOC_MAGIC, 0x0d, struct nnmem_compact)
 
 #endif /* _UAPI_LINUX_NNMEM_H */

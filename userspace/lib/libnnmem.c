@@ -132,6 +132,18 @@ int nnmem_export(struct nnmem_dev *dev, uint32_t handle, uint32_t flags)
 	return req.fd;
 }
 
+int nnmem_compact(struct nnmem_dev *dev, uint32_t kinds,
+		  struct nnmem_compact *result)
+{
+	struct nnmem_compact req = { .kinds = kinds };
+	int err;
+
+	err = nnmem_ioctl(dev, NNMEM_IOCTL_COMPACT, &req);
+	if (!err && result)
+		*result = req;
+	return err;
+}
+
 int nnmem_region_info(struct nnmem_dev *dev, uint32_t handle,
 		      struct nnmem_region_info *info)
 {

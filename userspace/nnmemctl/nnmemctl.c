@@ -12,6 +12,7 @@
  *   nnmemctl status [--json]                   every device's counters (netlink)
  *   nnmemctl [-d N] map [--svg FILE]           draw the arena (netlink)
  *   nnmemctl monitor [--json]                  print events until interrupted
+ *   nnmemctl [-d N] compact [weights|activations]  compact the arena
  *
  * The help texts below and nnmemctl.1 describe the same commands, options
  * and exit statuses; selftests/unit/nnmemctl_test.c checks that they agree.
@@ -59,6 +60,8 @@ static int cmd_info(int argc, char **argv, const struct nnmemctl_global *g);
 static int cmd_run(int argc, char **argv, const struct nnmemctl_global *g);
 static int cmd_check(int argc, char **argv, const struct nnmemctl_global *g);
 static int cmd_demo(int argc, char **argv, const struct nnmemctl_global *g);
+static int cmd_compact(int argc, char **argv,
+		       const struct nnmemctl_global *g);
 
 #define HELP_DEVICE \
 	"  -d, --device N  use /dev/nnmemN (default 0); also before the command\n"
@@ -158,6 +161,16 @@ static const struct nnmemctl_cmd nnmemctl_cmds[] = {
 		"  --json          print each event as a JSON object\n"
 		HELP_HELP,
 		nnmemctl_cmd_monitor,
+	}, {
+		"compact", "[-d N] compact [weights|activations]",
+		"slide the arena's regions together (COMPACT)",
+		"Compact the arena of /dev/nnmemN: weights down, activations up\n"
+		"(both unless one kind is named), closing the holes between\n"
+		"regions. Handles and mappings stay valid; regions used by a\n"
+		"graph or exported as a dma-buf stay where they are. Prints what\n"
+		"moved and the largest free extent afterwards.\n"
+		"\nOptions:\n" HELP_DEVICE HELP_HELP,
+		cmd_compact,
 	},
 };
 
@@ -443,6 +456,50 @@ static int cmd_info(int argc, char **argv, const struct nnmemctl_global *gl)
 	ret = info_show(dev);
 	nnmem_close(dev);
 	return ret;
+}
+
+static int cmd_compact(int argc, char **argv,
+		       const struct nnmemctl_global *gl)
+{
+	struct nnmemctl_global g = *gl;
+	struct nnmem_compact c;
+	struct nnmem_dev *dev;
+	uint32_t kinds = 0;
+	int opt, ret, err;
+
+	optind = 0;
+	opt = nnmemctl_getopt("compact", argc, argv, NULL, true, &g);
+	if (opt >= CMD_STOP)
+		return opt - CMD_STOP;
+	if (optind < argc) {
+		if (!strcmp(argv[optind], "weights"))
+			kinds = NNMEM_COMPACT_WEIGHTS;
+		else if (!strcmp(argv[optind], "activations"))
+			kinds = NNMEM_COMPACT_ACTIVATIONS;
+		else
+			return nnmemctl_usage_error("compact",
+						    "unknown kind '%s'",
+						    argv[optind]);
+		optind++;
+	}
+	if (optind < argc)
+		return nnmemctl_usage_error("compact",
+					    "unexpected argument '%s'",
+					    argv[optind]);
+	ret = nnmemctl_device_open(g.index, &dev);
+	if (ret)
+		return ret;
+	err = nnmem_compact(dev, kinds, &c);
+	nnmem_close(dev);
+	if (err) {
+		fprintf(stderr, "nnmemctl: compact: %s\n", nnmem_strerror(err));
+		return NNMEMCTL_EXIT_FAILED;
+	}
+	printf("moved %u regions, %" PRIu64 " bytes; free %" PRIu64
+	       " bytes, largest free extent %" PRIu64 "\n",
+	       c.regions_moved, (uint64_t)c.bytes_moved,
+	       (uint64_t)c.free_bytes, (uint64_t)c.largest_free);
+	return NNMEMCTL_EXIT_OK;
 }
 
 static void box_rule(uint64_t offset, int with_offset)

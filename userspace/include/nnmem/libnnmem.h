@@ -65,6 +65,16 @@ int nnmem_unmap(void *addr, size_t len);
  */
 int nnmem_export(struct nnmem_dev *dev, uint32_t handle, uint32_t flags);
 
+/*
+ * Compact the device's arena (NNMEM_IOCTL_COMPACT): slide the regions of
+ * @kinds (NNMEM_COMPACT_WEIGHTS, NNMEM_COMPACT_ACTIVATIONS, 0 for both)
+ * together; handles and mappings stay valid. @result (may be NULL) gets
+ * what moved and the largest free extent afterwards. Returns 0 or a
+ * negative errno.
+ */
+int nnmem_compact(struct nnmem_dev *dev, uint32_t kinds,
+		  struct nnmem_compact *result);
+
 /* Copy between user memory and a region, at @offset inside the region. */
 int nnmem_write(struct nnmem_dev *dev, uint32_t handle, uint64_t offset,
 		const void *buf, size_t len);

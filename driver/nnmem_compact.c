@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nnmem compaction: NNMEM_IOCTL_COMPACT and automatic compaction.
+ *
+ * The arena (nnmem_arena_compact_next()) decides the moves one at a time:
+ * weights slide down and activations up, each into the free extent beside
+ * it, pinned regions stay. For each move this file unmaps the region's
+ * user mappings and copies its bytes, then goes on to the next.
+ *
+ * Pinned: a region that is not an nnmem_region (the shared scratch
+ * areas, which running jobs address by offset), a region a graph names
+ * (busy: the graph's plan holds arena offsets taken at GRAPH_CREATE, and
+ * queued or running jobs hold their graph), and a region with a live
+ * dma-buf (dmabufs: importers and dma-buf mmaps hold its address).
+ * Deferred regions (freed while mapped) move like any other.
+ *
+ * Locking. A compaction holds compact_rwsem for writing and the device
+ * lock throughout. compact_rwsem keeps out every user of a region's
+ * offset that runs without the device lock: READ and WRITE copies, the
+ * zeroing in ALLOC and GRAPH_CREATE between looking its regions up and
+ * marking them busy (so a region seen unpinned cannot become busy under
+ * us). The device lock keeps out allocation and freeing, and the mmap
+ * fault handler. So for each move: unmap_mapping_range() on the region's
+ * mmap range (handle << 32, exact) zaps every process's PTEs of it; a
+ * thread touching the mapping then faults and waits for the device lock;
+ * the copy runs; the lock is dropped only when the whole compaction is
+ * done, and the fault then maps the new place. A writer loses nothing:
+ * its stores before the zap are in the bytes copied, its stores after
+ * the zap wait for the fault.
+ *
+ * Bounded work: each move copies its region in chunks of at most
+ * NNMEM_COMPACT_CHUNK bytes with cond_resched() between them, and a
+ * pending signal stops the compaction between two moves with -EINTR
+ * (the arena is consistent after every move).
+ */
+
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+#include <linux/nnmem.h>
+#include <linux/nnmem_nl.h>
+#include <net/genetlink.h>
+
+#include "nnmem_compact.h"
+#include "nnmem_drv.h"
+#include "nnmem_event.h"
+#include "nnmem_nl_gen.h"
+#include "nnmem_region.h"
+#include "nnmem_session.h"
+
+/* Largest piece copied between rescheduling points. */
+#define NNMEM_COMPACT_CHUNK	SZ_1M
+
+static bool nnmem_compact_pinned(const struct nnmem_arena_region *ar,
+				 void *arg)
+{
+	const struct nnmem_region *r;
+
+	if (ar->owner)
+		return true;
+	r = container_of(ar, struct nnmem_region, ar);
+	return READ_ONCE(r->busy) || r->dmabufs;
+}
+
+/* memmove() in chunks, in the direction that keeps an overlap intact. */
+static void nnmem_compact_copy(struct nnmem_device *ndev, u64 to, u64 from,
+			       u64 size)
+{
+	u8 *base = ndev->cpu_addr;
+	u64 done = 0;
+
+	while (done < size) {
+		size_t n = min_t(u64, size - done, NNMEM_COMPACT_CHUNK);
+
+		if (to < from)
+			memmove(base + to + done, base + from + done, n);
+		else
+			memmove(base + to + size - done - n,
+				base + from + size - done - n, n);
+		done += n;
+		cond_resched();
+	}
+}
+
+/* The compact-ntf of one compaction, or NULL if nobody listens. */
+static struct nnmem_event *
+nnmem_compact_event(struct nnmem_device *ndev, u32 kinds, bool automatic,
+		    const struct nnmem_compact_result *res, int status)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	skb = nnmem_nl_event_new(5 * nla_total_size(sizeof(u32)) +
+				 3 * nla_total_size_64bit(sizeof(u64)) +
+				 nla_total_size(0));
+	if (!skb)
+		return NULL;
+	hdr = genlmsg_put(skb, 0, 0, &nnmem_nl_family, 0,
+			  NNMEM_CMD_COMPACT_NTF);
+	if (!hdr ||
+	    nla_put_u32(skb, NNMEM_A_COMPACT_EVENT, NNMEM_EVENT_TYPE_COMPACT) ||
+	    nla_put_u32(skb, NNMEM_A_COMPACT_DEV_INDEX, ndev->index) ||
+	    nla_put_u32(skb, NNMEM_A_COMPACT_KINDS, kinds) ||
+	    nla_put_u32(skb, NNMEM_A_COMPACT_REGIONS, res->regions) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_COMPACT_BYTES, res->bytes,
+			      NNMEM_A_COMPACT_PAD) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_COMPACT_LARGEST_FREE,
+			      res->largest_free, NNMEM_A_COMPACT_PAD) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_COMPACT_FREE_BYTES,
+			      res->free_bytes, NNMEM_A_COMPACT_PAD) ||
+	    nla_put_s32(skb, NNMEM_A_COMPACT_STATUS, status) ||
+	    (automatic && nla_put_flag(skb, NNMEM_A_COMPACT_AUTO)))
+		return nnmem_nl_event_done(skb, -EMSGSIZE);
+	genlmsg_end(skb, hdr);
+	return nnmem_nl_event_done(skb, 0);
+}
+
+/**
+ * nnmem_compact_run - compact a device's arena
+ * @ndev: the device
+ * @kinds: %NNMEM_COMPACT_WEIGHTS and/or %NNMEM_COMPACT_ACTIVATIONS
+ * @automatic: an ALLOC asked (sysfs auto_compact), for the event
+ * @res: filled in (also on -EINTR, with what moved), or NULL
+ *
+ * Sleeps; takes compact_rwsem and the device lock (the caller holds
+ * neither).
+ *
+ * Return: 0, or -EINTR if a signal stopped it (before or between moves).
+ */
+int nnmem_compact_run(struct nnmem_device *ndev, u32 kinds,
+		      bool automatic, struct nnmem_compact_result *res)
+{
+	struct nnmem_compact_result out = { 0 };
+	struct nnmem_arena_usage usage;
+	struct nnmem_arena_compact c;
+	struct nnmem_arena_move mv;
+	int ret = 0;
+
+	BUILD_BUG_ON(NNMEM_COMPACT_WEIGHTS != 1U << NNMEM_ARENA_WEIGHT);
+	BUILD_BUG_ON(NNMEM_COMPACT_ACTIVATIONS != 1U << NNMEM_ARENA_ACTIVATION);
+
+	if (down_write_killable(&ndev->compact_rwsem))
+		return -EINTR;
+	mutex_lock(&ndev->lock);
+	nnmem_arena_compact_start(&c, kinds);
+	while (nnmem_arena_compact_next(&ndev->arena, &c, nnmem_compact_pinned,
+					NULL, &mv)) {
+		struct nnmem_region *r =
+			container_of(mv.r, struct nnmem_region, ar);
+		/* its padding may have changed: count it where it is counted */
+		u64 grown = r->ar.res_size - mv.old_res_size;
+
+		if (!r->unlinked)
+			r->session->bytes += grown;
+		else if (r->deferred)
+			ndev->deferred_bytes += grown;
+		if (mv.from == mv.to)
+			continue;
+		if (r->mapping)
+			unmap_mapping_range(r->mapping,
+					    (loff_t)r->handle <<
+						NNMEM_MMAP_HANDLE_SHIFT,
+					    r->span, 1);
+		nnmem_compact_copy(ndev, mv.to, mv.from, mv.size);
+		out.regions++;
+		out.bytes += mv.size;
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+	}
+	nnmem_arena_usage(&ndev->arena, &usage);
+	mutex_unlock(&ndev->lock);
+	up_write(&ndev->compact_rwsem);
+
+	out.largest_free = usage.largest_free;
+	out.free_bytes = usage.free_bytes;
+	nnmem_event_send(nnmem_compact_event(ndev, kinds, automatic, &out,
+					     ret));
+	if (res)
+		*res = out;
+	return ret;
+}
+
+/**
+ * nnmem_compact_would_fit_locked - should a failed ALLOC compact and retry
+ * @ndev: the device, its lock held
+ * @size: bytes the ALLOC asked the arena for
+ *
+ * Return: true if automatic compaction is on (sysfs auto_compact) and the
+ * arena's free bytes, in all, would hold @size.
+ */
+bool nnmem_compact_would_fit_locked(struct nnmem_device *ndev, u64 size)
+{
+	struct nnmem_arena_usage usage;
+
+	lockdep_assert_held(&ndev->lock);
+	if (!READ_ONCE(ndev->auto_compact))
+		return false;
+	nnmem_arena_usage(&ndev->arena, &usage);
+	return usage.free_bytes >= size;
+}
+
+/**
+ * nnmem_compact_ioctl - NNMEM_IOCTL_COMPACT
+ * @s: calling session
+ * @data: &struct nnmem_compact, flags and kinds in, counters out
+ * @ctx: unused
+ *
+ * Return: 0, -EINVAL for a bad field (nothing moves), -EINTR if a signal
+ * stopped it.
+ */
+int nnmem_compact_ioctl(struct nnmem_session *s, void *data,
+			struct nnmem_ioctl_ctx *ctx)
+{
+	struct nnmem_compact *cp = data;
+	struct nnmem_compact_result res;
+	u32 kinds = cp->kinds;
+	int ret;
+
+	if (cp->flags || cp->__pad || (kinds & ~NNMEM_COMPACT_VALID_KINDS))
+		return -EINVAL;
+	if (!kinds)
+		kinds = NNMEM_COMPACT_VALID_KINDS;
+	ret = nnmem_compact_run(s->ndev, kinds, false, &res);
+	if (ret)
+		return ret;
+	cp->regions_moved = res.regions;
+	cp->bytes_moved = res.bytes;
+	cp->largest_free = res.largest_free;
+	cp->free_bytes = res.free_bytes;
+	return 0;
+}

@@ -1,0 +1,796 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nnmem compaction (NNMEM_IOCTL_COMPACT, sysfs auto_compact): a randomly
+ * fragmented arena compacted, every byte of every region checked through
+ * its old mapping and through READ, handles and REGION_INFO; a graph's
+ * output identical before and after, its regions (busy) and an exported
+ * region pinned; all free space in one extent when nothing is pinned; a
+ * writer thread storing through a mapping while its region moves loses
+ * nothing; bad input errnos with nothing changed; automatic compaction
+ * off and on; the compact-ntf netlink event of each. Expects nnmem loaded, run as root (sysfs), and nothing
+ * allocated when each test starts. The expected bytes are nt_pattern()'s
+ * or the writer's own counter, written through one path, read through
+ * another.
+ */
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/nnmem_nl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "kselftest_harness.h"
+#include "nnmem_test.h"
+
+#define CT_AUTO_COMPACT	"/sys/class/nnmem/nnmem0/auto_compact"
+
+FIXTURE(compact) {
+	int fd;
+	struct nnmem_info info;
+	uint64_t page;
+};
+
+FIXTURE_SETUP(compact)
+{
+	struct nnmem_usage u;
+
+	NT_SETUP_SESSION(self->fd, &self->info, &u);
+	self->page = self->info.page_size;
+}
+
+FIXTURE_TEARDOWN(compact)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+static int ct_compact(int fd, uint32_t kinds, struct nnmem_compact *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->kinds = kinds;
+	return nt_ioctl(fd, NNMEM_IOCTL_COMPACT, c);
+}
+
+static uint64_t ct_offset(int fd, uint32_t h)
+{
+	struct nnmem_region_info ri;
+
+	if (nt_region_info(fd, h, &ri))
+		return ~0ULL;
+	return ri.offset;
+}
+
+static int ct_sysfs_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -EIO;
+}
+
+static uint64_t rnd_state;
+
+static uint64_t ct_rnd(void)
+{
+	uint64_t z = (rnd_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+TEST_F(compact, version_and_cap)
+{
+	ASSERT_LE(5, self->info.uapi_version);
+	ASSERT_TRUE(self->info.caps & NNMEM_CAP_COMPACT);
+}
+
+/* An empty arena: nothing moves, all of it is one free extent. */
+TEST_F(compact, empty_arena_moves_nothing)
+{
+	struct nnmem_compact c;
+
+	ASSERT_EQ(0, ct_compact(self->fd, 0, &c));
+	ASSERT_EQ(0, c.regions_moved);
+	ASSERT_EQ(0, c.bytes_moved);
+	ASSERT_EQ(self->info.arena_size, c.largest_free);
+	ASSERT_EQ(self->info.arena_size, c.free_bytes);
+}
+
+/*
+ * Hand-derived: weights A, B, C of 3 pages each at 0, 3p, 6p; free B;
+ * compacting moves C alone, to 3p, and one extent is left from 6p up.
+ * Activations the same from the top; kinds select which end moves.
+ */
+TEST_F(compact, hand_derived_moves_and_kind_mask)
+{
+	uint64_t p = self->page, size = self->info.arena_size;
+	uint32_t a, b, c, x, y, z;
+	struct nnmem_compact cp;
+	struct nnmem_usage u;
+
+	ASSERT_EQ(0, nt_weight(self->fd, 3 * p, p, &a, NULL));
+	ASSERT_EQ(0, nt_weight(self->fd, 3 * p, p, &b, NULL));
+	ASSERT_EQ(0, nt_weight(self->fd, 3 * p, p, &c, NULL));
+	ASSERT_EQ(0, nt_activation(self->fd, 3 * p, p, &x, NULL));
+	ASSERT_EQ(0, nt_activation(self->fd, 3 * p, p, &y, NULL));
+	ASSERT_EQ(0, nt_activation(self->fd, 3 * p, p, &z, NULL));
+	ASSERT_EQ(6 * p, ct_offset(self->fd, c));
+	ASSERT_EQ(size - 9 * p, ct_offset(self->fd, z));
+	ASSERT_EQ(0, nt_free(self->fd, b));
+	ASSERT_EQ(0, nt_free(self->fd, y));
+
+	ASSERT_EQ(0, ct_compact(self->fd, NNMEM_COMPACT_ACTIVATIONS, &cp));
+	ASSERT_EQ(1, cp.regions_moved);
+	ASSERT_EQ(3 * p, cp.bytes_moved);
+	ASSERT_EQ(size - 6 * p, ct_offset(self->fd, z));
+	ASSERT_EQ(6 * p, ct_offset(self->fd, c));	/* weights untouched */
+	ASSERT_EQ(size - 12 * p, cp.free_bytes);
+	ASSERT_EQ(size - 15 * p, cp.largest_free);
+
+	ASSERT_EQ(0, ct_compact(self->fd, NNMEM_COMPACT_WEIGHTS, &cp));
+	ASSERT_EQ(1, cp.regions_moved);
+	ASSERT_EQ(3 * p, ct_offset(self->fd, c));
+	ASSERT_EQ(0, ct_offset(self->fd, a));
+	ASSERT_EQ(size - 12 * p, cp.largest_free);
+	ASSERT_EQ(0, nt_usage(self->fd, &u));
+	ASSERT_EQ(1, u.free_extents);
+	ASSERT_EQ(size - 12 * p, u.largest_free);
+
+	/* Nothing left to move. */
+	ASSERT_EQ(0, ct_compact(self->fd, 0, &cp));
+	ASSERT_EQ(0, cp.regions_moved);
+	ASSERT_EQ(0, nt_free(self->fd, a));
+	ASSERT_EQ(0, nt_free(self->fd, c));
+	ASSERT_EQ(0, nt_free(self->fd, x));
+	ASSERT_EQ(0, nt_free(self->fd, z));
+	ASSERT_USAGE_EMPTY(self->fd);
+}
+
+/* flags, __pad, kinds, struct size, O_RDONLY: exact errno, nothing moves. */
+TEST_F(compact, bad_input_changes_nothing)
+{
+	uint64_t p = self->page;
+	struct nnmem_usage before;
+	struct nnmem_compact c;
+	unsigned char big[sizeof(c) + 8];
+	uint32_t a, b;
+	int ro;
+
+	ASSERT_EQ(0, nt_weight(self->fd, p, p, &a, NULL));
+	ASSERT_EQ(0, nt_weight(self->fd, p, p, &b, NULL));
+	ASSERT_EQ(0, nt_free(self->fd, a));
+	ASSERT_EQ(0, nt_usage(self->fd, &before));
+
+	memset(&c, 0, sizeof(c));
+	c.flags = 1;
+	ASSERT_EQ(-EINVAL, nt_ioctl(self->fd, NNMEM_IOCTL_COMPACT, &c));
+	memset(&c, 0, sizeof(c));
+	c.flags = 0x80000000U;
+	ASSERT_EQ(-EINVAL, nt_ioctl(self->fd, NNMEM_IOCTL_COMPACT, &c));
+	memset(&c, 0, sizeof(c));
+	c.__pad = 1;
+	ASSERT_EQ(-EINVAL, nt_ioctl(self->fd, NNMEM_IOCTL_COMPACT, &c));
+	memset(&c, 0, sizeof(c));
+	c.kinds = 4;
+	ASSERT_EQ(-EINVAL, nt_ioctl(self->fd, NNMEM_IOCTL_COMPACT, &c));
+	memset(&c, 0, sizeof(c));
+	ASSERT_EQ(-EINVAL, nt_ioctl(self->fd,
+				    nt_cmd_sized(NNMEM_IOCTL_COMPACT,
+						 NNMEM_COMPACT_SIZE_VER0 - 8),
+				    &c));
+	memset(big, 0, sizeof(big));
+	big[sizeof(c) + 3] = 1;
+	ASSERT_EQ(-E2BIG, nt_ioctl(self->fd,
+				   nt_cmd_sized(NNMEM_IOCTL_COMPACT,
+						sizeof(big)), big));
+	ro = open("/dev/nnmem0", O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, ro);
+	memset(&c, 0, sizeof(c));
+	ASSERT_EQ(-EBADF, nt_ioctl(ro, NNMEM_IOCTL_COMPACT, &c));
+	close(ro);
+	ASSERT_USAGE_UNCHANGED(self->fd, &before);
+	ASSERT_EQ(p, ct_offset(self->fd, b));
+
+	/* A longer struct with a zero tail works, and gets its tail zeroed. */
+	memset(big, 0, sizeof(big));
+	ASSERT_EQ(0, nt_ioctl(self->fd, nt_cmd_sized(NNMEM_IOCTL_COMPACT,
+						     sizeof(big)), big));
+	memcpy(&c, big, sizeof(c));
+	ASSERT_EQ(1, c.regions_moved);
+	ASSERT_EQ(0, ct_offset(self->fd, b));
+	ASSERT_EQ(0, nt_free(self->fd, b));
+}
+
+#define CT_REGIONS	48
+
+struct ct_region {
+	uint32_t h;
+	uint64_t size;
+	uint64_t offset;
+	unsigned char *map;
+	bool live;	/* handle not freed (else only the mapping holds it) */
+	unsigned int seed;
+};
+
+/*
+ * Random sizes, alignments and kinds, all mapped and filled through the
+ * mapping; a random half freed (some of those still mapped: deferred);
+ * compact; every byte checked through the old mapping and, for live
+ * handles, through READ; REGION_INFO shows the new offsets, every one
+ * aligned; all the free space is one extent. Several seeds.
+ */
+TEST_F(compact, random_fragment_then_every_byte_checked)
+{
+	uint64_t total_moved = 0;
+	int round;
+
+	for (round = 0; round < 6; round++) {
+		struct ct_region r[CT_REGIONS];
+		uint64_t budget = self->info.arena_size / 2, used = 0;
+		struct nnmem_compact c;
+		struct nnmem_usage u;
+		unsigned char *buf;
+		int i, n = 0;
+
+		rnd_state = 0xc0ffee + round;
+		memset(r, 0, sizeof(r));
+		for (i = 0; i < CT_REGIONS; i++) {
+			uint64_t size = 1 + ct_rnd() % (budget / CT_REGIONS * 2);
+			uint32_t align = self->page << (ct_rnd() % 3);
+			uint32_t kind = ct_rnd() % 2 ? NNMEM_KIND_WEIGHT :
+						       NNMEM_KIND_ACTIVATION;
+
+			if (used + size + align > budget)
+				break;
+			ASSERT_EQ(0, nt_alloc(self->fd, size, align, kind,
+					      NNMEM_ALLOC_MAPPABLE, NULL,
+					      &r[i].h, &r[i].offset));
+			used += nt_align_up(size, self->page) + align;
+			r[i].size = size;
+			r[i].map = mmap(NULL, nt_align_up(size, self->page),
+					PROT_READ | PROT_WRITE, MAP_SHARED,
+					self->fd, (off_t)r[i].h << 32);
+			ASSERT_NE(MAP_FAILED, r[i].map);
+			r[i].seed = round * 100 + i;
+			nt_pattern(r[i].map, size, r[i].seed);
+			r[i].live = true;
+			n++;
+		}
+		ASSERT_LE(8, n);
+		for (i = 0; i < n; i++) {
+			uint64_t pick = ct_rnd() % 4;
+
+			if (pick == 0) {	/* freed, unmapped */
+				ASSERT_EQ(0, nt_free(self->fd, r[i].h));
+				munmap(r[i].map,
+				       nt_align_up(r[i].size, self->page));
+				r[i].map = NULL;
+				r[i].live = false;
+			} else if (pick == 1) {	/* freed, still mapped */
+				ASSERT_EQ(0, nt_free(self->fd, r[i].h));
+				r[i].live = false;
+			}
+		}
+		ASSERT_EQ(0, ct_compact(self->fd, 0, &c));
+		total_moved += c.regions_moved;
+		ASSERT_EQ(c.free_bytes, c.largest_free);
+		ASSERT_EQ(0, nt_usage(self->fd, &u));
+		ASSERT_EQ(u.free_bytes, u.largest_free);
+		ASSERT_GE(1, u.free_extents);
+		ASSERT_EQ(c.free_bytes, u.free_bytes);
+
+		buf = malloc(budget);
+		ASSERT_NE(NULL, buf);
+		for (i = 0; i < n; i++) {
+			unsigned char *want;
+			struct nnmem_region_info ri;
+
+			if (!r[i].map)
+				continue;
+			want = malloc(r[i].size);
+			ASSERT_NE(NULL, want);
+			nt_pattern(want, r[i].size, r[i].seed);
+			ASSERT_EQ(0, memcmp(want, r[i].map, r[i].size)) {
+				TH_LOG("round %d region %d: mapping differs",
+				       round, i);
+			}
+			if (r[i].live) {
+				ASSERT_EQ(0, nt_read(self->fd, r[i].h, 0, buf,
+						     r[i].size));
+				ASSERT_EQ(0, memcmp(want, buf, r[i].size));
+				ASSERT_EQ(0, nt_region_info(self->fd, r[i].h,
+							    &ri));
+				ASSERT_EQ(0, ri.offset % ri.align);
+				/* WRITE lands where the mapping reads */
+				nt_pattern(want, r[i].size, r[i].seed + 7);
+				ASSERT_EQ(0, nt_write(self->fd, r[i].h, 0,
+						      want, r[i].size));
+				ASSERT_EQ(0, memcmp(want, r[i].map,
+						    r[i].size));
+			}
+			free(want);
+		}
+		free(buf);
+		for (i = 0; i < n; i++) {
+			if (r[i].map)
+				munmap(r[i].map,
+				       nt_align_up(r[i].size, self->page));
+			if (r[i].live)
+				ASSERT_EQ(0, nt_free(self->fd, r[i].h));
+		}
+		ASSERT_USAGE_EMPTY(self->fd);
+	}
+	ASSERT_LT(6, total_moved);
+}
+
+#define CT_N	4096	/* int8 elements per add tensor */
+
+/*
+ * y = a + b, all activations, between holes; run, compact, run: the
+ * graph's regions (busy) and an exported region stay, the regions beside
+ * them move, and the output is identical, byte for byte.
+ */
+TEST_F(compact, graph_and_exported_regions_pinned_output_identical)
+{
+	uint64_t p = self->page;
+	uint32_t ha, hb, hy, hx, hole[4], mover[4];
+	uint64_t oa, ob, oy, ox, om[4];
+	unsigned char in[CT_N], out1[CT_N], out2[CT_N];
+	struct nnmem_tensor t[3];
+	struct nnmem_node node;
+	struct nnmem_graph_create gc;
+	struct nnmem_export e;
+	struct nnmem_compact c;
+	int i, dbuf;
+
+	/* From the top down: pinned, hole, mover, four times. */
+	ASSERT_EQ(0, nt_activation(self->fd, CT_N, p, &ha, &oa));
+	ASSERT_EQ(0, nt_activation(self->fd, p, p, &hole[0], NULL));
+	ASSERT_EQ(0, nt_activation(self->fd, 2 * p, p, &mover[0], &om[0]));
+	ASSERT_EQ(0, nt_activation(self->fd, CT_N, p, &hb, &ob));
+	ASSERT_EQ(0, nt_activation(self->fd, p, p, &hole[1], NULL));
+	ASSERT_EQ(0, nt_activation(self->fd, 2 * p, p, &mover[1], &om[1]));
+	ASSERT_EQ(0, nt_activation(self->fd, CT_N, p, &hy, &oy));
+	ASSERT_EQ(0, nt_activation(self->fd, p, p, &hole[2], NULL));
+	ASSERT_EQ(0, nt_activation(self->fd, 2 * p, p, &mover[2], &om[2]));
+	ASSERT_EQ(0, nt_alloc(self->fd, 3 * p, p, NNMEM_KIND_ACTIVATION,
+			      NNMEM_ALLOC_MAPPABLE, NULL, &hx, &ox));
+	ASSERT_EQ(0, nt_activation(self->fd, p, p, &hole[3], NULL));
+	ASSERT_EQ(0, nt_activation(self->fd, 2 * p, p, &mover[3], &om[3]));
+
+	nt_pattern(in, CT_N, 1);
+	ASSERT_EQ(0, nt_write(self->fd, ha, 0, in, CT_N));
+	nt_pattern(in, CT_N, 2);
+	ASSERT_EQ(0, nt_write(self->fd, hb, 0, in, CT_N));
+	nt_pattern(in, CT_N, 3);
+	ASSERT_EQ(0, nt_write(self->fd, hx, 0, in, CT_N));
+	for (i = 0; i < 4; i++) {
+		nt_pattern(in, p, 10 + i);
+		ASSERT_EQ(0, nt_write(self->fd, mover[i], 0, in, p));
+	}
+
+	memset(t, 0, sizeof(t));
+	t[0].handle = ha;
+	t[1].handle = hb;
+	t[2].handle = hy;
+	for (i = 0; i < 3; i++) {
+		t[i].type = NNMEM_TYPE_INT8;
+		t[i].ndims = 1;
+		t[i].dims[0] = CT_N;
+	}
+	memset(&node, 0, sizeof(node));
+	node.op = NNMEM_OP_ADD;
+	node.add = nt_add_params(0, 1, 2);
+	ASSERT_EQ(0, nt_graph_create(self->fd, t, 3, &node, 1, &gc));
+	ASSERT_EQ(0, nt_run(self->fd, gc.graph, NULL));
+	ASSERT_EQ(0, nt_read(self->fd, hy, 0, out1, CT_N));
+
+	memset(&e, 0, sizeof(e));
+	e.handle = hx;
+	e.fd = -1;
+	ASSERT_EQ(0, nt_ioctl(self->fd, NNMEM_IOCTL_EXPORT, &e));
+	dbuf = e.fd;
+
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(0, nt_free(self->fd, hole[i]));
+	memset(out2, 0x5a, CT_N);
+	ASSERT_EQ(0, nt_write(self->fd, hy, 0, out2, CT_N));
+	ASSERT_EQ(0, ct_compact(self->fd, 0, &c));
+	/* each mover slid up a page, against the pinned region above it */
+	ASSERT_EQ(4, c.regions_moved);
+	ASSERT_EQ(8 * p, c.bytes_moved);
+	ASSERT_EQ(oa, ct_offset(self->fd, ha));
+	ASSERT_EQ(ob, ct_offset(self->fd, hb));
+	ASSERT_EQ(oy, ct_offset(self->fd, hy));
+	ASSERT_EQ(ox, ct_offset(self->fd, hx));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(om[i] + p, ct_offset(self->fd, mover[i]));
+	for (i = 0; i < 4; i++) {
+		nt_pattern(in, p, 10 + i);
+		ASSERT_EQ(0, nt_read(self->fd, mover[i], 0, out2, p));
+		ASSERT_EQ(0, memcmp(in, out2, p));
+	}
+
+	ASSERT_EQ(0, nt_run(self->fd, gc.graph, NULL));
+	ASSERT_EQ(0, nt_read(self->fd, hy, 0, out2, CT_N));
+	ASSERT_EQ(0, memcmp(out1, out2, CT_N));
+
+	/* Unpinned (graph gone, dma-buf closed) they move too. */
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, gc.graph));
+	close(dbuf);
+	ASSERT_EQ(0, ct_compact(self->fd, 0, &c));
+	ASSERT_LT(0, c.regions_moved);
+	ASSERT_EQ(c.free_bytes, c.largest_free);
+	nt_pattern(in, CT_N, 3);
+	ASSERT_EQ(0, nt_read(self->fd, hx, 0, out2, CT_N));
+	ASSERT_EQ(0, memcmp(in, out2, CT_N));
+	ASSERT_EQ(0, nt_read(self->fd, hy, 0, out2, CT_N));
+	ASSERT_EQ(0, memcmp(out1, out2, CT_N));
+}
+
+struct ct_writer {
+	uint32_t *words;
+	size_t n;
+	atomic_int stop;
+	uint32_t last;		/* the iteration written completely last */
+	atomic_ulong iters;
+};
+
+/*
+ * Writes iteration k's value k * n + i into word i, for k = 1, 2, ...
+ * until told to stop, always finishing an iteration: afterwards every
+ * word must hold the last iteration's value.
+ */
+static void *ct_writer_fn(void *arg)
+{
+	struct ct_writer *w = arg;
+	uint32_t k;
+	size_t i;
+
+	for (k = 1; ; k++) {
+		for (i = 0; i < w->n; i++)
+			w->words[i] = k * (uint32_t)w->n + (uint32_t)i;
+		w->last = k;
+		atomic_fetch_add(&w->iters, 1);
+		if (atomic_load(&w->stop))
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * A thread stores through a mapping continuously while the region moves
+ * down a page at a time, 16 times: no store is lost. Before each move the
+ * test waits until the writer has finished another pass, so that it is
+ * storing when the move starts, however slow the kernel.
+ */
+TEST_F(compact, concurrent_writer_through_mapping_loses_nothing)
+{
+	enum { HOLES = 16 };
+	uint64_t p = self->page, size = 64 * p, prev;
+	uint32_t hole[HOLES], h;
+	struct ct_writer w;
+	struct nnmem_compact c;
+	pthread_t th;
+	uint32_t *check;
+	size_t i;
+	int k;
+
+	for (k = 0; k < HOLES; k++)
+		ASSERT_EQ(0, nt_weight(self->fd, p, p, &hole[k], NULL));
+	ASSERT_EQ(0, nt_alloc(self->fd, size, p, NNMEM_KIND_WEIGHT,
+			      NNMEM_ALLOC_MAPPABLE, NULL, &h, NULL));
+	memset(&w, 0, sizeof(w));
+	w.n = size / sizeof(uint32_t);
+	w.words = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		       self->fd, (off_t)h << 32);
+	ASSERT_NE(MAP_FAILED, w.words);
+	ASSERT_EQ(0, pthread_create(&th, NULL, ct_writer_fn, &w));
+
+	prev = ct_offset(self->fd, h);
+	ASSERT_EQ(HOLES * p, prev);
+	for (k = HOLES - 1; k >= 0; k--) {
+		unsigned long seen = atomic_load(&w.iters);
+
+		ASSERT_EQ(0, nt_free(self->fd, hole[k]));
+		while (atomic_load(&w.iters) == seen)
+			usleep(100);
+		ASSERT_EQ(0, ct_compact(self->fd, NNMEM_COMPACT_WEIGHTS, &c));
+		ASSERT_EQ(1, c.regions_moved);
+		ASSERT_EQ(size, c.bytes_moved);
+		ASSERT_EQ(prev - p, ct_offset(self->fd, h));
+		prev -= p;
+	}
+	atomic_store(&w.stop, 1);
+	ASSERT_EQ(0, pthread_join(th, NULL));
+	TH_LOG("%lu writer passes over 16 moves", atomic_load(&w.iters));
+	ASSERT_LE(HOLES, atomic_load(&w.iters));
+
+	check = malloc(size);
+	ASSERT_NE(NULL, check);
+	ASSERT_EQ(0, nt_read(self->fd, h, 0, check, size));
+	for (i = 0; i < w.n; i++) {
+		uint32_t want = w.last * (uint32_t)w.n + (uint32_t)i;
+
+		ASSERT_EQ(want, w.words[i]) {
+			TH_LOG("word %zu through the mapping", i);
+		}
+		ASSERT_EQ(want, check[i]) {
+			TH_LOG("word %zu through READ", i);
+		}
+	}
+	free(check);
+	munmap(w.words, size);
+	ASSERT_EQ(0, nt_free(self->fd, h));
+}
+
+/*
+ * Weights of 4 pages, every other one freed: half the arena free, no hole
+ * above 4 pages. An 8-page weight fails with auto_compact 0 and changes
+ * nothing, then succeeds with 1; back to 0 afterwards.
+ */
+TEST_F(compact, auto_compact_off_then_on)
+{
+	uint64_t p = self->page, n = self->info.arena_size / (4 * p);
+	struct nnmem_usage before, u;
+	uint32_t *h = calloc(n, sizeof(*h)), big;
+	uint64_t i;
+
+	ASSERT_NE(NULL, h);
+	ASSERT_EQ(0, ct_sysfs_write(CT_AUTO_COMPACT, "0"));
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, nt_weight(self->fd, 4 * p, p, &h[i], NULL));
+	for (i = 0; i < n; i += 2)
+		ASSERT_EQ(0, nt_free(self->fd, h[i]));
+	ASSERT_EQ(0, nt_usage(self->fd, &before));
+	ASSERT_EQ(4 * p, before.largest_free);
+	ASSERT_EQ(-ENOSPC, nt_weight(self->fd, 8 * p, p, &big, NULL));
+	ASSERT_USAGE_UNCHANGED(self->fd, &before);
+
+	ASSERT_EQ(0, ct_sysfs_write(CT_AUTO_COMPACT, "1"));
+	ASSERT_EQ(0, nt_weight(self->fd, 8 * p, p, &big, NULL));
+	ASSERT_EQ(0, ct_sysfs_write(CT_AUTO_COMPACT, "0"));
+	ASSERT_EQ(n / 2 * 4 * p, ct_offset(self->fd, big));
+	ASSERT_EQ(0, nt_usage(self->fd, &u));
+	ASSERT_EQ(before.free_bytes - 8 * p, u.free_bytes);
+	ASSERT_EQ(u.free_bytes, u.largest_free);
+	for (i = 1; i < n; i += 2)
+		ASSERT_EQ(0, nt_free(self->fd, h[i]));
+	ASSERT_EQ(0, nt_free(self->fd, big));
+	free(h);
+}
+
+/* ---- the compact-ntf event (raw generic netlink) ---- */
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK	270
+#endif
+
+struct ct_nl {
+	int fd;
+	uint16_t family;
+	uint32_t grp;
+	char buf[16384];
+};
+
+static const struct nlattr *ct_nla_next(const struct nlattr *a, int *rem)
+{
+	*rem -= NLA_ALIGN(a->nla_len);
+	return (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len));
+}
+
+#define ct_nla_for_each(a, start, len, rem) \
+	for ((rem) = (len), (a) = (start); (rem) >= NLA_HDRLEN && \
+	     (a)->nla_len >= NLA_HDRLEN && (a)->nla_len <= (rem); \
+	     (a) = ct_nla_next((a), &(rem)))
+
+static const void *ct_nla_data(const struct nlattr *a)
+{
+	return (const char *)a + NLA_HDRLEN;
+}
+
+/* Resolve the family and join its events group: 0 or -errno. */
+static int ct_nl_open(struct ct_nl *nl)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct {
+		struct nlmsghdr nlh;
+		struct genlmsghdr g;
+		char attrs[64];
+	} req;
+	const struct nlattr *a, *grp, *g;
+	struct nlattr *name;
+	struct nlmsghdr *nlh;
+	int rem, grem, frem;
+	ssize_t n;
+
+	memset(nl, 0, sizeof(*nl));
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (nl->fd < 0 || bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)))
+		return -errno;
+	memset(&req, 0, sizeof(req));
+	req.nlh.nlmsg_type = GENL_ID_CTRL;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST;
+	req.nlh.nlmsg_seq = 1;
+	req.g.cmd = CTRL_CMD_GETFAMILY;
+	req.g.version = 1;
+	name = (struct nlattr *)req.attrs;
+	name->nla_type = CTRL_ATTR_FAMILY_NAME;
+	name->nla_len = NLA_HDRLEN + sizeof(NNMEM_FAMILY_NAME);
+	memcpy(name + 1, NNMEM_FAMILY_NAME, sizeof(NNMEM_FAMILY_NAME));
+	req.nlh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN) +
+			    NLA_ALIGN(name->nla_len);
+	if (send(nl->fd, &req, req.nlh.nlmsg_len, 0) < 0)
+		return -errno;
+	n = recv(nl->fd, nl->buf, sizeof(nl->buf), 0);
+	if (n < 0)
+		return -errno;
+	nlh = (struct nlmsghdr *)nl->buf;
+	if (!NLMSG_OK(nlh, n) || nlh->nlmsg_type == NLMSG_ERROR)
+		return -ENOENT;
+	ct_nla_for_each(a, (const struct nlattr *)((char *)NLMSG_DATA(nlh) +
+						   GENL_HDRLEN),
+			(int)nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), rem) {
+		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+			memcpy(&nl->family, ct_nla_data(a), 2);
+		if (a->nla_type != CTRL_ATTR_MCAST_GROUPS)
+			continue;
+		ct_nla_for_each(grp, (const struct nlattr *)ct_nla_data(a),
+				a->nla_len - NLA_HDRLEN, grem) {
+			uint32_t id = 0;
+			bool events = false;
+
+			ct_nla_for_each(g, (const struct nlattr *)
+					ct_nla_data(grp),
+					grp->nla_len - NLA_HDRLEN, frem) {
+				if (g->nla_type == CTRL_ATTR_MCAST_GRP_ID)
+					memcpy(&id, ct_nla_data(g), 4);
+				if (g->nla_type == CTRL_ATTR_MCAST_GRP_NAME &&
+				    !strcmp(ct_nla_data(g), NNMEM_MCGRP_EVENTS))
+					events = true;
+			}
+			if (events)
+				nl->grp = id;
+		}
+	}
+	if (!nl->family || !nl->grp)
+		return -ENOENT;
+	if (setsockopt(nl->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nl->grp,
+		       sizeof(nl->grp)))
+		return -errno;
+	return 0;
+}
+
+struct ct_event {
+	uint32_t event, dev, kinds, regions;
+	int32_t status;
+	uint64_t bytes, largest_free, free_bytes;
+	bool automatic;
+};
+
+/* The next compact-ntf within a second (others skipped): 0 or -errno. */
+static int ct_nl_compact_event(struct ct_nl *nl, struct ct_event *ev)
+{
+	struct pollfd pfd = { .fd = nl->fd, .events = POLLIN };
+	const struct nlattr *a;
+	struct nlmsghdr *nlh;
+	ssize_t n;
+	int rem;
+
+	for (;;) {
+		if (poll(&pfd, 1, 1000) != 1)
+			return -ETIMEDOUT;
+		n = recv(nl->fd, nl->buf, sizeof(nl->buf), 0);
+		if (n < 0)
+			return -errno;
+		nlh = (struct nlmsghdr *)nl->buf;
+		if (NLMSG_OK(nlh, n) && nlh->nlmsg_type == nl->family &&
+		    ((struct genlmsghdr *)NLMSG_DATA(nlh))->cmd ==
+		    NNMEM_CMD_COMPACT_NTF)
+			break;
+	}
+	memset(ev, 0, sizeof(*ev));
+	ct_nla_for_each(a, (const struct nlattr *)((char *)NLMSG_DATA(nlh) +
+						   GENL_HDRLEN),
+			(int)nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), rem) {
+		const void *d = ct_nla_data(a);
+
+		switch (a->nla_type) {
+		case NNMEM_A_COMPACT_EVENT:
+			memcpy(&ev->event, d, 4);
+			break;
+		case NNMEM_A_COMPACT_DEV_INDEX:
+			memcpy(&ev->dev, d, 4);
+			break;
+		case NNMEM_A_COMPACT_KINDS:
+			memcpy(&ev->kinds, d, 4);
+			break;
+		case NNMEM_A_COMPACT_REGIONS:
+			memcpy(&ev->regions, d, 4);
+			break;
+		case NNMEM_A_COMPACT_STATUS:
+			memcpy(&ev->status, d, 4);
+			break;
+		case NNMEM_A_COMPACT_BYTES:
+			memcpy(&ev->bytes, d, 8);
+			break;
+		case NNMEM_A_COMPACT_LARGEST_FREE:
+			memcpy(&ev->largest_free, d, 8);
+			break;
+		case NNMEM_A_COMPACT_FREE_BYTES:
+			memcpy(&ev->free_bytes, d, 8);
+			break;
+		case NNMEM_A_COMPACT_AUTO:
+			ev->automatic = true;
+			break;
+		}
+	}
+	return 0;
+}
+
+/*
+ * COMPACT sends a compact-ntf with what its struct says; an ALLOC that
+ * compacts (auto_compact) sends one with the auto flag.
+ */
+TEST_F(compact, netlink_event_says_what_moved)
+{
+	uint64_t p = self->page;
+	uint32_t a, b, c, t, big;
+	struct nnmem_compact cp;
+	struct ct_event ev;
+	struct ct_nl nl;
+
+	ASSERT_EQ(0, ct_nl_open(&nl));
+	ASSERT_EQ(0, nt_weight(self->fd, 2 * p, p, &a, NULL));
+	ASSERT_EQ(0, nt_weight(self->fd, 3 * p, p, &b, NULL));
+	ASSERT_EQ(0, nt_free(self->fd, a));
+	ASSERT_EQ(0, ct_compact(self->fd, NNMEM_COMPACT_WEIGHTS, &cp));
+	ASSERT_EQ(0, ct_nl_compact_event(&nl, &ev));
+	ASSERT_EQ(NNMEM_EVENT_TYPE_COMPACT, ev.event);
+	ASSERT_EQ(self->info.dev_index, ev.dev);
+	ASSERT_EQ(NNMEM_COMPACT_WEIGHTS, ev.kinds);
+	ASSERT_EQ(1, ev.regions);
+	ASSERT_EQ(3 * p, ev.bytes);
+	ASSERT_EQ(cp.largest_free, ev.largest_free);
+	ASSERT_EQ(cp.free_bytes, ev.free_bytes);
+	ASSERT_EQ(0, ev.status);
+	ASSERT_FALSE(ev.automatic);
+
+	/*
+	 * b [0,3p) freed, c [3p,4p), a [7p,S-p), t [S-p,S) freed: holes of
+	 * 3p, 3p and p. A 4-page weight compacts: c down 3 pages, a up one,
+	 * leaving 7 pages in one piece.
+	 */
+	ASSERT_EQ(0, nt_weight(self->fd, p, p, &c, NULL));
+	ASSERT_EQ(0, nt_activation(self->fd, p, p, &t, NULL));
+	ASSERT_EQ(0, nt_activation(self->fd, self->info.arena_size - 8 * p,
+				   p, &a, NULL));
+	ASSERT_EQ(0, nt_free(self->fd, b));
+	ASSERT_EQ(0, nt_free(self->fd, t));
+	ASSERT_EQ(0, ct_sysfs_write(CT_AUTO_COMPACT, "1"));
+	ASSERT_EQ(0, nt_weight(self->fd, 4 * p, p, &big, NULL));
+	ASSERT_EQ(0, ct_sysfs_write(CT_AUTO_COMPACT, "0"));
+	ASSERT_EQ(0, ct_nl_compact_event(&nl, &ev));
+	ASSERT_TRUE(ev.automatic);
+	ASSERT_EQ(NNMEM_COMPACT_VALID_KINDS, ev.kinds);
+	ASSERT_EQ(2, ev.regions);
+	ASSERT_EQ(p + self->info.arena_size - 8 * p, ev.bytes);
+	ASSERT_EQ(7 * p, ev.largest_free);
+	ASSERT_EQ(7 * p, ev.free_bytes);
+	ASSERT_EQ(p, ct_offset(self->fd, big));
+	ASSERT_EQ(0, ct_offset(self->fd, c));
+	ASSERT_EQ(8 * p, ct_offset(self->fd, a));
+	ASSERT_EQ(0, nt_free(self->fd, big));
+	ASSERT_EQ(0, nt_free(self->fd, c));
+	ASSERT_EQ(0, nt_free(self->fd, a));
+	close(nl.fd);
+}
+
+TEST_HARNESS_MAIN
