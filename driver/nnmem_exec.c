@@ -39,7 +39,8 @@ static int nnmem_exec_conv2d(void *arena, const struct nnmem_plan_node *pn,
 		.output = (s8 *)(base + pc->output),
 	};
 
-	return nnmem_conv2d_run(&pc->p, &t, prog);
+	/* the plan's parameters were checked when it was built */
+	return nnmem_conv2d_run_valid(&pc->p, &t, prog);
 }
 
 /* One add step over the arena. */
@@ -394,7 +395,8 @@ static u64 nnmem_exec_now(const struct nnmem_exec_hooks *hooks)
  * @node_count: steps in @plan
  * @hooks: clock and progress hooks (see &struct nnmem_exec_hooks)
  * @node_ns: @node_count entries: each node's time, 0 for the nodes that
- *	did not start; may be NULL
+ *	did not start; may be NULL (the clock is then read twice a run,
+ *	not at every node)
  * @res: what was done, filled in whatever the outcome
  *
  * Runs the nodes in order and stops at the first error. Outputs of the
@@ -424,7 +426,7 @@ int nnmem_exec_run(void *arena, const struct nnmem_plan_node *plan,
 	};
 	const struct nnmem_plan_node *pn;
 	struct nnmem_plan_node tmp;
-	u64 start, t0;
+	u64 start, t0 = 0;
 	int ret = 0;
 	u32 i;
 
@@ -449,7 +451,9 @@ int nnmem_exec_run(void *arena, const struct nnmem_plan_node *plan,
 				break;
 			}
 		}
-		t0 = nnmem_exec_now(hooks);
+		/* without node times, the run's two clock reads are all */
+		if (node_ns)
+			t0 = nnmem_exec_now(hooks);
 		pn = nnmem_exec_resolve(&plan[i], hooks->scratch, &tmp);
 		ran = NNMEM_FAST_REF;
 		if (hooks->fast && hooks->fast[i].ready)

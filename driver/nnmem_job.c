@@ -133,44 +133,70 @@ static int nnmem_job_progress(void *ctx, u64 done, u64 total)
 	return READ_ONCE(job->cancel) ? -ECANCELED : 0;
 }
 
+static void nnmem_job_stat_add(atomic64_t *stat, u64 v)
+{
+	if (v)
+		atomic64_add(v, stat);
+}
+
+/*
+ * Runs the job's graph. A job without node times (a sync one) reads the
+ * clock itself, once before and once after, rather than through the
+ * executor's hook; and a graph without a scratch area or fast paths
+ * skips their calls: under emulation (QEMU TCG) every call and return
+ * costs about as much as a few dozen instructions, and a tiny graph's
+ * sync RUN is mostly such overhead.
+ */
 static int nnmem_job_execute(struct nnmem_job *job)
 {
 	struct nnmem_device *ndev = job->s->ndev;
 	struct nnmem_graph *g = job->graph;
 	struct nnmem_exec_hooks hooks = {
-		.now_ns = nnmem_job_now,
+		.now_ns = job->node_ns ? nnmem_job_now : NULL,
 		.progress = nnmem_job_progress,
 		.ctx = job,
 		.budget = NNMEM_JOB_BUDGET,
 	};
 	struct nnmem_exec_result res = { 0 };
-	struct nnmem_scratch *sc;
+	struct nnmem_scratch *sc = NULL;
 	unsigned int i;
-	int ret;
+	u64 start = 0;
+	int ret = 0;
 
 	BUILD_BUG_ON(NNMEM_PATH_COUNT != NNMEM_FAST_LEVELS);
 
 	/* Held until the run ends, even if a larger area replaces it. */
-	sc = g->shared_scratch ? nnmem_scratch_shared_get(ndev) :
-				 nnmem_scratch_get(g->scratch);
+	if (g->shared_scratch)
+		sc = nnmem_scratch_shared_get(ndev);
+	else if (g->scratch)
+		sc = nnmem_scratch_get(g->scratch);
 	if (WARN_ON_ONCE(g->scratch_size && (!sc || sc->size < g->scratch_size))) {
 		nnmem_scratch_put(sc);
 		return -EIO;
 	}
 	if (sc)
 		hooks.scratch = sc->ar.offset;
-	ret = nnmem_graph_fast_prepare(g, &hooks);
-	if (!ret)
+	if (g->fast)
+		ret = nnmem_graph_fast_prepare(g, &hooks);
+	if (!ret) {
+		if (!hooks.now_ns)
+			start = ktime_get_ns();
 		ret = nnmem_exec_run(ndev->cpu_addr, g->plan, g->node_count,
 				     &hooks, job->node_ns, &res);
-	nnmem_scratch_put(sc);
+		if (!hooks.now_ns)
+			res.duration_ns = ktime_get_ns() - start;
+	}
+	if (sc)
+		nnmem_scratch_put(sc);
 	job->duration_ns = res.duration_ns;
 	job->macs = res.macs;
-	atomic64_add(job->duration_ns, &ndev->stats.busy_ns);
-	atomic64_add(job->macs, &ndev->stats.macs);
+	/* locked adds are dear: only those that add something */
+	nnmem_job_stat_add(&ndev->stats.busy_ns, job->duration_ns);
+	nnmem_job_stat_add(&ndev->stats.macs, job->macs);
 	for (i = 0; i < NNMEM_PATH_COUNT; i++) {
-		atomic64_add(res.path_nodes[i], &ndev->stats.path_nodes[i]);
-		atomic64_add(res.path_macs[i], &ndev->stats.path_macs[i]);
+		nnmem_job_stat_add(&ndev->stats.path_nodes[i],
+				   res.path_nodes[i]);
+		nnmem_job_stat_add(&ndev->stats.path_macs[i], res.path_macs[i]);
 	}
 	return ret;
 }
