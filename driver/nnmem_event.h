@@ -70,6 +70,7 @@ struct nnmem_event *nnmem_event_job(const struct nnmem_session *s,
 struct nnmem_event *nnmem_event_session(const struct nnmem_session *s,
 					enum nnmem_ev ev);
 void nnmem_event_send(struct nnmem_event *ev);
+bool nnmem_event_wanted(void);
 
 static inline void nnmem_event_notify_region(const struct nnmem_session *s,
 					     const struct nnmem_region *r,

@@ -201,8 +201,11 @@ static int nnmem_job_execute(struct nnmem_job *job)
 	return ret;
 }
 
-/* Executes a RUNNING job under exec_lock, counted as running. */
-static int nnmem_job_execute_counted(struct nnmem_job *job)
+/*
+ * Executes a RUNNING job under exec_lock, counted as running; @events:
+ * emit its start event (if anyone listens).
+ */
+static int nnmem_job_execute_counted(struct nnmem_job *job, bool events)
 {
 	struct nnmem_session *s = job->s;
 	struct nnmem_device *ndev = s->ndev;
@@ -212,7 +215,8 @@ static int nnmem_job_execute_counted(struct nnmem_job *job)
 	atomic64_inc(&ndev->stats.running);
 	trace_nnmem_job_start(ndev->index, s->id, job->id, job->graph->handle,
 			      job->node_count);
-	nnmem_event_notify_job(s, job, NNMEM_EV_JOB_START);
+	if (events)
+		nnmem_event_notify_job(s, job, NNMEM_EV_JOB_START);
 	status = nnmem_job_execute(job);
 	atomic64_dec(&ndev->stats.running);
 	return status;
@@ -235,7 +239,8 @@ static void nnmem_job_run_locked(struct nnmem_job *job)
 		job->state = NNMEM_JOB_RUNNING;
 	spin_unlock(&s->job_lock);
 
-	status = cancelled ? -ECANCELED : nnmem_job_execute_counted(job);
+	status = cancelled ? -ECANCELED :
+			     nnmem_job_execute_counted(job, true);
 
 	/* After the unlock the session may be released: touch nothing more. */
 	spin_lock(&s->job_lock);
@@ -261,26 +266,35 @@ static void nnmem_job_work(struct work_struct *work)
  * meanwhile waits for exec_lock, behind this one, as if it came later.
  * Nothing else sees the job (a sync job has no id), so its state needs
  * no job_lock and nobody waits for it; its finish event is sent before
- * the next job can start.
+ * the next job can start. Whether anyone listens to events is checked
+ * once, at the start (a listener that comes while it runs, a few
+ * microseconds for a tiny graph, sees neither its start nor its finish):
+ * the check costs as much as a tiny graph's node under emulation.
  */
 static bool nnmem_job_run_inline(struct nnmem_job *job)
 {
 	struct nnmem_device *ndev = job->s->ndev;
+	bool events;
 
 	if (atomic64_read(&ndev->stats.queued) ||
 	    !mutex_trylock(&ndev->exec_lock))
 		return false;
 	job->inline_run = true;
 	job->state = NNMEM_JOB_RUNNING;
-	nnmem_job_end(job, nnmem_job_execute_counted(job));
-	nnmem_event_notify_job(job->s, job, NNMEM_EV_JOB_FINISH);
+	events = nnmem_event_wanted();
+	nnmem_job_end(job, nnmem_job_execute_counted(job, events));
+	if (events)
+		nnmem_event_notify_job(job->s, job, NNMEM_EV_JOB_FINISH);
 	mutex_unlock(&ndev->exec_lock);
 	return true;
 }
 
 /*
  * Charges and counts a job of @g in @s: an async one in a new allocation,
- * a sync one in @sync, on its caller's stack (it never outlives the RUN).
+ * a sync one in @sync, on its caller's stack (it never outlives the RUN),
+ * zeroed by the caller where it declares it (a kernel that zeroes stack
+ * variables would otherwise zero it twice, with a "rep stos" that
+ * emulators run one word at a time).
  */
 static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 					  struct nnmem_graph *g,
@@ -293,9 +307,7 @@ static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 	ret = nnmem_session_kmem_charge(s, charge);
 	if (ret)
 		return ERR_PTR(ret);
-	if (sync)
-		memset(sync, 0, sizeof(*sync));
-	else
+	if (!sync)
 		job = kzalloc(struct_size(job, times, g->node_count),
 			      GFP_KERNEL_ACCOUNT);
 	if (!job) {
@@ -403,7 +415,7 @@ int nnmem_job_run_ioctl(struct nnmem_session *s, void *data,
 {
 	struct nnmem_run *run = data;
 	bool async = run->flags & NNMEM_RUN_ASYNC;
-	struct nnmem_job *job, sync;
+	struct nnmem_job *job, sync = { };
 	struct nnmem_graph *g;
 	u32 id;
 	int ret;

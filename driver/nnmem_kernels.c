@@ -230,23 +230,34 @@ struct nnmem_meter {
 	int err;
 };
 
+/*
+ * A meter of @total MACs, returned to initialise a declaration (which a
+ * kernel that zeroes stack variables does not zero first).
+ */
+static __always_inline struct nnmem_meter
+nnmem_meter_new(const struct nnmem_kernel_progress *prog, u64 total)
+{
+	struct nnmem_meter m = {
+		.prog = prog && prog->fn ? prog : NULL,
+		.total = total,
+		.next = U64_MAX,
+	};
+
+	if (!m.prog)
+		return m;
+	m.budget = prog->budget ? prog->budget : NNMEM_KERNEL_BUDGET_DEFAULT;
+	/* keeps done + budget from wrapping */
+	if (m.budget > (1ULL << 62))
+		m.budget = 1ULL << 62;
+	m.next = m.budget;
+	return m;
+}
+
 static void nnmem_meter_init(struct nnmem_meter *m,
 			     const struct nnmem_kernel_progress *prog,
 			     u64 total)
 {
-	m->prog = prog && prog->fn ? prog : NULL;
-	m->done = 0;
-	m->total = total;
-	m->budget = 0;
-	m->next = U64_MAX;
-	m->err = 0;
-	if (!m->prog)
-		return;
-	m->budget = prog->budget ? prog->budget : NNMEM_KERNEL_BUDGET_DEFAULT;
-	/* keeps done + budget from wrapping */
-	if (m->budget > (1ULL << 62))
-		m->budget = 1ULL << 62;
-	m->next = m->budget;
+	*m = nnmem_meter_new(prog, total);
 }
 
 static bool nnmem_meter_call(struct nnmem_meter *m)
@@ -294,12 +305,19 @@ static inline u32 nnmem_conv2d_tap(const s8 *in, const s8 *f, u32 n,
 }
 
 /*
- * What the inner loops of one conv2d call read, in locals: the output
+ * What the inner loops of one conv2d call read, in a local: the output
  * pointer is an s8 *, which may alias anything, so the compiler would
- * reload every field through @p (and redo its divisions) after each
- * output byte written.
+ * reload every field through the parameters (and redo their divisions)
+ * after each output byte written. It is initialised where it is
+ * declared: a kernel built to zero its stack variables (the
+ * INIT_STACK_ALL_ZERO default) would zero it first, with a "rep stos"
+ * that emulators run one word at a time.
  */
 struct nnmem_conv2d_geom {
+	const s8 *filter;
+	const s32 *bias;
+	const s32 *multiplier;
+	const s32 *shift;
 	u32 in_h;
 	u32 in_w;
 	u32 in_c;
@@ -307,12 +325,19 @@ struct nnmem_conv2d_geom {
 	u32 k_w;
 	u32 dilation_h;
 	u32 dilation_w;
+	u32 groups;
 	u32 in_per_group;
+	u32 out_per_group;
 	s32 in_offset;
+	s32 output_zero_point;
+	s32 act_min;
+	s32 act_max;
 	u64 span_h;
 	u64 span_w;
 	size_t step_y;
 	size_t step_x;
+	size_t filter_stride;
+	u64 elem_macs;
 };
 
 /*
@@ -424,21 +449,57 @@ static enum nnmem_conv2d_grain nnmem_meter_grain(const struct nnmem_meter *m,
 	return NNMEM_GRAIN_TAP;
 }
 
-static s8 nnmem_conv2d_requant(const struct nnmem_conv2d_params *p,
-			       const struct nnmem_conv2d_tensors *t,
-			       u32 acc, u32 oc)
+/* One output value from its accumulator (see struct nnmem_conv2d_geom). */
+static __always_inline s8
+nnmem_conv2d_requant(const struct nnmem_conv2d_geom *g, u32 acc, u32 oc)
 {
 	s64 v;
 
-	if (t->bias)
-		acc += (u32)t->bias[oc];
-	v = __nnmem_mbqm((s32)acc, t->multiplier[oc], t->shift[oc]);
-	v += p->output_zero_point;
-	if (v < p->act_min)
-		v = p->act_min;
-	if (v > p->act_max)
-		v = p->act_max;
+	if (g->bias)
+		acc += (u32)g->bias[oc];
+	v = __nnmem_mbqm((s32)acc, g->multiplier[oc], g->shift[oc]);
+	v += g->output_zero_point;
+	if (v < g->act_min)
+		v = g->act_min;
+	if (v > g->act_max)
+		v = g->act_max;
 	return (s8)v;
+}
+
+/*
+ * The out_c values of the output position whose top-left tap is at
+ * (@y0, @x0), from @input (the position's batch), in channel order into
+ * @out. Return: true if the hook stopped the run (its error in @m->err).
+ */
+static __always_inline bool
+nnmem_conv2d_position(const struct nnmem_conv2d_geom *g, const s8 *input,
+		      int y0, int x0, enum nnmem_conv2d_grain grain,
+		      struct nnmem_meter *m, s8 *out)
+{
+	bool inside = grain != NNMEM_GRAIN_TAP &&
+		      nnmem_conv2d_inside(g, y0, x0);
+	const s8 *f = g->filter;
+	u32 grp, j, oc = 0, acc;
+
+	for (grp = 0; grp < g->groups; grp++, input += g->in_per_group) {
+		for (j = 0; j < g->out_per_group;
+		     j++, oc++, f += g->filter_stride) {
+			if (inside)
+				acc = nnmem_conv2d_acc_inside(g, input, f, y0,
+							      x0);
+			else if (grain != NNMEM_GRAIN_TAP)
+				nnmem_conv2d_acc(g, input, f, y0, x0, NULL,
+						 &acc);
+			else if (nnmem_conv2d_acc(g, input, f, y0, x0, m,
+						  &acc))
+				return true;
+			*out++ = nnmem_conv2d_requant(g, acc, oc);
+			if (grain == NNMEM_GRAIN_ELEM &&
+			    nnmem_meter_charge(m, g->elem_macs))
+				return true;
+		}
+	}
+	return false;
 }
 
 /**
@@ -490,103 +551,76 @@ int nnmem_conv2d_run_valid(const struct nnmem_conv2d_params *p,
 			   const struct nnmem_conv2d_tensors *t,
 			   const struct nnmem_kernel_progress *prog)
 {
-	/* locals: see struct nnmem_conv2d_geom */
-	const struct nnmem_conv2d_params pl = *p;
-	const struct nnmem_conv2d_tensors tl = *t;
-	struct nnmem_conv2d_geom g;
-	struct nnmem_conv2d_shape shape;
-	enum nnmem_conv2d_grain grain;
-	struct nnmem_meter meter;
-	u64 elem_macs, row_macs;
-	u32 b, oy, ox, oc, grp, j, out_per_group, acc;
-	size_t filter_stride;
-	s8 *out = tl.output;
-
+	/* initialised here: see struct nnmem_conv2d_geom */
+	const struct nnmem_conv2d_geom g = {
+		.filter = t->filter,
+		.bias = t->bias,
+		.multiplier = t->multiplier,
+		.shift = t->shift,
+		.in_h = p->in_h,
+		.in_w = p->in_w,
+		.in_c = p->in_c,
+		.k_h = p->k_h,
+		.k_w = p->k_w,
+		.dilation_h = p->dilation_h,
+		.dilation_w = p->dilation_w,
+		.groups = p->groups,
+		.in_per_group = p->in_c / p->groups,
+		.out_per_group = p->out_c / p->groups,
+		.in_offset = -p->input_zero_point,
+		.output_zero_point = p->output_zero_point,
+		.act_min = p->act_min,
+		.act_max = p->act_max,
+		.span_h = (u64)(p->k_h - 1) * p->dilation_h,
+		.span_w = (u64)(p->k_w - 1) * p->dilation_w,
+		.step_y = (size_t)p->dilation_h * p->in_w * p->in_c,
+		.step_x = (size_t)p->dilation_w * p->in_c,
+		.filter_stride = (size_t)p->k_h * p->k_w *
+				 (p->in_c / p->groups),
+		.elem_macs = nnmem_shape_conv_macs(1, p->k_h, p->k_w,
+						   p->in_c / p->groups),
+	};
 	/* what nnmem_conv2d_shape_get() found, without its checks */
-	shape.out_h = nnmem_shape_conv_out_dim(pl.in_h, pl.pad_top,
-					       pl.pad_bottom, pl.k_h,
-					       pl.dilation_h, pl.stride_h);
-	shape.out_w = nnmem_shape_conv_out_dim(pl.in_w, pl.pad_left,
-					       pl.pad_right, pl.k_w,
-					       pl.dilation_w, pl.stride_w);
-	out_per_group = pl.out_c / pl.groups;
-	shape.macs = nnmem_shape_conv_macs((u64)pl.batch * shape.out_h *
-					   shape.out_w * pl.out_c, pl.k_h,
-					   pl.k_w, pl.in_c / pl.groups);
-	for (oc = 0; oc < pl.out_c; oc++)
-		if (!nnmem_shift_ok(tl.shift[oc]))
+	u32 out_h = nnmem_shape_conv_out_dim(p->in_h, p->pad_top,
+					     p->pad_bottom, p->k_h,
+					     p->dilation_h, p->stride_h);
+	u32 out_w = nnmem_shape_conv_out_dim(p->in_w, p->pad_left,
+					     p->pad_right, p->k_w,
+					     p->dilation_w, p->stride_w);
+	u32 batch = p->batch, stride_h = p->stride_h, stride_w = p->stride_w;
+	int pad_top = (int)p->pad_top, pad_left = (int)p->pad_left;
+	size_t in_size = (size_t)p->in_h * p->in_w * p->in_c;
+	size_t out_row = (size_t)out_w * p->out_c;
+	const s8 *input = t->input;
+	s8 *out = t->output;
+	struct nnmem_meter meter =
+		nnmem_meter_new(prog,
+				nnmem_shape_conv_macs((u64)batch * out_h *
+						      out_row, g.k_h, g.k_w,
+						      g.in_per_group));
+	enum nnmem_conv2d_grain grain;
+	u32 b, oy, ox, oc;
+	u64 row_macs;
+
+	for (oc = 0; oc < p->out_c; oc++)
+		if (!nnmem_shift_ok(g.shift[oc]))
 			return -ERANGE;
-	g.in_h = pl.in_h;
-	g.in_w = pl.in_w;
-	g.in_c = pl.in_c;
-	g.k_h = pl.k_h;
-	g.k_w = pl.k_w;
-	g.dilation_h = pl.dilation_h;
-	g.dilation_w = pl.dilation_w;
-	g.in_per_group = pl.in_c / pl.groups;
-	g.in_offset = -pl.input_zero_point;
-	g.span_h = (u64)(pl.k_h - 1) * pl.dilation_h;
-	g.span_w = (u64)(pl.k_w - 1) * pl.dilation_w;
-	g.step_y = (size_t)pl.dilation_h * pl.in_w * pl.in_c;
-	g.step_x = (size_t)pl.dilation_w * pl.in_c;
-	filter_stride = (size_t)pl.k_h * pl.k_w * g.in_per_group;
-	nnmem_meter_init(&meter, prog, shape.macs);
-	elem_macs = nnmem_shape_conv_macs(1, pl.k_h, pl.k_w, g.in_per_group);
 	/* out_w * out_c <= output_elems < 2^31 */
-	row_macs = nnmem_shape_conv_macs((u64)shape.out_w * pl.out_c, pl.k_h,
-					 pl.k_w, g.in_per_group);
-	grain = nnmem_meter_grain(&meter, row_macs, elem_macs);
+	row_macs = nnmem_shape_conv_macs(out_row, g.k_h, g.k_w,
+					 g.in_per_group);
+	grain = nnmem_meter_grain(&meter, row_macs, g.elem_macs);
 
-	for (b = 0; b < pl.batch; b++) {
-		const s8 *in_b = tl.input +
-				 (size_t)b * pl.in_h * pl.in_w * pl.in_c;
+	for (b = 0; b < batch; b++, input += in_size) {
+		for (oy = 0; oy < out_h; oy++) {
+			int y0 = (int)(oy * stride_h) - pad_top;
 
-		for (oy = 0; oy < shape.out_h; oy++) {
-			int y0 = (int)(oy * pl.stride_h) - (int)pl.pad_top;
+			for (ox = 0; ox < out_w; ox++, out += g.out_per_group *
+							      g.groups) {
+				int x0 = (int)(ox * stride_w) - pad_left;
 
-			for (ox = 0; ox < shape.out_w; ox++) {
-				int x0 = (int)(ox * pl.stride_w) -
-					 (int)pl.pad_left;
-				bool inside = grain != NNMEM_GRAIN_TAP &&
-					      nnmem_conv2d_inside(&g, y0, x0);
-				const s8 *f = tl.filter;
-
-				oc = 0;
-				for (grp = 0; grp < pl.groups; grp++) {
-					const s8 *in = in_b +
-						(size_t)grp * g.in_per_group;
-
-					for (j = 0; j < out_per_group;
-					     j++, oc++, f += filter_stride) {
-						if (inside)
-							acc = nnmem_conv2d_acc_inside(&g,
-										      in,
-										      f,
-										      y0,
-										      x0);
-						else if (grain != NNMEM_GRAIN_TAP)
-							nnmem_conv2d_acc(&g, in,
-									 f, y0,
-									 x0,
-									 NULL,
-									 &acc);
-						else if (nnmem_conv2d_acc(&g,
-									  in, f,
-									  y0,
-									  x0,
-									  &meter,
-									  &acc))
-							return meter.err;
-						*out++ = nnmem_conv2d_requant(&pl,
-									      &tl,
-									      acc,
-									      oc);
-						if (grain == NNMEM_GRAIN_ELEM &&
-						    nnmem_meter_charge(&meter,
-								       elem_macs))
-							return meter.err;
-					}
-				}
+				if (nnmem_conv2d_position(&g, input, y0, x0,
+							  grain, &meter, out))
+					return meter.err;
 			}
 			if (grain == NNMEM_GRAIN_ROW &&
 			    nnmem_meter_charge(&meter, row_macs))
