@@ -873,7 +873,7 @@ int nnmem_fc_run(const struct nnmem_fc_params *p,
 				acc += (u32)t->bias[o];
 			ch = p->channels == 1 ? 0 : o;
 			v = __nnmem_mbqm((s32)acc, t->multiplier[ch],
-				       t->shift[ch]);
+					 t->shift[ch]);
 			v += p->output_zero_point;
 			if (v < p->act_min)
 				v = p->act_min;
