@@ -73,6 +73,7 @@ void nnmem_event_send(struct nnmem_event *ev);
 /* For builders outside nnmem_nl.c (nnmem_compact.c): see nnmem_nl.c. */
 struct sk_buff *nnmem_nl_event_new(size_t size);
 struct nnmem_event *nnmem_nl_event_done(struct sk_buff *skb, int err);
+bool nnmem_event_wanted(void);
 
 static inline void nnmem_event_notify_region(const struct nnmem_session *s,
 					     const struct nnmem_region *r,

@@ -39,7 +39,8 @@ static int nnmem_exec_conv2d(void *arena, const struct nnmem_plan_node *pn,
 		.output = (s8 *)(base + pc->output),
 	};
 
-	return nnmem_conv2d_run(&pc->p, &t, prog);
+	/* the plan's parameters were checked when it was built */
+	return nnmem_conv2d_run_valid(&pc->p, &t, prog);
 }
 
 /* One add step over the arena. */
@@ -329,6 +330,42 @@ static void nnmem_exec_at(u64 *off, u64 scratch)
 		*off = scratch + (*off - NNMEM_PLAN_SCRATCH);
 }
 
+/* True if @pn has an offset relative to the scratch area. */
+static bool nnmem_exec_in_scratch(const struct nnmem_plan_node *pn)
+{
+	const u64 s = NNMEM_PLAN_SCRATCH, none = NNMEM_PLAN_NO_TENSOR;
+	u64 a, b, c = 0;
+
+	switch (pn->op) {
+	case NNMEM_OP_CONV2D:
+		a = pn->conv2d.input;
+		b = pn->conv2d.output;
+		break;
+	case NNMEM_OP_ADD:
+		a = pn->add.input1;
+		b = pn->add.input2;
+		c = pn->add.output;
+		break;
+	case NNMEM_OP_FULLY_CONNECTED:
+		a = pn->fc.input;
+		b = pn->fc.output;
+		break;
+	case NNMEM_OP_AVG_POOL2D:
+	case NNMEM_OP_MAX_POOL2D:
+		a = pn->pool2d.input;
+		b = pn->pool2d.output;
+		break;
+	case NNMEM_OP_SOFTMAX:
+		a = pn->softmax.input;
+		b = pn->softmax.output;
+		break;
+	default:
+		return false;
+	}
+	return (a >= s && a != none) || (b >= s && b != none) ||
+	       (c >= s && c != none);
+}
+
 /*
  * @pn with its scratch-relative offsets resolved against the scratch area
  * at arena offset @scratch, in @tmp.
@@ -365,6 +402,20 @@ nnmem_exec_resolve(const struct nnmem_plan_node *pn, u64 scratch,
 	return tmp;
 }
 
+/* Step @i of a run, @pn, on its fast path if it is ready. */
+static int nnmem_exec_step(void *arena, const struct nnmem_plan_node *pn,
+			   const struct nnmem_exec_hooks *hooks, u32 i,
+			   const struct nnmem_kernel_progress *prog,
+			   const struct nnmem_fast_env *env)
+{
+	if (!hooks->progress)
+		prog = NULL;
+	if (hooks->fast && hooks->fast[i].ready)
+		return nnmem_exec_fast_step(arena, pn, &hooks->fast[i],
+					    hooks->packed, prog, env);
+	return nnmem_exec_node(arena, pn, prog);
+}
+
 /* State of one run, the cookie of the kernels' progress hook. */
 struct nnmem_exec_run {
 	const struct nnmem_exec_hooks *hooks;
@@ -394,7 +445,8 @@ static u64 nnmem_exec_now(const struct nnmem_exec_hooks *hooks)
  * @node_count: steps in @plan
  * @hooks: clock and progress hooks (see &struct nnmem_exec_hooks)
  * @node_ns: @node_count entries: each node's time, 0 for the nodes that
- *	did not start; may be NULL
+ *	did not start; may be NULL (the clock is then read twice a run,
+ *	not at every node)
  * @res: what was done, filled in whatever the outcome
  *
  * Runs the nodes in order and stops at the first error. Outputs of the
@@ -423,8 +475,7 @@ int nnmem_exec_run(void *arena, const struct nnmem_plan_node *plan,
 		.ran = &ran,
 	};
 	const struct nnmem_plan_node *pn;
-	struct nnmem_plan_node tmp;
-	u64 start, t0;
+	u64 start, t0 = 0;
 	int ret = 0;
 	u32 i;
 
@@ -449,18 +500,25 @@ int nnmem_exec_run(void *arena, const struct nnmem_plan_node *plan,
 				break;
 			}
 		}
-		t0 = nnmem_exec_now(hooks);
-		pn = nnmem_exec_resolve(&plan[i], hooks->scratch, &tmp);
+		/* without node times, the run's two clock reads are all */
+		if (node_ns)
+			t0 = nnmem_exec_now(hooks);
 		ran = NNMEM_FAST_REF;
-		if (hooks->fast && hooks->fast[i].ready)
-			ret = nnmem_exec_fast_step(arena, pn, &hooks->fast[i],
-						   hooks->packed,
-						   hooks->progress ? &prog :
-								     NULL,
-						   &env);
-		else
-			ret = nnmem_exec_node(arena, pn,
-					      hooks->progress ? &prog : NULL);
+		if (nnmem_exec_in_scratch(&plan[i])) {
+			/*
+			 * Declared here, not for every step: a kernel that
+			 * zeroes stack variables would zero it each time.
+			 */
+			struct nnmem_plan_node tmp;
+
+			pn = nnmem_exec_resolve(&plan[i], hooks->scratch,
+						&tmp);
+			ret = nnmem_exec_step(arena, pn, hooks, i, &prog,
+					      &env);
+		} else {
+			ret = nnmem_exec_step(arena, &plan[i], hooks, i,
+					      &prog, &env);
+		}
 		if (node_ns)
 			node_ns[i] = nnmem_exec_now(hooks) - t0;
 		if (ret)

@@ -150,50 +150,79 @@ static int nnmem_job_progress(void *ctx, u64 done, u64 total)
 	return READ_ONCE(job->cancel) ? -ECANCELED : 0;
 }
 
+static void nnmem_job_stat_add(atomic64_t *stat, u64 v)
+{
+	if (v)
+		atomic64_add(v, stat);
+}
+
+/*
+ * Runs the job's graph. A job without node times (a sync one) reads the
+ * clock itself, once before and once after, rather than through the
+ * executor's hook; and a graph without a scratch area or fast paths
+ * skips their calls: under emulation (QEMU TCG) every call and return
+ * costs about as much as a few dozen instructions, and a tiny graph's
+ * sync RUN is mostly such overhead.
+ */
 static int nnmem_job_execute(struct nnmem_job *job)
 {
 	struct nnmem_device *ndev = job->s->ndev;
 	struct nnmem_graph *g = job->graph;
 	struct nnmem_exec_hooks hooks = {
-		.now_ns = nnmem_job_now,
+		.now_ns = job->node_ns ? nnmem_job_now : NULL,
 		.progress = nnmem_job_progress,
 		.ctx = job,
 		.budget = NNMEM_JOB_BUDGET,
 	};
 	struct nnmem_exec_result res = { 0 };
-	struct nnmem_scratch *sc;
+	struct nnmem_scratch *sc = NULL;
 	unsigned int i;
-	int ret;
+	u64 start = 0;
+	int ret = 0;
 
 	BUILD_BUG_ON(NNMEM_PATH_COUNT != NNMEM_FAST_LEVELS);
 
 	/* Held until the run ends, even if a larger area replaces it. */
-	sc = g->shared_scratch ? nnmem_scratch_shared_get(ndev) :
-				 nnmem_scratch_get(g->scratch);
+	if (g->shared_scratch)
+		sc = nnmem_scratch_shared_get(ndev);
+	else if (g->scratch)
+		sc = nnmem_scratch_get(g->scratch);
 	if (WARN_ON_ONCE(g->scratch_size && (!sc || sc->size < g->scratch_size))) {
 		nnmem_scratch_put(sc);
 		return -EIO;
 	}
 	if (sc)
 		hooks.scratch = sc->ar.offset;
-	ret = nnmem_graph_fast_prepare(g, &hooks);
-	if (!ret)
+	if (g->fast)
+		ret = nnmem_graph_fast_prepare(g, &hooks);
+	if (!ret) {
+		if (!hooks.now_ns)
+			start = ktime_get_ns();
 		ret = nnmem_exec_run(ndev->cpu_addr, g->plan, g->node_count,
 				     &hooks, job->node_ns, &res);
-	nnmem_scratch_put(sc);
+		if (!hooks.now_ns)
+			res.duration_ns = ktime_get_ns() - start;
+	}
+	if (sc)
+		nnmem_scratch_put(sc);
 	job->duration_ns = res.duration_ns;
 	job->macs = res.macs;
-	atomic64_add(job->duration_ns, &ndev->stats.busy_ns);
-	atomic64_add(job->macs, &ndev->stats.macs);
+	/* locked adds are dear: only those that add something */
+	nnmem_job_stat_add(&ndev->stats.busy_ns, job->duration_ns);
+	nnmem_job_stat_add(&ndev->stats.macs, job->macs);
 	for (i = 0; i < NNMEM_PATH_COUNT; i++) {
-		atomic64_add(res.path_nodes[i], &ndev->stats.path_nodes[i]);
-		atomic64_add(res.path_macs[i], &ndev->stats.path_macs[i]);
+		nnmem_job_stat_add(&ndev->stats.path_nodes[i],
+				   res.path_nodes[i]);
+		nnmem_job_stat_add(&ndev->stats.path_macs[i], res.path_macs[i]);
 	}
 	return ret;
 }
 
-/* Executes a RUNNING job under exec_lock, counted as running. */
-static int nnmem_job_execute_counted(struct nnmem_job *job)
+/*
+ * Executes a RUNNING job under exec_lock, counted as running; @events:
+ * emit its start event (if anyone listens).
+ */
+static int nnmem_job_execute_counted(struct nnmem_job *job, bool events)
 {
 	struct nnmem_session *s = job->s;
 	struct nnmem_device *ndev = s->ndev;
@@ -203,7 +232,8 @@ static int nnmem_job_execute_counted(struct nnmem_job *job)
 	atomic64_inc(&ndev->stats.running);
 	trace_nnmem_job_start(ndev->index, s->id, job->id, job->graph->handle,
 			      job->node_count);
-	nnmem_event_notify_job(s, job, NNMEM_EV_JOB_START);
+	if (events)
+		nnmem_event_notify_job(s, job, NNMEM_EV_JOB_START);
 	status = nnmem_job_execute(job);
 	atomic64_dec(&ndev->stats.running);
 	return status;
@@ -226,7 +256,8 @@ static void nnmem_job_run_locked(struct nnmem_job *job)
 		job->state = NNMEM_JOB_RUNNING;
 	spin_unlock(&s->job_lock);
 
-	status = cancelled ? -ECANCELED : nnmem_job_execute_counted(job);
+	status = cancelled ? -ECANCELED :
+			     nnmem_job_execute_counted(job, true);
 
 	/* After the unlock the session may be released: touch nothing more. */
 	spin_lock(&s->job_lock);
@@ -310,26 +341,35 @@ static void nnmem_job_work(struct work_struct *work)
  * meanwhile waits for exec_lock, behind this one, as if it came later.
  * Nothing else sees the job (a sync job has no id), so its state needs
  * no job_lock and nobody waits for it; its finish event is sent before
- * the next job can start.
+ * the next job can start. Whether anyone listens to events is checked
+ * once, at the start (a listener that comes while it runs, a few
+ * microseconds for a tiny graph, sees neither its start nor its finish):
+ * the check costs as much as a tiny graph's node under emulation.
  */
 static bool nnmem_job_run_inline(struct nnmem_job *job)
 {
 	struct nnmem_device *ndev = job->s->ndev;
+	bool events;
 
 	if (atomic64_read(&ndev->stats.queued) ||
 	    !mutex_trylock(&ndev->exec_lock))
 		return false;
 	job->inline_run = true;
 	job->state = NNMEM_JOB_RUNNING;
-	nnmem_job_end(job, nnmem_job_execute_counted(job));
-	nnmem_event_notify_job(job->s, job, NNMEM_EV_JOB_FINISH);
+	events = nnmem_event_wanted();
+	nnmem_job_end(job, nnmem_job_execute_counted(job, events));
+	if (events)
+		nnmem_event_notify_job(job->s, job, NNMEM_EV_JOB_FINISH);
 	mutex_unlock(&ndev->exec_lock);
 	return true;
 }
 
 /*
  * Charges and counts a job of @g in @s: an async one in a new allocation,
- * a sync one in @sync, on its caller's stack (it never outlives the RUN).
+ * a sync one in @sync, on its caller's stack (it never outlives the RUN),
+ * zeroed by the caller where it declares it (a kernel that zeroes stack
+ * variables would otherwise zero it twice, with a "rep stos" that
+ * emulators run one word at a time).
  */
 static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 					  struct nnmem_graph *g,
@@ -342,9 +382,7 @@ static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 	ret = nnmem_session_kmem_charge(s, charge);
 	if (ret)
 		return ERR_PTR(ret);
-	if (sync)
-		memset(sync, 0, sizeof(*sync));
-	else
+	if (!sync)
 		job = kzalloc(struct_size(job, times, g->node_count),
 			      GFP_KERNEL_ACCOUNT);
 	if (!job) {
@@ -481,7 +519,7 @@ int nnmem_job_run_ioctl(struct nnmem_session *s, void *data,
 {
 	struct nnmem_run *run = data;
 	bool async = run->flags & NNMEM_RUN_ASYNC;
-	struct nnmem_job *job, sync;
+	struct nnmem_job *job, sync = { };
 	struct nnmem_graph *g;
 	u32 id;
 	int ret;

@@ -50,7 +50,7 @@ static s64 nnmem_div_trunc_pow2(s64 v, unsigned int e)
  * gemmlowp SaturatingRoundingDoublingHighMul: the high 32 bits of 2*a*b,
  * rounded; saturates the one overflowing case, S32_MIN * S32_MIN.
  */
-static s32 nnmem_srdhm(s32 a, s32 b)
+static __always_inline s32 nnmem_srdhm(s32 a, s32 b)
 {
 	s64 ab = (s64)a * b;
 	s64 nudge = ab >= 0 ? (1LL << 30) : (1 - (1LL << 30));
@@ -64,7 +64,7 @@ static s32 nnmem_srdhm(s32 a, s32 b)
  * gemmlowp RoundingDivideByPOT: x / 2^e rounded to nearest, ties away from
  * zero, for e in [0, 31].
  */
-static s32 nnmem_rdbpot(s32 x, unsigned int e)
+static __always_inline s32 nnmem_rdbpot(s32 x, unsigned int e)
 {
 	s64 mask = (1LL << e) - 1;
 	s64 threshold = (mask >> 1) + (x < 0 ? 1 : 0);
@@ -77,6 +77,25 @@ static s32 nnmem_rdbpot(s32 x, unsigned int e)
 		q = -(s64)(((u64)(-(s64)x) + (u64)mask) >> e);
 	rem = (s64)x - q * (1LL << e);
 	return (s32)(q + (rem > threshold ? 1 : 0));
+}
+
+/*
+ * nnmem_mbqm()'s body, inlined into the kernels' inner loops: a call
+ * there costs more than the arithmetic under emulation (QEMU TCG looks
+ * every return address up).
+ */
+static __always_inline s32 __nnmem_mbqm(s32 x, s32 multiplier, int shift)
+{
+	unsigned int left, right;
+
+	if (shift > NNMEM_SHIFT_MAX)
+		shift = NNMEM_SHIFT_MAX;
+	if (shift < NNMEM_SHIFT_MIN)
+		shift = NNMEM_SHIFT_MIN;
+	left = shift > 0 ? shift : 0;
+	right = shift > 0 ? 0 : -shift;
+	x = (s32)((u32)x << left);
+	return nnmem_rdbpot(nnmem_srdhm(x, multiplier), right);
 }
 
 /**
@@ -95,16 +114,7 @@ static s32 nnmem_rdbpot(s32 x, unsigned int e)
  */
 s32 nnmem_mbqm(s32 x, s32 multiplier, int shift)
 {
-	unsigned int left, right;
-
-	if (shift > NNMEM_SHIFT_MAX)
-		shift = NNMEM_SHIFT_MAX;
-	if (shift < NNMEM_SHIFT_MIN)
-		shift = NNMEM_SHIFT_MIN;
-	left = shift > 0 ? shift : 0;
-	right = shift > 0 ? 0 : -shift;
-	x = (s32)((u32)x << left);
-	return nnmem_rdbpot(nnmem_srdhm(x, multiplier), right);
+	return __nnmem_mbqm(x, multiplier, shift);
 }
 
 static bool nnmem_s8_range_ok(s32 v)
@@ -220,23 +230,34 @@ struct nnmem_meter {
 	int err;
 };
 
+/*
+ * A meter of @total MACs, returned to initialise a declaration (which a
+ * kernel that zeroes stack variables does not zero first).
+ */
+static __always_inline struct nnmem_meter
+nnmem_meter_new(const struct nnmem_kernel_progress *prog, u64 total)
+{
+	struct nnmem_meter m = {
+		.prog = prog && prog->fn ? prog : NULL,
+		.total = total,
+		.next = U64_MAX,
+	};
+
+	if (!m.prog)
+		return m;
+	m.budget = prog->budget ? prog->budget : NNMEM_KERNEL_BUDGET_DEFAULT;
+	/* keeps done + budget from wrapping */
+	if (m.budget > (1ULL << 62))
+		m.budget = 1ULL << 62;
+	m.next = m.budget;
+	return m;
+}
+
 static void nnmem_meter_init(struct nnmem_meter *m,
 			     const struct nnmem_kernel_progress *prog,
 			     u64 total)
 {
-	m->prog = prog && prog->fn ? prog : NULL;
-	m->done = 0;
-	m->total = total;
-	m->budget = 0;
-	m->next = U64_MAX;
-	m->err = 0;
-	if (!m->prog)
-		return;
-	m->budget = prog->budget ? prog->budget : NNMEM_KERNEL_BUDGET_DEFAULT;
-	/* keeps done + budget from wrapping */
-	if (m->budget > (1ULL << 62))
-		m->budget = 1ULL << 62;
-	m->next = m->budget;
+	*m = nnmem_meter_new(prog, total);
 }
 
 static bool nnmem_meter_call(struct nnmem_meter *m)
@@ -270,18 +291,98 @@ static inline bool nnmem_meter_charge(struct nnmem_meter *m, u64 macs)
 static inline u32 nnmem_conv2d_tap(const s8 *in, const s8 *f, u32 n,
 				   s32 in_offset)
 {
-	u32 acc = 0, ic;
+	u32 acc = 0, ic = 0;
 
-	/* each product is within +-128 * 255 */
-	for (ic = 0; ic < n; ic++)
+	/* each product is within +-128 * 255; four a turn, then the rest */
+	for (; ic + 4 <= n; ic += 4)
+		acc += (u32)(f[ic] * (in[ic] + in_offset)) +
+		       (u32)(f[ic + 1] * (in[ic + 1] + in_offset)) +
+		       (u32)(f[ic + 2] * (in[ic + 2] + in_offset)) +
+		       (u32)(f[ic + 3] * (in[ic + 3] + in_offset));
+	for (; ic < n; ic++)
 		acc += (u32)(f[ic] * (in[ic] + in_offset));
 	return acc;
 }
 
 /*
+ * What the inner loops of one conv2d call read, in a local: the output
+ * pointer is an s8 *, which may alias anything, so the compiler would
+ * reload every field through the parameters (and redo their divisions)
+ * after each output byte written. It is initialised where it is
+ * declared: a kernel built to zero its stack variables (the
+ * INIT_STACK_ALL_ZERO default) would zero it first, with a "rep stos"
+ * that emulators run one word at a time.
+ */
+struct nnmem_conv2d_geom {
+	const s8 *filter;
+	const s32 *bias;
+	const s32 *multiplier;
+	const s32 *shift;
+	u32 in_h;
+	u32 in_w;
+	u32 in_c;
+	u32 k_h;
+	u32 k_w;
+	u32 dilation_h;
+	u32 dilation_w;
+	u32 groups;
+	u32 in_per_group;
+	u32 out_per_group;
+	s32 in_offset;
+	s32 output_zero_point;
+	s32 act_min;
+	s32 act_max;
+	u64 span_h;
+	u64 span_w;
+	size_t step_y;
+	size_t step_x;
+	size_t filter_stride;
+	u64 elem_macs;
+};
+
+/*
+ * True if every tap of the output element whose top-left tap is at
+ * (@y0, @x0) lies inside the input (@g->span_h and @g->span_w are the
+ * dilated filter's extent less one).
+ */
+static __always_inline bool
+nnmem_conv2d_inside(const struct nnmem_conv2d_geom *g, int y0, int x0)
+{
+	return y0 >= 0 && x0 >= 0 && (u64)y0 + g->span_h < g->in_h &&
+	       (u64)x0 + g->span_w < g->in_w;
+}
+
+/*
+ * nnmem_conv2d_acc() without a meter for an element whose taps all lie
+ * inside the input (nnmem_conv2d_inside()): the same sum, in the same
+ * order, without the bounds checks.
+ */
+static __always_inline u32
+nnmem_conv2d_acc_inside(const struct nnmem_conv2d_geom *g, const s8 *input,
+			const s8 *filter, int y0, int x0)
+{
+	const s8 *row = input + ((size_t)y0 * g->in_w + x0) * g->in_c;
+	u32 acc = 0;
+	u32 ky, kx;
+
+	for (ky = 0; ky < g->k_h; ky++, row += g->step_y) {
+		const s8 *in = row;
+
+		for (kx = 0; kx < g->k_w; kx++, in += g->step_x) {
+			acc += nnmem_conv2d_tap(in, filter, g->in_per_group,
+						g->in_offset);
+			filter += g->in_per_group;
+		}
+	}
+	return acc;
+}
+
+/*
  * The int32 accumulator of one output value, without bias: the sum over
- * in-bounds taps of filter * (input - input_zero_point), modulo 2^32. @y0
- * and @x0 are the input coordinates of the top-left tap.
+ * in-bounds taps of filter * (input - input_zero_point), modulo 2^32.
+ * @input is the input of the output's batch and group, @filter the
+ * output channel's filter; @y0 and @x0 are the input coordinates of the
+ * top-left tap.
  *
  * With a meter @m (an output element larger than the budget), every tap,
  * and every row of taps skipped in the padding, is charged to @m as it is
@@ -293,41 +394,34 @@ static inline u32 nnmem_conv2d_tap(const s8 *in, const s8 *f, u32 n,
  * hook stopped the run (the error in @m->err, *@accp not written).
  */
 static __always_inline bool
-nnmem_conv2d_acc(const struct nnmem_conv2d_params *p,
-		 const struct nnmem_conv2d_tensors *t, u32 b, int y0, int x0,
-		 u32 oc, struct nnmem_meter *m, u32 *accp)
+nnmem_conv2d_acc(const struct nnmem_conv2d_geom *g, const s8 *input,
+		 const s8 *filter, int y0, int x0, struct nnmem_meter *m,
+		 u32 *accp)
 {
-	u32 in_per_group = p->in_c / p->groups;
-	u32 group = oc / (p->out_c / p->groups);
-	s32 in_offset = -p->input_zero_point;
-	const s8 *filter = t->filter + (size_t)oc * p->k_h * p->k_w *
-					in_per_group;
-	const s8 *input = t->input + (size_t)b * p->in_h * p->in_w * p->in_c +
-			  (size_t)group * in_per_group;
 	u32 acc = 0;
 	u32 ky, kx;
 
-	for (ky = 0; ky < p->k_h; ky++) {
-		int y = y0 + (int)(ky * p->dilation_h);
+	for (ky = 0; ky < g->k_h; ky++) {
+		int y = y0 + (int)(ky * g->dilation_h);
 
-		if (y < 0 || y >= (int)p->in_h) {
-			if (m && nnmem_meter_charge(m, (u64)p->k_w *
-						    in_per_group))
+		if (y < 0 || y >= (int)g->in_h) {
+			if (m && nnmem_meter_charge(m, (u64)g->k_w *
+						    g->in_per_group))
 				return true;
 			continue;
 		}
-		for (kx = 0; kx < p->k_w; kx++) {
-			int x = x0 + (int)(kx * p->dilation_w);
+		for (kx = 0; kx < g->k_w; kx++) {
+			int x = x0 + (int)(kx * g->dilation_w);
 
-			if (m && nnmem_meter_charge(m, in_per_group))
+			if (m && nnmem_meter_charge(m, g->in_per_group))
 				return true;
-			if (x < 0 || x >= (int)p->in_w)
+			if (x < 0 || x >= (int)g->in_w)
 				continue;
-			acc += nnmem_conv2d_tap(input + ((size_t)y * p->in_w +
-							 x) * p->in_c,
-						filter + ((size_t)ky * p->k_w +
-							  kx) * in_per_group,
-						in_per_group, in_offset);
+			acc += nnmem_conv2d_tap(input + ((size_t)y * g->in_w +
+							 x) * g->in_c,
+						filter + ((size_t)ky * g->k_w +
+							  kx) * g->in_per_group,
+						g->in_per_group, g->in_offset);
 		}
 	}
 	*accp = acc;
@@ -355,21 +449,57 @@ static enum nnmem_conv2d_grain nnmem_meter_grain(const struct nnmem_meter *m,
 	return NNMEM_GRAIN_TAP;
 }
 
-static s8 nnmem_conv2d_requant(const struct nnmem_conv2d_params *p,
-			       const struct nnmem_conv2d_tensors *t,
-			       u32 acc, u32 oc)
+/* One output value from its accumulator (see struct nnmem_conv2d_geom). */
+static __always_inline s8
+nnmem_conv2d_requant(const struct nnmem_conv2d_geom *g, u32 acc, u32 oc)
 {
 	s64 v;
 
-	if (t->bias)
-		acc += (u32)t->bias[oc];
-	v = nnmem_mbqm((s32)acc, t->multiplier[oc], t->shift[oc]);
-	v += p->output_zero_point;
-	if (v < p->act_min)
-		v = p->act_min;
-	if (v > p->act_max)
-		v = p->act_max;
+	if (g->bias)
+		acc += (u32)g->bias[oc];
+	v = __nnmem_mbqm((s32)acc, g->multiplier[oc], g->shift[oc]);
+	v += g->output_zero_point;
+	if (v < g->act_min)
+		v = g->act_min;
+	if (v > g->act_max)
+		v = g->act_max;
 	return (s8)v;
+}
+
+/*
+ * The out_c values of the output position whose top-left tap is at
+ * (@y0, @x0), from @input (the position's batch), in channel order into
+ * @out. Return: true if the hook stopped the run (its error in @m->err).
+ */
+static __always_inline bool
+nnmem_conv2d_position(const struct nnmem_conv2d_geom *g, const s8 *input,
+		      int y0, int x0, enum nnmem_conv2d_grain grain,
+		      struct nnmem_meter *m, s8 *out)
+{
+	bool inside = grain != NNMEM_GRAIN_TAP &&
+		      nnmem_conv2d_inside(g, y0, x0);
+	const s8 *f = g->filter;
+	u32 grp, j, oc = 0, acc;
+
+	for (grp = 0; grp < g->groups; grp++, input += g->in_per_group) {
+		for (j = 0; j < g->out_per_group;
+		     j++, oc++, f += g->filter_stride) {
+			if (inside)
+				acc = nnmem_conv2d_acc_inside(g, input, f, y0,
+							      x0);
+			else if (grain != NNMEM_GRAIN_TAP)
+				nnmem_conv2d_acc(g, input, f, y0, x0, NULL,
+						 &acc);
+			else if (nnmem_conv2d_acc(g, input, f, y0, x0, m,
+						  &acc))
+				return true;
+			*out++ = nnmem_conv2d_requant(g, acc, oc);
+			if (grain == NNMEM_GRAIN_ELEM &&
+			    nnmem_meter_charge(m, g->elem_macs))
+				return true;
+		}
+	}
+	return false;
 }
 
 /**
@@ -394,52 +524,103 @@ int nnmem_conv2d_run(const struct nnmem_conv2d_params *p,
 		     const struct nnmem_kernel_progress *prog)
 {
 	struct nnmem_conv2d_shape shape;
-	enum nnmem_conv2d_grain grain;
-	struct nnmem_meter meter;
-	u64 elem_macs, row_macs;
-	u32 b, oy, ox, oc, acc;
-	s8 *out = t->output;
 	int ret;
 
 	ret = nnmem_conv2d_shape_get(p, &shape);
 	if (ret)
 		return ret;
+	return nnmem_conv2d_run_valid(p, t, prog);
+}
+
+/**
+ * nnmem_conv2d_run_valid() - nnmem_conv2d_run() of valid parameters
+ * @p: shape and quantization parameters that nnmem_conv2d_shape_get()
+ *	accepted (those of a validated plan): they are not checked again
+ * @t: the tensors; see &struct nnmem_conv2d_tensors for their sizes
+ * @prog: progress and cancellation hook, or NULL
+ *
+ * The executor's entry: a plan's parameters were checked when it was
+ * built and never change, while the shifts, which are data, are checked
+ * at every run.
+ *
+ * Return: 0 on success; -ERANGE if a shift is outside [%NNMEM_SHIFT_MIN,
+ * %NNMEM_SHIFT_MAX] (nothing written); the negative errno the hook
+ * returned, or -EINTR if it returned a positive value.
+ */
+int nnmem_conv2d_run_valid(const struct nnmem_conv2d_params *p,
+			   const struct nnmem_conv2d_tensors *t,
+			   const struct nnmem_kernel_progress *prog)
+{
+	/* initialised here: see struct nnmem_conv2d_geom */
+	const struct nnmem_conv2d_geom g = {
+		.filter = t->filter,
+		.bias = t->bias,
+		.multiplier = t->multiplier,
+		.shift = t->shift,
+		.in_h = p->in_h,
+		.in_w = p->in_w,
+		.in_c = p->in_c,
+		.k_h = p->k_h,
+		.k_w = p->k_w,
+		.dilation_h = p->dilation_h,
+		.dilation_w = p->dilation_w,
+		.groups = p->groups,
+		.in_per_group = p->in_c / p->groups,
+		.out_per_group = p->out_c / p->groups,
+		.in_offset = -p->input_zero_point,
+		.output_zero_point = p->output_zero_point,
+		.act_min = p->act_min,
+		.act_max = p->act_max,
+		.span_h = (u64)(p->k_h - 1) * p->dilation_h,
+		.span_w = (u64)(p->k_w - 1) * p->dilation_w,
+		.step_y = (size_t)p->dilation_h * p->in_w * p->in_c,
+		.step_x = (size_t)p->dilation_w * p->in_c,
+		.filter_stride = (size_t)p->k_h * p->k_w *
+				 (p->in_c / p->groups),
+		.elem_macs = nnmem_shape_conv_macs(1, p->k_h, p->k_w,
+						   p->in_c / p->groups),
+	};
+	/* what nnmem_conv2d_shape_get() found, without its checks */
+	u32 out_h = nnmem_shape_conv_out_dim(p->in_h, p->pad_top,
+					     p->pad_bottom, p->k_h,
+					     p->dilation_h, p->stride_h);
+	u32 out_w = nnmem_shape_conv_out_dim(p->in_w, p->pad_left,
+					     p->pad_right, p->k_w,
+					     p->dilation_w, p->stride_w);
+	u32 batch = p->batch, stride_h = p->stride_h, stride_w = p->stride_w;
+	int pad_top = (int)p->pad_top, pad_left = (int)p->pad_left;
+	size_t in_size = (size_t)p->in_h * p->in_w * p->in_c;
+	size_t out_row = (size_t)out_w * p->out_c;
+	const s8 *input = t->input;
+	s8 *out = t->output;
+	struct nnmem_meter meter =
+		nnmem_meter_new(prog,
+				nnmem_shape_conv_macs((u64)batch * out_h *
+						      out_row, g.k_h, g.k_w,
+						      g.in_per_group));
+	enum nnmem_conv2d_grain grain;
+	u32 b, oy, ox, oc;
+	u64 row_macs;
+
 	for (oc = 0; oc < p->out_c; oc++)
-		if (!nnmem_shift_ok(t->shift[oc]))
+		if (!nnmem_shift_ok(g.shift[oc]))
 			return -ERANGE;
-	nnmem_meter_init(&meter, prog, shape.macs);
-	elem_macs = nnmem_shape_conv_macs(1, p->k_h, p->k_w,
-					  p->in_c / p->groups);
 	/* out_w * out_c <= output_elems < 2^31 */
-	row_macs = nnmem_shape_conv_macs((u64)shape.out_w * p->out_c, p->k_h,
-					 p->k_w, p->in_c / p->groups);
-	grain = nnmem_meter_grain(&meter, row_macs, elem_macs);
+	row_macs = nnmem_shape_conv_macs(out_row, g.k_h, g.k_w,
+					 g.in_per_group);
+	grain = nnmem_meter_grain(&meter, row_macs, g.elem_macs);
 
-	for (b = 0; b < p->batch; b++) {
-		for (oy = 0; oy < shape.out_h; oy++) {
-			int y0 = (int)(oy * p->stride_h) - (int)p->pad_top;
+	for (b = 0; b < batch; b++, input += in_size) {
+		for (oy = 0; oy < out_h; oy++) {
+			int y0 = (int)(oy * stride_h) - pad_top;
 
-			for (ox = 0; ox < shape.out_w; ox++) {
-				int x0 = (int)(ox * p->stride_w) -
-					 (int)p->pad_left;
+			for (ox = 0; ox < out_w; ox++, out += g.out_per_group *
+							      g.groups) {
+				int x0 = (int)(ox * stride_w) - pad_left;
 
-				for (oc = 0; oc < p->out_c; oc++) {
-					if (grain != NNMEM_GRAIN_TAP)
-						nnmem_conv2d_acc(p, t, b, y0,
-								 x0, oc, NULL,
-								 &acc);
-					else if (nnmem_conv2d_acc(p, t, b, y0,
-								  x0, oc,
-								  &meter,
-								  &acc))
-						return meter.err;
-					*out++ = nnmem_conv2d_requant(p, t, acc,
-								      oc);
-					if (grain == NNMEM_GRAIN_ELEM &&
-					    nnmem_meter_charge(&meter,
-							       elem_macs))
-						return meter.err;
-				}
+				if (nnmem_conv2d_position(&g, input, y0, x0,
+							  grain, &meter, out))
+					return meter.err;
 			}
 			if (grain == NNMEM_GRAIN_ROW &&
 			    nnmem_meter_charge(&meter, row_macs))
@@ -691,8 +872,8 @@ int nnmem_fc_run(const struct nnmem_fc_params *p,
 			if (t->bias)
 				acc += (u32)t->bias[o];
 			ch = p->channels == 1 ? 0 : o;
-			v = nnmem_mbqm((s32)acc, t->multiplier[ch],
-				       t->shift[ch]);
+			v = __nnmem_mbqm((s32)acc, t->multiplier[ch],
+					 t->shift[ch]);
 			v += p->output_zero_point;
 			if (v < p->act_min)
 				v = p->act_min;

@@ -357,6 +357,9 @@ int nnmem_conv2d_shape_get(const struct nnmem_conv2d_params *p,
 int nnmem_conv2d_run(const struct nnmem_conv2d_params *p,
 		     const struct nnmem_conv2d_tensors *t,
 		     const struct nnmem_kernel_progress *prog);
+int nnmem_conv2d_run_valid(const struct nnmem_conv2d_params *p,
+			   const struct nnmem_conv2d_tensors *t,
+			   const struct nnmem_kernel_progress *prog);
 
 int nnmem_add_validate(const struct nnmem_add_params *p, u32 n1, u32 n2);
 int nnmem_add_run(const struct nnmem_add_params *p, const s8 *input1, u32 n1,

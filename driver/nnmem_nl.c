@@ -821,6 +821,20 @@ static struct sk_buff *nnmem_nl_from_event(struct nnmem_event *ev)
 }
 
 /**
+ * nnmem_event_wanted - whether the events group has a listener now
+ *
+ * For a caller about to build several events in a row: one check spares
+ * it the calls when nobody listens (each nnmem_event_*() checks again).
+ *
+ * Return: true if someone listens.
+ */
+bool nnmem_event_wanted(void)
+{
+	return genl_has_listeners(&nnmem_nl_family, &init_net,
+				  NNMEM_NLGRP_EVENTS) > 0;
+}
+
+/**
  * nnmem_event_send - multicast an event built by nnmem_event_*()
  * @ev: the event, or NULL (nothing is sent)
  *

@@ -49,12 +49,13 @@
  * agree, no ioctl failed). It never fails on time: the exit status is
  * nonzero only for a mismatch or an error.
  *
- * Usage: device_bench [-d INDEX] [-s SECONDS] [-r REPS] [-n RUNS] [-m DIR]
+ * Usage: device_bench [-d INDEX] [-s SECONDS] [-r REPS] [-n RUNS] [-m DIR] [-R]
  *   -d  device /dev/nnmemINDEX (default 0)
  *   -s  seconds per timed round trip / allocation case (default 1)
  *   -r  conv2d repetitions per shape (default 7)
  *   -n  ResNet-8 runs on each side (default 15)
  *   -m  the reference models' root (default $NNMEM_MODELS, else /models)
+ *   -R  the round trips (b) only
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -845,7 +846,7 @@ static void rt_section(int fd, double secs)
 	printf("# %-24s %8s %11s %11s %11s %10s\n", "", "", "", "", "",
 	       "empty's");
 	for (k = RT_INFO; k <= RT_ASYNC; k++)
-		printf("# %-24s %8zu %8.1f us %8.1f us %8.1f us %9.1fx\n",
+		printf("# %-24s %8zu %8.2f us %8.2f us %8.2f us %9.2fx\n",
 		       what[k], n[k], lo[k] / 1e3, med[k] / 1e3, p90[k] / 1e3,
 		       ratio((double)med[k], (double)med[0]));
 	fflush(stdout);
@@ -1849,13 +1850,14 @@ int main(int argc, char **argv)
 	const char *models = getenv("NNMEM_MODELS");
 	unsigned int reps = 7, net_reps = 15;
 	double secs = 1.0;
+	bool rt_only = false;
 	int index = 0, opt, fd;
 	cpu_set_t cpus;
 	char *end;
 
 	if (!models || !*models)
 		models = "/models";
-	while ((opt = getopt(argc, argv, "d:s:r:n:m:")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:r:n:m:R")) != -1) {
 		switch (opt) {
 		case 'd':
 			index = (int)strtol(optarg, &end, 10);
@@ -1879,6 +1881,9 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			models = optarg;
+			break;
+		case 'R':
+			rt_only = true;
 			break;
 		default:
 			goto usage;
@@ -1908,18 +1913,24 @@ int main(int argc, char **argv)
 	 * One result per conv shape, one for the round trips, one per count,
 	 * one for zeroing, one for ResNet-8, one for scheduling.
 	 */
-	printf("1..%zu\n",
-	       ARRAY_SIZE(conv_cases) + 1 + ARRAY_SIZE(alloc_lives) +
-	       ARRAY_SIZE(tiny_lives) + 3);
-	conv_section(fd, reps);
-	rt_section(fd, secs);
-	close(fd);
-	alloc_section(index, secs, alloc_lives, ARRAY_SIZE(alloc_lives),
-		      false);
-	alloc_section(index, secs, tiny_lives, ARRAY_SIZE(tiny_lives), true);
-	zero_section(index, secs);
-	net_section(index, net_reps, models);
-	sched_section(index, secs);
+	if (rt_only) {
+		printf("1..1\n");
+		rt_section(fd, secs);
+		close(fd);
+	} else {
+		printf("1..%zu\n", ARRAY_SIZE(conv_cases) + 1 +
+		       ARRAY_SIZE(alloc_lives) + ARRAY_SIZE(tiny_lives) + 3);
+		conv_section(fd, reps);
+		rt_section(fd, secs);
+		close(fd);
+		alloc_section(index, secs, alloc_lives,
+			      ARRAY_SIZE(alloc_lives), false);
+		alloc_section(index, secs, tiny_lives, ARRAY_SIZE(tiny_lives),
+			      true);
+		zero_section(index, secs);
+		net_section(index, net_reps, models);
+		sched_section(index, secs);
+	}
 
 	if (tap_failed)
 		printf("# *** %u correctness check(s) FAILED: the figures above "
@@ -1932,7 +1943,7 @@ int main(int argc, char **argv)
 	return tap_failed ? 1 : 0;
 
 usage:
-	fprintf(stderr, "usage: %s [-d INDEX] [-s SECONDS] [-r REPS] [-n RUNS] [-m DIR]\n",
+	fprintf(stderr, "usage: %s [-d INDEX] [-s SECONDS] [-r REPS] [-n RUNS] [-m DIR] [-R]\n",
 		argv[0]);
 	return 2;
 }

@@ -8,6 +8,7 @@
 #define nnmem_mbqm		nnmem_mbqm_plain
 #define nnmem_conv2d_shape_get	nnmem_conv2d_shape_get_plain
 #define nnmem_conv2d_run	nnmem_conv2d_run_plain
+#define nnmem_conv2d_run_valid	nnmem_conv2d_run_valid_plain
 #define nnmem_add_validate	nnmem_add_validate_plain
 #define nnmem_add_run		nnmem_add_run_plain
 #define nnmem_fc_validate	nnmem_fc_validate_plain

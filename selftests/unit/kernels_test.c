@@ -875,16 +875,31 @@ static void test_conv_random(int idx)
 	ok &= compare_s8(part, c.out, c.s.output_elems, "batch by batch");
 
 	/*
+	 * The executor's entry, which does not check the (valid) parameters
+	 * again: the same output.
+	 */
+	t = (struct nnmem_conv2d_tensors){
+		.input = c.input, .filter = c.filter, .bias = c.bias,
+		.multiplier = c.mult, .shift = c.shift, .output = part,
+	};
+	memset(part, 0, c.s.output_elems);
+	ok &= expect_errno(nnmem_conv2d_run_valid(&c.p, &t, NULL), 0,
+			   "run_valid");
+	ok &= compare_s8(part, c.out, c.s.output_elems, "run_valid");
+
+	/*
 	 * With a budget of a third of an element's taps (metered tap by
 	 * tap), of three elements (metered by element) and of one output
 	 * row (metered by row): the same output, calls at least a budget
 	 * apart and less than a budget plus one charge apart (a row, an
-	 * element, or a tap's channels or a skipped row of taps).
+	 * element, or a tap's channels or a skipped row of taps). Through
+	 * nnmem_conv2d_run(), then through nnmem_conv2d_run_valid().
 	 */
-	for (wb = 0; wb < 3; wb++) {
+	for (wb = 0; wb < 6; wb++) {
 		u64 taps = (u64)c.p.k_h * c.p.k_w * (c.p.in_c / c.p.groups);
 		u64 row = taps * c.s.out_w * c.p.out_c;
-		u64 budget = wb == 0 ? (taps + 2) / 3 : wb == 1 ? 3 * taps : row;
+		u64 budget = wb % 3 == 0 ? (taps + 2) / 3 :
+			     wb % 3 == 1 ? 3 * taps : row;
 		struct nnmem_kernel_progress prog = {
 			.fn = progress_cb, .ctx = &log, .budget = budget,
 		};
@@ -898,7 +913,8 @@ static void test_conv_random(int idx)
 			.multiplier = c.mult, .shift = c.shift, .output = part,
 		};
 		memset(part, 0, c.s.output_elems);
-		ret = nnmem_conv2d_run(&c.p, &t, &prog);
+		ret = wb < 3 ? nnmem_conv2d_run(&c.p, &t, &prog) :
+			       nnmem_conv2d_run_valid(&c.p, &t, &prog);
 		ok &= expect_errno(ret, 0, "run with progress");
 		ok &= compare_s8(part, c.out, c.s.output_elems,
 				 "with progress");
