@@ -188,12 +188,12 @@ int main(int argc, char **argv)
 	long i;
 
 	if (!img || !src || !dst)
-		return 1;
+		goto fail;
 	memset(img, 0, ARENA);
 	memset(src, 1, ARENA);
 	memset(dst, 2, ARENA);
 	if (run(ops, seed, 0, img, &without) || run(ops, seed, 1, img, &with))
-		return 1;
+		goto fail;
 
 	/*
 	 * memcpy() of the same sizes as the moves of the run with, walking
@@ -242,4 +242,10 @@ int main(int argc, char **argv)
 	free(src);
 	free(dst);
 	return 0;
+
+fail:
+	free(img);
+	free(src);
+	free(dst);
+	return 1;
 }

@@ -757,14 +757,14 @@ static void fz_badcmd(struct fz_rng *r, uint8_t *buf)
 	switch (fz_below(r, 3)) {
 	case 0:		/* unknown number */
 		cmd = _IOC(fz_below(r, 4), NNMEM_IOC_MAGIC,
-			   0x0d + fz_below(r, 243), fz_below(r, 256));
+			   0x0e + fz_below(r, 242), fz_below(r, 256));
 		break;
 	case 1:		/* another magic, none the VFS itself handles */
 		cmd = _IOC(fz_below(r, 4), fz_magics[fz_below(r, 6)],
 			   fz_below(r, 16), fz_below(r, 256));
 		break;
 	default:	/* a known number, direction none */
-		cmd = _IOC(_IOC_NONE, NNMEM_IOC_MAGIC, fz_below(r, 12),
+		cmd = _IOC(_IOC_NONE, NNMEM_IOC_MAGIC, fz_below(r, 14),
 			   fz_below(r, 256));
 		break;
 	}

@@ -37,7 +37,7 @@ TEST_F(nnmem, info_reports_version_caps_and_module_defaults)
 	ASSERT_EQ(NNMEM_UAPI_VERSION, i->uapi_version);
 	ASSERT_EQ(0, i->dev_index);
 	ASSERT_EQ(NNMEM_CAP_MMAP | NNMEM_CAP_RW | NNMEM_CAP_LABELS |
-		  NNMEM_CAP_GRAPH | NNMEM_CAP_DMABUF, i->caps);
+		  NNMEM_CAP_GRAPH | NNMEM_CAP_DMABUF | NNMEM_CAP_COMPACT, i->caps);
 	ASSERT_EQ(NNMEM_TEST_ARENA_DEFAULT, i->arena_size);
 	ASSERT_EQ(NNMEM_ALIGN_DEFAULT, i->default_align);
 	ASSERT_EQ(NNMEM_ALIGN_MAX, i->max_align);
@@ -480,13 +480,14 @@ TEST_F(nnmem, unknown_commands_get_enotty)
 	static const unsigned long cmds[] = {
 		_IOR('x', 0x00, struct nnmem_info),
 		_IOR(NNMEM_IOC_MAGIC + 1, 0x00, struct nnmem_info),
-		/* 0x0d is the first number after the last command. */
-		_IOWR(NNMEM_IOC_MAGIC, 0x0d, struct nnmem_alloc),
+		/* 0x0e is the first number after the last command. */
+		_IOWR(NNMEM_IOC_MAGIC, 0x0e, struct nnmem_alloc),
 		_IOWR(NNMEM_IOC_MAGIC, 0x40, struct nnmem_alloc),
 		_IOWR(NNMEM_IOC_MAGIC, 0xff, struct nnmem_alloc),
-		_IO(NNMEM_IOC_MAGIC, 0x0d),
-		/* EXPORT (0x0c) with the wrong direction */
+		_IO(NNMEM_IOC_MAGIC, 0x0e),
+		/* EXPORT (0x0c) and COMPACT (0x0d) with the wrong direction */
 		_IOW(NNMEM_IOC_MAGIC, 0x0c, struct nnmem_export),
+		_IOR(NNMEM_IOC_MAGIC, 0x0d, struct nnmem_compact),
 		_IO(NNMEM_IOC_MAGIC, 0x07),
 		_IOR(NNMEM_IOC_MAGIC, 0x07, struct nnmem_graph_create),
 		_IOR(NNMEM_IOC_MAGIC, 0x09, struct nnmem_run),
