@@ -29,9 +29,10 @@
  * from an offset that then moves unseen), and RUN raising its regions'
  * jobs counts (so a region seen unpinned cannot get a job under us). The
  * device lock keeps out allocation and freeing, the graphs list's
- * changes, and the mmap fault handler. So for each move: unmap_mapping_range() on the region's
- * mmap range (handle << 32, exact) zaps every process's PTEs of it; a
- * thread touching the mapping then faults and waits for the device lock;
+ * changes, and the mmap fault handler. So for each move:
+ * unmap_mapping_range() on the region's mmap range (handle << 32, exact)
+ * zaps every process's PTEs of it; a thread touching the mapping then
+ * faults and waits for the device lock;
  * the copy runs; the lock is dropped only when the whole compaction is
  * done, and the fault then maps the new place. A writer loses nothing:
  * its stores before the zap are in the bytes copied, its stores after
@@ -83,9 +84,10 @@ static bool nnmem_compact_pinned(const struct nnmem_arena_region *ar,
 }
 
 /*
- * The plans of the graphs naming @r follow it, as @mv moved it. None of them is read meanwhile: @r has no queued or running job
- * (so no job runs them, nor packs their weights), and GRAPH_CREATE builds
- * a plan under compact_rwsem, which we hold for writing.
+ * The plans of the graphs naming @r follow it, as @mv moved it. None of
+ * them is read meanwhile: @r has no queued or running job (so no job runs
+ * them, nor packs their weights), and GRAPH_CREATE builds a plan under
+ * compact_rwsem, which we hold for writing.
  */
 static void nnmem_compact_relocate(struct nnmem_device *ndev,
 				   const struct nnmem_region *r,

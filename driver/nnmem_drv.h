@@ -134,7 +134,7 @@ struct nnmem_device {
 	void *cpu_addr;
 	dma_addr_t dma_addr;
 	u64 size;
-	/* protects arena, scratch*, deferred_*, dmabufs, quota, session counters, region map, graphs */
+	/* protects arena, scratch*, deferred_*, dmabufs, quota, session counters, region map */
 	struct mutex lock;
 	struct nnmem_arena arena;
 	/* write: a compaction; read: READ/WRITE/ALLOC copies, GRAPH_CREATE */

@@ -77,9 +77,10 @@ extern unsigned int nnmem_max_regions;
  *	goes back to the arena (a reference, see nnmem_quota.c)
  *
  * Everything but @ar, @ref, @map_count, @dmabufs, @wmaps, @wgen,
- * @unlinked, @deferred, @busy, @jobs and @mapping is fixed once allocated. @ar
- * (the offset) changes only under @ndev->lock with @ndev->compact_rwsem
- * held for writing (nnmem_compact.c); read it under either.
+ * @unlinked, @deferred, @busy, @jobs and @mapping is fixed once
+ * allocated. @ar (the offset) changes only under @ndev->lock with
+ * @ndev->compact_rwsem held for writing (nnmem_compact.c); read it under
+ * either.
  */
 struct nnmem_region {
 	struct nnmem_arena_region ar;

@@ -1047,9 +1047,9 @@ struct nnmem_export {
  * WRITE, the zeroing of a new region, %NNMEM_IOCTL_GRAPH_CREATE and the
  * submission of a job wait for a running compaction (and it for them),
  * so they never see a region half moved. Regions freed while still
- * mapped (deferred) move like any other. With nothing pinned, all the free space
- * of the compacted kinds ends up in one piece between the weights and the
- * activations.
+ * mapped (deferred) move like any other. With nothing pinned, all the
+ * free space of the compacted kinds ends up in one piece between the
+ * weights and the activations.
  *
  * Mappings are filled page by page on fault. While a region moves, its
  * mappings (every process's) are unmapped and faults on them wait until
