@@ -140,6 +140,7 @@ static void nnmem_job_unpin(struct nnmem_job *job)
 	if (!job->pinned)
 		return;
 	job->pinned = false;
+	/* pairs with atomic_read_acquire() in nnmem_compact_pinned() */
 	smp_mb__before_atomic();
 	for (i = 0; i < g->nr_regions; i++)
 		atomic_dec(&g->regions[i]->jobs);
