@@ -32,9 +32,9 @@
  * changes, and the mmap fault handler. So for each move:
  * unmap_mapping_range() on the region's mmap range (handle << 32, exact)
  * zaps every process's PTEs of it; a thread touching the mapping then
- * faults and waits for the device lock;
- * the copy runs; the lock is dropped only when the whole compaction is
- * done, and the fault then maps the new place. A writer loses nothing:
+ * faults and waits for the device lock; the copy runs; the lock is
+ * dropped only when the whole compaction is done, and the fault then maps
+ * the new place. A writer loses nothing:
  * its stores before the zap are in the bytes copied, its stores after
  * the zap wait for the fault.
  *
