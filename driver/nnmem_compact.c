@@ -5,26 +5,36 @@
  * The arena (nnmem_arena_compact_next()) decides the moves one at a time:
  * weights slide down and activations up, each into the free extent beside
  * it, pinned regions stay. For each move this file unmaps the region's
- * user mappings and copies its bytes, then goes on to the next.
+ * user mappings, copies its bytes and relocates the plan of every graph
+ * naming the region (nnmem_graphval_relocate() on each graph of the
+ * device's graphs list, with cond_resched() between graphs), then goes
+ * on to the next. Graphs name regions by handle, so they keep working;
+ * their packed weights (the fast paths) are kept per step, not per
+ * offset, and the bytes are the same after the move.
  *
  * Pinned: a region that is not an nnmem_region (the shared scratch
- * areas, which running jobs address by offset), a region a graph names
- * (busy: the graph's plan holds arena offsets taken at GRAPH_CREATE, and
- * queued or running jobs hold their graph), and a region with a live
- * dma-buf (dmabufs: importers and dma-buf mmaps hold its address).
+ * areas and private scratch areas, which running jobs address by
+ * offset), a region a queued or running job's graph names (jobs: the job
+ * runs its plan's offsets; the count is raised under compact_rwsem held
+ * for reading, see nnmem_job.c), and a region with a live dma-buf
+ * (dmabufs: importers and dma-buf mmaps hold its address). A region a
+ * graph names but no job uses moves, and the graph's plan with it.
  * Deferred regions (freed while mapped) move like any other.
  *
  * Locking. A compaction holds compact_rwsem for writing and the device
  * lock throughout. compact_rwsem keeps out every user of a region's
  * offset that runs without the device lock: READ and WRITE copies, the
- * zeroing in ALLOC and GRAPH_CREATE between looking its regions up and
- * marking them busy (so a region seen unpinned cannot become busy under
- * us). The device lock keeps out allocation and freeing, and the mmap
- * fault handler. So for each move: unmap_mapping_range() on the region's
- * mmap range (handle << 32, exact) zaps every process's PTEs of it; a
- * thread touching the mapping then faults and waits for the device lock;
- * the copy runs; the lock is dropped only when the whole compaction is
- * done, and the fault then maps the new place. A writer loses nothing:
+ * zeroing in ALLOC, GRAPH_CREATE between looking its regions up and
+ * putting the graph on the device's graphs list (so no plan is built
+ * from an offset that then moves unseen), and RUN raising its regions'
+ * jobs counts (so a region seen unpinned cannot get a job under us). The
+ * device lock keeps out allocation and freeing, the graphs list's
+ * changes, and the mmap fault handler. So for each move:
+ * unmap_mapping_range() on the region's mmap range (handle << 32, exact)
+ * zaps every process's PTEs of it; a thread touching the mapping then
+ * faults and waits for the device lock; the copy runs; the lock is
+ * dropped only when the whole compaction is done, and the fault then maps
+ * the new place. A writer loses nothing:
  * its stores before the zap are in the bytes copied, its stores after
  * the zap wait for the fault.
  *
@@ -36,6 +46,7 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/list.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
@@ -51,6 +62,8 @@
 #include "nnmem_compact.h"
 #include "nnmem_drv.h"
 #include "nnmem_event.h"
+#include "nnmem_graph.h"
+#include "nnmem_graphval.h"
 #include "nnmem_nl_gen.h"
 #include "nnmem_region.h"
 #include "nnmem_session.h"
@@ -66,7 +79,34 @@ static bool nnmem_compact_pinned(const struct nnmem_arena_region *ar,
 	if (ar->owner)
 		return true;
 	r = container_of(ar, struct nnmem_region, ar);
-	return READ_ONCE(r->busy) || r->dmabufs;
+	/* a job's arena accesses are done before its count drops */
+	return atomic_read_acquire(&r->jobs) || r->dmabufs;
+}
+
+/*
+ * The plans of the graphs naming @r follow it, as @mv moved it. None of
+ * them is read meanwhile: @r has no queued or running job (so no job runs
+ * them, nor packs their weights), and GRAPH_CREATE builds a plan under
+ * compact_rwsem, which we hold for writing.
+ */
+static void nnmem_compact_relocate(struct nnmem_device *ndev,
+				   const struct nnmem_region *r,
+				   const struct nnmem_arena_move *mv)
+{
+	struct nnmem_graph *g;
+	u32 i;
+
+	lockdep_assert_held(&ndev->lock);
+	list_for_each_entry(g, &ndev->graphs, dev_node) {
+		for (i = 0; i < g->nr_regions; i++) {
+			if (g->regions[i] != r)
+				continue;
+			nnmem_graphval_relocate(g->plan, g->node_count,
+						mv->from, mv->size, mv->to);
+			break;
+		}
+		cond_resched();
+	}
 }
 
 /* memmove() in chunks, in the direction that keeps an overlap intact. */
@@ -169,6 +209,7 @@ int nnmem_compact_run(struct nnmem_device *ndev, u32 kinds,
 						NNMEM_MMAP_HANDLE_SHIFT,
 					    r->span, 1);
 		nnmem_compact_copy(ndev, mv.to, mv.from, mv.size);
+		nnmem_compact_relocate(ndev, r, &mv);
 		out.regions++;
 		out.bytes += mv.size;
 		if (signal_pending(current)) {

@@ -433,6 +433,7 @@ static int nnmem_device_init(struct nnmem_device *ndev, unsigned int index)
 	init_rwsem(&ndev->compact_rwsem);
 	mutex_init(&ndev->sessions_lock);
 	INIT_LIST_HEAD(&ndev->sessions);
+	INIT_LIST_HEAD(&ndev->graphs);
 	atomic_set(&ndev->nr_graphs, 0);
 	nnmem_quota_init(&ndev->quota);
 

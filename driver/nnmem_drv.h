@@ -121,6 +121,9 @@ struct nnmem_job_stats {
  * @sessions: open sessions, in ascending id order (netlink walks them)
  * @nr_sessions: sessions on @sessions
  * @nr_graphs: graphs with a handle, all sessions
+ * @graphs: every graph of every session whose regions are marked busy,
+ *	with or without a handle (under @lock): compaction relocates their
+ *	plans (nnmem_compact.c)
  * @debugfs: /sys/kernel/debug/nnmem/nnmemN (an error pointer without debugfs)
  */
 struct nnmem_device {
@@ -152,6 +155,7 @@ struct nnmem_device {
 	struct list_head sessions;
 	u32 nr_sessions;
 	atomic_t nr_graphs;
+	struct list_head graphs;
 	struct dentry *debugfs;
 };
 

@@ -46,8 +46,10 @@
  */
 
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -119,6 +121,11 @@ static void nnmem_graph_free(struct nnmem_graph *g)
 	u64 kmem = g->kmem;
 	u32 i;
 
+	if (!list_empty(&g->dev_node)) {
+		mutex_lock(&s->ndev->lock);
+		list_del(&g->dev_node);
+		mutex_unlock(&s->ndev->lock);
+	}
 	if (g->busy) {
 		xa_lock(&s->regions);
 		for (i = 0; i < g->nr_regions; i++)
@@ -558,6 +565,7 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 	if (!g)
 		goto out_free;
 	kref_init(&g->ref);
+	INIT_LIST_HEAD(&g->dev_node);
 	g->s = s;
 	g->node_count = gc->node_count;
 	/* From here the graph owns the charge: freeing it gives it back. */
@@ -569,7 +577,10 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 	if (!g->regions || !g->plan)
 		goto err_free_graph;
 
-	/* no compaction moves a region between its lookup and busy++ */
+	/*
+	 * no compaction moves a region between its lookup and the graph
+	 * joining the device's list, where compaction relocates its plan
+	 */
 	down_read(&s->ndev->compact_rwsem);
 	nnmem_graph_regions_get(s, g, tensors, gc->tensor_count, facts);
 	ret = nnmem_graph_place(gc, ctx, tensors, nodes, facts,
@@ -603,6 +614,12 @@ int nnmem_graph_create_ioctl(struct nnmem_session *s, void *data,
 		goto err_unlock;
 
 	bad = nnmem_graph_regions_busy(s, g, tensors, gc->tensor_count);
+	if (bad == NNMEM_INDEX_NONE) {
+		/* compaction relocates its plan from now on */
+		mutex_lock(&s->ndev->lock);
+		list_add_tail(&g->dev_node, &s->ndev->graphs);
+		mutex_unlock(&s->ndev->lock);
+	}
 	up_read(&s->ndev->compact_rwsem);
 	if (bad != NNMEM_INDEX_NONE) {
 		ret = nnmem_graph_reject(gc, ctx, NNMEM_GERR_TENSOR_HANDLE,

@@ -35,6 +35,7 @@ struct nnmem_session;
  * @kmem: its charge against the kernel memory budgets, given back when it
  *	is freed
  * @busy: the regions' busy counts include this graph
+ * @dev_node: on the device's graphs list while @busy (under its lock)
  * @regions: each region its tensors use, with a reference held
  * @plan: the execution plan, one step per node
  * @scratch_size: bytes of the plan of its device-placed tensors
@@ -54,7 +55,9 @@ struct nnmem_session;
  *
  * Everything is fixed once the graph is published but @fast's ready
  * flags, @packed, @fast_gen and @fast_fresh, which only a running job of
- * the graph changes, under the device's exec_lock.
+ * the graph changes, under the device's exec_lock, and @plan's arena
+ * offsets, which compaction changes when it moves a region of the graph
+ * that no job uses (nnmem_compact.c).
  */
 struct nnmem_graph {
 	struct kref ref;
@@ -64,6 +67,7 @@ struct nnmem_graph {
 	u32 nr_regions;
 	u64 kmem;
 	bool busy;
+	struct list_head dev_node;
 	struct nnmem_region **regions;
 	struct nnmem_plan_node *plan;
 	u64 scratch_size;

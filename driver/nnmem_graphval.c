@@ -994,3 +994,72 @@ int nnmem_graphval_check(const struct nnmem_tensor *tensors, u32 tensor_count,
 			    sc.last);
 	return nnmem_gv_lifetimes(&gv, &sc);
 }
+
+/* One plan offset: moved by @delta if it lies in [@old, @old + @len). */
+static void nnmem_gv_reloc(u64 *off, u64 old, u64 len, u64 delta)
+{
+	/* scratch-relative and absent tensors do not live in a region */
+	if (*off >= NNMEM_PLAN_SCRATCH)
+		return;
+	if (*off >= old && *off - old < len)
+		*off += delta;
+}
+
+/**
+ * nnmem_graphval_relocate() - follow a region that moved in the arena
+ * @plan: @node_count steps from nnmem_graphval_check()
+ * @node_count: steps in @plan
+ * @old: arena offset the region's bytes were at
+ * @len: bytes of the region
+ * @new: arena offset they are at now
+ *
+ * Every arena offset of @plan in [@old, @old + @len) moves by @new - @old
+ * (modulo 2^64, so a move down works too). Offsets from
+ * %NNMEM_PLAN_SCRATCH up (scratch-relative, or %NNMEM_PLAN_NO_TENSOR)
+ * and offsets outside the range stay. A step of an op the validator does
+ * not build stays as it is.
+ */
+void nnmem_graphval_relocate(struct nnmem_plan_node *plan, u32 node_count,
+			     u64 old, u64 len, u64 new)
+{
+	u64 delta = new - old;
+	u32 i;
+
+	for (i = 0; i < node_count; i++) {
+		struct nnmem_plan_node *pn = &plan[i];
+
+		switch (pn->op) {
+		case NNMEM_OP_CONV2D:
+			nnmem_gv_reloc(&pn->conv2d.input, old, len, delta);
+			nnmem_gv_reloc(&pn->conv2d.filter, old, len, delta);
+			nnmem_gv_reloc(&pn->conv2d.bias, old, len, delta);
+			nnmem_gv_reloc(&pn->conv2d.multiplier, old, len,
+				       delta);
+			nnmem_gv_reloc(&pn->conv2d.shift, old, len, delta);
+			nnmem_gv_reloc(&pn->conv2d.output, old, len, delta);
+			break;
+		case NNMEM_OP_ADD:
+			nnmem_gv_reloc(&pn->add.input1, old, len, delta);
+			nnmem_gv_reloc(&pn->add.input2, old, len, delta);
+			nnmem_gv_reloc(&pn->add.output, old, len, delta);
+			break;
+		case NNMEM_OP_FULLY_CONNECTED:
+			nnmem_gv_reloc(&pn->fc.input, old, len, delta);
+			nnmem_gv_reloc(&pn->fc.filter, old, len, delta);
+			nnmem_gv_reloc(&pn->fc.bias, old, len, delta);
+			nnmem_gv_reloc(&pn->fc.multiplier, old, len, delta);
+			nnmem_gv_reloc(&pn->fc.shift, old, len, delta);
+			nnmem_gv_reloc(&pn->fc.output, old, len, delta);
+			break;
+		case NNMEM_OP_AVG_POOL2D:
+		case NNMEM_OP_MAX_POOL2D:
+			nnmem_gv_reloc(&pn->pool2d.input, old, len, delta);
+			nnmem_gv_reloc(&pn->pool2d.output, old, len, delta);
+			break;
+		case NNMEM_OP_SOFTMAX:
+			nnmem_gv_reloc(&pn->softmax.input, old, len, delta);
+			nnmem_gv_reloc(&pn->softmax.output, old, len, delta);
+			break;
+		}
+	}
+}

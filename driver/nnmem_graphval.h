@@ -268,5 +268,7 @@ int nnmem_graphval_check(const struct nnmem_tensor *tensors, u32 tensor_count,
 			 const struct nnmem_graphval_limits *limits,
 			 void *scratch, struct nnmem_plan_node *plan,
 			 struct nnmem_graphval_err *err);
+void nnmem_graphval_relocate(struct nnmem_plan_node *plan, u32 node_count,
+			     u64 old, u64 len, u64 new);
 
 #endif /* __NNMEM_GRAPHVAL_H__ */

@@ -21,6 +21,15 @@
  * meanwhile competes for the next turn. A job holds a reference to its
  * graph (so to its regions, which stay busy) until it is reaped.
  *
+ * From the moment it is queued (or run inline) until it is done, a job
+ * counts in the jobs count of each region of its graph, which pins the
+ * region against compaction: the plan's arena offsets stay true while
+ * the job may run it. The count is raised under compact_rwsem held for
+ * reading, so a compaction either sees it or has finished moving the
+ * regions and relocating the plan; it drops when the job ends
+ * (nnmem_job_end()), whether it ran, was cancelled off the queue, or its
+ * session closed.
+ *
  * A sync RUN on an idle device (no job queued, none running) runs the job
  * itself, in the caller's context, under the device's exec_lock, which
  * the worker also holds while it runs a job: runs stay one at a time and
@@ -65,6 +74,7 @@
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/overflow.h>
+#include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -80,6 +90,7 @@
 #include "nnmem_exec.h"
 #include "nnmem_graph.h"
 #include "nnmem_job.h"
+#include "nnmem_region.h"
 #include "nnmem_scratch.h"
 #include "nnmem_session.h"
 #include "nnmem_trace.h"
@@ -102,6 +113,39 @@ static void nnmem_job_account(struct nnmem_device *ndev, int status)
 		atomic64_inc(&ndev->stats.failed);
 }
 
+/* Counts a job about to be queued or run in its graph's regions' jobs. */
+static void nnmem_job_pin(struct nnmem_job *job)
+{
+	struct nnmem_graph *g = job->graph;
+	struct rw_semaphore *rwsem = &job->s->ndev->compact_rwsem;
+	u32 i;
+
+	down_read(rwsem);
+	for (i = 0; i < g->nr_regions; i++)
+		atomic_inc(&g->regions[i]->jobs);
+	up_read(rwsem);
+	job->pinned = true;
+}
+
+/*
+ * Takes a job that will not touch the arena again out of the count; its
+ * reads and writes of the arena are ordered before (a compaction that
+ * then sees the count drop may move the bytes).
+ */
+static void nnmem_job_unpin(struct nnmem_job *job)
+{
+	struct nnmem_graph *g = job->graph;
+	u32 i;
+
+	if (!job->pinned)
+		return;
+	job->pinned = false;
+	/* pairs with atomic_read_acquire() in nnmem_compact_pinned() */
+	smp_mb__before_atomic();
+	for (i = 0; i < g->nr_regions; i++)
+		atomic_dec(&g->regions[i]->jobs);
+}
+
 /*
  * Record the result. A job whose cancel flag is set finishes with
  * -ECANCELED whatever it did: CANCEL sets the flag under job_lock and
@@ -114,6 +158,7 @@ static void nnmem_job_end(struct nnmem_job *job, int status)
 
 	if (job->cancel)
 		status = -ECANCELED;
+	nnmem_job_unpin(job);
 	nnmem_job_account(s->ndev, status);
 	job->status = status;
 	job->state = NNMEM_JOB_DONE;
@@ -551,6 +596,7 @@ int nnmem_job_run_ioctl(struct nnmem_session *s, void *data,
 		return 0;
 	}
 
+	nnmem_job_pin(job);
 	if (nnmem_job_run_inline(job)) {
 		if (job->status == -ECANCELED) {
 			/* only a signal cancels a sync job */
@@ -588,6 +634,7 @@ void nnmem_job_run_commit(struct nnmem_session *s, void *data,
 	if (!job)
 		return;
 	if (copied) {
+		nnmem_job_pin(job);
 		/* Filling a reserved slot allocates nothing and cannot fail. */
 		old = xa_store(&s->jobs, job->id, job, GFP_KERNEL);
 		WARN_ON_ONCE(xa_is_err(old));

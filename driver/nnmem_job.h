@@ -43,6 +43,8 @@ enum nnmem_job_state {
  * @async: started with %NNMEM_RUN_ASYNC (counted in nr_done when done)
  * @inline_run: a sync RUN running it in its caller's context (a signal to
  *	the caller cancels it)
+ * @pinned: it counts in its graph's regions' jobs (from being queued or
+ *	run inline until it ends; nnmem_job.c)
  * @state: &enum nnmem_job_state (under @s->job_lock)
  * @cancel: stop as soon as possible (set under @s->job_lock, read by the
  *	worker with READ_ONCE())
@@ -67,6 +69,7 @@ struct nnmem_job {
 	u32 id;
 	bool async;
 	bool inline_run;
+	bool pinned;
 	enum nnmem_job_state state;
 	bool cancel;
 	int status;

@@ -3,8 +3,10 @@
  * nnmem compaction (NNMEM_IOCTL_COMPACT, sysfs auto_compact): a randomly
  * fragmented arena compacted, every byte of every region checked through
  * its old mapping and through READ, handles and REGION_INFO; a graph's
- * output identical before and after, its regions (busy) and an exported
- * region pinned; all free space in one extent when nothing is pinned; a
+ * regions moving with it (its plan relocated) and its output identical
+ * before and after, an exported region pinned, a queued and a running
+ * job's regions pinned and their outputs the host reference's (graph
+ * kit); all free space in one extent when nothing is pinned; a
  * writer thread storing through a mapping while its region moves loses
  * nothing; bad input errnos with nothing changed; automatic compaction
  * off and on; the compact-ntf netlink event of each. Expects nnmem loaded, run as root (sysfs), and nothing
@@ -22,6 +24,7 @@
 #include <sys/socket.h>
 
 #include "kselftest_harness.h"
+#include "graph_kit.h"
 #include "nnmem_test.h"
 
 #define CT_AUTO_COMPACT	"/sys/class/nnmem/nnmem0/auto_compact"
@@ -333,11 +336,16 @@ TEST_F(compact, random_fragment_then_every_byte_checked)
 #define CT_N	4096	/* int8 elements per add tensor */
 
 /*
- * y = a + b, all activations, between holes; run, compact, run: the
- * graph's regions (busy) and an exported region stay, the regions beside
- * them move, and the output is identical, byte for byte.
+ * y = a + b, all activations, between holes; run, compact, run: an
+ * exported region stays; the graph's regions (no job uses them) and the
+ * regions beside them move, the graph's plan with them, and the output
+ * (written over a poisoned y at its new place) is identical, byte for
+ * byte. Offsets from the top down, p a page (each region is CT_N = one
+ * page or two): ha [T-p, T) stays at the top; hole0 p; mover0 2p and hb
+ * p slide up by p; hole1 p; mover1 2p and hy p by 2p; hole2 p; mover2 2p
+ * by 3p, against the exported hx; hole3 p; mover3 2p by p, against hx.
  */
-TEST_F(compact, graph_and_exported_regions_pinned_output_identical)
+TEST_F(compact, graph_regions_move_exported_pinned_output_identical)
 {
 	uint64_t p = self->page;
 	uint32_t ha, hb, hy, hx, hole[4], mover[4];
@@ -403,15 +411,16 @@ TEST_F(compact, graph_and_exported_regions_pinned_output_identical)
 	memset(out2, 0x5a, CT_N);
 	ASSERT_EQ(0, nt_write(self->fd, hy, 0, out2, CT_N));
 	ASSERT_EQ(0, ct_compact(self->fd, 0, &c));
-	/* each mover slid up a page, against the pinned region above it */
-	ASSERT_EQ(4, c.regions_moved);
-	ASSERT_EQ(8 * p, c.bytes_moved);
+	ASSERT_EQ(6, c.regions_moved);
+	ASSERT_EQ(10 * p, c.bytes_moved);
 	ASSERT_EQ(oa, ct_offset(self->fd, ha));
-	ASSERT_EQ(ob, ct_offset(self->fd, hb));
-	ASSERT_EQ(oy, ct_offset(self->fd, hy));
+	ASSERT_EQ(ob + p, ct_offset(self->fd, hb));
+	ASSERT_EQ(oy + 2 * p, ct_offset(self->fd, hy));
 	ASSERT_EQ(ox, ct_offset(self->fd, hx));
-	for (i = 0; i < 4; i++)
-		ASSERT_EQ(om[i] + p, ct_offset(self->fd, mover[i]));
+	ASSERT_EQ(om[0] + p, ct_offset(self->fd, mover[0]));
+	ASSERT_EQ(om[1] + 2 * p, ct_offset(self->fd, mover[1]));
+	ASSERT_EQ(om[2] + 3 * p, ct_offset(self->fd, mover[2]));
+	ASSERT_EQ(om[3] + p, ct_offset(self->fd, mover[3]));
 	for (i = 0; i < 4; i++) {
 		nt_pattern(in, p, 10 + i);
 		ASSERT_EQ(0, nt_read(self->fd, mover[i], 0, out2, p));
@@ -422,7 +431,7 @@ TEST_F(compact, graph_and_exported_regions_pinned_output_identical)
 	ASSERT_EQ(0, nt_read(self->fd, hy, 0, out2, CT_N));
 	ASSERT_EQ(0, memcmp(out1, out2, CT_N));
 
-	/* Unpinned (graph gone, dma-buf closed) they move too. */
+	/* Unpinned (graph gone, dma-buf closed) the rest moves too. */
 	ASSERT_EQ(0, nt_graph_destroy(self->fd, gc.graph));
 	close(dbuf);
 	ASSERT_EQ(0, ct_compact(self->fd, 0, &c));
@@ -433,6 +442,212 @@ TEST_F(compact, graph_and_exported_regions_pinned_output_identical)
 	ASSERT_EQ(0, memcmp(in, out2, CT_N));
 	ASSERT_EQ(0, nt_read(self->fd, hy, 0, out2, CT_N));
 	ASSERT_EQ(0, memcmp(out1, out2, CT_N));
+}
+
+#define CT_MS		1000000ULL
+#define CT_START_MS	10000
+#define CT_LONG_HW	64
+#define CT_LONG_C	64
+#define CT_DEV0		"/sys/class/nnmem/nnmem0/"
+
+static long long ct_dev_stat(const char *name)
+{
+	char path[128];
+	uint64_t v;
+
+	snprintf(path, sizeof(path), CT_DEV0 "%s", name);
+	return nt_file_read_u64(path, &v) ? -1 : (long long)v;
+}
+
+/* Up to CT_START_MS until @job runs, none queued, not done. */
+static bool ct_running(int fd, uint64_t job)
+{
+	uint64_t end = nt_now_ns() + CT_START_MS * CT_MS;
+	struct nnmem_wait w;
+
+	while (nt_now_ns() < end) {
+		if (ct_dev_stat("jobs_running") == 1 &&
+		    ct_dev_stat("jobs_queued") == 0 &&
+		    nt_wait(fd, job, 0, &w) == -ETIME)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+/* Conv0 -> Conv1 -> Add(Conv1, Conv0's input) over 1x16x16x16. */
+static int ct_block_graph(struct gk *g)
+{
+	struct gk_conv_spec s = {
+		.n = 1, .h = 16, .w = 16, .c = 16, .oc = 16, .kh = 3, .kw = 3,
+		.pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1,
+		.in_zp = -3, .out_zp = -5, .f_lo = -32, .f_hi = 32,
+		.bias_lo = -4000, .bias_hi = 4000, .shift_lo = -10,
+		.shift_hi = -9, .seed = 1212, .input = -1,
+	};
+	struct nnmem_node node;
+	int n0, n1, out;
+
+	n0 = gk_conv(g, &s);
+	if (n0 < 0)
+		return n0;
+	s.input = (int)g->n[n0].conv2d.output;
+	s.out_zp = 2;
+	s.shift_lo = -8;
+	s.shift_hi = -7;
+	s.seed = 1313;
+	n1 = gk_conv(g, &s);
+	if (n1 < 0)
+		return n1;
+	out = gk_tensor_own(g, NNMEM_KIND_ACTIVATION, NNMEM_TYPE_INT8, 0, 4,
+			    g->t[g->n[n0].conv2d.input].dims);
+	if (out < 0)
+		return out;
+	memset(gk_host(g, out), GK_POISON, gk_bytes(g, out));
+	memset(&node, 0, sizeof(node));
+	node.op = NNMEM_OP_ADD;
+	node.add = nt_add_params(g->n[n1].conv2d.output,
+				 g->n[n0].conv2d.input, (uint32_t)out);
+	if (gk_node(g, &node) < 0)
+		return -ENOSPC;
+	return gk_upload(g);
+}
+
+/* Two long 3x3 convolutions over 1x64x64x64 (about 0.3e9 MACs). */
+static int ct_long_graph(struct gk *g)
+{
+	struct gk_conv_spec s = {
+		.n = 1, .h = CT_LONG_HW, .w = CT_LONG_HW, .c = CT_LONG_C,
+		.oc = CT_LONG_C, .kh = 3, .kw = 3, .pad_top = 1,
+		.pad_bottom = 1, .pad_left = 1, .pad_right = 1, .f_lo = -8,
+		.f_hi = 8, .bias_lo = -1000, .bias_hi = 1000, .shift_lo = -10,
+		.shift_hi = -9, .seed = 77, .input = -1,
+	};
+	int n0, n1;
+
+	n0 = gk_conv(g, &s);
+	if (n0 < 0)
+		return n0;
+	s.input = (int)g->n[n0].conv2d.output;
+	s.seed = 78;
+	n1 = gk_conv(g, &s);
+	if (n1 < 0)
+		return n1;
+	return gk_upload(g);
+}
+
+/* A weight and an activation region of @size each, holes to be. */
+static int ct_fillers(int fd, uint64_t size, uint32_t h[2])
+{
+	int ret = nt_weight(fd, size, 64, &h[0], NULL);
+
+	return ret ? ret : nt_activation(fd, size, 64, &h[1], NULL);
+}
+
+static void ct_offsets(int fd, const struct gk *g, uint64_t *off)
+{
+	uint32_t i;
+
+	for (i = 0; i < g->nr; i++)
+		off[i] = ct_offset(fd, g->reg[i].handle);
+}
+
+/*
+ * A conv + conv + add graph, B, between holes: with no job its regions
+ * all move and its plan with them; a run afterwards (over poisoned
+ * outputs) writes the bytes of the run before, which are the host
+ * reference's. Then a long graph L runs, B's job waits behind it, and
+ * holes open beside both: compaction moves none of their regions (a
+ * queued or running job pins them), and both jobs' outputs are the host
+ * reference's. With the jobs done, the next compaction moves them again
+ * and B still runs right.
+ */
+TEST_F(compact, graph_regions_move_unless_a_job_uses_them)
+{
+	uint64_t ob[GK_MAX_REGIONS], ol[GK_MAX_REGIONS], jl, jb;
+	uint32_t f1[2], f2[2], f3[2], fl[2], hb, hl, i;
+	uint8_t **img1 = NULL, **img2 = NULL;
+	struct nnmem_compact c;
+	struct nnmem_wait w;
+	struct gk b, l;
+	char msg[256];
+
+	gk_init(&b, self->fd);
+	gk_init(&l, self->fd);
+	ASSERT_EQ(0, ct_fillers(self->fd, 16 * self->page, f1));
+	ASSERT_EQ(0, ct_fillers(self->fd, 16 * self->page, f2));
+	ASSERT_EQ(0, ct_block_graph(&b));
+	ASSERT_EQ(0, ct_fillers(self->fd, 16 * self->page, f3));
+	ASSERT_EQ(0, ct_fillers(self->fd, 16 * self->page, fl));
+	ASSERT_EQ(0, ct_long_graph(&l));
+	ASSERT_EQ(0, gk_create(&b, &hb));
+	ASSERT_EQ(0, gk_create(&l, &hl));
+
+	ASSERT_EQ(0, nt_run(self->fd, hb, NULL));
+	ASSERT_EQ(0, gk_check(&b, msg, sizeof(msg))) TH_LOG("%s", msg);
+	ASSERT_EQ(0, gk_read(&b, &img1));
+
+	/* no job: every region of B moves, and its plan follows */
+	ct_offsets(self->fd, &b, ob);
+	ASSERT_EQ(0, gk_upload(&b));	/* outputs poisoned again */
+	ASSERT_EQ(0, nt_free(self->fd, f1[0]));
+	ASSERT_EQ(0, nt_free(self->fd, f1[1]));
+	ASSERT_EQ(0, ct_compact(self->fd, 0, &c));
+	ASSERT_LE(b.nr, c.regions_moved);
+	for (i = 0; i < b.nr; i++)
+		ASSERT_NE(ob[i], ct_offset(self->fd, b.reg[i].handle))
+			TH_LOG("region %u of the graph did not move", i);
+	ASSERT_EQ(0, nt_run(self->fd, hb, NULL));
+	ASSERT_EQ(0, gk_read(&b, &img2));
+	for (i = 0; i < b.nn; i++)
+		ASSERT_EQ(0, gk_diff(&b, img1, img2,
+				     (int)gk_node_output(&b, (int)i), msg,
+				     sizeof(msg))) TH_LOG("%s", msg);
+	gk_images_free(&b, img2);
+	img2 = NULL;
+
+	/* L running, B queued behind it: holes beside both, nothing moves */
+	ASSERT_EQ(0, gk_upload(&b));
+	ASSERT_EQ(0, nt_submit(self->fd, hl, &jl));
+	ASSERT_TRUE(ct_running(self->fd, jl));
+	ASSERT_EQ(0, nt_submit(self->fd, hb, &jb));
+	ct_offsets(self->fd, &b, ob);
+	ct_offsets(self->fd, &l, ol);
+	ASSERT_EQ(0, nt_free(self->fd, f2[0]));
+	ASSERT_EQ(0, nt_free(self->fd, f2[1]));
+	ASSERT_EQ(0, nt_free(self->fd, fl[0]));
+	ASSERT_EQ(0, nt_free(self->fd, fl[1]));
+	ASSERT_EQ(0, ct_compact(self->fd, 0, &c));
+	/* both jobs were not done yet: the compaction ran under them */
+	ASSERT_EQ(-ETIME, nt_wait(self->fd, jb, 0, &w));
+	for (i = 0; i < b.nr; i++)
+		ASSERT_EQ(ob[i], ct_offset(self->fd, b.reg[i].handle));
+	for (i = 0; i < l.nr; i++)
+		ASSERT_EQ(ol[i], ct_offset(self->fd, l.reg[i].handle));
+	ASSERT_EQ(0, nt_wait(self->fd, jl, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(0, w.status);
+	ASSERT_EQ(0, nt_wait(self->fd, jb, NNMEM_WAIT_FOREVER, &w));
+	ASSERT_EQ(0, w.status);
+	ASSERT_EQ(0, gk_check(&b, msg, sizeof(msg))) TH_LOG("%s", msg);
+	ASSERT_EQ(0, gk_check(&l, msg, sizeof(msg))) TH_LOG("%s", msg);
+
+	/* the jobs done, the holes beside them close */
+	ASSERT_EQ(0, gk_upload(&b));
+	ASSERT_EQ(0, ct_compact(self->fd, 0, &c));
+	for (i = 0; i < b.nr; i++)
+		ASSERT_NE(ob[i], ct_offset(self->fd, b.reg[i].handle));
+	for (i = 0; i < l.nr; i++)
+		ASSERT_NE(ol[i], ct_offset(self->fd, l.reg[i].handle));
+	ASSERT_EQ(0, nt_run(self->fd, hb, NULL));
+	ASSERT_EQ(0, gk_check(&b, msg, sizeof(msg))) TH_LOG("%s", msg);
+
+	gk_images_free(&b, img1);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, hb));
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, hl));
+	ASSERT_EQ(0, gk_fini(&b));
+	ASSERT_EQ(0, gk_fini(&l));
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, nt_free(self->fd, f3[i]));
 }
 
 struct ct_writer {

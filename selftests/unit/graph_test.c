@@ -2090,6 +2090,112 @@ static int test_reason_codes_covered(void)
 	return 0;
 }
 
+/*
+ * nnmem_graphval_relocate(): a region at [0x2000, 0x2300) moves down to
+ * 0x800, then up to 0x10000. Every expected offset below is worked out by
+ * hand: inside the range it moves by the same amount as the region's
+ * start, outside it (0x1fff, 0x2300) and scratch-relative or absent ones
+ * stay. An op the validator never builds stays byte for byte.
+ */
+static int test_plan_relocate(void)
+{
+	const uint64_t s = NNMEM_PLAN_SCRATCH, none = NNMEM_PLAN_NO_TENSOR;
+	struct nnmem_plan_node plan[6], odd;
+
+	memset(plan, 0, sizeof(plan));
+	plan[0].op = NNMEM_OP_CONV2D;
+	plan[0].macs = 77;
+	plan[0].conv2d.p.in_c = 3;
+	plan[0].conv2d.input = 0x1000;
+	plan[0].conv2d.filter = 0x2000;
+	plan[0].conv2d.bias = none;
+	plan[0].conv2d.multiplier = 0x2100;
+	plan[0].conv2d.shift = 0x2200;
+	plan[0].conv2d.output = s + 0x40;
+	plan[1].op = NNMEM_OP_ADD;
+	plan[1].add.input1 = 0x2000;
+	plan[1].add.input2 = 0x2300;
+	plan[1].add.output = 0x22ff;
+	plan[1].add.n1 = 5;
+	plan[2].op = NNMEM_OP_FULLY_CONNECTED;
+	plan[2].fc.input = 0x1fff;
+	plan[2].fc.filter = 0x2010;
+	plan[2].fc.bias = 0x2020;
+	plan[2].fc.multiplier = 0x3000;
+	plan[2].fc.shift = 0x2030;
+	plan[2].fc.output = 0x5000;
+	plan[3].op = NNMEM_OP_MAX_POOL2D;
+	plan[3].pool2d.input = 0x2040;
+	plan[3].pool2d.output = s;
+	plan[4].op = NNMEM_OP_SOFTMAX;
+	plan[4].softmax.input = 0x2050;
+	plan[4].softmax.output = 0x2060;
+	plan[5].op = 0xff;
+	memset(&plan[5].conv2d, 0x20, sizeof(plan[5].conv2d));
+	odd = plan[5];
+
+	nnmem_graphval_relocate(plan, 6, 0x2000, 0x300, 0x800);
+	CHECK_EQ(plan[0].op, NNMEM_OP_CONV2D);
+	CHECK_EQ(plan[0].macs, 77);
+	CHECK_EQ(plan[0].conv2d.p.in_c, 3);
+	CHECK_EQ(plan[0].conv2d.input, 0x1000);
+	CHECK_EQ(plan[0].conv2d.filter, 0x800);
+	CHECK_EQ(plan[0].conv2d.bias, none);
+	CHECK_EQ(plan[0].conv2d.multiplier, 0x900);
+	CHECK_EQ(plan[0].conv2d.shift, 0xa00);
+	CHECK_EQ(plan[0].conv2d.output, s + 0x40);
+	CHECK_EQ(plan[1].add.input1, 0x800);
+	CHECK_EQ(plan[1].add.input2, 0x2300);
+	CHECK_EQ(plan[1].add.output, 0xaff);
+	CHECK_EQ(plan[1].add.n1, 5);
+	CHECK_EQ(plan[2].fc.input, 0x1fff);
+	CHECK_EQ(plan[2].fc.filter, 0x810);
+	CHECK_EQ(plan[2].fc.bias, 0x820);
+	CHECK_EQ(plan[2].fc.multiplier, 0x3000);
+	CHECK_EQ(plan[2].fc.shift, 0x830);
+	CHECK_EQ(plan[2].fc.output, 0x5000);
+	CHECK_EQ(plan[3].pool2d.input, 0x840);
+	CHECK_EQ(plan[3].pool2d.output, s);
+	CHECK_EQ(plan[4].softmax.input, 0x850);
+	CHECK_EQ(plan[4].softmax.output, 0x860);
+	CHECK(!memcmp(&plan[5], &odd, sizeof(odd)));
+
+	/* up, over the 0x1000 and 0x3000 that stayed: only the region moves */
+	nnmem_graphval_relocate(plan, 6, 0x800, 0x300, 0x10000);
+	CHECK_EQ(plan[0].conv2d.input, 0x1000);
+	CHECK_EQ(plan[0].conv2d.filter, 0x10000);
+	CHECK_EQ(plan[0].conv2d.bias, none);
+	CHECK_EQ(plan[0].conv2d.multiplier, 0x10100);
+	CHECK_EQ(plan[0].conv2d.shift, 0x10200);
+	CHECK_EQ(plan[0].conv2d.output, s + 0x40);
+	CHECK_EQ(plan[1].add.input1, 0x10000);
+	CHECK_EQ(plan[1].add.input2, 0x2300);
+	CHECK_EQ(plan[1].add.output, 0x102ff);
+	CHECK_EQ(plan[2].fc.input, 0x1fff);
+	CHECK_EQ(plan[2].fc.filter, 0x10010);
+	CHECK_EQ(plan[2].fc.bias, 0x10020);
+	CHECK_EQ(plan[2].fc.multiplier, 0x3000);
+	CHECK_EQ(plan[2].fc.shift, 0x10030);
+	CHECK_EQ(plan[3].pool2d.input, 0x10040);
+	CHECK_EQ(plan[3].pool2d.output, s);
+	CHECK_EQ(plan[4].softmax.input, 0x10050);
+	CHECK_EQ(plan[4].softmax.output, 0x10060);
+	CHECK(!memcmp(&plan[5], &odd, sizeof(odd)));
+
+	/* scratch-relative offsets are no arena offsets, whatever the range */
+	nnmem_graphval_relocate(plan, 6, s, 0x100, 0x40);
+	CHECK_EQ(plan[0].conv2d.output, s + 0x40);
+	CHECK_EQ(plan[3].pool2d.output, s);
+	nnmem_graphval_relocate(plan, 6, none, 1, 0x40);
+	CHECK_EQ(plan[0].conv2d.bias, none);
+
+	/* an empty range and an empty plan move nothing */
+	nnmem_graphval_relocate(plan, 6, 0x10000, 0, 0x40);
+	CHECK_EQ(plan[0].conv2d.filter, 0x10000);
+	nnmem_graphval_relocate(NULL, 0, 0, 0x1000, 0x40);
+	return 0;
+}
+
 static const struct tap_test tests[] = {
 	{ "residual block accepted with its plan", test_residual_plan },
 	{ "plan executed over an arena matches the kernels", test_residual_execute },
@@ -2131,6 +2237,7 @@ static const struct tap_test tests[] = {
 	{ "head: softmax rejections (kind, type, zero point, shape, quant, reserved, index, alias, order)", test_head_softmax_rejects },
 	{ "head: host run infers kinds and writes the kernels' bytes", test_head_host_run },
 	{ "libnnmem: builder helpers and op names of the new ops", test_builder_new_ops },
+	{ "plan relocation: offsets in a moved region follow it, others stay", test_plan_relocate },
 	{ "reason code numbering as in the uapi", test_reason_codes_covered },
 };
 

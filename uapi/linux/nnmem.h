@@ -1036,17 +1036,20 @@ struct nnmem_export {
  * regions keep their order. Every handle stays valid and every mapping
  * keeps working; %NNMEM_IOCTL_REGION_INFO reports the new offset.
  *
- * Pinned regions do not move, and the others pack against them: a region
- * that a graph names (its graphs keep the arena offsets they were
- * validated with; this also covers queued and running jobs, which hold
- * their graph) and a region with a live dma-buf exported from it
- * (importers and dma-buf mappings keep its address), as well as the
- * driver's scratch areas for device-placed tensors. READ, WRITE and the
- * zeroing of a new region wait for a running compaction (and it for
- * them), so they never see a region half moved. Regions freed while still mapped
- * (deferred) move like any other. With nothing pinned, all the free space
- * of the compacted kinds ends up in one piece between the weights and the
- * activations.
+ * Graphs name regions by handle: a region a graph names moves like any
+ * other, and the graph follows it (a run after compaction gives the same
+ * output as before). Pinned regions do not move, and the others pack
+ * against them: a region that a queued or running job's graph names
+ * (%NNMEM_IOCTL_RUN, sync or async, until the job is done: finished,
+ * cancelled or its session closed) and a region with a live dma-buf
+ * exported from it (importers and dma-buf mappings keep its address), as
+ * well as the driver's scratch areas for device-placed tensors. READ,
+ * WRITE, the zeroing of a new region, %NNMEM_IOCTL_GRAPH_CREATE and the
+ * submission of a job wait for a running compaction (and it for them),
+ * so they never see a region half moved. Regions freed while still
+ * mapped (deferred) move like any other. With nothing pinned, all the
+ * free space of the compacted kinds ends up in one piece between the
+ * weights and the activations.
  *
  * Mappings are filled page by page on fault. While a region moves, its
  * mappings (every process's) are unmapped and faults on them wait until
