@@ -14,9 +14,10 @@
  *
  * Pinned: a region that is not an nnmem_region (the shared scratch
  * areas and private scratch areas, which running jobs address by
- * offset), a region a queued or running job's graph names (jobs: the job
- * runs its plan's offsets; the count is raised under compact_rwsem held
- * for reading, see nnmem_job.c), and a region with a live dma-buf
+ * offset), a region a queued or running job's graph names (the graph's
+ * jobs count: the job runs its plan's offsets; the count is raised under
+ * compact_rwsem held for reading, see nnmem_job.c; each pass first marks
+ * those graphs' regions), and a region with a live dma-buf
  * (dmabufs: importers and dma-buf mmaps hold its address). A region a
  * graph names but no job uses moves, and the graph's plan with it.
  * Deferred regions (freed while mapped) move like any other.
@@ -26,8 +27,8 @@
  * offset that runs without the device lock: READ and WRITE copies, the
  * zeroing in ALLOC, GRAPH_CREATE between looking its regions up and
  * putting the graph on the device's graphs list (so no plan is built
- * from an offset that then moves unseen), and RUN raising its regions'
- * jobs counts (so a region seen unpinned cannot get a job under us). The
+ * from an offset that then moves unseen), and RUN raising its graph's
+ * jobs count (so a region seen unpinned cannot get a job under us). The
  * device lock keeps out allocation and freeing, the graphs list's
  * changes, and the mmap fault handler. So for each move:
  * unmap_mapping_range() on the region's mmap range (handle << 32, exact)
@@ -71,16 +72,39 @@
 /* Largest piece copied between rescheduling points. */
 #define NNMEM_COMPACT_CHUNK	SZ_1M
 
+/*
+ * Marks the regions of every graph with queued or running jobs as pinned
+ * for this pass. No job gets pinned meanwhile (RUN counts a job in its
+ * graph under compact_rwsem, held for writing here); a job that ends
+ * meanwhile leaves its regions pinned until the next pass.
+ */
+static void nnmem_compact_pin_jobs(struct nnmem_device *ndev)
+{
+	struct nnmem_graph *g;
+	u32 i;
+
+	lockdep_assert_held(&ndev->lock);
+	ndev->compact_pass++;
+	list_for_each_entry(g, &ndev->graphs, dev_node) {
+		/* a job's arena accesses are done before its count drops */
+		if (!atomic_read_acquire(&g->jobs))
+			continue;
+		for (i = 0; i < g->nr_regions; i++)
+			g->regions[i]->pin_pass = ndev->compact_pass;
+		cond_resched();
+	}
+}
+
 static bool nnmem_compact_pinned(const struct nnmem_arena_region *ar,
 				 void *arg)
 {
+	const struct nnmem_device *ndev = arg;
 	const struct nnmem_region *r;
 
 	if (ar->owner)
 		return true;
 	r = container_of(ar, struct nnmem_region, ar);
-	/* a job's arena accesses are done before its count drops */
-	return atomic_read_acquire(&r->jobs) || r->dmabufs;
+	return r->pin_pass == ndev->compact_pass || r->dmabufs;
 }
 
 /*
@@ -189,9 +213,10 @@ int nnmem_compact_run(struct nnmem_device *ndev, u32 kinds,
 	if (down_write_killable(&ndev->compact_rwsem))
 		return -EINTR;
 	mutex_lock(&ndev->lock);
+	nnmem_compact_pin_jobs(ndev);
 	nnmem_arena_compact_start(&c, kinds);
 	while (nnmem_arena_compact_next(&ndev->arena, &c, nnmem_compact_pinned,
-					NULL, &mv)) {
+					ndev, &mv)) {
 		struct nnmem_region *r =
 			container_of(mv.r, struct nnmem_region, ar);
 		/* its padding may have changed: count it where it is counted */

@@ -560,7 +560,7 @@ struct nnmem_device *nnmem_device_find(unsigned int index)
  */
 void nnmem_device_stats(struct nnmem_device *ndev, struct nnmem_dev_stats *st)
 {
-	struct nnmem_job_stats *js = &ndev->stats;
+	struct nnmem_run_stats rs;
 	unsigned int i;
 
 	memset(st, 0, sizeof(*st));
@@ -575,16 +575,17 @@ void nnmem_device_stats(struct nnmem_device *ndev, struct nnmem_dev_stats *st)
 	mutex_unlock(&ndev->sessions_lock);
 
 	st->graphs = atomic_read(&ndev->nr_graphs);
-	st->jobs_queued = atomic64_read(&js->queued);
-	st->jobs_running = atomic64_read(&js->running);
-	st->jobs_completed = atomic64_read(&js->completed);
-	st->jobs_failed = atomic64_read(&js->failed);
-	st->jobs_cancelled = atomic64_read(&js->cancelled);
-	st->macs = atomic64_read(&js->macs);
-	st->busy_ns = atomic64_read(&js->busy_ns);
+	st->jobs_queued = atomic64_read(&ndev->stats.queued);
+	st->jobs_running = atomic64_read(&ndev->stats.running);
+	nnmem_job_stats_read(ndev, &rs);
+	st->jobs_completed = rs.completed;
+	st->jobs_failed = rs.failed;
+	st->jobs_cancelled = rs.cancelled;
+	st->macs = rs.macs;
+	st->busy_ns = rs.busy_ns;
 	for (i = 0; i < NNMEM_PATH_COUNT; i++) {
-		st->path_nodes[i] = atomic64_read(&js->path_nodes[i]);
-		st->path_macs[i] = atomic64_read(&js->path_macs[i]);
+		st->path_nodes[i] = rs.path_nodes[i];
+		st->path_macs[i] = rs.path_macs[i];
 	}
 }
 

@@ -62,30 +62,42 @@
 #define NNMEM_ARENA_MIN		(64 * 1024)
 
 /**
- * struct nnmem_job_stats - device-wide job counters
- * @queued: jobs submitted and not yet started or cancelled
- * @running: jobs executing now (0 or 1: the worker is ordered)
+ * struct nnmem_run_stats - what finished jobs add up to, per CPU
  * @completed: jobs finished with status 0
  * @failed: jobs finished with an error other than -ECANCELED
  * @cancelled: jobs finished with -ECANCELED
  * @macs: multiply-accumulates executed by all jobs
- * @busy_ns: time the worker spent executing jobs
+ * @busy_ns: time spent executing jobs
  * @path_nodes: nodes the jobs computed, per kernel path (``NNMEM_PATH_*``)
  * @path_macs: their multiply-accumulates, per kernel path
  *
- * All atomics, updated without any lock; a reader gets each counter
- * exact, not a snapshot of all of them at one instant.
+ * Only ever added to, with this_cpu_add() (no locked instruction on the
+ * path of a tiny job); nnmem_job_stats_read() sums the CPUs.
+ */
+struct nnmem_run_stats {
+	u64 completed;
+	u64 failed;
+	u64 cancelled;
+	u64 macs;
+	u64 busy_ns;
+	u64 path_nodes[NNMEM_PATH_COUNT];
+	u64 path_macs[NNMEM_PATH_COUNT];
+};
+
+/**
+ * struct nnmem_job_stats - device-wide job counters
+ * @queued: jobs submitted and not yet started or cancelled
+ * @running: jobs executing now (0 or 1: set and cleared under the
+ *	device's exec_lock, which every run holds)
+ * @run: the finished jobs' sums, per CPU
+ *
+ * Updated without the device lock; a reader gets each counter exact, not
+ * a snapshot of all of them at one instant.
  */
 struct nnmem_job_stats {
 	atomic64_t queued;
 	atomic64_t running;
-	atomic64_t completed;
-	atomic64_t failed;
-	atomic64_t cancelled;
-	atomic64_t macs;
-	atomic64_t busy_ns;
-	atomic64_t path_nodes[NNMEM_PATH_COUNT];
-	atomic64_t path_macs[NNMEM_PATH_COUNT];
+	struct nnmem_run_stats __percpu *run;
 };
 
 /**
@@ -101,6 +113,9 @@ struct nnmem_job_stats {
  * @compact_rwsem: see the declaration (nnmem_compact.c)
  * @auto_compact: compact when an ALLOC fails only for fragmentation
  *	(sysfs auto_compact)
+ * @compact_pass: the number of the last compaction pass, which marks
+ *	the regions it found pinned by jobs (under @lock, with
+ *	@compact_rwsem held for writing; nnmem_compact.c)
  * @arena: allocator state
  * @scratch: the shared scratch area of device-placed tensors, NULL when no
  *	graph uses it (nnmem_scratch.c)
@@ -140,6 +155,7 @@ struct nnmem_device {
 	/* write: a compaction; read: READ/WRITE/ALLOC copies, GRAPH_CREATE */
 	struct rw_semaphore compact_rwsem;
 	bool auto_compact;
+	u64 compact_pass;
 	struct nnmem_scratch *scratch;
 	u32 scratch_users;
 	u32 deferred_regions;

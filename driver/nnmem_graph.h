@@ -35,6 +35,9 @@ struct nnmem_session;
  * @kmem: its charge against the kernel memory budgets, given back when it
  *	is freed
  * @busy: the regions' busy counts include this graph
+ * @jobs: its queued and running jobs (atomic; raised under the device's
+ *	compact_rwsem held for reading): they pin its regions (compaction),
+ *	as a job runs the plan's offsets
  * @dev_node: on the device's graphs list while @busy (under its lock)
  * @regions: each region its tensors use, with a reference held
  * @plan: the execution plan, one step per node
@@ -67,6 +70,7 @@ struct nnmem_graph {
 	u32 nr_regions;
 	u64 kmem;
 	bool busy;
+	atomic_t jobs;
 	struct list_head dev_node;
 	struct nnmem_region **regions;
 	struct nnmem_plan_node *plan;

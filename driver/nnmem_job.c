@@ -39,8 +39,9 @@
  * sees it at its next progress check; a queued one is stopped, waiting
  * uninterruptibly only until the worker's next check), frees it and gives
  * -EINTR. A sync job never outlives its RUN, so it lives on the caller's
- * stack, without node times (a sync RUN returns none); it is charged and
- * counted against the session's limits all the same.
+ * stack, without node times (a sync RUN returns none); it takes no
+ * kernel memory and no job slot, but is refused where an async job would
+ * be (-EDQUOT, -EAGAIN), checked without a lock.
  * An async RUN gives the job an id (1, 2, ... cyclic over u32, never 0),
  * published only once the id has reached userspace; the job is queued
  * then. WAIT reaps a finished job; CANCEL marks a job cancelled and takes
@@ -74,6 +75,7 @@
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/overflow.h>
+#include <linux/percpu.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -105,24 +107,26 @@
 
 static void nnmem_job_account(struct nnmem_device *ndev, int status)
 {
+	struct nnmem_run_stats __percpu *rs = ndev->stats.run;
+
 	if (!status)
-		atomic64_inc(&ndev->stats.completed);
+		this_cpu_inc(rs->completed);
 	else if (status == -ECANCELED)
-		atomic64_inc(&ndev->stats.cancelled);
+		this_cpu_inc(rs->cancelled);
 	else
-		atomic64_inc(&ndev->stats.failed);
+		this_cpu_inc(rs->failed);
 }
 
-/* Counts a job about to be queued or run in its graph's regions' jobs. */
+/*
+ * Counts a job about to be queued or run in its graph's jobs, which pins
+ * the graph's regions (compaction).
+ */
 static void nnmem_job_pin(struct nnmem_job *job)
 {
-	struct nnmem_graph *g = job->graph;
 	struct rw_semaphore *rwsem = &job->s->ndev->compact_rwsem;
-	u32 i;
 
 	down_read(rwsem);
-	for (i = 0; i < g->nr_regions; i++)
-		atomic_inc(&g->regions[i]->jobs);
+	atomic_inc(&job->graph->jobs);
 	up_read(rwsem);
 	job->pinned = true;
 }
@@ -134,16 +138,12 @@ static void nnmem_job_pin(struct nnmem_job *job)
  */
 static void nnmem_job_unpin(struct nnmem_job *job)
 {
-	struct nnmem_graph *g = job->graph;
-	u32 i;
-
 	if (!job->pinned)
 		return;
 	job->pinned = false;
-	/* pairs with atomic_read_acquire() in nnmem_compact_pinned() */
+	/* pairs with atomic_read_acquire() in nnmem_compact_pin_jobs() */
 	smp_mb__before_atomic();
-	for (i = 0; i < g->nr_regions; i++)
-		atomic_dec(&g->regions[i]->jobs);
+	atomic_dec(&job->graph->jobs);
 }
 
 /*
@@ -195,12 +195,6 @@ static int nnmem_job_progress(void *ctx, u64 done, u64 total)
 	return READ_ONCE(job->cancel) ? -ECANCELED : 0;
 }
 
-static void nnmem_job_stat_add(atomic64_t *stat, u64 v)
-{
-	if (v)
-		atomic64_add(v, stat);
-}
-
 /*
  * Runs the job's graph. A job without node times (a sync one) reads the
  * clock itself, once before and once after, rather than through the
@@ -220,6 +214,7 @@ static int nnmem_job_execute(struct nnmem_job *job)
 		.budget = NNMEM_JOB_BUDGET,
 	};
 	struct nnmem_exec_result res = { 0 };
+	struct nnmem_run_stats __percpu *rs;
 	struct nnmem_scratch *sc = NULL;
 	unsigned int i;
 	u64 start = 0;
@@ -252,13 +247,14 @@ static int nnmem_job_execute(struct nnmem_job *job)
 		nnmem_scratch_put(sc);
 	job->duration_ns = res.duration_ns;
 	job->macs = res.macs;
-	/* locked adds are dear: only those that add something */
-	nnmem_job_stat_add(&ndev->stats.busy_ns, job->duration_ns);
-	nnmem_job_stat_add(&ndev->stats.macs, job->macs);
+	rs = ndev->stats.run;
+	this_cpu_add(rs->busy_ns, job->duration_ns);
+	this_cpu_add(rs->macs, job->macs);
 	for (i = 0; i < NNMEM_PATH_COUNT; i++) {
-		nnmem_job_stat_add(&ndev->stats.path_nodes[i],
-				   res.path_nodes[i]);
-		nnmem_job_stat_add(&ndev->stats.path_macs[i], res.path_macs[i]);
+		if (!res.path_nodes[i])
+			continue;
+		this_cpu_add(rs->path_nodes[i], res.path_nodes[i]);
+		this_cpu_add(rs->path_macs[i], res.path_macs[i]);
 	}
 	return ret;
 }
@@ -274,13 +270,14 @@ static int nnmem_job_execute_counted(struct nnmem_job *job, bool events)
 	int status;
 
 	lockdep_assert_held(&ndev->exec_lock);
-	atomic64_inc(&ndev->stats.running);
+	/* one run at a time (exec_lock): a plain store, no locked add */
+	atomic64_set(&ndev->stats.running, 1);
 	trace_nnmem_job_start(ndev->index, s->id, job->id, job->graph->handle,
 			      job->node_count);
 	if (events)
 		nnmem_event_notify_job(s, job, NNMEM_EV_JOB_START);
 	status = nnmem_job_execute(job);
-	atomic64_dec(&ndev->stats.running);
+	atomic64_set(&ndev->stats.running, 0);
 	return status;
 }
 
@@ -410,11 +407,14 @@ static bool nnmem_job_run_inline(struct nnmem_job *job)
 }
 
 /*
- * Charges and counts a job of @g in @s: an async one in a new allocation,
- * a sync one in @sync, on its caller's stack (it never outlives the RUN),
- * zeroed by the caller where it declares it (a kernel that zeroes stack
- * variables would otherwise zero it twice, with a "rep stos" that
- * emulators run one word at a time).
+ * Sets up a job of @g in @s. An async one is charged, counted and
+ * allocated. A sync one is @sync, on its caller's stack (it never
+ * outlives the RUN), zeroed by the caller where it declares it (a kernel
+ * that zeroes stack variables would otherwise zero it twice, with a "rep
+ * stos" that emulators run one word at a time); it takes no kernel
+ * memory and no job slot, so it is only checked against the same limits
+ * (-EDQUOT, -EAGAIN) without taking a lock: the locked instructions
+ * would cost a tiny graph's sync RUN about a node's time under emulation.
  */
 static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 					  struct nnmem_graph *g,
@@ -424,12 +424,19 @@ static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 	struct nnmem_job *job = sync;
 	int ret;
 
+	if (sync) {
+		ret = nnmem_session_kmem_check(s, charge);
+		if (!ret && READ_ONCE(s->nr_jobs) >= NNMEM_SESSION_MAX_JOBS)
+			ret = -EAGAIN;
+		if (ret)
+			return ERR_PTR(ret);
+		goto init;
+	}
 	ret = nnmem_session_kmem_charge(s, charge);
 	if (ret)
 		return ERR_PTR(ret);
-	if (!sync)
-		job = kzalloc(struct_size(job, times, g->node_count),
-			      GFP_KERNEL_ACCOUNT);
+	job = kzalloc(struct_size(job, times, g->node_count),
+		      GFP_KERNEL_ACCOUNT);
 	if (!job) {
 		nnmem_session_kmem_uncharge(s, charge);
 		return ERR_PTR(-ENOMEM);
@@ -438,18 +445,16 @@ static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 	if (s->nr_jobs >= NNMEM_SESSION_MAX_JOBS)
 		ret = -EAGAIN;
 	else
-		s->nr_jobs++;
+		WRITE_ONCE(s->nr_jobs, s->nr_jobs + 1);
 	spin_unlock(&s->job_lock);
 	if (ret) {
-		if (!sync)
-			kfree(job);
+		kfree(job);
 		nnmem_session_kmem_uncharge(s, charge);
 		return ERR_PTR(ret);
 	}
-	if (!sync) {
-		job->async = true;
-		job->node_ns = job->times;
-	}
+	job->async = true;
+	job->node_ns = job->times;
+init:
 	INIT_LIST_HEAD(&job->qnode);
 	INIT_LIST_HEAD(&job->fnode);
 	job->s = s;
@@ -460,20 +465,22 @@ static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 }
 
 /*
- * Releases a job that is done or was never queued: its count, graph and
- * charge; frees an async one (a sync one is its caller's stack).
+ * Releases a job that is done or was never queued: its graph, and an
+ * async one's count, charge and memory (a sync one is its caller's
+ * stack).
  */
 static void nnmem_job_destroy(struct nnmem_job *job)
 {
 	struct nnmem_session *s = job->s;
 
-	spin_lock(&s->job_lock);
-	s->nr_jobs--;
-	spin_unlock(&s->job_lock);
 	nnmem_graph_put(job->graph);
+	if (!job->async)
+		return;
+	spin_lock(&s->job_lock);
+	WRITE_ONCE(s->nr_jobs, s->nr_jobs - 1);
+	spin_unlock(&s->job_lock);
 	nnmem_session_kmem_uncharge(s, nnmem_kmem_job(job->node_count));
-	if (job->async)
-		kfree(job);
+	kfree(job);
 }
 
 static void nnmem_job_queue(struct nnmem_job *job)
@@ -872,9 +879,12 @@ int nnmem_job_device_init(struct nnmem_device *ndev)
 {
 	struct nnmem_sched *sc;
 
+	ndev->stats.run = alloc_percpu(struct nnmem_run_stats);
+	if (!ndev->stats.run)
+		return -ENOMEM;
 	sc = kzalloc(sizeof(*sc), GFP_KERNEL);
 	if (!sc)
-		return -ENOMEM;
+		goto err_stats;
 	sc->ndev = ndev;
 	spin_lock_init(&sc->lock);
 	INIT_LIST_HEAD(&sc->active);
@@ -882,13 +892,18 @@ int nnmem_job_device_init(struct nnmem_device *ndev)
 	sc->policy = NNMEM_SCHED_FAIR;
 	INIT_WORK(&sc->work, nnmem_job_work);
 	ndev->wq = alloc_ordered_workqueue(NNMEM_NAME "%u", 0, ndev->index);
-	if (!ndev->wq) {
-		kfree(sc);
-		return -ENOMEM;
-	}
+	if (!ndev->wq)
+		goto err_sched;
 	mutex_init(&ndev->exec_lock);
 	ndev->sched = sc;
 	return 0;
+
+err_sched:
+	kfree(sc);
+err_stats:
+	free_percpu(ndev->stats.run);
+	ndev->stats.run = NULL;
+	return -ENOMEM;
 }
 
 /**
@@ -906,6 +921,37 @@ void nnmem_job_device_fini(struct nnmem_device *ndev)
 	kfree(ndev->sched);
 	ndev->sched = NULL;
 	mutex_destroy(&ndev->exec_lock);
+	free_percpu(ndev->stats.run);
+	ndev->stats.run = NULL;
+}
+
+/**
+ * nnmem_job_stats_read - the sums of a device's finished jobs
+ * @ndev: the device
+ * @sum: filled in with the sum over every CPU
+ *
+ * Each field is exact for the jobs whose RUN or WAIT has returned; a job
+ * finishing meanwhile may be in some fields and not yet in others.
+ */
+void nnmem_job_stats_read(struct nnmem_device *ndev,
+			  struct nnmem_run_stats *sum)
+{
+	const struct nnmem_run_stats *rs;
+	unsigned int cpu, i;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		rs = per_cpu_ptr(ndev->stats.run, cpu);
+		sum->completed += READ_ONCE(rs->completed);
+		sum->failed += READ_ONCE(rs->failed);
+		sum->cancelled += READ_ONCE(rs->cancelled);
+		sum->macs += READ_ONCE(rs->macs);
+		sum->busy_ns += READ_ONCE(rs->busy_ns);
+		for (i = 0; i < NNMEM_PATH_COUNT; i++) {
+			sum->path_nodes[i] += READ_ONCE(rs->path_nodes[i]);
+			sum->path_macs[i] += READ_ONCE(rs->path_macs[i]);
+		}
+	}
 }
 
 static const char * const nnmem_sched_names[] = {

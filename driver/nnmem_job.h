@@ -130,6 +130,8 @@ int nnmem_job_cancel_ioctl(struct nnmem_session *s, void *data,
 			   struct nnmem_ioctl_ctx *ctx);
 void nnmem_job_session_fini(struct nnmem_session *s);
 int nnmem_job_device_init(struct nnmem_device *ndev);
+void nnmem_job_stats_read(struct nnmem_device *ndev,
+			  struct nnmem_run_stats *sum);
 void nnmem_job_device_fini(struct nnmem_device *ndev);
 
 #endif /* __NNMEM_JOB_H__ */

@@ -502,6 +502,75 @@ nnmem_conv2d_position(const struct nnmem_conv2d_geom *g, const s8 *input,
 	return false;
 }
 
+/*
+ * True for a pointwise conv: a 1x1 filter at stride 1, no padding, one
+ * group. Its output positions are its input positions, each a product of
+ * the position's channels with the filter matrix.
+ */
+static bool nnmem_conv2d_pointwise(const struct nnmem_conv2d_params *p)
+{
+	return p->k_h == 1 && p->k_w == 1 && p->stride_h == 1 &&
+	       p->stride_w == 1 && p->groups == 1 && !p->pad_top &&
+	       !p->pad_bottom && !p->pad_left && !p->pad_right;
+}
+
+/*
+ * nnmem_conv2d_run_valid() of a pointwise conv: the same values, written
+ * in the same order, and the same meter charges at the same points (a
+ * position's one tap per output channel; the grains of the general loop),
+ * without its per-call setup (divisions, the filter geometry): a tiny
+ * graph's node is mostly that setup.
+ */
+static int nnmem_conv2d_run_pointwise(const struct nnmem_conv2d_params *p,
+				      const struct nnmem_conv2d_tensors *t,
+				      const struct nnmem_kernel_progress *prog)
+{
+	/* initialised here: see struct nnmem_conv2d_geom */
+	const struct nnmem_conv2d_geom g = {
+		.bias = t->bias,
+		.multiplier = t->multiplier,
+		.shift = t->shift,
+		.output_zero_point = p->output_zero_point,
+		.act_min = p->act_min,
+		.act_max = p->act_max,
+	};
+	u32 in_c = p->in_c, out_c = p->out_c, in_w = p->in_w;
+	u32 rows = p->batch * p->in_h;
+	s32 in_offset = -p->input_zero_point;
+	u64 row_macs = (u64)in_w * out_c * in_c;
+	struct nnmem_meter meter = nnmem_meter_new(prog, rows * row_macs);
+	enum nnmem_conv2d_grain grain;
+	const s8 *in = t->input;
+	s8 *out = t->output;
+	u32 row, x, oc, acc;
+
+	for (oc = 0; oc < out_c; oc++)
+		if (!nnmem_shift_ok(g.shift[oc]))
+			return -ERANGE;
+	grain = nnmem_meter_grain(&meter, row_macs, in_c);
+
+	for (row = 0; row < rows; row++) {
+		for (x = 0; x < in_w; x++, in += in_c) {
+			const s8 *f = t->filter;
+
+			for (oc = 0; oc < out_c; oc++, f += in_c) {
+				if (grain == NNMEM_GRAIN_TAP &&
+				    nnmem_meter_charge(&meter, in_c))
+					return meter.err;
+				acc = nnmem_conv2d_tap(in, f, in_c, in_offset);
+				*out++ = nnmem_conv2d_requant(&g, acc, oc);
+				if (grain == NNMEM_GRAIN_ELEM &&
+				    nnmem_meter_charge(&meter, in_c))
+					return meter.err;
+			}
+		}
+		if (grain == NNMEM_GRAIN_ROW &&
+		    nnmem_meter_charge(&meter, row_macs))
+			return meter.err;
+	}
+	return 0;
+}
+
 /**
  * nnmem_conv2d_run() - int8 per-channel 2D convolution (TFLite ConvPerChannel)
  * @p: shape and quantization parameters
@@ -532,24 +601,10 @@ int nnmem_conv2d_run(const struct nnmem_conv2d_params *p,
 	return nnmem_conv2d_run_valid(p, t, prog);
 }
 
-/**
- * nnmem_conv2d_run_valid() - nnmem_conv2d_run() of valid parameters
- * @p: shape and quantization parameters that nnmem_conv2d_shape_get()
- *	accepted (those of a validated plan): they are not checked again
- * @t: the tensors; see &struct nnmem_conv2d_tensors for their sizes
- * @prog: progress and cancellation hook, or NULL
- *
- * The executor's entry: a plan's parameters were checked when it was
- * built and never change, while the shifts, which are data, are checked
- * at every run.
- *
- * Return: 0 on success; -ERANGE if a shift is outside [%NNMEM_SHIFT_MIN,
- * %NNMEM_SHIFT_MAX] (nothing written); the negative errno the hook
- * returned, or -EINTR if it returned a positive value.
- */
-int nnmem_conv2d_run_valid(const struct nnmem_conv2d_params *p,
-			   const struct nnmem_conv2d_tensors *t,
-			   const struct nnmem_kernel_progress *prog)
+/* nnmem_conv2d_run_valid() of any conv. */
+static int nnmem_conv2d_run_general(const struct nnmem_conv2d_params *p,
+				    const struct nnmem_conv2d_tensors *t,
+				    const struct nnmem_kernel_progress *prog)
 {
 	/* initialised here: see struct nnmem_conv2d_geom */
 	const struct nnmem_conv2d_geom g = {
@@ -628,6 +683,30 @@ int nnmem_conv2d_run_valid(const struct nnmem_conv2d_params *p,
 		}
 	}
 	return 0;
+}
+
+/**
+ * nnmem_conv2d_run_valid() - nnmem_conv2d_run() of valid parameters
+ * @p: shape and quantization parameters that nnmem_conv2d_shape_get()
+ *	accepted (those of a validated plan): they are not checked again
+ * @t: the tensors; see &struct nnmem_conv2d_tensors for their sizes
+ * @prog: progress and cancellation hook, or NULL
+ *
+ * The executor's entry: a plan's parameters were checked when it was
+ * built and never change, while the shifts, which are data, are checked
+ * at every run.
+ *
+ * Return: 0 on success; -ERANGE if a shift is outside [%NNMEM_SHIFT_MIN,
+ * %NNMEM_SHIFT_MAX] (nothing written); the negative errno the hook
+ * returned, or -EINTR if it returned a positive value.
+ */
+int nnmem_conv2d_run_valid(const struct nnmem_conv2d_params *p,
+			   const struct nnmem_conv2d_tensors *t,
+			   const struct nnmem_kernel_progress *prog)
+{
+	if (nnmem_conv2d_pointwise(p))
+		return nnmem_conv2d_run_pointwise(p, t, prog);
+	return nnmem_conv2d_run_general(p, t, prog);
 }
 
 /**

@@ -68,16 +68,16 @@ extern unsigned int nnmem_max_regions;
  *	deferred_* (under @ndev->lock)
  * @busy: graphs using the region; FREE fails with -EBUSY while nonzero
  *	(under the owning session's regions xa_lock)
- * @jobs: queued and running jobs whose graph names the region (atomic;
- *	raised under @ndev->compact_rwsem held for reading): pins it
- *	(compaction), as a job runs its plan's offsets
+ * @pin_pass: the compaction pass that found it in a graph with queued or
+ *	running jobs, which pins it (nnmem_compact.c; under @ndev->lock
+ *	with @ndev->compact_rwsem held for writing)
  * @mapping: the address_space its mappings are in, once mapped (under
  *	@ndev->lock): compaction unmaps them there before it moves the region
  * @quota: the account its span is charged to, from ALLOC until the span
  *	goes back to the arena (a reference, see nnmem_quota.c)
  *
  * Everything but @ar, @ref, @map_count, @dmabufs, @wmaps, @wgen,
- * @unlinked, @deferred, @busy, @jobs and @mapping is fixed once
+ * @unlinked, @deferred, @busy, @pin_pass and @mapping is fixed once
  * allocated. @ar (the offset) changes only under @ndev->lock with
  * @ndev->compact_rwsem held for writing (nnmem_compact.c); read it under
  * either.
@@ -101,7 +101,7 @@ struct nnmem_region {
 	bool unlinked;
 	bool deferred;
 	unsigned int busy;
-	atomic_t jobs;
+	u64 pin_pass;
 	struct address_space *mapping;
 	struct nnmem_quota_acct *quota;
 };

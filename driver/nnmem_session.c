@@ -83,12 +83,35 @@ int nnmem_session_kmem_charge(struct nnmem_session *s, u64 bytes)
 	mutex_lock(&ndev->lock);
 	if (s->kmem + bytes <= READ_ONCE(nnmem_max_session_kmem) &&
 	    ndev->kmem + bytes <= READ_ONCE(nnmem_max_device_kmem)) {
-		s->kmem += bytes;
-		ndev->kmem += bytes;
+		/* nnmem_session_kmem_check() reads them without the lock */
+		WRITE_ONCE(s->kmem, s->kmem + bytes);
+		WRITE_ONCE(ndev->kmem, ndev->kmem + bytes);
 		ret = 0;
 	}
 	mutex_unlock(&ndev->lock);
 	return ret;
+}
+
+/**
+ * nnmem_session_kmem_check - whether an object would fit the budgets
+ * @s: the session it would belong to
+ * @bytes: its charge
+ *
+ * For what takes no kernel memory but counts against the budgets as if
+ * it did (a sync job, on its caller's stack): the same test as
+ * nnmem_session_kmem_charge(), without the lock and without charging. A
+ * charge or uncharge racing with it may or may not be seen.
+ *
+ * Return: 0, or -EDQUOT if @s would go past max_session_kmem or its
+ * device past max_device_kmem.
+ */
+int nnmem_session_kmem_check(struct nnmem_session *s, u64 bytes)
+{
+	if (READ_ONCE(s->kmem) + bytes > READ_ONCE(nnmem_max_session_kmem) ||
+	    READ_ONCE(s->ndev->kmem) + bytes >
+		    READ_ONCE(nnmem_max_device_kmem))
+		return -EDQUOT;
+	return 0;
 }
 
 /**
@@ -102,8 +125,8 @@ void nnmem_session_kmem_uncharge(struct nnmem_session *s, u64 bytes)
 
 	mutex_lock(&ndev->lock);
 	WARN_ON(s->kmem < bytes || ndev->kmem < bytes);
-	s->kmem -= bytes;
-	ndev->kmem -= bytes;
+	WRITE_ONCE(s->kmem, s->kmem - bytes);
+	WRITE_ONCE(ndev->kmem, ndev->kmem - bytes);
 	mutex_unlock(&ndev->lock);
 }
 
@@ -307,6 +330,7 @@ int nnmem_session_usage_ioctl(struct nnmem_session *s, void *data,
 	struct nnmem_device *ndev = s->ndev;
 	struct nnmem_usage *u = data;
 	struct nnmem_arena_usage au;
+	struct nnmem_run_stats rs;
 	unsigned int i;
 
 	memset(u, 0, sizeof(*u));
@@ -334,9 +358,10 @@ int nnmem_session_usage_ioctl(struct nnmem_session *s, void *data,
 	u->weight_regions = au.weight_regions;
 	u->activation_regions = au.activation_regions;
 	u->free_extents = au.free_extents;
+	nnmem_job_stats_read(ndev, &rs);
 	for (i = 0; i < NNMEM_PATH_COUNT; i++) {
-		u->path_nodes[i] = atomic64_read(&ndev->stats.path_nodes[i]);
-		u->path_macs[i] = atomic64_read(&ndev->stats.path_macs[i]);
+		u->path_nodes[i] = rs.path_nodes[i];
+		u->path_macs[i] = rs.path_macs[i];
 	}
 	return 0;
 }

@@ -39,7 +39,7 @@
  * @next_job: cursor of the cyclic job id allocation (under @jobs' xa_lock)
  * @job_lock: see the declaration
  * @job_wq: woken whenever a job of the session finishes
- * @nr_jobs: unreaped jobs, sync ones included (under @job_lock)
+ * @nr_jobs: unreaped async jobs (under @job_lock)
  * @nr_done: finished, unreaped async jobs, for poll() (under @job_lock)
  * @queue: its queued jobs, in submission order (under the device's
  *	&nnmem_sched.lock)
@@ -119,6 +119,7 @@ static inline u64 nnmem_kmem_job(u32 nodes)
 }
 
 int nnmem_session_kmem_charge(struct nnmem_session *s, u64 bytes);
+int nnmem_session_kmem_check(struct nnmem_session *s, u64 bytes);
 void nnmem_session_kmem_uncharge(struct nnmem_session *s, u64 bytes);
 
 /**

@@ -17,9 +17,10 @@
  *      Repetitions are interleaved (device, user, device fast, user
  *      fast, ...) and the median of each is reported; the outputs must
  *      be equal, and USAGE's path counters must show the paths asked for.
- *  (b) round trips: a one-node tiny graph's synchronous RUN, and its
- *      asynchronous RUN + WAIT, against an empty ioctl (NNMEM_IOCTL_INFO),
- *      medians over many iterations.
+ *  (b) round trips: the synchronous RUN of one-node graphs (1x1 convs of
+ *      1 MAC and of 64), and the 64-MAC one's asynchronous RUN + WAIT,
+ *      against an empty ioctl (NNMEM_IOCTL_INFO), medians over many
+ *      iterations.
  *  (c) region ALLOC + FREE pairs per second through the ioctls against
  *      the arena allocator (driver/nnmem_arena.c) linked in directly, with
  *      10 and 1,000 live regions, the same request sequence on both; with
@@ -733,7 +734,7 @@ static void conv_section(int fd, unsigned int reps)
 
 /* ---------------------------------------------------- (b) round trips */
 
-enum rt_kind { RT_INFO, RT_SYNC, RT_ASYNC };
+enum rt_kind { RT_INFO, RT_SYNC1, RT_SYNC, RT_ASYNC, RT_KINDS };
 
 /*
  * Time one kind of round trip for about @secs: up to RT_MAX_SAMPLES
@@ -755,10 +756,11 @@ static int rt_time(int fd, enum rt_kind kind, uint32_t graph, double secs,
 		case RT_INFO:
 			err = nt_info(fd, &info);
 			break;
+		case RT_SYNC1:
 		case RT_SYNC:
 			err = nt_run(fd, graph, NULL);
 			break;
-		case RT_ASYNC:
+		default:
 			err = nt_submit(fd, graph, &job);
 			if (!err)
 				err = nt_wait(fd, job, NNMEM_WAIT_FOREVER, &w);
@@ -776,53 +778,80 @@ static int rt_time(int fd, enum rt_kind kind, uint32_t graph, double secs,
 	return err;
 }
 
-static void rt_section(int fd, double secs)
+/*
+ * A one-node graph: a 1x1 conv of a 1x1x1x@c input to @c channels (@c * @c
+ * MACs), its graph handle in *@graph, its node in *@node.
+ */
+static int rt_graph(struct gk *g, unsigned int c, uint64_t seed, int *node,
+		    uint32_t *graph)
 {
-	static const char *const what[] = {
-		"empty ioctl (INFO)", "sync RUN, 1-node graph",
-		"async RUN + WAIT",
-	};
-	uint64_t *v = calloc(RT_MAX_SAMPLES, sizeof(*v));
-	uint64_t med[3] = { 0 }, lo[3] = { 0 }, p90[3] = { 0 };
-	size_t n[3] = { 0 };
 	struct gk_conv_spec s;
-	struct nnmem_conv2d_params p;
-	struct nnmem_conv2d_tensors t;
-	s8 out[8];
-	uint32_t graph = 0;
-	bool have_graph = false;
-	unsigned int k;
-	int node, err;
-	struct gk g;
 
-	gk_init(&g, fd);
-	if (!v) {
-		tap(false, "round trips: out of memory");
-		return;
-	}
-	/* A 1x1x1x8 input through a 1x1 conv to 8 channels: 64 MACs. */
 	memset(&s, 0, sizeof(s));
 	s.n = 1;
 	s.h = 1;
 	s.w = 1;
-	s.c = 8;
-	s.oc = 8;
+	s.c = c;
+	s.oc = c;
 	s.kh = 1;
 	s.kw = 1;
 	s.shift_lo = -8;
 	s.shift_hi = -6;
-	s.seed = 77;
+	s.seed = seed;
 	s.input = -1;
-	err = conv_setup(&g, &s, &node, &graph);
+	return conv_setup(g, &s, node, graph);
+}
+
+/* The graph's device output equals the userspace kernel's. */
+static bool rt_check(struct gk *g, int node, const char *what)
+{
+	struct nnmem_conv2d_params p;
+	struct nnmem_conv2d_tensors t;
+	s8 out[8];
+
+	conv_params(g, node, &p, &t, out);
+	return !nnmem_conv2d_run(&p, &t, NULL) &&
+	       conv_output_equal(g, node, out, "userspace", what);
+}
+
+static void rt_section(int fd, double secs)
+{
+	static const char *const what[RT_KINDS] = {
+		"empty ioctl (INFO)", "sync RUN, 1 MAC", "sync RUN, 64 MACs",
+		"async RUN + WAIT, 64",
+	};
+	uint64_t *v = calloc(RT_MAX_SAMPLES, sizeof(*v));
+	uint64_t med[RT_KINDS] = { 0 }, lo[RT_KINDS] = { 0 };
+	uint64_t p90[RT_KINDS] = { 0 };
+	size_t n[RT_KINDS] = { 0 };
+	uint32_t graph[2] = { 0 };
+	bool have[2] = { false };
+	unsigned int k;
+	int node[2], err;
+	struct gk g[2];
+	bool ok;
+
+	gk_init(&g[0], fd);
+	gk_init(&g[1], fd);
+	if (!v) {
+		tap(false, "round trips: out of memory");
+		return;
+	}
+	/* 1x1 convs of 1 channel (1 MAC) and of 8 to 8 (64 MACs) */
+	err = rt_graph(&g[0], 1, 78, &node[0], &graph[0]);
+	have[0] = !err;
+	if (!err)
+		err = rt_graph(&g[1], 8, 77, &node[1], &graph[1]);
+	have[1] = have[0] && !err;
 	if (err) {
 		loud("round trips: graph setup: %s", strerror(-err));
 		tap(false, "round trips: graph setup: %s", strerror(-err));
 		goto out;
 	}
-	have_graph = true;
 
-	for (k = RT_INFO; k <= RT_ASYNC; k++) {
-		err = rt_time(fd, k, graph, secs, v, &n[k]);
+	for (k = RT_INFO; k < RT_KINDS; k++) {
+		err = rt_time(fd, k, graph[k == RT_SYNC1 ? 0 : 1], secs, v,
+			      &n[k]);
 		if (err) {
 			loud("round trips: %s: %s", what[k], strerror(-err));
 			tap(false, "round trips: %s: %s", what[k],
@@ -834,26 +863,29 @@ static void rt_section(int fd, double secs)
 		p90[k] = percentile(v, n[k], 90);
 	}
 
-	conv_params(&g, node, &p, &t, out);
-	err = nnmem_conv2d_run(&p, &t, NULL);
-	tap(!err && conv_output_equal(&g, node, out, "userspace", "tiny conv"),
-	    "round trips: the 1-node graph's device output equals the "
-	    "userspace kernel's after %zu runs", n[RT_SYNC] + n[RT_ASYNC]);
+	ok = rt_check(&g[0], node[0], "1-MAC graph");
+	ok &= rt_check(&g[1], node[1], "64-MAC graph");
+	tap(ok, "round trips: the graphs' device outputs equal the userspace "
+	    "kernel's after %zu and %zu runs", n[RT_SYNC1],
+	    n[RT_SYNC] + n[RT_ASYNC]);
 
-	printf("# (b) round trips: median over about %.1f s each\n", secs);
+	printf("# (b) round trips of one-node graphs (1x1 convs): median "
+	       "over about %.1f s each\n", secs);
 	printf("# %-24s %8s %11s %11s %11s %10s\n", "what", "samples", "min",
 	       "median", "p90", "median/");
 	printf("# %-24s %8s %11s %11s %11s %10s\n", "", "", "", "", "",
 	       "empty's");
-	for (k = RT_INFO; k <= RT_ASYNC; k++)
+	for (k = RT_INFO; k < RT_KINDS; k++)
 		printf("# %-24s %8zu %8.2f us %8.2f us %8.2f us %9.2fx\n",
 		       what[k], n[k], lo[k] / 1e3, med[k] / 1e3, p90[k] / 1e3,
 		       ratio((double)med[k], (double)med[0]));
 	fflush(stdout);
 out:
-	if (have_graph)
-		nt_graph_destroy(fd, graph);
-	gk_fini(&g);
+	for (k = 0; k < 2; k++) {
+		if (have[k])
+			nt_graph_destroy(fd, graph[k]);
+		gk_fini(&g[k]);
+	}
 	free(v);
 }
 

@@ -739,7 +739,11 @@ out:
 
 /* ------------------------------------------------------ random configs */
 
-static void conv_case_random(struct conv_case *c, int idx)
+/*
+ * A random case; @pointwise: a 1x1 filter at stride 1 without padding in
+ * one group (the kernel's pointwise path), with up to 40 channels.
+ */
+static void conv_case_random(struct conv_case *c, int idx, bool pointwise)
 {
 	do {
 		struct nnmem_conv2d_params *p = &c->p;
@@ -777,6 +781,19 @@ static void conv_case_random(struct conv_case *c, int idx)
 		p->output_zero_point = rng_range(-128, 127);
 		p->act_min = rng_range(-128, 0);
 		p->act_max = rng_range(0, 127);
+		if (pointwise) {
+			p->in_c = rng_range(1, 40);
+			p->out_c = rng_range(1, 40);
+			p->groups = 1;
+			p->k_h = 1;
+			p->k_w = 1;
+			p->stride_h = 1;
+			p->stride_w = 1;
+			p->pad_top = 0;
+			p->pad_bottom = 0;
+			p->pad_left = 0;
+			p->pad_right = 0;
+		}
 	} while (!conv_case_alloc(c));
 
 	fill_s8(c->input, c->s.input_elems);
@@ -826,7 +843,7 @@ static int progress_cb(void *ctx, u64 done, u64 total)
  * Kernel vs the independent reference (with and without bias); the whole
  * batch vs each batch run on its own; and with a progress hook vs without.
  */
-static void test_conv_random(int idx)
+static void test_conv_random(int idx, bool pointwise)
 {
 	struct conv_case c = { 0 };
 	struct nnmem_conv2d_params one;
@@ -839,10 +856,11 @@ static void test_conv_random(int idx)
 	int ret, wb;
 	u32 b;
 
-	conv_case_random(&c, idx);
+	conv_case_random(&c, idx, pointwise);
 	snprintf(name, sizeof(name),
-		 "conv2d-random/%02d n%u %ux%ux%u -> %u k%ux%u g%u s%u,%u d%u,%u p%u,%u,%u,%u",
-		 idx, c.p.batch, c.p.in_h, c.p.in_w, c.p.in_c, c.p.out_c,
+		 "conv2d-%s/%02d n%u %ux%ux%u -> %u k%ux%u g%u s%u,%u d%u,%u p%u,%u,%u,%u",
+		 pointwise ? "pointwise" : "random", idx, c.p.batch, c.p.in_h,
+		 c.p.in_w, c.p.in_c, c.p.out_c,
 		 c.p.k_h, c.p.k_w, c.p.groups, c.p.stride_h, c.p.stride_w,
 		 c.p.dilation_h, c.p.dilation_w, c.p.pad_top, c.p.pad_bottom,
 		 c.p.pad_left, c.p.pad_right);
@@ -939,12 +957,16 @@ static void test_conv_random(int idx)
 
 /* ------------------------------------------------------- progress hook */
 
-/* batch 2, 3x2 output rows each: 6 rows; 2x2 input, 1x1 filter, pad 0/1 */
-static bool progress_case(struct conv_case *c)
+/*
+ * Batch 2, 3x2 output rows each: 6 rows; a 1x1 filter over a 2x2 input
+ * padded by one row below, or, @pointwise, over a 3x2 input (the
+ * kernel's pointwise path).
+ */
+static bool progress_case(struct conv_case *c, bool pointwise)
 {
-	conv_params_1x1(&c->p, 2, 2, 1, 1);
+	conv_params_1x1(&c->p, pointwise ? 3 : 2, 2, 1, 1);
 	c->p.batch = 2;
-	c->p.pad_bottom = 1;
+	c->p.pad_bottom = !pointwise;
 	if (!conv_case_alloc(c) || c->s.out_h != 3)
 		return false;
 	fill_s8(c->input, c->s.input_elems);
@@ -959,9 +981,9 @@ static bool progress_case(struct conv_case *c)
  * hook is called once @budget MACs were done since the previous call, at
  * the end of a row when a row fits in the budget, else of an element.
  */
-static void test_progress(u64 budget, u32 abort_at, int abort_ret,
-			  int want_ret, u32 want_calls, u64 want_written,
-			  const char *name)
+static void test_progress(bool pointwise, u64 budget, u32 abort_at,
+			  int abort_ret, int want_ret, u32 want_calls,
+			  u64 want_written, const char *name)
 {
 	struct progress_log log = { .abort_at = abort_at,
 				    .abort_ret = abort_ret, .total = 12 };
@@ -974,7 +996,7 @@ static void test_progress(u64 budget, u32 abort_at, int abort_ret,
 	bool ok = false;
 	int ret;
 
-	if (!progress_case(&c))
+	if (!progress_case(&c, pointwise))
 		goto out;
 	ret = conv_case_run(&c, false);
 	if (!expect_errno(ret, 0, "run"))
@@ -996,6 +1018,74 @@ static void test_progress(u64 budget, u32 abort_at, int abort_ret,
 	/* the elements done when it stopped are written, no others */
 	ok &= compare_s8(c.out, full, want_written, "elements done");
 	ok &= compare_s8(c.out + want_written, sentinel, 12 - want_written,
+			 "elements not done");
+out:
+	tap_result(ok, name);
+	conv_case_free(&c);
+}
+
+/*
+ * Two output elements of 8 MACs each (a 1x1 filter of 8 channels to 2 over
+ * one input position) with a budget of 5: an element is more than the
+ * budget, so each is charged as one filter tap before it is computed. The
+ * hook comes at 8 and 16, each time before the element; aborting at the
+ * second call (@abort_at 2) leaves the first element written and the
+ * second not. The same with stride 1 (@pointwise, the kernel's pointwise
+ * path) or 2 (its general loop; one position either way).
+ */
+static void test_progress_taps(bool pointwise, u32 abort_at,
+			       const char *name)
+{
+	static const u64 want_done[] = { 8, 16 };
+	struct progress_log log = { .abort_at = abort_at,
+				    .abort_ret = -ECANCELED, .total = 16 };
+	struct nnmem_kernel_progress prog = {
+		.fn = progress_cb, .ctx = &log, .budget = 5,
+	};
+	u32 i, want_calls = abort_at ? abort_at : ARRAY_SIZE(want_done);
+	u32 written = abort_at ? abort_at - 1 : 2;
+	struct conv_case c = { 0 };
+	struct nnmem_conv2d_tensors t;
+	int8_t full[2], sentinel[2] = { 0x66, 0x66 };
+	bool ok = false;
+	int ret;
+
+	conv_params_1x1(&c.p, 1, 1, 8, 2);
+	c.p.stride_h = pointwise ? 1 : 2;
+	c.p.stride_w = c.p.stride_h;
+	if (!conv_case_alloc(&c) || c.s.output_elems != 2 || c.s.macs != 16)
+		goto out;
+	fill_s8(c.input, c.s.input_elems);
+	fill_s8(c.filter, c.s.filter_elems);
+	for (i = 0; i < 2; i++) {
+		c.mult[i] = 1 << 30;
+		c.shift[i] = -4;
+	}
+	if (!expect_errno(conv_case_run(&c, false), 0, "run"))
+		goto out;
+	memcpy(full, c.out, sizeof(full));
+	memset(c.out, 0x66, sizeof(full));
+	t = (struct nnmem_conv2d_tensors){
+		.input = c.input, .filter = c.filter, .multiplier = c.mult,
+		.shift = c.shift, .output = c.out,
+	};
+	ret = nnmem_conv2d_run(&c.p, &t, &prog);
+	ok = expect_errno(ret, abort_at ? -ECANCELED : 0, "run with progress");
+	if (log.calls != want_calls || log.bad_calls) {
+		diag("%u calls (%u bad), expected %u", log.calls,
+		     log.bad_calls, want_calls);
+		ok = false;
+	}
+	for (i = 0; i < log.calls && i < want_calls; i++) {
+		if (log.done[i] != want_done[i]) {
+			diag("call %u at %llu MACs, expected %llu", i,
+			     (unsigned long long)log.done[i],
+			     (unsigned long long)want_done[i]);
+			ok = false;
+		}
+	}
+	ok &= compare_s8(c.out, full, written, "elements done");
+	ok &= compare_s8(c.out + written, sentinel, 2 - written,
 			 "elements not done");
 out:
 	tap_result(ok, name);
@@ -2759,6 +2849,7 @@ static const char *testdata_root(int argc, char **argv, char *buf,
 
 static void run_all(const char *root)
 {
+	char name[120];
 	int i, found;
 
 	diag("testdata root: %s", root);
@@ -2782,16 +2873,39 @@ static void run_all(const char *root)
 	test_conv_acc_wraps();
 	test_conv_saturation();
 	for (i = 0; i < 60; i++)
-		test_conv_random(i);
+		test_conv_random(i, false);
+	for (i = 0; i < 40; i++)
+		test_conv_random(i, true);
 
-	test_progress(2, 0, 0, 0, 6, 12, "conv2d-progress/budget_2_of_12_macs");
-	test_progress(0, 0, 0, 0, 0, 12,
-		      "conv2d-progress/budget_0_is_the_default");
-	test_progress(5, 0, 0, 0, 2, 12, "conv2d-progress/budget_5_by_rows_at_6_12");
-	test_progress(2, 2, 1, -EINTR, 2, 4,
-		      "conv2d-progress/positive_return_aborts_EINTR");
-	test_progress(1, 1, -ECANCELED, -ECANCELED, 1, 1,
-		      "conv2d-progress/negative_return_aborts_with_it");
+	for (i = 0; i < 2; i++) {
+		const char *path = i ? "pointwise" : "general";
+
+		snprintf(name, sizeof(name),
+			 "conv2d-progress/%s_budget_2_of_12_macs", path);
+		test_progress(i, 2, 0, 0, 0, 6, 12, name);
+		snprintf(name, sizeof(name),
+			 "conv2d-progress/%s_budget_0_is_the_default", path);
+		test_progress(i, 0, 0, 0, 0, 0, 12, name);
+		snprintf(name, sizeof(name),
+			 "conv2d-progress/%s_budget_5_by_rows_at_6_12", path);
+		test_progress(i, 5, 0, 0, 0, 2, 12, name);
+		snprintf(name, sizeof(name),
+			 "conv2d-progress/%s_positive_return_aborts_EINTR",
+			 path);
+		test_progress(i, 2, 2, 1, -EINTR, 2, 4, name);
+		snprintf(name, sizeof(name),
+			 "conv2d-progress/%s_negative_return_aborts_with_it",
+			 path);
+		test_progress(i, 1, 1, -ECANCELED, -ECANCELED, 1, 1, name);
+		snprintf(name, sizeof(name),
+			 "conv2d-progress/%s_taps_charged_before_each_element",
+			 path);
+		test_progress_taps(i, 0, name);
+		snprintf(name, sizeof(name),
+			 "conv2d-progress/%s_abort_before_an_element_writes_it_not",
+			 path);
+		test_progress_taps(i, 2, name);
+	}
 	test_progress_inside_an_element(0,
 		"conv2d-progress/inside_one_element_by_taps_and_rows");
 	test_progress_inside_an_element(2,
