@@ -532,6 +532,28 @@ static bool nnmem_job_done(struct nnmem_job *job)
 }
 
 /*
+ * Marks @job (not done) cancelled. If the worker had not taken it yet,
+ * takes it off the queue and finishes it with -ECANCELED: true, with its
+ * finish event in *@evp, to send once the lock is dropped. Otherwise
+ * false: the worker (or the inline run) sees the flag at its next check.
+ */
+static bool nnmem_job_cancel_locked(struct nnmem_job *job,
+				    struct nnmem_event **evp)
+{
+	struct nnmem_session *s = job->s;
+
+	lockdep_assert_held(&s->job_lock);
+	WRITE_ONCE(job->cancel, true);
+	*evp = NULL;
+	if (job->state != NNMEM_JOB_QUEUED || !nnmem_job_unqueue(job))
+		return false;
+	/* the worker never saw it */
+	nnmem_job_finish_locked(job, -ECANCELED);
+	*evp = nnmem_event_job(s, job, NNMEM_EV_JOB_FINISH);
+	return true;
+}
+
+/*
  * Cancels a queued or running job and waits until the worker is done with
  * it; afterwards the job is DONE. Sleeps (uninterruptibly) at most until
  * the worker's next cancel check.
@@ -539,18 +561,11 @@ static bool nnmem_job_done(struct nnmem_job *job)
 static void nnmem_job_stop(struct nnmem_job *job)
 {
 	struct nnmem_session *s = job->s;
-	struct nnmem_event *ev = NULL;
-	bool dequeued = false;
+	struct nnmem_event *ev;
+	bool dequeued;
 
 	spin_lock(&s->job_lock);
-	WRITE_ONCE(job->cancel, true);
-	if (job->state == NNMEM_JOB_QUEUED)
-		dequeued = nnmem_job_unqueue(job);
-	if (dequeued) {
-		/* The worker never saw it. */
-		nnmem_job_finish_locked(job, -ECANCELED);
-		ev = nnmem_event_job(s, job, NNMEM_EV_JOB_FINISH);
-	}
+	dequeued = nnmem_job_cancel_locked(job, &ev);
 	spin_unlock(&s->job_lock);
 	if (dequeued)
 		nnmem_event_send(ev);
@@ -820,20 +835,12 @@ int nnmem_job_cancel_ioctl(struct nnmem_session *s, void *data,
 
 	spin_lock(&s->job_lock);
 	job = xa_load(&s->jobs, c->job);
-	if (!job) {
+	if (!job)
 		ret = -ENOENT;
-	} else if (job->state == NNMEM_JOB_DONE) {
+	else if (job->state == NNMEM_JOB_DONE)
 		ret = -EALREADY;
-	} else {
-		WRITE_ONCE(job->cancel, true);
-		/* true only if the worker never picks it */
-		dequeued = job->state == NNMEM_JOB_QUEUED &&
-			   nnmem_job_unqueue(job);
-		if (dequeued) {
-			nnmem_job_finish_locked(job, -ECANCELED);
-			ev = nnmem_event_job(s, job, NNMEM_EV_JOB_FINISH);
-		}
-	}
+	else
+		dequeued = nnmem_job_cancel_locked(job, &ev);
 	spin_unlock(&s->job_lock);
 
 	if (dequeued)
