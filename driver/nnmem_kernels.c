@@ -127,6 +127,17 @@ static bool nnmem_shift_ok(s32 shift)
 	return shift >= NNMEM_SHIFT_MIN && shift <= NNMEM_SHIFT_MAX;
 }
 
+/* Every one of the @n per-channel shifts is within range. */
+static bool nnmem_shifts_ok(const s32 *shift, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (!nnmem_shift_ok(shift[i]))
+			return false;
+	return true;
+}
+
 /* *@acc *= @f, false if that exceeds NNMEM_KERNEL_ELEMS_MAX */
 static bool nnmem_elems_mul(u64 *acc, u32 f)
 {
@@ -544,9 +555,8 @@ static int nnmem_conv2d_run_pointwise(const struct nnmem_conv2d_params *p,
 	s8 *out = t->output;
 	u32 row, x, oc, acc;
 
-	for (oc = 0; oc < out_c; oc++)
-		if (!nnmem_shift_ok(g.shift[oc]))
-			return -ERANGE;
+	if (!nnmem_shifts_ok(g.shift, out_c))
+		return -ERANGE;
 	grain = nnmem_meter_grain(&meter, row_macs, in_c);
 
 	for (row = 0; row < rows; row++) {
@@ -654,12 +664,11 @@ static int nnmem_conv2d_run_general(const struct nnmem_conv2d_params *p,
 						      out_row, g.k_h, g.k_w,
 						      g.in_per_group));
 	enum nnmem_conv2d_grain grain;
-	u32 b, oy, ox, oc;
+	u32 b, oy, ox;
 	u64 row_macs;
 
-	for (oc = 0; oc < p->out_c; oc++)
-		if (!nnmem_shift_ok(g.shift[oc]))
-			return -ERANGE;
+	if (!nnmem_shifts_ok(g.shift, p->out_c))
+		return -ERANGE;
 	/* out_w * out_c <= output_elems < 2^31 */
 	row_macs = nnmem_shape_conv_macs(out_row, g.k_h, g.k_w,
 					 g.in_per_group);
@@ -931,9 +940,8 @@ int nnmem_fc_run(const struct nnmem_fc_params *p,
 	ret = nnmem_fc_validate(p, &macs);
 	if (ret)
 		return ret;
-	for (ch = 0; ch < p->channels; ch++)
-		if (!nnmem_shift_ok(t->shift[ch]))
-			return -ERANGE;
+	if (!nnmem_shifts_ok(t->shift, p->channels))
+		return -ERANGE;
 	nnmem_meter_init(&meter, prog, macs);
 	grain = nnmem_meter_grain(&meter, (u64)p->out_c * p->depth, p->depth);
 
