@@ -6,7 +6,8 @@
  * run-time max_regions parameter, and 100,000 live regions in one session
  * through the ioctls. Like load_test it runs with the module NOT loaded
  * (run-tests.sh runs both before its insmod): each test loads the module
- * with its own parameters and unloads it.
+ * with its own parameters and unloads it; load_test refuses the bad
+ * arena_sizes= lists.
  *
  * The tests that move a lot of memory may take minutes on the debug
  * kernel under TCG (TEST_F_TIMEOUT). Expected values are derived by hand from the allocator's rules: weights
@@ -288,54 +289,6 @@ TEST_F_TIMEOUT(mod, devices_each_with_own_arena_size_and_data, 600)
 	free(in);
 	free(out);
 	ASSERT_EQ(0, nt_module_unload());
-}
-
-FIXTURE(badsizes) {
-	int unused;
-};
-
-FIXTURE_VARIANT(badsizes) {
-	const char *params;
-};
-
-FIXTURE_VARIANT_ADD(badsizes, more_sizes_than_devices) {
-	.params = "devices=2 arena_sizes=65536,65536,65536"
-};
-FIXTURE_VARIANT_ADD(badsizes, size_below_64k) {
-	.params = "devices=2 arena_sizes=65536,4096"
-};
-FIXTURE_VARIANT_ADD(badsizes, size_not_page_multiple) {
-	.params = "devices=2 arena_sizes=66536"
-};
-FIXTURE_VARIANT_ADD(badsizes, size_above_4gib) {
-	.params = "arena_sizes=8589934592"
-};
-FIXTURE_VARIANT_ADD(badsizes, seventeen_sizes) {
-	.params = "devices=16 arena_sizes=65536,65536,65536,65536,65536,"
-		  "65536,65536,65536,65536,65536,65536,65536,65536,65536,"
-		  "65536,65536,65536"
-};
-
-FIXTURE_SETUP(badsizes)
-{
-	if (nt_module_loaded() && !nt_module_unload())
-		TH_LOG("unloaded %s left by an earlier test", "nnmem");
-	ASSERT_FALSE(nt_module_loaded());
-}
-
-FIXTURE_TEARDOWN(badsizes)
-{
-	if (nt_module_loaded())
-		EXPECT_EQ(0, nt_module_unload());
-}
-
-TEST_F(badsizes, load_fails_with_einval)
-{
-	ASSERT_EQ(-EINVAL, nt_module_load(variant->params)) {
-		TH_LOG("params '%s'", variant->params);
-	}
-	ASSERT_FALSE(nt_module_loaded());
-	ASSERT_NE(0, access("/dev/nnmem0", F_OK));
 }
 
 /*

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nnmem module load/unload: parameters, device nodes, refusal to unload
+ * nnmem module load/unload: parameters (bad ones, arena_sizes= lists
+ * included, refused with EINVAL), device nodes, refusal to unload
  * while in use, and arenas above the page allocator's 4 MiB limit. Runs
  * with the module NOT loaded; loads it from $NNMEM_KO with finit_module()
  * and unloads it with delete_module(), and leaves it unloaded.
@@ -191,6 +192,23 @@ FIXTURE_VARIANT_ADD(badparam, devices_not_a_number) {
 };
 FIXTURE_VARIANT_ADD(badparam, good_devices_bad_arena) {
 	.params = "devices=2 arena_size=4096"
+};
+FIXTURE_VARIANT_ADD(badparam, more_sizes_than_devices) {
+	.params = "devices=2 arena_sizes=65536,65536,65536"
+};
+FIXTURE_VARIANT_ADD(badparam, size_below_64k) {
+	.params = "devices=2 arena_sizes=65536,4096"
+};
+FIXTURE_VARIANT_ADD(badparam, size_not_page_multiple) {
+	.params = "devices=2 arena_sizes=66536"
+};
+FIXTURE_VARIANT_ADD(badparam, size_above_4gib) {
+	.params = "arena_sizes=8589934592"
+};
+FIXTURE_VARIANT_ADD(badparam, seventeen_sizes) {
+	.params = "devices=16 arena_sizes=65536,65536,65536,65536,65536,"
+		  "65536,65536,65536,65536,65536,65536,65536,65536,65536,"
+		  "65536,65536,65536"
 };
 
 FIXTURE_SETUP(badparam)
