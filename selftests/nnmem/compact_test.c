@@ -478,39 +478,9 @@ static bool ct_running(int fd, uint64_t job)
 /* Conv0 -> Conv1 -> Add(Conv1, Conv0's input) over 1x16x16x16. */
 static int ct_block_graph(struct gk *g)
 {
-	struct gk_conv_spec s = {
-		.n = 1, .h = 16, .w = 16, .c = 16, .oc = 16, .kh = 3, .kw = 3,
-		.pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1,
-		.in_zp = -3, .out_zp = -5, .f_lo = -32, .f_hi = 32,
-		.bias_lo = -4000, .bias_hi = 4000, .shift_lo = -10,
-		.shift_hi = -9, .seed = 1212, .input = -1,
-	};
-	struct nnmem_node node;
-	int n0, n1, out;
+	int ret = gk_block(g, 16, 16, 1212, true);
 
-	n0 = gk_conv(g, &s);
-	if (n0 < 0)
-		return n0;
-	s.input = (int)g->n[n0].conv2d.output;
-	s.out_zp = 2;
-	s.shift_lo = -8;
-	s.shift_hi = -7;
-	s.seed = 1313;
-	n1 = gk_conv(g, &s);
-	if (n1 < 0)
-		return n1;
-	out = gk_tensor_own(g, NNMEM_KIND_ACTIVATION, NNMEM_TYPE_INT8, 0, 4,
-			    g->t[g->n[n0].conv2d.input].dims);
-	if (out < 0)
-		return out;
-	memset(gk_host(g, out), GK_POISON, gk_bytes(g, out));
-	memset(&node, 0, sizeof(node));
-	node.op = NNMEM_OP_ADD;
-	node.add = nt_add_params(g->n[n1].conv2d.output,
-				 g->n[n0].conv2d.input, (uint32_t)out);
-	if (gk_node(g, &node) < 0)
-		return -ENOSPC;
-	return gk_upload(g);
+	return ret ? ret : gk_upload(g);
 }
 
 /* Two long 3x3 convolutions over 1x64x64x64 (about 0.3e9 MACs). */

@@ -245,6 +245,44 @@ int gk_conv(struct gk *g, const struct gk_conv_spec *s)
 	return gk_node(g, &node);
 }
 
+int gk_block(struct gk *g, uint32_t hw, uint32_t c, uint64_t seed,
+	     bool with_add)
+{
+	struct gk_conv_spec s = {
+		.n = 1, .h = hw, .w = hw, .c = c, .oc = c, .kh = 3, .kw = 3,
+		.pad_top = 1, .pad_bottom = 1, .pad_left = 1, .pad_right = 1,
+		.in_zp = -3, .out_zp = -5, .f_lo = -32, .f_hi = 32,
+		.bias_lo = -4000, .bias_hi = 4000, .shift_lo = -10,
+		.shift_hi = -9, .seed = seed, .input = -1,
+	};
+	struct nnmem_node node;
+	int n0, n1, out;
+
+	n0 = gk_conv(g, &s);
+	if (n0 < 0)
+		return n0;
+	s.input = (int)g->n[n0].conv2d.output;
+	s.out_zp = 2;
+	s.shift_lo = -8;
+	s.shift_hi = -7;
+	s.seed = seed + 100;
+	n1 = gk_conv(g, &s);
+	if (n1 < 0)
+		return n1;
+	if (!with_add)
+		return 0;
+	out = gk_tensor_own(g, NNMEM_KIND_ACTIVATION, NNMEM_TYPE_INT8, 0, 4,
+			    g->t[g->n[n0].conv2d.input].dims);
+	if (out < 0)
+		return out;
+	memset(gk_host(g, out), GK_POISON, gk_bytes(g, out));
+	memset(&node, 0, sizeof(node));
+	node.op = NNMEM_OP_ADD;
+	node.add = nt_add_params(g->n[n1].conv2d.output,
+				 g->n[n0].conv2d.input, (uint32_t)out);
+	return gk_node(g, &node) < 0 ? -ENOSPC : 0;
+}
+
 int gk_upload(struct gk *g)
 {
 	uint32_t i;

@@ -72,6 +72,14 @@ void gk_fill_const(struct gk *g, int tensor, int64_t v);
 int gk_node(struct gk *g, const struct nnmem_node *node);
 /* Tensors, data and node of a conv2d; returns the node index. */
 int gk_conv(struct gk *g, const struct gk_conv_spec *s);
+/*
+ * A residual block over 1 x @hw x @hw x @c: Conv0 (3x3, pad 1) -> Conv1 ->
+ * Add(Conv1, Conv0's input), or without the Add (@with_add false); the
+ * convs' data from @seed and @seed + 100. Not uploaded. Returns 0 or a
+ * negative errno.
+ */
+int gk_block(struct gk *g, uint32_t hw, uint32_t c, uint64_t seed,
+	     bool with_add);
 /* Index of the tensor node @n writes. */
 uint32_t gk_node_output(const struct gk *g, int n);
 /* Write every region's host copy to the device. */
