@@ -44,19 +44,25 @@
  *      x16 3x3 conv always queued), under the sched policies fifo and
  *      fair (sysfs, needs root) in the same run; medians and p90 as
  *      multiples of a flood job, and fifo's median over fair's.
+ *  (g) compaction through the device: an arena filled to 90% with
+ *      regions of random sizes and kinds, a random half freed, then
+ *      NNMEM_IOCTL_COMPACT; bytes moved per second against memmove() of
+ *      as many bytes in this process, the largest free extent before and
+ *      after; every live region's bytes are checked through READ.
  *
  * Output is TAP: the figures are "#" comment lines; the results are the
  * correctness checks only (device output equals userspace output, offsets
  * agree, no ioctl failed). It never fails on time: the exit status is
  * nonzero only for a mismatch or an error.
  *
- * Usage: device_bench [-d INDEX] [-s SECONDS] [-r REPS] [-n RUNS] [-m DIR] [-R]
+ * Usage: device_bench [-d INDEX] [-s SECONDS] [-r REPS] [-n RUNS] [-m DIR] [-R] [-C]
  *   -d  device /dev/nnmemINDEX (default 0)
  *   -s  seconds per timed round trip / allocation case (default 1)
  *   -r  conv2d repetitions per shape (default 7)
  *   -n  ResNet-8 runs on each side (default 15)
  *   -m  the reference models' root (default $NNMEM_MODELS, else /models)
  *   -R  the round trips (b) only
+ *   -C  the compaction (g) only
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -1673,6 +1679,191 @@ out:
 	free(want);
 }
 
+/* ------------------------------------------------- (g) compaction */
+
+/* Rounds of the compaction bench; regions of 1 to CB_MAX_KIB KiB. */
+#define CB_ROUNDS	7
+#define CB_MAX_KIB	48
+#define CB_MAX_REGIONS	4096
+
+/* Byte @i of region @h's pattern. */
+static uint8_t cb_byte(uint32_t h, uint64_t i)
+{
+	return (uint8_t)(h * 131 + i * 7 + (i >> 8));
+}
+
+struct cb_round {
+	uint64_t ns;		/* the COMPACT ioctl */
+	uint64_t memmove_ns;	/* memmove() of as many bytes, here */
+	struct nnmem_compact c;
+	uint64_t largest_before, free_before;
+};
+
+/*
+ * One round on @fd: fill the arena with regions of random sizes and kinds
+ * holding patterns, free a random half of them, COMPACT both kinds (timed),
+ * check every live region's bytes through READ and that the free space is
+ * one extent, free everything, and time memmove() of the bytes the
+ * compaction moved in pieces of its mean region size within @scratch.
+ * Returns true if the checks passed.
+ */
+static bool cb_round(int fd, uint64_t arena, uint8_t *buf, uint8_t *scratch,
+		     struct cb_round *r)
+{
+	static uint32_t h[CB_MAX_REGIONS];
+	static uint64_t sz[CB_MAX_REGIONS];
+	struct nnmem_usage u;
+	uint64_t used = 0, i, piece, done, t0;
+	size_t n = 0, k;
+	bool ok = true;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	while (n < CB_MAX_REGIONS && used < arena / 10 * 9) {
+		uint64_t size = (1 + rnd() % CB_MAX_KIB) << 10;
+
+		err = rnd() & 1 ? nt_activation(fd, size, 64, &h[n], NULL) :
+				  nt_weight(fd, size, 64, &h[n], NULL);
+		if (err == -ENOSPC)
+			break;
+		if (err) {
+			loud("compaction: ALLOC: %s", strerror(-err));
+			return false;
+		}
+		for (i = 0; i < size; i++)
+			buf[i] = cb_byte(h[n], i);
+		ok &= !nt_write(fd, h[n], 0, buf, size);
+		sz[n++] = size;
+		used += size;
+	}
+	for (k = 0; k < n; k++) {
+		if (rnd() & 1)
+			continue;
+		ok &= !nt_free(fd, h[k]);
+		h[k] = 0;
+	}
+	ok &= !nt_usage(fd, &u);
+	r->largest_before = u.largest_free;
+	r->free_before = u.free_bytes;
+
+	r->c.kinds = NNMEM_COMPACT_WEIGHTS | NNMEM_COMPACT_ACTIVATIONS;
+	t0 = nt_now_ns();
+	err = nt_ioctl(fd, NNMEM_IOCTL_COMPACT, &r->c);
+	r->ns = nt_now_ns() - t0;
+	if (err) {
+		loud("compaction: COMPACT: %s", strerror(-err));
+		ok = false;
+	}
+
+	for (k = 0; k < n; k++) {
+		if (!h[k])
+			continue;
+		if (nt_read(fd, h[k], 0, buf, sz[k]))
+			ok = false;
+		for (i = 0; i < sz[k] && buf[i] == cb_byte(h[k], i); i++)
+			;
+		if (i < sz[k]) {
+			loud("compaction: region %u: byte %" PRIu64
+			     " changed", h[k], i);
+			ok = false;
+		}
+		ok &= !nt_free(fd, h[k]);
+	}
+	ok &= r->c.largest_free == r->c.free_bytes &&
+	      r->c.free_bytes == r->free_before;
+
+	/* the same bytes, moved down by memmove() in pieces of a region */
+	piece = r->c.regions_moved ? r->c.bytes_moved / r->c.regions_moved : 0;
+	t0 = nt_now_ns();
+	for (done = 0; piece && done + piece <= r->c.bytes_moved;
+	     done += piece)
+		memmove(scratch + done % (arena - 2 * piece),
+			scratch + done % (arena - 2 * piece) + piece / 2,
+			piece);
+	r->memmove_ns = nt_now_ns() - t0;
+	return ok;
+}
+
+static int cmp_double_bench(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void compact_section(int index)
+{
+	double dev[CB_ROUNDS], mem[CB_ROUNDS], frac[CB_ROUNDS];
+	struct cb_round r[CB_ROUNDS];
+	uint8_t *buf = NULL, *scratch = NULL;
+	struct nnmem_info info;
+	unsigned int k;
+	bool ok = true;
+	int fd, err;
+
+	fd = nt_open(index);
+	if (fd < 0) {
+		tap(false, "compaction: open: %s", strerror(-fd));
+		return;
+	}
+	err = nt_info(fd, &info);
+	if (!err && !(info.caps & NNMEM_CAP_COMPACT))
+		err = -EOPNOTSUPP;
+	if (err) {
+		tap(false, "compaction: %s", strerror(-err));
+		close(fd);
+		return;
+	}
+	buf = malloc(CB_MAX_KIB << 10);
+	scratch = malloc(info.arena_size);
+	if (!buf || !scratch) {
+		tap(false, "compaction: out of memory");
+		goto out;
+	}
+	/* touched once: memmove() then runs on mapped pages, as the arena */
+	memset(scratch, 1, info.arena_size);
+	rng_state = 4242;
+	for (k = 0; k < CB_ROUNDS; k++) {
+		ok &= cb_round(fd, info.arena_size, buf, scratch, &r[k]);
+		dev[k] = r[k].ns ? r[k].c.bytes_moved / (r[k].ns / 1e9) : 0;
+		mem[k] = r[k].memmove_ns ?
+			 r[k].c.bytes_moved / (r[k].memmove_ns / 1e9) : 0;
+		frac[k] = r[k].free_before ?
+			  (double)r[k].largest_before / r[k].free_before : 0;
+	}
+	tap(ok, "compaction: %u rounds of a fragmented %" PRIu64 " KiB arena "
+	    "compacted through the device: every live region's bytes kept, "
+	    "the free space one extent afterwards", CB_ROUNDS,
+	    (uint64_t)(info.arena_size >> 10));
+
+	printf("# (g) compaction through the device (NNMEM_IOCTL_COMPACT, both "
+	       "kinds): %u rounds of\n#     regions of 1-%u KiB filling 90%% "
+	       "of the arena, a random half freed\n", CB_ROUNDS, CB_MAX_KIB);
+	printf("# %5s %8s %10s %14s %12s %12s %10s\n", "round", "regions",
+	       "moved KiB", "largest free", "COMPACT", "memmove", "COMPACT/");
+	printf("# %5s %8s %10s %14s %12s %12s %10s\n", "", "moved", "",
+	       "before/after", "MiB/s", "MiB/s", "memmove");
+	for (k = 0; k < CB_ROUNDS; k++)
+		printf("# %5u %8u %10" PRIu64 " %6.0f%%/%5.0f%% %12.1f %12.1f "
+		       "%9.2fx\n", k, r[k].c.regions_moved,
+		       (uint64_t)(r[k].c.bytes_moved >> 10), frac[k] * 100,
+		       r[k].c.free_bytes ? 100.0 * r[k].c.largest_free /
+					   r[k].c.free_bytes : 0,
+		       dev[k] / (1 << 20), mem[k] / (1 << 20),
+		       ratio(dev[k], mem[k]));
+	qsort(dev, CB_ROUNDS, sizeof(*dev), cmp_double_bench);
+	qsort(mem, CB_ROUNDS, sizeof(*mem), cmp_double_bench);
+	printf("# median: COMPACT %.1f MiB/s, memmove %.1f MiB/s in this "
+	       "process: %.2fx\n", dev[CB_ROUNDS / 2] / (1 << 20),
+	       mem[CB_ROUNDS / 2] / (1 << 20),
+	       ratio(dev[CB_ROUNDS / 2], mem[CB_ROUNDS / 2]));
+	fflush(stdout);
+out:
+	free(buf);
+	free(scratch);
+	close(fd);
+}
+
 /* ------------------------------------------------- (f) scheduling */
 
 #define SCHED_WINDOW		64	/* NNMEM_SESSION_MAX_JOBS */
@@ -1882,14 +2073,14 @@ int main(int argc, char **argv)
 	const char *models = getenv("NNMEM_MODELS");
 	unsigned int reps = 7, net_reps = 15;
 	double secs = 1.0;
-	bool rt_only = false;
+	bool rt_only = false, compact_only = false;
 	int index = 0, opt, fd;
 	cpu_set_t cpus;
 	char *end;
 
 	if (!models || !*models)
 		models = "/models";
-	while ((opt = getopt(argc, argv, "d:s:r:n:m:R")) != -1) {
+	while ((opt = getopt(argc, argv, "d:s:r:n:m:RC")) != -1) {
 		switch (opt) {
 		case 'd':
 			index = (int)strtol(optarg, &end, 10);
@@ -1917,6 +2108,9 @@ int main(int argc, char **argv)
 		case 'R':
 			rt_only = true;
 			break;
+		case 'C':
+			compact_only = true;
+			break;
 		default:
 			goto usage;
 		}
@@ -1943,15 +2137,20 @@ int main(int argc, char **argv)
 	}
 	/*
 	 * One result per conv shape, one for the round trips, one per count,
-	 * one for zeroing, one for ResNet-8, one for scheduling.
+	 * one for zeroing, one for ResNet-8, one for compaction, one for
+	 * scheduling.
 	 */
 	if (rt_only) {
 		printf("1..1\n");
 		rt_section(fd, secs);
 		close(fd);
+	} else if (compact_only) {
+		printf("1..1\n");
+		close(fd);
+		compact_section(index);
 	} else {
 		printf("1..%zu\n", ARRAY_SIZE(conv_cases) + 1 +
-		       ARRAY_SIZE(alloc_lives) + ARRAY_SIZE(tiny_lives) + 3);
+		       ARRAY_SIZE(alloc_lives) + ARRAY_SIZE(tiny_lives) + 4);
 		conv_section(fd, reps);
 		rt_section(fd, secs);
 		close(fd);
@@ -1961,6 +2160,7 @@ int main(int argc, char **argv)
 			      true);
 		zero_section(index, secs);
 		net_section(index, net_reps, models);
+		compact_section(index);
 		sched_section(index, secs);
 	}
 
@@ -1975,7 +2175,7 @@ int main(int argc, char **argv)
 	return tap_failed ? 1 : 0;
 
 usage:
-	fprintf(stderr, "usage: %s [-d INDEX] [-s SECONDS] [-r REPS] [-n RUNS] [-m DIR] [-R]\n",
+	fprintf(stderr, "usage: %s [-d INDEX] [-s SECONDS] [-r REPS] [-n RUNS] [-m DIR] [-R] [-C]\n",
 		argv[0]);
 	return 2;
 }
