@@ -1226,6 +1226,28 @@ TEST_F(nl, netlink_nnmemctl_status_json_parses_and_matches)
 	ASSERT_EQ(1, JSON_U64("index"));
 	ASSERT_EQ(2, JSON_U64("dmabufs"));
 	ASSERT_EQ(1, JSON_U64("exported_regions"));
+	/* who holds them: dmabuf-get, in export order */
+	{
+		json_object *hs, *imp;
+		struct stat st;
+
+		ASSERT_TRUE(json_object_object_get_ex(dev0, "dmabuf_holders",
+						      &hs));
+		ASSERT_EQ(2, json_object_array_length(hs));
+		ASSERT_EQ(0, fstat(dfd, &st));
+		dev0 = json_object_array_get_idx(hs, 0);
+		ASSERT_EQ((uint64_t)st.st_ino, JSON_U64("inode"));
+		ASSERT_EQ(h3, JSON_U64("handle"));
+		ASSERT_EQ((uint64_t)getpid(), JSON_U64("pid"));
+		ASSERT_EQ(0, JSON_U64("mmaps"));
+		ASSERT_EQ(0, JSON_U64("attachments"));
+		ASSERT_TRUE(json_object_object_get_ex(dev0, "importers",
+						      &imp));
+		ASSERT_EQ(0, json_object_array_length(imp));
+		ASSERT_EQ(0, fstat(e.fd, &st));
+		dev0 = json_object_array_get_idx(hs, 1);
+		ASSERT_EQ((uint64_t)st.st_ino, JSON_U64("inode"));
+	}
 #undef JSON_U64
 	json_object_put(root);
 	ASSERT_EQ(0, close(dfd));
@@ -1669,6 +1691,103 @@ TEST_F(nl, netlink_dmabuf_get_dump_filters_and_do_errors)
 	ASSERT_STREQ("no such nnmem dma-buf", nl->extack);
 	ASSERT_EQ(0, close(fd1));
 	ASSERT_EQ(0, nt_free(self->fd, h0));
+}
+
+/*
+ * nnmemctl monitor --json prints a compaction with its moved list: the
+ * one region that moves, with the offsets REGION_INFO gives before and
+ * after. The monitor is known to listen once it printed an event (a
+ * session opened and closed for that).
+ */
+TEST_F(nl, netlink_nnmemctl_monitor_prints_what_compaction_moved)
+{
+	const char *ctl = nnmemctl_path();
+	uint64_t page = self->info.page_size, old_off;
+	json_object *ev = NULL, *v, *moved, *m;
+	struct pollfd pfd = { .events = POLLIN };
+	struct nnmem_region_info ri;
+	struct nnmem_compact cp;
+	char buf[8192], *line;
+	int out[2], status, i;
+	size_t len = 0;
+	uint32_t a, b;
+	pid_t pid;
+
+	if (!ctl)
+		SKIP(return, "nnmemctl not found (set NNMEMCTL)");
+	ASSERT_EQ(0, nt_weight(self->fd, page, page, &a, NULL));
+	ASSERT_EQ(0, nt_weight(self->fd, 2 * page, page, &b, NULL));
+	ASSERT_EQ(0, nt_free(self->fd, a));
+	ASSERT_EQ(0, nt_region_info(self->fd, b, &ri));
+	old_off = ri.offset;
+
+	ASSERT_EQ(0, pipe(out));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		dup2(out[1], 1);
+		close(out[0]);
+		close(out[1]);
+		execl(ctl, ctl, "monitor", "--json", (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	pfd.fd = out[0];
+	/* open and close sessions until the monitor shows it listens */
+	for (i = 0; i < 100; i++) {
+		close(nt_open(0));
+		if (poll(&pfd, 1, 100) == 1)
+			break;
+	}
+	ASSERT_LT(i, 100);
+	memset(&cp, 0, sizeof(cp));
+	ASSERT_EQ(0, nt_ioctl(self->fd, NNMEM_IOCTL_COMPACT, &cp));
+	ASSERT_EQ(1, cp.regions_moved);
+	ASSERT_EQ(0, nt_region_info(self->fd, b, &ri));
+
+	/* read lines until the compaction's */
+	while (!ev && poll(&pfd, 1, 2000) == 1) {
+		ssize_t n = read(out[0], buf + len, sizeof(buf) - 1 - len);
+		char *nl_at;
+
+		if (n <= 0)
+			break;
+		len += n;
+		buf[len] = '\0';
+		while (!ev && (nl_at = strchr(buf, '\n'))) {
+			*nl_at = '\0';
+			line = buf;
+			if (strstr(line, "\"compact\""))
+				ev = json_tokener_parse(line);
+			memmove(buf, nl_at + 1, len - (nl_at + 1 - buf) + 1);
+			len -= nl_at + 1 - buf;
+		}
+		if (len == sizeof(buf) - 1)
+			len = 0;
+	}
+	kill(pid, SIGTERM);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	close(out[0]);
+	ASSERT_NE(NULL, ev);
+	ASSERT_TRUE(json_object_object_get_ex(ev, "regions", &v));
+	ASSERT_EQ(1, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(ev, "moved_truncated", &v));
+	ASSERT_FALSE(json_object_get_boolean(v));
+	ASSERT_TRUE(json_object_object_get_ex(ev, "moved", &moved));
+	ASSERT_EQ(1, json_object_array_length(moved));
+	m = json_object_array_get_idx(moved, 0);
+	ASSERT_TRUE(json_object_object_get_ex(m, "handle", &v));
+	ASSERT_EQ(b, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(m, "old_offset", &v));
+	ASSERT_EQ(old_off, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(m, "new_offset", &v));
+	ASSERT_EQ(ri.offset, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(m, "size", &v));
+	ASSERT_EQ(2 * page, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(m, "kind", &v));
+	ASSERT_STREQ("weight", json_object_get_string(v));
+	json_object_put(ev);
+	ASSERT_EQ(0, nt_free(self->fd, b));
 }
 
 TEST_HARNESS_MAIN
