@@ -210,7 +210,9 @@ static const struct vm_operations_struct nnmem_dmabuf_vm_ops = {
  * The core checked that the range lies inside the dma-buf (the region's
  * span) and, for a read-only export, that the mapping cannot write.
  * dma_mmap_coherent() fills the whole VMA at once and sets no vm_ops: ours
- * only count the VMAs.
+ * only count the VMAs (for dmabuf-get; a kernel that fails mmap() after
+ * this returned without calling close may leave the count one high, which
+ * is why nothing but netlink reads it).
  */
 static int nnmem_dmabuf_mmap(struct dma_buf *dmabuf,
 			     struct vm_area_struct *vma)
@@ -256,7 +258,6 @@ static void nnmem_dmabuf_free(struct nnmem_dmabuf *nb)
 	list_del_init(&nb->node);
 	mutex_unlock(&nnmem_dmabuf_list_lock);
 	WARN_ON(!list_empty(&nb->attachments));
-	WARN_ON(atomic_read(&nb->mmaps));
 	if (nb->writable) {
 		/* what it wrote is in: a later run packs it */
 		nnmem_region_written(r);
