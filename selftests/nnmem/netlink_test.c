@@ -1790,4 +1790,63 @@ TEST_F(nl, netlink_nnmemctl_monitor_prints_what_compaction_moved)
 	ASSERT_EQ(0, nt_free(self->fd, b));
 }
 
+#define NLT_MANY_DMABUFS	600
+
+struct nlt_dmabuf_inodes {
+	uint64_t inode[NLT_MANY_DMABUFS];
+	int n;
+};
+
+/* Only the inodes (counted past the array's end too). */
+static void nlt_dmabuf_inode_parse(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nlt_dmabuf_inodes *all = arg;
+	const struct nlattr *tb[NLT_MAX_ATTR];
+
+	nlt_parse(nlh, tb);
+	if (all->n < NLT_MANY_DMABUFS)
+		all->inode[all->n] = nlt_u64(tb, NNMEM_A_DMABUF_INODE);
+	all->n++;
+}
+
+/*
+ * 600 dma-bufs take a dmabuf-get dump several messages: each is listed
+ * once, in export order (their inodes, fstat's), none lost at the seams.
+ */
+TEST_F(nl, netlink_dmabuf_get_dump_resumes_across_messages)
+{
+	enum { N = NLT_MANY_DMABUFS };
+	static struct nlt_dmabuf_inodes all;
+	struct nlt *nl = &self->nl;
+	struct nnmem_export e;
+	struct nlt_msg m;
+	struct stat st;
+	int *dfd, i;
+	uint32_t h;
+
+	dfd = calloc(N, sizeof(*dfd));
+	ASSERT_NE(NULL, dfd);
+	ASSERT_EQ(0, nt_alloc(self->fd, 4096, 0, NNMEM_KIND_WEIGHT,
+			      NNMEM_ALLOC_MAPPABLE, "dg-many", &h, NULL));
+	for (i = 0; i < N; i++) {
+		memset(&e, 0, sizeof(e));
+		e.handle = h;
+		e.flags = NNMEM_EXPORT_CLOEXEC;
+		ASSERT_EQ(0, nt_ioctl(self->fd, NNMEM_IOCTL_EXPORT, &e));
+		dfd[i] = e.fd;
+	}
+	all.n = 0;
+	nlt_msg_init(nl, &m, nl->family, NLM_F_DUMP, NNMEM_CMD_DMABUF_GET);
+	ASSERT_EQ(0, nlt_request(nl, &m, nlt_dmabuf_inode_parse, &all));
+	ASSERT_LE(2, nl->datagrams);
+	ASSERT_EQ(N, all.n);
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, fstat(dfd[i], &st));
+		ASSERT_EQ((uint64_t)st.st_ino, all.inode[i]);
+		ASSERT_EQ(0, close(dfd[i]));
+	}
+	free(dfd);
+	ASSERT_EQ(0, nt_free(self->fd, h));
+}
+
 TEST_HARNESS_MAIN
