@@ -153,23 +153,127 @@ static void nnmem_compact_copy(struct nnmem_device *ndev, u64 to, u64 from,
 	}
 }
 
-/* The compact-ntf of one compaction, or NULL if nobody listens. */
-static struct nnmem_event *
-nnmem_compact_event(struct nnmem_device *ndev, u32 kinds, bool automatic,
-		    const struct nnmem_compact_result *res, int status)
-{
+/*
+ * The compact-ntf: its counts and, per region moved, a "moved" nest
+ * (session, handle, kind, old and new offset, size). The nests are put in
+ * the message as the regions move, under the device lock (nla_put() only
+ * copies), so no list of moves is kept; the counts go in at the end. The
+ * message is allocated once the lock is held, sized for the regions the
+ * arena has (at most NNMEM_COMPACT_NTF_MOVED of them): no region moves
+ * twice in one pass. If that much memory is not there at once (events do
+ * not wait for memory), the event goes without a list, flagged truncated,
+ * as does a pass that moves more regions than listed.
+ */
+#define NNMEM_COMPACT_NTF_MOVED	256
+
+/**
+ * struct nnmem_compact_ntf - a compact-ntf being built
+ * @skb: the message, NULL if nobody listens (or no memory)
+ * @hdr: its genetlink header
+ * @room: moved nests it has room for
+ * @listed: moved nests put
+ * @truncated: a moved region is not listed
+ */
+struct nnmem_compact_ntf {
 	struct sk_buff *skb;
 	void *hdr;
+	u32 room;
+	u32 listed;
+	bool truncated;
+};
 
-	skb = nnmem_nl_event_new(5 * nla_total_size(sizeof(u32)) +
-				 3 * nla_total_size_64bit(sizeof(u64)) +
-				 nla_total_size(0));
+static size_t nnmem_compact_ntf_size(u32 moved)
+{
+	return 5 * nla_total_size(sizeof(u32)) +	/* event .. status */
+	       3 * nla_total_size_64bit(sizeof(u64)) +	/* bytes .. */
+	       2 * nla_total_size(0) +			/* auto, truncated */
+	       moved * (nla_total_size(0) +		/* the nest */
+			4 * nla_total_size_64bit(sizeof(u64)) +
+			2 * nla_total_size(sizeof(u32)) +
+			nla_total_size(0));		/* freed */
+}
+
+static void nnmem_compact_ntf_begin(struct nnmem_device *ndev,
+				    struct nnmem_compact_ntf *ntf)
+{
+	struct nnmem_arena_usage usage;
+
+	lockdep_assert_held(&ndev->lock);
+	memset(ntf, 0, sizeof(*ntf));
+	if (!nnmem_event_wanted())
+		return;
+	nnmem_arena_usage(&ndev->arena, &usage);
+	ntf->room = min_t(u32, NNMEM_COMPACT_NTF_MOVED,
+			  usage.weight_regions + usage.activation_regions);
+	ntf->skb = nnmem_nl_event_new(nnmem_compact_ntf_size(ntf->room));
+	if (!ntf->skb && ntf->room) {
+		ntf->room = 0;
+		ntf->skb = nnmem_nl_event_new(nnmem_compact_ntf_size(0));
+	}
+	if (!ntf->skb)
+		return;
+	ntf->hdr = genlmsg_put(ntf->skb, 0, 0, &nnmem_nl_family, 0,
+			       NNMEM_CMD_COMPACT_NTF);
+	if (WARN_ON_ONCE(!ntf->hdr)) {
+		nlmsg_free(ntf->skb);
+		ntf->skb = NULL;
+	}
+}
+
+/* @r moved as @mv says; the device lock is held (@r's session is valid). */
+static void nnmem_compact_ntf_moved(struct nnmem_device *ndev,
+				    struct nnmem_compact_ntf *ntf,
+				    const struct nnmem_region *r,
+				    const struct nnmem_arena_move *mv)
+{
+	struct sk_buff *skb = ntf->skb;
+	struct nlattr *nest;
+
+	lockdep_assert_held(&ndev->lock);
+	if (!skb)
+		return;
+	if (ntf->listed == ntf->room) {
+		ntf->truncated = true;
+		return;
+	}
+	nest = nla_nest_start(skb, NNMEM_A_COMPACT_MOVED);
+	if (!nest ||
+	    (!r->unlinked &&
+	     nla_put_u64_64bit(skb, NNMEM_A_COMPACT_MOVE_SESSION,
+			       nnmem_session_id(r->session),
+			       NNMEM_A_COMPACT_MOVE_PAD)) ||
+	    nla_put_u32(skb, NNMEM_A_COMPACT_MOVE_HANDLE, r->handle) ||
+	    nla_put_u32(skb, NNMEM_A_COMPACT_MOVE_KIND, r->kind) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_COMPACT_MOVE_OLD_OFFSET, mv->from,
+			      NNMEM_A_COMPACT_MOVE_PAD) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_COMPACT_MOVE_NEW_OFFSET, mv->to,
+			      NNMEM_A_COMPACT_MOVE_PAD) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_COMPACT_MOVE_SIZE, mv->size,
+			      NNMEM_A_COMPACT_MOVE_PAD) ||
+	    (r->unlinked && nla_put_flag(skb, NNMEM_A_COMPACT_MOVE_FREED))) {
+		/* a bug: the size is exact */
+		WARN_ON_ONCE(1);
+		if (nest)
+			nla_nest_cancel(skb, nest);
+		ntf->room = ntf->listed;
+		ntf->truncated = true;
+		return;
+	}
+	nla_nest_end(skb, nest);
+	ntf->listed++;
+}
+
+/* The counts go in; the event for nnmem_event_send(), or NULL. */
+static struct nnmem_event *
+nnmem_compact_ntf_end(struct nnmem_device *ndev, struct nnmem_compact_ntf *ntf,
+		      u32 kinds, bool automatic,
+		      const struct nnmem_compact_result *res, int status)
+{
+	struct sk_buff *skb = ntf->skb;
+
 	if (!skb)
 		return NULL;
-	hdr = genlmsg_put(skb, 0, 0, &nnmem_nl_family, 0,
-			  NNMEM_CMD_COMPACT_NTF);
-	if (!hdr ||
-	    nla_put_u32(skb, NNMEM_A_COMPACT_EVENT, NNMEM_EVENT_TYPE_COMPACT) ||
+	if (nla_put_u32(skb, NNMEM_A_COMPACT_EVENT, NNMEM_EVENT_TYPE_COMPACT) ||
 	    nla_put_u32(skb, NNMEM_A_COMPACT_DEV_INDEX, ndev->index) ||
 	    nla_put_u32(skb, NNMEM_A_COMPACT_KINDS, kinds) ||
 	    nla_put_u32(skb, NNMEM_A_COMPACT_REGIONS, res->regions) ||
@@ -180,9 +284,11 @@ nnmem_compact_event(struct nnmem_device *ndev, u32 kinds, bool automatic,
 	    nla_put_u64_64bit(skb, NNMEM_A_COMPACT_FREE_BYTES,
 			      res->free_bytes, NNMEM_A_COMPACT_PAD) ||
 	    nla_put_s32(skb, NNMEM_A_COMPACT_STATUS, status) ||
-	    (automatic && nla_put_flag(skb, NNMEM_A_COMPACT_AUTO)))
+	    (automatic && nla_put_flag(skb, NNMEM_A_COMPACT_AUTO)) ||
+	    (ntf->truncated &&
+	     nla_put_flag(skb, NNMEM_A_COMPACT_MOVED_TRUNCATED)))
 		return nnmem_nl_event_done(skb, -EMSGSIZE);
-	genlmsg_end(skb, hdr);
+	genlmsg_end(skb, ntf->hdr);
 	return nnmem_nl_event_done(skb, 0);
 }
 
@@ -202,6 +308,7 @@ int nnmem_compact_run(struct nnmem_device *ndev, u32 kinds,
 		      bool automatic, struct nnmem_compact_result *res)
 {
 	struct nnmem_compact_result out = { 0 };
+	struct nnmem_compact_ntf ntf;
 	struct nnmem_arena_usage usage;
 	struct nnmem_arena_compact c;
 	struct nnmem_arena_move mv;
@@ -214,6 +321,7 @@ int nnmem_compact_run(struct nnmem_device *ndev, u32 kinds,
 		return -EINTR;
 	mutex_lock(&ndev->lock);
 	nnmem_compact_pin_jobs(ndev);
+	nnmem_compact_ntf_begin(ndev, &ntf);
 	nnmem_arena_compact_start(&c, kinds);
 	while (nnmem_arena_compact_next(&ndev->arena, &c, nnmem_compact_pinned,
 					ndev, &mv)) {
@@ -235,6 +343,7 @@ int nnmem_compact_run(struct nnmem_device *ndev, u32 kinds,
 					    r->span, 1);
 		nnmem_compact_copy(ndev, mv.to, mv.from, mv.size);
 		nnmem_compact_relocate(ndev, r, &mv);
+		nnmem_compact_ntf_moved(ndev, &ntf, r, &mv);
 		out.regions++;
 		out.bytes += mv.size;
 		if (signal_pending(current)) {
@@ -248,8 +357,8 @@ int nnmem_compact_run(struct nnmem_device *ndev, u32 kinds,
 
 	out.largest_free = usage.largest_free;
 	out.free_bytes = usage.free_bytes;
-	nnmem_event_send(nnmem_compact_event(ndev, kinds, automatic, &out,
-					     ret));
+	nnmem_event_send(nnmem_compact_ntf_end(ndev, &ntf, kinds, automatic,
+					       &out, ret));
 	if (res)
 		*res = out;
 	return ret;

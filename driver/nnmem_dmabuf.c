@@ -28,8 +28,23 @@
  * syncs the importers' mappings (a bounce buffer, a non-coherent device),
  * as the dma-heaps do.
  *
- * Lock order: the dma_resv lock (held by the core around map and unmap)
- * -> nnmem_dmabuf.lock. The device lock is taken with neither held.
+ * Who holds it (netlink's dmabuf-get): every live nnmem dma-buf is on
+ * one list, in export order, with what names it (its inode number, the
+ * exporting session, handle and process), its CPU mappings (its VMAs,
+ * counted by their vm_ops open and close) and its importers (attach adds
+ * one, detach removes it, map and unmap set its mapped flag). A dma-buf
+ * is listed once exported and unlisted by its release, before its memory
+ * goes: a walk of the list under nnmem_dmabuf_list_lock may read any
+ * listed dma-buf and its region, but never its file (the core frees the
+ * file before it calls release).
+ *
+ * Lock order: nnmem_dmabuf_list_lock -> nnmem_dmabuf.lock, and the
+ * dma_resv lock -> nnmem_dmabuf.lock: 6.1 calls map_dma_buf and
+ * unmap_dma_buf of a static importer (vgem) without the dma_resv lock,
+ * 6.12 always with it (dma_buf_map_attachment_unlocked() takes it); attach
+ * and detach run without it on both. nnmem_dmabuf.lock is innermost:
+ * nothing is locked under it. The device lock is taken with none of these
+ * held.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -44,8 +59,12 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
 #include <linux/scatterlist.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/nnmem.h>
 
 #include "nnmem_compat.h"
@@ -56,33 +75,10 @@
 /* dma_buf_export() and friends are in the DMA_BUF namespace. */
 MODULE_IMPORT_NS(DMA_BUF);
 
-/**
- * struct nnmem_dmabuf - what an exported dma-buf holds
- * @r: the region (a reference, and one count of its map_count)
- * @writable: exported with %NNMEM_EXPORT_RDWR (counted in @r's wmaps)
- * @lock: see the declaration
- * @attachments: the importers' &struct nnmem_dmabuf_attachment
- */
-struct nnmem_dmabuf {
-	struct nnmem_region *r;
-	bool writable;
-	struct mutex lock; /* protects attachments and their mapped flags */
-	struct list_head attachments;
-};
-
-/**
- * struct nnmem_dmabuf_attachment - one importer's device
- * @dev: the importing device
- * @sgt: the region's pages, mapped for @dev while @mapped
- * @node: link in &nnmem_dmabuf.attachments
- * @mapped: @sgt is mapped for @dev (under &nnmem_dmabuf.lock)
- */
-struct nnmem_dmabuf_attachment {
-	struct device *dev;
-	struct sg_table sgt;
-	struct list_head node;
-	bool mapped;
-};
+static DEFINE_MUTEX(nnmem_dmabuf_list_lock); /* protects the list, next id */
+/* Live dma-bufs, ascending id: &nnmem_dmabuf.node. */
+static LIST_HEAD(nnmem_dmabuf_list);
+static u64 nnmem_dmabuf_next_id = 1;
 
 static int nnmem_dmabuf_attach(struct dma_buf *dmabuf,
 			       struct dma_buf_attachment *attach)
@@ -107,6 +103,7 @@ static int nnmem_dmabuf_attach(struct dma_buf *dmabuf,
 	attach->priv = a;
 	mutex_lock(&nb->lock);
 	list_add(&a->node, &nb->attachments);
+	nb->nr_attachments++;
 	mutex_unlock(&nb->lock);
 	return 0;
 }
@@ -119,6 +116,7 @@ static void nnmem_dmabuf_detach(struct dma_buf *dmabuf,
 
 	mutex_lock(&nb->lock);
 	list_del(&a->node);
+	nb->nr_attachments--;
 	mutex_unlock(&nb->lock);
 	sg_free_table(&a->sgt);
 	kfree(a);
@@ -186,8 +184,35 @@ static int nnmem_dmabuf_end_cpu_access(struct dma_buf *dmabuf,
 }
 
 /*
+ * A VMA of the dma-buf comes (fork, split, mremap) or goes: counted for
+ * dmabuf-get. The VMA holds the dma-buf's file, so @nb lives meanwhile.
+ */
+static void nnmem_dmabuf_vm_open(struct vm_area_struct *vma)
+{
+	struct nnmem_dmabuf *nb = vma->vm_private_data;
+
+	atomic_inc(&nb->mmaps);
+}
+
+static void nnmem_dmabuf_vm_close(struct vm_area_struct *vma)
+{
+	struct nnmem_dmabuf *nb = vma->vm_private_data;
+
+	atomic_dec(&nb->mmaps);
+}
+
+static const struct vm_operations_struct nnmem_dmabuf_vm_ops = {
+	.open = nnmem_dmabuf_vm_open,
+	.close = nnmem_dmabuf_vm_close,
+};
+
+/*
  * The core checked that the range lies inside the dma-buf (the region's
  * span) and, for a read-only export, that the mapping cannot write.
+ * dma_mmap_coherent() fills the whole VMA at once and sets no vm_ops: ours
+ * only count the VMAs (for dmabuf-get; a kernel that fails mmap() after
+ * this returned without calling close may leave the count one high, which
+ * is why nothing but netlink reads it).
  */
 static int nnmem_dmabuf_mmap(struct dma_buf *dmabuf,
 			     struct vm_area_struct *vma)
@@ -206,7 +231,12 @@ static int nnmem_dmabuf_mmap(struct dma_buf *dmabuf,
 	ret = dma_mmap_coherent(&ndev->pdev->dev, vma, ndev->cpu_addr,
 				ndev->dma_addr, ndev->size);
 	vma->vm_pgoff = pgoff;
-	return ret;
+	if (ret)
+		return ret;
+	vma->vm_ops = &nnmem_dmabuf_vm_ops;
+	vma->vm_private_data = nb;
+	atomic_inc(&nb->mmaps);
+	return 0;
 }
 
 static int nnmem_dmabuf_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
@@ -224,6 +254,9 @@ static void nnmem_dmabuf_free(struct nnmem_dmabuf *nb)
 	struct nnmem_region *r = nb->r;
 	struct nnmem_device *ndev = r->ndev;
 
+	mutex_lock(&nnmem_dmabuf_list_lock);
+	list_del_init(&nb->node);
+	mutex_unlock(&nnmem_dmabuf_list_lock);
 	WARN_ON(!list_empty(&nb->attachments));
 	if (nb->writable) {
 		/* what it wrote is in: a later run packs it */
@@ -236,6 +269,7 @@ static void nnmem_dmabuf_free(struct nnmem_dmabuf *nb)
 	ndev->dmabufs--;
 	mutex_unlock(&ndev->lock);
 	nnmem_region_put(r);
+	put_pid(nb->pid);
 	mutex_destroy(&nb->lock);
 	kfree(nb);
 }
@@ -305,6 +339,12 @@ int nnmem_dmabuf_export_ioctl(struct nnmem_session *s, void *data,
 	}
 	nb->r = r;
 	nb->writable = e->flags & NNMEM_EXPORT_RDWR;
+	nb->session = nnmem_session_id(s);
+	nb->handle = e->handle;
+	nb->uid = nnmem_session_uid(s);
+	nb->pid = get_task_pid(current, PIDTYPE_TGID);
+	get_task_comm(nb->comm, current);
+	INIT_LIST_HEAD(&nb->node);
 	mutex_init(&nb->lock);
 	INIT_LIST_HEAD(&nb->attachments);
 
@@ -342,6 +382,12 @@ int nnmem_dmabuf_export_ioctl(struct nnmem_session *s, void *data,
 	}
 
 	/* The dma-buf now owns nb and the region reference. */
+	nb->dmabuf = dmabuf;
+	nb->ino = file_inode(dmabuf->file)->i_ino;
+	mutex_lock(&nnmem_dmabuf_list_lock);
+	nb->id = nnmem_dmabuf_next_id++;
+	list_add_tail(&nb->node, &nnmem_dmabuf_list);
+	mutex_unlock(&nnmem_dmabuf_list_lock);
 	e->fd = fd;
 	ctx->obj = dmabuf;
 	return 0;
@@ -354,6 +400,7 @@ err_uncount:
 err_put_fd:
 	put_unused_fd(fd);
 err_free_nb:
+	put_pid(nb->pid);
 	mutex_destroy(&nb->lock);
 	kfree(nb);
 err_put_region:
@@ -380,4 +427,50 @@ void nnmem_dmabuf_export_commit(struct nnmem_session *s, void *data,
 	}
 	put_unused_fd(e->fd);
 	dma_buf_put(dmabuf);
+}
+
+/**
+ * nnmem_dmabuf_walk - call @fn on each live dma-buf from id @from
+ * @from: the first id to visit (1 for all)
+ * @fn: called with the list lock and the dma-buf's lock held (so it may
+ *	read its attachments) and must not sleep for long nor take the
+ *	device lock; a nonzero return stops the walk
+ * @arg: for @fn
+ *
+ * Return: what the last @fn returned, 0 if none stopped the walk.
+ */
+int nnmem_dmabuf_walk(u64 from, int (*fn)(struct nnmem_dmabuf *nb,
+					  void *arg),
+		      void *arg)
+{
+	struct nnmem_dmabuf *nb;
+	int ret = 0;
+
+	mutex_lock(&nnmem_dmabuf_list_lock);
+	list_for_each_entry(nb, &nnmem_dmabuf_list, node) {
+		if (nb->id < from)
+			continue;
+		mutex_lock(&nb->lock);
+		ret = fn(nb, arg);
+		mutex_unlock(&nb->lock);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&nnmem_dmabuf_list_lock);
+	return ret;
+}
+
+/**
+ * nnmem_dmabuf_name - the name DMA_BUF_SET_NAME gave a listed dma-buf
+ * @nb: the dma-buf, listed (the caller walks the list)
+ * @buf: gets the name, "" if it has none (truncated to @len)
+ * @len: size of @buf, nonzero
+ */
+void nnmem_dmabuf_name(const struct nnmem_dmabuf *nb, char *buf, size_t len)
+{
+	struct dma_buf *dmabuf = nb->dmabuf;
+
+	spin_lock(&dmabuf->name_lock);
+	strscpy(buf, dmabuf->name ? dmabuf->name : "", len);
+	spin_unlock(&dmabuf->name_lock);
 }

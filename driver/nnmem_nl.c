@@ -9,8 +9,8 @@
  * do reply, the dump and the notification of that object.
  *
  * Who sees what: dev-get shows every device to everyone (counters only).
- * region-get shows a caller without CAP_SYS_ADMIN only the regions of
- * sessions opened with its uid (the uid its request was sent with, checked
+ * region-get and dmabuf-get show a caller without CAP_SYS_ADMIN only the
+ * regions and dma-bufs of sessions opened with its uid (the uid its request was sent with, checked
  * by the socket layer); anyone else's region reads as absent. The events
  * group, which names every session, is open to CAP_SYS_ADMIN only (see the
  * spec). Uids and pids are shown in the requester's namespaces for
@@ -27,6 +27,7 @@
 #include <linux/build_bug.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/dma-buf.h>
 #include <linux/errno.h>
 #include <linux/pid_namespace.h>
 #include <linux/string.h>
@@ -36,6 +37,7 @@
 #include <net/netlink.h>
 #include <net/sock.h>
 
+#include "nnmem_dmabuf.h"
 #include "nnmem_drv.h"
 #include "nnmem_event.h"
 #include "nnmem_graph.h"
@@ -800,6 +802,274 @@ int nnmem_nl_user_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 out:
 	if (ret && !skb->len)
 		return ret;
+	return skb->len;
+}
+
+/* ---- dma-bufs ---- */
+
+/* Importers listed per dma-buf; the attachments count has them all. */
+#define NNMEM_NL_DMABUF_ATTACH_MAX	64
+
+#ifndef DMA_BUF_NAME_LEN
+#define DMA_BUF_NAME_LEN		32
+#endif
+
+static bool nnmem_nl_dmabuf_visible(const struct nnmem_nl_view *view,
+				    const struct nnmem_dmabuf *nb)
+{
+	return view->all || uid_eq(nb->uid, view->uid);
+}
+
+/*
+ * Fill one dma-buf; the caller walks the list (nnmem_dmabuf_walk(), so
+ * @nb and its attachments hold still). With @partial, importers that do
+ * not fit are left out (the message is alone in @skb: better some than
+ * none); else a message that does not fit whole is cancelled.
+ */
+static int nnmem_nl_dmabuf_fill(struct sk_buff *skb,
+				const struct nnmem_dmabuf *nb,
+				const struct nnmem_nl_view *view,
+				const struct nnmem_nl_dest *dest, bool partial)
+{
+	const struct nnmem_dmabuf_attachment *a;
+	char name[DMA_BUF_NAME_LEN];
+	unsigned int listed = 0;
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, dest->portid, dest->seq, &nnmem_nl_family,
+			  dest->flags, NNMEM_CMD_DMABUF_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	nnmem_dmabuf_name(nb, name, sizeof(name));
+	if (nla_put_u32(skb, NNMEM_A_DMABUF_DEV_INDEX, nb->r->ndev->index) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_DMABUF_SESSION, nb->session,
+			      NNMEM_A_DMABUF_PAD) ||
+	    nla_put_u32(skb, NNMEM_A_DMABUF_HANDLE, nb->handle) ||
+	    nla_put_u64_64bit(skb, NNMEM_A_DMABUF_INODE, nb->ino,
+			      NNMEM_A_DMABUF_PAD) ||
+	    (name[0] && nla_put_string(skb, NNMEM_A_DMABUF_NAME, name)) ||
+	    (nb->writable && nla_put_flag(skb, NNMEM_A_DMABUF_WRITABLE)) ||
+	    (READ_ONCE(nb->r->unlinked) &&
+	     nla_put_flag(skb, NNMEM_A_DMABUF_FREED)) ||
+	    nla_put_u32(skb, NNMEM_A_DMABUF_PID,
+			pid_nr_ns(nb->pid, view->pid_ns)) ||
+	    nla_put_string(skb, NNMEM_A_DMABUF_COMM, nb->comm) ||
+	    nla_put_u32(skb, NNMEM_A_DMABUF_MMAPS, atomic_read(&nb->mmaps)) ||
+	    nla_put_u32(skb, NNMEM_A_DMABUF_ATTACHMENTS, nb->nr_attachments))
+		goto err_cancel_msg;
+
+	list_for_each_entry(a, &nb->attachments, node) {
+		if (listed == NNMEM_NL_DMABUF_ATTACH_MAX)
+			break;
+		nest = nla_nest_start(skb, NNMEM_A_DMABUF_ATTACHMENT);
+		if (!nest)
+			goto err_full;
+		if (nla_put_string(skb, NNMEM_A_DMABUF_ATTACHMENT_DEVICE,
+				   dev_name(a->dev)) ||
+		    (a->mapped &&
+		     nla_put_flag(skb, NNMEM_A_DMABUF_ATTACHMENT_MAPPED))) {
+			nla_nest_cancel(skb, nest);
+			goto err_full;
+		}
+		nla_nest_end(skb, nest);
+		listed++;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+
+err_full:
+	if (partial) {
+		genlmsg_end(skb, hdr);
+		return 0;
+	}
+err_cancel_msg:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/**
+ * struct nnmem_nl_dmabuf_find - dmabuf-get's filter and its result
+ * @ino: the inode asked for (do), or 0 (dump)
+ * @dev: only dma-bufs of this device ...
+ * @has_dev: ... if set
+ * @session: only those the session of this id exported, if nonzero
+ * @handle: only those of the region of this handle, if nonzero
+ * @view: the requester's view
+ * @skb: the message being filled
+ * @dest: its destination
+ * @next: a dump's cursor: the id to resume from
+ * @err: the fill's result (-ENOENT: a do found nothing)
+ */
+struct nnmem_nl_dmabuf_find {
+	u64 ino;
+	u32 dev;
+	bool has_dev;
+	u64 session;
+	u32 handle;
+	const struct nnmem_nl_view *view;
+	struct sk_buff *skb;
+	const struct nnmem_nl_dest *dest;
+	u64 next;
+	int err;
+};
+
+static bool nnmem_nl_dmabuf_match(const struct nnmem_nl_dmabuf_find *f,
+				  const struct nnmem_dmabuf *nb)
+{
+	return (!f->ino || nb->ino == f->ino) &&
+	       (!f->has_dev || nb->r->ndev->index == f->dev) &&
+	       (!f->session || nb->session == f->session) &&
+	       (!f->handle || nb->handle == f->handle) &&
+	       nnmem_nl_dmabuf_visible(f->view, nb);
+}
+
+static void nnmem_nl_dmabuf_filter(struct nnmem_nl_dmabuf_find *f,
+				   struct nlattr **attrs)
+{
+	if (attrs[NNMEM_A_DMABUF_DEV_INDEX]) {
+		f->dev = nla_get_u32(attrs[NNMEM_A_DMABUF_DEV_INDEX]);
+		f->has_dev = true;
+	}
+	if (attrs[NNMEM_A_DMABUF_SESSION])
+		f->session = nla_get_u64(attrs[NNMEM_A_DMABUF_SESSION]);
+	if (attrs[NNMEM_A_DMABUF_HANDLE])
+		f->handle = nla_get_u32(attrs[NNMEM_A_DMABUF_HANDLE]);
+}
+
+static int nnmem_nl_dmabuf_find_one(struct nnmem_dmabuf *nb, void *arg)
+{
+	struct nnmem_nl_dmabuf_find *f = arg;
+
+	if (!nnmem_nl_dmabuf_match(f, nb))
+		return 0;
+	f->err = nnmem_nl_dmabuf_fill(f->skb, nb, f->view, f->dest, true);
+	return 1;
+}
+
+int nnmem_nl_dmabuf_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nnmem_nl_dest dest = {
+		.portid = info->snd_portid,
+		.seq = info->snd_seq,
+	};
+	struct nnmem_nl_dmabuf_find f = { .err = -ENOENT, .dest = &dest };
+	struct nnmem_nl_view view;
+
+	if (GENL_REQ_ATTR_CHECK(info, NNMEM_A_DMABUF_INODE)) {
+		NL_SET_ERR_MSG(info->extack, "inode is required");
+		return -EINVAL;
+	}
+	f.ino = nla_get_u64(info->attrs[NNMEM_A_DMABUF_INODE]);
+	if (!f.ino) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[NNMEM_A_DMABUF_INODE],
+				    "inode numbers start at 1");
+		return -EINVAL;
+	}
+	nnmem_nl_dmabuf_filter(&f, info->attrs);
+	nnmem_nl_view_init(&view, skb);
+	f.view = &view;
+	f.skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!f.skb)
+		return -ENOMEM;
+	nnmem_dmabuf_walk(1, nnmem_nl_dmabuf_find_one, &f);
+	if (f.err) {
+		if (f.err == -ENOENT)
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    info->attrs[NNMEM_A_DMABUF_INODE],
+					    "no such nnmem dma-buf");
+		nlmsg_free(f.skb);
+		return f.err;
+	}
+	return genlmsg_reply(f.skb, info);
+}
+
+/**
+ * struct nnmem_nl_dmabuf_dump_ctx - dmabuf-get dump cursor, in cb->ctx
+ * @next: id of the next dma-buf to dump (ids ascend, never reused)
+ * @session: the session filter, 0 for none
+ * @dev: the device filter ...
+ * @has_dev: ... if set
+ * @handle: the handle filter, 0 for none
+ * @started: the fields below are set (by the first call, which runs in
+ *	the requester's context)
+ * @all: the requester has CAP_SYS_ADMIN
+ * @uid: the requester's uid
+ */
+struct nnmem_nl_dmabuf_dump_ctx {
+	u64 next;
+	u64 session;
+	u32 dev;
+	u32 handle;
+	bool has_dev;
+	bool started;
+	bool all;
+	kuid_t uid;
+};
+
+static int nnmem_nl_dmabuf_dump_one(struct nnmem_dmabuf *nb, void *arg)
+{
+	struct nnmem_nl_dmabuf_find *f = arg;
+
+	if (nnmem_nl_dmabuf_match(f, nb)) {
+		/* alone in the message, it goes even if not all of it fits */
+		f->err = nnmem_nl_dmabuf_fill(f->skb, nb, f->view, f->dest,
+					      !f->skb->len);
+		if (f->err)
+			return 1;	/* resume at it */
+	}
+	f->next = nb->id + 1;
+	return 0;
+}
+
+int nnmem_nl_dmabuf_get_dumpit(struct sk_buff *skb,
+			       struct netlink_callback *cb)
+{
+	struct nnmem_nl_dmabuf_dump_ctx *ctx = (void *)cb->ctx;
+	struct nnmem_nl_dest dest = {
+		.portid = NETLINK_CB(cb->skb).portid,
+		.seq = cb->nlh->nlmsg_seq,
+		.flags = NLM_F_MULTI,
+	};
+	struct nnmem_nl_dmabuf_find f = { .skb = skb, .dest = &dest };
+	struct nnmem_nl_view view;
+
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof(cb->ctx));
+	if (!ctx->started) {
+		struct nlattr **attrs = nnmem_nl_dump_attrs(cb);
+
+		if (attrs[NNMEM_A_DMABUF_INODE]) {
+			NL_SET_ERR_MSG_ATTR(cb->extack,
+					    attrs[NNMEM_A_DMABUF_INODE],
+					    "inode is not a dump filter");
+			return -EINVAL;
+		}
+		nnmem_nl_dmabuf_filter(&f, attrs);
+		ctx->dev = f.dev;
+		ctx->has_dev = f.has_dev;
+		ctx->session = f.session;
+		ctx->handle = f.handle;
+		ctx->next = 1;
+		ctx->uid = NETLINK_CREDS(cb->skb)->uid;
+		ctx->all = netlink_capable(cb->skb, CAP_SYS_ADMIN);
+		ctx->started = true;
+	}
+	view.user_ns = sk_user_ns(NETLINK_CB(cb->skb).sk);
+	view.pid_ns = task_active_pid_ns(current);
+	view.uid = ctx->uid;
+	view.all = ctx->all;
+	f.view = &view;
+	f.dev = ctx->dev;
+	f.has_dev = ctx->has_dev;
+	f.session = ctx->session;
+	f.handle = ctx->handle;
+	f.next = ctx->next;
+
+	nnmem_dmabuf_walk(ctx->next, nnmem_nl_dmabuf_dump_one, &f);
+	ctx->next = f.next;
+	if (f.err && !skb->len)
+		return f.err;
 	return skb->len;
 }
 

@@ -28,8 +28,16 @@ const struct nla_policy nnmem_user_get_nl_policy[NNMEM_A_USER_UID + 1] = {
 	[NNMEM_A_USER_UID] = { .type = NLA_U32, },
 };
 
+/* NNMEM_CMD_DMABUF_GET - do */
+const struct nla_policy nnmem_dmabuf_get_nl_policy[NNMEM_A_DMABUF_INODE + 1] = {
+	[NNMEM_A_DMABUF_DEV_INDEX] = { .type = NLA_U32, },
+	[NNMEM_A_DMABUF_SESSION] = { .type = NLA_U64, },
+	[NNMEM_A_DMABUF_HANDLE] = { .type = NLA_U32, },
+	[NNMEM_A_DMABUF_INODE] = { .type = NLA_U64, },
+};
+
 /* Ops table for nnmem */
-const struct genl_ops nnmem_nl_ops[3] = {
+const struct genl_ops nnmem_nl_ops[4] = {
 	{
 		.cmd		= NNMEM_CMD_DEV_GET,
 		.doit		= nnmem_nl_dev_get_doit,
@@ -50,6 +58,13 @@ const struct genl_ops nnmem_nl_ops[3] = {
 		.dumpit		= nnmem_nl_user_get_dumpit,
 		.policy		= nnmem_user_get_nl_policy,
 		.maxattr	= NNMEM_A_USER_UID,
+	},
+	{
+		.cmd		= NNMEM_CMD_DMABUF_GET,
+		.doit		= nnmem_nl_dmabuf_get_doit,
+		.dumpit		= nnmem_nl_dmabuf_get_dumpit,
+		.policy		= nnmem_dmabuf_get_nl_policy,
+		.maxattr	= NNMEM_A_DMABUF_INODE,
 	},
 };
 

@@ -17,8 +17,10 @@ extern const struct nla_policy nnmem_region_get_nl_policy[NNMEM_A_REGION_HANDLE 
 
 extern const struct nla_policy nnmem_user_get_nl_policy[NNMEM_A_USER_UID + 1];
 
+extern const struct nla_policy nnmem_dmabuf_get_nl_policy[NNMEM_A_DMABUF_INODE + 1];
+
 /* Ops table for nnmem */
-extern const struct genl_ops nnmem_nl_ops[3];
+extern const struct genl_ops nnmem_nl_ops[4];
 
 int nnmem_nl_dev_get_doit(struct sk_buff *skb, struct genl_info *info);
 int nnmem_nl_dev_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
@@ -27,6 +29,9 @@ int nnmem_nl_region_get_dumpit(struct sk_buff *skb,
 			       struct netlink_callback *cb);
 int nnmem_nl_user_get_doit(struct sk_buff *skb, struct genl_info *info);
 int nnmem_nl_user_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int nnmem_nl_dmabuf_get_doit(struct sk_buff *skb, struct genl_info *info);
+int nnmem_nl_dmabuf_get_dumpit(struct sk_buff *skb,
+			       struct netlink_callback *cb);
 
 enum {
 	NNMEM_NLGRP_EVENTS,

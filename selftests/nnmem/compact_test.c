@@ -25,6 +25,7 @@
 
 #include "kselftest_harness.h"
 #include "graph_kit.h"
+#include "nl_kit.h"
 #include "nnmem_test.h"
 
 #define CT_AUTO_COMPACT	"/sys/class/nnmem/nnmem0/auto_compact"
@@ -752,172 +753,78 @@ TEST_F(compact, auto_compact_off_then_on)
 	free(h);
 }
 
-/* ---- the compact-ntf event (raw generic netlink) ---- */
+/* ---- the compact-ntf event (raw generic netlink, nl_kit.h) ---- */
 
-#ifndef SOL_NETLINK
-#define SOL_NETLINK	270
-#endif
-
-struct ct_nl {
-	int fd;
-	uint16_t family;
-	uint32_t grp;
-	char buf[16384];
+/* One "moved" nest of a compact-ntf. */
+struct ct_move {
+	uint64_t session, old_offset, new_offset, size;
+	uint32_t handle, kind;
+	bool has_session, freed;
 };
 
-static const struct nlattr *ct_nla_next(const struct nlattr *a, int *rem)
-{
-	*rem -= NLA_ALIGN(a->nla_len);
-	return (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len));
-}
-
-#define ct_nla_for_each(a, start, len, rem) \
-	for ((rem) = (len), (a) = (start); (rem) >= NLA_HDRLEN && \
-	     (a)->nla_len >= NLA_HDRLEN && (a)->nla_len <= (rem); \
-	     (a) = ct_nla_next((a), &(rem)))
-
-static const void *ct_nla_data(const struct nlattr *a)
-{
-	return (const char *)a + NLA_HDRLEN;
-}
-
-/* Resolve the family and join its events group: 0 or -errno. */
-static int ct_nl_open(struct ct_nl *nl)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	struct {
-		struct nlmsghdr nlh;
-		struct genlmsghdr g;
-		char attrs[64];
-	} req;
-	const struct nlattr *a, *grp, *g;
-	struct nlattr *name;
-	struct nlmsghdr *nlh;
-	int rem, grem, frem;
-	ssize_t n;
-
-	memset(nl, 0, sizeof(*nl));
-	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (nl->fd < 0 || bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)))
-		return -errno;
-	memset(&req, 0, sizeof(req));
-	req.nlh.nlmsg_type = GENL_ID_CTRL;
-	req.nlh.nlmsg_flags = NLM_F_REQUEST;
-	req.nlh.nlmsg_seq = 1;
-	req.g.cmd = CTRL_CMD_GETFAMILY;
-	req.g.version = 1;
-	name = (struct nlattr *)req.attrs;
-	name->nla_type = CTRL_ATTR_FAMILY_NAME;
-	name->nla_len = NLA_HDRLEN + sizeof(NNMEM_FAMILY_NAME);
-	memcpy(name + 1, NNMEM_FAMILY_NAME, sizeof(NNMEM_FAMILY_NAME));
-	req.nlh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN) +
-			    NLA_ALIGN(name->nla_len);
-	if (send(nl->fd, &req, req.nlh.nlmsg_len, 0) < 0)
-		return -errno;
-	n = recv(nl->fd, nl->buf, sizeof(nl->buf), 0);
-	if (n < 0)
-		return -errno;
-	nlh = (struct nlmsghdr *)nl->buf;
-	if (!NLMSG_OK(nlh, n) || nlh->nlmsg_type == NLMSG_ERROR)
-		return -ENOENT;
-	ct_nla_for_each(a, (const struct nlattr *)((char *)NLMSG_DATA(nlh) +
-						   GENL_HDRLEN),
-			(int)nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), rem) {
-		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
-			memcpy(&nl->family, ct_nla_data(a), 2);
-		if (a->nla_type != CTRL_ATTR_MCAST_GROUPS)
-			continue;
-		ct_nla_for_each(grp, (const struct nlattr *)ct_nla_data(a),
-				a->nla_len - NLA_HDRLEN, grem) {
-			uint32_t id = 0;
-			bool events = false;
-
-			ct_nla_for_each(g, (const struct nlattr *)
-					ct_nla_data(grp),
-					grp->nla_len - NLA_HDRLEN, frem) {
-				if (g->nla_type == CTRL_ATTR_MCAST_GRP_ID)
-					memcpy(&id, ct_nla_data(g), 4);
-				if (g->nla_type == CTRL_ATTR_MCAST_GRP_NAME &&
-				    !strcmp(ct_nla_data(g), NNMEM_MCGRP_EVENTS))
-					events = true;
-			}
-			if (events)
-				nl->grp = id;
-		}
-	}
-	if (!nl->family || !nl->grp)
-		return -ENOENT;
-	if (setsockopt(nl->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nl->grp,
-		       sizeof(nl->grp)))
-		return -errno;
-	return 0;
-}
+#define CT_MOVES_MAX	512
 
 struct ct_event {
 	uint32_t event, dev, kinds, regions;
 	int32_t status;
 	uint64_t bytes, largest_free, free_bytes;
-	bool automatic;
+	bool automatic, truncated;
+	int nmoved;			/* nests in the message */
+	struct ct_move moved[CT_MOVES_MAX];
 };
 
 /* The next compact-ntf within a second (others skipped): 0 or -errno. */
-static int ct_nl_compact_event(struct ct_nl *nl, struct ct_event *ev)
+static int ct_nl_compact_event(struct nlt *nl, struct ct_event *ev)
 {
-	struct pollfd pfd = { .fd = nl->fd, .events = POLLIN };
+	const struct nlattr *tb[NLT_MAX_ATTR], *mt[NLT_MAX_ATTR];
+	const struct nlmsghdr *nlh;
 	const struct nlattr *a;
-	struct nlmsghdr *nlh;
-	ssize_t n;
 	int rem;
 
-	for (;;) {
-		if (poll(&pfd, 1, 1000) != 1)
-			return -ETIMEDOUT;
-		n = recv(nl->fd, nl->buf, sizeof(nl->buf), 0);
-		if (n < 0)
-			return -errno;
-		nlh = (struct nlmsghdr *)nl->buf;
-		if (NLMSG_OK(nlh, n) && nlh->nlmsg_type == nl->family &&
-		    ((struct genlmsghdr *)NLMSG_DATA(nlh))->cmd ==
-		    NNMEM_CMD_COMPACT_NTF)
-			break;
-	}
+	nlh = nlt_ntf(nl, NNMEM_CMD_COMPACT_NTF, 1000);
+	if (!nlh)
+		return -errno;
 	memset(ev, 0, sizeof(*ev));
-	ct_nla_for_each(a, (const struct nlattr *)((char *)NLMSG_DATA(nlh) +
-						   GENL_HDRLEN),
-			(int)nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN), rem) {
-		const void *d = ct_nla_data(a);
+	nlt_parse(nlh, tb);
+	ev->event = nlt_u32(tb, NNMEM_A_COMPACT_EVENT);
+	ev->dev = nlt_u32(tb, NNMEM_A_COMPACT_DEV_INDEX);
+	ev->kinds = nlt_u32(tb, NNMEM_A_COMPACT_KINDS);
+	ev->regions = nlt_u32(tb, NNMEM_A_COMPACT_REGIONS);
+	ev->status = (int32_t)nlt_u32(tb, NNMEM_A_COMPACT_STATUS);
+	ev->bytes = nlt_u64(tb, NNMEM_A_COMPACT_BYTES);
+	ev->largest_free = nlt_u64(tb, NNMEM_A_COMPACT_LARGEST_FREE);
+	ev->free_bytes = nlt_u64(tb, NNMEM_A_COMPACT_FREE_BYTES);
+	ev->automatic = tb[NNMEM_A_COMPACT_AUTO];
+	ev->truncated = tb[NNMEM_A_COMPACT_MOVED_TRUNCATED];
+	nlt_for_each_attr_of(a, nlh, NNMEM_A_COMPACT_MOVED, rem) {
+		struct ct_move *m;
 
-		switch (a->nla_type) {
-		case NNMEM_A_COMPACT_EVENT:
-			memcpy(&ev->event, d, 4);
-			break;
-		case NNMEM_A_COMPACT_DEV_INDEX:
-			memcpy(&ev->dev, d, 4);
-			break;
-		case NNMEM_A_COMPACT_KINDS:
-			memcpy(&ev->kinds, d, 4);
-			break;
-		case NNMEM_A_COMPACT_REGIONS:
-			memcpy(&ev->regions, d, 4);
-			break;
-		case NNMEM_A_COMPACT_STATUS:
-			memcpy(&ev->status, d, 4);
-			break;
-		case NNMEM_A_COMPACT_BYTES:
-			memcpy(&ev->bytes, d, 8);
-			break;
-		case NNMEM_A_COMPACT_LARGEST_FREE:
-			memcpy(&ev->largest_free, d, 8);
-			break;
-		case NNMEM_A_COMPACT_FREE_BYTES:
-			memcpy(&ev->free_bytes, d, 8);
-			break;
-		case NNMEM_A_COMPACT_AUTO:
-			ev->automatic = true;
-			break;
-		}
+		if (ev->nmoved == CT_MOVES_MAX)
+			return -E2BIG;
+		m = &ev->moved[ev->nmoved++];
+		nlt_parse_nest(a, mt);
+		m->has_session = mt[NNMEM_A_COMPACT_MOVE_SESSION];
+		m->session = nlt_u64(mt, NNMEM_A_COMPACT_MOVE_SESSION);
+		m->handle = nlt_u32(mt, NNMEM_A_COMPACT_MOVE_HANDLE);
+		m->kind = nlt_u32(mt, NNMEM_A_COMPACT_MOVE_KIND);
+		m->old_offset = nlt_u64(mt, NNMEM_A_COMPACT_MOVE_OLD_OFFSET);
+		m->new_offset = nlt_u64(mt, NNMEM_A_COMPACT_MOVE_NEW_OFFSET);
+		m->size = nlt_u64(mt, NNMEM_A_COMPACT_MOVE_SIZE);
+		m->freed = mt[NNMEM_A_COMPACT_MOVE_FREED];
 	}
 	return 0;
+}
+
+static const struct ct_move *ct_moved(const struct ct_event *ev,
+				      uint32_t handle, bool freed)
+{
+	int i;
+
+	for (i = 0; i < ev->nmoved; i++)
+		if (ev->moved[i].handle == handle &&
+		    ev->moved[i].freed == freed)
+			return &ev->moved[i];
+	return NULL;
 }
 
 /*
@@ -929,10 +836,10 @@ TEST_F(compact, netlink_event_says_what_moved)
 	uint64_t p = self->page;
 	uint32_t a, b, c, t, big;
 	struct nnmem_compact cp;
-	struct ct_event ev;
-	struct ct_nl nl;
+	static struct ct_event ev;
+	struct nlt nl;
 
-	ASSERT_EQ(0, ct_nl_open(&nl));
+	ASSERT_EQ(0, nlt_open(&nl, true, 0));
 	ASSERT_EQ(0, nt_weight(self->fd, 2 * p, p, &a, NULL));
 	ASSERT_EQ(0, nt_weight(self->fd, 3 * p, p, &b, NULL));
 	ASSERT_EQ(0, nt_free(self->fd, a));
@@ -947,6 +854,16 @@ TEST_F(compact, netlink_event_says_what_moved)
 	ASSERT_EQ(cp.free_bytes, ev.free_bytes);
 	ASSERT_EQ(0, ev.status);
 	ASSERT_FALSE(ev.automatic);
+	/* b, from 2p down to 0 where a was */
+	ASSERT_FALSE(ev.truncated);
+	ASSERT_EQ(1, ev.nmoved);
+	ASSERT_EQ(b, ev.moved[0].handle);
+	ASSERT_EQ(NNMEM_KIND_WEIGHT, ev.moved[0].kind);
+	ASSERT_EQ(2 * p, ev.moved[0].old_offset);
+	ASSERT_EQ(0, ev.moved[0].new_offset);
+	ASSERT_EQ(3 * p, ev.moved[0].size);
+	ASSERT_TRUE(ev.moved[0].has_session);
+	ASSERT_FALSE(ev.moved[0].freed);
 
 	/*
 	 * b [0,3p) freed, c [3p,4p), a [7p,S-p), t [S-p,S) freed: holes of
@@ -975,6 +892,194 @@ TEST_F(compact, netlink_event_says_what_moved)
 	ASSERT_EQ(0, nt_free(self->fd, big));
 	ASSERT_EQ(0, nt_free(self->fd, c));
 	ASSERT_EQ(0, nt_free(self->fd, a));
+	close(nl.fd);
+}
+
+/*
+ * A fragmented arena of both kinds, one region exported (pinned) and one
+ * freed while mapped (deferred, it moves): the compact-ntf lists exactly
+ * the regions whose REGION_INFO offset changed, each once with the
+ * offsets REGION_INFO gave before and after, its size and kind as
+ * allocated and the session region-get names; the deferred region is
+ * listed freed, without a session; the exported one is absent and stayed.
+ */
+TEST_F(compact, netlink_moved_list_is_what_region_info_says)
+{
+	enum { N = 40 };
+	uint64_t p = self->page, before[N], after[N], size[N], session;
+	uint64_t def_off, pin_off, def_size = 2 * p;
+	uint32_t h[N], kind[N], pin = 0, def = 0, moved_live = 0;
+	struct nnmem_region_info ri;
+	static struct ct_event ev;
+	struct nnmem_compact cp;
+	struct nnmem_export e;
+	bool live[N];
+	void *map;
+	struct nlt nl;
+	int i, k;
+
+	ASSERT_EQ(0, nlt_open(&nl, true, 0));
+	rnd_state = 12;
+	for (i = 0; i < N; i++) {
+		size[i] = (1 + ct_rnd() % 4) * p;
+		kind[i] = i % 2 ? NNMEM_KIND_ACTIVATION : NNMEM_KIND_WEIGHT;
+		ASSERT_EQ(0, nt_alloc(self->fd, size[i], p, kind[i], 0,
+				      i ? NULL : "ct-moved", &h[i], NULL));
+		live[i] = true;
+		/* above h[0], which is freed: it moves */
+		if (!i)
+			ASSERT_EQ(0, nt_alloc(self->fd, def_size, p,
+					      NNMEM_KIND_WEIGHT,
+					      NNMEM_ALLOC_MAPPABLE, NULL,
+					      &def, NULL));
+		/* in the middle: exported, so pinned */
+		if (i == N / 2)
+			ASSERT_EQ(0, nt_alloc(self->fd, p, p,
+					      NNMEM_KIND_WEIGHT,
+					      NNMEM_ALLOC_MAPPABLE, NULL,
+					      &pin, NULL));
+	}
+	ASSERT_EQ(0, nlt_region_of_label(&nl, "ct-moved", &session, NULL));
+	memset(&e, 0, sizeof(e));
+	e.handle = pin;
+	e.flags = NNMEM_EXPORT_RDWR;
+	ASSERT_EQ(0, nt_ioctl(self->fd, NNMEM_IOCTL_EXPORT, &e));
+	ASSERT_EQ(0, nt_region_info(self->fd, pin, &ri));
+	pin_off = ri.offset;
+	ASSERT_EQ(0, nt_region_info(self->fd, def, &ri));
+	def_off = ri.offset;
+	map = mmap(NULL, def_size, PROT_READ, MAP_SHARED, self->fd,
+		   ri.mmap_offset);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, nt_free(self->fd, def));
+	/* holes: every third region, the first of each kind included */
+	for (i = 0; i < N; i += 3) {
+		ASSERT_EQ(0, nt_free(self->fd, h[i]));
+		live[i] = false;
+	}
+	ASSERT_EQ(0, nt_free(self->fd, h[1]));
+	live[1] = false;
+	for (i = 0; i < N; i++)
+		if (live[i]) {
+			ASSERT_EQ(0, nt_region_info(self->fd, h[i], &ri));
+			before[i] = ri.offset;
+		}
+	ASSERT_EQ(0, ct_compact(self->fd, 0, &cp));
+	ASSERT_EQ(0, nt_region_info(self->fd, pin, &ri));
+	ASSERT_EQ(pin_off, ri.offset);
+	ASSERT_EQ(0, ct_nl_compact_event(&nl, &ev));
+	for (i = 0; i < N; i++)
+		if (live[i]) {
+			ASSERT_EQ(0, nt_region_info(self->fd, h[i], &ri));
+			after[i] = ri.offset;
+			moved_live += after[i] != before[i];
+		}
+
+	ASSERT_LT(0, moved_live);
+	ASSERT_EQ(cp.regions_moved, ev.regions);
+	ASSERT_FALSE(ev.truncated);
+	/* every move listed: the live ones and the deferred one */
+	ASSERT_EQ(moved_live + 1, cp.regions_moved);
+	ASSERT_EQ((int)cp.regions_moved, ev.nmoved);
+	for (i = 0; i < N; i++) {
+		const struct ct_move *m;
+
+		if (!live[i])
+			continue;
+		m = ct_moved(&ev, h[i], false);
+		if (after[i] == before[i]) {
+			ASSERT_EQ(NULL, m) TH_LOG("handle %u stayed", h[i]);
+			continue;
+		}
+		ASSERT_NE(NULL, m) TH_LOG("handle %u moved", h[i]);
+		ASSERT_TRUE(m->has_session);
+		ASSERT_EQ(session, m->session);
+		ASSERT_EQ(kind[i], m->kind);
+		ASSERT_EQ(before[i], m->old_offset);
+		ASSERT_EQ(after[i], m->new_offset);
+		ASSERT_EQ(size[i], m->size);
+		/* listed once */
+		for (k = (int)(m - ev.moved) + 1; k < ev.nmoved; k++)
+			ASSERT_NE(h[i], ev.moved[k].handle);
+	}
+	ASSERT_EQ(NULL, ct_moved(&ev, pin, false));
+	ASSERT_EQ(NULL, ct_moved(&ev, pin, true));
+	{
+		const struct ct_move *m = ct_moved(&ev, def, true);
+
+		ASSERT_NE(NULL, m);
+		ASSERT_FALSE(m->has_session);
+		ASSERT_EQ(NNMEM_KIND_WEIGHT, m->kind);
+		ASSERT_EQ(def_off, m->old_offset);
+		ASSERT_NE(def_off, m->new_offset);
+		ASSERT_EQ(def_size, m->size);
+	}
+
+	ASSERT_EQ(0, munmap(map, def_size));
+	ASSERT_EQ(0, close(e.fd));
+	ASSERT_EQ(0, nt_free(self->fd, pin));
+	for (i = 0; i < N; i++)
+		if (live[i])
+			ASSERT_EQ(0, nt_free(self->fd, h[i]));
+	ASSERT_USAGE_EMPTY(self->fd);
+	close(nl.fd);
+}
+
+/*
+ * 300 regions move in one pass: the event lists the first 256, each as
+ * REGION_INFO says, flags the list truncated and counts all 300.
+ */
+TEST_F(compact, netlink_moved_list_stops_at_256_and_says_so)
+{
+	enum { N = 600 };
+	uint64_t p = self->page, *before, off;
+	struct nnmem_region_info ri;
+	static struct ct_event ev;
+	struct nnmem_compact cp;
+	struct nlt nl;
+	uint32_t *h;
+	int i, j;
+
+	if (self->info.arena_size < (N + 1) * p)
+		SKIP(return, "arena too small");
+	h = calloc(N, sizeof(*h));
+	before = calloc(N, sizeof(*before));
+	ASSERT_NE(NULL, h);
+	ASSERT_NE(NULL, before);
+	for (i = 0; i < N; i++)
+		ASSERT_EQ(0, nt_weight(self->fd, p, p, &h[i], NULL));
+	for (i = 0; i < N; i += 2)
+		ASSERT_EQ(0, nt_free(self->fd, h[i]));
+	for (i = 1; i < N; i += 2) {
+		ASSERT_EQ(0, nt_region_info(self->fd, h[i], &ri));
+		before[i] = ri.offset;
+	}
+	/* joined now: the 900 region events before would overrun it */
+	ASSERT_EQ(0, nlt_open(&nl, true, 0));
+	ASSERT_EQ(0, ct_compact(self->fd, NNMEM_COMPACT_WEIGHTS, &cp));
+	ASSERT_EQ(N / 2, cp.regions_moved);
+	ASSERT_EQ(0, ct_nl_compact_event(&nl, &ev));
+	ASSERT_EQ(N / 2, ev.regions);
+	ASSERT_TRUE(ev.truncated);
+	ASSERT_EQ(256, ev.nmoved);
+	for (j = 0; j < ev.nmoved; j++) {
+		const struct ct_move *m = &ev.moved[j];
+
+		for (i = 1; i < N && h[i] != m->handle; i += 2)
+			;
+		ASSERT_LT(i, N) TH_LOG("listed handle %u is not live",
+				       m->handle);
+		ASSERT_EQ(0, nt_region_info(self->fd, h[i], &ri));
+		off = ri.offset;
+		ASSERT_EQ(before[i], m->old_offset);
+		ASSERT_EQ(off, m->new_offset);
+		ASSERT_EQ(p, m->size);
+	}
+	for (i = 1; i < N; i += 2)
+		ASSERT_EQ(0, nt_free(self->fd, h[i]));
+	ASSERT_USAGE_EMPTY(self->fd);
+	free(h);
+	free(before);
 	close(nl.fd);
 }
 

@@ -12,16 +12,20 @@
  * loaded and nothing allocated when each test starts. The expected bytes
  * are nt_pattern()'s, written through one path and read through another.
  */
+#include <libgen.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include <linux/dma-buf.h>
 #include <drm/drm.h>
 
 #include "kselftest_harness.h"
+#include "nl_kit.h"
 #include "nnmem_test.h"
 
 #define REFCNT_PATH	"/sys/module/nnmem/refcnt"
@@ -798,6 +802,236 @@ TEST_F(dmabuf, module_stays_while_a_dmabuf_lives)
 	ASSERT_EQ(EWOULDBLOCK, errno);
 	ASSERT_EQ(0, munmap(p, self->page));
 	ASSERT_EQ(sess - 1, db_refcnt());
+}
+
+/* ---- who holds it: netlink's dmabuf-get (nl_kit.h) ---- */
+
+struct db_holder {
+	uint32_t dev, handle, pid, mmaps, attachments, nattach;
+	uint64_t session, inode;
+	bool writable, freed, has_name;
+	char name[64], comm[32];
+	struct {
+		char device[64];
+		bool mapped;
+	} attach[4];
+};
+
+struct db_holders {
+	struct db_holder h[8];
+	int n;
+};
+
+static void db_holder_parse(const struct nlmsghdr *nlh, void *arg)
+{
+	const struct nlattr *tb[NLT_MAX_ATTR], *at[NLT_MAX_ATTR];
+	struct db_holders *hs = arg;
+	const struct nlattr *a;
+	struct db_holder *d;
+	int rem;
+
+	if (hs->n >= (int)(sizeof(hs->h) / sizeof(hs->h[0]))) {
+		hs->n++;
+		return;
+	}
+	d = &hs->h[hs->n++];
+	memset(d, 0, sizeof(*d));
+	nlt_parse(nlh, tb);
+	d->dev = nlt_u32(tb, NNMEM_A_DMABUF_DEV_INDEX);
+	d->session = nlt_u64(tb, NNMEM_A_DMABUF_SESSION);
+	d->handle = nlt_u32(tb, NNMEM_A_DMABUF_HANDLE);
+	d->inode = nlt_u64(tb, NNMEM_A_DMABUF_INODE);
+	d->has_name = tb[NNMEM_A_DMABUF_NAME];
+	snprintf(d->name, sizeof(d->name), "%s",
+		 nlt_str(tb, NNMEM_A_DMABUF_NAME));
+	d->writable = tb[NNMEM_A_DMABUF_WRITABLE];
+	d->freed = tb[NNMEM_A_DMABUF_FREED];
+	d->pid = nlt_u32(tb, NNMEM_A_DMABUF_PID);
+	snprintf(d->comm, sizeof(d->comm), "%s",
+		 nlt_str(tb, NNMEM_A_DMABUF_COMM));
+	d->mmaps = nlt_u32(tb, NNMEM_A_DMABUF_MMAPS);
+	d->attachments = nlt_u32(tb, NNMEM_A_DMABUF_ATTACHMENTS);
+	nlt_for_each_attr_of(a, nlh, NNMEM_A_DMABUF_ATTACHMENT, rem) {
+		if (d->nattach < 4) {
+			nlt_parse_nest(a, at);
+			snprintf(d->attach[d->nattach].device,
+				 sizeof(d->attach[0].device), "%s",
+				 nlt_str(at, NNMEM_A_DMABUF_ATTACHMENT_DEVICE));
+			d->attach[d->nattach].mapped =
+				at[NNMEM_A_DMABUF_ATTACHMENT_MAPPED];
+		}
+		d->nattach++;
+	}
+}
+
+/* dmabuf-get dump of one region (@session, @handle; 0: no filter). */
+static int db_holders(struct nlt *nl, uint64_t session, uint32_t handle,
+		      struct db_holders *hs)
+{
+	struct nlt_msg m;
+
+	hs->n = 0;
+	nlt_msg_init(nl, &m, nl->family, NLM_F_DUMP, NNMEM_CMD_DMABUF_GET);
+	if (session)
+		nlt_put_u64(&m, NNMEM_A_DMABUF_SESSION, session);
+	if (handle)
+		nlt_put_u32(&m, NNMEM_A_DMABUF_HANDLE, handle);
+	return nlt_request(nl, &m, db_holder_parse, hs);
+}
+
+/* dmabuf-get do of @inode. */
+static int db_holder_get(struct nlt *nl, uint64_t inode, struct db_holders *hs)
+{
+	struct nlt_msg m;
+
+	hs->n = 0;
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_DMABUF_GET);
+	nlt_put_u64(&m, NNMEM_A_DMABUF_INODE, inode);
+	return nlt_request(nl, &m, db_holder_parse, hs);
+}
+
+/*
+ * The name of the device behind the DRM card @fd is open on, from sysfs
+ * (/sys/dev/char/MAJ:MIN/device links to it): what the importer attaches
+ * with, read apart from nnmem.
+ */
+static int db_card_device_name(int fd, char *name, size_t len)
+{
+	char path[64], link[256];
+	struct stat st;
+	ssize_t n;
+
+	if (fstat(fd, &st))
+		return -errno;
+	snprintf(path, sizeof(path), "/sys/dev/char/%u:%u/device",
+		 major(st.st_rdev), minor(st.st_rdev));
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = '\0';
+	snprintf(name, len, "%s", basename(link));
+	return 0;
+}
+
+/* Exit status of a child that dumps dma-bufs as nobody: how many it saw. */
+static int db_nobody_sees(void)
+{
+	struct db_holders hs;
+	struct nlt nl;
+	int status;
+	pid_t pid;
+
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (!pid) {
+		if (setgid(65534) || setuid(65534) ||
+		    nlt_open(&nl, false, 0) || db_holders(&nl, 0, 0, &hs))
+			_exit(100);
+		_exit(hs.n);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * dmabuf-get names who holds a dma-buf: its inode (fstat's), the name
+ * DMA_BUF_SET_NAME gave it, its mode, the exporting session (region-get's),
+ * handle, pid and comm, its CPU mappings, and vgem's attachment by the
+ * vgem device's sysfs name, mapped. Closing the GEM handle removes the
+ * attachment, munmap the mapping, FREE sets freed, closing the fd removes
+ * the dma-buf. Another uid sees none of it.
+ */
+TEST_F(dmabuf, netlink_names_the_holders_of_a_dmabuf)
+{
+	char want_dev[64], comm[32] = "";
+	struct nnmem_region_info ri;
+	struct db_holders hs;
+	uint64_t session;
+	struct stat st;
+	uint32_t h, gem = 0;
+	int vgem, dfd, err;
+	struct nlt nl;
+	void *p;
+	FILE *f;
+
+	vgem = db_open_vgem();
+	if (vgem < 0) {
+		if (getenv(REQUIRE_VGEM))
+			ASSERT_LE(0, vgem) TH_LOG("no vgem device, but %s is set",
+						  REQUIRE_VGEM);
+		SKIP(return, "no vgem device (modprobe vgem)");
+	}
+	ASSERT_EQ(0, db_card_device_name(vgem, want_dev, sizeof(want_dev)));
+	f = fopen("/proc/self/comm", "r");
+	ASSERT_NE(NULL, f);
+	ASSERT_NE(NULL, fgets(comm, sizeof(comm), f));
+	fclose(f);
+	comm[strcspn(comm, "\n")] = '\0';
+
+	ASSERT_EQ(0, nt_alloc(self->fd, 2 * self->page, 0, NNMEM_KIND_WEIGHT,
+			      NNMEM_ALLOC_MAPPABLE, "db-holders", &h, NULL));
+	ASSERT_EQ(0, nt_region_info(self->fd, h, &ri));
+	ASSERT_EQ(0, nlt_open(&nl, false, 0));
+	ASSERT_EQ(0, nlt_region_of_label(&nl, "db-holders", &session, NULL));
+	ASSERT_EQ(0, db_holders(&nl, session, h, &hs));
+	ASSERT_EQ(0, hs.n);
+
+	dfd = db_export(self->fd, h, NNMEM_EXPORT_RDWR);
+	ASSERT_LE(0, dfd);
+	ASSERT_EQ(0, fstat(dfd, &st));
+	ASSERT_EQ(0, ioctl(dfd, DMA_BUF_SET_NAME, "db-name"));
+	p = db_map(dfd, self->page, PROT_READ, 0, &err);
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, db_vgem_import(vgem, dfd, &gem));
+
+	ASSERT_EQ(0, db_holders(&nl, session, h, &hs));
+	ASSERT_EQ(1, hs.n);
+	ASSERT_EQ(self->info.dev_index, hs.h[0].dev);
+	ASSERT_EQ(session, hs.h[0].session);
+	ASSERT_EQ(h, hs.h[0].handle);
+	ASSERT_EQ((uint64_t)st.st_ino, hs.h[0].inode);
+	ASSERT_TRUE(hs.h[0].has_name);
+	ASSERT_STREQ("db-name", hs.h[0].name);
+	ASSERT_TRUE(hs.h[0].writable);
+	ASSERT_FALSE(hs.h[0].freed);
+	ASSERT_EQ((uint32_t)getpid(), hs.h[0].pid);
+	ASSERT_STREQ(comm, hs.h[0].comm);
+	ASSERT_EQ(1, hs.h[0].mmaps);
+	ASSERT_EQ(1, hs.h[0].attachments);
+	ASSERT_EQ(1, hs.h[0].nattach);
+	ASSERT_STREQ(want_dev, hs.h[0].attach[0].device);
+	ASSERT_TRUE(hs.h[0].attach[0].mapped);
+	/* the do by inode finds the same */
+	ASSERT_EQ(0, db_holder_get(&nl, st.st_ino, &hs));
+	ASSERT_EQ(1, hs.n);
+	ASSERT_EQ(h, hs.h[0].handle);
+	ASSERT_STREQ(want_dev, hs.h[0].attach[0].device);
+	ASSERT_EQ(0, db_nobody_sees());
+
+	/* the importer lets go: its attachment goes, the dma-buf stays */
+	ASSERT_EQ(0, db_vgem_close(vgem, gem));
+	ASSERT_EQ(0, db_holders(&nl, session, h, &hs));
+	ASSERT_EQ(1, hs.n);
+	ASSERT_EQ(0, hs.h[0].attachments);
+	ASSERT_EQ(0, hs.h[0].nattach);
+	ASSERT_EQ(1, hs.h[0].mmaps);
+	ASSERT_EQ(0, munmap(p, self->page));
+	ASSERT_EQ(0, nt_free(self->fd, h));
+	ASSERT_EQ(0, db_holders(&nl, session, h, &hs));
+	ASSERT_EQ(1, hs.n);
+	ASSERT_EQ(0, hs.h[0].mmaps);
+	ASSERT_TRUE(hs.h[0].freed);
+
+	ASSERT_EQ(0, close(dfd));
+	ASSERT_EQ(0, db_holders(&nl, 0, 0, &hs));
+	ASSERT_EQ(0, hs.n);
+	ASSERT_EQ(-ENOENT, db_holder_get(&nl, st.st_ino, &hs));
+	ASSERT_STREQ("no such nnmem dma-buf", nl.extack);
+	ASSERT_USAGE_EMPTY(self->fd);
+	close(nl.fd);
+	close(vgem);
 }
 
 TEST_HARNESS_MAIN

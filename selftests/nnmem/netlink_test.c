@@ -22,344 +22,10 @@
 
 #include "kselftest_harness.h"
 #include "graph_kit.h"
+#include "nl_kit.h"
 #include "nnmem_test.h"
 
-#ifndef SOL_NETLINK
-#define SOL_NETLINK		270
-#endif
-
-#define NLT_BUF			(64 * 1024)
-#define NLT_MAX_ATTR		48
 #define NLT_NOBODY		65534
-
-/* ---- raw generic netlink ---- */
-
-struct nlt {
-	int fd;
-	uint16_t family;
-	uint32_t events_grp;
-	uint32_t seq;
-	char extack[256];	/* message of the last error, "" if none */
-	int miss_type;		/* NLMSGERR_ATTR_MISS_TYPE of it, or -1 */
-	int datagrams;		/* reads the last request's replies took */
-};
-
-struct nlt_msg {
-	union {
-		struct nlmsghdr nlh;
-		char buf[4096];
-	};
-};
-
-static int nlt_socket(struct nlt *nl, int rcvbuf)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	int one = 1;
-
-	memset(nl, 0, sizeof(*nl));
-	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
-	if (nl->fd < 0)
-		return -errno;
-	if (rcvbuf && setsockopt(nl->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-				 sizeof(rcvbuf)))
-		return -errno;
-	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    setsockopt(nl->fd, SOL_NETLINK, NETLINK_EXT_ACK, &one,
-		       sizeof(one)) ||
-	    setsockopt(nl->fd, SOL_NETLINK, NETLINK_CAP_ACK, &one,
-		       sizeof(one)))
-		return -errno;
-	return 0;
-}
-
-static void nlt_msg_init(struct nlt *nl, struct nlt_msg *m, uint16_t type,
-			 uint16_t flags, uint8_t cmd)
-{
-	struct genlmsghdr *g;
-
-	memset(m, 0, sizeof(*m));
-	m->nlh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN);
-	m->nlh.nlmsg_type = type;
-	m->nlh.nlmsg_flags = NLM_F_REQUEST | flags;
-	m->nlh.nlmsg_seq = ++nl->seq;
-	g = NLMSG_DATA(&m->nlh);
-	g->cmd = cmd;
-	g->version = NNMEM_FAMILY_VERSION;
-}
-
-static void nlt_put(struct nlt_msg *m, uint16_t type, const void *data,
-		    uint16_t len)
-{
-	struct nlattr *a = (struct nlattr *)(m->buf +
-					     NLMSG_ALIGN(m->nlh.nlmsg_len));
-
-	a->nla_type = type;
-	a->nla_len = NLA_HDRLEN + len;
-	if (len)
-		memcpy((char *)a + NLA_HDRLEN, data, len);
-	m->nlh.nlmsg_len = NLMSG_ALIGN(m->nlh.nlmsg_len) + NLA_ALIGN(a->nla_len);
-}
-
-static void nlt_put_u32(struct nlt_msg *m, uint16_t type, uint32_t v)
-{
-	nlt_put(m, type, &v, sizeof(v));
-}
-
-static void nlt_put_u64(struct nlt_msg *m, uint16_t type, uint64_t v)
-{
-	nlt_put(m, type, &v, sizeof(v));
-}
-
-/* Attributes of a generic netlink message, by type (NULL if absent). */
-static void nlt_parse(const struct nlmsghdr *nlh, const struct nlattr **tb)
-{
-	const char *p = (const char *)NLMSG_DATA(nlh) + GENL_HDRLEN;
-	int rem = (int)nlh->nlmsg_len - NLMSG_LENGTH(GENL_HDRLEN);
-
-	memset(tb, 0, NLT_MAX_ATTR * sizeof(*tb));
-	while (rem >= NLA_HDRLEN) {
-		const struct nlattr *a = (const struct nlattr *)p;
-
-		if (a->nla_len < NLA_HDRLEN || a->nla_len > rem)
-			break;
-		if ((a->nla_type & NLA_TYPE_MASK) < NLT_MAX_ATTR)
-			tb[a->nla_type & NLA_TYPE_MASK] = a;
-		rem -= NLA_ALIGN(a->nla_len);
-		p += NLA_ALIGN(a->nla_len);
-	}
-}
-
-static const void *nla_payload(const struct nlattr *a)
-{
-	return (const char *)a + NLA_HDRLEN;
-}
-
-static uint32_t nlt_u32(const struct nlattr **tb, int type)
-{
-	uint32_t v = 0;
-
-	if (tb[type])
-		memcpy(&v, nla_payload(tb[type]), sizeof(v));
-	return v;
-}
-
-static uint64_t nlt_u64(const struct nlattr **tb, int type)
-{
-	uint64_t v = 0;
-
-	if (tb[type])
-		memcpy(&v, nla_payload(tb[type]), sizeof(v));
-	return v;
-}
-
-/*
- * An unsigned attribute of 4 or 8 bytes, 0 if absent; *@len (if not NULL)
- * gets its payload length, so a test can insist on the width.
- */
-static uint64_t nlt_uint(const struct nlattr **tb, int type, int *len)
-{
-	int n = tb[type] ? tb[type]->nla_len - NLA_HDRLEN : 0;
-
-	if (len)
-		*len = n;
-	if (n == 4)
-		return nlt_u32(tb, type);
-	if (n == 8)
-		return nlt_u64(tb, type);
-	return 0;
-}
-
-static const char *nlt_str(const struct nlattr **tb, int type)
-{
-	return tb[type] ? nla_payload(tb[type]) : "";
-}
-
-/* The extack TLVs after an error code at @p, @len bytes. */
-static void nlt_extack(struct nlt *nl, const char *p, int len)
-{
-	while (len >= NLA_HDRLEN) {
-		const struct nlattr *a = (const struct nlattr *)p;
-
-		if (a->nla_len < NLA_HDRLEN || a->nla_len > len)
-			break;
-		if (a->nla_type == NLMSGERR_ATTR_MSG)
-			snprintf(nl->extack, sizeof(nl->extack), "%.*s",
-				 a->nla_len - NLA_HDRLEN,
-				 (const char *)nla_payload(a));
-		if (a->nla_type == NLMSGERR_ATTR_MISS_TYPE)
-			memcpy(&nl->miss_type, nla_payload(a), sizeof(int));
-		len -= NLA_ALIGN(a->nla_len);
-		p += NLA_ALIGN(a->nla_len);
-	}
-}
-
-/*
- * Send @m and collect the replies: @fn is called for each data message.
- * Returns 0, or the negative errno of an NLMSG_ERROR or of a dump's
- * NLMSG_DONE (its extack in nl->extack / nl->miss_type).
- */
-static int nlt_request(struct nlt *nl, struct nlt_msg *m,
-		       void (*fn)(const struct nlmsghdr *nlh, void *arg),
-		       void *arg)
-{
-	static char buf[NLT_BUF];
-	bool dump = m->nlh.nlmsg_flags & NLM_F_DUMP;
-	ssize_t n;
-
-	nl->extack[0] = '\0';
-	nl->miss_type = -1;
-	nl->datagrams = 0;
-	m->nlh.nlmsg_flags |= NLM_F_ACK;
-	if (send(nl->fd, m, m->nlh.nlmsg_len, 0) < 0)
-		return -errno;
-	for (;;) {
-		struct nlmsghdr *nlh;
-
-		n = recv(nl->fd, buf, sizeof(buf), 0);
-		if (n < 0)
-			return -errno;
-		nl->datagrams++;
-		for (nlh = (struct nlmsghdr *)buf; NLMSG_OK(nlh, n);
-		     nlh = NLMSG_NEXT(nlh, n)) {
-			if (nlh->nlmsg_seq != m->nlh.nlmsg_seq)
-				continue;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr *e = NLMSG_DATA(nlh);
-				int off = sizeof(*e);
-
-				if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-					off += e->msg.nlmsg_len - NLMSG_HDRLEN;
-				if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
-					nlt_extack(nl, (char *)e + off,
-						   (int)nlh->nlmsg_len -
-						   NLMSG_HDRLEN - off);
-				return e->error;
-			}
-			if (nlh->nlmsg_type == NLMSG_DONE) {
-				int err;
-
-				memcpy(&err, NLMSG_DATA(nlh), sizeof(err));
-				if (nlh->nlmsg_flags & NLM_F_ACK_TLVS)
-					nlt_extack(nl, (char *)NLMSG_DATA(nlh) +
-						   sizeof(int),
-						   (int)nlh->nlmsg_len -
-						   NLMSG_LENGTH(sizeof(int)));
-				if (err)
-					return err;
-				/* A dump asked for an ack gets none. */
-				return 0;
-			}
-			if (fn)
-				fn(nlh, arg);
-			if (!dump && !(nlh->nlmsg_flags & NLM_F_MULTI))
-				continue;	/* the ack follows */
-		}
-	}
-}
-
-struct nlt_family {
-	uint16_t id;
-	uint32_t grp, version;
-	bool dev_get, region_get;
-};
-
-static void nlt_family_parse(const struct nlmsghdr *nlh, void *arg)
-{
-	struct nlt_family *f = arg;
-	const struct nlattr *tb[NLT_MAX_ATTR];
-	const struct nlattr *a, *g;
-	const char *p, *q;
-	int rem, grem;
-
-	nlt_parse(nlh, tb);
-	if (tb[CTRL_ATTR_FAMILY_ID])
-		memcpy(&f->id, nla_payload(tb[CTRL_ATTR_FAMILY_ID]),
-		       sizeof(f->id));
-	if (tb[CTRL_ATTR_VERSION])
-		memcpy(&f->version, nla_payload(tb[CTRL_ATTR_VERSION]),
-		       sizeof(f->version));
-	if (tb[CTRL_ATTR_MCAST_GROUPS]) {
-		a = tb[CTRL_ATTR_MCAST_GROUPS];
-		p = nla_payload(a);
-		for (rem = a->nla_len - NLA_HDRLEN; rem >= NLA_HDRLEN;
-		     rem -= NLA_ALIGN(((const struct nlattr *)p)->nla_len),
-		     p += NLA_ALIGN(((const struct nlattr *)p)->nla_len)) {
-			const struct nlattr *grp = (const struct nlattr *)p;
-			uint32_t id = 0;
-			bool events = false;
-
-			q = nla_payload(grp);
-			for (grem = grp->nla_len - NLA_HDRLEN;
-			     grem >= NLA_HDRLEN;
-			     grem -= NLA_ALIGN(g->nla_len),
-			     q += NLA_ALIGN(g->nla_len)) {
-				g = (const struct nlattr *)q;
-				if (g->nla_type == CTRL_ATTR_MCAST_GRP_ID)
-					memcpy(&id, nla_payload(g), sizeof(id));
-				if (g->nla_type == CTRL_ATTR_MCAST_GRP_NAME &&
-				    !strcmp(nla_payload(g), NNMEM_MCGRP_EVENTS))
-					events = true;
-			}
-			if (events)
-				f->grp = id;
-		}
-	}
-	if (tb[CTRL_ATTR_OPS]) {
-		a = tb[CTRL_ATTR_OPS];
-		p = nla_payload(a);
-		for (rem = a->nla_len - NLA_HDRLEN; rem >= NLA_HDRLEN;
-		     rem -= NLA_ALIGN(((const struct nlattr *)p)->nla_len),
-		     p += NLA_ALIGN(((const struct nlattr *)p)->nla_len)) {
-			const struct nlattr *op = (const struct nlattr *)p;
-			uint32_t id = 0;
-
-			q = nla_payload(op);
-			for (grem = op->nla_len - NLA_HDRLEN;
-			     grem >= NLA_HDRLEN;
-			     grem -= NLA_ALIGN(g->nla_len),
-			     q += NLA_ALIGN(g->nla_len)) {
-				g = (const struct nlattr *)q;
-				if (g->nla_type == CTRL_ATTR_OP_ID)
-					memcpy(&id, nla_payload(g), sizeof(id));
-			}
-			f->dev_get |= id == NNMEM_CMD_DEV_GET;
-			f->region_get |= id == NNMEM_CMD_REGION_GET;
-		}
-	}
-}
-
-static int nlt_resolve(struct nlt *nl, struct nlt_family *f)
-{
-	struct nlt_msg m;
-	int err;
-
-	memset(f, 0, sizeof(*f));
-	nlt_msg_init(nl, &m, GENL_ID_CTRL, 0, CTRL_CMD_GETFAMILY);
-	nlt_put(&m, CTRL_ATTR_FAMILY_NAME, NNMEM_FAMILY_NAME,
-		sizeof(NNMEM_FAMILY_NAME));
-	err = nlt_request(nl, &m, nlt_family_parse, f);
-	if (err)
-		return err;
-	nl->family = f->id;
-	nl->events_grp = f->grp;
-	return f->id ? 0 : -ENOENT;
-}
-
-/* A socket with the family resolved, optionally joined to "events". */
-static int nlt_open(struct nlt *nl, bool events, int rcvbuf)
-{
-	struct nlt_family f;
-	int err;
-
-	err = nlt_socket(nl, rcvbuf);
-	if (!err)
-		err = nlt_resolve(nl, &f);
-	if (!err && events &&
-	    setsockopt(nl->fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
-		       &nl->events_grp, sizeof(nl->events_grp)))
-		err = -errno;
-	return err;
-}
 
 /* ---- dev-get, region-get ---- */
 
@@ -1560,6 +1226,28 @@ TEST_F(nl, netlink_nnmemctl_status_json_parses_and_matches)
 	ASSERT_EQ(1, JSON_U64("index"));
 	ASSERT_EQ(2, JSON_U64("dmabufs"));
 	ASSERT_EQ(1, JSON_U64("exported_regions"));
+	/* who holds them: dmabuf-get, in export order */
+	{
+		json_object *hs, *imp;
+		struct stat st;
+
+		ASSERT_TRUE(json_object_object_get_ex(dev0, "dmabuf_holders",
+						      &hs));
+		ASSERT_EQ(2, json_object_array_length(hs));
+		ASSERT_EQ(0, fstat(dfd, &st));
+		dev0 = json_object_array_get_idx(hs, 0);
+		ASSERT_EQ((uint64_t)st.st_ino, JSON_U64("inode"));
+		ASSERT_EQ(h3, JSON_U64("handle"));
+		ASSERT_EQ((uint64_t)getpid(), JSON_U64("pid"));
+		ASSERT_EQ(0, JSON_U64("mmaps"));
+		ASSERT_EQ(0, JSON_U64("attachments"));
+		ASSERT_TRUE(json_object_object_get_ex(dev0, "importers",
+						      &imp));
+		ASSERT_EQ(0, json_object_array_length(imp));
+		ASSERT_EQ(0, fstat(e.fd, &st));
+		dev0 = json_object_array_get_idx(hs, 1);
+		ASSERT_EQ((uint64_t)st.st_ino, JSON_U64("inode"));
+	}
 #undef JSON_U64
 	json_object_put(root);
 	ASSERT_EQ(0, close(dfd));
@@ -1875,6 +1563,290 @@ TEST_F(nl, netlink_region_get_counts_a_regions_dma_bufs)
 	r = nlt_find_label(&rs, "exp");
 	ASSERT_NE(NULL, r);
 	EXPECT_EQ(0, r->dmabufs);
+}
+
+/* dmabuf-get: one message per dma-buf, export order; the ids of one. */
+struct nlt_dmabuf {
+	uint32_t dev, handle, attachments;
+	uint64_t session, inode;
+	bool writable;
+};
+
+struct nlt_dmabufs {
+	struct nlt_dmabuf d[8];
+	int n;
+};
+
+static void nlt_dmabuf_parse(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nlt_dmabufs *ds = arg;
+	const struct nlattr *tb[NLT_MAX_ATTR];
+	struct nlt_dmabuf *d;
+
+	if (ds->n >= (int)(sizeof(ds->d) / sizeof(ds->d[0]))) {
+		ds->n++;
+		return;
+	}
+	nlt_parse(nlh, tb);
+	d = &ds->d[ds->n++];
+	d->dev = nlt_u32(tb, NNMEM_A_DMABUF_DEV_INDEX);
+	d->handle = nlt_u32(tb, NNMEM_A_DMABUF_HANDLE);
+	d->attachments = nlt_u32(tb, NNMEM_A_DMABUF_ATTACHMENTS);
+	d->session = nlt_u64(tb, NNMEM_A_DMABUF_SESSION);
+	d->inode = nlt_u64(tb, NNMEM_A_DMABUF_INODE);
+	d->writable = tb[NNMEM_A_DMABUF_WRITABLE];
+}
+
+/*
+ * dmabuf-get: a dump lists every dma-buf in export order, dev-index,
+ * session and handle narrow it; a do finds one by inode (fstat's); the
+ * do without an inode, with inode 0 or an unknown one, and a dump given
+ * an inode fail with their errno and message.
+ */
+TEST_F(nl, netlink_dmabuf_get_dump_filters_and_do_errors)
+{
+	struct nlt *nl = &self->nl;
+	struct nlt_dmabufs ds;
+	struct nnmem_export e;
+	uint64_t s0, s1;
+	uint32_t h0, h1;
+	struct stat st[3];
+	struct nlt_msg m;
+	int fd1, dfd[3], i;
+
+	fd1 = nt_open(1);
+	ASSERT_LE(0, fd1);
+	ASSERT_EQ(0, nt_alloc(self->fd, 4096, 0, NNMEM_KIND_WEIGHT,
+			      NNMEM_ALLOC_MAPPABLE, "dg-0", &h0, NULL));
+	ASSERT_EQ(0, nt_alloc(fd1, 4096, 0, NNMEM_KIND_ACTIVATION,
+			      NNMEM_ALLOC_MAPPABLE, "dg-1", &h1, NULL));
+	ASSERT_EQ(0, nlt_region_of_label(nl, "dg-0", &s0, NULL));
+	ASSERT_EQ(0, nlt_region_of_label(nl, "dg-1", &s1, NULL));
+	for (i = 0; i < 3; i++) {
+		memset(&e, 0, sizeof(e));
+		e.handle = i == 1 ? h1 : h0;
+		e.flags = NNMEM_EXPORT_CLOEXEC |
+			  (i == 2 ? NNMEM_EXPORT_RDWR : 0);
+		ASSERT_EQ(0, nt_ioctl(i == 1 ? fd1 : self->fd,
+				      NNMEM_IOCTL_EXPORT, &e));
+		dfd[i] = e.fd;
+		ASSERT_EQ(0, fstat(dfd[i], &st[i]));
+	}
+
+	ds.n = 0;
+	nlt_msg_init(nl, &m, nl->family, NLM_F_DUMP, NNMEM_CMD_DMABUF_GET);
+	ASSERT_EQ(0, nlt_request(nl, &m, nlt_dmabuf_parse, &ds));
+	ASSERT_EQ(3, ds.n);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ((uint64_t)st[i].st_ino, ds.d[i].inode);
+		ASSERT_EQ(i == 1 ? 1 : 0, ds.d[i].dev);
+		ASSERT_EQ(i == 1 ? s1 : s0, ds.d[i].session);
+		ASSERT_EQ(i == 1 ? h1 : h0, ds.d[i].handle);
+		ASSERT_EQ(i == 2, ds.d[i].writable);
+		ASSERT_EQ(0, ds.d[i].attachments);
+	}
+	/* by device; by session; by session and handle */
+	ds.n = 0;
+	nlt_msg_init(nl, &m, nl->family, NLM_F_DUMP, NNMEM_CMD_DMABUF_GET);
+	nlt_put_u32(&m, NNMEM_A_DMABUF_DEV_INDEX, 1);
+	ASSERT_EQ(0, nlt_request(nl, &m, nlt_dmabuf_parse, &ds));
+	ASSERT_EQ(1, ds.n);
+	ASSERT_EQ((uint64_t)st[1].st_ino, ds.d[0].inode);
+	ds.n = 0;
+	nlt_msg_init(nl, &m, nl->family, NLM_F_DUMP, NNMEM_CMD_DMABUF_GET);
+	nlt_put_u64(&m, NNMEM_A_DMABUF_SESSION, s0);
+	ASSERT_EQ(0, nlt_request(nl, &m, nlt_dmabuf_parse, &ds));
+	ASSERT_EQ(2, ds.n);
+	ds.n = 0;
+	nlt_msg_init(nl, &m, nl->family, NLM_F_DUMP, NNMEM_CMD_DMABUF_GET);
+	nlt_put_u64(&m, NNMEM_A_DMABUF_SESSION, s0);
+	nlt_put_u32(&m, NNMEM_A_DMABUF_HANDLE, h0 + 1000);
+	ASSERT_EQ(0, nlt_request(nl, &m, nlt_dmabuf_parse, &ds));
+	ASSERT_EQ(0, ds.n);
+
+	/* the do, by inode */
+	ds.n = 0;
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_DMABUF_GET);
+	nlt_put_u64(&m, NNMEM_A_DMABUF_INODE, st[2].st_ino);
+	ASSERT_EQ(0, nlt_request(nl, &m, nlt_dmabuf_parse, &ds));
+	ASSERT_EQ(1, ds.n);
+	ASSERT_TRUE(ds.d[0].writable);
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_DMABUF_GET);
+	ASSERT_EQ(-EINVAL, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_EQ(NNMEM_A_DMABUF_INODE, nl->miss_type);
+	ASSERT_STREQ("inode is required", nl->extack);
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_DMABUF_GET);
+	nlt_put_u64(&m, NNMEM_A_DMABUF_INODE, 0);
+	ASSERT_EQ(-EINVAL, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STREQ("inode numbers start at 1", nl->extack);
+	nlt_msg_init(nl, &m, nl->family, NLM_F_DUMP, NNMEM_CMD_DMABUF_GET);
+	nlt_put_u64(&m, NNMEM_A_DMABUF_INODE, st[0].st_ino);
+	ASSERT_EQ(-EINVAL, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STREQ("inode is not a dump filter", nl->extack);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(0, close(dfd[i]));
+	nlt_msg_init(nl, &m, nl->family, 0, NNMEM_CMD_DMABUF_GET);
+	nlt_put_u64(&m, NNMEM_A_DMABUF_INODE, st[2].st_ino);
+	ASSERT_EQ(-ENOENT, nlt_request(nl, &m, NULL, NULL));
+	ASSERT_STREQ("no such nnmem dma-buf", nl->extack);
+	ASSERT_EQ(0, close(fd1));
+	ASSERT_EQ(0, nt_free(self->fd, h0));
+}
+
+/*
+ * nnmemctl monitor --json prints a compaction with its moved list: the
+ * one region that moves, with the offsets REGION_INFO gives before and
+ * after. The monitor is known to listen once it printed an event (a
+ * session opened and closed for that).
+ */
+TEST_F(nl, netlink_nnmemctl_monitor_prints_what_compaction_moved)
+{
+	const char *ctl = nnmemctl_path();
+	uint64_t page = self->info.page_size, old_off;
+	json_object *ev = NULL, *v, *moved, *m;
+	struct pollfd pfd = { .events = POLLIN };
+	struct nnmem_region_info ri;
+	struct nnmem_compact cp;
+	char buf[8192], *line;
+	int out[2], status, i;
+	size_t len = 0;
+	uint32_t a, b;
+	pid_t pid;
+
+	if (!ctl)
+		SKIP(return, "nnmemctl not found (set NNMEMCTL)");
+	ASSERT_EQ(0, nt_weight(self->fd, page, page, &a, NULL));
+	ASSERT_EQ(0, nt_weight(self->fd, 2 * page, page, &b, NULL));
+	ASSERT_EQ(0, nt_free(self->fd, a));
+	ASSERT_EQ(0, nt_region_info(self->fd, b, &ri));
+	old_off = ri.offset;
+
+	ASSERT_EQ(0, pipe(out));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		dup2(out[1], 1);
+		close(out[0]);
+		close(out[1]);
+		execl(ctl, ctl, "monitor", "--json", (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	pfd.fd = out[0];
+	/* open and close sessions until the monitor shows it listens */
+	for (i = 0; i < 100; i++) {
+		close(nt_open(0));
+		if (poll(&pfd, 1, 100) == 1)
+			break;
+	}
+	ASSERT_LT(i, 100);
+	memset(&cp, 0, sizeof(cp));
+	ASSERT_EQ(0, nt_ioctl(self->fd, NNMEM_IOCTL_COMPACT, &cp));
+	ASSERT_EQ(1, cp.regions_moved);
+	ASSERT_EQ(0, nt_region_info(self->fd, b, &ri));
+
+	/* read lines until the compaction's */
+	while (!ev && poll(&pfd, 1, 2000) == 1) {
+		ssize_t n = read(out[0], buf + len, sizeof(buf) - 1 - len);
+		char *nl_at;
+
+		if (n <= 0)
+			break;
+		len += n;
+		buf[len] = '\0';
+		while (!ev && (nl_at = strchr(buf, '\n'))) {
+			*nl_at = '\0';
+			line = buf;
+			if (strstr(line, "\"compact\""))
+				ev = json_tokener_parse(line);
+			memmove(buf, nl_at + 1, len - (nl_at + 1 - buf) + 1);
+			len -= nl_at + 1 - buf;
+		}
+		if (len == sizeof(buf) - 1)
+			len = 0;
+	}
+	kill(pid, SIGTERM);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	close(out[0]);
+	ASSERT_NE(NULL, ev);
+	ASSERT_TRUE(json_object_object_get_ex(ev, "regions", &v));
+	ASSERT_EQ(1, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(ev, "moved_truncated", &v));
+	ASSERT_FALSE(json_object_get_boolean(v));
+	ASSERT_TRUE(json_object_object_get_ex(ev, "moved", &moved));
+	ASSERT_EQ(1, json_object_array_length(moved));
+	m = json_object_array_get_idx(moved, 0);
+	ASSERT_TRUE(json_object_object_get_ex(m, "handle", &v));
+	ASSERT_EQ(b, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(m, "old_offset", &v));
+	ASSERT_EQ(old_off, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(m, "new_offset", &v));
+	ASSERT_EQ(ri.offset, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(m, "size", &v));
+	ASSERT_EQ(2 * page, json_object_get_uint64(v));
+	ASSERT_TRUE(json_object_object_get_ex(m, "kind", &v));
+	ASSERT_STREQ("weight", json_object_get_string(v));
+	json_object_put(ev);
+	ASSERT_EQ(0, nt_free(self->fd, b));
+}
+
+#define NLT_MANY_DMABUFS	600
+
+struct nlt_dmabuf_inodes {
+	uint64_t inode[NLT_MANY_DMABUFS];
+	int n;
+};
+
+/* Only the inodes (counted past the array's end too). */
+static void nlt_dmabuf_inode_parse(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nlt_dmabuf_inodes *all = arg;
+	const struct nlattr *tb[NLT_MAX_ATTR];
+
+	nlt_parse(nlh, tb);
+	if (all->n < NLT_MANY_DMABUFS)
+		all->inode[all->n] = nlt_u64(tb, NNMEM_A_DMABUF_INODE);
+	all->n++;
+}
+
+/*
+ * 600 dma-bufs take a dmabuf-get dump several messages: each is listed
+ * once, in export order (their inodes, fstat's), none lost at the seams.
+ */
+TEST_F(nl, netlink_dmabuf_get_dump_resumes_across_messages)
+{
+	enum { N = NLT_MANY_DMABUFS };
+	static struct nlt_dmabuf_inodes all;
+	struct nlt *nl = &self->nl;
+	struct nnmem_export e;
+	struct nlt_msg m;
+	struct stat st;
+	int *dfd, i;
+	uint32_t h;
+
+	dfd = calloc(N, sizeof(*dfd));
+	ASSERT_NE(NULL, dfd);
+	ASSERT_EQ(0, nt_alloc(self->fd, 4096, 0, NNMEM_KIND_WEIGHT,
+			      NNMEM_ALLOC_MAPPABLE, "dg-many", &h, NULL));
+	for (i = 0; i < N; i++) {
+		memset(&e, 0, sizeof(e));
+		e.handle = h;
+		e.flags = NNMEM_EXPORT_CLOEXEC;
+		ASSERT_EQ(0, nt_ioctl(self->fd, NNMEM_IOCTL_EXPORT, &e));
+		dfd[i] = e.fd;
+	}
+	all.n = 0;
+	nlt_msg_init(nl, &m, nl->family, NLM_F_DUMP, NNMEM_CMD_DMABUF_GET);
+	ASSERT_EQ(0, nlt_request(nl, &m, nlt_dmabuf_inode_parse, &all));
+	ASSERT_LE(2, nl->datagrams);
+	ASSERT_EQ(N, all.n);
+	for (i = 0; i < N; i++) {
+		ASSERT_EQ(0, fstat(dfd[i], &st));
+		ASSERT_EQ((uint64_t)st.st_ino, all.inode[i]);
+		ASSERT_EQ(0, close(dfd[i]));
+	}
+	free(dfd);
+	ASSERT_EQ(0, nt_free(self->fd, h));
 }
 
 TEST_HARNESS_MAIN

@@ -4,8 +4,12 @@
  * "events" group, one per line, until SIGINT or SIGTERM. With --json every
  * line is one JSON object ({"event": "region-alloc", "dev": 0, ...}).
  * Events the kernel had to drop because this reader fell behind are
- * reported as a line {"event": "lost"} (text: "lost events"). Joining the
- * group needs CAP_SYS_ADMIN.
+ * reported as a line {"event": "lost"} (text: "lost events"). A compaction
+ * prints what moved: text, one indented line per region after the event's
+ * line; JSON, a "moved" array of {"session", "handle", "kind",
+ * "old_offset", "new_offset", "size", "freed"} ("session" null for a
+ * region whose handle was freed) and "moved_truncated" when the kernel
+ * listed fewer than "regions". Joining the group needs CAP_SYS_ADMIN.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,6 +44,62 @@ static int json_add(json_object *o, const char *key, json_object *v)
 	return 0;
 }
 
+static json_object *monitor_move_json(const struct nnmemctl_move *m)
+{
+	json_object *o = json_object_new_object();
+	int err = 0;
+
+	if (!o)
+		return NULL;
+	if (m->freed)
+		err |= json_object_object_add(o, "session", NULL) ? -ENOMEM : 0;
+	else
+		err |= json_add(o, "session", json_object_new_uint64(m->session));
+	err |= json_add(o, "handle", json_object_new_uint64(m->handle));
+	err |= json_add(o, "kind",
+			json_object_new_string(nnmemctl_kind_name(m->kind)));
+	err |= json_add(o, "old_offset", json_object_new_uint64(m->old_offset));
+	err |= json_add(o, "new_offset", json_object_new_uint64(m->new_offset));
+	err |= json_add(o, "size", json_object_new_uint64(m->size));
+	err |= json_add(o, "freed", json_object_new_boolean(m->freed));
+	if (err) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+static int monitor_compact_json(json_object *o,
+				const struct nnmemctl_event *ev)
+{
+	json_object *arr, *m;
+	uint32_t i;
+	int err = 0;
+
+	err |= json_add(o, "kinds", json_object_new_uint64(ev->kinds));
+	err |= json_add(o, "regions", json_object_new_uint64(ev->moved_regions));
+	err |= json_add(o, "bytes", json_object_new_uint64(ev->moved_bytes));
+	err |= json_add(o, "largest_free",
+			json_object_new_uint64(ev->largest_free));
+	err |= json_add(o, "free_bytes", json_object_new_uint64(ev->free_bytes));
+	err |= json_add(o, "status", json_object_new_int(ev->status));
+	err |= json_add(o, "auto", json_object_new_boolean(ev->automatic));
+	err |= json_add(o, "moved_truncated",
+			json_object_new_boolean(ev->truncated));
+	arr = json_object_new_array();
+	err |= json_add(o, "moved", arr);
+	if (err)
+		return -ENOMEM;
+	for (i = 0; i < ev->nmoved; i++) {
+		m = monitor_move_json(&ev->moved[i]);
+		if (!m || json_object_array_add(arr, m)) {
+			json_object_put(m);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
 static int monitor_json(const struct nnmemctl_event *ev)
 {
 	const struct nnmemctl_region *r = &ev->region;
@@ -51,7 +111,9 @@ static int monitor_json(const struct nnmemctl_event *ev)
 	err |= json_add(o, "event",
 			json_object_new_string(nnmemctl_event_name(ev->type)));
 	err |= json_add(o, "dev", json_object_new_uint64(ev->dev_index));
-	err |= json_add(o, "session", json_object_new_uint64(ev->session));
+	if (ev->cmd != NNMEM_CMD_COMPACT_NTF)
+		err |= json_add(o, "session",
+				json_object_new_uint64(ev->session));
 	switch (ev->cmd) {
 	case NNMEM_CMD_REGION_NTF:
 		err |= json_add(o, "handle", json_object_new_uint64(r->handle));
@@ -94,6 +156,9 @@ static int monitor_json(const struct nnmemctl_event *ev)
 		err |= json_add(o, "pid", json_object_new_uint64(ev->pid));
 		err |= json_add(o, "uid", json_object_new_uint64(ev->uid));
 		break;
+	case NNMEM_CMD_COMPACT_NTF:
+		err |= monitor_compact_json(o, ev);
+		break;
 	}
 	if (!err)
 		printf("%s\n", json_object_to_json_string_ext(o,
@@ -102,12 +167,41 @@ static int monitor_json(const struct nnmemctl_event *ev)
 	return err ? -ENOMEM : 0;
 }
 
+/* The rest of a compaction's line, then one line per region moved. */
+static void monitor_compact_text(const struct nnmemctl_event *ev)
+{
+	const struct nnmemctl_move *m;
+	uint32_t i;
+
+	printf(" kinds 0x%x%s moved %u regions, %" PRIu64 " bytes; free %"
+	       PRIu64 ", largest %" PRIu64, ev->kinds,
+	       ev->automatic ? " (auto)" : "", ev->moved_regions,
+	       ev->moved_bytes, ev->free_bytes, ev->largest_free);
+	if (ev->status)
+		printf(" status %d (%s)", ev->status, strerror(-ev->status));
+	printf("\n");
+	for (i = 0; i < ev->nmoved; i++) {
+		m = &ev->moved[i];
+		if (m->freed)
+			printf("  moved freed      ");
+		else
+			printf("  moved session %-4" PRIu64, m->session);
+		printf(" handle %u %s 0x%08" PRIx64 " -> 0x%08" PRIx64
+		       " size %" PRIu64 "\n", m->handle,
+		       nnmemctl_kind_name(m->kind), m->old_offset,
+		       m->new_offset, m->size);
+	}
+	if (ev->truncated)
+		printf("  (%u more not listed)\n", ev->moved_regions - ev->nmoved);
+}
+
 static void monitor_text(const struct nnmemctl_event *ev)
 {
 	const struct nnmemctl_region *r = &ev->region;
 
-	printf("%-13s nnmem%u session %" PRIu64, nnmemctl_event_name(ev->type),
-	       ev->dev_index, ev->session);
+	printf("%-13s nnmem%u", nnmemctl_event_name(ev->type), ev->dev_index);
+	if (ev->cmd != NNMEM_CMD_COMPACT_NTF)
+		printf(" session %" PRIu64, ev->session);
 	switch (ev->cmd) {
 	case NNMEM_CMD_REGION_NTF:
 		printf(" handle %u \"%s\" %s offset 0x%08" PRIx64 " size %" PRIu64
@@ -134,6 +228,9 @@ static void monitor_text(const struct nnmemctl_event *ev)
 	case NNMEM_CMD_SESSION_NTF:
 		printf(" pid %u uid %u", ev->pid, ev->uid);
 		break;
+	case NNMEM_CMD_COMPACT_NTF:
+		monitor_compact_text(ev);
+		return;
 	}
 	printf("\n");
 }

@@ -452,6 +452,70 @@ int nnmemctl_nl_users(struct nnmemctl_nl *nl, struct nnmemctl_user **users,
 	return 0;
 }
 
+static int dmabuf_add(struct nlmsghdr *nlh, void *arg)
+{
+	struct nlattr *tb[NNMEM_A_DMABUF_MAX + 1];
+	struct nlattr *at[NNMEM_A_DMABUF_ATTACHMENT_MAX + 1];
+	struct nnmemctl_dmabuf *d;
+	struct nlattr *a;
+	int rem;
+
+	if (genlmsg_parse(nlh, 0, tb, NNMEM_A_DMABUF_MAX, NULL) < 0 ||
+	    !tb[NNMEM_A_DMABUF_INODE])
+		return -EBADMSG;
+	d = nl_array_add(arg);
+	if (!d)
+		return -ENOMEM;
+	d->dev_index = get_u32(tb, NNMEM_A_DMABUF_DEV_INDEX);
+	d->session = get_u64(tb, NNMEM_A_DMABUF_SESSION);
+	d->handle = get_u32(tb, NNMEM_A_DMABUF_HANDLE);
+	d->inode = get_u64(tb, NNMEM_A_DMABUF_INODE);
+	if (tb[NNMEM_A_DMABUF_NAME])
+		nla_strlcpy(d->name, tb[NNMEM_A_DMABUF_NAME], sizeof(d->name));
+	d->writable = tb[NNMEM_A_DMABUF_WRITABLE] != NULL;
+	d->freed = tb[NNMEM_A_DMABUF_FREED] != NULL;
+	d->pid = get_u32(tb, NNMEM_A_DMABUF_PID);
+	if (tb[NNMEM_A_DMABUF_COMM])
+		nla_strlcpy(d->comm, tb[NNMEM_A_DMABUF_COMM], sizeof(d->comm));
+	d->mmaps = get_u32(tb, NNMEM_A_DMABUF_MMAPS);
+	d->attachments = get_u32(tb, NNMEM_A_DMABUF_ATTACHMENTS);
+	/* the nests: every one, not just the last genlmsg_parse() kept */
+	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+		if (nla_type(a) != NNMEM_A_DMABUF_ATTACHMENT ||
+		    d->nattach == NNMEMCTL_ATTACH_MAX)
+			continue;
+		if (nla_parse_nested(at, NNMEM_A_DMABUF_ATTACHMENT_MAX, a,
+				     NULL) < 0)
+			return -EBADMSG;
+		if (at[NNMEM_A_DMABUF_ATTACHMENT_DEVICE])
+			nla_strlcpy(d->attach[d->nattach].device,
+				    at[NNMEM_A_DMABUF_ATTACHMENT_DEVICE],
+				    sizeof(d->attach[0].device));
+		d->attach[d->nattach].mapped =
+			at[NNMEM_A_DMABUF_ATTACHMENT_MAPPED] != NULL;
+		d->nattach++;
+	}
+	return 0;
+}
+
+int nnmemctl_nl_dmabufs(struct nnmemctl_nl *nl, int64_t dev_index,
+			struct nnmemctl_dmabuf **dmabufs, size_t *count)
+{
+	struct nl_array a = { .size = sizeof(**dmabufs) };
+	int ret;
+
+	ret = nl_request(nl, NNMEM_CMD_DMABUF_GET, NLM_F_DUMP, dev_index,
+			 NNMEM_A_DMABUF_DEV_INDEX, dmabuf_add, &a);
+	if (ret) {
+		free(a.items);
+		return ret;
+	}
+	*dmabufs = a.items;
+	*count = a.count;
+	return 0;
+}
+
 int nnmemctl_nl_subscribe(struct nnmemctl_nl *nl)
 {
 	int grp, ret;
@@ -470,6 +534,36 @@ int nnmemctl_nl_subscribe(struct nnmemctl_nl *nl)
 		nl_error_set(nl, "joining group " NNMEM_MCGRP_EVENTS, ret,
 			     ret == -EPERM ? "needs CAP_SYS_ADMIN" : NULL);
 		return ret;
+	}
+	return 0;
+}
+
+/* compact-ntf's "moved" nests, in order (genlmsg_parse() keeps one). */
+static int compact_moves_parse(struct nlmsghdr *nlh, struct nnmemctl_event *ev)
+{
+	struct nlattr *mt[NNMEM_A_COMPACT_MOVE_MAX + 1];
+	struct nnmemctl_move *m;
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_attr(a, genlmsg_attrdata(nlmsg_data(nlh), 0),
+			  genlmsg_attrlen(nlmsg_data(nlh), 0), rem) {
+		if (nla_type(a) != NNMEM_A_COMPACT_MOVED)
+			continue;
+		if (ev->nmoved == NNMEMCTL_MOVED_MAX) {
+			ev->truncated = true;
+			break;
+		}
+		if (nla_parse_nested(mt, NNMEM_A_COMPACT_MOVE_MAX, a, NULL) < 0)
+			return -EBADMSG;
+		m = &ev->moved[ev->nmoved++];
+		m->session = get_u64(mt, NNMEM_A_COMPACT_MOVE_SESSION);
+		m->handle = get_u32(mt, NNMEM_A_COMPACT_MOVE_HANDLE);
+		m->kind = get_u32(mt, NNMEM_A_COMPACT_MOVE_KIND);
+		m->old_offset = get_u64(mt, NNMEM_A_COMPACT_MOVE_OLD_OFFSET);
+		m->new_offset = get_u64(mt, NNMEM_A_COMPACT_MOVE_NEW_OFFSET);
+		m->size = get_u64(mt, NNMEM_A_COMPACT_MOVE_SIZE);
+		m->freed = mt[NNMEM_A_COMPACT_MOVE_FREED] != NULL;
 	}
 	return 0;
 }
@@ -495,6 +589,9 @@ static int event_parse(struct nlmsghdr *nlh, struct nnmemctl_event *ev)
 		break;
 	case NNMEM_CMD_SESSION_NTF:
 		max = NNMEM_A_SESSION_MAX;
+		break;
+	case NNMEM_CMD_COMPACT_NTF:
+		max = NNMEM_A_COMPACT_MAX;
 		break;
 	default:
 		return -ENOENT;	/* a newer kernel's event: skipped */
@@ -539,6 +636,18 @@ static int event_parse(struct nlmsghdr *nlh, struct nnmemctl_event *ev)
 		ev->pid = get_u32(tb, NNMEM_A_SESSION_PID);
 		ev->uid = get_u32(tb, NNMEM_A_SESSION_UID);
 		break;
+	case NNMEM_CMD_COMPACT_NTF:
+		ev->type = get_u32(tb, NNMEM_A_COMPACT_EVENT);
+		ev->dev_index = get_u32(tb, NNMEM_A_COMPACT_DEV_INDEX);
+		ev->kinds = get_u32(tb, NNMEM_A_COMPACT_KINDS);
+		ev->moved_regions = get_u32(tb, NNMEM_A_COMPACT_REGIONS);
+		ev->moved_bytes = get_u64(tb, NNMEM_A_COMPACT_BYTES);
+		ev->largest_free = get_u64(tb, NNMEM_A_COMPACT_LARGEST_FREE);
+		ev->free_bytes = get_u64(tb, NNMEM_A_COMPACT_FREE_BYTES);
+		ev->status = (int32_t)get_u32(tb, NNMEM_A_COMPACT_STATUS);
+		ev->automatic = tb[NNMEM_A_COMPACT_AUTO] != NULL;
+		ev->truncated = tb[NNMEM_A_COMPACT_MOVED_TRUNCATED] != NULL;
+		return compact_moves_parse(nlh, ev);
 	}
 	return 0;
 }
@@ -632,6 +741,7 @@ const char *nnmemctl_event_name(uint32_t type)
 		[NNMEM_EVENT_TYPE_JOB_FINISH] = "job-finish",
 		[NNMEM_EVENT_TYPE_SESSION_OPEN] = "session-open",
 		[NNMEM_EVENT_TYPE_SESSION_CLOSE] = "session-close",
+		[NNMEM_EVENT_TYPE_COMPACT] = "compact",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])

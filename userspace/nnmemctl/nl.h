@@ -81,6 +81,43 @@ struct nnmemctl_user {
 	uint32_t sessions;
 };
 
+/* Importers listed per dma-buf (the kernel lists at most 64). */
+#define NNMEMCTL_ATTACH_MAX	64
+
+/* One live dma-buf of a region and who holds it (dmabuf-get). */
+struct nnmemctl_dmabuf {
+	uint32_t dev_index;
+	uint64_t session;	/* the exporting session */
+	uint32_t handle;	/* its handle for the region */
+	uint64_t inode;		/* the dma-buf file's, as /proc/PID/fdinfo */
+	char name[64];		/* DMA_BUF_SET_NAME's, "" if none */
+	bool writable;
+	bool freed;		/* the region's handle is gone */
+	uint32_t pid;		/* the exporter */
+	char comm[32];
+	uint32_t mmaps;		/* CPU mappings (VMAs) */
+	uint32_t attachments;	/* importers attached, all of them */
+	uint32_t nattach;	/* of which listed below */
+	struct {
+		char device[64];
+		bool mapped;
+	} attach[NNMEMCTL_ATTACH_MAX];
+};
+
+/* Moves listed per compact-ntf (the kernel lists at most 256). */
+#define NNMEMCTL_MOVED_MAX	256
+
+/* One region a compaction moved. */
+struct nnmemctl_move {
+	uint64_t session;	/* 0 if freed */
+	uint32_t handle;
+	uint32_t kind;		/* NNMEM_KIND_* */
+	uint64_t old_offset;
+	uint64_t new_offset;
+	uint64_t size;
+	bool freed;		/* its handle was freed (still mapped) */
+};
+
 /* One event of the "events" group. */
 struct nnmemctl_event {
 	uint8_t cmd;		/* NNMEM_CMD_*_NTF */
@@ -98,6 +135,16 @@ struct nnmemctl_event {
 	int32_t status;
 	uint64_t duration_ns;
 	uint64_t macs;
+	/* compact-ntf */
+	uint32_t kinds;		/* NNMEM_COMPACT_* */
+	uint32_t moved_regions;	/* all regions moved */
+	uint64_t moved_bytes;
+	uint64_t largest_free;
+	uint64_t free_bytes;
+	bool automatic;
+	bool truncated;		/* moved lists fewer than moved_regions */
+	uint32_t nmoved;
+	struct nnmemctl_move moved[NNMEMCTL_MOVED_MAX];
 };
 
 int nnmemctl_nl_open(struct nnmemctl_nl **nlp);
@@ -114,6 +161,11 @@ int nnmemctl_nl_dev(struct nnmemctl_nl *nl, uint32_t index,
  * @dev_index >= 0; free(*regions) after. */
 int nnmemctl_nl_regions(struct nnmemctl_nl *nl, int64_t dev_index,
 			struct nnmemctl_region **regions, size_t *count);
+
+/* The live dma-bufs the caller may see (dmabuf-get dump), of one device if
+ * @dev_index >= 0, in export order; free(*dmabufs) after. */
+int nnmemctl_nl_dmabufs(struct nnmemctl_nl *nl, int64_t dev_index,
+			struct nnmemctl_dmabuf **dmabufs, size_t *count);
 
 /* Join the "events" group (CAP_SYS_ADMIN: -EPERM otherwise). */
 /* user-get dump, every device; *users is malloc'd. */

@@ -10,8 +10,12 @@
  * live dma-bufs of its regions, and how many regions they hold) and
  * "users" (the user-get dump: one object per uid with weight_bytes,
  * activation_bytes, weight_quota and activation_quota (null for none),
- * regions and sessions). Without CAP_SYS_ADMIN both dumps show only the
- * caller's own uid and sessions.
+ * regions and sessions) and "dmabuf_holders" (the dmabuf-get dump: one
+ * object per live dma-buf with inode, name, session, handle, writable,
+ * freed, pid, comm, mmaps and "importers", an array of {"device",
+ * "mapped"}, with "attachments" counting them all). The text output
+ * shows the same, one line per dma-buf and its importers. Without
+ * CAP_SYS_ADMIN the dumps show only the caller's own uid and sessions.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -44,7 +48,74 @@ struct status_extra {
 	size_t nregions;
 	struct nnmemctl_user *users;
 	size_t nusers;
+	struct nnmemctl_dmabuf *dmabufs;
+	size_t ndmabufs;
 };
+
+static int json_add_str(json_object *o, const char *key, const char *v)
+{
+	json_object *n = json_object_new_string(v);
+
+	if (!n)
+		return -ENOMEM;
+	if (json_object_object_add(o, key, n)) {
+		json_object_put(n);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int json_add_bool(json_object *o, const char *key, bool v)
+{
+	json_object *n = json_object_new_boolean(v);
+
+	if (!n)
+		return -ENOMEM;
+	if (json_object_object_add(o, key, n)) {
+		json_object_put(n);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static json_object *status_dmabuf_json(const struct nnmemctl_dmabuf *d)
+{
+	json_object *o = json_object_new_object(), *arr = NULL, *a;
+	uint32_t i;
+
+	if (!o)
+		return NULL;
+	if (json_add_u64(o, "inode", d->inode) ||
+	    json_add_str(o, "name", d->name) ||
+	    json_add_u64(o, "session", d->session) ||
+	    json_add_u64(o, "handle", d->handle) ||
+	    json_add_bool(o, "writable", d->writable) ||
+	    json_add_bool(o, "freed", d->freed) ||
+	    json_add_u64(o, "pid", d->pid) ||
+	    json_add_str(o, "comm", d->comm) ||
+	    json_add_u64(o, "mmaps", d->mmaps) ||
+	    json_add_u64(o, "attachments", d->attachments))
+		goto err_put;
+	arr = json_object_new_array();
+	if (!arr || json_object_object_add(o, "importers", arr)) {
+		json_object_put(arr);
+		goto err_put;
+	}
+	for (i = 0; i < d->nattach; i++) {
+		a = json_object_new_object();
+		if (!a || json_add_str(a, "device", d->attach[i].device) ||
+		    json_add_bool(a, "mapped", d->attach[i].mapped) ||
+		    json_object_array_add(arr, a)) {
+			json_object_put(a);
+			goto err_put;
+		}
+	}
+	return o;
+
+err_put:
+	json_object_put(o);
+	return NULL;
+}
 
 static void status_dmabufs(const struct status_extra *x, uint32_t dev,
 			   uint64_t *dmabufs, uint64_t *exported)
@@ -98,6 +169,20 @@ static int status_extra_json(json_object *o, const struct nnmemctl_dev *d,
 	if (json_add_u64(o, "dmabufs", dmabufs) ||
 	    json_add_u64(o, "exported_regions", exported))
 		return -ENOMEM;
+	arr = json_object_new_array();
+	if (!arr || json_object_object_add(o, "dmabuf_holders", arr)) {
+		json_object_put(arr);
+		return -ENOMEM;
+	}
+	for (i = 0; i < x->ndmabufs; i++) {
+		if (x->dmabufs[i].dev_index != d->index)
+			continue;
+		u = status_dmabuf_json(&x->dmabufs[i]);
+		if (!u || json_object_array_add(arr, u)) {
+			json_object_put(u);
+			return -ENOMEM;
+		}
+	}
 	arr = json_object_new_array();
 	if (!arr || json_object_object_add(o, "users", arr)) {
 		json_object_put(arr);
@@ -215,6 +300,26 @@ static void status_quota_text(uint64_t q)
 		printf("quota %" PRIu64, q);
 }
 
+/* One dma-buf: who exported it, its mode and mappings, its importers. */
+static void status_dmabuf_text(const struct nnmemctl_dmabuf *d)
+{
+	uint32_t i;
+
+	printf("    dma-buf ino %" PRIu64, d->inode);
+	if (d->name[0])
+		printf(" \"%s\"", d->name);
+	printf(" session %" PRIu64 " handle %u%s %s, exporter pid %u (%s),"
+	       " %u mmaps, %u importers", d->session, d->handle,
+	       d->freed ? " (freed)" : "", d->writable ? "rw" : "ro", d->pid,
+	       d->comm, d->mmaps, d->attachments);
+	for (i = 0; i < d->nattach; i++)
+		printf("%s %s (%s)", i ? "," : ":", d->attach[i].device,
+		       d->attach[i].mapped ? "mapped" : "not mapped");
+	if (d->nattach < d->attachments)
+		printf(", ...");
+	printf("\n");
+}
+
 static void status_extra_text(const struct nnmemctl_dev *d,
 			      const struct status_extra *x)
 {
@@ -224,6 +329,9 @@ static void status_extra_text(const struct nnmemctl_dev *d,
 	status_dmabufs(x, d->index, &dmabufs, &exported);
 	printf("  dmabufs           %12" PRIu64 "  (of %" PRIu64
 	       " exported regions)\n", dmabufs, exported);
+	for (i = 0; i < x->ndmabufs; i++)
+		if (x->dmabufs[i].dev_index == d->index)
+			status_dmabuf_text(&x->dmabufs[i]);
 	for (i = 0; i < x->nusers; i++) {
 		const struct nnmemctl_user *u = &x->users[i];
 
@@ -312,12 +420,20 @@ int nnmemctl_cmd_status(int argc, char **argv,
 		ret = nnmemctl_nl_regions(nl, -1, &x.regions, &x.nregions);
 	if (!ret)
 		ret = nnmemctl_nl_users(nl, &x.users, &x.nusers);
+	if (!ret) {
+		ret = nnmemctl_nl_dmabufs(nl, -1, &x.dmabufs, &x.ndmabufs);
+		/* a module from before dmabuf-get: no holders to show */
+		if (ret == -EOPNOTSUPP)
+			ret = 0;
+	}
 	if (ret) {
 		fprintf(stderr, "nnmemctl: status: %s\n",
 			nnmemctl_nl_error(nl));
 		nnmemctl_nl_close(nl);
 		free(devs);
 		free(x.regions);
+		free(x.users);
+		free(x.dmabufs);
 		return NNMEMCTL_EXIT_FAILED;
 	}
 	nnmemctl_nl_close(nl);
@@ -329,5 +445,6 @@ int nnmemctl_cmd_status(int argc, char **argv,
 	free(devs);
 	free(x.regions);
 	free(x.users);
+	free(x.dmabufs);
 	return ret;
 }
