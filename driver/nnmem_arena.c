@@ -263,62 +263,81 @@ nnmem_arena_link_region(const struct nnmem_arena_link *l)
 	return container_of(l, struct nnmem_arena_region, link);
 }
 
-/* The free extent @l is, or NULL if it is a region or no piece at all. */
-static inline struct nnmem_arena_extent *
-nnmem_arena_link_free(const struct nnmem_arena_link *l)
-{
-	return l && l->free ? nnmem_arena_link_extent(l) : NULL;
-}
+/*
+ * The list of pieces. Whoever links a piece next to another also copies
+ * its @free into the other's @prev_free or @next_free, from the piece
+ * being linked (already in the cache), never by loading a neighbour.
+ */
 
-/* Put piece @n in @old's place in the address order. */
+/* Put piece @n (its @free already set) in @old's place. */
 static void nnmem_arena_link_replace(struct nnmem_arena *arena,
 				     struct nnmem_arena_link *old,
 				     struct nnmem_arena_link *n)
 {
 	n->prev = old->prev;
+	n->prev_free = old->prev_free;
 	n->next = old->next;
-	if (n->prev)
+	n->next_free = old->next_free;
+	if (n->prev) {
 		n->prev->next = n;
-	else
+		n->prev->next_free = n->free;
+	} else {
 		arena->first = n;
-	if (n->next)
+	}
+	if (n->next) {
 		n->next->prev = n;
+		n->next->prev_free = n->free;
+	}
 }
 
-/* Link piece @n in just below piece @at. */
+/* Link piece @n (its @free already set) in just below piece @at. */
 static void nnmem_arena_link_before(struct nnmem_arena *arena,
 				    struct nnmem_arena_link *n,
 				    struct nnmem_arena_link *at)
 {
 	n->prev = at->prev;
+	n->prev_free = at->prev_free;
 	n->next = at;
-	if (at->prev)
+	n->next_free = at->free;
+	if (at->prev) {
 		at->prev->next = n;
-	else
+		at->prev->next_free = n->free;
+	} else {
 		arena->first = n;
+	}
 	at->prev = n;
+	at->prev_free = n->free;
 }
 
-/* Link piece @n in just above piece @at. */
+/* Link piece @n (its @free already set) in just above piece @at. */
 static void nnmem_arena_link_after(struct nnmem_arena_link *n,
 				   struct nnmem_arena_link *at)
 {
 	n->prev = at;
+	n->prev_free = at->free;
 	n->next = at->next;
-	if (at->next)
+	n->next_free = at->next_free;
+	if (at->next) {
 		at->next->prev = n;
+		at->next->prev_free = n->free;
+	}
 	at->next = n;
+	at->next_free = n->free;
 }
 
 static void nnmem_arena_unlink(struct nnmem_arena *arena,
 			       struct nnmem_arena_link *n)
 {
-	if (n->prev)
+	if (n->prev) {
 		n->prev->next = n->next;
-	else
+		n->prev->next_free = n->next_free;
+	} else {
 		arena->first = n->next;
-	if (n->next)
+	}
+	if (n->next) {
 		n->next->prev = n->prev;
+		n->next->prev_free = n->prev_free;
+	}
 }
 
 static inline bool nnmem_arena_is_pow2(u64 x)
@@ -611,6 +630,8 @@ int nnmem_arena_init(struct nnmem_arena *arena, u64 size,
 	e->link.prev = NULL;
 	e->link.next = NULL;
 	e->link.free = true;
+	e->link.prev_free = false;
+	e->link.next_free = false;
 	arena->first = &e->link;
 	nnmem_arena_extent_insert(arena, e);
 	return 0;
@@ -750,9 +771,13 @@ void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r)
 	arena->count[r->kind]--;
 	arena->bytes[r->kind] -= size;
 
-	/* Its neighbours in the address order, if they are free. */
-	prev = nnmem_arena_link_free(r->link.prev);
-	next = nnmem_arena_link_free(r->link.next);
+	/*
+	 * Its neighbours in the address order, if they are free: known from
+	 * @r's own copies of their flags, so a neighbour that is a region
+	 * is never loaded.
+	 */
+	prev = r->link.prev_free ? nnmem_arena_link_extent(r->link.prev) : NULL;
+	next = r->link.next_free ? nnmem_arena_link_extent(r->link.next) : NULL;
 	if (prev && next) {
 		/* Out of the tree first, so that the maxima stay consistent. */
 		u64 next_size = next->size;
@@ -1252,7 +1277,9 @@ static int nnmem_arena_check_pieces(const struct nnmem_arena *arena)
 	int k;
 
 	for (l = arena->first; l; prev = l, l = l->next) {
-		if (++n > max || l->prev != prev)
+		if (++n > max || l->prev != prev ||
+		    l->prev_free != (prev && prev->free) ||
+		    (prev && prev->next_free != l->free))
 			return -EUCLEAN;
 		if (l->free) {
 			const struct nnmem_arena_extent *e =
@@ -1287,7 +1314,7 @@ static int nnmem_arena_check_pieces(const struct nnmem_arena *arena)
 			return -EUCLEAN;
 		cursor = start + size;
 	}
-	if (cursor != arena->size || ext)
+	if (cursor != arena->size || ext || (prev && prev->next_free))
 		return -EUCLEAN;
 	for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++) {
 		if (count[k] != arena->count[k] || bytes[k] != arena->bytes[k] ||

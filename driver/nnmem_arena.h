@@ -26,14 +26,21 @@ enum nnmem_arena_kind {
  * @prev: the piece just below (ending where this one starts), NULL at 0
  * @next: the piece just above, NULL at the end of the arena
  * @free: the piece is a free extent, not a region
+ * @prev_free: @prev is a free extent (a copy of its @free)
+ * @next_free: @next is a free extent (a copy of its @free)
  *
  * Every byte of the arena is in exactly one piece: a free extent or a
- * region's reservation. The pieces form one list in address order.
+ * region's reservation. The pieces form one list in address order. The
+ * copies of the neighbours' @free let a free tell whether it coalesces
+ * without loading either neighbour (at many live regions each is a cache
+ * miss, and most of them are regions).
  */
 struct nnmem_arena_link {
 	struct nnmem_arena_link *prev;
 	struct nnmem_arena_link *next;
 	bool free;
+	bool prev_free;
+	bool next_free;
 };
 
 /**
