@@ -263,6 +263,20 @@ nnmem_arena_link_region(const struct nnmem_arena_link *l)
 	return container_of(l, struct nnmem_arena_region, link);
 }
 
+/* The free extent just below piece @l, or NULL if none. */
+static inline struct nnmem_arena_extent *
+nnmem_arena_prev_free(const struct nnmem_arena_link *l)
+{
+	return l->prev_free ? nnmem_arena_link_extent(l->prev) : NULL;
+}
+
+/* The free extent just above piece @l, or NULL if none. */
+static inline struct nnmem_arena_extent *
+nnmem_arena_next_free(const struct nnmem_arena_link *l)
+{
+	return l->next_free ? nnmem_arena_link_extent(l->next) : NULL;
+}
+
 /*
  * The list of pieces. Whoever links a piece next to another also copies
  * its @free into the other's @prev_free or @next_free, from the piece
@@ -776,8 +790,8 @@ void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r)
 	 * @r's own copies of their flags, so a neighbour that is a region
 	 * is never loaded.
 	 */
-	prev = r->link.prev_free ? nnmem_arena_link_extent(r->link.prev) : NULL;
-	next = r->link.next_free ? nnmem_arena_link_extent(r->link.next) : NULL;
+	prev = nnmem_arena_prev_free(&r->link);
+	next = nnmem_arena_next_free(&r->link);
 	if (prev && next) {
 		/* Out of the tree first, so that the maxima stay consistent. */
 		u64 next_size = next->size;
@@ -847,7 +861,7 @@ static void nnmem_arena_slide_down(struct nnmem_arena *arena,
 	nnmem_arena_unlink(arena, &p->link);
 	nnmem_arena_extent_erase(arena, p);
 	if (freed) {
-		n = nnmem_arena_link_free(r->link.next);
+		n = nnmem_arena_next_free(&r->link);
 		if (n) {
 			n->start = end;
 			n->size += freed;
@@ -890,7 +904,7 @@ static void nnmem_arena_slide_up(struct nnmem_arena *arena,
 	nnmem_arena_unlink(arena, &n->link);
 	nnmem_arena_extent_erase(arena, n);
 	if (freed) {
-		p = nnmem_arena_link_free(r->link.prev);
+		p = nnmem_arena_prev_free(&r->link);
 		if (p) {
 			p->size += freed;
 			nnmem_arena_extent_resized(p);
@@ -1016,12 +1030,12 @@ int nnmem_arena_compact_next(struct nnmem_arena *arena,
 		from = r->offset;
 		res_size = r->res_size;
 		if (r->kind == NNMEM_ARENA_WEIGHT) {
-			e = nnmem_arena_link_free(r->link.prev);
+			e = nnmem_arena_prev_free(&r->link);
 			if (!e)
 				continue;
 			nnmem_arena_slide_down(arena, r, e);
 		} else {
-			e = nnmem_arena_link_free(r->link.next);
+			e = nnmem_arena_next_free(&r->link);
 			if (!e)
 				continue;
 			nnmem_arena_slide_up(arena, r, e);
