@@ -39,8 +39,9 @@
  * fuzz harness and the benchmark run the rbtree the module runs. An
  * insertion raises the maxima on its way down and the rbtree's rotations
  * recompute what they move; an extent resized in place (carved or
- * coalesced, which never moves it in the address order) recomputes its
- * ancestors' maxima up to the first that does not change.
+ * coalesced, which never moves it in the address order) updates its
+ * ancestors' maxima up to the first that does not change, loading a
+ * sibling only where the old value was the maximum.
  *
  * The augmentation is kept at three alignment levels (1, 64 and 4096
  * bytes): at each, the largest size that fits in an extent at an offset
@@ -81,15 +82,22 @@
  * activation starts, so both are the same whether counted by region or by
  * reservation.
  *
- * Memory. Extent nodes come from the caller's ops->zalloc. There are at
- * most (live regions + 1) free extents, since two extents always have a
- * region between them; the arena keeps exactly (live regions + 1) extent
- * nodes, in the tree or on a spare list. (Placing a region never splits an
- * extent, since it reserves up to one end of it, but freeing one may add
- * an extent.) Each allocation first obtains one node, before it looks for
- * space or changes anything: that is the only step that can fail with
- * -ENOMEM (so -ENOMEM wins over -ENOSPC). Each free gives one node back,
- * so nnmem_arena_free() never allocates and cannot fail.
+ * Memory. Extent nodes come from a pool: chunks of 4 KiB, one
+ * ops->zalloc each, cut into nodes that start on a cache line (see
+ * nnmem_arena_reserve()). There are at most (live regions + 1) free
+ * extents, since two extents always have a region between them; the arena
+ * always owns at least (live regions + 1) nodes, in the tree or on a spare
+ * list. (Placing a region never splits an extent, since it reserves up to
+ * one end of it, but freeing one may add an extent.) Each allocation first
+ * makes sure of one more node, adding a chunk if the arena has none to
+ * spare (once every 31 regions), before it looks for space or changes
+ * anything: that is the only step that can fail with -ENOMEM (so -ENOMEM
+ * wins over -ENOSPC); if the allocation then fails with -ENOSPC, the chunk
+ * goes back. So nnmem_arena_free() never allocates and cannot fail. Nodes
+ * freed go back to the spare list, not to ops->free: the chunks stay until
+ * nnmem_arena_fini(), so the arena keeps the nodes of its peak number of
+ * live regions (128 bytes each). Pooled nodes are dense, and a pair of
+ * allocation and free makes no ops call.
  *
  * Arithmetic never overflows for any u64 arena size: every sum computed
  * is bounded by the end of an extent, which is at most the arena size.
@@ -181,13 +189,20 @@ static inline void nnmem_arena_fit_raise(struct nnmem_arena_fit *fit,
 	fit->max[2] = nnmem_arena_max(fit->max[2], c->subtree.max[2]);
 }
 
-/* @e's own fits at each level, raised to its children's maxima. */
-static inline void nnmem_arena_extent_fit(const struct nnmem_arena_extent *e,
+/* @e's own fits at each level, its children aside. */
+static inline void nnmem_arena_extent_own(const struct nnmem_arena_extent *e,
 					  struct nnmem_arena_fit *fit)
 {
 	fit->max[0] = e->size;
 	fit->max[1] = nnmem_arena_extent_avail(e, nnmem_arena_level_shift[1]);
 	fit->max[2] = nnmem_arena_extent_avail(e, nnmem_arena_level_shift[2]);
+}
+
+/* @e's own fits at each level, raised to its children's maxima. */
+static inline void nnmem_arena_extent_fit(const struct nnmem_arena_extent *e,
+					  struct nnmem_arena_fit *fit)
+{
+	nnmem_arena_extent_own(e, fit);
 	nnmem_arena_fit_raise(fit, e->node.rb_left);
 	nnmem_arena_fit_raise(fit, e->node.rb_right);
 }
@@ -217,7 +232,8 @@ static inline bool nnmem_arena_extent_compute(struct nnmem_arena_extent *e,
 
 /*
  * nnmem_arena_extent_cb: keeps @subtree right through the rbtree's
- * rotations; nnmem_arena_extent_cb_propagate() after an in-place resize.
+ * rotations and erasures; nnmem_arena_extent_grown() and
+ * nnmem_arena_extent_shrunk() after an in-place resize.
  */
 RB_DECLARE_CALLBACKS(static, nnmem_arena_extent_cb,
 		     struct nnmem_arena_extent, node, subtree,
@@ -378,6 +394,97 @@ nnmem_arena_spare_pop(struct nnmem_arena *arena)
 	arena->nr_spare--;
 	e->next_spare = NULL;
 	return e;
+}
+
+/*
+ * The node pool. Extent nodes are carved out of chunks of
+ * NNMEM_ARENA_CHUNK bytes, one ops->zalloc each, at NNMEM_ARENA_STRIDE
+ * bytes apart from a 64-byte boundary: so the 64 bytes a search reads
+ * (see &struct nnmem_arena_extent) are one cache line, the nodes are dense
+ * (fewer lines and pages to miss at many extents), and the arena calls
+ * ops->zalloc once per chunk, not once per region. A chunk starts with a
+ * &struct nnmem_arena_chunk, linking the arena's chunks for
+ * nnmem_arena_fini() and nnmem_arena_check().
+ */
+#define NNMEM_ARENA_CHUNK	4096
+#define NNMEM_ARENA_LINE	64
+#define NNMEM_ARENA_STRIDE						\
+	((sizeof(struct nnmem_arena_extent) + NNMEM_ARENA_LINE - 1) &	\
+	 ~(size_t)(NNMEM_ARENA_LINE - 1))
+
+/**
+ * struct nnmem_arena_chunk - the head of a chunk of extent nodes
+ * @next: the arena's next chunk, NULL after the last
+ */
+struct nnmem_arena_chunk {
+	struct nnmem_arena_chunk *next;
+};
+
+/* The first node of chunk @c, and (in *@n) how many it holds. */
+static unsigned long nnmem_arena_chunk_nodes(const struct nnmem_arena_chunk *c,
+					     u32 *n)
+{
+	unsigned long base = (unsigned long)c;
+	unsigned long first = (base + sizeof(*c) + NNMEM_ARENA_LINE - 1) &
+			      ~(unsigned long)(NNMEM_ARENA_LINE - 1);
+
+	*n = (base + NNMEM_ARENA_CHUNK - first) / NNMEM_ARENA_STRIDE;
+	return first;
+}
+
+/*
+ * Make sure the arena owns at least @need nodes, adding a chunk if not
+ * (need is at most one above what it owns). The only step that can fail.
+ */
+static int nnmem_arena_reserve(struct nnmem_arena *arena, u64 need)
+{
+	struct nnmem_arena_chunk *c;
+	unsigned long at;
+	u32 i, n;
+
+	if (arena->nr_nodes >= need)
+		return 0;
+	c = arena->ops->zalloc(NNMEM_ARENA_CHUNK, arena->priv);
+	if (!c)
+		return -ENOMEM;
+	c->next = arena->chunks;
+	arena->chunks = c;
+	at = nnmem_arena_chunk_nodes(c, &n);
+	/* Pushed from the top, so the lowest address is handed out first. */
+	for (i = n; i-- > 0;)
+		nnmem_arena_spare_push(arena, (struct nnmem_arena_extent *)
+					      (at + i * NNMEM_ARENA_STRIDE));
+	arena->nr_nodes += n;
+	return 0;
+}
+
+/* Give back the chunk nnmem_arena_reserve() just added, still unused. */
+static void nnmem_arena_unreserve(struct nnmem_arena *arena)
+{
+	struct nnmem_arena_chunk *c = arena->chunks;
+	u32 i, n;
+
+	nnmem_arena_chunk_nodes(c, &n);
+	/* Its nodes are the top @n of the spare list. */
+	for (i = 0; i < n; i++)
+		nnmem_arena_spare_pop(arena);
+	arena->nr_nodes -= n;
+	arena->chunks = c->next;
+	arena->ops->free(c, arena->priv);
+}
+
+/* Give every chunk back (every node is unused by now). */
+static void nnmem_arena_release(struct nnmem_arena *arena)
+{
+	struct nnmem_arena_chunk *c;
+
+	while ((c = arena->chunks)) {
+		arena->chunks = c->next;
+		arena->ops->free(c, arena->priv);
+	}
+	arena->spare = NULL;
+	arena->nr_spare = 0;
+	arena->nr_nodes = 0;
 }
 
 /*
@@ -569,12 +676,64 @@ static void nnmem_arena_extent_erase(struct nnmem_arena *arena,
 }
 
 /*
- * @e's size changed in place (its address order did not): recompute the
- * maxima from @e up, until one stays the same.
+ * @e grew in place (it now covers what it did and more, so its fit at no
+ * level went down; its address order did not change): raise the maxima
+ * from @e up, until one already covers @e. The maximum over a subtree
+ * that holds @e is then the larger of what it was and @e's new fit, so
+ * neither @e's children nor any ancestor's other child is loaded (at
+ * many extents each would be a cache miss).
  */
-static inline void nnmem_arena_extent_resized(struct nnmem_arena_extent *e)
+static void nnmem_arena_extent_grown(struct nnmem_arena_extent *e)
 {
-	nnmem_arena_extent_cb_propagate(&e->node, NULL);
+	struct rb_node *node = &e->node;
+	struct nnmem_arena_fit fit;
+
+	nnmem_arena_extent_own(e, &fit);
+	do {
+		struct nnmem_arena_extent *p = nnmem_arena_extent_of(node);
+		bool raised = false;
+		int i;
+
+		for (i = 0; i < NNMEM_ARENA_LEVELS; i++) {
+			if (p->subtree.max[i] < fit.max[i]) {
+				p->subtree.max[i] = fit.max[i];
+				raised = true;
+			}
+		}
+		if (!raised)
+			break;
+		node = rb_parent(node);
+	} while (node);
+}
+
+/*
+ * @e shrank in place to part of what it covered, from @old (its own fit
+ * before): recompute the maxima from @e up, but only where the old value
+ * was the maximum, stopping at the first node that does not change. A
+ * node whose maximum at every level was above what changed under it keeps
+ * it (it came from elsewhere), so its children are not loaded.
+ */
+static void nnmem_arena_extent_shrunk(struct nnmem_arena_extent *e,
+				      const struct nnmem_arena_fit *old)
+{
+	struct nnmem_arena_fit was = *old;
+	struct rb_node *node = &e->node;
+
+	do {
+		struct nnmem_arena_extent *p = nnmem_arena_extent_of(node);
+		struct nnmem_arena_fit now;
+
+		if (p->subtree.max[0] != was.max[0] &&
+		    p->subtree.max[1] != was.max[1] &&
+		    p->subtree.max[2] != was.max[2])
+			break;
+		nnmem_arena_extent_fit(p, &now);
+		if (nnmem_arena_fit_equal(&now, &p->subtree))
+			break;
+		was = p->subtree;
+		p->subtree = now;
+		node = rb_parent(node);
+	} while (node);
 }
 
 /*
@@ -586,19 +745,23 @@ static void nnmem_arena_carve(struct nnmem_arena *arena,
 			      struct nnmem_arena_extent *e,
 			      struct nnmem_arena_region *r)
 {
+	struct nnmem_arena_fit old;
+
 	r->link.free = false;
 	if (r->res_size == e->size) {
 		nnmem_arena_link_replace(arena, &e->link, &r->link);
 		nnmem_arena_extent_erase(arena, e);
 	} else if (r->res_start == e->start) {
+		nnmem_arena_extent_own(e, &old);
 		nnmem_arena_link_before(arena, &r->link, &e->link);
 		e->start += r->res_size;
 		e->size -= r->res_size;
-		nnmem_arena_extent_resized(e);
+		nnmem_arena_extent_shrunk(e, &old);
 	} else {
+		nnmem_arena_extent_own(e, &old);
 		nnmem_arena_link_after(&r->link, &e->link);
 		e->size -= r->res_size;
-		nnmem_arena_extent_resized(e);
+		nnmem_arena_extent_shrunk(e, &old);
 	}
 }
 
@@ -620,8 +783,13 @@ int nnmem_arena_init(struct nnmem_arena *arena, u64 size,
 
 	if (!size || !ops || !ops->zalloc || !ops->free)
 		return -EINVAL;
-	e = ops->zalloc(sizeof(*e), priv);
-	if (!e)
+	arena->chunks = NULL;
+	arena->nr_nodes = 0;
+	arena->spare = NULL;
+	arena->nr_spare = 0;
+	arena->ops = ops;
+	arena->priv = priv;
+	if (nnmem_arena_reserve(arena, 1))
 		return -ENOMEM;
 
 	arena->size = size;
@@ -634,11 +802,8 @@ int nnmem_arena_init(struct nnmem_arena *arena, u64 size,
 		arena->count[k] = 0;
 	}
 	arena->free_extents = 0;
-	arena->spare = NULL;
-	arena->nr_spare = 0;
-	arena->ops = ops;
-	arena->priv = priv;
 
+	e = nnmem_arena_spare_pop(arena);
 	e->start = 0;
 	e->size = size;
 	e->link.prev = NULL;
@@ -661,7 +826,6 @@ int nnmem_arena_init(struct nnmem_arena *arena, u64 size,
 void nnmem_arena_fini(struct nnmem_arena *arena)
 {
 	struct rb_node *node, *next;
-	struct nnmem_arena_extent *e;
 	int k;
 
 	WARN_ON(arena->count[NNMEM_ARENA_WEIGHT] ||
@@ -674,10 +838,7 @@ void nnmem_arena_fini(struct nnmem_arena *arena)
 	}
 	arena->free_tree = RB_ROOT;
 	arena->free_extents = 0;
-	while (arena->spare) {
-		e = nnmem_arena_spare_pop(arena);
-		arena->ops->free(e, arena->priv);
-	}
+	nnmem_arena_release(arena);
 	arena->first = NULL;
 	arena->weight_top = 0;
 	arena->activation_bottom = arena->size;
@@ -707,7 +868,10 @@ void nnmem_arena_fini(struct nnmem_arena *arena)
 int nnmem_arena_alloc(struct nnmem_arena *arena, struct nnmem_arena_region *r,
 		      enum nnmem_arena_kind kind, u64 size, u64 align)
 {
-	struct nnmem_arena_extent *spare, *e;
+	u64 live = (u64)arena->count[NNMEM_ARENA_WEIGHT] +
+		   arena->count[NNMEM_ARENA_ACTIVATION];
+	u32 nr_nodes = arena->nr_nodes;
+	struct nnmem_arena_extent *e;
 	u64 offset, res_start, res_end;
 
 	if (kind != NNMEM_ARENA_WEIGHT && kind != NNMEM_ARENA_ACTIVATION)
@@ -718,8 +882,7 @@ int nnmem_arena_alloc(struct nnmem_arena *arena, struct nnmem_arena_region *r,
 		return -EINVAL;
 
 	/* The node this region's free may need; the only step that fails. */
-	spare = arena->ops->zalloc(sizeof(*spare), arena->priv);
-	if (!spare)
+	if (nnmem_arena_reserve(arena, live + 2))
 		return -ENOMEM;
 
 	if (kind == NNMEM_ARENA_WEIGHT)
@@ -727,7 +890,9 @@ int nnmem_arena_alloc(struct nnmem_arena *arena, struct nnmem_arena_region *r,
 	else
 		e = nnmem_arena_find_high(arena, size, align, &offset);
 	if (!e) {
-		arena->ops->free(spare, arena->priv);
+		/* A chunk added for this region goes back. */
+		if (arena->nr_nodes != nr_nodes)
+			nnmem_arena_unreserve(arena);
 		return -ENOSPC;
 	}
 
@@ -739,8 +904,6 @@ int nnmem_arena_alloc(struct nnmem_arena *arena, struct nnmem_arena_region *r,
 		res_start = offset;
 		res_end = nnmem_arena_extent_end(e);
 	}
-
-	nnmem_arena_spare_push(arena, spare);
 
 	r->offset = offset;
 	r->size = size;
@@ -800,18 +963,18 @@ void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r)
 		nnmem_arena_unlink(arena, &next->link);
 		nnmem_arena_extent_erase(arena, next);
 		prev->size += size + next_size;
-		nnmem_arena_extent_resized(prev);
+		nnmem_arena_extent_grown(prev);
 		e = prev;
 	} else if (prev) {
 		nnmem_arena_unlink(arena, &r->link);
 		prev->size += size;
-		nnmem_arena_extent_resized(prev);
+		nnmem_arena_extent_grown(prev);
 		e = prev;
 	} else if (next) {
 		nnmem_arena_unlink(arena, &r->link);
 		next->start = start;
 		next->size += size;
-		nnmem_arena_extent_resized(next);
+		nnmem_arena_extent_grown(next);
 		e = next;
 	} else {
 		e = nnmem_arena_spare_pop(arena);
@@ -834,11 +997,6 @@ void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r)
 	if (r->kind == NNMEM_ARENA_ACTIVATION &&
 	    start == arena->activation_bottom)
 		arena->activation_bottom = nnmem_arena_extent_end(e);
-
-	/* Keep exactly one extent node per live region, plus one. */
-	e = nnmem_arena_spare_pop(arena);
-	if (e)
-		arena->ops->free(e, arena->priv);
 }
 
 /*
@@ -865,7 +1023,7 @@ static void nnmem_arena_slide_down(struct nnmem_arena *arena,
 		if (n) {
 			n->start = end;
 			n->size += freed;
-			nnmem_arena_extent_resized(n);
+			nnmem_arena_extent_grown(n);
 		} else {
 			n = nnmem_arena_spare_pop(arena);
 			n->start = end;
@@ -907,7 +1065,7 @@ static void nnmem_arena_slide_up(struct nnmem_arena *arena,
 		p = nnmem_arena_prev_free(&r->link);
 		if (p) {
 			p->size += freed;
-			nnmem_arena_extent_resized(p);
+			nnmem_arena_extent_grown(p);
 		} else {
 			p = nnmem_arena_spare_pop(arena);
 			p->start = old_start;
@@ -1362,7 +1520,9 @@ static int nnmem_arena_check_pieces(const struct nnmem_arena *arena)
 int nnmem_arena_check(const struct nnmem_arena *arena)
 {
 	const struct nnmem_arena_extent *s;
-	u32 nr_spare = 0;
+	const struct nnmem_arena_chunk *c;
+	u32 nr_spare = 0, n;
+	u64 nodes = 0;
 
 	if (!arena->size)
 		return -EUCLEAN;
@@ -1374,14 +1534,23 @@ int nnmem_arena_check(const struct nnmem_arena *arena)
 		return -EUCLEAN;
 
 	for (s = arena->spare; s; s = s->next_spare) {
-		if (++nr_spare > arena->nr_spare)
+		if (++nr_spare > arena->nr_spare ||
+		    ((unsigned long)s & (NNMEM_ARENA_LINE - 1)))
 			return -EUCLEAN;
 	}
 	if (nr_spare != arena->nr_spare)
 		return -EUCLEAN;
-	if ((u64)arena->free_extents + arena->nr_spare !=
-	    (u64)arena->count[NNMEM_ARENA_WEIGHT] +
-	    arena->count[NNMEM_ARENA_ACTIVATION] + 1)
+	/* Each chunk holds at least one node, so this loop is bounded. */
+	for (c = arena->chunks; c; c = c->next) {
+		nnmem_arena_chunk_nodes(c, &n);
+		if (!n || nodes + n > arena->nr_nodes)
+			return -EUCLEAN;
+		nodes += n;
+	}
+	if (nodes != arena->nr_nodes ||
+	    (u64)arena->free_extents + arena->nr_spare != arena->nr_nodes ||
+	    arena->nr_nodes < (u64)arena->count[NNMEM_ARENA_WEIGHT] +
+			      arena->count[NNMEM_ARENA_ACTIVATION] + 1)
 		return -EUCLEAN;
 	return 0;
 }
