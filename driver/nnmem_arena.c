@@ -493,20 +493,44 @@ static void nnmem_arena_release(struct nnmem_arena *arena)
  * the next one after (before) it, never an extent that is too small.
  */
 
-/* Lowest extent in the subtree at @node where @size fits, or NULL. */
+/*
+ * @c ? @a : @b without a branch (the compiler turns a plain ?: on an
+ * unpredictable condition back into one).
+ */
+static inline unsigned long nnmem_arena_select_ul(bool c, unsigned long a,
+						  unsigned long b)
+{
+	unsigned long m = 0UL - (unsigned long)c;
+
+	return (a & m) | (b & ~m);
+}
+
+static inline struct rb_node *nnmem_arena_select(bool c, struct rb_node *a,
+						 struct rb_node *b)
+{
+	return (struct rb_node *)nnmem_arena_select_ul(c, (unsigned long)a,
+						      (unsigned long)b);
+}
+
+/*
+ * Lowest extent in the subtree at @node where @size fits, or NULL. Which
+ * way to go at each level is a select, not a branch: at many extents the
+ * direction is a coin toss, and a mispredicted branch per level cost more
+ * than the level's loads. The one branch left is taken once, at the end.
+ */
 static struct rb_node *nnmem_arena_subtree_first_fit(struct rb_node *node,
 						     u64 size, int lvl)
 {
 	if (nnmem_arena_subtree_max(node, lvl) < size)
 		return NULL;
 	for (;;) {
-		if (nnmem_arena_subtree_max(node->rb_left, lvl) >= size) {
-			node = node->rb_left;
-			continue;
-		}
-		if (nnmem_arena_node_avail(node, lvl) >= size)
+		struct rb_node *left = node->rb_left, *right = node->rb_right;
+		bool go_left = nnmem_arena_subtree_max(left, lvl) >= size;
+
+		/* &, not &&: one branch, on the outcome. */
+		if ((nnmem_arena_node_avail(node, lvl) >= size) > go_left)
 			return node;
-		node = node->rb_right;
+		node = nnmem_arena_select(go_left, left, right);
 	}
 }
 
@@ -517,13 +541,12 @@ static struct rb_node *nnmem_arena_subtree_last_fit(struct rb_node *node,
 	if (nnmem_arena_subtree_max(node, lvl) < size)
 		return NULL;
 	for (;;) {
-		if (nnmem_arena_subtree_max(node->rb_right, lvl) >= size) {
-			node = node->rb_right;
-			continue;
-		}
-		if (nnmem_arena_node_avail(node, lvl) >= size)
+		struct rb_node *left = node->rb_left, *right = node->rb_right;
+		bool go_right = nnmem_arena_subtree_max(right, lvl) >= size;
+
+		if ((nnmem_arena_node_avail(node, lvl) >= size) > go_right)
 			return node;
-		node = node->rb_left;
+		node = nnmem_arena_select(go_right, right, left);
 	}
 }
 
@@ -643,24 +666,27 @@ static void nnmem_arena_extent_insert(struct nnmem_arena *arena,
 				      struct nnmem_arena_extent *e)
 {
 	struct rb_node **link = &arena->free_tree.rb_node, *parent = NULL;
+	struct nnmem_arena_fit fit;
+	u64 start = e->start;
 	int i;
 
 	e->node.rb_left = NULL;
 	e->node.rb_right = NULL;
-	nnmem_arena_extent_fit(e, &e->subtree);
+	nnmem_arena_extent_own(e, &fit);
+	e->subtree = fit;
+	/* Stores and selects, no branches but the loop's (as above). */
 	while (*link) {
 		struct nnmem_arena_extent *p;
 
 		parent = *link;
 		p = nnmem_arena_extent_of(parent);
-		for (i = 0; i < NNMEM_ARENA_LEVELS; i++) {
-			if (p->subtree.max[i] < e->subtree.max[i])
-				p->subtree.max[i] = e->subtree.max[i];
-		}
-		if (e->start < p->start)
-			link = &parent->rb_left;
-		else
-			link = &parent->rb_right;
+		for (i = 0; i < NNMEM_ARENA_LEVELS; i++)
+			p->subtree.max[i] = nnmem_arena_max(p->subtree.max[i],
+							    fit.max[i]);
+		link = (struct rb_node **)
+		       nnmem_arena_select_ul(start < p->start,
+					     (unsigned long)&parent->rb_left,
+					     (unsigned long)&parent->rb_right);
 	}
 	rb_link_node(&e->node, parent, link);
 	rb_insert_augmented(&e->node, &arena->free_tree, &nnmem_arena_extent_cb);
