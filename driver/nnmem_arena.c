@@ -94,10 +94,11 @@
  * anything: that is the only step that can fail with -ENOMEM (so -ENOMEM
  * wins over -ENOSPC); if the allocation then fails with -ENOSPC, the chunk
  * goes back. So nnmem_arena_free() never allocates and cannot fail. Nodes
- * freed go back to the spare list, not to ops->free: the chunks stay until
- * nnmem_arena_fini(), so the arena keeps the nodes of its peak number of
- * live regions (128 bytes each). Pooled nodes are dense, and a pair of
- * allocation and free makes no ops call.
+ * freed go back to the spare list, not to ops->free: the arena keeps the
+ * nodes of its peak number of live regions (128 bytes each) until its
+ * last region goes, when it gives back all chunks but one
+ * (nnmem_arena_trim()), or until nnmem_arena_fini(). Pooled nodes are
+ * dense, and a pair of allocation and free makes no ops call.
  *
  * Arithmetic never overflows for any u64 arena size: every sum computed
  * is bounded by the end of an extent, which is at most the arena size.
@@ -471,6 +472,47 @@ static void nnmem_arena_unreserve(struct nnmem_arena *arena)
 	arena->nr_nodes -= n;
 	arena->chunks = c->next;
 	arena->ops->free(c, arena->priv);
+}
+
+/*
+ * The last region went: keep only the chunk holding the one extent left
+ * (its other nodes become the spare list) and give the others back, so
+ * that an arena that was once full does not keep its peak's nodes. The
+ * walks are bounded by the number of chunks, which that peak's
+ * allocations paid for.
+ */
+static void nnmem_arena_trim(struct nnmem_arena *arena)
+{
+	unsigned long e = (unsigned long)nnmem_arena_extent_of(
+					arena->free_tree.rb_node);
+	struct nnmem_arena_chunk *c, *keep = NULL;
+	unsigned long at;
+	u32 i, n;
+
+	for (c = arena->chunks; c; c = c->next) {
+		if (e >= (unsigned long)c &&
+		    e < (unsigned long)c + NNMEM_ARENA_CHUNK)
+			keep = c;
+	}
+	if (WARN_ON(!keep))
+		return;
+	while ((c = arena->chunks)) {
+		arena->chunks = c->next;
+		if (c != keep)
+			arena->ops->free(c, arena->priv);
+	}
+	keep->next = NULL;
+	arena->chunks = keep;
+	arena->spare = NULL;
+	arena->nr_spare = 0;
+	at = nnmem_arena_chunk_nodes(keep, &n);
+	for (i = n; i-- > 0;) {
+		if (at + i * NNMEM_ARENA_STRIDE != e)
+			nnmem_arena_spare_push(arena,
+					       (struct nnmem_arena_extent *)
+					       (at + i * NNMEM_ARENA_STRIDE));
+	}
+	arena->nr_nodes = n;
 }
 
 /* Give every chunk back (every node is unused by now). */
@@ -1023,6 +1065,10 @@ void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r)
 	if (r->kind == NNMEM_ARENA_ACTIVATION &&
 	    start == arena->activation_bottom)
 		arena->activation_bottom = nnmem_arena_extent_end(e);
+
+	if (!arena->count[NNMEM_ARENA_WEIGHT] &&
+	    !arena->count[NNMEM_ARENA_ACTIVATION] && arena->chunks->next)
+		nnmem_arena_trim(arena);
 }
 
 /*

@@ -1544,7 +1544,9 @@ static int test_random_model(void)
 					ret = -1;
 			}
 			if (md.size) {
-				if (ret || expect_one_extent(&arena))
+				/* No region left: one chunk left. */
+				if (ret || expect_one_extent(&arena) ||
+				    m.live != 1)
 					ret = -1;
 				nnmem_arena_fini(&arena);
 				if (m.live)
@@ -1764,6 +1766,9 @@ static int test_large_scale(void)
 			ARENA_OK(&arena);
 	}
 	CHECK_OK(expect_one_extent(&arena));
+	/* The last free gave back every chunk but the one in use. */
+	CHECK(peak > 100 * CHUNK_NODES);
+	CHECK_EQ(m.live, 1);
 	nnmem_arena_fini(&arena);
 	CHECK_EQ(m.live, 0);
 	free(slots);
