@@ -483,8 +483,8 @@ static void nnmem_arena_unreserve(struct nnmem_arena *arena)
  */
 static void nnmem_arena_trim(struct nnmem_arena *arena)
 {
-	unsigned long e = (unsigned long)nnmem_arena_extent_of(
-					arena->free_tree.rb_node);
+	struct rb_node *root = arena->free_tree.rb_node;
+	unsigned long e = (unsigned long)nnmem_arena_extent_of(root);
 	struct nnmem_arena_chunk *c, *keep = NULL;
 	unsigned long at;
 	u32 i, n;
@@ -550,8 +550,10 @@ static inline unsigned long nnmem_arena_select_ul(bool c, unsigned long a,
 static inline struct rb_node *nnmem_arena_select(bool c, struct rb_node *a,
 						 struct rb_node *b)
 {
-	return (struct rb_node *)nnmem_arena_select_ul(c, (unsigned long)a,
-						      (unsigned long)b);
+	unsigned long r = nnmem_arena_select_ul(c, (unsigned long)a,
+						(unsigned long)b);
+
+	return (struct rb_node *)r;
 }
 
 /*
