@@ -115,6 +115,12 @@
 
 #include <linux/rbtree_augmented.h>
 
+#ifdef __KERNEL__
+#include <linux/prefetch.h>
+#else
+#define prefetch(x) __builtin_prefetch(x)
+#endif
+
 /*
  * Alignment levels of the free tree's maxima: at level i, an extent
  * offers the largest size that fits in it at an offset aligned to
@@ -569,7 +575,11 @@ static struct rb_node *nnmem_arena_subtree_first_fit(struct rb_node *node,
 		return NULL;
 	for (;;) {
 		struct rb_node *left = node->rb_left, *right = node->rb_right;
-		bool go_left = nnmem_arena_subtree_max(left, lvl) >= size;
+		bool go_left;
+
+		/* In flight with the left child's line, which decides. */
+		prefetch(right);
+		go_left = nnmem_arena_subtree_max(left, lvl) >= size;
 
 		/* &, not &&: one branch, on the outcome. */
 		if ((nnmem_arena_node_avail(node, lvl) >= size) > go_left)
@@ -586,7 +596,10 @@ static struct rb_node *nnmem_arena_subtree_last_fit(struct rb_node *node,
 		return NULL;
 	for (;;) {
 		struct rb_node *left = node->rb_left, *right = node->rb_right;
-		bool go_right = nnmem_arena_subtree_max(right, lvl) >= size;
+		bool go_right;
+
+		prefetch(left);
+		go_right = nnmem_arena_subtree_max(right, lvl) >= size;
 
 		if ((nnmem_arena_node_avail(node, lvl) >= size) > go_right)
 			return node;
