@@ -1198,6 +1198,69 @@ static int test_enomem_every_k(void)
 	return 0;
 }
 
+/*
+ * The node pool, by hand: 31 nodes a chunk (CHUNK_NODES); the allocation
+ * that would leave fewer nodes than live regions plus one (the 31st, the
+ * 62nd) adds a chunk, gives it back if it then fails with -ENOSPC, and
+ * fails with -ENOMEM (changing nothing) if the chunk cannot be had; the
+ * free of the last region gives back every chunk but one.
+ */
+static int test_node_pool(void)
+{
+	static struct nnmem_arena_region r[62];
+	struct test_mem m = { 0 };
+	struct nnmem_arena arena;
+	int i;
+
+	CHECK_RET(nnmem_arena_init(&arena, 1 << 20, &test_ops, &m), 0);
+	CHECK_EQ(m.calls, 1);
+	for (i = 0; i < 30; i++)
+		ALLOC_AT(&arena, &r[i], W, 64, 64, 64 * i);
+	CHECK_EQ(m.calls, 1);		/* 30 regions + 1 = 31 nodes */
+	ALLOC_AT(&arena, &r[30], W, 64, 64, 64 * 30);
+	CHECK_EQ(m.calls, 2);
+	CHECK_EQ(m.live, 2);
+	for (i = 31; i < 61; i++)
+		ALLOC_AT(&arena, &r[i], W, 64, 64, 64 * i);
+	CHECK_EQ(m.calls, 2);		/* 61 + 1 = 62 = 2 * 31 */
+	/* The 62nd needs a third chunk and does not fit: chunk given back. */
+	ALLOC_FAILS(&arena, &m, A, 1 << 20, 64, -ENOSPC);
+	CHECK_EQ(m.calls, 3);
+	CHECK_EQ(m.live, 2);
+	/* The third chunk cannot be had: -ENOMEM, nothing changed. */
+	m.fail_at = m.calls + 1;
+	ALLOC_FAILS(&arena, &m, W, 64, 64, -ENOMEM);
+	CHECK_EQ(m.failures, 1);
+	ALLOC_AT(&arena, &r[61], W, 64, 64, 64 * 61);
+	CHECK_EQ(m.calls, 5);
+	CHECK_EQ(m.live, 3);
+	/* Frees keep the chunks while a region is left... */
+	for (i = 61; i > 0; i--) {
+		nnmem_arena_free(&arena, &r[i]);
+		ARENA_OK(&arena);
+	}
+	CHECK_EQ(m.live, 3);
+	/* ...and the last one gives back all but one. */
+	nnmem_arena_free(&arena, &r[0]);
+	ARENA_OK(&arena);
+	CHECK_OK(expect_one_extent(&arena));
+	CHECK_EQ(m.live, 1);
+	CHECK_EQ(m.calls, 5);
+	/* From one chunk again: the 31st region needs a second one. */
+	for (i = 0; i < 31; i++)
+		ALLOC_AT(&arena, &r[i], A, 64, 64, (1 << 20) - 64 * (i + 1));
+	CHECK_EQ(m.calls, 6);
+	for (i = 0; i < 31; i++) {
+		nnmem_arena_free(&arena, &r[i]);
+		ARENA_OK(&arena);
+	}
+	CHECK_EQ(m.live, 1);
+	CHECK_EQ(m.bad_size, 0);
+	nnmem_arena_fini(&arena);
+	CHECK_EQ(m.live, 0);
+	return 0;
+}
+
 /* Sizes and alignments near 2^64: nothing may wrap. */
 static int test_u64_extremes(void)
 {
@@ -2119,6 +2182,8 @@ static const struct tap_test tests[] = {
 	{ "arena: init rejects bad arguments, -ENOMEM", test_init_errors },
 	{ "arena: -ENOMEM at every zalloc changes nothing",
 	  test_enomem_every_k },
+	{ "arena: node pool: a chunk per 31 nodes, given back on -ENOSPC and when empty",
+	  test_node_pool },
 	{ "arena: sizes and alignments near 2^64 do not wrap",
 	  test_u64_extremes },
 	{ "arena: check detects corrupted state", test_check_detects_damage },
