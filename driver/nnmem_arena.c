@@ -39,8 +39,9 @@
  * fuzz harness and the benchmark run the rbtree the module runs. An
  * insertion raises the maxima on its way down and the rbtree's rotations
  * recompute what they move; an extent resized in place (carved or
- * coalesced, which never moves it in the address order) recomputes its
- * ancestors' maxima up to the first that does not change.
+ * coalesced, which never moves it in the address order) updates its
+ * ancestors' maxima up to the first that does not change, loading a
+ * sibling only where the old value was the maximum.
  *
  * The augmentation is kept at three alignment levels (1, 64 and 4096
  * bytes): at each, the largest size that fits in an extent at an offset
@@ -81,15 +82,23 @@
  * activation starts, so both are the same whether counted by region or by
  * reservation.
  *
- * Memory. Extent nodes come from the caller's ops->zalloc. There are at
- * most (live regions + 1) free extents, since two extents always have a
- * region between them; the arena keeps exactly (live regions + 1) extent
- * nodes, in the tree or on a spare list. (Placing a region never splits an
- * extent, since it reserves up to one end of it, but freeing one may add
- * an extent.) Each allocation first obtains one node, before it looks for
- * space or changes anything: that is the only step that can fail with
- * -ENOMEM (so -ENOMEM wins over -ENOSPC). Each free gives one node back,
- * so nnmem_arena_free() never allocates and cannot fail.
+ * Memory. Extent nodes come from a pool: chunks of 4 KiB, one
+ * ops->zalloc each, cut into nodes that start on a cache line (see
+ * nnmem_arena_reserve()). There are at most (live regions + 1) free
+ * extents, since two extents always have a region between them; the arena
+ * always owns at least (live regions + 1) nodes, in the tree or on a spare
+ * list. (Placing a region never splits an extent, since it reserves up to
+ * one end of it, but freeing one may add an extent.) Each allocation first
+ * makes sure of one more node, adding a chunk if the arena has none to
+ * spare (once every 31 regions), before it looks for space or changes
+ * anything: that is the only step that can fail with -ENOMEM (so -ENOMEM
+ * wins over -ENOSPC); if the allocation then fails with -ENOSPC, the chunk
+ * goes back. So nnmem_arena_free() never allocates and cannot fail. Nodes
+ * freed go back to the spare list, not to ops->free: the arena keeps the
+ * nodes of its peak number of live regions (128 bytes each) until its
+ * last region goes, when it gives back all chunks but one
+ * (nnmem_arena_trim()), or until nnmem_arena_fini(). Pooled nodes are
+ * dense, and a pair of allocation and free makes no ops call.
  *
  * Arithmetic never overflows for any u64 arena size: every sum computed
  * is bounded by the end of an extent, which is at most the arena size.
@@ -105,6 +114,12 @@
 #include "nnmem_arena.h"
 
 #include <linux/rbtree_augmented.h>
+
+#ifdef __KERNEL__
+#include <linux/prefetch.h>
+#else
+#define prefetch(x) __builtin_prefetch(x)
+#endif
 
 /*
  * Alignment levels of the free tree's maxima: at level i, an extent
@@ -181,13 +196,20 @@ static inline void nnmem_arena_fit_raise(struct nnmem_arena_fit *fit,
 	fit->max[2] = nnmem_arena_max(fit->max[2], c->subtree.max[2]);
 }
 
-/* @e's own fits at each level, raised to its children's maxima. */
-static inline void nnmem_arena_extent_fit(const struct nnmem_arena_extent *e,
+/* @e's own fits at each level, its children aside. */
+static inline void nnmem_arena_extent_own(const struct nnmem_arena_extent *e,
 					  struct nnmem_arena_fit *fit)
 {
 	fit->max[0] = e->size;
 	fit->max[1] = nnmem_arena_extent_avail(e, nnmem_arena_level_shift[1]);
 	fit->max[2] = nnmem_arena_extent_avail(e, nnmem_arena_level_shift[2]);
+}
+
+/* @e's own fits at each level, raised to its children's maxima. */
+static inline void nnmem_arena_extent_fit(const struct nnmem_arena_extent *e,
+					  struct nnmem_arena_fit *fit)
+{
+	nnmem_arena_extent_own(e, fit);
 	nnmem_arena_fit_raise(fit, e->node.rb_left);
 	nnmem_arena_fit_raise(fit, e->node.rb_right);
 }
@@ -217,7 +239,8 @@ static inline bool nnmem_arena_extent_compute(struct nnmem_arena_extent *e,
 
 /*
  * nnmem_arena_extent_cb: keeps @subtree right through the rbtree's
- * rotations; nnmem_arena_extent_cb_propagate() after an in-place resize.
+ * rotations and erasures; nnmem_arena_extent_grown() and
+ * nnmem_arena_extent_shrunk() after an in-place resize.
  */
 RB_DECLARE_CALLBACKS(static, nnmem_arena_extent_cb,
 		     struct nnmem_arena_extent, node, subtree,
@@ -263,62 +286,95 @@ nnmem_arena_link_region(const struct nnmem_arena_link *l)
 	return container_of(l, struct nnmem_arena_region, link);
 }
 
-/* The free extent @l is, or NULL if it is a region or no piece at all. */
+/* The free extent just below piece @l, or NULL if none. */
 static inline struct nnmem_arena_extent *
-nnmem_arena_link_free(const struct nnmem_arena_link *l)
+nnmem_arena_prev_free(const struct nnmem_arena_link *l)
 {
-	return l && l->free ? nnmem_arena_link_extent(l) : NULL;
+	return l->prev_free ? nnmem_arena_link_extent(l->prev) : NULL;
 }
 
-/* Put piece @n in @old's place in the address order. */
+/* The free extent just above piece @l, or NULL if none. */
+static inline struct nnmem_arena_extent *
+nnmem_arena_next_free(const struct nnmem_arena_link *l)
+{
+	return l->next_free ? nnmem_arena_link_extent(l->next) : NULL;
+}
+
+/*
+ * The list of pieces. Whoever links a piece next to another also copies
+ * its @free into the other's @prev_free or @next_free, from the piece
+ * being linked (already in the cache), never by loading a neighbour.
+ */
+
+/* Put piece @n (its @free already set) in @old's place. */
 static void nnmem_arena_link_replace(struct nnmem_arena *arena,
 				     struct nnmem_arena_link *old,
 				     struct nnmem_arena_link *n)
 {
 	n->prev = old->prev;
+	n->prev_free = old->prev_free;
 	n->next = old->next;
-	if (n->prev)
+	n->next_free = old->next_free;
+	if (n->prev) {
 		n->prev->next = n;
-	else
+		n->prev->next_free = n->free;
+	} else {
 		arena->first = n;
-	if (n->next)
+	}
+	if (n->next) {
 		n->next->prev = n;
+		n->next->prev_free = n->free;
+	}
 }
 
-/* Link piece @n in just below piece @at. */
+/* Link piece @n (its @free already set) in just below piece @at. */
 static void nnmem_arena_link_before(struct nnmem_arena *arena,
 				    struct nnmem_arena_link *n,
 				    struct nnmem_arena_link *at)
 {
 	n->prev = at->prev;
+	n->prev_free = at->prev_free;
 	n->next = at;
-	if (at->prev)
+	n->next_free = at->free;
+	if (at->prev) {
 		at->prev->next = n;
-	else
+		at->prev->next_free = n->free;
+	} else {
 		arena->first = n;
+	}
 	at->prev = n;
+	at->prev_free = n->free;
 }
 
-/* Link piece @n in just above piece @at. */
+/* Link piece @n (its @free already set) in just above piece @at. */
 static void nnmem_arena_link_after(struct nnmem_arena_link *n,
 				   struct nnmem_arena_link *at)
 {
 	n->prev = at;
+	n->prev_free = at->free;
 	n->next = at->next;
-	if (at->next)
+	n->next_free = at->next_free;
+	if (at->next) {
 		at->next->prev = n;
+		at->next->prev_free = n->free;
+	}
 	at->next = n;
+	at->next_free = n->free;
 }
 
 static void nnmem_arena_unlink(struct nnmem_arena *arena,
 			       struct nnmem_arena_link *n)
 {
-	if (n->prev)
+	if (n->prev) {
 		n->prev->next = n->next;
-	else
+		n->prev->next_free = n->next_free;
+	} else {
 		arena->first = n->next;
-	if (n->next)
+	}
+	if (n->next) {
 		n->next->prev = n->prev;
+		n->next->prev_free = n->prev_free;
+	}
 }
 
 static inline bool nnmem_arena_is_pow2(u64 x)
@@ -348,25 +404,187 @@ nnmem_arena_spare_pop(struct nnmem_arena *arena)
 }
 
 /*
+ * The node pool. Extent nodes are carved out of chunks of
+ * NNMEM_ARENA_CHUNK bytes, one ops->zalloc each, at NNMEM_ARENA_STRIDE
+ * bytes apart from a 64-byte boundary: so the 64 bytes a search reads
+ * (see &struct nnmem_arena_extent) are one cache line, the nodes are dense
+ * (fewer lines and pages to miss at many extents), and the arena calls
+ * ops->zalloc once per chunk, not once per region. A chunk starts with a
+ * &struct nnmem_arena_chunk, linking the arena's chunks for
+ * nnmem_arena_fini() and nnmem_arena_check().
+ */
+#define NNMEM_ARENA_CHUNK	4096
+#define NNMEM_ARENA_LINE	64
+#define NNMEM_ARENA_STRIDE						\
+	((sizeof(struct nnmem_arena_extent) + NNMEM_ARENA_LINE - 1) &	\
+	 ~(size_t)(NNMEM_ARENA_LINE - 1))
+
+/**
+ * struct nnmem_arena_chunk - the head of a chunk of extent nodes
+ * @next: the arena's next chunk, NULL after the last
+ */
+struct nnmem_arena_chunk {
+	struct nnmem_arena_chunk *next;
+};
+
+/* The first node of chunk @c, and (in *@n) how many it holds. */
+static unsigned long nnmem_arena_chunk_nodes(const struct nnmem_arena_chunk *c,
+					     u32 *n)
+{
+	unsigned long base = (unsigned long)c;
+	unsigned long first = (base + sizeof(*c) + NNMEM_ARENA_LINE - 1) &
+			      ~(unsigned long)(NNMEM_ARENA_LINE - 1);
+
+	*n = (base + NNMEM_ARENA_CHUNK - first) / NNMEM_ARENA_STRIDE;
+	return first;
+}
+
+/*
+ * Make sure the arena owns at least @need nodes, adding a chunk if not
+ * (need is at most one above what it owns). The only step that can fail.
+ */
+static int nnmem_arena_reserve(struct nnmem_arena *arena, u64 need)
+{
+	struct nnmem_arena_chunk *c;
+	unsigned long at;
+	u32 i, n;
+
+	if (arena->nr_nodes >= need)
+		return 0;
+	c = arena->ops->zalloc(NNMEM_ARENA_CHUNK, arena->priv);
+	if (!c)
+		return -ENOMEM;
+	c->next = arena->chunks;
+	arena->chunks = c;
+	at = nnmem_arena_chunk_nodes(c, &n);
+	/* Pushed from the top, so the lowest address is handed out first. */
+	for (i = n; i-- > 0;)
+		nnmem_arena_spare_push(arena, (struct nnmem_arena_extent *)
+					      (at + i * NNMEM_ARENA_STRIDE));
+	arena->nr_nodes += n;
+	return 0;
+}
+
+/* Give back the chunk nnmem_arena_reserve() just added, still unused. */
+static void nnmem_arena_unreserve(struct nnmem_arena *arena)
+{
+	struct nnmem_arena_chunk *c = arena->chunks;
+	u32 i, n;
+
+	nnmem_arena_chunk_nodes(c, &n);
+	/* Its nodes are the top @n of the spare list. */
+	for (i = 0; i < n; i++)
+		nnmem_arena_spare_pop(arena);
+	arena->nr_nodes -= n;
+	arena->chunks = c->next;
+	arena->ops->free(c, arena->priv);
+}
+
+/*
+ * The last region went: keep only the chunk holding the one extent left
+ * (its other nodes become the spare list) and give the others back, so
+ * that an arena that was once full does not keep its peak's nodes. The
+ * walks are bounded by the number of chunks, which that peak's
+ * allocations paid for.
+ */
+static void nnmem_arena_trim(struct nnmem_arena *arena)
+{
+	struct rb_node *root = arena->free_tree.rb_node;
+	unsigned long e = (unsigned long)nnmem_arena_extent_of(root);
+	struct nnmem_arena_chunk *c, *keep = NULL;
+	unsigned long at;
+	u32 i, n;
+
+	for (c = arena->chunks; c; c = c->next) {
+		if (e >= (unsigned long)c &&
+		    e < (unsigned long)c + NNMEM_ARENA_CHUNK)
+			keep = c;
+	}
+	if (WARN_ON(!keep))
+		return;
+	while ((c = arena->chunks)) {
+		arena->chunks = c->next;
+		if (c != keep)
+			arena->ops->free(c, arena->priv);
+	}
+	keep->next = NULL;
+	arena->chunks = keep;
+	arena->spare = NULL;
+	arena->nr_spare = 0;
+	at = nnmem_arena_chunk_nodes(keep, &n);
+	for (i = n; i-- > 0;) {
+		if (at + i * NNMEM_ARENA_STRIDE != e)
+			nnmem_arena_spare_push(arena,
+					       (struct nnmem_arena_extent *)
+					       (at + i * NNMEM_ARENA_STRIDE));
+	}
+	arena->nr_nodes = n;
+}
+
+/* Give every chunk back (every node is unused by now). */
+static void nnmem_arena_release(struct nnmem_arena *arena)
+{
+	struct nnmem_arena_chunk *c;
+
+	while ((c = arena->chunks)) {
+		arena->chunks = c->next;
+		arena->ops->free(c, arena->priv);
+	}
+	arena->spare = NULL;
+	arena->nr_spare = 0;
+	arena->nr_nodes = 0;
+}
+
+/*
  * The searches below differ from drm_mm's in one respect: they return
  * exactly the lowest (highest) extent where @size fits at level @lvl, and
  * the next one after (before) it, never an extent that is too small.
  */
 
-/* Lowest extent in the subtree at @node where @size fits, or NULL. */
+/*
+ * @c ? @a : @b without a branch (the compiler turns a plain ?: on an
+ * unpredictable condition back into one).
+ */
+static inline unsigned long nnmem_arena_select_ul(bool c, unsigned long a,
+						  unsigned long b)
+{
+	unsigned long m = 0UL - (unsigned long)c;
+
+	return (a & m) | (b & ~m);
+}
+
+static inline struct rb_node *nnmem_arena_select(bool c, struct rb_node *a,
+						 struct rb_node *b)
+{
+	unsigned long r = nnmem_arena_select_ul(c, (unsigned long)a,
+						(unsigned long)b);
+
+	return (struct rb_node *)r;
+}
+
+/*
+ * Lowest extent in the subtree at @node where @size fits, or NULL. Which
+ * way to go at each level is a select, not a branch: at many extents the
+ * direction is a coin toss, and a mispredicted branch per level cost more
+ * than the level's loads. The one branch left is taken once, at the end.
+ */
 static struct rb_node *nnmem_arena_subtree_first_fit(struct rb_node *node,
 						     u64 size, int lvl)
 {
 	if (nnmem_arena_subtree_max(node, lvl) < size)
 		return NULL;
 	for (;;) {
-		if (nnmem_arena_subtree_max(node->rb_left, lvl) >= size) {
-			node = node->rb_left;
-			continue;
-		}
-		if (nnmem_arena_node_avail(node, lvl) >= size)
+		struct rb_node *left = node->rb_left, *right = node->rb_right;
+		bool go_left;
+
+		/* In flight with the left child's line, which decides. */
+		prefetch(right);
+		go_left = nnmem_arena_subtree_max(left, lvl) >= size;
+
+		/* &, not &&: one branch, on the outcome. */
+		if ((nnmem_arena_node_avail(node, lvl) >= size) > go_left)
 			return node;
-		node = node->rb_right;
+		node = nnmem_arena_select(go_left, left, right);
 	}
 }
 
@@ -377,13 +595,15 @@ static struct rb_node *nnmem_arena_subtree_last_fit(struct rb_node *node,
 	if (nnmem_arena_subtree_max(node, lvl) < size)
 		return NULL;
 	for (;;) {
-		if (nnmem_arena_subtree_max(node->rb_right, lvl) >= size) {
-			node = node->rb_right;
-			continue;
-		}
-		if (nnmem_arena_node_avail(node, lvl) >= size)
+		struct rb_node *left = node->rb_left, *right = node->rb_right;
+		bool go_right;
+
+		prefetch(left);
+		go_right = nnmem_arena_subtree_max(right, lvl) >= size;
+
+		if ((nnmem_arena_node_avail(node, lvl) >= size) > go_right)
 			return node;
-		node = node->rb_left;
+		node = nnmem_arena_select(go_right, right, left);
 	}
 }
 
@@ -503,24 +723,27 @@ static void nnmem_arena_extent_insert(struct nnmem_arena *arena,
 				      struct nnmem_arena_extent *e)
 {
 	struct rb_node **link = &arena->free_tree.rb_node, *parent = NULL;
+	struct nnmem_arena_fit fit;
+	u64 start = e->start;
 	int i;
 
 	e->node.rb_left = NULL;
 	e->node.rb_right = NULL;
-	nnmem_arena_extent_fit(e, &e->subtree);
+	nnmem_arena_extent_own(e, &fit);
+	e->subtree = fit;
+	/* Stores and selects, no branches but the loop's (as above). */
 	while (*link) {
 		struct nnmem_arena_extent *p;
 
 		parent = *link;
 		p = nnmem_arena_extent_of(parent);
-		for (i = 0; i < NNMEM_ARENA_LEVELS; i++) {
-			if (p->subtree.max[i] < e->subtree.max[i])
-				p->subtree.max[i] = e->subtree.max[i];
-		}
-		if (e->start < p->start)
-			link = &parent->rb_left;
-		else
-			link = &parent->rb_right;
+		for (i = 0; i < NNMEM_ARENA_LEVELS; i++)
+			p->subtree.max[i] = nnmem_arena_max(p->subtree.max[i],
+							    fit.max[i]);
+		link = (struct rb_node **)
+		       nnmem_arena_select_ul(start < p->start,
+					     (unsigned long)&parent->rb_left,
+					     (unsigned long)&parent->rb_right);
 	}
 	rb_link_node(&e->node, parent, link);
 	rb_insert_augmented(&e->node, &arena->free_tree, &nnmem_arena_extent_cb);
@@ -536,12 +759,64 @@ static void nnmem_arena_extent_erase(struct nnmem_arena *arena,
 }
 
 /*
- * @e's size changed in place (its address order did not): recompute the
- * maxima from @e up, until one stays the same.
+ * @e grew in place (it now covers what it did and more, so its fit at no
+ * level went down; its address order did not change): raise the maxima
+ * from @e up, until one already covers @e. The maximum over a subtree
+ * that holds @e is then the larger of what it was and @e's new fit, so
+ * neither @e's children nor any ancestor's other child is loaded (at
+ * many extents each would be a cache miss).
  */
-static inline void nnmem_arena_extent_resized(struct nnmem_arena_extent *e)
+static void nnmem_arena_extent_grown(struct nnmem_arena_extent *e)
 {
-	nnmem_arena_extent_cb_propagate(&e->node, NULL);
+	struct rb_node *node = &e->node;
+	struct nnmem_arena_fit fit;
+
+	nnmem_arena_extent_own(e, &fit);
+	do {
+		struct nnmem_arena_extent *p = nnmem_arena_extent_of(node);
+		bool raised = false;
+		int i;
+
+		for (i = 0; i < NNMEM_ARENA_LEVELS; i++) {
+			if (p->subtree.max[i] < fit.max[i]) {
+				p->subtree.max[i] = fit.max[i];
+				raised = true;
+			}
+		}
+		if (!raised)
+			break;
+		node = rb_parent(node);
+	} while (node);
+}
+
+/*
+ * @e shrank in place to part of what it covered, from @old (its own fit
+ * before): recompute the maxima from @e up, but only where the old value
+ * was the maximum, stopping at the first node that does not change. A
+ * node whose maximum at every level was above what changed under it keeps
+ * it (it came from elsewhere), so its children are not loaded.
+ */
+static void nnmem_arena_extent_shrunk(struct nnmem_arena_extent *e,
+				      const struct nnmem_arena_fit *old)
+{
+	struct nnmem_arena_fit was = *old;
+	struct rb_node *node = &e->node;
+
+	do {
+		struct nnmem_arena_extent *p = nnmem_arena_extent_of(node);
+		struct nnmem_arena_fit now;
+
+		if (p->subtree.max[0] != was.max[0] &&
+		    p->subtree.max[1] != was.max[1] &&
+		    p->subtree.max[2] != was.max[2])
+			break;
+		nnmem_arena_extent_fit(p, &now);
+		if (nnmem_arena_fit_equal(&now, &p->subtree))
+			break;
+		was = p->subtree;
+		p->subtree = now;
+		node = rb_parent(node);
+	} while (node);
 }
 
 /*
@@ -553,19 +828,23 @@ static void nnmem_arena_carve(struct nnmem_arena *arena,
 			      struct nnmem_arena_extent *e,
 			      struct nnmem_arena_region *r)
 {
+	struct nnmem_arena_fit old;
+
 	r->link.free = false;
 	if (r->res_size == e->size) {
 		nnmem_arena_link_replace(arena, &e->link, &r->link);
 		nnmem_arena_extent_erase(arena, e);
 	} else if (r->res_start == e->start) {
+		nnmem_arena_extent_own(e, &old);
 		nnmem_arena_link_before(arena, &r->link, &e->link);
 		e->start += r->res_size;
 		e->size -= r->res_size;
-		nnmem_arena_extent_resized(e);
+		nnmem_arena_extent_shrunk(e, &old);
 	} else {
+		nnmem_arena_extent_own(e, &old);
 		nnmem_arena_link_after(&r->link, &e->link);
 		e->size -= r->res_size;
-		nnmem_arena_extent_resized(e);
+		nnmem_arena_extent_shrunk(e, &old);
 	}
 }
 
@@ -587,8 +866,13 @@ int nnmem_arena_init(struct nnmem_arena *arena, u64 size,
 
 	if (!size || !ops || !ops->zalloc || !ops->free)
 		return -EINVAL;
-	e = ops->zalloc(sizeof(*e), priv);
-	if (!e)
+	arena->chunks = NULL;
+	arena->nr_nodes = 0;
+	arena->spare = NULL;
+	arena->nr_spare = 0;
+	arena->ops = ops;
+	arena->priv = priv;
+	if (nnmem_arena_reserve(arena, 1))
 		return -ENOMEM;
 
 	arena->size = size;
@@ -601,16 +885,15 @@ int nnmem_arena_init(struct nnmem_arena *arena, u64 size,
 		arena->count[k] = 0;
 	}
 	arena->free_extents = 0;
-	arena->spare = NULL;
-	arena->nr_spare = 0;
-	arena->ops = ops;
-	arena->priv = priv;
 
+	e = nnmem_arena_spare_pop(arena);
 	e->start = 0;
 	e->size = size;
 	e->link.prev = NULL;
 	e->link.next = NULL;
 	e->link.free = true;
+	e->link.prev_free = false;
+	e->link.next_free = false;
 	arena->first = &e->link;
 	nnmem_arena_extent_insert(arena, e);
 	return 0;
@@ -626,7 +909,6 @@ int nnmem_arena_init(struct nnmem_arena *arena, u64 size,
 void nnmem_arena_fini(struct nnmem_arena *arena)
 {
 	struct rb_node *node, *next;
-	struct nnmem_arena_extent *e;
 	int k;
 
 	WARN_ON(arena->count[NNMEM_ARENA_WEIGHT] ||
@@ -639,10 +921,7 @@ void nnmem_arena_fini(struct nnmem_arena *arena)
 	}
 	arena->free_tree = RB_ROOT;
 	arena->free_extents = 0;
-	while (arena->spare) {
-		e = nnmem_arena_spare_pop(arena);
-		arena->ops->free(e, arena->priv);
-	}
+	nnmem_arena_release(arena);
 	arena->first = NULL;
 	arena->weight_top = 0;
 	arena->activation_bottom = arena->size;
@@ -672,7 +951,10 @@ void nnmem_arena_fini(struct nnmem_arena *arena)
 int nnmem_arena_alloc(struct nnmem_arena *arena, struct nnmem_arena_region *r,
 		      enum nnmem_arena_kind kind, u64 size, u64 align)
 {
-	struct nnmem_arena_extent *spare, *e;
+	u64 live = (u64)arena->count[NNMEM_ARENA_WEIGHT] +
+		   arena->count[NNMEM_ARENA_ACTIVATION];
+	u32 nr_nodes = arena->nr_nodes;
+	struct nnmem_arena_extent *e;
 	u64 offset, res_start, res_end;
 
 	if (kind != NNMEM_ARENA_WEIGHT && kind != NNMEM_ARENA_ACTIVATION)
@@ -683,8 +965,7 @@ int nnmem_arena_alloc(struct nnmem_arena *arena, struct nnmem_arena_region *r,
 		return -EINVAL;
 
 	/* The node this region's free may need; the only step that fails. */
-	spare = arena->ops->zalloc(sizeof(*spare), arena->priv);
-	if (!spare)
+	if (nnmem_arena_reserve(arena, live + 2))
 		return -ENOMEM;
 
 	if (kind == NNMEM_ARENA_WEIGHT)
@@ -692,7 +973,9 @@ int nnmem_arena_alloc(struct nnmem_arena *arena, struct nnmem_arena_region *r,
 	else
 		e = nnmem_arena_find_high(arena, size, align, &offset);
 	if (!e) {
-		arena->ops->free(spare, arena->priv);
+		/* A chunk added for this region goes back. */
+		if (arena->nr_nodes != nr_nodes)
+			nnmem_arena_unreserve(arena);
 		return -ENOSPC;
 	}
 
@@ -704,8 +987,6 @@ int nnmem_arena_alloc(struct nnmem_arena *arena, struct nnmem_arena_region *r,
 		res_start = offset;
 		res_end = nnmem_arena_extent_end(e);
 	}
-
-	nnmem_arena_spare_push(arena, spare);
 
 	r->offset = offset;
 	r->size = size;
@@ -750,9 +1031,13 @@ void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r)
 	arena->count[r->kind]--;
 	arena->bytes[r->kind] -= size;
 
-	/* Its neighbours in the address order, if they are free. */
-	prev = nnmem_arena_link_free(r->link.prev);
-	next = nnmem_arena_link_free(r->link.next);
+	/*
+	 * Its neighbours in the address order, if they are free: known from
+	 * @r's own copies of their flags, so a neighbour that is a region
+	 * is never loaded.
+	 */
+	prev = nnmem_arena_prev_free(&r->link);
+	next = nnmem_arena_next_free(&r->link);
 	if (prev && next) {
 		/* Out of the tree first, so that the maxima stay consistent. */
 		u64 next_size = next->size;
@@ -761,18 +1046,18 @@ void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r)
 		nnmem_arena_unlink(arena, &next->link);
 		nnmem_arena_extent_erase(arena, next);
 		prev->size += size + next_size;
-		nnmem_arena_extent_resized(prev);
+		nnmem_arena_extent_grown(prev);
 		e = prev;
 	} else if (prev) {
 		nnmem_arena_unlink(arena, &r->link);
 		prev->size += size;
-		nnmem_arena_extent_resized(prev);
+		nnmem_arena_extent_grown(prev);
 		e = prev;
 	} else if (next) {
 		nnmem_arena_unlink(arena, &r->link);
 		next->start = start;
 		next->size += size;
-		nnmem_arena_extent_resized(next);
+		nnmem_arena_extent_grown(next);
 		e = next;
 	} else {
 		e = nnmem_arena_spare_pop(arena);
@@ -796,10 +1081,9 @@ void nnmem_arena_free(struct nnmem_arena *arena, struct nnmem_arena_region *r)
 	    start == arena->activation_bottom)
 		arena->activation_bottom = nnmem_arena_extent_end(e);
 
-	/* Keep exactly one extent node per live region, plus one. */
-	e = nnmem_arena_spare_pop(arena);
-	if (e)
-		arena->ops->free(e, arena->priv);
+	if (!arena->count[NNMEM_ARENA_WEIGHT] &&
+	    !arena->count[NNMEM_ARENA_ACTIVATION] && arena->chunks->next)
+		nnmem_arena_trim(arena);
 }
 
 /*
@@ -822,11 +1106,11 @@ static void nnmem_arena_slide_down(struct nnmem_arena *arena,
 	nnmem_arena_unlink(arena, &p->link);
 	nnmem_arena_extent_erase(arena, p);
 	if (freed) {
-		n = nnmem_arena_link_free(r->link.next);
+		n = nnmem_arena_next_free(&r->link);
 		if (n) {
 			n->start = end;
 			n->size += freed;
-			nnmem_arena_extent_resized(n);
+			nnmem_arena_extent_grown(n);
 		} else {
 			n = nnmem_arena_spare_pop(arena);
 			n->start = end;
@@ -865,10 +1149,10 @@ static void nnmem_arena_slide_up(struct nnmem_arena *arena,
 	nnmem_arena_unlink(arena, &n->link);
 	nnmem_arena_extent_erase(arena, n);
 	if (freed) {
-		p = nnmem_arena_link_free(r->link.prev);
+		p = nnmem_arena_prev_free(&r->link);
 		if (p) {
 			p->size += freed;
-			nnmem_arena_extent_resized(p);
+			nnmem_arena_extent_grown(p);
 		} else {
 			p = nnmem_arena_spare_pop(arena);
 			p->start = old_start;
@@ -991,12 +1275,12 @@ int nnmem_arena_compact_next(struct nnmem_arena *arena,
 		from = r->offset;
 		res_size = r->res_size;
 		if (r->kind == NNMEM_ARENA_WEIGHT) {
-			e = nnmem_arena_link_free(r->link.prev);
+			e = nnmem_arena_prev_free(&r->link);
 			if (!e)
 				continue;
 			nnmem_arena_slide_down(arena, r, e);
 		} else {
-			e = nnmem_arena_link_free(r->link.next);
+			e = nnmem_arena_next_free(&r->link);
 			if (!e)
 				continue;
 			nnmem_arena_slide_up(arena, r, e);
@@ -1252,7 +1536,9 @@ static int nnmem_arena_check_pieces(const struct nnmem_arena *arena)
 	int k;
 
 	for (l = arena->first; l; prev = l, l = l->next) {
-		if (++n > max || l->prev != prev)
+		if (++n > max || l->prev != prev ||
+		    l->prev_free != (prev && prev->free) ||
+		    (prev && prev->next_free != l->free))
 			return -EUCLEAN;
 		if (l->free) {
 			const struct nnmem_arena_extent *e =
@@ -1287,7 +1573,7 @@ static int nnmem_arena_check_pieces(const struct nnmem_arena *arena)
 			return -EUCLEAN;
 		cursor = start + size;
 	}
-	if (cursor != arena->size || ext)
+	if (cursor != arena->size || ext || (prev && prev->next_free))
 		return -EUCLEAN;
 	for (k = 0; k < NNMEM_ARENA_NR_KINDS; k++) {
 		if (count[k] != arena->count[k] || bytes[k] != arena->bytes[k] ||
@@ -1321,7 +1607,9 @@ static int nnmem_arena_check_pieces(const struct nnmem_arena *arena)
 int nnmem_arena_check(const struct nnmem_arena *arena)
 {
 	const struct nnmem_arena_extent *s;
-	u32 nr_spare = 0;
+	const struct nnmem_arena_chunk *c;
+	u32 nr_spare = 0, n;
+	u64 nodes = 0;
 
 	if (!arena->size)
 		return -EUCLEAN;
@@ -1333,14 +1621,23 @@ int nnmem_arena_check(const struct nnmem_arena *arena)
 		return -EUCLEAN;
 
 	for (s = arena->spare; s; s = s->next_spare) {
-		if (++nr_spare > arena->nr_spare)
+		if (++nr_spare > arena->nr_spare ||
+		    ((unsigned long)s & (NNMEM_ARENA_LINE - 1)))
 			return -EUCLEAN;
 	}
 	if (nr_spare != arena->nr_spare)
 		return -EUCLEAN;
-	if ((u64)arena->free_extents + arena->nr_spare !=
-	    (u64)arena->count[NNMEM_ARENA_WEIGHT] +
-	    arena->count[NNMEM_ARENA_ACTIVATION] + 1)
+	/* Each chunk holds at least one node, so this loop is bounded. */
+	for (c = arena->chunks; c; c = c->next) {
+		nnmem_arena_chunk_nodes(c, &n);
+		if (!n || nodes + n > arena->nr_nodes)
+			return -EUCLEAN;
+		nodes += n;
+	}
+	if (nodes != arena->nr_nodes ||
+	    (u64)arena->free_extents + arena->nr_spare != arena->nr_nodes ||
+	    arena->nr_nodes < (u64)arena->count[NNMEM_ARENA_WEIGHT] +
+			      arena->count[NNMEM_ARENA_ACTIVATION] + 1)
 		return -EUCLEAN;
 	return 0;
 }

@@ -26,14 +26,21 @@ enum nnmem_arena_kind {
  * @prev: the piece just below (ending where this one starts), NULL at 0
  * @next: the piece just above, NULL at the end of the arena
  * @free: the piece is a free extent, not a region
+ * @prev_free: @prev is a free extent (a copy of its @free)
+ * @next_free: @next is a free extent (a copy of its @free)
  *
  * Every byte of the arena is in exactly one piece: a free extent or a
- * region's reservation. The pieces form one list in address order.
+ * region's reservation. The pieces form one list in address order. The
+ * copies of the neighbours' @free let a free tell whether it coalesces
+ * without loading either neighbour (at many live regions each is a cache
+ * miss, and most of them are regions).
  */
 struct nnmem_arena_link {
 	struct nnmem_arena_link *prev;
 	struct nnmem_arena_link *next;
 	bool free;
+	bool prev_free;
+	bool next_free;
 };
 
 /**
@@ -65,7 +72,8 @@ struct nnmem_arena_region {
 
 /**
  * struct nnmem_arena_ops - how the arena gets memory for its free extents
- * @zalloc: return @size zeroed bytes or NULL
+ * @zalloc: return @size zeroed bytes or NULL (@size is one chunk of
+ *	extent nodes, 4 KiB, with at least 8-byte alignment)
  * @free: give back what @zalloc returned
  */
 struct nnmem_arena_ops {
@@ -104,6 +112,7 @@ struct nnmem_arena_usage {
 };
 
 struct nnmem_arena_extent;	/* private to nnmem_arena.c */
+struct nnmem_arena_chunk;	/* private to nnmem_arena.c */
 
 /**
  * struct nnmem_arena - the two-ended allocator state
@@ -118,9 +127,11 @@ struct nnmem_arena_extent;	/* private to nnmem_arena.c */
  * @count: live regions of each kind
  * @free_extents: extents in @free_tree
  * @spare: unused extent nodes, so that freeing never allocates
- * @nr_spare: nodes on @spare; @free_extents + @nr_spare is always the
- *	number of live regions plus one
- * @ops: where extent nodes come from
+ * @nr_spare: nodes on @spare
+ * @chunks: the chunks of extent nodes the arena owns (see nnmem_arena.c)
+ * @nr_nodes: extent nodes in @chunks: @free_extents + @nr_spare, and at
+ *	least the number of live regions plus one
+ * @ops: where chunks of extent nodes come from
  * @priv: passed to @ops
  *
  * Not locked: the caller serialises every call on one arena.
@@ -137,6 +148,8 @@ struct nnmem_arena {
 	u32 free_extents;
 	struct nnmem_arena_extent *spare;
 	u32 nr_spare;
+	struct nnmem_arena_chunk *chunks;
+	u32 nr_nodes;
 	const struct nnmem_arena_ops *ops;
 	void *priv;
 };

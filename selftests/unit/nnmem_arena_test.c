@@ -33,11 +33,29 @@ void nnmem_port_warn(const char *cond, const char *file, int line)
 	printf("# WARN_ON(%s) at %s:%d\n", cond, file, line);
 }
 
+/*
+ * The arena takes its extent nodes from chunks of 4096 bytes (one zalloc
+ * each): 128-byte nodes (96 bytes rounded up to a 64-byte line) from the
+ * first line boundary after an 8-byte header, which is 8 to 64 bytes in
+ * for any 8-aligned chunk, so (4096 - 64) / 128 = 31 nodes, whatever the
+ * chunk's alignment. It owns at least one node per live region, plus one,
+ * and adds a chunk only for an allocation that needs it.
+ */
+#define CHUNK_BYTES	4096
+#define CHUNK_NODES	31
+
+/* Chunks needed before an allocation with @live regions live. */
+static int chunk_needed(long chunks, long live)
+{
+	return chunks * CHUNK_NODES < live + 2;
+}
+
 struct test_mem {
 	long live;	/* blocks handed out and not given back */
 	long calls;	/* zalloc calls so far */
 	long fail_at;	/* fail the zalloc call with this number, 0: never */
 	long failures;	/* zalloc calls failed on purpose */
+	long bad_size;	/* zalloc calls not for one chunk */
 };
 
 static void *test_zalloc(size_t size, void *priv)
@@ -46,6 +64,8 @@ static void *test_zalloc(size_t size, void *priv)
 	void *p;
 
 	m->calls++;
+	if (size != CHUNK_BYTES)
+		m->bad_size++;
 	if (m->fail_at && m->calls == m->fail_at) {
 		m->failures++;
 		return NULL;
@@ -558,7 +578,8 @@ static int test_seed_layout(void)
 	CHECK_EQ(u.free_extents, 1);
 	CHECK_EQ(filter1.align, 256);
 	CHECK_EQ(act1.kind, A);
-	CHECK_EQ(m.live, 7);	/* one extent node per region, plus one */
+	CHECK_EQ(m.live, 1);	/* 7 nodes: one chunk */
+	CHECK_EQ(m.bad_size, 0);
 
 	nnmem_arena_free(&arena, &bias0);
 	ARENA_OK(&arena);
@@ -1036,8 +1057,8 @@ static int test_errors_einval(void)
 	ALLOC_FAILS(&arena, &m, (enum nnmem_arena_kind)-1, 1, 1, -EINVAL);
 	/* 4096 is a valid size but does not fit next to r: -ENOSPC. */
 	ALLOC_FAILS(&arena, &m, A, 4096, 1, -ENOSPC);
-	/* No zalloc happened for the invalid ones: 1 init + 1 alloc + 1. */
-	CHECK_EQ(m.calls, 3);
+	/* One chunk at init, enough for all: no zalloc since. */
+	CHECK_EQ(m.calls, 1);
 	nnmem_arena_free(&arena, &r);
 	nnmem_arena_fini(&arena);
 	CHECK_EQ(m.live, 0);
@@ -1085,10 +1106,17 @@ static const struct script_op enomem_script[] = {
 	{ -1, 0, 0, 0 }, { -1, 0, 0, 6 }, { W, 1, 1, 0 },
 };
 
+/*
+ * 26 small weights first: with them the script's regions go from 26 to
+ * 32 live, across the 31 nodes of the first chunk, so an allocation of
+ * the script itself needs the second chunk (and its zalloc may fail).
+ */
+#define SCRIPT_FILLERS	26
+
 static int run_script(struct test_mem *m, struct snap *out)
 {
 	const size_t n = sizeof(enomem_script) / sizeof(enomem_script[0]);
-	struct nnmem_arena_region r[8];
+	struct nnmem_arena_region r[8 + SCRIPT_FILLERS];
 	struct nnmem_arena arena;
 	size_t i;
 	int ret;
@@ -1097,8 +1125,10 @@ static int run_script(struct test_mem *m, struct snap *out)
 	       -ENOMEM)
 		CHECK_EQ(m->live, 0);
 	CHECK_RET(ret, 0);
-	for (i = 0; i < n; i++) {
-		const struct script_op *op = &enomem_script[i];
+	for (i = 0; i < SCRIPT_FILLERS + n; i++) {
+		const struct script_op filler = { W, 64, 64, 8 + (int)i };
+		const struct script_op *op = i < SCRIPT_FILLERS ? &filler :
+					     &enomem_script[i - SCRIPT_FILLERS];
 		struct snap before = { 0 }, after = { 0 };
 		long failures = m->failures;
 
@@ -1128,6 +1158,8 @@ static int run_script(struct test_mem *m, struct snap *out)
 	snap_take(out, &arena, m);
 	for (i = 0; i < 6; i++)		/* slot 6 was freed already */
 		nnmem_arena_free(&arena, &r[i]);
+	for (i = 0; i < SCRIPT_FILLERS; i++)
+		nnmem_arena_free(&arena, &r[8 + i]);
 	ARENA_OK(&arena);
 	CHECK_OK(expect_one_extent(&arena));
 	nnmem_arena_fini(&arena);
@@ -1145,7 +1177,9 @@ static int test_enomem_every_k(void)
 	if (run_script(&m, &ref))
 		return -1;
 	calls = m.calls;
-	CHECK(calls > 10);
+	/* One chunk at init, one more at 30 live regions (hand-counted). */
+	CHECK_EQ(calls, 2);
+	CHECK_EQ(m.bad_size, 0);
 	for (k = 1; k <= calls && !ret; k++) {
 		struct test_mem mk = { .fail_at = k };
 
@@ -1161,6 +1195,69 @@ static int test_enomem_every_k(void)
 	snap_release(&got);
 	CHECK_RET(ret, 0);
 	printf("# injected a failure at each of %ld zalloc calls\n", calls);
+	return 0;
+}
+
+/*
+ * The node pool, by hand: 31 nodes a chunk (CHUNK_NODES); the allocation
+ * that would leave fewer nodes than live regions plus one (the 31st, the
+ * 62nd) adds a chunk, gives it back if it then fails with -ENOSPC, and
+ * fails with -ENOMEM (changing nothing) if the chunk cannot be had; the
+ * free of the last region gives back every chunk but one.
+ */
+static int test_node_pool(void)
+{
+	static struct nnmem_arena_region r[62];
+	struct test_mem m = { 0 };
+	struct nnmem_arena arena;
+	int i;
+
+	CHECK_RET(nnmem_arena_init(&arena, 1 << 20, &test_ops, &m), 0);
+	CHECK_EQ(m.calls, 1);
+	for (i = 0; i < 30; i++)
+		ALLOC_AT(&arena, &r[i], W, 64, 64, 64 * i);
+	CHECK_EQ(m.calls, 1);		/* 30 regions + 1 = 31 nodes */
+	ALLOC_AT(&arena, &r[30], W, 64, 64, 64 * 30);
+	CHECK_EQ(m.calls, 2);
+	CHECK_EQ(m.live, 2);
+	for (i = 31; i < 61; i++)
+		ALLOC_AT(&arena, &r[i], W, 64, 64, 64 * i);
+	CHECK_EQ(m.calls, 2);		/* 61 + 1 = 62 = 2 * 31 */
+	/* The 62nd needs a third chunk and does not fit: chunk given back. */
+	ALLOC_FAILS(&arena, &m, A, 1 << 20, 64, -ENOSPC);
+	CHECK_EQ(m.calls, 3);
+	CHECK_EQ(m.live, 2);
+	/* The third chunk cannot be had: -ENOMEM, nothing changed. */
+	m.fail_at = m.calls + 1;
+	ALLOC_FAILS(&arena, &m, W, 64, 64, -ENOMEM);
+	CHECK_EQ(m.failures, 1);
+	ALLOC_AT(&arena, &r[61], W, 64, 64, 64 * 61);
+	CHECK_EQ(m.calls, 5);
+	CHECK_EQ(m.live, 3);
+	/* Frees keep the chunks while a region is left... */
+	for (i = 61; i > 0; i--) {
+		nnmem_arena_free(&arena, &r[i]);
+		ARENA_OK(&arena);
+	}
+	CHECK_EQ(m.live, 3);
+	/* ...and the last one gives back all but one. */
+	nnmem_arena_free(&arena, &r[0]);
+	ARENA_OK(&arena);
+	CHECK_OK(expect_one_extent(&arena));
+	CHECK_EQ(m.live, 1);
+	CHECK_EQ(m.calls, 5);
+	/* From one chunk again: the 31st region needs a second one. */
+	for (i = 0; i < 31; i++)
+		ALLOC_AT(&arena, &r[i], A, 64, 64, (1 << 20) - 64 * (i + 1));
+	CHECK_EQ(m.calls, 6);
+	for (i = 0; i < 31; i++) {
+		nnmem_arena_free(&arena, &r[i]);
+		ARENA_OK(&arena);
+	}
+	CHECK_EQ(m.live, 1);
+	CHECK_EQ(m.bad_size, 0);
+	nnmem_arena_fini(&arena);
+	CHECK_EQ(m.live, 0);
 	return 0;
 }
 
@@ -1493,7 +1590,8 @@ static int test_random_model(void)
 	struct test_mem m = { 0 };
 	struct nnmem_arena arena;
 	long i, allocs = 0, frees = 0, nospc = 0, enomem = 0, epochs = 0;
-	int nfree = 0, target = 32, ret = 0;
+	long given_back = 0;
+	int nfree = 0, target = 32, ret = 0, peak = 0;
 
 	rng_reseed(2);
 	md.size = 0;
@@ -1509,7 +1607,9 @@ static int test_random_model(void)
 					ret = -1;
 			}
 			if (md.size) {
-				if (ret || expect_one_extent(&arena))
+				/* No region left: one chunk left. */
+				if (ret || expect_one_extent(&arena) ||
+				    m.live != 1)
 					ret = -1;
 				nnmem_arena_fini(&arena);
 				if (m.live)
@@ -1519,6 +1619,7 @@ static int test_random_model(void)
 				break;
 			md.size = random_arena_size();
 			target = 1 + (int)rnd_below(64);
+			peak = 0;
 			CHECK_RET(nnmem_arena_init(&arena, md.size, &test_ops,
 						   &m), 0);
 			nfree = 0;
@@ -1552,10 +1653,15 @@ static int test_random_model(void)
 			int want_ret = model_place(&md, kind, size, align,
 						   &want, &res_start,
 						   &res_end);
+			int need = chunk_needed(m.live, md.n);
+			long calls = m.calls, chunks = m.live;
 			int r;
 
-			/* Now and then the node allocation fails. */
-			if (rnd_below(100) == 0) {
+			/*
+			 * Now and then the chunk this allocation needs
+			 * cannot be had.
+			 */
+			if (need && rnd_below(2) == 0) {
 				m.fail_at = m.calls + 1;
 				want_ret = -ENOMEM;
 				want = 0;
@@ -1563,6 +1669,20 @@ static int test_random_model(void)
 			}
 			r = nnmem_arena_alloc(&arena, &slots[slot], kind,
 					      size, align);
+			m.fail_at = 0;
+			/*
+			 * A zalloc exactly when a chunk is needed; the chunk
+			 * stays only if the region was placed.
+			 */
+			if (m.calls != calls + need ||
+			    m.live != chunks + (need && !r)) {
+				printf("# op %ld: %ld zallocs, %ld chunks for %d regions\n",
+				       i, m.calls - calls, m.live, md.n);
+				ret = -1;
+				break;
+			}
+			if (need && r == -ENOSPC)
+				given_back++;
 
 			got = r ? 0 : slots[slot].offset;
 			if (r != want_ret || got != want) {
@@ -1603,9 +1723,13 @@ static int test_random_model(void)
 			ret = -1;
 			break;
 		}
-		if ((long)m.live != md.n + 1) {
-			printf("# op %ld: %ld nodes for %d regions\n", i,
-			       m.live, md.n);
+		if (md.n > peak)
+			peak = md.n;
+		/* Enough nodes, and no chunk beyond what the peak needed. */
+		if (m.live * CHUNK_NODES < md.n + 1 ||
+		    (m.live - 1) * CHUNK_NODES >= peak + 1 || m.bad_size) {
+			printf("# op %ld: %ld chunks for %d regions, %d at most\n",
+			       i, m.live, md.n, peak);
 			ret = -1;
 		}
 	}
@@ -1624,8 +1748,11 @@ static int test_random_model(void)
 	}
 	printf("# %ld ops: %ld allocs, %ld frees, %ld -ENOSPC, %ld -ENOMEM, %ld arenas\n",
 	       i, allocs, frees, nospc, enomem, epochs);
+	printf("# %ld chunks added for an -ENOSPC and given back\n",
+	       given_back);
 	CHECK_RET(ret, 0);
 	CHECK(i >= ops);
+	CHECK(enomem > 0);
 	return 0;
 }
 
@@ -1642,7 +1769,7 @@ static int test_large_scale(void)
 	struct nnmem_arena arena;
 	struct nnmem_arena_usage u;
 	long i, nospc = 0;
-	int n = 0, nunused = 0, k, ret = 0;
+	int n = 0, nunused = 0, k, ret = 0, peak = 0;
 
 	rng_reseed(3);
 	slots = calloc(LIVE, sizeof(*slots));
@@ -1675,6 +1802,8 @@ static int test_large_scale(void)
 			} else {
 				nunused--;
 				live[n++] = slot;
+				if (n > peak)
+					peak = n;
 			}
 		}
 		if (i % CHECK_EVERY == CHECK_EVERY - 1) {
@@ -1682,7 +1811,8 @@ static int test_large_scale(void)
 				ret = -1;
 			nnmem_arena_usage(&arena, &u);
 			if (u.weight_regions + u.activation_regions != (u32)n ||
-			    m.live != n + 1)
+			    m.live * CHUNK_NODES < n + 1 ||
+			    (m.live - 1) * CHUNK_NODES >= peak + 1)
 				ret = -1;
 		}
 	}
@@ -1699,6 +1829,9 @@ static int test_large_scale(void)
 			ARENA_OK(&arena);
 	}
 	CHECK_OK(expect_one_extent(&arena));
+	/* The last free gave back every chunk but the one in use. */
+	CHECK(peak > 100 * CHUNK_NODES);
+	CHECK_EQ(m.live, 1);
 	nnmem_arena_fini(&arena);
 	CHECK_EQ(m.live, 0);
 	free(slots);
@@ -2049,6 +2182,8 @@ static const struct tap_test tests[] = {
 	{ "arena: init rejects bad arguments, -ENOMEM", test_init_errors },
 	{ "arena: -ENOMEM at every zalloc changes nothing",
 	  test_enomem_every_k },
+	{ "arena: node pool: a chunk per 31 nodes, given back on -ENOSPC and when empty",
+	  test_node_pool },
 	{ "arena: sizes and alignments near 2^64 do not wrap",
 	  test_u64_extremes },
 	{ "arena: check detects corrupted state", test_check_detects_damage },
