@@ -1682,8 +1682,8 @@ out:
 /* ------------------------------------------------- (g) compaction */
 
 /* Rounds of the compaction bench; regions of 1 to CB_MAX_KIB KiB. */
-#define CB_ROUNDS	7
-#define CB_MAX_KIB	48
+#define CB_ROUNDS	7U
+#define CB_MAX_KIB	48U
 #define CB_MAX_REGIONS	4096
 
 /* Byte @i of region @h's pattern. */
