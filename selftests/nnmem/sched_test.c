@@ -89,13 +89,16 @@ struct tev {
  * Mounts tracefs if needed and starts tracing the job events. The buffer
  * keeps its size (1.4 MB per CPU on these kernels): a flood test's 3,000
  * events take some 150 KB (an overwritten one would show as a sample not
- * found).
+ * found). Without record-cmd: enabling an event would otherwise hook the
+ * scheduler's tracepoints to record command names, and patching that hot
+ * kernel text while the other vCPU runs through it once livelocked a
+ * Debian 6.1 guest under QEMU TCG (text_poke_bp()'s IPI never answered).
  */
 static int trace_begin(void)
 {
 	static const char *const w[][2] = {
 		{ "tracing_on", "0" }, { "trace", "" },
-		{ "trace_clock", "mono" },
+		{ "trace_clock", "mono" }, { "options/record-cmd", "0" },
 		{ "events/nnmem/nnmem_job_start/enable", "1" },
 		{ "events/nnmem/nnmem_job_end/enable", "1" },
 		{ "tracing_on", "1" },
@@ -120,7 +123,7 @@ static int trace_begin(void)
 /*
  * Stops tracing and parses the job events, in order, into *@ev (malloc'd):
  * their count or -errno. Leaves tracing as it found it (clock local, the
- * events off, the buffer empty).
+ * events off, record-cmd on, the buffer empty).
  */
 static int trace_end(struct tev **ev)
 {
@@ -146,6 +149,7 @@ static int trace_end(struct tev **ev)
 	nt_file_write(TRACEFS "/events/nnmem/nnmem_job_end/enable", "0");
 	nt_file_write(TRACEFS "/trace", "");
 	nt_file_write(TRACEFS "/trace_clock", "local");
+	nt_file_write(TRACEFS "/options/record-cmd", "1");
 	nt_file_write(TRACEFS "/tracing_on", "1");
 	if (len == cap) {
 		free(buf);
