@@ -326,20 +326,39 @@ static int dev_add(struct nlmsghdr *nlh, void *arg)
 	return d ? dev_parse(nlh, d) : -ENOMEM;
 }
 
-int nnmemctl_nl_devs(struct nnmemctl_nl *nl, struct nnmemctl_dev **devs,
-		     size_t *count)
+/*
+ * A dump of @cmd (of device @dev_index in @dev_attr, or all: -1) through
+ * @add into a new array of @size-byte items: *@items (free()) and *@count.
+ */
+static int dump_request(struct nnmemctl_nl *nl, uint8_t cmd,
+			int64_t dev_index, int dev_attr,
+			int (*add)(struct nlmsghdr *, void *), size_t size,
+			void **items, size_t *count)
 {
-	struct nl_array a = { .size = sizeof(**devs) };
+	struct nl_array a = { .size = size };
 	int ret;
 
-	ret = nl_request(nl, NNMEM_CMD_DEV_GET, NLM_F_DUMP, -1, 0, dev_add, &a);
+	ret = nl_request(nl, cmd, NLM_F_DUMP, dev_index, dev_attr, add, &a);
 	if (ret) {
 		free(a.items);
 		return ret;
 	}
-	*devs = a.items;
+	*items = a.items;
 	*count = a.count;
 	return 0;
+}
+
+int nnmemctl_nl_devs(struct nnmemctl_nl *nl, struct nnmemctl_dev **devs,
+		     size_t *count)
+{
+	void *items;
+	int ret;
+
+	ret = dump_request(nl, NNMEM_CMD_DEV_GET, -1, 0,
+			   dev_add, sizeof(**devs), &items, count);
+	if (!ret)
+		*devs = items;
+	return ret;
 }
 
 static int dev_one(struct nlmsghdr *nlh, void *arg)
@@ -395,18 +414,15 @@ static int region_add(struct nlmsghdr *nlh, void *arg)
 int nnmemctl_nl_regions(struct nnmemctl_nl *nl, int64_t dev_index,
 			struct nnmemctl_region **regions, size_t *count)
 {
-	struct nl_array a = { .size = sizeof(**regions) };
+	void *items;
 	int ret;
 
-	ret = nl_request(nl, NNMEM_CMD_REGION_GET, NLM_F_DUMP, dev_index,
-			 NNMEM_A_REGION_DEV_INDEX, region_add, &a);
-	if (ret) {
-		free(a.items);
-		return ret;
-	}
-	*regions = a.items;
-	*count = a.count;
-	return 0;
+	ret = dump_request(nl, NNMEM_CMD_REGION_GET, dev_index,
+			   NNMEM_A_REGION_DEV_INDEX, region_add,
+			   sizeof(**regions), &items, count);
+	if (!ret)
+		*regions = items;
+	return ret;
 }
 
 static int user_add(struct nlmsghdr *nlh, void *arg)
@@ -438,18 +454,14 @@ static int user_add(struct nlmsghdr *nlh, void *arg)
 int nnmemctl_nl_users(struct nnmemctl_nl *nl, struct nnmemctl_user **users,
 		      size_t *count)
 {
-	struct nl_array a = { .size = sizeof(**users) };
+	void *items;
 	int ret;
 
-	ret = nl_request(nl, NNMEM_CMD_USER_GET, NLM_F_DUMP, -1, 0, user_add,
-			 &a);
-	if (ret) {
-		free(a.items);
-		return ret;
-	}
-	*users = a.items;
-	*count = a.count;
-	return 0;
+	ret = dump_request(nl, NNMEM_CMD_USER_GET, -1, 0,
+			   user_add, sizeof(**users), &items, count);
+	if (!ret)
+		*users = items;
+	return ret;
 }
 
 static int dmabuf_add(struct nlmsghdr *nlh, void *arg)
@@ -502,18 +514,15 @@ static int dmabuf_add(struct nlmsghdr *nlh, void *arg)
 int nnmemctl_nl_dmabufs(struct nnmemctl_nl *nl, int64_t dev_index,
 			struct nnmemctl_dmabuf **dmabufs, size_t *count)
 {
-	struct nl_array a = { .size = sizeof(**dmabufs) };
+	void *items;
 	int ret;
 
-	ret = nl_request(nl, NNMEM_CMD_DMABUF_GET, NLM_F_DUMP, dev_index,
-			 NNMEM_A_DMABUF_DEV_INDEX, dmabuf_add, &a);
-	if (ret) {
-		free(a.items);
-		return ret;
-	}
-	*dmabufs = a.items;
-	*count = a.count;
-	return 0;
+	ret = dump_request(nl, NNMEM_CMD_DMABUF_GET, dev_index,
+			   NNMEM_A_DMABUF_DEV_INDEX, dmabuf_add,
+			   sizeof(**dmabufs), &items, count);
+	if (!ret)
+		*dmabufs = items;
+	return ret;
 }
 
 int nnmemctl_nl_subscribe(struct nnmemctl_nl *nl)
