@@ -33,7 +33,8 @@ static void monitor_signal(int sig)
 	monitor_stop = 1;
 }
 
-static int json_add(json_object *o, const char *key, json_object *v)
+/* Adds @v (NULL: out of memory) as @key of @o; frees it if that fails. */
+int nnmemctl_json_add(json_object *o, const char *key, json_object *v)
 {
 	if (!v)
 		return -ENOMEM;
@@ -54,14 +55,18 @@ static json_object *monitor_move_json(const struct nnmemctl_move *m)
 	if (m->freed)
 		err |= json_object_object_add(o, "session", NULL) ? -ENOMEM : 0;
 	else
-		err |= json_add(o, "session", json_object_new_uint64(m->session));
-	err |= json_add(o, "handle", json_object_new_uint64(m->handle));
-	err |= json_add(o, "kind",
+		err |= nnmemctl_json_add(o, "session",
+					 json_object_new_uint64(m->session));
+	err |= nnmemctl_json_add(o, "handle",
+				 json_object_new_uint64(m->handle));
+	err |= nnmemctl_json_add(o, "kind",
 			json_object_new_string(nnmemctl_kind_name(m->kind)));
-	err |= json_add(o, "old_offset", json_object_new_uint64(m->old_offset));
-	err |= json_add(o, "new_offset", json_object_new_uint64(m->new_offset));
-	err |= json_add(o, "size", json_object_new_uint64(m->size));
-	err |= json_add(o, "freed", json_object_new_boolean(m->freed));
+	err |= nnmemctl_json_add(o, "old_offset",
+				 json_object_new_uint64(m->old_offset));
+	err |= nnmemctl_json_add(o, "new_offset",
+				 json_object_new_uint64(m->new_offset));
+	err |= nnmemctl_json_add(o, "size", json_object_new_uint64(m->size));
+	err |= nnmemctl_json_add(o, "freed", json_object_new_boolean(m->freed));
 	if (err) {
 		json_object_put(o);
 		return NULL;
@@ -76,18 +81,22 @@ static int monitor_compact_json(json_object *o,
 	uint32_t i;
 	int err = 0;
 
-	err |= json_add(o, "kinds", json_object_new_uint64(ev->kinds));
-	err |= json_add(o, "regions", json_object_new_uint64(ev->moved_regions));
-	err |= json_add(o, "bytes", json_object_new_uint64(ev->moved_bytes));
-	err |= json_add(o, "largest_free",
+	err |= nnmemctl_json_add(o, "kinds", json_object_new_uint64(ev->kinds));
+	err |= nnmemctl_json_add(o, "regions",
+				 json_object_new_uint64(ev->moved_regions));
+	err |= nnmemctl_json_add(o, "bytes",
+				 json_object_new_uint64(ev->moved_bytes));
+	err |= nnmemctl_json_add(o, "largest_free",
 			json_object_new_uint64(ev->largest_free));
-	err |= json_add(o, "free_bytes", json_object_new_uint64(ev->free_bytes));
-	err |= json_add(o, "status", json_object_new_int(ev->status));
-	err |= json_add(o, "auto", json_object_new_boolean(ev->automatic));
-	err |= json_add(o, "moved_truncated",
+	err |= nnmemctl_json_add(o, "free_bytes",
+				 json_object_new_uint64(ev->free_bytes));
+	err |= nnmemctl_json_add(o, "status", json_object_new_int(ev->status));
+	err |= nnmemctl_json_add(o, "auto",
+				 json_object_new_boolean(ev->automatic));
+	err |= nnmemctl_json_add(o, "moved_truncated",
 			json_object_new_boolean(ev->truncated));
 	arr = json_object_new_array();
-	err |= json_add(o, "moved", arr);
+	err |= nnmemctl_json_add(o, "moved", arr);
 	if (err)
 		return -ENOMEM;
 	for (i = 0; i < ev->nmoved; i++) {
@@ -108,53 +117,77 @@ static int monitor_json(const struct nnmemctl_event *ev)
 
 	if (!o)
 		return -ENOMEM;
-	err |= json_add(o, "event",
+	err |= nnmemctl_json_add(o, "event",
 			json_object_new_string(nnmemctl_event_name(ev->type)));
-	err |= json_add(o, "dev", json_object_new_uint64(ev->dev_index));
+	err |= nnmemctl_json_add(o, "dev",
+				 json_object_new_uint64(ev->dev_index));
 	if (ev->cmd != NNMEM_CMD_COMPACT_NTF)
-		err |= json_add(o, "session",
+		err |= nnmemctl_json_add(o, "session",
 				json_object_new_uint64(ev->session));
 	switch (ev->cmd) {
 	case NNMEM_CMD_REGION_NTF:
-		err |= json_add(o, "handle", json_object_new_uint64(r->handle));
-		err |= json_add(o, "label", json_object_new_string(r->label));
-		err |= json_add(o, "kind",
+		err |= nnmemctl_json_add(o, "handle",
+					 json_object_new_uint64(r->handle));
+		err |= nnmemctl_json_add(o, "label",
+					 json_object_new_string(r->label));
+		err |= nnmemctl_json_add(o, "kind",
 				json_object_new_string(nnmemctl_kind_name(r->kind)));
-		err |= json_add(o, "offset", json_object_new_uint64(r->offset));
-		err |= json_add(o, "size", json_object_new_uint64(r->size));
-		err |= json_add(o, "span", json_object_new_uint64(r->span));
-		err |= json_add(o, "align", json_object_new_uint64(r->align));
-		err |= json_add(o, "mappable", json_object_new_boolean(r->mappable));
-		err |= json_add(o, "pid", json_object_new_uint64(r->pid));
-		err |= json_add(o, "uid", json_object_new_uint64(r->uid));
+		err |= nnmemctl_json_add(o, "offset",
+					 json_object_new_uint64(r->offset));
+		err |= nnmemctl_json_add(o, "size",
+					 json_object_new_uint64(r->size));
+		err |= nnmemctl_json_add(o, "span",
+					 json_object_new_uint64(r->span));
+		err |= nnmemctl_json_add(o, "align",
+					 json_object_new_uint64(r->align));
+		err |= nnmemctl_json_add(o, "mappable",
+					 json_object_new_boolean(r->mappable));
+		err |= nnmemctl_json_add(o, "pid",
+					 json_object_new_uint64(r->pid));
+		err |= nnmemctl_json_add(o, "uid",
+					 json_object_new_uint64(r->uid));
 		break;
 	case NNMEM_CMD_ALLOC_FAILED_NTF:
-		err |= json_add(o, "kind",
+		err |= nnmemctl_json_add(o, "kind",
 				json_object_new_string(nnmemctl_kind_name(r->kind)));
-		err |= json_add(o, "size", json_object_new_uint64(r->size));
-		err |= json_add(o, "align", json_object_new_uint64(r->align));
-		err |= json_add(o, "error", json_object_new_int(r->error));
-		err |= json_add(o, "pid", json_object_new_uint64(r->pid));
-		err |= json_add(o, "uid", json_object_new_uint64(r->uid));
+		err |= nnmemctl_json_add(o, "size",
+					 json_object_new_uint64(r->size));
+		err |= nnmemctl_json_add(o, "align",
+					 json_object_new_uint64(r->align));
+		err |= nnmemctl_json_add(o, "error",
+					 json_object_new_int(r->error));
+		err |= nnmemctl_json_add(o, "pid",
+					 json_object_new_uint64(r->pid));
+		err |= nnmemctl_json_add(o, "uid",
+					 json_object_new_uint64(r->uid));
 		break;
 	case NNMEM_CMD_GRAPH_NTF:
-		err |= json_add(o, "graph", json_object_new_uint64(ev->graph));
-		err |= json_add(o, "nodes", json_object_new_uint64(ev->nodes));
-		err |= json_add(o, "regions", json_object_new_uint64(ev->regions));
+		err |= nnmemctl_json_add(o, "graph",
+					 json_object_new_uint64(ev->graph));
+		err |= nnmemctl_json_add(o, "nodes",
+					 json_object_new_uint64(ev->nodes));
+		err |= nnmemctl_json_add(o, "regions",
+					 json_object_new_uint64(ev->regions));
 		break;
 	case NNMEM_CMD_JOB_NTF:
-		err |= json_add(o, "graph", json_object_new_uint64(ev->graph));
-		err |= json_add(o, "job", json_object_new_uint64(ev->job));
+		err |= nnmemctl_json_add(o, "graph",
+					 json_object_new_uint64(ev->graph));
+		err |= nnmemctl_json_add(o, "job",
+					 json_object_new_uint64(ev->job));
 		if (ev->finished) {
-			err |= json_add(o, "status", json_object_new_int(ev->status));
-			err |= json_add(o, "duration_ns",
+			err |= nnmemctl_json_add(o, "status",
+						 json_object_new_int(ev->status));
+			err |= nnmemctl_json_add(o, "duration_ns",
 					json_object_new_uint64(ev->duration_ns));
-			err |= json_add(o, "macs", json_object_new_uint64(ev->macs));
+			err |= nnmemctl_json_add(o, "macs",
+						 json_object_new_uint64(ev->macs));
 		}
 		break;
 	case NNMEM_CMD_SESSION_NTF:
-		err |= json_add(o, "pid", json_object_new_uint64(ev->pid));
-		err |= json_add(o, "uid", json_object_new_uint64(ev->uid));
+		err |= nnmemctl_json_add(o, "pid",
+					 json_object_new_uint64(ev->pid));
+		err |= nnmemctl_json_add(o, "uid",
+					 json_object_new_uint64(ev->uid));
 		break;
 	case NNMEM_CMD_COMPACT_NTF:
 		err |= monitor_compact_json(o, ev);

@@ -11,6 +11,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+struct json_object;
+
+/* Adds @v (NULL: out of memory) as @key of @o; frees it if that fails. */
+int nnmemctl_json_add(struct json_object *o, const char *key,
+		      struct json_object *v);
+
 struct nnmemctl_nl;
 
 enum nnmemctl_exit {

@@ -31,15 +31,7 @@
 
 static int json_add_u64(json_object *o, const char *key, uint64_t v)
 {
-	json_object *n = json_object_new_uint64(v);
-
-	if (!n)
-		return -ENOMEM;
-	if (json_object_object_add(o, key, n)) {
-		json_object_put(n);
-		return -ENOMEM;
-	}
-	return 0;
+	return nnmemctl_json_add(o, key, json_object_new_uint64(v));
 }
 
 /* What status shows beside dev-get: dma-bufs and users, per device. */
@@ -54,28 +46,12 @@ struct status_extra {
 
 static int json_add_str(json_object *o, const char *key, const char *v)
 {
-	json_object *n = json_object_new_string(v);
-
-	if (!n)
-		return -ENOMEM;
-	if (json_object_object_add(o, key, n)) {
-		json_object_put(n);
-		return -ENOMEM;
-	}
-	return 0;
+	return nnmemctl_json_add(o, key, json_object_new_string(v));
 }
 
 static int json_add_bool(json_object *o, const char *key, bool v)
 {
-	json_object *n = json_object_new_boolean(v);
-
-	if (!n)
-		return -ENOMEM;
-	if (json_object_object_add(o, key, n)) {
-		json_object_put(n);
-		return -ENOMEM;
-	}
-	return 0;
+	return nnmemctl_json_add(o, key, json_object_new_boolean(v));
 }
 
 static json_object *status_dmabuf_json(const struct nnmemctl_dmabuf *d)
