@@ -15,9 +15,9 @@
  * Pinned: a region that is not an nnmem_region (the shared scratch
  * areas and private scratch areas, which running jobs address by
  * offset), a region a queued or running job's graph names (the graph's
- * jobs count: the job runs its plan's offsets; the count is raised under
- * compact_rwsem held for reading, see nnmem_job.c; each pass first marks
- * those graphs' regions), and a region with a live dma-buf
+ * jobs count: the job runs its plan's offsets; a job counted while a
+ * compaction runs waits for it to end, see nnmem_job_pin(); each pass
+ * first marks those graphs' regions), and a region with a live dma-buf
  * (dmabufs: importers and dma-buf mmaps hold its address). A region a
  * graph names but no job uses moves, and the graph's plan with it.
  * Deferred regions (freed while mapped) move like any other.
@@ -27,8 +27,9 @@
  * offset that runs without the device lock: READ and WRITE copies, the
  * zeroing in ALLOC, GRAPH_CREATE between looking its regions up and
  * putting the graph on the device's graphs list (so no plan is built
- * from an offset that then moves unseen), and RUN raising its graph's
- * jobs count (so a region seen unpinned cannot get a job under us). The
+ * from an offset that then moves unseen), and a RUN that raised its
+ * graph's jobs count too late for the compaction to see it (it sees
+ * ndev->compacting and waits here before counting again). The
  * device lock keeps out allocation and freeing, the graphs list's
  * changes, and the mmap fault handler. So for each move:
  * unmap_mapping_range() on the region's mmap range (handle << 32, exact)
@@ -74,9 +75,11 @@
 
 /*
  * Marks the regions of every graph with queued or running jobs as pinned
- * for this pass. No job gets pinned meanwhile (RUN counts a job in its
- * graph under compact_rwsem, held for writing here); a job that ends
- * meanwhile leaves its regions pinned until the next pass.
+ * for this pass. A job counted after this read sees ndev->compacting set
+ * (set before it, with a full barrier between) and waits for the
+ * compaction to finish before it counts itself again (nnmem_job_pin());
+ * a job that ends meanwhile leaves its regions pinned until the next
+ * pass.
  */
 static void nnmem_compact_pin_jobs(struct nnmem_device *ndev)
 {
@@ -320,6 +323,9 @@ int nnmem_compact_run(struct nnmem_device *ndev, u32 kinds,
 	if (down_write_killable(&ndev->compact_rwsem))
 		return -EINTR;
 	mutex_lock(&ndev->lock);
+	WRITE_ONCE(ndev->compacting, true);
+	/* pairs with smp_mb__after_atomic() in nnmem_job_pin() */
+	smp_mb();
 	nnmem_compact_pin_jobs(ndev);
 	nnmem_compact_ntf_begin(ndev, &ntf);
 	nnmem_arena_compact_start(&c, kinds);
@@ -352,6 +358,7 @@ int nnmem_compact_run(struct nnmem_device *ndev, u32 kinds,
 		}
 	}
 	nnmem_arena_usage(&ndev->arena, &usage);
+	WRITE_ONCE(ndev->compacting, false);
 	mutex_unlock(&ndev->lock);
 	up_write(&ndev->compact_rwsem);
 

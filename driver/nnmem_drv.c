@@ -373,7 +373,7 @@ static long nnmem_ioctl(struct file *file, unsigned int cmd,
 	}
 
 	ret = nnmem_ioctl_copy_out(uptr, usize, &data, ksize);
-	if (desc->commit)
+	if (desc->commit && ctx.obj)
 		desc->commit(s, &data, &ctx, !ret);
 	return ret;
 }

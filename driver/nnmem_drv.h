@@ -116,6 +116,10 @@ struct nnmem_job_stats {
  * @compact_pass: the number of the last compaction pass, which marks
  *	the regions it found pinned by jobs (under @lock, with
  *	@compact_rwsem held for writing; nnmem_compact.c)
+ * @compacting: a compaction is between its reading of the graphs' jobs
+ *	counts and its last move (set and cleared under @lock with
+ *	@compact_rwsem held for writing; read locklessly by RUN, see
+ *	nnmem_job_pin())
  * @arena: allocator state
  * @scratch: the shared scratch area of device-placed tensors, NULL when no
  *	graph uses it (nnmem_scratch.c)
@@ -156,6 +160,7 @@ struct nnmem_device {
 	struct rw_semaphore compact_rwsem;
 	bool auto_compact;
 	u64 compact_pass;
+	bool compacting;
 	struct nnmem_scratch *scratch;
 	u32 scratch_users;
 	u32 deferred_regions;
@@ -181,6 +186,7 @@ struct nnmem_scratch;
 /**
  * struct nnmem_ioctl_ctx - what a handler leaves for after the copy-out
  * @obj: object created by the handler, published by the table's commit
+ *	(called only when there is one: a sync RUN leaves none)
  * @copy_on_error: the handler failed but filled in the struct (error
  *	details) and wants it copied back anyway; commit is not called
  */

@@ -16,7 +16,8 @@
  * still be anything; the kernels check the shift values.
  *
  * Time and progress come from the caller's hooks. The progress hook is
- * called before every node and, through the kernels, after every budget of
+ * called before every node (but the first, if the caller says it has just
+ * looked) and, through the kernels, after every budget of
  * MACs inside one (bounded by work done, not by the shape), so the kernel
  * worker can yield and stop a cancelled job in bounded time.
  */
@@ -474,6 +475,8 @@ int nnmem_exec_run(void *arena, const struct nnmem_plan_node *plan,
 		.ctx = hooks->ctx,
 		.ran = &ran,
 	};
+	/* written before read: not zeroed at every run (NNMEM_NOINIT) */
+	struct nnmem_plan_node tmp NNMEM_NOINIT;
 	const struct nnmem_plan_node *pn;
 	u64 start, t0 = 0;
 	int ret = 0;
@@ -492,7 +495,7 @@ int nnmem_exec_run(void *arena, const struct nnmem_plan_node *plan,
 	start = nnmem_exec_now(hooks);
 
 	for (i = 0; i < node_count; i++) {
-		if (hooks->progress) {
+		if (hooks->progress && (i || !hooks->started)) {
 			ret = hooks->progress(hooks->ctx, run.before,
 					      run.total);
 			if (ret) {
@@ -504,21 +507,11 @@ int nnmem_exec_run(void *arena, const struct nnmem_plan_node *plan,
 		if (node_ns)
 			t0 = nnmem_exec_now(hooks);
 		ran = NNMEM_FAST_REF;
-		if (nnmem_exec_in_scratch(&plan[i])) {
-			/*
-			 * Declared here, not for every step: a kernel that
-			 * zeroes stack variables would zero it each time.
-			 */
-			struct nnmem_plan_node tmp;
-
-			pn = nnmem_exec_resolve(&plan[i], hooks->scratch,
-						&tmp);
-			ret = nnmem_exec_step(arena, pn, hooks, i, &prog,
-					      &env);
-		} else {
-			ret = nnmem_exec_step(arena, &plan[i], hooks, i,
-					      &prog, &env);
-		}
+		pn = &plan[i];
+		if (nnmem_exec_in_scratch(pn))
+			pn = nnmem_exec_resolve(pn, hooks->scratch, &tmp);
+		/* one call site: the compiler folds the step in */
+		ret = nnmem_exec_step(arena, pn, hooks, i, &prog, &env);
 		if (node_ns)
 			node_ns[i] = nnmem_exec_now(hooks) - t0;
 		if (ret)

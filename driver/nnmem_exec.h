@@ -41,11 +41,12 @@ struct nnmem_exec_fast {
  * struct nnmem_exec_hooks - what the executor needs from its environment
  * @now_ns: a monotonic clock in ns, for per-node and total times; NULL
  *	leaves the times 0
- * @progress: called before every node and, inside a node, once at least
- *	@budget MACs were done since the previous call (see &struct
- *	nnmem_kernel_progress), with the MACs of the whole plan done so far
- *	and their total; returns 0 to go on, a negative errno to stop the run
- *	with it (a positive value stops it with -EINTR). NULL: never stops.
+ * @progress: called before every node (but the first, with
+ *	@started) and, inside a node, once at least @budget MACs were done
+ *	since the previous call (see &struct nnmem_kernel_progress), with
+ *	the MACs of the whole plan done so far and their total; returns 0 to
+ *	go on, a negative errno to stop the run with it (a positive value
+ *	stops it with -EINTR). NULL: never stops.
  * @ctx: passed to @now_ns and @progress
  * @budget: MACs between two @progress calls inside a node; 0 means
  *	%NNMEM_KERNEL_BUDGET_DEFAULT
@@ -56,6 +57,9 @@ struct nnmem_exec_fast {
  * @packed: the packed buffer of @fast
  * @simd_begin: see &struct nnmem_fast_env; NULL in userspace
  * @simd_end: see &struct nnmem_fast_env
+ * @started: the caller has just done what @progress would do before the
+ *	first node (the kernel looked at the job's cancel flag as it took
+ *	it), so that call is skipped
  *
  * The kernel's job worker calls cond_resched() and looks for cancellation
  * in @progress; userspace may leave it NULL.
@@ -70,6 +74,7 @@ struct nnmem_exec_hooks {
 	const void *packed;
 	bool (*simd_begin)(void *ctx);
 	void (*simd_end)(void *ctx);
+	bool started;
 };
 
 /**

@@ -193,19 +193,8 @@ struct nnmem_fast_job {
 typedef void (*nnmem_fast_chunk_fn)(const struct nnmem_fast_job *job,
 				    u32 p0, u32 p1, u32 j0, u32 j1);
 
-/*
- * For the register tiles of the SIMD paths: the kernel's
- * -ftrivial-auto-var-init=zero would keep them in memory (2.5 KiB of
- * stack and stores in the inner loop); they are written before read.
- */
-#if defined(__has_attribute)
-#if __has_attribute(__uninitialized__)
-#define NNMEM_FAST_NOINIT	__attribute__((__uninitialized__))
-#endif
-#endif
-#ifndef NNMEM_FAST_NOINIT
-#define NNMEM_FAST_NOINIT
-#endif
+/* The register tiles of the SIMD paths (see NNMEM_NOINIT). */
+#define NNMEM_FAST_NOINIT	NNMEM_NOINIT
 
 /* Pixels a path's dense chunk computes together; its chunks use this. */
 #define NNMEM_FAST_SCALAR_MR	4

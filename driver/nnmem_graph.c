@@ -51,6 +51,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -141,7 +142,8 @@ static void nnmem_graph_free(struct nnmem_graph *g)
 	kvfree(g->fast);
 	kvfree(g->plan);
 	kvfree(g->regions);
-	kfree(g);
+	/* nnmem_graph_get() may still be reading it, under RCU */
+	kfree_rcu(g, rcu);
 	nnmem_session_kmem_uncharge(s, kmem);
 }
 
@@ -171,13 +173,23 @@ void nnmem_graph_put(struct nnmem_graph *g)
  */
 struct nnmem_graph *nnmem_graph_get(struct nnmem_session *s, u32 handle)
 {
+	XA_STATE(xas, &s->graphs, handle);
 	struct nnmem_graph *g;
 
-	xa_lock(&s->graphs);
-	g = xa_load(&s->graphs, handle);
-	if (g)
-		kref_get(&g->ref);
-	xa_unlock(&s->graphs);
+	/*
+	 * A graph is freed after a grace period (nnmem_graph_free()). The
+	 * walk is xa_load()'s, inside this read section instead of its own.
+	 */
+	rcu_read_lock();
+	do {
+		g = xas_load(&xas);
+	} while (xas_retry(&xas, g));
+	/* a handle reserved by a GRAPH_CREATE in flight */
+	if (xa_is_zero(g))
+		g = NULL;
+	if (g && !kref_get_unless_zero(&g->ref))
+		g = NULL;
+	rcu_read_unlock();
 	return g;
 }
 

@@ -28,6 +28,7 @@ struct nnmem_session;
 /**
  * struct nnmem_graph - a created graph
  * @ref: one for the session's handle, one per job running it
+ * @rcu: frees it after a grace period (handle lookups run under RCU)
  * @s: the session that created it (outlives it: release destroys graphs)
  * @handle: the session's handle for it
  * @node_count: steps in @plan
@@ -35,9 +36,8 @@ struct nnmem_session;
  * @kmem: its charge against the kernel memory budgets, given back when it
  *	is freed
  * @busy: the regions' busy counts include this graph
- * @jobs: its queued and running jobs (atomic; raised under the device's
- *	compact_rwsem held for reading): they pin its regions (compaction),
- *	as a job runs the plan's offsets
+ * @jobs: its queued and running jobs (atomic; see nnmem_job_pin()): they
+ *	pin its regions (compaction), as a job runs the plan's offsets
  * @dev_node: on the device's graphs list while @busy (under its lock)
  * @regions: each region its tensors use, with a reference held
  * @plan: the execution plan, one step per node
@@ -64,6 +64,7 @@ struct nnmem_session;
  */
 struct nnmem_graph {
 	struct kref ref;
+	struct rcu_head rcu;
 	struct nnmem_session *s;
 	u32 handle;
 	u32 node_count;

@@ -24,9 +24,9 @@
  * From the moment it is queued (or run inline) until it is done, a job
  * counts in the jobs count of each region of its graph, which pins the
  * region against compaction: the plan's arena offsets stay true while
- * the job may run it. The count is raised under compact_rwsem held for
- * reading, so a compaction either sees it or has finished moving the
- * regions and relocating the plan; it drops when the job ends
+ * the job may run it. The count is raised so that a compaction either
+ * sees it or has finished moving the regions and relocating the plan
+ * before the job reads the plan (nnmem_job_pin()); it drops when the job ends
  * (nnmem_job_end()), whether it ran, was cancelled off the queue, or its
  * session closed.
  *
@@ -48,7 +48,8 @@
  * a queued one off the workqueue at once.
  *
  * The worker runs the graph's plan with the portable executor
- * (nnmem_exec.c), whose progress hook it gets before every node and after
+ * (nnmem_exec.c), whose progress hook it gets before every node but the
+ * first (the job was just taken, its cancel flag read) and after
  * every NNMEM_JOB_BUDGET MACs of work inside one (however the node is
  * shaped: even one output element of a huge filter is metered tap by
  * tap). There it calls cond_resched() and checks the cancel flag, so a
@@ -78,6 +79,7 @@
 #include <linux/percpu.h>
 #include <linux/rwsem.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
@@ -119,15 +121,27 @@ static void nnmem_job_account(struct nnmem_device *ndev, int status)
 
 /*
  * Counts a job about to be queued or run in its graph's jobs, which pins
- * the graph's regions (compaction).
+ * the graph's regions (compaction). Without a lock: a compaction sets
+ * ndev->compacting, then reads the counts, with a full barrier between;
+ * the count is raised, then the flag read, with one too. So either the
+ * compaction sees the count, or the job sees the flag: then the
+ * compaction may have missed it, and the job waits for the compaction to
+ * end (compact_rwsem) and counts itself again.
  */
 static void nnmem_job_pin(struct nnmem_job *job)
 {
-	struct rw_semaphore *rwsem = &job->s->ndev->compact_rwsem;
+	struct nnmem_device *ndev = job->s->ndev;
+	atomic_t *jobs = &job->graph->jobs;
 
-	down_read(rwsem);
-	atomic_inc(&job->graph->jobs);
-	up_read(rwsem);
+	atomic_inc(jobs);
+	/* pairs with smp_mb() in nnmem_compact_run() */
+	smp_mb__after_atomic();
+	if (unlikely(READ_ONCE(ndev->compacting))) {
+		atomic_dec(jobs);
+		down_read(&ndev->compact_rwsem);
+		atomic_inc(jobs);
+		up_read(&ndev->compact_rwsem);
+	}
 	job->pinned = true;
 }
 
@@ -178,9 +192,17 @@ static void nnmem_job_finish_locked(struct nnmem_job *job, int status)
 	wake_up_all(&s->job_wq);
 }
 
+/*
+ * Job and node times are durations on the scheduler's clock: on x86 with
+ * a stable TSC, local_clock() is the TSC scaled, with no timekeeping
+ * seqcount and no call through the clocksource, which ktime_get_ns()
+ * makes (a tiny graph's sync RUN reads the clock twice, and under
+ * emulation each of those calls costs). A job that moves to another CPU
+ * meanwhile reads a clock kept in step with the first one's.
+ */
 static u64 nnmem_job_now(void *ctx)
 {
-	return ktime_get_ns();
+	return local_clock();
 }
 
 /* The executor's progress hook: a scheduling point and a cancel check. */
@@ -201,9 +223,10 @@ static int nnmem_job_progress(void *ctx, u64 done, u64 total)
  * executor's hook; and a graph without a scratch area or fast paths
  * skips their calls: under emulation (QEMU TCG) every call and return
  * costs about as much as a few dozen instructions, and a tiny graph's
- * sync RUN is mostly such overhead.
+ * sync RUN is mostly such overhead (so it is also folded into its one
+ * caller).
  */
-static int nnmem_job_execute(struct nnmem_job *job)
+static __always_inline int nnmem_job_execute(struct nnmem_job *job)
 {
 	struct nnmem_device *ndev = job->s->ndev;
 	struct nnmem_graph *g = job->graph;
@@ -212,8 +235,11 @@ static int nnmem_job_execute(struct nnmem_job *job)
 		.progress = nnmem_job_progress,
 		.ctx = job,
 		.budget = NNMEM_JOB_BUDGET,
+		/* its cancel flag was just read (worker), or is new (inline) */
+		.started = true,
 	};
-	struct nnmem_exec_result res = { 0 };
+	/* nnmem_exec_run() fills it in whatever the outcome */
+	struct nnmem_exec_result res NNMEM_NOINIT;
 	struct nnmem_run_stats __percpu *rs;
 	struct nnmem_scratch *sc = NULL;
 	unsigned int i;
@@ -235,13 +261,18 @@ static int nnmem_job_execute(struct nnmem_job *job)
 		hooks.scratch = sc->ar.offset;
 	if (g->fast)
 		ret = nnmem_graph_fast_prepare(g, &hooks);
-	if (!ret) {
+	if (ret) {
+		res.duration_ns = 0;
+		res.macs = 0;
+		for (i = 0; i < NNMEM_PATH_COUNT; i++)
+			res.path_nodes[i] = 0;
+	} else {
 		if (!hooks.now_ns)
-			start = ktime_get_ns();
+			start = local_clock();
 		ret = nnmem_exec_run(ndev->cpu_addr, g->plan, g->node_count,
 				     &hooks, job->node_ns, &res);
 		if (!hooks.now_ns)
-			res.duration_ns = ktime_get_ns() - start;
+			res.duration_ns = local_clock() - start;
 	}
 	if (sc)
 		nnmem_scratch_put(sc);
@@ -409,12 +440,12 @@ static bool nnmem_job_run_inline(struct nnmem_job *job)
 /*
  * Sets up a job of @g in @s. An async one is charged, counted and
  * allocated. A sync one is @sync, on its caller's stack (it never
- * outlives the RUN), zeroed by the caller where it declares it (a kernel
- * that zeroes stack variables would otherwise zero it twice, with a "rep
- * stos" that emulators run one word at a time); it takes no kernel
- * memory and no job slot, so it is only checked against the same limits
- * (-EDQUOT, -EAGAIN) without taking a lock: the locked instructions
- * would cost a tiny graph's sync RUN about a node's time under emulation.
+ * outlives the RUN), left uninitialised by the caller and set field by
+ * field here (zeroing it whole is a "rep stos", which emulators run one
+ * word at a time); it takes no kernel memory and no job slot, so it is
+ * only checked against the same limits (-EDQUOT, -EAGAIN) without taking
+ * a lock: the locked instructions would cost a tiny graph's sync RUN
+ * about a node's time under emulation.
  */
 static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 					  struct nnmem_graph *g,
@@ -430,6 +461,15 @@ static struct nnmem_job *nnmem_job_create(struct nnmem_session *s,
 			ret = -EAGAIN;
 		if (ret)
 			return ERR_PTR(ret);
+		job->id = 0;
+		job->async = false;
+		job->inline_run = false;
+		job->pinned = false;
+		job->cancel = false;
+		job->status = 0;
+		job->duration_ns = 0;
+		job->macs = 0;
+		job->node_ns = NULL;
 		goto init;
 	}
 	ret = nnmem_session_kmem_charge(s, charge);
@@ -586,7 +626,7 @@ int nnmem_job_run_ioctl(struct nnmem_session *s, void *data,
 {
 	struct nnmem_run *run = data;
 	bool async = run->flags & NNMEM_RUN_ASYNC;
-	struct nnmem_job *job, sync = { };
+	struct nnmem_job *job, sync NNMEM_NOINIT;
 	struct nnmem_graph *g;
 	u32 id;
 	int ret;
@@ -620,18 +660,20 @@ int nnmem_job_run_ioctl(struct nnmem_session *s, void *data,
 
 	nnmem_job_pin(job);
 	if (nnmem_job_run_inline(job)) {
-		if (job->status == -ECANCELED) {
-			/* only a signal cancels a sync job */
-			nnmem_job_destroy(job);
+		/* all there is to destroying a sync job that ran */
+		nnmem_graph_put(g);
+		/* only a signal cancels a sync job */
+		if (job->status == -ECANCELED)
 			return -EINTR;
-		}
-	} else {
-		nnmem_job_queue(job);
-		if (wait_event_interruptible(s->job_wq, nnmem_job_done(job))) {
-			nnmem_job_stop(job);
-			nnmem_job_destroy(job);
-			return -EINTR;
-		}
+		run->duration_ns = job->duration_ns;
+		run->macs = job->macs;
+		return job->status;
+	}
+	nnmem_job_queue(job);
+	if (wait_event_interruptible(s->job_wq, nnmem_job_done(job))) {
+		nnmem_job_stop(job);
+		nnmem_job_destroy(job);
+		return -EINTR;
 	}
 	run->duration_ns = job->duration_ns;
 	run->macs = job->macs;
@@ -644,7 +686,8 @@ int nnmem_job_run_ioctl(struct nnmem_session *s, void *data,
  * nnmem_job_run_commit - publish and queue an async job, or undo it
  * @s: calling session
  * @data: &struct nnmem_run as returned
- * @ctx: holds the job from nnmem_job_run_ioctl() (NULL for a sync run)
+ * @ctx: holds the async job from nnmem_job_run_ioctl() (a sync RUN has
+ *	none, and no commit)
  * @copied: whether the result reached userspace
  */
 void nnmem_job_run_commit(struct nnmem_session *s, void *data,
@@ -653,8 +696,6 @@ void nnmem_job_run_commit(struct nnmem_session *s, void *data,
 	struct nnmem_job *job = ctx->obj;
 	void *old;
 
-	if (!job)
-		return;
 	if (copied) {
 		nnmem_job_pin(job);
 		/* Filling a reserved slot allocates nothing and cannot fail. */

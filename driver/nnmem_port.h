@@ -77,4 +77,20 @@ void nnmem_port_warn(const char *cond, const char *file, int line);
 
 #endif /* __KERNEL__ */
 
+/*
+ * For a variable written before it is read where the kernel's
+ * -ftrivial-auto-var-init=zero would zero it anyway: the SIMD paths'
+ * register tiles (zeroing keeps them in memory: KiBs of stack and stores
+ * in the inner loop), and structs on a hot path that emulators zero one
+ * word per "rep stos" iteration.
+ */
+#if defined(__has_attribute)
+#if __has_attribute(__uninitialized__)
+#define NNMEM_NOINIT	__attribute__((__uninitialized__))
+#endif
+#endif
+#ifndef NNMEM_NOINIT
+#define NNMEM_NOINIT
+#endif
+
 #endif /* __NNMEM_PORT_H__ */

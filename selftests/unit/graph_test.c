@@ -1187,6 +1187,21 @@ static int test_exec_stops(void)
 	CHECK(!memcmp(arena + A_ARENA + 256 + 56, before + 256 + 56,
 		      A_SIZE - 256 - 56));
 
+	/*
+	 * started: the caller just looked, so no call before node 0; the
+	 * first is before node 1 (and stops the run there)
+	 */
+	memset(&pl, 0, sizeof(pl));
+	pl.stop_at = 1;
+	pl.stop_ret = -ECANCELED;
+	hooks.budget = 0;
+	hooks.started = true;
+	CHECK_RET(nnmem_exec_run(exec_arena(), g.plan, g.nn, &hooks, NULL,
+				 &res), -ECANCELED);
+	CHECK_EQ(pl.calls, 1);
+	CHECK_EQ(pl.done[0], 9216);
+	CHECK_EQ(res.nodes_done, 1);
+
 	/* no hooks at all: runs, times 0 */
 	memset(&hooks, 0, sizeof(hooks));
 	CHECK_OK(nnmem_exec_run(exec_arena(), g.plan, g.nn, &hooks, node_ns,
