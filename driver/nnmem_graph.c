@@ -183,10 +183,13 @@ struct nnmem_graph *nnmem_graph_get(struct nnmem_session *s, u32 handle)
 	rcu_read_lock();
 	do {
 		g = xas_load(&xas);
+		/*
+		 * A handle reserved by a GRAPH_CREATE in flight: not a graph
+		 * (and xas_retry() would retry it for ever).
+		 */
+		if (xa_is_zero(g))
+			g = NULL;
 	} while (xas_retry(&xas, g));
-	/* a handle reserved by a GRAPH_CREATE in flight */
-	if (xa_is_zero(g))
-		g = NULL;
 	if (g && !kref_get_unless_zero(&g->ref))
 		g = NULL;
 	rcu_read_unlock();
