@@ -621,6 +621,123 @@ TEST_F(compact, graph_regions_move_unless_a_job_uses_them)
 		ASSERT_EQ(0, nt_free(self->fd, f3[i]));
 }
 
+/* The runner of sync_runs_race_compactions. */
+struct ct_runner {
+	struct gk *g;
+	uint32_t graph;
+	uint8_t **want;		/* every region's bytes after a good run */
+	atomic_int stop;
+	atomic_uint runs;
+	unsigned int bad;
+	char msg[256];
+};
+
+/*
+ * Poisons the graph's outputs, runs it (sync), compares every node's
+ * output with @want and idles for as long as the RUN took (so that about
+ * half the time no job pins the graph), until told to stop.
+ */
+static void *ct_runner_fn(void *arg)
+{
+	struct ct_runner *r = arg;
+	uint64_t t0 = 0, t1 = 0;
+	uint8_t **img;
+	uint32_t i;
+
+	while (!atomic_load(&r->stop)) {
+		img = NULL;
+		if (gk_upload(r->g) || (t0 = nt_now_ns(),
+					nt_run(r->g->fd, r->graph, NULL)) ||
+		    (t1 = nt_now_ns(), gk_read(r->g, &img))) {
+			snprintf(r->msg, sizeof(r->msg), "run %u failed",
+				 atomic_load(&r->runs));
+			r->bad++;
+			break;
+		}
+		for (i = 0; i < r->g->nn; i++) {
+			if (gk_diff(r->g, r->want, img,
+				    (int)gk_node_output(r->g, (int)i), r->msg,
+				    sizeof(r->msg))) {
+				r->bad++;
+				break;
+			}
+		}
+		gk_images_free(r->g, img);
+		if (r->bad)
+			break;
+		atomic_fetch_add(&r->runs, 1);
+		usleep((useconds_t)((t1 - t0) / 1000));
+	}
+	return NULL;
+}
+
+/*
+ * Sync RUNs of a graph in a loop on one thread while another opens a hole
+ * below (weights) and above (activations) the graph's regions and
+ * compacts, 24 times, each time once the runner has finished another
+ * run and then i / 24 of a run's time later (so that the compactions
+ * fall at every point of its cycle, during RUNs and between them): a RUN
+ * pins the graph's regions without a lock (nnmem_job_pin()), so each
+ * compaction either sees the pin and leaves them, or moves them before
+ * the RUN reads its plan. Every run's outputs (poisoned before it) are
+ * the first run's, and the regions moved in some of the compactions.
+ */
+TEST_F(compact, sync_runs_race_compactions)
+{
+	struct ct_runner r = { 0 };
+	uint32_t f[24][2], moved = 0, i, j;
+	uint64_t cycle;
+	uint64_t off[GK_MAX_REGIONS];
+	struct nnmem_compact c;
+	pthread_t t;
+	struct gk b;
+	char msg[256];
+
+	gk_init(&b, self->fd);
+	for (i = 0; i < 24; i++)
+		ASSERT_EQ(0, ct_fillers(self->fd, self->page, f[i]));
+	ASSERT_EQ(0, ct_block_graph(&b));
+	ASSERT_EQ(0, gk_create(&b, &r.graph));
+	ASSERT_EQ(0, nt_run(self->fd, r.graph, NULL));
+	ASSERT_EQ(0, gk_check(&b, msg, sizeof(msg))) TH_LOG("%s", msg);
+	ASSERT_EQ(0, gk_read(&b, &r.want));
+	r.g = &b;
+
+	ASSERT_EQ(0, pthread_create(&t, NULL, ct_runner_fn, &r));
+	/* the runner's cycle: the time of its first two runs, halved */
+	while (atomic_load(&r.runs) < 1 && !r.bad)
+		usleep(100);
+	cycle = nt_now_ns();
+	while (atomic_load(&r.runs) < 3 && !r.bad)
+		usleep(100);
+	cycle = (nt_now_ns() - cycle) / 2;
+	for (i = 0; i < 24; i++) {
+		while (atomic_load(&r.runs) <= i + 3 && !r.bad)
+			usleep(100);
+		usleep((useconds_t)(cycle * i / 24 / 1000));
+		ct_offsets(self->fd, &b, off);
+		ASSERT_EQ(0, nt_free(self->fd, f[i][0]));
+		ASSERT_EQ(0, nt_free(self->fd, f[i][1]));
+		ASSERT_EQ(0, ct_compact(self->fd, 0, &c));
+		for (j = 0; j < b.nr; j++)
+			if (ct_offset(self->fd, b.reg[j].handle) != off[j])
+				break;
+		moved += j < b.nr;
+	}
+	atomic_store(&r.stop, 1);
+	ASSERT_EQ(0, pthread_join(t, NULL));
+	EXPECT_EQ(0, r.bad) TH_LOG("after %u runs: %s", atomic_load(&r.runs),
+				   r.msg);
+	TH_LOG("%u runs, the graph's regions moved in %u of 24 compactions",
+	       atomic_load(&r.runs), moved);
+	EXPECT_LT(0, moved);
+	EXPECT_LE(27, atomic_load(&r.runs));
+
+	gk_images_free(&b, r.want);
+	ASSERT_EQ(0, nt_graph_destroy(self->fd, r.graph));
+	ASSERT_EQ(0, gk_fini(&b));
+}
+
 struct ct_writer {
 	uint32_t *words;
 	size_t n;
