@@ -60,6 +60,8 @@ enum nnmem_job_state {
  *
  * The worker writes the results before it sets @state to DONE under
  * @s->job_lock; readers look at them only after seeing DONE under it.
+ * A sync job is not zeroed: nnmem_job_create() sets it field by field,
+ * and a new field must be set there too.
  */
 struct nnmem_job {
 	struct list_head qnode;
