@@ -927,7 +927,7 @@ static void rt_section(int fd, double secs)
 	    "kernel's after %zu and %zu runs", n[RT_SYNC1],
 	    n[RT_SYNC] + n[RT_ASYNC]);
 
-	printf("# (b) round trips of one-node graphs (1x1 convs): %u rounds "
+	printf("# (b) round trips of one-node graphs (1x1 convs): %d rounds "
 	       "of about %.2f s of each sync kind in turn, then %.1f s of "
 	       "async RUN + WAIT\n", RT_ROUNDS, secs / RT_ROUNDS, secs);
 	printf("# %-24s %8s %11s %11s %11s %10s %10s\n", "what", "samples",
