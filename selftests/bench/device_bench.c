@@ -849,10 +849,11 @@ static void rt_section(int fd, double secs)
 	uint64_t med[RT_KINDS] = { 0 }, lo[RT_KINDS] = { 0 };
 	uint64_t p90[RT_KINDS] = { 0 };
 	double rr[RT_KINDS][RT_ROUNDS] = { { 0 } }, rmed[RT_KINDS] = { 0 };
+	double rt_ratio[RT_ROUNDS];
 	size_t n[RT_KINDS] = { 0 };
 	uint32_t graph[2] = { 0 };
 	bool have[2] = { false };
-	unsigned int k, r, rounds;
+	unsigned int k, r;
 	int node[2], err;
 	struct gk g[2];
 	bool ok;
@@ -879,20 +880,18 @@ static void rt_section(int fd, double secs)
 	}
 
 	/* the sync kinds in rounds; async + WAIT (which sleeps) alone, after */
-	for (r = 0; r < RT_ROUNDS; r++) {
+	for (r = 0; r <= RT_ROUNDS; r++) {
 		for (k = RT_INFO; k < RT_KINDS; k++) {
-			size_t room = RT_MAX_SAMPLES / RT_ROUNDS, got;
-			uint64_t *at = v[k] + n[k];
+			bool sync = k != RT_ASYNC;
+			size_t got;
 
-			if (k == RT_ASYNC) {
-				if (r != RT_ROUNDS - 1)
-					continue;
-				room = RT_MAX_SAMPLES;
-				at = v[k];
-			}
+			/* the rounds time the sync kinds; one last turn, async */
+			if (sync == (r == RT_ROUNDS))
+				continue;
 			err = rt_time(fd, k, graph[k == RT_SYNC1 ? 0 : 1],
-				      k == RT_ASYNC ? secs : secs / RT_ROUNDS,
-				      at, room, &got);
+				      sync ? secs / RT_ROUNDS : secs,
+				      v[k] + n[k], sync ? RT_MAX_SAMPLES /
+				      RT_ROUNDS : RT_MAX_SAMPLES, &got);
 			if (err) {
 				loud("round trips: %s: %s", what[k],
 				     strerror(-err));
@@ -900,25 +899,27 @@ static void rt_section(int fd, double secs)
 				    strerror(-err));
 				goto out;
 			}
-			if (k != RT_ASYNC)
-				rr[k][r] = (double)median(at, got);
+			if (sync)
+				rr[k][r] = (double)median(v[k] + n[k], got);
 			n[k] += got;
 		}
-		for (k = RT_KINDS; k-- > RT_INFO;)
-			if (k != RT_ASYNC)
-				rr[k][r] = ratio(rr[k][r], rr[RT_INFO][r]);
 	}
-	rounds = RT_ROUNDS;
 	for (k = RT_INFO; k < RT_KINDS; k++) {
 		med[k] = median(v[k], n[k]);
 		lo[k] = percentile(v[k], n[k], 0);
 		p90[k] = percentile(v[k], n[k], 90);
+	}
+	for (k = RT_INFO; k < RT_KINDS; k++) {
 		if (k == RT_ASYNC) {
 			rmed[k] = ratio((double)med[k], (double)med[RT_INFO]);
 			continue;
 		}
-		qsort(rr[k], rounds, sizeof(rr[k][0]), rt_cmp_double);
-		rmed[k] = (rr[k][(rounds - 1) / 2] + rr[k][rounds / 2]) / 2;
+		/* each round's ratio over the empty ioctl's in that round */
+		for (r = 0; r < RT_ROUNDS; r++)
+			rt_ratio[r] = ratio(rr[k][r], rr[RT_INFO][r]);
+		qsort(rt_ratio, RT_ROUNDS, sizeof(rt_ratio[0]), rt_cmp_double);
+		rmed[k] = (rt_ratio[(RT_ROUNDS - 1) / 2] +
+			   rt_ratio[RT_ROUNDS / 2]) / 2;
 	}
 
 	ok = rt_check(&g[0], node[0], "1-MAC graph");
