@@ -249,6 +249,31 @@ static inline void nnmem_fast_pixel(const struct nnmem_fast_plan *plan,
 	      (int)plan->p.pad_left;
 }
 
+/*
+ * Depthwise runs: @np output pixels from @pix (at most @left remain in the
+ * chunk) of one output row whose taps all lie inside the input, so that a
+ * SIMD path can take them together, without bounds checks, each tap's
+ * weights loaded once. Returns @np, with the first pixel's batch and tap
+ * (0, 0) coordinates set, or 0 if they are not such a run.
+ */
+static inline u32 nnmem_fast_dw_run(const struct nnmem_fast_plan *plan,
+				    u32 pix, u32 left, u32 np, u32 *b,
+				    int *y0, int *x0)
+{
+	const struct nnmem_conv2d_params *p = &plan->p;
+	int last_x;
+
+	if (left < np || pix % plan->out_w + np > plan->out_w)
+		return 0;
+	nnmem_fast_pixel(plan, pix, b, y0, x0);
+	last_x = *x0 + (int)((np - 1) * p->stride_w +
+			     (p->k_w - 1) * p->dilation_w);
+	if (*y0 < 0 || *x0 < 0 || last_x >= (int)p->in_w ||
+	    *y0 + (int)((p->k_h - 1) * p->dilation_h) >= (int)p->in_h)
+		return 0;
+	return np;
+}
+
 /* The four per-channel arrays at the start of the packed buffer. */
 static inline const s32 *nnmem_fast_qarray(const struct nnmem_fast_job *job,
 					   unsigned int which)

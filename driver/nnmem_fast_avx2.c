@@ -8,7 +8,8 @@
  * pixel's 8 input channels are sign-extended to s16 in both halves, so
  * that vpmaddwd gives exact s32 sums of two products (XNNPACK's "c8"
  * scheme). Depthwise: 16 channels of a pixel in two s32 registers,
- * vpmulld per tap.
+ * vpmulld per tap; in layers of up to 48 channels, interior pixels in
+ * runs of 4 along a row.
  */
 
 /*
@@ -349,6 +350,71 @@ nnmem_avx2_dw_tile(const struct nnmem_fast_job *job, u32 pix, u32 j,
 	}
 }
 
+/* Depthwise interior runs: pixels of one output row per tile. */
+#define NNMEM_AVX2_DW_RUN	4
+
+/*
+ * Depthwise: @np pixels of one output row, from @pix, whose taps all lie
+ * inside the input (see nnmem_fast_dw_run()), and the 16 channels of
+ * column @j; each tap's weights are loaded once for all of them.
+ */
+static __always_inline void
+nnmem_avx2_dw_run(const struct nnmem_fast_job *job, u32 pix, u32 j,
+		  const u32 np, u32 b, int y0, int x0)
+{
+	const struct nnmem_fast_plan *pl = job->plan;
+	const struct nnmem_conv2d_params *p = &pl->p;
+	const s32 *wt = (const s32 *)(job->packed + pl->off_w);
+	u32 c0 = j * NNMEM_FAST_DW_NR, ky, kx, i, out_c = p->out_c;
+	u32 n = out_c - c0;
+	size_t in_c = p->in_c, sx = (size_t)p->stride_w * in_c;
+	size_t dx = (size_t)p->dilation_w * in_c;
+	size_t dy = (size_t)p->dilation_h * p->in_w * in_c;
+	const s8 *base = job->input + (((size_t)b * p->in_h + (u32)y0) *
+				       p->in_w + (u32)x0) * in_c + c0;
+	const s8 *end = job->in_end;
+	__m256i acc[NNMEM_AVX2_DW_RUN][2] NNMEM_FAST_NOINIT;
+
+	#pragma GCC unroll 4
+	for (i = 0; i < np; i++) {
+		acc[i][0] = _mm256_setzero_si256();
+		acc[i][1] = _mm256_setzero_si256();
+	}
+	for (ky = 0; ky < p->k_h; ky++) {
+		for (kx = 0; kx < p->k_w; kx++) {
+			const s8 *a = base + ky * dy + kx * dx;
+			const s32 *w = wt + ((size_t)ky * p->k_w + kx) *
+					    pl->ocpad + c0;
+
+			#pragma GCC unroll 4
+			for (i = 0; i < np; i++) {
+				__m128i in = nnmem_avx2_load16(a + i * sx, n,
+							       end);
+
+				acc[i][0] = nnmem_avx2_dwmac(acc[i][0], in, w);
+				acc[i][1] = nnmem_avx2_dwmac(acc[i][1],
+							     _mm_srli_si128(in,
+									    8),
+							     w + 8);
+			}
+		}
+	}
+	#pragma GCC unroll 4
+	for (i = 0; i < np; i++) {
+		__m256i lo = nnmem_avx2_requant(job, acc[i][0], c0);
+		__m256i hi = nnmem_avx2_requant(job, acc[i][1], c0 + 8);
+
+		/* packs works per 128-bit lane: reorder after */
+		lo = _mm256_permute4x64_epi64(_mm256_packs_epi32(lo, hi),
+					      0xd8);
+		nnmem_avx2_store(job->output + (size_t)(pix + i) * out_c + c0,
+				 _mm_packs_epi16(_mm256_castsi256_si128(lo),
+						 _mm256_extracti128_si256(lo,
+									  1)),
+				 n < 16 ? n : 16);
+	}
+}
+
 /**
  * nnmem_fast_avx2_dw() - AVX2 depthwise chunk
  * @job: the run
@@ -356,13 +422,26 @@ nnmem_avx2_dw_tile(const struct nnmem_fast_job *job, u32 pix, u32 j,
  * @p1: one past the last
  * @j0: first column (block of 16 channels)
  * @j1: one past the last
+ *
+ * Up to 48 channels, interior pixels go in runs of NNMEM_AVX2_DW_RUN
+ * along their row, one column at a time (as on AVX-512).
  */
 void nnmem_fast_avx2_dw(const struct nnmem_fast_job *job, u32 p0, u32 p1,
 			u32 j0, u32 j1)
 {
-	u32 pix, j;
+	u32 pix, j, b;
+	int y0, x0;
 
 	for (pix = p0; pix < p1; pix++) {
+		if (j1 - j0 < 4 &&
+		    nnmem_fast_dw_run(job->plan, pix, p1 - pix,
+				      NNMEM_AVX2_DW_RUN, &b, &y0, &x0)) {
+			for (j = j0; j < j1; j++)
+				nnmem_avx2_dw_run(job, pix, j,
+						  NNMEM_AVX2_DW_RUN, b, y0, x0);
+			pix += NNMEM_AVX2_DW_RUN - 1;
+			continue;
+		}
 		for (j = j0; j + 2 <= j1; j += 2)
 			nnmem_avx2_dw_tile(job, pix, j, 2);
 		if (j < j1)

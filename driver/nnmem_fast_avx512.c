@@ -9,7 +9,8 @@
  * per 32-bit lane, and vpdpbusd adds the four exact u8 x s8 products of a
  * lane to its s32 accumulator without saturating. The input is made u8 by
  * flipping its sign bit (x + 128); the packed bias takes the 128 * sum of
- * the filter back out. Depthwise: 16 channels per register, vpmulld.
+ * the filter back out. Depthwise: 16 channels per register, vpmulld; in
+ * layers of up to 48 channels, interior pixels in runs of 4 along a row.
  */
 
 /*
@@ -324,6 +325,62 @@ nnmem_avx512_dw_tile(const struct nnmem_fast_job *job, u32 pix, u32 j,
 	}
 }
 
+/* Depthwise interior runs: pixels of one output row per tile. */
+#define NNMEM_AVX512_DW_RUN	4
+
+/*
+ * Depthwise: @np pixels of one output row, from @pix, whose taps all lie
+ * inside the input (no bounds checks), and the 16 channels of column @j:
+ * each tap's weights are loaded once for all of them. For layers of few
+ * channels, where a pixel's own work (its address, the requantisation
+ * constants) would otherwise cost as much as its taps.
+ */
+static __always_inline void
+nnmem_avx512_dw_run(const struct nnmem_fast_job *job, u32 pix, u32 j,
+		    const u32 np, u32 b, int y0, int x0)
+{
+	const struct nnmem_fast_plan *pl = job->plan;
+	const struct nnmem_conv2d_params *p = &pl->p;
+	const s32 *wt = (const s32 *)(job->packed + pl->off_w);
+	u32 c0 = j * NNMEM_FAST_DW_NR, ky, kx, i, out_c = p->out_c;
+	size_t in_c = p->in_c, sx = (size_t)p->stride_w * in_c;
+	size_t dx = (size_t)p->dilation_w * in_c;
+	size_t dy = (size_t)p->dilation_h * p->in_w * in_c;
+	const s8 *base = job->input + (((size_t)b * p->in_h + (u32)y0) *
+				       p->in_w + (u32)x0) * in_c + c0;
+	__mmask16 k = nnmem_avx512_mask(out_c - c0);
+	__m512i acc[NNMEM_AVX512_DW_RUN] NNMEM_FAST_NOINIT;
+
+	#pragma GCC unroll 4
+	for (i = 0; i < np; i++)
+		acc[i] = _mm512_setzero_si512();
+	for (ky = 0; ky < p->k_h; ky++) {
+		for (kx = 0; kx < p->k_w; kx++) {
+			const s8 *a = base + ky * dy + kx * dx;
+			__m512i w = _mm512_loadu_si512(wt + ((size_t)ky *
+							     p->k_w + kx) *
+							    pl->ocpad + c0);
+
+			#pragma GCC unroll 4
+			for (i = 0; i < np; i++) {
+				__m128i in = _mm_maskz_loadu_epi8(k, a +
+								  i * sx);
+				__m512i x = _mm512_cvtepi8_epi32(in);
+
+				x = _mm512_mullo_epi32(x, w);
+				acc[i] = _mm512_add_epi32(acc[i], x);
+			}
+		}
+	}
+	#pragma GCC unroll 4
+	for (i = 0; i < np; i++) {
+		__m512i q = nnmem_avx512_requant(job, acc[i], c0);
+
+		_mm_mask_storeu_epi8(job->output + (size_t)(pix + i) * out_c +
+				     c0, k, _mm512_cvtsepi32_epi8(q));
+	}
+}
+
 /**
  * nnmem_fast_avx512_dw() - AVX-512 depthwise chunk
  * @job: the run
@@ -331,13 +388,28 @@ nnmem_avx512_dw_tile(const struct nnmem_fast_job *job, u32 pix, u32 j,
  * @p1: one past the last
  * @j0: first column (block of 16 channels)
  * @j1: one past the last
+ *
+ * Up to 64 channels a pixel at a time would spend as much on each
+ * pixel's own work as on its taps: interior pixels go in runs of
+ * NNMEM_AVX512_DW_RUN along their row, one column at a time.
  */
 void nnmem_fast_avx512_dw(const struct nnmem_fast_job *job, u32 p0, u32 p1,
 			  u32 j0, u32 j1)
 {
-	u32 pix, j;
+	u32 pix, j, b;
+	int y0, x0;
 
 	for (pix = p0; pix < p1; pix++) {
+		if (j1 - j0 < 4 &&
+		    nnmem_fast_dw_run(job->plan, pix, p1 - pix,
+				      NNMEM_AVX512_DW_RUN, &b, &y0, &x0)) {
+			for (j = j0; j < j1; j++)
+				nnmem_avx512_dw_run(job, pix, j,
+						    NNMEM_AVX512_DW_RUN, b,
+						    y0, x0);
+			pix += NNMEM_AVX512_DW_RUN - 1;
+			continue;
+		}
 		for (j = j0; j + 4 <= j1; j += 4)
 			nnmem_avx512_dw_tile(job, pix, j, 4);
 		switch (j1 - j) {
