@@ -249,28 +249,50 @@ static inline void nnmem_fast_pixel(const struct nnmem_fast_plan *plan,
 	      (int)plan->p.pad_left;
 }
 
+/**
+ * struct nnmem_fast_dw_span - where a depthwise run's taps are
+ * @base: the first pixel's tap (0, 0), at channel 0
+ * @sx: bytes to the next pixel's same tap
+ * @dx: bytes to the next tap along a filter row
+ * @dy: bytes to the next filter row
+ */
+struct nnmem_fast_dw_span {
+	const s8 *base;
+	size_t sx;
+	size_t dx;
+	size_t dy;
+};
+
 /*
  * Depthwise runs: @np output pixels from @pix (at most @left remain in the
  * chunk) of one output row whose taps all lie inside the input, so that a
  * SIMD path can take them together, without bounds checks, each tap's
- * weights loaded once. Returns @np, with the first pixel's batch and tap
- * (0, 0) coordinates set, or 0 if they are not such a run.
+ * weights loaded once. Returns @np, with their taps in *@sp, or 0 if they
+ * are not such a run.
  */
-static inline u32 nnmem_fast_dw_run(const struct nnmem_fast_plan *plan,
-				    u32 pix, u32 left, u32 np, u32 *b,
-				    int *y0, int *x0)
+static inline u32 nnmem_fast_dw_run(const struct nnmem_fast_job *job,
+				    u32 pix, u32 left, u32 np,
+				    struct nnmem_fast_dw_span *sp)
 {
+	const struct nnmem_fast_plan *plan = job->plan;
 	const struct nnmem_conv2d_params *p = &plan->p;
-	int last_x;
+	size_t in_c = p->in_c;
+	int y0, x0, last_x;
+	u32 b;
 
 	if (left < np || pix % plan->out_w + np > plan->out_w)
 		return 0;
-	nnmem_fast_pixel(plan, pix, b, y0, x0);
-	last_x = *x0 + (int)((np - 1) * p->stride_w +
-			     (p->k_w - 1) * p->dilation_w);
-	if (*y0 < 0 || *x0 < 0 || last_x >= (int)p->in_w ||
-	    *y0 + (int)((p->k_h - 1) * p->dilation_h) >= (int)p->in_h)
+	nnmem_fast_pixel(plan, pix, &b, &y0, &x0);
+	last_x = x0 + (int)((np - 1) * p->stride_w +
+			    (p->k_w - 1) * p->dilation_w);
+	if (y0 < 0 || x0 < 0 || last_x >= (int)p->in_w ||
+	    y0 + (int)((p->k_h - 1) * p->dilation_h) >= (int)p->in_h)
 		return 0;
+	sp->base = job->input + (((size_t)b * p->in_h + (u32)y0) * p->in_w +
+				 (u32)x0) * in_c;
+	sp->sx = (size_t)p->stride_w * in_c;
+	sp->dx = (size_t)p->dilation_w * in_c;
+	sp->dy = (size_t)p->dilation_h * p->in_w * in_c;
 	return np;
 }
 

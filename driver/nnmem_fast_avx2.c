@@ -360,18 +360,14 @@ nnmem_avx2_dw_tile(const struct nnmem_fast_job *job, u32 pix, u32 j,
  */
 static __always_inline void
 nnmem_avx2_dw_run(const struct nnmem_fast_job *job, u32 pix, u32 j,
-		  const u32 np, u32 b, int y0, int x0)
+		  const u32 np, const struct nnmem_fast_dw_span *sp)
 {
 	const struct nnmem_fast_plan *pl = job->plan;
 	const struct nnmem_conv2d_params *p = &pl->p;
 	const s32 *wt = (const s32 *)(job->packed + pl->off_w);
 	u32 c0 = j * NNMEM_FAST_DW_NR, ky, kx, i, out_c = p->out_c;
 	u32 n = out_c - c0;
-	size_t in_c = p->in_c, sx = (size_t)p->stride_w * in_c;
-	size_t dx = (size_t)p->dilation_w * in_c;
-	size_t dy = (size_t)p->dilation_h * p->in_w * in_c;
-	const s8 *base = job->input + (((size_t)b * p->in_h + (u32)y0) *
-				       p->in_w + (u32)x0) * in_c + c0;
+	const s8 *base = sp->base + c0;
 	const s8 *end = job->in_end;
 	__m256i acc[NNMEM_AVX2_DW_RUN][2] NNMEM_FAST_NOINIT;
 
@@ -382,14 +378,14 @@ nnmem_avx2_dw_run(const struct nnmem_fast_job *job, u32 pix, u32 j,
 	}
 	for (ky = 0; ky < p->k_h; ky++) {
 		for (kx = 0; kx < p->k_w; kx++) {
-			const s8 *a = base + ky * dy + kx * dx;
+			const s8 *a = base + ky * sp->dy + kx * sp->dx;
 			const s32 *w = wt + ((size_t)ky * p->k_w + kx) *
 					    pl->ocpad + c0;
 
 			#pragma GCC unroll 4
 			for (i = 0; i < np; i++) {
-				__m128i in = nnmem_avx2_load16(a + i * sx, n,
-							       end);
+				const s8 *ai = a + i * sp->sx;
+				__m128i in = nnmem_avx2_load16(ai, n, end);
 
 				acc[i][0] = nnmem_avx2_dwmac(acc[i][0], in, w);
 				acc[i][1] = nnmem_avx2_dwmac(acc[i][1],
@@ -429,16 +425,16 @@ nnmem_avx2_dw_run(const struct nnmem_fast_job *job, u32 pix, u32 j,
 void nnmem_fast_avx2_dw(const struct nnmem_fast_job *job, u32 p0, u32 p1,
 			u32 j0, u32 j1)
 {
-	u32 pix, j, b;
-	int y0, x0;
+	struct nnmem_fast_dw_span sp;
+	u32 pix, j;
 
 	for (pix = p0; pix < p1; pix++) {
 		if (j1 - j0 < 4 &&
-		    nnmem_fast_dw_run(job->plan, pix, p1 - pix,
-				      NNMEM_AVX2_DW_RUN, &b, &y0, &x0)) {
+		    nnmem_fast_dw_run(job, pix, p1 - pix, NNMEM_AVX2_DW_RUN,
+				      &sp)) {
 			for (j = j0; j < j1; j++)
 				nnmem_avx2_dw_run(job, pix, j,
-						  NNMEM_AVX2_DW_RUN, b, y0, x0);
+						  NNMEM_AVX2_DW_RUN, &sp);
 			pix += NNMEM_AVX2_DW_RUN - 1;
 			continue;
 		}

@@ -337,17 +337,13 @@ nnmem_avx512_dw_tile(const struct nnmem_fast_job *job, u32 pix, u32 j,
  */
 static __always_inline void
 nnmem_avx512_dw_run(const struct nnmem_fast_job *job, u32 pix, u32 j,
-		    const u32 np, u32 b, int y0, int x0)
+		    const u32 np, const struct nnmem_fast_dw_span *sp)
 {
 	const struct nnmem_fast_plan *pl = job->plan;
 	const struct nnmem_conv2d_params *p = &pl->p;
 	const s32 *wt = (const s32 *)(job->packed + pl->off_w);
 	u32 c0 = j * NNMEM_FAST_DW_NR, ky, kx, i, out_c = p->out_c;
-	size_t in_c = p->in_c, sx = (size_t)p->stride_w * in_c;
-	size_t dx = (size_t)p->dilation_w * in_c;
-	size_t dy = (size_t)p->dilation_h * p->in_w * in_c;
-	const s8 *base = job->input + (((size_t)b * p->in_h + (u32)y0) *
-				       p->in_w + (u32)x0) * in_c + c0;
+	const s8 *base = sp->base + c0;
 	__mmask16 k = nnmem_avx512_mask(out_c - c0);
 	__m512i acc[NNMEM_AVX512_DW_RUN] NNMEM_FAST_NOINIT;
 
@@ -356,15 +352,15 @@ nnmem_avx512_dw_run(const struct nnmem_fast_job *job, u32 pix, u32 j,
 		acc[i] = _mm512_setzero_si512();
 	for (ky = 0; ky < p->k_h; ky++) {
 		for (kx = 0; kx < p->k_w; kx++) {
-			const s8 *a = base + ky * dy + kx * dx;
+			const s8 *a = base + ky * sp->dy + kx * sp->dx;
 			__m512i w = _mm512_loadu_si512(wt + ((size_t)ky *
 							     p->k_w + kx) *
 							    pl->ocpad + c0);
 
 			#pragma GCC unroll 4
 			for (i = 0; i < np; i++) {
-				__m128i in = _mm_maskz_loadu_epi8(k, a +
-								  i * sx);
+				const s8 *ai = a + i * sp->sx;
+				__m128i in = _mm_maskz_loadu_epi8(k, ai);
 				__m512i x = _mm512_cvtepi8_epi32(in);
 
 				x = _mm512_mullo_epi32(x, w);
@@ -396,17 +392,16 @@ nnmem_avx512_dw_run(const struct nnmem_fast_job *job, u32 pix, u32 j,
 void nnmem_fast_avx512_dw(const struct nnmem_fast_job *job, u32 p0, u32 p1,
 			  u32 j0, u32 j1)
 {
-	u32 pix, j, b;
-	int y0, x0;
+	struct nnmem_fast_dw_span sp;
+	u32 pix, j;
 
 	for (pix = p0; pix < p1; pix++) {
 		if (j1 - j0 < 4 &&
-		    nnmem_fast_dw_run(job->plan, pix, p1 - pix,
-				      NNMEM_AVX512_DW_RUN, &b, &y0, &x0)) {
+		    nnmem_fast_dw_run(job, pix, p1 - pix, NNMEM_AVX512_DW_RUN,
+				      &sp)) {
 			for (j = j0; j < j1; j++)
 				nnmem_avx512_dw_run(job, pix, j,
-						    NNMEM_AVX512_DW_RUN, b,
-						    y0, x0);
+						    NNMEM_AVX512_DW_RUN, &sp);
 			pix += NNMEM_AVX512_DW_RUN - 1;
 			continue;
 		}
