@@ -50,6 +50,7 @@ nnmem_avx2_requant(const struct nnmem_fast_job *job, __m256i x, u32 i)
 	const struct nnmem_conv2d_params *p = &job->plan->p;
 	__m256i m, ls, rs, even, odd, rnd, sat, mask, rem, thr, q;
 	const __m256i one = _mm256_set1_epi32(1);
+	s32 zp;
 
 	x = _mm256_add_epi32(x, _mm256_loadu_si256((const __m256i *)
 			(nnmem_fast_qarray(job, NNMEM_FAST_Q_BIAS) + i)));
@@ -70,9 +71,12 @@ nnmem_avx2_requant(const struct nnmem_fast_job *job, __m256i x, u32 i)
 	even = _mm256_srli_epi64(even, 31);
 	odd = _mm256_slli_epi64(odd, 1);
 	q = _mm256_blend_epi32(even, odd, 0xaa);
-	/* S32_MIN * S32_MIN gave S32_MIN; it saturates to S32_MAX */
-	sat = _mm256_and_si256(_mm256_cmpeq_epi32(x, _mm256_set1_epi32(S32_MIN)),
-			       _mm256_cmpeq_epi32(m, _mm256_set1_epi32(S32_MIN)));
+	/*
+	 * S32_MIN * S32_MIN gave S32_MIN (2^31 wrapped); it saturates to
+	 * S32_MAX. No other product gives S32_MIN: the least is
+	 * S32_MIN * S32_MAX, whose rounded high half is S32_MIN + 1.
+	 */
+	sat = _mm256_cmpeq_epi32(q, _mm256_set1_epi32(S32_MIN));
 	q = _mm256_xor_si256(q, sat);
 
 	/* rounding divide by 2^rs, ties away from zero */
@@ -83,12 +87,15 @@ nnmem_avx2_requant(const struct nnmem_fast_job *job, __m256i x, u32 i)
 	q = _mm256_sub_epi32(_mm256_srav_epi32(q, rs),
 			     _mm256_cmpgt_epi32(rem, thr));
 
-	/* clamp first: adding the zero point then cannot wrap */
-	q = _mm256_max_epi32(q, _mm256_set1_epi32(-512));
-	q = _mm256_min_epi32(q, _mm256_set1_epi32(512));
-	q = _mm256_add_epi32(q, _mm256_set1_epi32(p->output_zero_point));
-	q = _mm256_max_epi32(q, _mm256_set1_epi32(p->act_min));
-	return _mm256_min_epi32(q, _mm256_set1_epi32(p->act_max));
+	/*
+	 * clamp(q + zp, act_min, act_max) as clamp(q, act_min - zp,
+	 * act_max - zp) + zp: the same for every q (all three are int8
+	 * values), and the addition cannot wrap
+	 */
+	zp = p->output_zero_point;
+	q = _mm256_max_epi32(q, _mm256_set1_epi32(p->act_min - zp));
+	q = _mm256_min_epi32(q, _mm256_set1_epi32(p->act_max - zp));
+	return _mm256_add_epi32(q, _mm256_set1_epi32(zp));
 }
 
 /* Stores the first @n (up to 16) bytes of @v. */

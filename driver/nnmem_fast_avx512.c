@@ -58,6 +58,7 @@ nnmem_avx512_requant(const struct nnmem_fast_job *job, __m512i x, u32 i)
 	__m512i m, ls, rs, even, odd, rnd, mask, rem, thr, q;
 	const __m512i one = _mm512_set1_epi32(1);
 	__mmask16 sat, up;
+	s32 zp;
 
 	m = _mm512_loadu_si512(nnmem_fast_qarray(job, NNMEM_FAST_Q_BIAS) + i);
 	x = _mm512_add_epi32(x, m);
@@ -76,8 +77,8 @@ nnmem_avx512_requant(const struct nnmem_fast_job *job, __m512i x, u32 i)
 	even = _mm512_srli_epi64(even, 31);
 	odd = _mm512_slli_epi64(odd, 1);
 	q = _mm512_mask_blend_epi32(0xaaaa, even, odd);
-	sat = _mm512_cmpeq_epi32_mask(x, _mm512_set1_epi32(S32_MIN)) &
-	      _mm512_cmpeq_epi32_mask(m, _mm512_set1_epi32(S32_MIN));
+	/* S32_MIN * S32_MIN wrapped to S32_MIN (see nnmem_avx2_requant()) */
+	sat = _mm512_cmpeq_epi32_mask(q, _mm512_set1_epi32(S32_MIN));
 	q = _mm512_mask_mov_epi32(q, sat, _mm512_set1_epi32(S32_MAX));
 
 	mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, rs), one);
@@ -88,11 +89,11 @@ nnmem_avx512_requant(const struct nnmem_fast_job *job, __m512i x, u32 i)
 	q = _mm512_srav_epi32(q, rs);
 	q = _mm512_mask_add_epi32(q, up, q, one);
 
-	q = _mm512_max_epi32(q, _mm512_set1_epi32(-512));
-	q = _mm512_min_epi32(q, _mm512_set1_epi32(512));
-	q = _mm512_add_epi32(q, _mm512_set1_epi32(p->output_zero_point));
-	q = _mm512_max_epi32(q, _mm512_set1_epi32(p->act_min));
-	return _mm512_min_epi32(q, _mm512_set1_epi32(p->act_max));
+	/* the clamp before the zero point (see nnmem_avx2_requant()) */
+	zp = p->output_zero_point;
+	q = _mm512_max_epi32(q, _mm512_set1_epi32(p->act_min - zp));
+	q = _mm512_min_epi32(q, _mm512_set1_epi32(p->act_max - zp));
+	return _mm512_add_epi32(q, _mm512_set1_epi32(zp));
 }
 
 static __always_inline __mmask16 nnmem_avx512_mask(u32 n)
