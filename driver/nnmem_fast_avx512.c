@@ -386,8 +386,8 @@ nnmem_avx512_dw_run(const struct nnmem_fast_job *job, u32 pix, u32 j,
  * @j0: first column (block of 16 channels)
  * @j1: one past the last
  *
- * Up to 64 channels a pixel at a time would spend as much on each
- * pixel's own work as on its taps: interior pixels go in runs of
+ * Up to 48 channels (three columns), a pixel at a time would spend as
+ * much on its own work as on its taps: interior pixels go in runs of
  * NNMEM_AVX512_DW_RUN along their row, one column at a time.
  */
 void nnmem_fast_avx512_dw(const struct nnmem_fast_job *job, u32 p0, u32 p1,
