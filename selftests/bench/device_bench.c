@@ -908,8 +908,7 @@ static void rt_section(int fd, double secs)
 		med[k] = median(v[k], n[k]);
 		lo[k] = percentile(v[k], n[k], 0);
 		p90[k] = percentile(v[k], n[k], 90);
-	}
-	for (k = RT_INFO; k < RT_KINDS; k++) {
+		/* RT_INFO comes first: its median is there for the others */
 		if (k == RT_ASYNC) {
 			rmed[k] = ratio((double)med[k], (double)med[RT_INFO]);
 			continue;
